@@ -1,0 +1,1 @@
+"""The ``openamr`` command line."""

@@ -1,0 +1,25 @@
+"""``openamr``: the command-line entry point. Subcommands register here."""
+
+from __future__ import annotations
+
+import click
+
+from openamr import __version__
+from openamr.cli.decode import decode_command
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="openamr")
+def cli() -> None:
+    """openamr: DLMS/COSEM tools and the Iskraemeco MT372 meter twin."""
+
+
+cli.add_command(decode_command)
+
+
+def main() -> None:
+    cli(prog_name="openamr")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
