@@ -10,6 +10,7 @@ Unsigned(5)
 from openamr.codec.axdr import decode, encode, read_data, write_data
 from openamr.codec.buffer import Reader, Writer
 from openamr.codec.datetime import ClockStatus, CosemDate, CosemDateTime, CosemTime
+from openamr.codec.obis import Obis
 from openamr.codec.table import RowLayout, Table
 from openamr.codec.types import (
     DONT_CARE,
@@ -36,6 +37,7 @@ from openamr.codec.types import (
     Utf8String,
     VisibleString,
 )
+from openamr.codec.units import ScalerUnit, Unit
 from openamr.errors import DecodeError, EncodeError
 
 __all__ = [
@@ -61,13 +63,16 @@ __all__ = [
     "Long64",
     "Long64Unsigned",
     "LongUnsigned",
+    "Obis",
     "OctetString",
     "Reader",
     "RowLayout",
+    "ScalerUnit",
     "Structure",
     "Table",
     "Tag",
     "TypeDescription",
+    "Unit",
     "Unsigned",
     "Utf8String",
     "VisibleString",
