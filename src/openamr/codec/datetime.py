@@ -11,7 +11,10 @@ Wildcards: 0xFF (0xFFFF for year) "not specified"; month 0xFE/0xFD DST begin/end
 day 0xFE/0xFD last/second-last day of the month; deviation 0x8000 not specified.
 
 Deviation sign: the Blue Book defines the deviation as minutes *of local time to
-UTC*, i.e. ``UTC - local``: Central European winter time (UTC+1) is ``-60``.
+UTC*, i.e. ``UTC - local``: Central European winter time (UTC+1) is ``-60``,
+summer time ``-120`` with the DST status bit (as a Kaifa meter sends it:
+``07e8 06 0f 06 14 17 2d 00 ff88 80``). gurux-dlms (by default) and dlms-cosem
+read and write the same sign.
 """
 
 from __future__ import annotations
@@ -150,10 +153,14 @@ class CosemDateTime:
         )  # fmt: skip
 
     @classmethod
-    def from_datetime(cls, value: dt.datetime, clock_status: int = 0) -> CosemDateTime:
+    def from_datetime(cls, value: dt.datetime, clock_status: int | None = None) -> CosemDateTime:
         """A timezone-aware datetime gives its deviation; a naive one leaves it
-        unspecified. ``clock_status`` 0 is "valid, no DST"; pass
-        ``ClockStatus.DAYLIGHT_SAVING_ACTIVE`` when DST is in force."""
+        unspecified. Without ``clock_status`` the status is "valid", with
+        ``DAYLIGHT_SAVING_ACTIVE`` set when the datetime's zone says DST is in force
+        (``value.dst()``); an explicit ``clock_status`` is used as given."""
+        if clock_status is None:
+            dst = value.dst()
+            clock_status = int(ClockStatus.DAYLIGHT_SAVING_ACTIVE) if dst else 0
         offset = value.utcoffset()
         deviation = (
             DEVIATION_NOT_SPECIFIED if offset is None else -int(offset.total_seconds() // 60)
