@@ -3,6 +3,7 @@
 Importing this package registers every APDU module's decoders.
 """
 
+from openamr.apdu import get  # noqa: F401  (registers its decoders)
 from openamr.apdu.base import Apdu, decode_apdu, read_apdu, register
 
 __all__ = ["Apdu", "decode_apdu", "read_apdu", "register"]
