@@ -1,0 +1,34 @@
+"""Information security (Green Book 9.2): suite 0 AES-GCM-128, HLS-GMAC, LLS,
+invocation counters and key wrap. Sans-IO: challenges and keys come from the caller.
+"""
+
+from openamr.security.control import (
+    AUTHENTICATED,
+    AUTHENTICATED_ENCRYPTED,
+    ENCRYPTED,
+    SecurityControl,
+)
+from openamr.security.counters import IncomingCounter, OutgoingCounter
+from openamr.security.keys import KeySet, SecurityContext
+from openamr.security.keywrap import KeyId, unwrap, wrap
+from openamr.security.lls import LlsSecret, check_secret
+from openamr.security.suite0 import gmac, protect, unprotect
+
+__all__ = [
+    "AUTHENTICATED",
+    "AUTHENTICATED_ENCRYPTED",
+    "ENCRYPTED",
+    "IncomingCounter",
+    "KeyId",
+    "KeySet",
+    "LlsSecret",
+    "OutgoingCounter",
+    "SecurityContext",
+    "SecurityControl",
+    "check_secret",
+    "gmac",
+    "protect",
+    "unprotect",
+    "unwrap",
+    "wrap",
+]

@@ -1,0 +1,58 @@
+"""AES key wrap (RFC 3394) for Security setup ``key_transfer`` (Blue Book 4.4.7, Green
+Book 9.2.5.2 "Key transfer").
+
+The new key travels wrapped with the master key (KEK)::
+
+    key_transfer (data) ::= array key_data
+    key_data ::= structure { key_id: enum, key_wrapped: octet-string }
+
+    key_id:  0 global unicast encryption key    2 authentication key
+             1 global broadcast encryption key  3 master key (KEK)
+
+    key_wrapped = AES-KW(KEK, key)      16-byte key -> 24 bytes (RFC 3394 2.2.1)
+
+The primitive is ``cryptography``'s ``aes_key_wrap``; this module adds the suite 0
+lengths and turns an integrity failure into SecurityError.
+"""
+
+from __future__ import annotations
+
+import enum
+
+from cryptography.hazmat.primitives.keywrap import (
+    InvalidUnwrap,
+    aes_key_unwrap,
+    aes_key_wrap,
+)
+
+from openamr.errors import SecurityError
+from openamr.security.keys import SUITE0_KEY_LENGTH, check_key
+
+WRAPPED_LENGTH = SUITE0_KEY_LENGTH + 8
+
+
+class KeyId(enum.IntEnum):
+    """key_id of key_transfer / key_data (Blue Book, Security setup)."""
+
+    GLOBAL_UNICAST_ENCRYPTION_KEY = 0
+    GLOBAL_BROADCAST_ENCRYPTION_KEY = 1
+    AUTHENTICATION_KEY = 2
+    MASTER_KEY = 3
+
+
+def wrap(kek: bytes, key: bytes) -> bytes:
+    """Wrap a 16-byte ``key`` with the 16-byte master key: 24 bytes."""
+    check_key(kek, "key-encrypting key")
+    check_key(key, "key to wrap")
+    return aes_key_wrap(bytes(kek), bytes(key))
+
+
+def unwrap(kek: bytes, wrapped: bytes) -> bytes:
+    """Unwrap 24 bytes with the master key; SecurityError if the integrity check fails."""
+    check_key(kek, "key-encrypting key")
+    if len(wrapped) != WRAPPED_LENGTH:
+        raise SecurityError(f"wrapped key of {len(wrapped)} bytes, expected {WRAPPED_LENGTH}")
+    try:
+        return aes_key_unwrap(bytes(kek), bytes(wrapped))
+    except InvalidUnwrap:
+        raise SecurityError("wrapped key does not unwrap with this key-encrypting key") from None
