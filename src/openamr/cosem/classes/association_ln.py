@@ -1,0 +1,162 @@
+"""Association LN, class_id 15, version 1 (Blue Book 4.4.3).
+
+One instance per association the server offers (0.0.40.0.x.255); the one in use
+answers for 0.0.40.0.0.255. ``object_list`` is derived from the device and the
+association's :class:`AccessPolicy`, never declared by hand::
+
+    object_list_element ::= structure {
+        class_id long-unsigned, version unsigned, logical_name octet-string,
+        access_rights structure {
+            attribute_access array of structure {attribute_id integer,
+                access_mode enum, access_selectors null-data | array of integer},
+            method_access array of structure {method_id integer, access_mode enum}}}
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from openamr.apdu.results import ActionResult, DataAccessResult
+from openamr.codec.obis import Obis
+from openamr.codec.types import (
+    Array,
+    Data,
+    Enum,
+    Integer,
+    LongUnsigned,
+    OctetString,
+    Structure,
+    Tag,
+    Unsigned,
+)
+from openamr.cosem.access import AccessPolicy, ObjectAccess
+from openamr.cosem.base import SUCCESS, Attribute, CosemObject, Method, MethodResult
+
+if TYPE_CHECKING:
+    from openamr.cosem.device import LogicalDevice
+
+#: application context names (2.16.756.5.8.1.x), as the 7-octet BER OID content.
+CONTEXT_OID_PREFIX = bytes.fromhex("60 85 74 05 08 01")
+MECHANISM_OID_PREFIX = bytes.fromhex("60 85 74 05 08 02")
+
+
+#: The pass-3 check of HLS: f(StoC) from the client in, f(CtoS) out (None: refused).
+HlsReply = Callable[[bytes], "bytes | None"]
+
+
+class AssociationStatus(enum.IntEnum):
+    NON_ASSOCIATED = 0
+    ASSOCIATION_PENDING = 1
+    ASSOCIATED = 2
+
+
+def object_list_element(obj: CosemObject, access: ObjectAccess) -> Structure:
+    attrs = Array(
+        Structure(
+            (
+                Integer(a.index),
+                Enum(access.attribute(a.index)),
+                Array(Integer(s) for s in a.selectors) if a.selectors else None,
+            )
+        )
+        for a in obj.attributes()
+    )
+    methods = Array(
+        Structure((Integer(m.index), Enum(access.method(m.index)))) for m in obj.methods()
+    )
+    return Structure(
+        (
+            LongUnsigned(obj.CLASS_ID),
+            Unsigned(obj.VERSION),
+            OctetString(obj.logical_name.to_bytes()),
+            Structure((attrs, methods)),
+        )
+    )
+
+
+class AssociationLN(CosemObject, class_id=15, version=1):
+    """The server's view of one association: partners, context, mechanism, secret."""
+
+    ATTRIBUTES = (
+        Attribute(2, "object_list"),
+        Attribute(3, "associated_partners_id", Tag.STRUCTURE),
+        Attribute(4, "application_context_name"),
+        Attribute(5, "xdlms_context_info", Tag.STRUCTURE),
+        Attribute(6, "authentication_mechanism_name"),
+        Attribute(7, "secret", Tag.OCTET_STRING),
+        Attribute(8, "association_status", Tag.ENUM),
+        Attribute(9, "security_setup_reference", Tag.OCTET_STRING),
+    )
+    METHODS = (
+        Method(1, "reply_to_hls_authentication", Tag.OCTET_STRING),
+        Method(2, "change_hls_secret", Tag.OCTET_STRING),
+        Method(3, "add_object"),
+        Method(4, "remove_object"),
+    )
+
+    def __init__(
+        self,
+        logical_name: Obis | str,
+        device: LogicalDevice,
+        policy: AccessPolicy,
+        client_sap: int,
+        server_sap: int = 1,
+        context_id: int = 1,
+        mechanism_id: int = 0,
+        secret: bytes = b"",
+        security_setup: Obis | None = None,
+        xdlms_context_info: Data = None,
+    ) -> None:
+        super().__init__(logical_name)
+        self.device, self.policy = device, policy
+        self.client_sap, self.server_sap = client_sap, server_sap
+        self.associated_partners_id: Data = Structure(
+            (Integer(client_sap), LongUnsigned(server_sap))
+        )
+        self.application_context_name: Data = OctetString(CONTEXT_OID_PREFIX + bytes([context_id]))
+        self.authentication_mechanism_name: Data = OctetString(
+            MECHANISM_OID_PREFIX + bytes([mechanism_id])
+        )
+        self.secret: Data = OctetString(secret)
+        self.association_status: Data = Enum(AssociationStatus.NON_ASSOCIATED)
+        self.security_setup_reference: Data = OctetString(
+            security_setup.to_bytes() if security_setup else b""
+        )
+        self.xdlms_context_info = xdlms_context_info
+        #: Set by the server for pass 3/4 of HLS; returns f(CtoS) or None if the
+        #: client's f(StoC) does not verify.
+        self.hls_reply: HlsReply | None = None
+
+    def get_object_list(self) -> Data:
+        elements = []
+        for obj in self.device:
+            access = self.policy.access(obj)
+            if access is not None:
+                elements.append(object_list_element(obj, access))
+        return Array(elements)
+
+    def get_secret(self) -> Data | DataAccessResult:
+        return DataAccessResult.READ_WRITE_DENIED  # never readable, whatever the rights
+
+    def reply_to_hls_authentication(self, parameters: Data) -> MethodResult:
+        assert isinstance(parameters, bytes)
+        if self.hls_reply is None:
+            return ActionResult.OTHER_REASON, None
+        answer = self.hls_reply(parameters)
+        if answer is None:
+            return ActionResult.OTHER_REASON, None
+        self.association_status = Enum(AssociationStatus.ASSOCIATED)
+        return ActionResult.SUCCESS, OctetString(answer)
+
+    def change_hls_secret(self, parameters: Data) -> MethodResult:
+        assert isinstance(parameters, bytes)
+        self.secret = OctetString(parameters)
+        return SUCCESS
+
+    def add_object(self, parameters: Data) -> MethodResult:
+        return ActionResult.OTHER_REASON, None  # the object list is derived, not edited
+
+    def remove_object(self, parameters: Data) -> MethodResult:
+        return ActionResult.OTHER_REASON, None
