@@ -2,6 +2,14 @@
 invocation counters and key wrap. Sans-IO: challenges and keys come from the caller.
 """
 
+from openamr.security.ciphering import (
+    CipheredApdu,
+    CipheringSession,
+    Deciphered,
+    ciphered_tag,
+    decipher,
+    encipher,
+)
 from openamr.security.control import (
     AUTHENTICATED,
     AUTHENTICATED_ENCRYPTED,
@@ -16,6 +24,12 @@ from openamr.security.suite0 import gmac, protect, unprotect
 
 __all__ = [
     "AUTHENTICATED",
+    "CipheredApdu",
+    "CipheringSession",
+    "Deciphered",
+    "ciphered_tag",
+    "decipher",
+    "encipher",
     "AUTHENTICATED_ENCRYPTED",
     "ENCRYPTED",
     "IncomingCounter",
