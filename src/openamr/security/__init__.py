@@ -18,7 +18,7 @@ from openamr.security.control import (
 )
 from openamr.security.counters import IncomingCounter, OutgoingCounter
 from openamr.security.keys import KeySet, SecurityContext
-from openamr.security.keywrap import KeyId, unwrap, wrap
+from openamr.security.keywrap import KeyId, key_transfer_data, read_key_transfer, unwrap, wrap
 from openamr.security.lls import LlsSecret, check_secret
 from openamr.security.suite0 import gmac, protect, unprotect
 
@@ -41,6 +41,8 @@ __all__ = [
     "SecurityControl",
     "check_secret",
     "gmac",
+    "key_transfer_data",
+    "read_key_transfer",
     "protect",
     "unprotect",
     "unwrap",

@@ -18,6 +18,7 @@ lengths and turns an integrity failure into SecurityError.
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 
 from cryptography.hazmat.primitives.keywrap import (
     InvalidUnwrap,
@@ -25,7 +26,9 @@ from cryptography.hazmat.primitives.keywrap import (
     aes_key_wrap,
 )
 
-from openamr.errors import SecurityError
+from openamr.codec.table import Table
+from openamr.codec.types import Array, Data, Enum, OctetString, Structure
+from openamr.errors import DecodeError, SecurityError
 from openamr.security.keys import SUITE0_KEY_LENGTH, check_key
 
 WRAPPED_LENGTH = SUITE0_KEY_LENGTH + 8
@@ -56,3 +59,33 @@ def unwrap(kek: bytes, wrapped: bytes) -> bytes:
         return aes_key_unwrap(bytes(kek), bytes(wrapped))
     except InvalidUnwrap:
         raise SecurityError("wrapped key does not unwrap with this key-encrypting key") from None
+
+
+def key_transfer_data(kek: bytes, keys: Iterable[tuple[KeyId, bytes]]) -> Array:
+    """The ``data`` of the key_transfer method: each key wrapped under ``kek``."""
+    return Array(
+        Structure((Enum(int(key_id)), OctetString(wrap(kek, key)))) for key_id, key in keys
+    )
+
+
+def read_key_transfer(kek: bytes, data: Data) -> list[tuple[KeyId, bytes]]:
+    """Unwrap the keys of a key_transfer ``data``. DecodeError when ``data`` does not
+    have the shape of the method's parameter (the caller answers type-unmatched);
+    SecurityError when a key does not unwrap (the caller refuses the whole transfer)."""
+    if not isinstance(data, Array | Table):  # a decoded array of key_data is a Table
+        raise DecodeError(0, "key_transfer data is not an array")
+    return [_read_key_data(kek, i, item) for i, item in enumerate(data)]
+
+
+def _read_key_data(kek: bytes, index: int, item: Data) -> tuple[KeyId, bytes]:
+    if not (isinstance(item, Structure) and len(item) == 2):
+        raise DecodeError(index, f"key_data {index} is not structure {{enum, octet-string}}")
+    key_id, wrapped = item[0], item[1]
+    if not (isinstance(key_id, Enum) and isinstance(wrapped, bytes)):
+        raise DecodeError(index, f"key_data {index} is not structure {{enum, octet-string}}")
+    if int(key_id) not in _KEY_IDS:
+        raise DecodeError(index, f"key_data {index}: unknown key_id {int(key_id)}")
+    return KeyId(int(key_id)), unwrap(kek, bytes(wrapped))
+
+
+_KEY_IDS = frozenset(int(k) for k in KeyId)
