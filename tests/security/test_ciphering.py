@@ -262,3 +262,33 @@ def test_session_without_dedicated_key() -> None:
     with pytest.raises(SecurityError, match="no dedicated encryption key"):
         session.encipher(GET, dedicated=True)
     assert session.outgoing.value == 0  # no IC spent
+
+
+def test_session_with_apdu_objects() -> None:
+    from openamr.apdu import decode_apdu
+
+    request = decode_apdu(GET)
+    client, server = _pair()
+    out = client.encipher_apdu(request)
+    assert out[0] == 0xC8
+    apdu, result = server.decipher_apdu(out)
+    assert apdu == request
+    assert result.invocation_counter == 10
+
+
+def test_framing_agrees_with_apdu_ciphered() -> None:
+    """Our byte framing and apdu/ciphered.py's objects read each other."""
+    ciphered = pytest.importorskip("openamr.apdu.ciphered")
+    from openamr.apdu import decode_apdu
+
+    glo = encipher(GET, AUTHENTICATED_ENCRYPTED, SERVER, 7, EK, AK)
+    theirs = decode_apdu(glo)
+    assert isinstance(theirs, ciphered.CipheredApdu)
+    assert int(theirs.tag) == 0xC8
+    assert theirs.ciphered_content == CipheredApdu.from_bytes(glo).content
+    assert theirs.to_bytes() == glo
+    general = encipher(GET, AUTHENTICATED, SERVER, 8, EK, AK, general=True)
+    parsed = decode_apdu(general)
+    assert isinstance(parsed, ciphered.GeneralGloCiphering)
+    assert parsed.system_title == SERVER
+    assert parsed.to_bytes() == general

@@ -18,13 +18,15 @@ sender's system title::
 
     DB | len | system title (8) | length | SC | IC | C | T
 
-This module works on APDU bytes: the plain APDU is encoded and decoded by apdu/.
+This module works on APDU bytes (the framing only, independent of apdu/ciphered.py);
+:class:`CipheringSession` also takes and returns APDU objects of apdu/.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from openamr.apdu.base import Apdu, decode_apdu
 from openamr.codec.buffer import Reader, Writer
 from openamr.errors import DecodeError, SecurityError
 from openamr.security.control import SecurityControl
@@ -252,3 +254,12 @@ class CipheringSession:
         result = decipher(data, peer, ek, ak, self.policy)
         self.incoming.accept(ic)
         return result
+
+    def encipher_apdu(self, apdu: Apdu, *, dedicated: bool = False, general: bool = False) -> bytes:
+        """Encode a plain APDU object and cipher it (see :meth:`encipher`)."""
+        return self.encipher(apdu.to_bytes(), dedicated=dedicated, general=general)
+
+    def decipher_apdu(self, data: bytes) -> tuple[Apdu, Deciphered]:
+        """Decipher (see :meth:`decipher`) and decode the plain APDU."""
+        result = self.decipher(data)
+        return decode_apdu(result.apdu), result
