@@ -6,12 +6,9 @@ import pytest
 
 from openamr.apdu import decode_apdu
 from openamr.apdu.descriptors import (
-    CaptureObjectDefinition,
     CosemAttributeDescriptor,
     CosemAttributeDescriptorWithSelection,
-    EntryDescriptor,
     InvokeIdAndPriority,
-    RangeDescriptor,
     SelectiveAccessDescriptor,
 )
 from openamr.apdu.get import (
@@ -24,6 +21,7 @@ from openamr.apdu.get import (
     GetResponseWithList,
 )
 from openamr.apdu.results import DataAccessResult
+from openamr.apdu.selective_access import CaptureObjectDefinition, EntryDescriptor, RangeDescriptor
 from openamr.codec import (
     Array,
     CosemDateTime,

@@ -10,9 +10,8 @@ A-XDR layouts (no tags inside a SEQUENCE; OPTIONAL is a 00/01 presence octet)::
     ...-Descriptor-With-Selection   descriptor | 00  or  descriptor | 01 selective-access
     DataBlock-SA                    last-block bool | block-number u32 | raw-data len octets
 
-Profile generic selective access (Blue Book 4.3.6, class 7 attribute 2) has two
-standard selectors, modelled by :class:`RangeDescriptor` (1) and
-:class:`EntryDescriptor` (2); both convert to and from their ``Data`` form.
+The two standard selectors of Profile generic are typed in
+:mod:`openamr.apdu.selective_access`.
 """
 
 from __future__ import annotations
@@ -27,13 +26,7 @@ from openamr.codec.axdr import read_data, write_data
 from openamr.codec.buffer import Reader, Writer
 from openamr.codec.obis import Obis
 from openamr.codec.types import (
-    Array,
     Data,
-    DoubleLongUnsigned,
-    Integer,
-    LongUnsigned,
-    OctetString,
-    Structure,
 )
 from openamr.errors import DecodeError, EncodeError
 
@@ -54,9 +47,15 @@ ABSENT: Final = _Absent.ABSENT
 Absent = Literal[_Absent.ABSENT]
 
 
-def _check(name: str, value: int, lo: int, hi: int) -> None:
+def check_range(name: str, value: int, lo: int, hi: int) -> None:
+    """Refuse (EncodeError) a value that is not an int in lo..hi."""
     if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
         raise EncodeError(f"{name} must be an int in {lo}..{hi}, got {value!r}")
+
+
+def check_u32(name: str, value: int) -> None:
+    """Refuse (EncodeError) a value that is not an Unsigned32."""
+    check_range(name, value, 0, 0xFFFFFFFF)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,8 +75,8 @@ class InvokeIdAndPriority:
     reserved: int = 0
 
     def __post_init__(self) -> None:
-        _check("invoke_id", self.invoke_id, 0, 15)
-        _check("reserved", self.reserved, 0, 3)
+        check_range("invoke_id", self.invoke_id, 0, 15)
+        check_range("reserved", self.reserved, 0, 3)
 
     @classmethod
     def from_byte(cls, b: int) -> InvokeIdAndPriority:
@@ -99,6 +98,28 @@ class InvokeIdAndPriority:
         w.u8(self.to_byte())
 
 
+class ServiceApdu(Apdu):
+    """An xDLMS service APDU: ``tag | choice | invoke-id-and-priority | body``.
+
+    Subclasses are frozen dataclasses with an ``invoke_id_and_priority`` field; they
+    write their body in :meth:`encode_body` and read everything after the choice
+    octet in ``decode``.
+    """
+
+    __slots__ = ()
+    CHOICE: ClassVar[int]
+    invoke_id_and_priority: InvokeIdAndPriority
+
+    def encode(self, w: Writer) -> None:
+        w.u8(self.TAG)
+        w.u8(self.CHOICE)
+        self.invoke_id_and_priority.write(w)
+        self.encode_body(w)
+
+    def encode_body(self, w: Writer) -> None:
+        raise NotImplementedError
+
+
 def read_i8(r: Reader) -> int:
     b = r.u8()
     return b - 256 if b > 127 else b
@@ -117,8 +138,8 @@ class CosemAttributeDescriptor:
     attribute_id: int
 
     def __post_init__(self) -> None:
-        _check("class_id", self.class_id, 0, 0xFFFF)
-        _check("attribute_id", self.attribute_id, -128, 127)
+        check_range("class_id", self.class_id, 0, 0xFFFF)
+        check_range("attribute_id", self.attribute_id, -128, 127)
 
     @classmethod
     def read(cls, r: Reader) -> CosemAttributeDescriptor:
@@ -139,8 +160,8 @@ class CosemMethodDescriptor:
     method_id: int
 
     def __post_init__(self) -> None:
-        _check("class_id", self.class_id, 0, 0xFFFF)
-        _check("method_id", self.method_id, -128, 127)
+        check_range("class_id", self.class_id, 0, 0xFFFF)
+        check_range("method_id", self.method_id, -128, 127)
 
     @classmethod
     def read(cls, r: Reader) -> CosemMethodDescriptor:
@@ -168,7 +189,7 @@ class SelectiveAccessDescriptor:
     access_parameters: Data
 
     def __post_init__(self) -> None:
-        _check("access_selector", self.access_selector, 0, 255)
+        check_range("access_selector", self.access_selector, 0, 255)
 
     @classmethod
     def read(cls, r: Reader) -> SelectiveAccessDescriptor:
@@ -179,15 +200,18 @@ class SelectiveAccessDescriptor:
         write_data(w, self.access_parameters)
 
 
-def read_optional(r: Reader, read: Callable[[Reader], T]) -> T | None:
-    """An A-XDR OPTIONAL component: ``00`` absent, ``01`` then the component."""
+def read_presence(r: Reader) -> bool:
+    """The presence octet of an A-XDR OPTIONAL component: ``00`` absent, ``01`` present."""
     start = r.pos
     flag = r.u8()
-    if flag == 0:
-        return None
-    if flag == 1:
-        return read(r)
-    raise DecodeError(start, f"OPTIONAL presence flag must be 0 or 1, got {flag}")
+    if flag > 1:
+        raise DecodeError(start, f"OPTIONAL presence flag must be 0 or 1, got {flag}")
+    return flag == 1
+
+
+def read_optional(r: Reader, read: Callable[[Reader], T]) -> T | None:
+    """An A-XDR OPTIONAL component: ``00`` absent, ``01`` then the component."""
+    return read(r) if read_presence(r) else None
 
 
 def read_bool(r: Reader) -> bool:
@@ -233,7 +257,7 @@ class DataBlockSA:
     raw_data: bytes
 
     def __post_init__(self) -> None:
-        _check("block_number", self.block_number, 0, 0xFFFFFFFF)
+        check_u32("block_number", self.block_number)
 
     @classmethod
     def read(cls, r: Reader) -> DataBlockSA:
@@ -281,154 +305,13 @@ def write_sequence_of(w: Writer, items: Sequence[T], write: Callable[[Writer, T]
         write(w, item)
 
 
-# -- Profile generic selective access (Blue Book 4.3.6) ----------------------------
-
-
-def _fail(reason: str) -> DecodeError:
-    return DecodeError(0, f"selective access parameters: {reason}")
-
-
-def _fields(value: Data, n: int, what: str) -> Structure:
-    if not isinstance(value, tuple) or len(value) != n:
-        raise _fail(f"{what} must be a structure of {n} elements, got {value!r}")
-    return Structure(value)
-
-
-def _int(value: Data, what: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise _fail(f"{what} must be an integer, got {value!r}")
-    return int(value)
-
-
-@dataclass(frozen=True, slots=True)
-class CaptureObjectDefinition:
-    """capture_object_definition (Blue Book 4.3.6)::
-
-    structure { class_id long-unsigned, logical_name octet-string[6],
-                attribute_index integer, data_index long-unsigned }
-    """
-
-    class_id: int
-    logical_name: Obis
-    attribute_index: int
-    data_index: int = 0
-
-    def __post_init__(self) -> None:
-        _check("class_id", self.class_id, 0, 0xFFFF)
-        _check("attribute_index", self.attribute_index, -128, 127)
-        _check("data_index", self.data_index, 0, 0xFFFF)
-
-    def to_data(self) -> Structure:
-        return Structure(
-            (
-                LongUnsigned(self.class_id),
-                OctetString(self.logical_name.to_bytes()),
-                Integer(self.attribute_index),
-                LongUnsigned(self.data_index),
-            )
-        )
-
-    @classmethod
-    def from_data(cls, value: Data) -> CaptureObjectDefinition:
-        f = _fields(value, 4, "capture_object_definition")
-        ln = f[1]
-        if not isinstance(ln, bytes) or len(ln) != 6:
-            raise _fail(f"logical_name must be an octet-string of 6, got {ln!r}")
-        try:
-            return cls(_int(f[0], "class_id"), Obis(*ln), _int(f[2], "attribute_index"),
-                       _int(f[3], "data_index"))  # fmt: skip
-        except EncodeError as e:
-            raise _fail(str(e)) from None
-
-
-@dataclass(frozen=True, slots=True)
-class RangeDescriptor:
-    """range_descriptor, access selector 1 (Blue Book 4.3.6)::
-
-    structure { restricting_object capture_object_definition,
-                from_value, to_value (the restricting object's type, e.g. date-time),
-                selected_values array of capture_object_definition (empty = all) }
-    """
-
-    ACCESS_SELECTOR: ClassVar[int] = 1
-
-    restricting_object: CaptureObjectDefinition
-    from_value: Data
-    to_value: Data
-    selected_values: tuple[CaptureObjectDefinition, ...] = ()
-
-    def to_data(self) -> Structure:
-        cols = Array(c.to_data() for c in self.selected_values)
-        return Structure((self.restricting_object.to_data(), self.from_value, self.to_value, cols))
-
-    @classmethod
-    def from_data(cls, value: Data) -> RangeDescriptor:
-        f = _fields(value, 4, "range_descriptor")
-        cols = f[3]
-        if not isinstance(cols, list):
-            raise _fail(f"selected_values must be an array, got {cols!r}")
-        selected = tuple(CaptureObjectDefinition.from_data(c) for c in cols)
-        return cls(CaptureObjectDefinition.from_data(f[0]), f[1], f[2], selected)
-
-    def to_access(self) -> SelectiveAccessDescriptor:
-        return SelectiveAccessDescriptor(self.ACCESS_SELECTOR, self.to_data())
-
-
-@dataclass(frozen=True, slots=True)
-class EntryDescriptor:
-    """entry_descriptor, access selector 2 (Blue Book 4.3.6); entries and values
-    count from 1, a ``to_`` of 0 means "up to the last"::
-
-    structure { from_entry double-long-unsigned, to_entry double-long-unsigned,
-                from_selected_value long-unsigned, to_selected_value long-unsigned }
-    """
-
-    ACCESS_SELECTOR: ClassVar[int] = 2
-
-    from_entry: int = 1
-    to_entry: int = 0
-    from_selected_value: int = 1
-    to_selected_value: int = 0
-
-    def __post_init__(self) -> None:
-        _check("from_entry", self.from_entry, 0, 0xFFFFFFFF)
-        _check("to_entry", self.to_entry, 0, 0xFFFFFFFF)
-        _check("from_selected_value", self.from_selected_value, 0, 0xFFFF)
-        _check("to_selected_value", self.to_selected_value, 0, 0xFFFF)
-
-    def to_data(self) -> Structure:
-        return Structure(
-            (
-                DoubleLongUnsigned(self.from_entry),
-                DoubleLongUnsigned(self.to_entry),
-                LongUnsigned(self.from_selected_value),
-                LongUnsigned(self.to_selected_value),
-            )
-        )
-
-    @classmethod
-    def from_data(cls, value: Data) -> EntryDescriptor:
-        f = _fields(value, 4, "entry_descriptor")
-        names = ("from_entry", "to_entry", "from_selected_value", "to_selected_value")
-        try:
-            return cls(*(_int(v, n) for v, n in zip(f, names, strict=True)))
-        except EncodeError as e:
-            raise _fail(str(e)) from None
-
-    def to_access(self) -> SelectiveAccessDescriptor:
-        return SelectiveAccessDescriptor(self.ACCESS_SELECTOR, self.to_data())
-
-
 __all__ = [
     "ABSENT",
     "Absent",
-    "CaptureObjectDefinition",
     "CosemAttributeDescriptor",
     "CosemAttributeDescriptorWithSelection",
     "CosemMethodDescriptor",
     "DataBlockSA",
-    "EntryDescriptor",
     "InvokeIdAndPriority",
-    "RangeDescriptor",
     "SelectiveAccessDescriptor",
 ]

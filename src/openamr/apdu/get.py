@@ -18,12 +18,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import ClassVar, TypeAlias
 
-from openamr.apdu.base import Apdu, register
+from openamr.apdu.base import register
 from openamr.apdu.descriptors import (
     CosemAttributeDescriptor,
     CosemAttributeDescriptorWithSelection,
     InvokeIdAndPriority,
     SelectiveAccessDescriptor,
+    ServiceApdu,
+    check_u32,
     choice_decoder,
     read_bool,
     read_optional,
@@ -35,7 +37,7 @@ from openamr.apdu.results import DataAccessResult, read_enum
 from openamr.codec.axdr import read_data, write_data
 from openamr.codec.buffer import Reader, Writer
 from openamr.codec.types import Data
-from openamr.errors import DecodeError, EncodeError
+from openamr.errors import DecodeError
 
 GetDataResult: TypeAlias = "Data | DataAccessResult"
 """Get-Data-Result ::= CHOICE { data [0] Data, data-access-result [1] Data-Access-Result }"""
@@ -63,20 +65,11 @@ def write_get_data_result(w: Writer, result: GetDataResult) -> None:
         write_data(w, result)
 
 
-def _iip() -> InvokeIdAndPriority:
-    return InvokeIdAndPriority()
-
-
-def _check_u32(name: str, v: int) -> None:
-    if isinstance(v, bool) or not isinstance(v, int) or not 0 <= v <= 0xFFFFFFFF:
-        raise EncodeError(f"{name} must be an int in 0..4294967295, got {v!r}")
-
-
 # -- requests -----------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
-class GetRequestNormal(Apdu):
+class GetRequestNormal(ServiceApdu):
     """Get-Request-Normal: one attribute, optionally with selective access."""
 
     TAG: ClassVar[int] = GET_REQUEST
@@ -84,12 +77,9 @@ class GetRequestNormal(Apdu):
 
     cosem_attribute_descriptor: CosemAttributeDescriptor
     access_selection: SelectiveAccessDescriptor | None = None
-    invoke_id_and_priority: InvokeIdAndPriority = field(default_factory=_iip)
+    invoke_id_and_priority: InvokeIdAndPriority = field(default_factory=InvokeIdAndPriority)
 
-    def encode(self, w: Writer) -> None:
-        w.u8(self.TAG)
-        w.u8(self.CHOICE)
-        self.invoke_id_and_priority.write(w)
+    def encode_body(self, w: Writer) -> None:
         self.cosem_attribute_descriptor.write(w)
         write_access_selection(w, self.access_selection)
 
@@ -101,22 +91,19 @@ class GetRequestNormal(Apdu):
 
 
 @dataclass(frozen=True, slots=True)
-class GetRequestNext(Apdu):
+class GetRequestNext(ServiceApdu):
     """Get-Request-Next: ask for the block after ``block_number`` (the last received)."""
 
     TAG: ClassVar[int] = GET_REQUEST
     CHOICE: ClassVar[int] = 2
 
     block_number: int
-    invoke_id_and_priority: InvokeIdAndPriority = field(default_factory=_iip)
+    invoke_id_and_priority: InvokeIdAndPriority = field(default_factory=InvokeIdAndPriority)
 
     def __post_init__(self) -> None:
-        _check_u32("block_number", self.block_number)
+        check_u32("block_number", self.block_number)
 
-    def encode(self, w: Writer) -> None:
-        w.u8(self.TAG)
-        w.u8(self.CHOICE)
-        self.invoke_id_and_priority.write(w)
+    def encode_body(self, w: Writer) -> None:
         w.u32(self.block_number)
 
     @classmethod
@@ -126,19 +113,16 @@ class GetRequestNext(Apdu):
 
 
 @dataclass(frozen=True, slots=True)
-class GetRequestWithList(Apdu):
+class GetRequestWithList(ServiceApdu):
     """Get-Request-With-List: several attributes in one request."""
 
     TAG: ClassVar[int] = GET_REQUEST
     CHOICE: ClassVar[int] = 3
 
     attribute_descriptor_list: tuple[CosemAttributeDescriptorWithSelection, ...]
-    invoke_id_and_priority: InvokeIdAndPriority = field(default_factory=_iip)
+    invoke_id_and_priority: InvokeIdAndPriority = field(default_factory=InvokeIdAndPriority)
 
-    def encode(self, w: Writer) -> None:
-        w.u8(self.TAG)
-        w.u8(self.CHOICE)
-        self.invoke_id_and_priority.write(w)
+    def encode_body(self, w: Writer) -> None:
         write_sequence_of(w, self.attribute_descriptor_list, lambda w, d: d.write(w))
 
     @classmethod
@@ -152,19 +136,16 @@ class GetRequestWithList(Apdu):
 
 
 @dataclass(frozen=True, slots=True)
-class GetResponseNormal(Apdu):
+class GetResponseNormal(ServiceApdu):
     """Get-Response-Normal: the value of one attribute, or why not."""
 
     TAG: ClassVar[int] = GET_RESPONSE
     CHOICE: ClassVar[int] = 1
 
     result: GetDataResult
-    invoke_id_and_priority: InvokeIdAndPriority = field(default_factory=_iip)
+    invoke_id_and_priority: InvokeIdAndPriority = field(default_factory=InvokeIdAndPriority)
 
-    def encode(self, w: Writer) -> None:
-        w.u8(self.TAG)
-        w.u8(self.CHOICE)
-        self.invoke_id_and_priority.write(w)
+    def encode_body(self, w: Writer) -> None:
         write_get_data_result(w, self.result)
 
     @classmethod
@@ -185,7 +166,7 @@ class DataBlockG:
     result: bytes | DataAccessResult
 
     def __post_init__(self) -> None:
-        _check_u32("block_number", self.block_number)
+        check_u32("block_number", self.block_number)
 
     @classmethod
     def read(cls, r: Reader) -> DataBlockG:
@@ -212,19 +193,16 @@ class DataBlockG:
 
 
 @dataclass(frozen=True, slots=True)
-class GetResponseWithDatablock(Apdu):
+class GetResponseWithDatablock(ServiceApdu):
     """Get-Response-With-Datablock: one block of a long GET response."""
 
     TAG: ClassVar[int] = GET_RESPONSE
     CHOICE: ClassVar[int] = 2
 
     datablock: DataBlockG
-    invoke_id_and_priority: InvokeIdAndPriority = field(default_factory=_iip)
+    invoke_id_and_priority: InvokeIdAndPriority = field(default_factory=InvokeIdAndPriority)
 
-    def encode(self, w: Writer) -> None:
-        w.u8(self.TAG)
-        w.u8(self.CHOICE)
-        self.invoke_id_and_priority.write(w)
+    def encode_body(self, w: Writer) -> None:
         self.datablock.write(w)
 
     @classmethod
@@ -234,19 +212,16 @@ class GetResponseWithDatablock(Apdu):
 
 
 @dataclass(frozen=True, slots=True)
-class GetResponseWithList(Apdu):
+class GetResponseWithList(ServiceApdu):
     """Get-Response-With-List: one Get-Data-Result per requested attribute."""
 
     TAG: ClassVar[int] = GET_RESPONSE
     CHOICE: ClassVar[int] = 3
 
     results: tuple[GetDataResult, ...]
-    invoke_id_and_priority: InvokeIdAndPriority = field(default_factory=_iip)
+    invoke_id_and_priority: InvokeIdAndPriority = field(default_factory=InvokeIdAndPriority)
 
-    def encode(self, w: Writer) -> None:
-        w.u8(self.TAG)
-        w.u8(self.CHOICE)
-        self.invoke_id_and_priority.write(w)
+    def encode_body(self, w: Writer) -> None:
         write_sequence_of(w, self.results, write_get_data_result)
 
     @classmethod
