@@ -1,0 +1,41 @@
+"""What the association layer asks of the object model (sans-IO).
+
+The server-side association decodes xDLMS requests and hands each attribute or
+method reference to a :class:`ServiceHandler`; the object model
+(``openamr.cosem.AssociationView``) is one. Refusals come back as values.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from openamr.apdu.results import ActionResult, DataAccessResult
+from openamr.codec.obis import Obis
+from openamr.codec.types import Data
+
+
+class ServiceHandler(Protocol):
+    """GET, SET and ACTION on one association's view of a logical device."""
+
+    def get(
+        self,
+        class_id: int,
+        logical_name: Obis,
+        index: int,
+        selector: int | None = None,
+        parameters: Data = None,
+    ) -> Data | DataAccessResult: ...
+
+    def set(
+        self,
+        class_id: int,
+        logical_name: Obis,
+        index: int,
+        value: Data,
+        selector: int | None = None,
+        parameters: Data = None,
+    ) -> DataAccessResult: ...
+
+    def action(
+        self, class_id: int, logical_name: Obis, index: int, parameters: Data = None
+    ) -> tuple[ActionResult, Data]: ...

@@ -1,0 +1,314 @@
+"""The server side of one association, sans-IO: APDU bytes in, APDU bytes out
+(Green Book 9.4 "COSEM application layer"; IEC 62056-5-3).
+
+States::
+
+    IDLE --AARQ ok--> ASSOCIATED                       (no authentication, LLS)
+    IDLE --AARQ ok, HLS--> PENDING --pass 3 ok--> ASSOCIATED
+    PENDING --pass 3 fails--> IDLE
+    ASSOCIATED --RLRQ--> IDLE
+
+Every refusal is a protocol value: an AARE rejected with its diagnostic, an
+ExceptionResponse, a DataAccessResult. Undecodable input never raises out of
+:meth:`ServerAssociation.receive`; it is answered (or dropped where the standard
+says nothing can be answered).
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Mapping
+
+from openamr.apdu.acse import (
+    Aare,
+    Aarq,
+    AcseRequirements,
+    AcseServiceUser,
+    AssociationResult,
+    ReleaseResponseReason,
+    Rlre,
+    Rlrq,
+)
+from openamr.apdu.action import (
+    ActionRequestNormal,
+    ActionResponseNormal,
+    ActionResponseWithOptionalData,
+)
+from openamr.apdu.base import Apdu, decode_apdu
+from openamr.apdu.exception import ExceptionResponse
+from openamr.apdu.initiate import ConfirmedServiceError, InitiateRequest, InitiateResponse
+from openamr.apdu.mechanism import MechanismName
+from openamr.apdu.results import ActionResult, ServiceError, StateError
+from openamr.apdu.service_error import ConfirmedServiceName, InitiateError
+from openamr.association.config import AssociationConfig
+from openamr.association.services import ServiceServer
+from openamr.codec.obis import Obis
+from openamr.errors import DecodeError, DlmsError, SecurityError
+from openamr.security import hls
+from openamr.security.ciphering import CipheringSession, is_ciphered
+from openamr.security.counters import IncomingCounter, OutgoingCounter
+from openamr.security.lls import check_secret
+
+CURRENT_ASSOCIATION = Obis(0, 0, 40, 0, 0, 255)
+ASSOCIATION_LN_CLASS = 15
+REPLY_TO_HLS_AUTHENTICATION = 1
+#: The smallest client max receive PDU size the standard allows.
+MIN_PDU_SIZE = 12
+DLMS_VERSION = 6
+
+
+class State(enum.Enum):
+    IDLE = "idle"
+    PENDING = "association pending"
+    ASSOCIATED = "associated"
+
+
+class ServerAssociation:
+    """One client's association with this server over one connection.
+
+    ``configs`` maps client SAP -> what is offered; ``random`` gives challenge
+    bytes (injected: sans-IO); ``counters`` keeps the server's outgoing invocation
+    counter across associations (the meter persists it)."""
+
+    def __init__(
+        self,
+        configs: Mapping[int, AssociationConfig],
+        client_sap: int,
+        random: Callable[[int], bytes],
+        outgoing: OutgoingCounter | None = None,
+    ) -> None:
+        self.config = configs.get(client_sap)
+        self.client_sap = client_sap
+        self.random = random
+        self.outgoing = outgoing if outgoing is not None else OutgoingCounter()
+        self.state = State.IDLE
+        self.services: ServiceServer | None = None
+        self.ciphering: CipheringSession | None = None
+        self._stoc = b""
+        self._ctos = b""
+        self._client_title = b""
+
+    # -- entry point ------------------------------------------------------------------
+
+    def receive(self, data: bytes) -> bytes | None:
+        """Answer one APDU from the client (None: nothing to send)."""
+        if self.config is None:
+            return None  # an unknown client SAP: the standard has the server stay silent
+        ciphered = bool(data) and is_ciphered(data[0])
+        try:
+            plain = self._decipher(data) if ciphered else data
+            apdu = decode_apdu(plain)
+        except SecurityError as e:
+            return self._exception(ServiceError.DECIPHERING_ERROR, e)
+        except DecodeError:
+            if data[:1] == b"\x60":
+                return _aare_rejected(self.config, AcseServiceUser.NO_REASON_GIVEN).to_bytes()
+            return ExceptionResponse(
+                StateError.SERVICE_UNKNOWN, ServiceError.SERVICE_NOT_SUPPORTED
+            ).to_bytes()
+        answer = self._dispatch(apdu, ciphered)
+        if answer is None:
+            return None
+        encoded = answer.to_bytes()
+        if ciphered and self.ciphering is not None and not isinstance(answer, ExceptionResponse):
+            return self.ciphering.encipher(encoded)
+        return encoded
+
+    def _dispatch(self, apdu: Apdu, ciphered: bool) -> Apdu | None:
+        if isinstance(apdu, Aarq):
+            return self._associate(apdu)
+        if isinstance(apdu, Rlrq):
+            return self._release(apdu)
+        if self.state is State.PENDING:
+            return self._pass3(apdu)
+        if self.state is not State.ASSOCIATED or self.services is None:
+            return ExceptionResponse(
+                StateError.SERVICE_NOT_ALLOWED, ServiceError.OPERATION_NOT_POSSIBLE
+            )
+        if self.config is not None and self.config.ciphered and not ciphered:
+            return ExceptionResponse(
+                StateError.SERVICE_NOT_ALLOWED, ServiceError.OPERATION_NOT_POSSIBLE
+            )
+        return self.services.handle(apdu)
+
+    def _decipher(self, data: bytes) -> bytes:
+        if self.ciphering is None:
+            raise SecurityError("a ciphered APDU outside a ciphered association")
+        return self.ciphering.decipher(data).apdu
+
+    def _exception(self, error: ServiceError, cause: DlmsError) -> bytes:
+        if "replay" in str(cause) or "invocation counter" in str(cause):
+            last = self.ciphering.incoming.last if self.ciphering else None
+            expected = 0 if last is None else last + 1
+            return ExceptionResponse(
+                StateError.SERVICE_NOT_ALLOWED, ServiceError.INVOCATION_COUNTER_ERROR, expected
+            ).to_bytes()
+        return ExceptionResponse(StateError.SERVICE_NOT_ALLOWED, error).to_bytes()
+
+    # -- association establishment ----------------------------------------------------
+
+    def _associate(self, aarq: Aarq) -> Apdu:
+        config = self.config
+        assert config is not None
+        if self.state is not State.IDLE:
+            return _aare_rejected(config, AcseServiceUser.NO_REASON_GIVEN, transient=True)
+        if aarq.application_context_name != config.context:
+            return _aare_rejected(config, AcseServiceUser.APPLICATION_CONTEXT_NAME_NOT_SUPPORTED)
+        refusal = self._authenticate(aarq, config)
+        if refusal is not None:
+            return _aare_rejected(config, refusal)
+        try:
+            initiate = self._initiate_request(aarq, config)
+        except (DlmsError, ValueError):
+            return _aare_rejected(config, AcseServiceUser.NO_REASON_GIVEN)
+        error = _check_initiate(initiate, config)
+        if error is not None:
+            service_error = ConfirmedServiceError(ConfirmedServiceName.INITIATE_ERROR, error)
+            return _aare_rejected(config, AcseServiceUser.NO_REASON_GIVEN, service_error.to_bytes())
+        return self._accept(aarq, config, initiate)
+
+    def _authenticate(self, aarq: Aarq, config: AssociationConfig) -> AcseServiceUser | None:
+        wanted = config.mechanism
+        got = aarq.mechanism_name if aarq.mechanism_name is not None else MechanismName.NONE
+        if wanted is MechanismName.NONE:
+            return (
+                None
+                if got is MechanismName.NONE
+                else AcseServiceUser.AUTHENTICATION_MECHANISM_NAME_NOT_RECOGNISED
+            )
+        if got is MechanismName.NONE:
+            return AcseServiceUser.AUTHENTICATION_MECHANISM_NAME_REQUIRED
+        if got != wanted:
+            return AcseServiceUser.AUTHENTICATION_MECHANISM_NAME_NOT_RECOGNISED
+        value = aarq.calling_authentication_value or b""
+        if wanted is MechanismName.LLS:
+            return (
+                None
+                if check_secret(value, config.secret)
+                else AcseServiceUser.AUTHENTICATION_FAILURE
+            )
+        if wanted is MechanismName.HLS_GMAC:
+            if config.security is None or aarq.calling_ap_title is None:
+                return AcseServiceUser.AUTHENTICATION_FAILURE
+            if not 8 <= len(value) <= 64:
+                return AcseServiceUser.AUTHENTICATION_FAILURE
+            self._ctos = value
+            self._client_title = aarq.calling_ap_title
+            return None
+        return AcseServiceUser.AUTHENTICATION_MECHANISM_NAME_NOT_RECOGNISED
+
+    def _initiate_request(self, aarq: Aarq, config: AssociationConfig) -> InitiateRequest:
+        info = aarq.user_information
+        if info is None:
+            raise DecodeError(0, "AARQ without an xDLMS InitiateRequest")
+        if config.ciphered:
+            if config.security is None or aarq.calling_ap_title is None:
+                raise SecurityError("a ciphered context needs keys and the client's system title")
+            self._client_title = aarq.calling_ap_title
+            self.ciphering = CipheringSession(
+                config.security.with_peer(aarq.calling_ap_title),
+                config.protection,
+                self.outgoing,
+                IncomingCounter(),
+            )
+            info = self.ciphering.decipher(info).apdu
+        return InitiateRequest.from_bytes(info)
+
+    def _accept(self, aarq: Aarq, config: AssociationConfig, initiate: InitiateRequest) -> Apdu:
+        conformance = initiate.proposed_conformance & config.conformance
+        client_max = initiate.client_max_receive_pdu_size or 0xFFFF
+        response = InitiateResponse(
+            negotiated_conformance=conformance,
+            server_max_receive_pdu_size=config.max_receive_pdu_size,
+        )
+        info = response.to_bytes()
+        if self.ciphering is not None:
+            info = self.ciphering.encipher(info)
+        hls_pending = config.mechanism is MechanismName.HLS_GMAC
+        authenticated = config.mechanism is not MechanismName.NONE
+        self.services = ServiceServer(
+            config.open_handler(hls_pending and config.ciphered),
+            max_pdu_size=min(client_max, 0xFFFF) - (24 if config.ciphered else 0),
+            conformance=conformance,
+        )
+        if hls_pending:
+            assert config.security is not None
+            self._stoc = self.random(16)
+            self.state = State.PENDING
+        else:
+            self.state = State.ASSOCIATED
+        return Aare(
+            application_context_name=config.context,
+            result=AssociationResult.ACCEPTED,
+            result_source_diagnostic=(
+                AcseServiceUser.AUTHENTICATION_REQUIRED if hls_pending else AcseServiceUser.NULL
+            ),
+            responding_ap_title=config.security.own_system_title if config.security else None,
+            responder_acse_requirements=AcseRequirements.AUTHENTICATION if authenticated else None,
+            mechanism_name=config.mechanism if authenticated else None,
+            responding_authentication_value=self._stoc if hls_pending else None,
+            user_information=info,
+        )
+
+    def _pass3(self, apdu: Apdu) -> Apdu:
+        """HLS pass 3 (client proves) and pass 4 (server proves), Green Book 9.2.7.4."""
+        config = self.config
+        assert config is not None and config.security is not None
+        m = apdu.cosem_method_descriptor if isinstance(apdu, ActionRequestNormal) else None
+        if m is None or (m.class_id, m.instance_id, m.method_id) != (
+            ASSOCIATION_LN_CLASS,
+            CURRENT_ASSOCIATION,
+            REPLY_TO_HLS_AUTHENTICATION,
+        ):
+            return ExceptionResponse(
+                StateError.SERVICE_NOT_ALLOWED, ServiceError.OPERATION_NOT_POSSIBLE
+            )
+        assert isinstance(apdu, ActionRequestNormal)
+        keys = config.security.keys
+        f_stoc = apdu.method_invocation_parameters
+        try:
+            if not isinstance(f_stoc, bytes):
+                raise SecurityError("f(StoC) is not an octet-string")
+            hls.server_check(f_stoc, self._stoc, self._client_title, keys.ek, keys.ak)
+        except SecurityError:
+            self.state = State.IDLE
+            self.services = None
+            result = ActionResponseWithOptionalData(ActionResult.OTHER_REASON)
+            return ActionResponseNormal(result, apdu.invoke_id_and_priority)
+        f_ctos = hls.server_reply(
+            self._ctos, config.security.own_system_title, self.outgoing.next(), keys.ek, keys.ak
+        )
+        self.state = State.ASSOCIATED
+        result = ActionResponseWithOptionalData(ActionResult.SUCCESS, f_ctos)
+        return ActionResponseNormal(result, apdu.invoke_id_and_priority)
+
+    def _release(self, rlrq: Rlrq) -> Apdu:
+        self.state = State.IDLE
+        self.services = None
+        return Rlre(reason=ReleaseResponseReason.NORMAL)
+
+
+def _aare_rejected(
+    config: AssociationConfig,
+    diagnostic: AcseServiceUser,
+    user_information: bytes | None = None,
+    transient: bool = False,
+) -> Aare:
+    return Aare(
+        application_context_name=config.context,
+        result=AssociationResult.REJECTED_TRANSIENT
+        if transient
+        else AssociationResult.REJECTED_PERMANENT,
+        result_source_diagnostic=diagnostic,
+        user_information=user_information,
+    )
+
+
+def _check_initiate(initiate: InitiateRequest, config: AssociationConfig) -> InitiateError | None:
+    if not initiate.proposed_conformance & config.conformance:
+        return InitiateError.INCOMPATIBLE_CONFORMANCE
+    if initiate.proposed_dlms_version_number < DLMS_VERSION:
+        return InitiateError.DLMS_VERSION_TOO_LOW
+    if initiate.client_max_receive_pdu_size and initiate.client_max_receive_pdu_size < MIN_PDU_SIZE:
+        return InitiateError.PDU_SIZE_TOO_SHORT
+    return None

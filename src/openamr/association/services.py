@@ -1,0 +1,226 @@
+"""The xDLMS services of an established association, server side (Green Book 9.3:
+GET, SET, ACTION; block transfer both ways).
+
+Requests for services the association did not negotiate are answered with an
+ExceptionResponse (service-not-supported). A long SET or ACTION arrives in
+numbered blocks; each block but the last is acknowledged, the last one applies
+the reassembled value."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from openamr.apdu.action import (
+    ActionRequestNormal,
+    ActionRequestWithFirstPblock,
+    ActionRequestWithList,
+    ActionRequestWithPblock,
+    ActionResponseNextPblock,
+    ActionResponseNormal,
+    ActionResponseWithList,
+    ActionResponseWithOptionalData,
+)
+from openamr.apdu.base import Apdu
+from openamr.apdu.descriptors import (
+    ABSENT,
+    CosemAttributeDescriptor,
+    CosemMethodDescriptor,
+    DataBlockSA,
+    InvokeIdAndPriority,
+    SelectiveAccessDescriptor,
+)
+from openamr.apdu.exception import ExceptionResponse
+from openamr.apdu.get import GetRequestNext, GetRequestNormal, GetRequestWithList
+from openamr.apdu.initiate import Conformance
+from openamr.apdu.results import ActionResult, DataAccessResult, ServiceError, StateError
+from openamr.apdu.set import (
+    SetRequestNormal,
+    SetRequestWithDatablock,
+    SetRequestWithFirstDatablock,
+    SetRequestWithList,
+    SetResponseDatablock,
+    SetResponseLastDatablock,
+    SetResponseNormal,
+    SetResponseWithList,
+)
+from openamr.association.get_server import GetServer
+from openamr.association.handler import ServiceHandler
+from openamr.codec.axdr import decode
+from openamr.codec.types import Data
+from openamr.errors import DecodeError
+
+_NEEDS: dict[type[Apdu], Conformance] = {
+    GetRequestNormal: Conformance.GET,
+    GetRequestNext: Conformance.GET,
+    GetRequestWithList: Conformance.GET | Conformance.MULTIPLE_REFERENCES,
+    SetRequestNormal: Conformance.SET,
+    SetRequestWithFirstDatablock: Conformance.SET | Conformance.BLOCK_TRANSFER_WITH_SET_OR_WRITE,
+    SetRequestWithDatablock: Conformance.SET | Conformance.BLOCK_TRANSFER_WITH_SET_OR_WRITE,
+    SetRequestWithList: Conformance.SET | Conformance.MULTIPLE_REFERENCES,
+    ActionRequestNormal: Conformance.ACTION,
+    ActionRequestWithList: Conformance.ACTION | Conformance.MULTIPLE_REFERENCES,
+    ActionRequestWithFirstPblock: Conformance.ACTION | Conformance.BLOCK_TRANSFER_WITH_ACTION,
+    ActionRequestWithPblock: Conformance.ACTION | Conformance.BLOCK_TRANSFER_WITH_ACTION,
+}
+
+Finish = Callable[["Data | DataAccessResult", int], Apdu]
+Acknowledge = Callable[[int], Apdu]
+
+
+@dataclass
+class _Incoming:
+    """A long SET or ACTION being received."""
+
+    is_set: bool
+    finish: Finish  # applies the reassembled value (or a refusal) at block n
+    acknowledge: Acknowledge  # asks for the block after n
+    raw: bytearray
+    last_block: int
+
+
+def _action_response(outcome: tuple[ActionResult, Data]) -> ActionResponseWithOptionalData:
+    result, data = outcome
+    if data is None:
+        return ActionResponseWithOptionalData(result)
+    return ActionResponseWithOptionalData(result, data)
+
+
+class ServiceServer:
+    """Dispatches the service requests of one association to its handler."""
+
+    def __init__(
+        self, handler: ServiceHandler, max_pdu_size: int, conformance: Conformance
+    ) -> None:
+        self.handler = handler
+        self.conformance = conformance
+        blocks = bool(conformance & Conformance.BLOCK_TRANSFER_WITH_GET_OR_READ)
+        self.get = GetServer(handler, max_pdu_size, blocks)
+        self.incoming: _Incoming | None = None
+
+    def handle(self, request: Apdu) -> Apdu:
+        needed = _NEEDS.get(type(request))
+        if needed is None or (self.conformance & needed) != needed:
+            return ExceptionResponse(
+                StateError.SERVICE_NOT_ALLOWED, ServiceError.SERVICE_NOT_SUPPORTED
+            )
+        if isinstance(request, (GetRequestNormal, GetRequestNext, GetRequestWithList)):
+            return self.get.handle(request)
+        iip = request.invoke_id_and_priority  # type: ignore[attr-defined]
+        assert isinstance(iip, InvokeIdAndPriority)
+        if isinstance(request, SetRequestNormal):
+            result = self._set(
+                request.cosem_attribute_descriptor, request.access_selection, request.value
+            )
+            return SetResponseNormal(result, iip)
+        if isinstance(request, SetRequestWithList):
+            refs = request.attribute_descriptor_list
+            if len(refs) != len(request.value_list):
+                return ExceptionResponse(StateError.SERVICE_NOT_ALLOWED, ServiceError.OTHER_REASON)
+            results = tuple(
+                self._set(d.cosem_attribute_descriptor, d.access_selection, v)
+                for d, v in zip(refs, request.value_list, strict=True)
+            )
+            return SetResponseWithList(results, iip)
+        if isinstance(request, ActionRequestNormal):
+            params = request.method_invocation_parameters
+            return ActionResponseNormal(
+                self._act(request.cosem_method_descriptor, None if params is ABSENT else params),
+                iip,
+            )
+        if isinstance(request, ActionRequestWithList):
+            methods, params_list = (
+                request.cosem_method_descriptor_list,
+                request.method_invocation_parameters,
+            )
+            if len(methods) != len(params_list):
+                return ExceptionResponse(StateError.SERVICE_NOT_ALLOWED, ServiceError.OTHER_REASON)
+            responses = tuple(self._act(m, p) for m, p in zip(methods, params_list, strict=True))
+            return ActionResponseWithList(responses, iip)
+        if isinstance(request, SetRequestWithFirstDatablock):
+            return self._first_set_block(request, iip)
+        if isinstance(request, ActionRequestWithFirstPblock):
+            return self._first_action_block(request, iip)
+        assert isinstance(request, (SetRequestWithDatablock, ActionRequestWithPblock))
+        return self._next_block(request, iip)
+
+    def _set(
+        self, ref: CosemAttributeDescriptor, sel: SelectiveAccessDescriptor | None, value: Data
+    ) -> DataAccessResult:
+        c, ln, i = ref.class_id, ref.instance_id, ref.attribute_id
+        if sel is None:
+            return self.handler.set(c, ln, i, value)
+        return self.handler.set(c, ln, i, value, sel.access_selector, sel.access_parameters)
+
+    def _act(self, m: CosemMethodDescriptor, params: Data) -> ActionResponseWithOptionalData:
+        return _action_response(self.handler.action(m.class_id, m.instance_id, m.method_id, params))
+
+    # -- long SET and ACTION ------------------------------------------------------------
+
+    def _first_set_block(
+        self, request: SetRequestWithFirstDatablock, iip: InvokeIdAndPriority
+    ) -> Apdu:
+        def finish(value: Data | DataAccessResult, n: int) -> Apdu:
+            if not isinstance(value, DataAccessResult):
+                value = self._set(
+                    request.cosem_attribute_descriptor, request.access_selection, value
+                )
+            return SetResponseLastDatablock(value, n, iip)
+
+        return self._start(True, request.datablock, finish, lambda n: SetResponseDatablock(n, iip))
+
+    def _first_action_block(
+        self, request: ActionRequestWithFirstPblock, iip: InvokeIdAndPriority
+    ) -> Apdu:
+        def finish(value: Data | DataAccessResult, n: int) -> Apdu:
+            if isinstance(value, DataAccessResult):
+                return ActionResponseNormal(
+                    ActionResponseWithOptionalData(ActionResult.TYPE_UNMATCHED), iip
+                )
+            return ActionResponseNormal(self._act(request.cosem_method_descriptor, value), iip)
+
+        return self._start(
+            False, request.pblock, finish, lambda n: ActionResponseNextPblock(n, iip)
+        )
+
+    def _start(
+        self, is_set: bool, block: DataBlockSA, finish: Finish, acknowledge: Acknowledge
+    ) -> Apdu:
+        if block.block_number != 1:
+            self.incoming = None
+            return finish(DataAccessResult.DATA_BLOCK_NUMBER_INVALID, block.block_number)
+        self.incoming = _Incoming(is_set, finish, acknowledge, bytearray(block.raw_data), 1)
+        return self._complete() if block.last_block else acknowledge(1)
+
+    def _next_block(
+        self, request: SetRequestWithDatablock | ActionRequestWithPblock, iip: InvokeIdAndPriority
+    ) -> Apdu:
+        is_set = isinstance(request, SetRequestWithDatablock)
+        block = (
+            request.datablock if isinstance(request, SetRequestWithDatablock) else request.pblock
+        )
+        pending = self.incoming
+        if pending is None or pending.is_set != is_set:
+            self.incoming = None
+            if is_set:
+                return SetResponseLastDatablock(
+                    DataAccessResult.NO_LONG_SET_IN_PROGRESS, block.block_number, iip
+                )
+            refusal = ActionResponseWithOptionalData(ActionResult.NO_LONG_ACTION_IN_PROGRESS)
+            return ActionResponseNormal(refusal, iip)
+        if block.block_number != pending.last_block + 1:
+            self.incoming = None
+            return pending.finish(DataAccessResult.DATA_BLOCK_NUMBER_INVALID, block.block_number)
+        pending.raw += block.raw_data
+        pending.last_block = block.block_number
+        return self._complete() if block.last_block else pending.acknowledge(block.block_number)
+
+    def _complete(self) -> Apdu:
+        pending = self.incoming
+        assert pending is not None
+        self.incoming = None
+        try:
+            value: Data | DataAccessResult = decode(bytes(pending.raw))
+        except DecodeError:
+            value = DataAccessResult.TYPE_UNMATCHED
+        return pending.finish(value, pending.last_block)
