@@ -113,7 +113,7 @@ def _dec_diagnostic(r: Reader) -> Diagnostic:
     cls = _DIAGNOSTIC_TYPES.get(r.peek())
     if cls is None:
         raise r.fail(f"unknown result-source-diagnostic choice {r.peek():#04x}")
-    inner = f._inner(r, _DIAGNOSTIC_TAGS[cls], "result-source-diagnostic")
+    inner = f.inner_element(r, _DIAGNOSTIC_TAGS[cls], "result-source-diagnostic")
     return f.to_enum(cls, f.dec_int_explicit(inner), start)
 
 

@@ -57,7 +57,7 @@ def _all(r: Reader) -> bytes:
     return r.read(r.remaining)
 
 
-def _inner(r: Reader, tag: int, what: str) -> Reader:
+def inner_element(r: Reader, tag: int, what: str) -> Reader:
     """The contents of the single element (an EXPLICIT wrapper's inside) in ``r``."""
     inner = ber.read_element(r, tag)
     ber.end_of_contents(r, what)
@@ -69,7 +69,7 @@ def enc_octets_explicit(value: bytes) -> bytes:
 
 
 def dec_octets_explicit(r: Reader) -> bytes:
-    return _all(_inner(r, ber.OCTET_STRING, "OCTET STRING"))
+    return _all(inner_element(r, ber.OCTET_STRING, "OCTET STRING"))
 
 
 def enc_int_explicit(value: int) -> bytes:
@@ -77,7 +77,7 @@ def enc_int_explicit(value: int) -> bytes:
 
 
 def dec_int_explicit(r: Reader) -> int:
-    return ber.decode_integer(_inner(r, ber.INTEGER, "INTEGER"))
+    return ber.decode_integer(inner_element(r, ber.INTEGER, "INTEGER"))
 
 
 def enc_context_name(value: ApplicationContextName | ber.ObjectIdentifier) -> bytes:
@@ -85,7 +85,7 @@ def enc_context_name(value: ApplicationContextName | ber.ObjectIdentifier) -> by
 
 
 def dec_context_name(r: Reader) -> ApplicationContextName | ber.ObjectIdentifier:
-    oid = ber.decode_oid(_inner(r, ber.OBJECT_IDENTIFIER, "application-context-name"))
+    oid = ber.decode_oid(inner_element(r, ber.OBJECT_IDENTIFIER, "application-context-name"))
     return ApplicationContextName.from_oid(oid)
 
 
@@ -125,7 +125,7 @@ def enc_auth_value(value: bytes) -> bytes:
 def dec_auth_value(r: Reader) -> bytes:
     if ber.peek_tag(r) != CHARSTRING:
         raise r.fail("only the charstring choice of Authentication-value is supported")
-    return _all(_inner(r, CHARSTRING, "Authentication-value"))
+    return _all(inner_element(r, CHARSTRING, "Authentication-value"))
 
 
 def enum_explicit(cls: type[E]) -> tuple[Callable[[E], bytes], Callable[[Reader], E]]:
