@@ -126,6 +126,18 @@ def test_gurux_user_id_is_the_calling_ae_invocation_id() -> None:
     assert aarq.to_bytes() == _gurux_aarq(client)
 
 
+def test_gurux_user_id_above_127_is_one_signed_octet() -> None:
+    # gurux writes the user id as one octet (02 01 c8): as a BER INTEGER that is -56. We
+    # keep the INTEGER value (byte-exact); the association layer reads it as ``id & 0xff``.
+    client = _gurux_client(Authentication.LOW, "12345678")
+    client.settings.userId = 200
+    data = _gurux_aarq(client)
+    assert bytes.fromhex("a9 03 02 01 c8") in data
+    aarq = Aarq.from_bytes(data)
+    assert aarq.calling_ae_invocation_id == -56
+    assert aarq.to_bytes() == data
+
+
 # -- ours -> gurux ---------------------------------------------------------------------
 
 
