@@ -129,11 +129,13 @@ class SecondaryStation(_Station):
         self._frmr, self._polled = None, False
         self.state, self.client = SecondaryState.NRM, frame.source
         self._form = frame.destination.size
-        self._send(Kind.UA, frame.control.pf, self.params.encode())
+        if frame.control.pf:  # a secondary speaks only when polled
+            self._send(Kind.UA, True, self.params.encode())
         return [*events, Connected(self.client_address, self.params)]
 
     def _on_disc(self, frame: Frame) -> list[HdlcEvent]:
-        self._send(Kind.UA, frame.control.pf)
+        if frame.control.pf:
+            self._send(Kind.UA, True)
         return self._drop("DISC")
 
     def _drop(self, reason: str) -> list[HdlcEvent]:
