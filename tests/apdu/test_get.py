@@ -212,3 +212,18 @@ def test_huge_list_count_is_refused_up_front() -> None:
 def test_from_bytes_checks_the_class() -> None:
     with pytest.raises(DecodeError, match="expected GetRequestNext"):
         GetRequestNext.from_bytes(vector("get-request-normal"))
+
+
+def test_profile_buffer_response_decodes_to_a_fast_table() -> None:
+    from openamr.codec import Table
+
+    # buffer: array of 2 rows {date-time octet-string, double-long-unsigned} (as in the
+    # Makefile's `make run` sample), inside a Get-Response-Normal.
+    body = bytes.fromhex(
+        "01 02 02 02 09 0c 07 ea 0b 18 02 0c 00 00 00 ff c4 00 06 00 00 04 d2"
+        " 02 02 09 0c 07 ea 0b 18 02 0c 0f 00 00 ff c4 00 06 00 00 04 e1"
+    )
+    data = bytes.fromhex("c4 01 c1 00") + body
+    resp = GetResponseNormal.from_bytes(data)
+    assert isinstance(resp.result, Table) and len(resp.result) == 2
+    assert resp.to_bytes() == data
