@@ -253,13 +253,13 @@ async def _closing(session: OpticalSession) -> None:
 
 
 async def read_readout(
-    url: str, device_address: str = "", timing: Timing | None = None
+    url: str, device_address: str = "", timing: Timing | None = None, baud: int | None = None
 ) -> tuple[IdentificationMessage, ReadoutReceived]:
     """Sign on and read the data readout (mode C, option select 'readout')."""
     session = await open_optical(url, timing)
     try:
         identification = await session.sign_on(device_address)
-        return identification, await session.readout()
+        return identification, await session.readout(baud)
     finally:
         await _closing(session)
 
