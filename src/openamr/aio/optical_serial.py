@@ -23,8 +23,8 @@ import asyncio
 import importlib
 from typing import Any
 
-from openamr.aio.iec21 import SetBaud, serve_optical_line
-from openamr.link.iec21 import DEFAULT_TIMING, OpticalServer, ReadoutSource, Timing
+from openamr.aio.iec21 import ModeEHandler, SetBaud, serve_optical_line
+from openamr.link.iec21 import DEFAULT_TIMING, OpticalServer, ReadoutSource, State, Timing
 from openamr.link.iec21.messages import INITIAL_BAUD
 
 SERIAL_7E1: dict[str, Any] = {"bytesize": 7, "parity": "E", "stopbits": 1}
@@ -60,9 +60,22 @@ async def open_serial_line(
 
 
 async def serve_optical_serial(
-    device: str, source: ReadoutSource, timing: Timing = DEFAULT_TIMING, **options: Any
+    device: str,
+    source: ReadoutSource,
+    timing: Timing = DEFAULT_TIMING,
+    *,
+    on_mode_e: ModeEHandler | None = None,
+    **options: Any,
 ) -> None:
-    """Serve ``source`` on a serial line for ever (one HHU after another)."""
+    """Serve ``source`` on a serial line, one HHU after another, until the line closes.
+
+    After a mode E session (``on_mode_e`` returned) the line goes back to 300 Bd and
+    IEC 62056-21, as the meter's port does when the HDLC link is released.
+    """
     reader, writer, set_baud = await open_serial_line(device, timing)
-    machine = OpticalServer(source, timing=timing, **options)
-    await serve_optical_line(reader, writer, machine, set_baud=set_baud)
+    while True:
+        machine = OpticalServer(source, timing=timing, **options)
+        await serve_optical_line(reader, writer, machine, set_baud=set_baud, on_mode_e=on_mode_e)
+        if machine.state is not State.MODE_E:
+            return
+        await set_baud(INITIAL_BAUD)
