@@ -45,7 +45,12 @@ from openamr.association.services import ServiceServer
 from openamr.codec.obis import Obis
 from openamr.errors import DecodeError, DlmsError, SecurityError
 from openamr.security import hls
-from openamr.security.ciphering import CipheringSession, is_ciphered
+from openamr.security.ciphering import (
+    GENERAL_DED_CIPHERING,
+    GENERAL_GLO_CIPHERING,
+    CipheringSession,
+    is_ciphered,
+)
 from openamr.security.counters import IncomingCounter, OutgoingCounter
 from openamr.security.lls import check_secret
 
@@ -80,7 +85,7 @@ class ServerAssociation:
         self.config = configs.get(client_sap)
         self.client_sap = client_sap
         self.random = random
-        self.outgoing = outgoing if outgoing is not None else OutgoingCounter()
+        self.outgoing = outgoing if outgoing is not None else OutgoingCounter(1)
         self.state = State.IDLE
         self.services: ServiceServer | None = None
         self.ciphering: CipheringSession | None = None
@@ -111,7 +116,9 @@ class ServerAssociation:
             return None
         encoded = answer.to_bytes()
         if ciphered and self.ciphering is not None and not isinstance(answer, ExceptionResponse):
-            return self.ciphering.encipher(encoded)
+            # answer in the form the client used (Green Book 9.2.7.2.4)
+            general = data[0] in (GENERAL_GLO_CIPHERING, GENERAL_DED_CIPHERING)
+            return self.ciphering.encipher(encoded, general=general)
         return encoded
 
     def _dispatch(self, apdu: Apdu, ciphered: bool) -> Apdu | None:

@@ -7,6 +7,7 @@ import click
 from openamr import __version__
 from openamr.cli.decode import decode_command
 from openamr.cli.iec21 import iec21_group
+from openamr.cli.meter import meter_group
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -16,6 +17,7 @@ def cli() -> None:
 
 
 cli.add_command(decode_command)
+cli.add_command(meter_group)
 cli.add_command(iec21_group)
 
 

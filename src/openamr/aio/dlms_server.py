@@ -1,0 +1,128 @@
+"""asyncio adapters serving a meter's DLMS/COSEM associations over TCP: the
+IEC 62056-47 wrapper (the GPRS path) and HDLC over TCP (a terminal server or the
+RS485/optical line as a byte stream).
+
+Each connection gets its own associations; bytes go into the sans-IO link and
+association machines and their answers are written back. The loop's monotonic
+time is the ``now`` of the HDLC timers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+
+from openamr.association.server import ServerAssociation
+from openamr.link.hdlc.address import mt372_server
+from openamr.link.hdlc.secondary import SecondaryStation
+from openamr.link.hdlc.station import Connected, DataReceived, Disconnected, HdlcEvent
+from openamr.link.wrapper import ApduReceived, WrapperConnection, WrapperFailed
+from openamr.meter.server import ServerApplication
+
+log = logging.getLogger(__name__)
+
+
+class WrapperSession(asyncio.Protocol):
+    """One TCP connection speaking the wrapper; one association per client wPort."""
+
+    def __init__(self, app: ServerApplication) -> None:
+        self.app = app
+        self.link = WrapperConnection()
+        self.associations: dict[int, ServerAssociation] = {}
+        self.transport: asyncio.Transport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+
+    def data_received(self, data: bytes) -> None:
+        assert self.transport is not None
+        for event in self.link.receive_data(data):
+            if isinstance(event, WrapperFailed):
+                log.info("dropping connection: %s", event.reason)
+                self.transport.close()
+                return
+            self._answer(event)
+
+    def _answer(self, event: ApduReceived) -> None:
+        if event.destination != self.app.logical_address:
+            return  # no such logical device: the wrapper has nobody to answer
+        association = self.associations.get(event.source)
+        if association is None:
+            association = ServerAssociation(
+                self.app.configs, event.source, os.urandom, self.app.outgoing
+            )
+            self.associations[event.source] = association
+        answer = association.receive(event.payload)
+        if answer is not None and self.transport is not None:
+            self.transport.write(self.link.send(event.destination, event.source, answer))
+
+
+class HdlcSession(asyncio.Protocol):
+    """One TCP connection carrying HDLC frames for the meter's secondary station."""
+
+    def __init__(self, app: ServerApplication) -> None:
+        self.app = app
+        self.loop = asyncio.get_running_loop()
+        address = mt372_server(app.physical_address, app.logical_address)
+        self.station = SecondaryStation(address)
+        self.association: ServerAssociation | None = None
+        self.transport: asyncio.Transport | None = None
+        self.timer: asyncio.TimerHandle | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self.timer is not None:
+            self.timer.cancel()
+
+    def data_received(self, data: bytes) -> None:
+        now = self.loop.time()
+        self._handle(self.station.receive_data(data, now), now)
+
+    def _on_timer(self) -> None:
+        now = self.loop.time()
+        self._handle(self.station.handle_timer(now), now)
+
+    def _handle(self, events: list[HdlcEvent], now: float) -> None:
+        for event in events:
+            if isinstance(event, Connected):
+                self.association = ServerAssociation(
+                    self.app.configs, event.client_address, os.urandom, self.app.outgoing
+                )
+            elif isinstance(event, DataReceived) and self.association is not None:
+                answer = self.association.receive(event.data)
+                if answer is not None:
+                    self._write(self.station.send_data(answer, now))
+            elif isinstance(event, Disconnected):
+                self.association = None
+        self._flush()
+        self._arm()
+
+    def _flush(self) -> None:
+        self._write(self.station.data_to_send())
+
+    def _write(self, out: bytes) -> None:
+        if out and self.transport is not None:
+            self.transport.write(out)
+
+    def _arm(self) -> None:
+        if self.timer is not None:
+            self.timer.cancel()
+        deadline = self.station.get_timer()
+        self.timer = None if deadline is None else self.loop.call_at(deadline, self._on_timer)
+
+
+async def serve_wrapper(app: ServerApplication, host: str, port: int) -> asyncio.Server:
+    """Listen for wrapper connections (the GPRS path)."""
+    loop = asyncio.get_running_loop()
+    return await loop.create_server(lambda: WrapperSession(app), host, port)
+
+
+async def serve_hdlc(app: ServerApplication, host: str, port: int) -> asyncio.Server:
+    """Listen for HDLC-over-TCP connections."""
+    loop = asyncio.get_running_loop()
+    return await loop.create_server(lambda: HdlcSession(app), host, port)

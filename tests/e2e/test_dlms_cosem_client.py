@@ -1,0 +1,109 @@
+"""dlms-cosem's client (an independent implementation, test oracle only) reads our
+MT372 server over real sockets: the wrapper and HDLC over TCP."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+from dlms_cosem import cosem, enumerations
+from dlms_cosem.client import DlmsClient
+from dlms_cosem.exceptions import DlmsClientException
+from dlms_cosem.io import BlockingTcpIO, HdlcTransport, TcpTransport
+from dlms_cosem.security import (
+    HighLevelSecurityGmacAuthentication,
+    LowLevelSecurityAuthentication,
+    NoSecurityAuthentication,
+)
+
+from openamr.codec import OctetString, VisibleString, decode
+from openamr.codec.units import ScalerUnit, Unit
+from openamr.meter.associations import DEFAULT_AK, DEFAULT_EK
+
+from .conftest import RunningMeter
+
+I = enumerations.CosemInterface  # noqa: E741
+
+
+def attribute(
+    interface: enumerations.CosemInterface, obis: str, index: int
+) -> cosem.CosemAttribute:
+    return cosem.CosemAttribute(
+        interface=interface, instance=cosem.Obis.from_string(obis), attribute=index
+    )
+
+
+@contextmanager
+def session(
+    meter: RunningMeter, transport: str, client: int, **kwargs: object
+) -> Iterator[DlmsClient]:
+    if transport == "wrapper":
+        io = BlockingTcpIO(host=meter.host, port=meter.wrapper_port)
+        link = TcpTransport(client_logical_address=client, server_logical_address=1, io=io)
+    else:
+        io = BlockingTcpIO(host=meter.host, port=meter.hdlc_port)
+        link = HdlcTransport(
+            client_logical_address=client, server_logical_address=1,
+            server_physical_address=17, io=io,
+        )  # fmt: skip
+    c = DlmsClient(transport=link, **kwargs)  # type: ignore[arg-type]
+    with c.session() as s:
+        yield s
+
+
+TRANSPORTS = ["wrapper", "hdlc"]
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+def test_public_reads_identity_and_energy(meter: RunningMeter, transport: str) -> None:
+    with session(meter, transport, 16, authentication=NoSecurityAuthentication()) as c:
+        name = decode(c.get(attribute(I.DATA, "0.0.42.0.0.255", 2)))
+        serial = decode(c.get(attribute(I.DATA, "0.0.96.1.0.255", 2)))
+        energy = decode(c.get(attribute(I.REGISTER, "1.0.1.8.0.255", 2)))
+        scaler_unit = decode(c.get(attribute(I.REGISTER, "1.0.1.8.0.255", 3)))
+    assert name == OctetString(b"ISK0000012345678")
+    assert serial == VisibleString("12345678")
+    assert energy == 0
+    assert ScalerUnit.from_data(scaler_unit) == ScalerUnit(0, Unit.WATT_HOUR)
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+def test_public_object_list(meter: RunningMeter, transport: str) -> None:
+    with session(meter, transport, 16, authentication=NoSecurityAuthentication()) as c:
+        object_list = decode(c.get(attribute(I.ASSOCIATION_LN, "0.0.40.0.0.255", 2)))
+    assert isinstance(object_list, (list, tuple))
+    names = {bytes(e[2]) for e in object_list}  # type: ignore[index, arg-type]
+    assert bytes([1, 0, 1, 8, 0, 255]) in names
+    assert bytes([1, 0, 32, 7, 0, 255]) not in names  # not in the public set
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+def test_lls_reads_everything(meter: RunningMeter, transport: str) -> None:
+    auth = LowLevelSecurityAuthentication(secret=b"12345678")
+    with session(meter, transport, 32, authentication=auth) as c:
+        voltage = decode(c.get(attribute(I.REGISTER, "1.0.32.7.0.255", 2)))
+        object_list = decode(c.get(attribute(I.ASSOCIATION_LN, "0.0.40.0.0.255", 2)))
+    assert voltage == 2300
+    assert len(object_list) > 30  # type: ignore[arg-type]
+
+
+def test_lls_wrong_password_is_refused(meter: RunningMeter) -> None:
+    auth = LowLevelSecurityAuthentication(secret=b"wrong!!!")
+    with (
+        pytest.raises(DlmsClientException, match=r"REJECTED_PERMANENT.*AUTHENTICATION_FAILED"),
+        session(meter, "wrapper", 32, authentication=auth),
+    ):
+        pass
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+def test_hls_gmac_ciphered_session(meter: RunningMeter, transport: str) -> None:
+    auth = HighLevelSecurityGmacAuthentication(challenge_length=32)
+    with session(
+        meter, transport, 1, authentication=auth,
+        encryption_key=DEFAULT_EK, authentication_key=DEFAULT_AK,
+        client_system_title=bytes.fromhex("4D4D4D0000000001"),
+    ) as c:  # fmt: skip
+        voltage = decode(c.get(attribute(I.REGISTER, "1.0.52.7.0.255", 2)))
+    assert voltage == 2300
