@@ -1,0 +1,1 @@
+"""The asyncio DLMS client: transports to meters and typed calls on top."""

@@ -1,0 +1,69 @@
+"""Meter addresses as URLs.
+
+==================================  ===============================================
+``tcp://host:4059``                 IEC 62056-47 wrapper over TCP (GPRS)
+``hdlc+tcp://host:port``            HDLC through a terminal server
+``serial:///dev/ttyUSB0?baud=9600`` HDLC on a serial line or RS485 bus
+``optical:///dev/ttyUSB0``          IEC 62056-21 sign-on, then mode E HDLC
+==================================  ===============================================
+
+Query parameters: ``server`` (logical device, default 1), ``physical`` (HDLC
+physical address, default 17), ``baud``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import parse_qs, urlsplit
+
+SCHEMES = ("tcp", "hdlc+tcp", "serial", "optical")
+
+
+class UrlError(ValueError):
+    """A meter URL we cannot use; the message says what to write instead."""
+
+
+@dataclass(frozen=True, slots=True)
+class MeterUrl:
+    scheme: str
+    host: str = ""
+    port: int = 0
+    device: str = ""
+    server: int = 1
+    physical: int = 17
+    baud: int = 9600
+
+    def __str__(self) -> str:
+        if self.scheme in ("serial", "optical"):
+            return f"{self.scheme}://{self.device}"
+        return f"{self.scheme}://{self.host}:{self.port}"
+
+
+def parse_url(url: str) -> MeterUrl:
+    """Parse a meter URL; errors name the accepted forms."""
+    parts = urlsplit(url)
+    if parts.scheme not in SCHEMES:
+        raise UrlError(
+            f"{url!r}: unknown scheme {parts.scheme or '(none)'!r}; use one of "
+            "tcp://HOST:PORT, hdlc+tcp://HOST:PORT, serial:///dev/ttyUSB0, optical:///dev/ttyUSB0"
+        )
+    query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+    try:
+        server = int(query.get("server", 1))
+        physical = int(query.get("physical", 17))
+        baud = int(query.get("baud", 9600))
+    except ValueError as e:
+        raise UrlError(f"{url!r}: {e}") from None
+    if parts.scheme in ("serial", "optical"):
+        if not parts.path:
+            raise UrlError(f"{url!r}: name the device, e.g. {parts.scheme}:///dev/ttyUSB0")
+        return MeterUrl(
+            parts.scheme, device=parts.path, server=server, physical=physical, baud=baud
+        )
+    try:
+        port = parts.port
+    except ValueError as e:
+        raise UrlError(f"{url!r}: {e}") from None
+    if not parts.hostname or port is None:
+        raise UrlError(f"{url!r}: give host and port, e.g. {parts.scheme}://192.0.2.10:4059")
+    return MeterUrl(parts.scheme, parts.hostname, port, "", server, physical, baud)
