@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 
 import click
@@ -28,12 +29,16 @@ def meter_group() -> None:
     help="IEC 62056-47 wrapper (GPRS) or HDLC over TCP (terminal server, RS485).",
 )
 @click.option("--serial-number", default="12345678", show_default=True, help="Meter serial number.")
+@click.option("--history-days", default=0.0, show_default=True, type=click.FloatRange(0, 410),
+              help="Pre-fill the load profile with N days of placeholder rows.")  # fmt: skip
 @click.option("-v", "--verbose", is_flag=True, help="Log protocol events.")
-def serve_command(host: str, port: int, transport: str, serial_number: str, verbose: bool) -> None:
+def serve_command(
+    host: str, port: int, transport: str, serial_number: str, history_days: float, verbose: bool
+) -> None:
     """Serve the MT372 object list: client 16 public, 32 LLS, 1 HLS-GMAC + ciphering."""
     logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING)
     try:
-        asyncio.run(_serve(host, port, transport, serial_number))
+        asyncio.run(_serve(host, port, transport, serial_number, history_days))
     except KeyboardInterrupt:
         pass
     except OSError as e:
@@ -42,8 +47,15 @@ def serve_command(host: str, port: int, transport: str, serial_number: str, verb
         ) from None
 
 
-async def _serve(host: str, port: int, transport: str, serial_number: str) -> None:
-    app = build_mt372(serial_number)
+def wall_clock() -> dt.datetime:
+    """The system's UTC time: the time base of a twin serving real clients."""
+    return dt.datetime.now(dt.UTC)
+
+
+async def _serve(
+    host: str, port: int, transport: str, serial_number: str, history_days: float
+) -> None:
+    app = build_mt372(serial_number, time_base=wall_clock, history_days=history_days)
     serve = serve_wrapper if transport == "wrapper" else serve_hdlc
     server = await serve(app, host, port)
     bound = server.sockets[0].getsockname()

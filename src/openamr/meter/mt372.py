@@ -5,6 +5,7 @@ behaviour (issue 4) drives them from the simulated grid and clock.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 
 from openamr.codec.obis import Obis
@@ -20,7 +21,9 @@ from openamr.codec.types import (
 from openamr.codec.units import ScalerUnit, Unit
 from openamr.cosem import LogicalDevice
 from openamr.cosem.base import CosemObject
+from openamr.cosem.classes.clock import Clock
 from openamr.cosem.classes.data import Data
+from openamr.cosem.classes.profile_generic import ProfileGeneric
 from openamr.cosem.classes.register import Register
 from openamr.meter.associations import (
     HDLC_PHYSICAL_ADDRESS,
@@ -28,6 +31,8 @@ from openamr.meter.associations import (
     Credentials,
     install,
 )
+from openamr.meter.clock import MeterClock, SteppedTime, TimeBase
+from openamr.meter.profiles import fill_history, load_profile_1, load_profile_2
 from openamr.meter.server import ServerApplication
 
 FIRMWARE = "MT372-1004"
@@ -71,12 +76,47 @@ def _identification(serial: str) -> Iterator[CosemObject]:
     yield Data("0.0.128.61.1.255", DoubleLong(0))  # contract power limit
 
 
+def _impulse_inputs() -> Iterator[CosemObject]:
+    yield Register("8.0.1.0.0.255", DoubleLongUnsigned(0), ScalerUnit(-3, Unit.CUBIC_METRE))
+    yield Register("7.0.3.0.0.255", DoubleLongUnsigned(0), ScalerUnit(-3, Unit.CUBIC_METRE))
+
+
+#: Where a fresh twin's clock starts when no time base is given (tests).
+EPOCH = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+
+
 def build_mt372(
-    serial: str = "12345678", credentials: Credentials | None = None
+    serial: str = "12345678",
+    credentials: Credentials | None = None,
+    time_base: TimeBase | None = None,
+    history_days: float = 0,
 ) -> ServerApplication:
-    """The MT372 with its three associations, ready to be served."""
-    device = LogicalDevice()
-    for group in (_identification(serial), _energy_registers(), _instantaneous()):
+    """The MT372 with its three associations, ready to be served.
+
+    ``time_base`` drives the meter clock (default: a stepped clock at 2026-01-01
+    UTC); ``history_days`` pre-fills the load profiles with placeholder rows."""
+    clock_source = MeterClock(time_base or SteppedTime(EPOCH))
+    clock = Clock("0.0.1.0.0.255", clock_source.now, clock_source.set)
+    lp1, lp2 = load_profile_1(), load_profile_2()
+    device = LogicalDevice([clock, lp1, lp2])
+    for group in (
+        _identification(serial),
+        _energy_registers(),
+        _instantaneous(),
+        _impulse_inputs(),
+    ):
         device.add(*group)
+    if history_days > 0:
+        _history(device, clock, lp1, clock_source.now(), history_days)
     configs = install(device, credentials or Credentials())
     return ServerApplication(device, configs, SERVER_LOGICAL_ADDRESS, HDLC_PHYSICAL_ADDRESS)
+
+
+def _history(
+    device: LogicalDevice, clock: Clock, lp1: ProfileGeneric, now: dt.datetime, days: float
+) -> None:
+    entries = min(int(days * 86_400 / lp1.period), lp1.capacity)
+    fill_history(lp1, clock, now, entries)
+    a_plus = device.find(Obis(1, 0, 1, 8, 0, 255))
+    assert isinstance(a_plus, Register)
+    a_plus.value = DoubleLongUnsigned(lp1.rows[-1][2])
