@@ -43,7 +43,7 @@ import enum
 from collections.abc import Callable
 from typing import Protocol
 
-from openamr.apdu.results import ActionResult, DataAccessResult
+from openamr.apdu.results import ActionResult
 from openamr.codec.obis import Obis
 from openamr.codec.types import (
     Array,
@@ -56,7 +56,7 @@ from openamr.codec.types import (
     Tag,
 )
 from openamr.cosem.base import SUCCESS, Attribute, CosemObject, Method, MethodResult
-from openamr.cosem.classes.shape import fields
+from openamr.cosem.classes.shape import as_bytes, as_int, denied, fields
 
 #: Decision: fits one ACTION-Request in a 256-octet APDU with room for ciphering.
 DEFAULT_BLOCK_SIZE = 192
@@ -136,11 +136,6 @@ def activate_nothing(identifier: bytes, image: bytes) -> bool:
     return True
 
 
-def denied(value: Data) -> DataAccessResult:
-    """Set hook of an attribute only the transfer process changes."""
-    return DataAccessResult.READ_WRITE_DENIED
-
-
 class ImageTransfer(CosemObject, class_id=18, version=0):
     """The server side of image transfer (0.0.44.0.0.255 on the MT372)."""
 
@@ -218,7 +213,7 @@ class ImageTransfer(CosemObject, class_id=18, version=0):
         found = fields(parameters, (Tag.OCTET_STRING, Tag.DOUBLE_LONG_UNSIGNED))
         if found is None:
             return ActionResult.TYPE_UNMATCHED, None
-        identifier, size = bytes(found[0]), int(found[1])  # type: ignore[arg-type]
+        identifier, size = as_bytes(found[0]), as_int(found[1])
         if self.image_transfer_enabled is not True or not 0 < size <= self.max_image_size:
             return ActionResult.OTHER_REASON, None
         resume = self.status in IN_PROGRESS and (identifier, size) == (self.identifier, self.size)
@@ -233,7 +228,7 @@ class ImageTransfer(CosemObject, class_id=18, version=0):
         found = fields(parameters, (Tag.DOUBLE_LONG_UNSIGNED, Tag.OCTET_STRING))
         if found is None:
             return ActionResult.TYPE_UNMATCHED, None
-        number, value = int(found[0]), bytes(found[1])  # type: ignore[arg-type]
+        number, value = as_int(found[0]), as_bytes(found[1])
         if not self.allowed("image_block_transfer") or not self.fits(number, value):
             return ActionResult.OTHER_REASON, None
         self.store.write(number * self.block_size, value)

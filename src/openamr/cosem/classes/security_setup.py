@@ -46,7 +46,7 @@ from openamr.apdu.results import ActionResult, DataAccessResult
 from openamr.codec.obis import Obis
 from openamr.codec.types import Array, Data, Enum, OctetString, Tag
 from openamr.cosem.base import SUCCESS, Attribute, CosemObject, Method, MethodResult
-from openamr.cosem.classes.shape import elements
+from openamr.cosem.classes.shape import as_bytes, as_int, denied, elements, items
 from openamr.errors import SecurityError
 
 SYSTEM_TITLE_LENGTH = 8
@@ -131,10 +131,6 @@ def check_system_title(value: Data) -> DataAccessResult | None:
     return DataAccessResult.TYPE_UNMATCHED
 
 
-def denied(value: Data) -> DataAccessResult:
-    return DataAccessResult.READ_WRITE_DENIED
-
-
 class SecuritySetup(CosemObject, class_id=64, version=1):
     """One security setup (0.0.43.0.x.255), referenced by Association LN attribute 9."""
 
@@ -194,10 +190,10 @@ class SecuritySetup(CosemObject, class_id=64, version=1):
         return SUCCESS
 
     def key_transfer(self, parameters: Data) -> MethodResult:
-        items = elements(parameters, KEY_DATA)
-        if items is None:
+        found = elements(parameters, KEY_DATA)
+        if found is None:
             return ActionResult.TYPE_UNMATCHED, None
-        pairs = [(int(i[0]), bytes(i[1])) for i in items]  # type: ignore[index, arg-type]
+        pairs = [(as_int(k), as_bytes(w)) for k, w in map(items, found)]
         ids = [i for i, _ in pairs]
         if not pairs or len(set(ids)) != len(ids) or not set(ids) <= set(KeyId):
             return ActionResult.OTHER_REASON, None

@@ -13,6 +13,10 @@ A shape is a :class:`Tag` (that tag), a tuple of shapes (a structure with exactl
 those elements), an :class:`ArrayOf` (an array whose every element has one shape)
 or a :class:`OneOf` (any of some shapes). ``Array`` and the fast ``Table`` both
 count as arrays.
+
+Also here: the other small checks and hooks the interface classes share
+(:func:`within`, :func:`among` for ranges, :func:`denied` for attributes only the
+server changes, :func:`hidden` for secrets).
 """
 
 from __future__ import annotations
@@ -26,6 +30,8 @@ from openamr.codec.axdr import tag_of
 from openamr.codec.types import Data, Structure, Tag
 from openamr.cosem.base import Check
 from openamr.errors import EncodeError
+
+LOGICAL_NAME_LENGTH = 6
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,3 +98,63 @@ def elements(value: Data, shape: Shape) -> list[Data] | None:
         return None
     items: Iterable[Data] = value  # type: ignore[assignment]
     return list(items)
+
+
+def within(lo: int, hi: int) -> Check:
+    """An attribute check: OTHER_REASON unless the (integer) value is in ``lo..hi``."""
+
+    def check(value: Data) -> DataAccessResult | None:
+        ok = isinstance(value, int) and lo <= value <= hi
+        return None if ok else DataAccessResult.OTHER_REASON
+
+    return check
+
+
+def among(values: Iterable[int]) -> Check:
+    """An attribute check: OTHER_REASON unless the value is one of ``values`` (an enum)."""
+    allowed = frozenset(int(v) for v in values)
+
+    def check(value: Data) -> DataAccessResult | None:
+        return (
+            None if isinstance(value, int) and value in allowed else DataAccessResult.OTHER_REASON
+        )
+
+    return check
+
+
+def denied(value: Data) -> DataAccessResult:
+    """``set_<name>`` of an attribute only the server changes (``staticmethod(denied)``)."""
+    return DataAccessResult.READ_WRITE_DENIED
+
+
+def hidden() -> DataAccessResult:
+    """``get_<name>`` of a secret (a password, a PIN): never readable, whatever the rights."""
+    return DataAccessResult.READ_WRITE_DENIED
+
+
+def check_logical_name(value: Data) -> DataAccessResult | None:
+    """A reference to another object: octet-string of 6 octets (an OBIS code)."""
+    ok = isinstance(value, bytes) and len(value) == LOGICAL_NAME_LENGTH
+    return None if ok else DataAccessResult.TYPE_UNMATCHED
+
+
+# -- typed access to values already checked against their shape ------------------
+
+
+def as_int(value: Data) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"expected an integer Data, got {type(value).__name__}")
+    return int(value)
+
+
+def as_bytes(value: Data) -> bytes:
+    if not isinstance(value, bytes):
+        raise TypeError(f"expected an octet-string, got {type(value).__name__}")
+    return bytes(value)
+
+
+def items(value: Data) -> list[Data]:
+    """The elements of an array (``Array`` or ``Table``) or a structure."""
+    if isinstance(value, Structure) or tag_of(value) == Tag.ARRAY:
+        return list(value)  # type: ignore[arg-type]
+    raise TypeError(f"expected an array or a structure, got {type(value).__name__}")
