@@ -25,7 +25,7 @@ class RunningMeter:
 
 @pytest.fixture(scope="module")
 def meter() -> Iterator[RunningMeter]:
-    app = build_mt372("12345678")
+    app = build_mt372("12345678", history_days=2)
     loop = asyncio.new_event_loop()
     ready = threading.Event()
     ports: list[int] = []
