@@ -207,11 +207,16 @@ class Clock(CosemObject, class_id=8, version=0):
         now = self.now()
         return now.astimezone(self.zone(now))
 
+    def stamp(self) -> bytes:
+        """The current local time as the 12 octets of a date-time, with status
+        (what capture_time attributes and profile time stamps hold)."""
+        local = self.local_now()
+        return CosemDateTime.from_datetime(local, self.clock_status(local)).to_bytes()
+
     # -- attributes -----------------------------------------------------------------------
 
     def get_time(self) -> Data:
-        local = self.local_now()
-        return OctetString(CosemDateTime.from_datetime(local, self.clock_status(local)).to_bytes())
+        return OctetString(self.stamp())
 
     def set_time(self, value: Data) -> DataAccessResult | None:
         instant = self.instant_of(value)
