@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/openamr decode "01 02 02 02 09 0c 07 ea 0b 18 02 0c 00 00 00 ff c4 00 06 00 00 04 d2 02 02 09 0c 07 ea 0b 18 02 0c 0f 00 00 ff c4 00 06 00 00 04 e1"
+	$(BIN)/openamr meter serve --port 4059 --history-days 30
 
 test: lint typecheck pytest
 
