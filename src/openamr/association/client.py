@@ -295,7 +295,9 @@ class ClientAssociation:
     def wrap(self, apdu: Apdu) -> bytes:
         data = apdu.to_bytes()
         if self.session is not None and not isinstance(apdu, Aarq | Rlrq):
-            dedicated = self.session.context.keys.dedicated_ek is not None
+            # the dedicated key serves the established association; pass 3 goes glo-
+            has_key = self.session.context.keys.dedicated_ek is not None
+            dedicated = has_key and self.state is State.ASSOCIATED
             data = self.session.encipher(data, dedicated=dedicated)
         n = self.negotiated
         if (
