@@ -207,3 +207,61 @@ def test_process_attributes_are_not_writable() -> None:
     assert obj.set(6, obj.get(6)) is DataAccessResult.READ_WRITE_DENIED
     assert obj.set(2, DoubleLongUnsigned(64)) is DataAccessResult.READ_WRITE_DENIED
     assert obj.get(2) == BLOCK
+
+
+def test_a_transfer_driven_by_gurux_client_requests() -> None:
+    """gurux's client builds every ACTION (initiate, blocks, verify, activate); the
+    requests go through a logical device as the server would route them."""
+    from gurux_dlms.objects import GXDLMSImageTransfer
+
+    from openamr.cosem import READ_WRITE, AccessPolicy, AssociationView, LogicalDevice
+    from tests.cosem.gurux_oracle import gurux_action, gurux_client
+
+    obj, store, rec = make()
+    view = AssociationView(LogicalDevice([obj]), AccessPolicy(default=READ_WRITE))
+    theirs = GXDLMSImageTransfer(str(obj.logical_name))
+    theirs.imageBlockSize = BLOCK
+    client = gurux_client()
+
+    def run(frame: bytes) -> ActionResult:
+        request = gurux_action(frame)
+        d = request.cosem_method_descriptor
+        params = request.method_invocation_parameters
+        return view.action(d.class_id, d.instance_id, d.method_id, params)[0]  # type: ignore[arg-type]
+
+    assert run(theirs.imageTransferInitiate(client, ID.decode(), len(IMAGE))[0]) is (
+        ActionResult.SUCCESS
+    )
+    frames = theirs.imageBlockTransfer(client, IMAGE, None)
+    assert len(frames) == 5
+    for frame in reversed(frames):
+        assert run(frame[0]) is ActionResult.SUCCESS
+    assert run(theirs.imageVerify(client)[0]) is ActionResult.SUCCESS
+    assert run(theirs.imageActivate(client)[0]) is ActionResult.SUCCESS
+    assert store.read() == IMAGE and rec.activated == [(ID, IMAGE)]
+
+
+def test_gurux_reads_our_attributes() -> None:
+    from gurux_dlms.objects import GXDLMSImageTransfer
+
+    from tests.cosem.gurux_oracle import gurux_parse
+
+    obj, _, _ = make()
+    initiate(obj)
+    for n in (0, 2, 3, 4):
+        block(obj, n)
+    theirs = gurux_parse(obj, GXDLMSImageTransfer())
+    assert theirs.imageBlockSize == BLOCK
+    assert str(theirs.imageTransferredBlocksStatus) == "10111"
+    assert theirs.imageFirstNotTransferredBlockNumber == 1
+    assert theirs.imageTransferEnabled is True
+    assert int(theirs.imageTransferStatus) == S.TRANSFER_INITIATED
+    block(obj, 1)
+    obj.action(3, Integer(0))
+    theirs = gurux_parse(obj, GXDLMSImageTransfer())
+    [info] = theirs.imageActivateInfo
+    assert (info.size, bytes(info.identification), bytes(info.signature)) == (
+        len(IMAGE),
+        ID,
+        b"sig",
+    )

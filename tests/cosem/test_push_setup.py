@@ -8,12 +8,21 @@ from openamr.apdu.results import ActionResult, DataAccessResult
 from openamr.codec import decode, encode
 from openamr.codec.datetime import CosemDateTime
 from openamr.codec.obis import Obis
-from openamr.codec.types import Array, Enum, Integer, LongUnsigned, OctetString, Structure
+from openamr.codec.types import (
+    Array,
+    DoubleLongUnsigned,
+    Enum,
+    Integer,
+    LongUnsigned,
+    OctetString,
+    Structure,
+)
 from openamr.cosem.classes.push_setup import (
     NOT_SPECIFIED,
     PushObject,
     PushRequest,
     PushSetup,
+    RestrictionType,
     TransportService,
 )
 from tests.cosem.declared import check_declaration
@@ -87,3 +96,44 @@ def test_deep_checks() -> None:
     assert obj.set(12, Structure((NOT_SPECIFIED, LongUnsigned(0)))) is (
         DataAccessResult.TYPE_UNMATCHED
     )
+
+
+def test_the_short_form_of_versions_0_and_1_is_accepted() -> None:
+    obj = PushSetup()
+    short = Structure(EVENT.to_data()[:4])
+    assert obj.set(2, Array([short])) is DataAccessResult.SUCCESS
+    assert obj.request().objects == (EVENT,)
+
+
+def test_restriction_and_columns_round_trip() -> None:
+    profile = PushObject(
+        7,
+        Obis.parse("1.0.99.1.0.255"),
+        2,
+        restriction_type=RestrictionType.BY_ENTRY,
+        restriction_value=Structure((DoubleLongUnsigned(1), DoubleLongUnsigned(96))),
+        columns=(PushObject(8, Obis.parse("0.0.1.0.0.255"), 2),),
+    )
+    obj = PushSetup(objects=[profile])
+    wire = decode(encode(obj.get(2)))
+    assert obj.set(2, wire) is DataAccessResult.SUCCESS
+    assert obj.request().objects == (profile,)
+
+
+def test_gurux_reads_our_attributes() -> None:
+    from gurux_dlms.objects import GXDLMSPushSetup
+
+    from tests.cosem.gurux_oracle import gurux_parse
+
+    obj = PushSetup(destination=b"10.0.0.1:4059", objects=[PushObject(40, PUSH, 1), EVENT])
+    theirs = gurux_parse(obj, GXDLMSPushSetup())
+    got = [(k.objectType, k.logicalName, v.attributeIndex) for k, v in theirs.pushObjectList]
+    assert got == [(40, "0.0.25.9.0.255", 1), (1, "0.0.96.11.0.255", 2)]
+    assert (int(theirs.service), theirs.destination, int(theirs.message)) == (
+        0,
+        "10.0.0.1:4059",
+        0,
+    )
+    delay = theirs.repetitionDelay2
+    assert (delay.min, delay.exponent, delay.max) == (60, 0, 3600)
+    assert theirs.pushClientSAP == 1 and int(theirs.pushOperationMethod) == 0

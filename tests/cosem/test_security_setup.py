@@ -156,3 +156,38 @@ def test_public_key_methods_answer_other_reason(index: int) -> None:
 
 def test_key_ids_agree_with_the_security_layer() -> None:
     assert {k.name: int(k) for k in KeyId} == {k.name: int(k) for k in keywrap.KeyId}
+
+
+@pytest.mark.parametrize("v", vector_params("gurux-keywrap-*.hex"))
+def test_key_transfer_built_by_gurux(v: dict[str, bytes]) -> None:
+    """gurux's client wraps the key itself (its own AES and RFC 3394 code)."""
+    from gurux_dlms.objects import GXDLMSSecuritySetup
+    from gurux_dlms.objects.enums import GlobalKeyType
+
+    from tests.cosem.gurux_oracle import gurux_action, gurux_client
+
+    store = MemoryKeyStore({KeyId.MASTER_KEY: v["kek"]})
+    obj = SecuritySetup("0.0.43.0.1.255", store, keywrap.unwrap)
+    theirs = GXDLMSSecuritySetup("0.0.43.0.1.255")
+    pairs = [(GlobalKeyType.UNICAST_ENCRYPTION, v["key"]), (GlobalKeyType.AUTHENTICATION, NEW)]
+    request = gurux_action(theirs.globalKeyTransfer(gurux_client(), v["kek"], pairs)[0])
+    assert request.cosem_method_descriptor.method_id == 2
+    params = request.method_invocation_parameters
+    assert obj.action(2, params) == (ActionResult.SUCCESS, None)  # type: ignore[arg-type]
+    assert store.keys[KeyId.GLOBAL_UNICAST_ENCRYPTION_KEY] == v["key"]
+    assert store.keys[KeyId.AUTHENTICATION_KEY] == NEW
+
+
+def test_gurux_reads_our_attributes() -> None:
+    from gurux_dlms.objects import GXDLMSSecuritySetup
+
+    from tests.cosem.gurux_oracle import gurux_parse
+
+    obj, _ = make(P.AUTHENTICATED_REQUEST | P.ENCRYPTED_REQUEST)
+    obj.set(4, OctetString(TITLE))
+    theirs = gurux_parse(obj, GXDLMSSecuritySetup())
+    assert int(theirs.securityPolicy) == 0x0C
+    assert int(theirs.securitySuite) == 0
+    assert bytes(theirs.clientSystemTitle) == TITLE
+    assert bytes(theirs.serverSystemTitle) == b"ISK" + bytes(5)
+    assert list(theirs.certificates) == []

@@ -2,9 +2,15 @@
 whom and when (0.0.25.9.0.255: the alarm call-back of the MT372 datasheet, in its
 modern form)::
 
-    push_object_list             array object_definition
-        object_definition ::= structure { class_id long-unsigned,
-            logical_name octet-string, attribute_index integer, data_index long-unsigned }
+    push_object_list             array push_object_definition
+        push_object_definition ::= structure { class_id long-unsigned,
+            logical_name octet-string, attribute_index integer, data_index long-unsigned,
+            restriction restriction_element, columns array capture_object_definition }
+        restriction_element ::= structure { restriction_type enum (0 none, 1 by date,
+            2 by entry), restriction_value (null-data | structure {from, to}) }
+        capture_object_definition: the first four fields above
+        (version 2 adds restriction and columns, to push part of a profile; the
+        4-field form of versions 0/1 is accepted on SET)
     send_destination_and_method  structure { transport_service enum,
                                              destination octet-string, message enum }
         transport_service: 0 TCP, 1 UDP, 2 FTP, 3 SMTP, 4 SMS, 5 HDLC, 6 M-Bus, 7 ZigBee
@@ -39,7 +45,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from openamr.apdu.results import ActionResult
 from openamr.codec.datetime import CosemDate, CosemDateTime, CosemTime
@@ -61,6 +67,7 @@ from openamr.cosem.classes.auto_answer import WINDOW
 from openamr.cosem.classes.shape import (
     DATE_TIME_VALUE,
     ArrayOf,
+    OneOf,
     among,
     as_bytes,
     as_int,
@@ -71,7 +78,9 @@ from openamr.cosem.classes.shape import (
 )
 
 NOT_SPECIFIED = CosemDateTime(CosemDate(), CosemTime())
-OBJECT_DEFINITION = (Tag.LONG_UNSIGNED, Tag.OCTET_STRING, Tag.INTEGER, Tag.LONG_UNSIGNED)
+CAPTURE_OBJECT = (Tag.LONG_UNSIGNED, Tag.OCTET_STRING, Tag.INTEGER, Tag.LONG_UNSIGNED)
+RESTRICTION = (Tag.ENUM, OneOf((Tag.NULL_DATA, Tag.STRUCTURE)))
+OBJECT_DEFINITION = OneOf((CAPTURE_OBJECT, (*CAPTURE_OBJECT, RESTRICTION, ArrayOf(CAPTURE_OBJECT))))
 DESTINATION = (Tag.ENUM, Tag.OCTET_STRING, Tag.ENUM)
 REPETITION_DELAY = (Tag.LONG_UNSIGNED,) * 3
 CONFIRMATION = (DATE_TIME_VALUE, Tag.DOUBLE_LONG_UNSIGNED)
@@ -101,16 +110,27 @@ class PushOperationMethod(enum.IntEnum):
     CONFIRMED = 2
 
 
+class RestrictionType(enum.IntEnum):
+    NONE = 0
+    BY_DATE = 1
+    BY_ENTRY = 2
+
+
 @dataclass(frozen=True, slots=True)
 class PushObject:
-    """One object_definition: the attribute (or element ``data_index``) to push."""
+    """One push_object_definition: the attribute (or element ``data_index``) to push,
+    optionally restricted (``restriction_value``: structure {from, to}) to some
+    ``columns`` and rows of a profile."""
 
     class_id: int
     logical_name: Obis
     attribute_index: int
     data_index: int = 0
+    restriction_type: RestrictionType = RestrictionType.NONE
+    restriction_value: Data = None
+    columns: tuple[PushObject, ...] = ()
 
-    def to_data(self) -> Structure:
+    def capture_object(self) -> Structure:
         return Structure(
             (
                 LongUnsigned(self.class_id),
@@ -120,10 +140,26 @@ class PushObject:
             )
         )
 
+    def to_data(self) -> Structure:
+        restriction = Structure((Enum(self.restriction_type), self.restriction_value))
+        columns = Array(c.capture_object() for c in self.columns)
+        return Structure((*self.capture_object(), restriction, columns))
+
     @classmethod
     def from_data(cls, value: Data) -> PushObject:
-        cid, ln, attr, index = items(value)
-        return cls(as_int(cid), Obis.from_bytes(as_bytes(ln)), as_int(attr), as_int(index))
+        fields = items(value)
+        cid, ln, attr, index = fields[:4]
+        found = cls(as_int(cid), Obis.from_bytes(as_bytes(ln)), as_int(attr), as_int(index))
+        if len(fields) == len(CAPTURE_OBJECT):
+            return found
+        kind, restriction_value = items(fields[4])
+        columns = tuple(cls.from_data(c) for c in items(fields[5]))
+        return replace(
+            found,
+            restriction_type=RestrictionType(as_int(kind)),
+            restriction_value=restriction_value,
+            columns=columns,
+        )
 
 
 @dataclass(frozen=True, slots=True)
