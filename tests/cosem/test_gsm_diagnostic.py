@@ -58,3 +58,18 @@ def test_read_only() -> None:
 )
 def test_signal_bars(csq: int, bars: int) -> None:
     assert signal_bars(csq) == bars
+
+
+def test_gurux_reads_our_attributes() -> None:
+    from gurux_dlms.objects import GXDLMSGSMDiagnostic
+
+    from tests.cosem.gurux_oracle import gurux_parse
+
+    theirs = gurux_parse(captured(), GXDLMSGSMDiagnostic())
+    assert theirs.operator == "A1 SI"
+    assert int(theirs.status) == 1 and int(theirs.packetSwitchStatus) == 1
+    cell = theirs.cellInfo
+    assert (cell.cellId, cell.locationId, cell.signalQuality, cell.ber) == (0x1234567, 0x2A, 21, 0)
+    assert (cell.mobileCountryCode, cell.mobileNetworkCode, cell.channelNumber) == (293, 41, 62)
+    [adjacent] = theirs.adjacentCells
+    assert (adjacent.cellId, adjacent.signalQuality) == (7, 12)

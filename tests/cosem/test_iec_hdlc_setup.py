@@ -37,3 +37,16 @@ def test_ranges(index: int, bad: Data, good: Data) -> None:
     assert obj.set(index, bad) is DataAccessResult.OTHER_REASON
     assert obj.set(index, good) is DataAccessResult.SUCCESS
     assert obj.get(index) == good
+
+
+def test_gurux_reads_our_attributes() -> None:
+    from gurux_dlms.objects import GXDLMSHdlcSetup
+
+    from tests.cosem.gurux_oracle import gurux_parse
+
+    theirs = gurux_parse(IecHdlcSetup(), GXDLMSHdlcSetup())
+    assert int(theirs.communicationSpeed) == 5
+    assert (theirs.windowSizeTransmit, theirs.windowSizeReceive) == (1, 1)
+    assert (theirs.maximumInfoLengthTransmit, theirs.maximumInfoLengthReceive) == (128, 128)
+    assert (theirs.interCharachterTimeout, theirs.inactivityTimeout) == (25, 120)
+    assert theirs.deviceAddress == 17
