@@ -158,3 +158,25 @@ def test_out_of_range_is_refused(make: object) -> None:
 def test_plain_int_needs_a_type() -> None:
     with pytest.raises(EncodeError, match="wrap it"):
         encode(5)
+
+
+@pytest.mark.parametrize(
+    "desc",
+    [
+        pytest.param(TypeDescription(Tag.NULL_DATA), id="null-data"),
+        pytest.param(TypeDescription(Tag.STRUCTURE), id="empty-structure"),
+        pytest.param(
+            TypeDescription(Tag.ARRAY, (TypeDescription(Tag.UNSIGNED),), 0), id="zero-count"
+        ),
+        pytest.param(
+            TypeDescription(
+                Tag.STRUCTURE, (TypeDescription(Tag.DONT_CARE), TypeDescription(Tag.UNSIGNED))
+            ),
+            id="dont-care-field",
+        ),
+    ],
+)
+def test_compact_array_nodes_without_content_are_refused(desc: TypeDescription) -> None:
+    # such elements would let a few bytes decode into unbounded values
+    with pytest.raises(EncodeError, match="no content octets"):
+        encode(CompactArray(desc, ()))

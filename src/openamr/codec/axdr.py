@@ -180,7 +180,17 @@ def _read_dont_care(r: Reader, depth: int) -> Data:
 
 
 def read_type_description(r: Reader, depth: int = 0) -> TypeDescription:
-    """A compact-array type-description (Blue Book 4.1.5)."""
+    """A compact-array type-description (Blue Book 4.1.5). Every node must take at
+    least one content octet (no null-data, empty structure or zero-count array), so
+    the elements decoded stay bounded by the bytes received."""
+    start = r.pos
+    desc = _read_description_node(r, depth)
+    if desc.content_size() == 0:
+        raise DecodeError(start, f"type-description {desc.tag.name} takes no content octets")
+    return desc
+
+
+def _read_description_node(r: Reader, depth: int) -> TypeDescription:
     start = r.pos
     tag = r.u8()
     if tag == Tag.ARRAY:
@@ -328,6 +338,8 @@ def _write_date(w: Writer, value: Data) -> None:
 
 
 def write_type_description(w: Writer, desc: TypeDescription) -> None:
+    if desc.content_size() == 0:
+        raise EncodeError(f"type-description {desc} takes no content octets")
     w.u8(desc.tag)
     if desc.tag == Tag.ARRAY:
         w.u16(desc.count)

@@ -273,6 +273,16 @@ class TypeDescription:
     elements: tuple[TypeDescription, ...] = ()
     count: int = 0
 
+    def content_size(self) -> int:
+        """The fewest content octets one element of this description takes: 0 for
+        null-data and dont-care, the length octet for strings. The codec refuses
+        descriptions with a node of size 0: they would decode without end."""
+        if self.tag == Tag.STRUCTURE:
+            return sum(e.content_size() for e in self.elements)
+        if self.tag == Tag.ARRAY:
+            return self.count * self.elements[0].content_size()
+        return _CONTENT_SIZE.get(self.tag, 1)
+
 
 @dataclass(frozen=True, slots=True)
 class CompactArray:
@@ -287,3 +297,18 @@ Data: TypeAlias = (
     "bool | int | float | bytes | str | BitString | Array | Structure | Table"
     " | CompactArray | CosemDateTime | CosemDate | CosemTime | _DontCare | None"
 )
+
+
+# Content octets of the types whose content has a fixed size (others: >= 1).
+_CONTENT_SIZE: Final[dict[Tag, int]] = {
+    Tag.NULL_DATA: 0,
+    Tag.DONT_CARE: 0,
+    Tag.DATE_TIME: 12,
+    Tag.DATE: 5,
+    Tag.TIME: 4,
+    **{
+        t.tag: t.fmt.size
+        for t in (Integer, Long, DoubleLong, Long64, Unsigned, LongUnsigned, DoubleLongUnsigned,
+                  Long64Unsigned, Enum, Bcd, Float32, Float64)
+    },
+}  # fmt: skip
