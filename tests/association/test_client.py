@@ -16,12 +16,20 @@ from openamr.apdu.mechanism import ApplicationContextName, MechanismName
 from openamr.apdu.results import ActionResult, DataAccessResult
 from openamr.apdu.service_error import InitiateError
 from openamr.apdu.set import SetRequestWithDatablock, SetRequestWithFirstDatablock
-from openamr.association.client import ClientSettings, State, attribute, method
+from openamr.association.client import (
+    ClientAssociation,
+    ClientSettings,
+    State,
+    attribute,
+    method,
+)
 from openamr.association.client_acse import Associated, Released
 from openamr.association.client_errors import AssociationRefused, AuthenticationFailed
 from openamr.association.client_exchange import Done, Send
 from openamr.association.config import AssociationConfig
 from openamr.codec import DoubleLongUnsigned, OctetString, Structure, Unsigned, VisibleString
+from openamr.codec.table import Table
+from openamr.codec.types import Array
 from openamr.errors import LocalProtocolError
 
 from .client_pair import BIG, ENERGY, IMAGE, SETTINGS, client_keys, device, make_pair
@@ -231,3 +239,35 @@ def test_set_too_long_without_block_transfer_is_refused_locally() -> None:
         pair.client.set(BIG_VALUE, OctetString(bytes(500)))
     # the refused request did not occupy the association
     assert pair.client.get(ENERGY_VALUE).run(pair.transport) == 123456
+
+
+def test_a_long_profile_buffer_comes_back_as_a_table() -> None:
+    rows = Array(
+        [
+            Structure((OctetString(bytes(12)), DoubleLongUnsigned(i), Unsigned(i % 256)))
+            for i in range(300)
+        ]
+    )
+    pair = make_pair(32, replace(SETTINGS[32], max_receive_pdu_size=200), server_pdu=200)
+    pair.client.associate().run(pair.transport)
+    assert pair.client.set(BIG_VALUE, rows).run(pair.transport) is DataAccessResult.SUCCESS
+    value = pair.client.get(BIG_VALUE).run(pair.transport)
+    assert isinstance(value, Table) and len(value) == 300
+    assert value == rows
+
+
+def test_the_module_docstring_flow() -> None:
+    pair = make_pair(32)
+    transport = pair.transport
+    assoc = ClientAssociation(
+        ClientSettings(mechanism=MechanismName.LLS, password=b"12345678"), random=bytes
+    )
+    x = assoc.associate()
+    done = x.receive(transport(x.bytes_to_send()))
+    assert isinstance(done, Done) and isinstance(done.result, Associated)
+    energy = assoc.get(attribute(3, "1.0.1.8.0.255", 2))
+    out = energy.bytes_to_send()
+    while isinstance(step := energy.receive(transport(out)), Send):
+        out = step.data
+    assert step.result == DoubleLongUnsigned(123456)
+    assert assoc.release().run(transport) == Released(ReleaseResponseReason.NORMAL)

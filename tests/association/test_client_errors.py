@@ -220,3 +220,13 @@ def test_settings_are_checked() -> None:
     with pytest.raises(LocalProtocolError, match="random"):
         client.associate()
     assert ClientAssociation(SETTINGS[16], counting_random()).state is State.IDLE
+
+
+def test_a_request_longer_than_the_server_accepts_is_refused_locally() -> None:
+    pair = make_pair(16, server_pdu=128)
+    pair.client.associate().run(pair.transport)
+    x = pair.client.get_with_list([ENERGY_VALUE] * 20)  # 4 + 20 * 10 bytes
+    with pytest.raises(LocalProtocolError, match="exceeds the server's max receive PDU size 128"):
+        x.bytes_to_send()
+    assert x.finished and not pair.requests[1:]
+    assert pair.client.get_with_list([ENERGY_VALUE] * 5).run(pair.transport) == (123456,) * 5

@@ -9,13 +9,24 @@ returns the APDU bytes to send and takes the answers, until it is ``Done``::
         ClientSettings(mechanism=MechanismName.LLS, password=b"12345678"), random=os.urandom
     )
     x = assoc.associate()
-    step = x.receive(transport(x.bytes_to_send()))       # Done(Associated(...))
+    done = x.receive(transport(x.bytes_to_send()))       # LLS: Done(Associated(...))
     energy = assoc.get(attribute(3, "1.0.1.8.0.255", 2))
     out = energy.bytes_to_send()
     while isinstance(step := energy.receive(transport(out)), Send):
         out = step.data                                   # a long GET: Get-Request-Next
     value = step.result                                   # Data | DataAccessResult
     assoc.release().run(transport)                        # run(): the same loop
+
+An asyncio driver is the same loop with awaits (and ``x.cancel()`` on a timeout)::
+
+    async def run(x: Exchange[T]) -> T:
+        out = x.bytes_to_send()
+        while True:
+            await link.send(out)
+            step = x.receive(await link.receive())
+            if isinstance(step, Done):
+                return step.result
+            out = step.data
 
 States (one exchange at a time; a failed or cancelled exchange frees the association)::
 

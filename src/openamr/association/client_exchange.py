@@ -80,7 +80,11 @@ class Exchange(Generic[T]):
         if self._out is None:
             if self._next is None or self._finished:
                 raise LocalProtocolError("this exchange is over")
-            self._out = self._channel.wrap(self._next)
+            try:
+                self._out = self._channel.wrap(self._next)
+            except DlmsError:
+                self._finish()  # e.g. a request longer than the server accepts
+                raise
             self._next = None
         return self._out
 
