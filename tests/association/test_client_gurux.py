@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from openamr.apdu.descriptors import SelectiveAccessDescriptor
 from openamr.apdu.mechanism import MechanismName
 from openamr.association.client import (
     CLIENT_CONFORMANCE,
@@ -17,7 +18,7 @@ from openamr.association.client import (
     method,
 )
 from openamr.association.client_exchange import Send
-from openamr.codec import DoubleLongUnsigned, Integer
+from openamr.codec import DoubleLongUnsigned, Integer, LongUnsigned, Structure
 from openamr.security.counters import OutgoingCounter
 
 from .client_pair import SETTINGS, make_pair
@@ -33,7 +34,7 @@ from gurux_dlms.enums import (  # noqa: E402
     InterfaceType,
     Security,
 )
-from gurux_dlms.objects import GXDLMSData, GXDLMSRegister  # noqa: E402
+from gurux_dlms.objects import GXDLMSData, GXDLMSProfileGeneric, GXDLMSRegister  # noqa: E402
 from gurux_dlms.secure import GXDLMSSecureClient  # noqa: E402
 
 CTOS = bytes(range(16))
@@ -131,3 +132,18 @@ def test_hls_pass_3_and_the_ciphered_get_are_gurux_s() -> None:
     theirs.ciphering.invocationCounter = pair.client.outgoing.value
     (get,) = theirs.read(GXDLMSRegister("1.0.1.8.0.255"), 2)
     assert pair.client.get(attribute(3, "1.0.1.8.0.255", 2)).bytes_to_send() == bytes(get)
+
+
+def test_get_by_entry_is_gurux_s() -> None:
+    pair = make_pair(16)
+    pair.client.associate().run(pair.transport)
+    profile = GXDLMSProfileGeneric("1.0.99.1.0.255")
+    (theirs,) = _gurux(16).readRowsByEntry(profile, 1, 10)
+    entries = SelectiveAccessDescriptor(
+        2,
+        Structure(
+            (DoubleLongUnsigned(1), DoubleLongUnsigned(10), LongUnsigned(1), LongUnsigned(0))
+        ),
+    )
+    ours = pair.client.get(attribute(7, "1.0.99.1.0.255", 2), entries)
+    assert ours.bytes_to_send() == bytes(theirs)
