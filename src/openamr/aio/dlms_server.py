@@ -17,7 +17,7 @@ from openamr.association.server import ServerAssociation
 from openamr.link.hdlc.address import mt372_server
 from openamr.link.hdlc.secondary import SecondaryStation
 from openamr.link.hdlc.station import Connected, DataReceived, Disconnected, HdlcEvent
-from openamr.link.wrapper import ApduReceived, WrapperConnection, WrapperFailed
+from openamr.link.wrapper import ApduReceived, WrapperConnection, WrapperFailed, encode_wrapper
 from openamr.meter.server import ServerApplication
 
 log = logging.getLogger(__name__)
@@ -28,7 +28,9 @@ class WrapperSession(asyncio.Protocol):
 
     def __init__(self, app: ServerApplication) -> None:
         self.app = app
-        self.link = WrapperConnection()
+        # an incoming APDU longer than any association can receive drops the connection
+        largest = max((c.max_receive_pdu_size for c in app.configs.values()), default=0xFFFF)
+        self.link = WrapperConnection(max_apdu_size=min(largest, 0xFFFF))
         self.associations: dict[int, ServerAssociation] = {}
         self.transport: asyncio.Transport | None = None
 
@@ -56,7 +58,7 @@ class WrapperSession(asyncio.Protocol):
             self.associations[event.source] = association
         answer = association.receive(event.payload)
         if answer is not None and self.transport is not None:
-            self.transport.write(self.link.send(event.destination, event.source, answer))
+            self.transport.write(encode_wrapper(event.destination, event.source, answer))
 
 
 class HdlcSession(asyncio.Protocol):
@@ -88,14 +90,14 @@ class HdlcSession(asyncio.Protocol):
         self._handle(self.station.handle_timer(now), now)
 
     def _handle(self, events: list[HdlcEvent], now: float) -> None:
-        for event in events:
+        for i, event in enumerate(events):
             if isinstance(event, Connected):
                 self.association = ServerAssociation(
                     self.app.configs, event.client_address, os.urandom, self.app.outgoing
                 )
             elif isinstance(event, DataReceived) and self.association is not None:
                 answer = self.association.receive(event.data)
-                if answer is not None:
+                if answer is not None and _link_kept(events[i + 1 :]):
                     self._write(self.station.send_data(answer, now))
             elif isinstance(event, Disconnected):
                 self.association = None
@@ -114,6 +116,12 @@ class HdlcSession(asyncio.Protocol):
             self.timer.cancel()
         deadline = self.station.get_timer()
         self.timer = None if deadline is None else self.loop.call_at(deadline, self._on_timer)
+
+
+def _link_kept(later: list[HdlcEvent]) -> bool:
+    """The link that carried a request is still up: no DISC, DM or SNRM came after it
+    in the same read (an answer to it must not go out on a dead or a new link)."""
+    return not any(isinstance(e, (Connected, Disconnected)) for e in later)
 
 
 async def serve_wrapper(app: ServerApplication, host: str, port: int) -> asyncio.Server:
