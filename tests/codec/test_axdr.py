@@ -180,3 +180,9 @@ def test_compact_array_nodes_without_content_are_refused(desc: TypeDescription) 
     # such elements would let a few bytes decode into unbounded values
     with pytest.raises(EncodeError, match="no content octets"):
         encode(CompactArray(desc, ()))
+
+
+def test_empty_table_encodes_as_empty_array() -> None:
+    from openamr.codec.table import Field, RowLayout
+
+    assert encode(Table(RowLayout((Field(Tag.UNSIGNED),)), [])) == bytes.fromhex("01 00")

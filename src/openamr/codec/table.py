@@ -190,6 +190,8 @@ class Table(Sequence[Structure]):
             ):
                 raise EncodeError(f"column {j} holds octet-strings not all of {f.size} bytes")
         w.length(len(rows))
+        if not rows:
+            return
         try:
             body = bytearray(b"".join(map(layout.struct.pack, *zip(*rows, strict=True))))
         except struct.error as e:

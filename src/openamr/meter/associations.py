@@ -38,6 +38,7 @@ HDLC_PHYSICAL_ADDRESS = 17
 DEFAULT_PASSWORD = b"12345678"
 DEFAULT_EK = bytes.fromhex("000102030405060708090A0B0C0D0E0F")
 DEFAULT_AK = bytes.fromhex("D0D1D2D3D4D5D6D7D8D9DADBDCDDDEDF")
+SECURITY_SETUP = Obis(0, 0, 43, 0, 3, 255)
 DEFAULT_KEK = bytes.fromhex("000102030405060708090A0B0C0D0E0F")
 
 #: What the public client sees (read-only).
@@ -91,6 +92,9 @@ class Credentials:
     password: bytes = field(default=DEFAULT_PASSWORD, repr=False)
     keys: KeySet = field(default_factory=lambda: KeySet(DEFAULT_EK, DEFAULT_AK, DEFAULT_KEK))
     system_title: bytes = bytes.fromhex("49534B0000BC614E")  # "ISK" + serial
+    #: P1 password of the optical port's programming mode (IEC 62056-21); decision:
+    #: the LLS default, as MT372.md names no other
+    iec_password: bytes = field(default=DEFAULT_PASSWORD, repr=False)
 
 
 def install(device: LogicalDevice, credentials: Credentials) -> dict[int, AssociationConfig]:
@@ -117,6 +121,7 @@ def install(device: LogicalDevice, credentials: Credentials) -> dict[int, Associ
             context_id=context.value,
             mechanism_id=mechanism.value,
             secret=credentials.password if mechanism is MechanismName.LLS else b"",
+            security_setup=SECURITY_SETUP if context.ciphered else None,
         )
         device.add(association)
         configs[client] = AssociationConfig(

@@ -32,6 +32,15 @@ from openamr.meter.associations import (
     install,
 )
 from openamr.meter.clock import MeterClock, SteppedTime, TimeBase
+from openamr.meter.communication import communication_objects
+from openamr.meter.control import (
+    billing_profiles,
+    demand_objects,
+    event_log,
+    relay_objects,
+    tariff_objects,
+)
+from openamr.meter.keys import MeterKeyStore
 from openamr.meter.profiles import fill_history, load_profile_1, load_profile_2
 from openamr.meter.server import ServerApplication
 
@@ -72,7 +81,6 @@ def _identification(serial: str) -> Iterator[CosemObject]:
     yield Data("0.0.96.14.0.255", Unsigned(1))  # active tariff
     yield Data("0.0.128.30.21.255", Unsigned(1))  # disconnector state: connected
     yield Data("0.0.128.30.22.255", Unsigned(1))  # disconnector control mode
-    yield Data("0.0.43.1.0.255", DoubleLongUnsigned(0))  # invocation counter, client 1
     yield Data("0.0.128.61.1.255", DoubleLong(0))  # contract power limit
 
 
@@ -95,21 +103,24 @@ def build_mt372(
 
     ``time_base`` drives the meter clock (default: a stepped clock at 2026-01-01
     UTC); ``history_days`` pre-fills the load profiles with placeholder rows."""
+    credentials = credentials or Credentials()
     clock_source = MeterClock(time_base or SteppedTime(EPOCH))
     clock = Clock("0.0.1.0.0.255", clock_source.now, clock_source.set)
     lp1, lp2 = load_profile_1(), load_profile_2()
-    device = LogicalDevice([clock, lp1, lp2])
-    for group in (
-        _identification(serial),
-        _energy_registers(),
-        _instantaneous(),
-        _impulse_inputs(),
-    ):
+    device = LogicalDevice([clock, lp1, lp2, event_log()])
+    groups = (
+        _identification(serial), _energy_registers(), _instantaneous(), _impulse_inputs(),
+        demand_objects(), tariff_objects(), billing_profiles(), relay_objects(),
+    )  # fmt: skip
+    for group in groups:
         device.add(*group)
     if history_days > 0:
         _history(device, clock, lp1, clock_source.now(), history_days)
-    configs = install(device, credentials or Credentials())
-    return ServerApplication(device, configs, SERVER_LOGICAL_ADDRESS, HDLC_PHYSICAL_ADDRESS)
+    configs = install(device, credentials)
+    app = ServerApplication(device, configs, SERVER_LOGICAL_ADDRESS, HDLC_PHYSICAL_ADDRESS)
+    keys = MeterKeyStore(credentials.keys, configs)
+    device.add(*communication_objects(serial, credentials.system_title, keys, app.outgoing))
+    return app
 
 
 def _history(

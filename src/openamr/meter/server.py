@@ -4,7 +4,7 @@ persisted by the twin)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import MutableMapping
 from dataclasses import dataclass, field
 
 from openamr.association.config import AssociationConfig
@@ -17,7 +17,7 @@ class ServerApplication:
     """One logical device with the associations it offers, by client SAP."""
 
     device: LogicalDevice
-    configs: Mapping[int, AssociationConfig]
+    configs: MutableMapping[int, AssociationConfig]
     logical_address: int = 1
     physical_address: int = 17
     #: Starts at 1: peers (dlms-cosem, gurux) take a first IC of 0 for a replay.

@@ -1,0 +1,80 @@
+"""The MT372's rates, demand, billing, log-book and relay objects (../shared/MT372.md
+sections 2 to 4). Values are those of a fresh meter; the twin's engine drives them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from openamr.apdu.selective_access import CaptureObjectDefinition
+from openamr.codec.datetime import CosemDate, CosemTime
+from openamr.codec.obis import Obis
+from openamr.codec.table import Field
+from openamr.codec.types import (
+    DoubleLongUnsigned,
+    Integer,
+    LongUnsigned,
+    OctetString,
+    Structure,
+    Tag,
+)
+from openamr.codec.units import ScalerUnit, Unit
+from openamr.cosem.base import CosemObject
+from openamr.cosem.classes.activity_calendar import ActivityCalendar
+from openamr.cosem.classes.demand_register import DemandRegister
+from openamr.cosem.classes.disconnect_control import DisconnectControl
+from openamr.cosem.classes.extended_register import ExtendedRegister
+from openamr.cosem.classes.limiter import Limiter
+from openamr.cosem.classes.profile_generic import ProfileGeneric
+from openamr.cosem.classes.register import Register
+from openamr.cosem.classes.register_activation import RegisterActivation
+from openamr.cosem.classes.script_table import ScriptTable
+from openamr.cosem.classes.single_action_schedule import SingleActionSchedule
+from openamr.cosem.classes.special_days import SpecialDaysTable
+from openamr.meter.profiles import CLOCK, STAMP
+
+WATTS = ScalerUnit(0, Unit.WATT)
+EVENT_LOG_ENTRIES = 128
+EVENT_CODE = CaptureObjectDefinition(1, Obis(0, 0, 96, 11, 0, 255), 2, 0)
+
+
+def demand_objects(period: int = 900) -> Iterator[CosemObject]:
+    yield DemandRegister("1.0.1.4.0.255", DoubleLongUnsigned(0), WATTS, period)
+    yield Register("1.0.1.5.0.255", DoubleLongUnsigned(0), WATTS)  # last average
+    for rate in range(5):  # maximum demand, total and T1..T4
+        yield ExtendedRegister(Obis(1, 0, 1, 6, rate, 255), DoubleLongUnsigned(0), WATTS)
+
+
+def tariff_objects() -> Iterator[CosemObject]:
+    yield ActivityCalendar("0.0.13.0.0.255")
+    yield SpecialDaysTable("0.0.11.0.0.255")
+    registers = [(3, Obis(1, 0, c, 8, r, 255)) for c in (1, 2) for r in range(1, 5)]
+    masks = [(bytes([r]), [r, r + 4]) for r in range(1, 5)]  # rate r: A+ Tr and A- Tr
+    yield RegisterActivation("0.0.14.0.1.255", registers, masks, bytes([1]))
+    yield ScriptTable("0.0.10.0.1.255")  # end of billing
+    first_of_month = ((CosemTime(0, 0, 0, 0), CosemDate(0xFFFF, 0xFF, 1, 0xFF)),)
+    yield SingleActionSchedule("0.0.15.0.0.255", times=first_of_month)
+
+
+def billing_profiles() -> Iterator[CosemObject]:
+    """Monthly and daily billing values: clock, A+ and A- per rate, maximum demand."""
+    u32 = Field(Tag.DOUBLE_LONG_UNSIGNED)
+    columns = [(CLOCK, STAMP)]
+    for c in (1, 2):
+        columns += [
+            (CaptureObjectDefinition(3, Obis(1, 0, c, 8, r, 255), 2), u32) for r in range(5)
+        ]
+    columns += [(CaptureObjectDefinition(4, Obis(1, 0, 1, 6, r, 255), 2), u32) for r in range(5)]
+    yield ProfileGeneric("1.0.98.1.0.255", columns, 0, 24)  # monthly, two years
+    yield ProfileGeneric("1.0.98.2.0.255", columns, 86_400, 62)  # daily, two months
+
+
+def event_log() -> ProfileGeneric:
+    """The log-book 1.0.99.98.0.255: {time stamp, event code}, 128 entries, FIFO."""
+    columns = ((CLOCK, STAMP), (EVENT_CODE, Field(Tag.LONG_UNSIGNED)))
+    return ProfileGeneric("1.0.99.98.0.255", columns, 0, EVENT_LOG_ENTRIES)
+
+
+def relay_objects() -> Iterator[CosemObject]:
+    yield DisconnectControl("0.0.96.3.10.255")
+    monitored = Structure((LongUnsigned(3), OctetString(bytes([1, 0, 1, 7, 0, 255])), Integer(2)))
+    yield Limiter("0.0.17.0.0.255", monitored, DoubleLongUnsigned(0), DoubleLongUnsigned(0))

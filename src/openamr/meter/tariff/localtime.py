@@ -1,0 +1,150 @@
+"""The meter's local time, as the tariff engines see it.
+
+Calendars, schedules and billing dates are written in the meter's local wall-clock
+time (Blue Book 4.5.5: day schedules and season starts are local times); energy
+flows in instants. This module joins the two without reading any clock:
+
+* :class:`LocalTime` is the one thing the engines need from the meter's Clock
+  (class 8, :mod:`openamr.cosem.classes.clock`): ``zone(instant)``, the local zone
+  in force at an aware instant. A Clock object satisfies it as is.
+* :func:`zone_pieces` cuts an interval of instants into pieces of constant UTC
+  offset. Within a piece local time is ``instant + offset``, a straight line, so a
+  local breakpoint maps to exactly one instant: ``local - offset``.
+* :func:`local_occurrences` maps local times that happen *once* (an end of billing,
+  a passive calendar activation) to instants: a local time skipped by the spring
+  jump happens at the jump; one repeated by the autumn fall-back happens at its
+  first occurrence only.
+
+Assumption: the UTC offset changes at most once in any 24 hours (true of every
+daylight saving rule in use); the change is found by bisection to the microsecond.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import Protocol
+
+DAY = dt.timedelta(days=1)
+_MICRO = dt.timedelta(microseconds=1)
+
+
+class LocalTime(Protocol):
+    """The meter's local time rules (the Clock object, class 8, has this method)."""
+
+    def zone(self, instant: dt.datetime) -> dt.tzinfo:
+        """The local zone in force at ``instant`` (aware)."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class FixedOffset:
+    """Local time rules with one constant offset (UTC, or a meter without DST)."""
+
+    offset: dt.timedelta = dt.timedelta(0)
+
+    def zone(self, instant: dt.datetime) -> dt.tzinfo:
+        return dt.timezone(self.offset)
+
+
+UTC_RULES = FixedOffset()
+
+
+@dataclass(frozen=True, slots=True)
+class ZonePiece:
+    """Instants ``[start, end)`` over which local time is ``instant + offset``."""
+
+    start: dt.datetime
+    end: dt.datetime
+    offset: dt.timedelta
+
+    @property
+    def local_start(self) -> dt.datetime:
+        return naive_local(self.start, self.offset)
+
+    @property
+    def local_end(self) -> dt.datetime:
+        return naive_local(self.end, self.offset)
+
+    def instant(self, local: dt.datetime) -> dt.datetime:
+        """The instant at which this piece shows the naive local time ``local``."""
+        return (local - self.offset).replace(tzinfo=dt.UTC)
+
+
+def naive_local(instant: dt.datetime, offset: dt.timedelta) -> dt.datetime:
+    return (instant.astimezone(dt.UTC) + offset).replace(tzinfo=None)
+
+
+def offset_at(rules: LocalTime, instant: dt.datetime) -> dt.timedelta:
+    off = rules.zone(instant).utcoffset(instant)
+    if off is None:
+        raise ValueError("the local zone must have a UTC offset")
+    return off
+
+
+def local(rules: LocalTime, instant: dt.datetime) -> dt.datetime:
+    """The naive local wall-clock time the meter shows at ``instant``."""
+    return naive_local(instant, offset_at(rules, instant))
+
+
+def _check_aware(*instants: dt.datetime) -> None:
+    for t in instants:
+        if t.tzinfo is None or t.utcoffset() is None:
+            raise ValueError(f"instants must be timezone-aware, got {t!r}")
+
+
+def _first_change(rules: LocalTime, lo: dt.datetime, hi: dt.datetime) -> dt.datetime:
+    """The first instant in ``(lo, hi]`` whose offset differs from ``lo``'s
+    (there is one: ``hi``'s offset differs)."""
+    base = offset_at(rules, lo)
+    while hi - lo > _MICRO:
+        mid = lo + (hi - lo) // 2
+        if offset_at(rules, mid) == base:
+            lo = mid
+        else:
+            hi = mid
+    return hi
+
+
+def zone_pieces(rules: LocalTime, t0: dt.datetime, t1: dt.datetime) -> list[ZonePiece]:
+    """``[t0, t1)`` cut where the UTC offset changes (instants in UTC)."""
+    _check_aware(t0, t1)
+    t0, t1 = t0.astimezone(dt.UTC), t1.astimezone(dt.UTC)
+    pieces: list[ZonePiece] = []
+    start, chunk = t0, t0
+    while chunk < t1:
+        end = min(chunk + DAY, t1)
+        last = end - _MICRO
+        if offset_at(rules, last) != offset_at(rules, chunk):
+            change = _first_change(rules, chunk, last)
+            pieces.append(ZonePiece(start, change, offset_at(rules, start)))
+            start = change
+        chunk = end
+    if start < t1 or not pieces:
+        pieces.append(ZonePiece(start, t1, offset_at(rules, start)))
+    return pieces
+
+
+#: Local times (naive) in ``[lo, hi)``, sorted.
+LocalEnumerator = Callable[[dt.datetime, dt.datetime], Iterable[dt.datetime]]
+
+
+def local_occurrences(
+    rules: LocalTime, t0: dt.datetime, t1: dt.datetime, enumerate_local: LocalEnumerator
+) -> Iterator[tuple[dt.datetime, dt.datetime]]:
+    """(instant, local time) of each once-only local time in instants ``(t0, t1]``.
+
+    A skipped local time (spring jump) happens at the jump; a repeated one
+    (autumn fall-back) at its first occurrence. ``enumerate_local(lo, hi)`` yields
+    the naive local times of interest in ``[lo, hi)``.
+    """
+    _check_aware(t0, t1)
+    start, stop = t0 + _MICRO, t1 + _MICRO  # (t0, t1] as [t0 + 1 us, t1 + 1 us)
+    pieces = zone_pieces(rules, start, stop)
+    mark = pieces[0].local_start  # local times before the mark have happened
+    for piece in pieces:
+        hi = piece.local_end
+        for when in enumerate_local(mark, hi):
+            yield max(piece.start, piece.instant(when)), when
+        mark = max(mark, hi)
