@@ -4,16 +4,19 @@ the wrapper and HDLC over TCP, in each of the meter's three associations."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
 from gurux_dlms import GXDLMSException
 from gurux_dlms.enums import DataType, ErrorCode, ObjectType, SourceDiagnostic
 from gurux_dlms.enums.AssociationResult import AssociationResult
-from gurux_dlms.objects import GXDLMSData, GXDLMSRegister
+from gurux_dlms.objects import GXDLMSData, GXDLMSProfileGeneric, GXDLMSRegister
 
 from openamr.codec import DoubleLongUnsigned
+from openamr.codec.datetime import CosemDateTime
 from openamr.codec.obis import Obis
+from openamr.cosem.classes.profile_generic import ProfileGeneric
 from openamr.meter.associations import PUBLIC_OBJECTS
 
 from .conftest import RunningMeter
@@ -248,3 +251,79 @@ def test_sessions_do_not_share_state(meter: RunningMeter) -> None:
         assert a.read(GXDLMSData("0.0.96.1.0.255"), 2) == "12345678"
         with pytest.raises(GXDLMSException):
             a.read(voltage, 2)
+
+
+# -- the load profile, LLS client 32 (rows checked against the twin's buffer) -------------
+
+LOAD_PROFILE = "1.0.99.1.0.255"
+
+
+def server_rows(meter: RunningMeter) -> list[tuple[dt.datetime, int, int, int]]:
+    """LP1 as the twin holds it: (instant, status, A+, A-) per entry."""
+    lp = meter.app.device.find(Obis.parse(LOAD_PROFILE))
+    assert isinstance(lp, ProfileGeneric)
+    return [(CosemDateTime.from_bytes(r[0]).to_datetime(), *r[1:]) for r in lp.rows]
+
+
+def gurux_rows(pg: Any) -> list[tuple[dt.datetime, int, int, int]]:
+    return [(r[0].value, r[1], r[2], r[3]) for r in pg.buffer]
+
+
+def profile(s: Any) -> Any:
+    pg = GXDLMSProfileGeneric(LOAD_PROFILE)
+    s.read(pg, 3)  # capture_objects: gurux needs them to decode the rows
+    return pg
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+def test_load_profile_by_entry(meter: RunningMeter, transport: str) -> None:
+    rows = server_rows(meter)
+    with reader(meter, transport) as s:
+        pg = profile(s)
+        assert s.read(pg, 7) == len(rows)  # entries_in_use
+        assert s.read(pg, 4) == 900  # capture_period
+        s.rows_by_entry(pg, 1, 4)
+        first = gurux_rows(pg)
+        s.rows_by_entry(pg, len(rows) - 1, 10)  # runs past the last entry: clipped
+        last = gurux_rows(pg)
+        clocks = s.block(s.client.readRowsByEntry(pg, 5, 2, [pg.captureObjects[0]])).value
+    assert first == rows[:4]
+    assert last == rows[-2:]
+    assert [len(r) for r in clocks] == [1, 1]  # the clock column alone (columns 1..1)
+    assert [CosemDateTime.from_bytes(bytes(r[0])).to_datetime() for r in clocks] == [
+        rows[4][0],
+        rows[5][0],
+    ]
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+def test_load_profile_by_range(meter: RunningMeter, transport: str) -> None:
+    rows = server_rows(meter)
+    start, end = rows[10][0], rows[13][0]
+    with reader(meter, transport) as s:
+        pg = profile(s)
+        s.rows_by_range(pg, start, end)
+        ranged = gurux_rows(pg)
+        a_plus = pg.captureObjects[2]
+        selected = s.block(s.client.readRowsByRange(pg, start, end, [a_plus])).value
+    assert ranged == rows[10:14]  # both bounds inclusive
+    assert [list(r) for r in selected] == [[r[2]] for r in rows[10:14]]
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+def test_whole_load_profile_in_blocks(meter: RunningMeter, transport: str) -> None:
+    with reader(meter, transport) as s:
+        pg = profile(s)
+        s.read(pg, 2)
+    assert gurux_rows(pg) == server_rows(meter)
+
+
+def test_gurux_column_count_is_refused(meter: RunningMeter) -> None:
+    """gurux 1.0.203 writes a column *count* as to_selected_value (Blue Book 4.3.6 wants
+    the last column's index): asking for column 3 alone arrives as columns 3..1, which
+    the server refuses as the standard reads it."""
+    with reader(meter, "wrapper") as s:
+        pg = profile(s)
+        with pytest.raises(GXDLMSException) as refused:
+            s.block(s.client.readRowsByEntry(pg, 1, 2, [pg.captureObjects[2]]))
+    assert_refused(refused, ErrorCode.ACCESS_VIOLATED)
