@@ -3,7 +3,6 @@ invocation counters and key wrap. Sans-IO: challenges and keys come from the cal
 """
 
 from openamr.security.ciphering import (
-    CipheredApdu,
     CipheringSession,
     Deciphered,
     ciphered_tag,
@@ -24,7 +23,6 @@ from openamr.security.suite0 import gmac, protect, unprotect
 
 __all__ = [
     "AUTHENTICATED",
-    "CipheredApdu",
     "CipheringSession",
     "Deciphered",
     "ciphered_tag",

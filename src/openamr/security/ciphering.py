@@ -1,25 +1,17 @@
-"""Ciphered xDLMS APDUs: glo-/ded- service-specific ciphering and general-glo/ded-ciphering
-(Green Book 9.2.7.2.4 and the xDLMS APDU ASN.1 of 9.5).
+"""Ciphering and deciphering of xDLMS APDUs: glo-/ded- service-specific ciphering and
+general-glo/ded-ciphering (Green Book 9.2.7.2.4 and the xDLMS APDU ASN.1 of 9.5).
 
-A service-specific ciphered APDU wraps the ciphered content of one plain APDU; its tag
-says which plain APDU it carries and which key ciphered it (glo-: a global key,
-ded-: the dedicated key of the association)::
+The framing (tags, lengths, system title, the tag table plain -> glo-/ded-) lives in
+:mod:`openamr.apdu.ciphered`; this module applies the cryptography to the content
+(:func:`~openamr.security.suite0.protect` / ``unprotect``) and keeps the counters::
 
     glo-get-request  C8 | length | SC | IC (4) | C ... | T (12)
                           A-XDR   \\___ ciphered content (suite0.protect) ___/
 
-    plain   01  05  06  08  0C  0D  0E  16  18  C0  C1  C2  C3  C4  C5  C7
-    glo-    21  25  26  28  2C  2D  2E  36  38  C8  C9  CA  CB  CC  CD  CF
-    ded-    41  45  46  48  4C  4D  4E  56  58  D0  D1  D2  D3  D4  D5  D7
+    general-glo-ciphering  DB | len | system title (8) | length | SC | IC | C | T
 
-Any APDU (data-notification 0F included, which has no glo- form) may instead travel
-in general-glo-ciphering (DB) or general-ded-ciphering (DC), which also carry the
-sender's system title::
-
-    DB | len | system title (8) | length | SC | IC | C | T
-
-This module works on APDU bytes (the framing only, independent of apdu/ciphered.py);
-:class:`CipheringSession` also takes and returns APDU objects of apdu/.
+The IV takes the sender's system title: the one general ciphering carries, else the
+peer's. :class:`CipheringSession` also takes and returns APDU objects of apdu/.
 """
 
 from __future__ import annotations
@@ -27,48 +19,28 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from openamr.apdu.base import Apdu, decode_apdu
-from openamr.codec.buffer import Reader, Writer
+from openamr.apdu.ciphered import (
+    DED_TAGS,
+    GLO_TAGS,
+    Ciphered,
+    CipheredApdu,
+    CipheredService,
+    GeneralDedCiphering,
+    GeneralGloCiphering,
+    decode_ciphered,
+    is_ciphered,
+)
 from openamr.errors import DecodeError, SecurityError
 from openamr.security.control import SecurityControl
 from openamr.security.counters import IncomingCounter, OutgoingCounter
 from openamr.security.keys import SecurityContext, check_system_title
 from openamr.security.suite0 import protect, read_header, unprotect
 
-GENERAL_GLO_CIPHERING = 0xDB
-GENERAL_DED_CIPHERING = 0xDC
-
-#: plain tag -> glo- tag (global key)
-GLO_TAGS: dict[int, int] = {
-    0x01: 0x21,  # initiateRequest
-    0x05: 0x25,  # readRequest
-    0x06: 0x26,  # writeRequest
-    0x08: 0x28,  # initiateResponse
-    0x0C: 0x2C,  # readResponse
-    0x0D: 0x2D,  # writeResponse
-    0x0E: 0x2E,  # confirmedServiceError
-    0x16: 0x36,  # unconfirmedWriteRequest
-    0x18: 0x38,  # informationReportRequest
-    0xC0: 0xC8,  # get-request
-    0xC1: 0xC9,  # set-request
-    0xC2: 0xCA,  # event-notification-request
-    0xC3: 0xCB,  # action-request
-    0xC4: 0xCC,  # get-response
-    0xC5: 0xCD,  # set-response
-    0xC7: 0xCF,  # action-response
-}
-#: plain tag -> ded- tag (dedicated key): +0x40 for the short tags, +0x10 for C0..C7
-DED_TAGS: dict[int, int] = {
-    plain: glo + (0x20 if plain < 0xC0 else 0x08) for plain, glo in GLO_TAGS.items()
-}
-#: ciphered tag -> (plain tag, dedicated)
-PLAIN_TAGS: dict[int, tuple[int, bool]] = {
-    **{glo: (plain, False) for plain, glo in GLO_TAGS.items()},
-    **{ded: (plain, True) for plain, ded in DED_TAGS.items()},
-}
-GENERAL_TAGS: dict[int, bool] = {GENERAL_GLO_CIPHERING: False, GENERAL_DED_CIPHERING: True}
+GENERAL_GLO_CIPHERING = GeneralGloCiphering.TAG
+GENERAL_DED_CIPHERING = GeneralDedCiphering.TAG
 
 
-def ciphered_tag(plain_tag: int, *, dedicated: bool = False) -> int:
+def ciphered_tag(plain_tag: int, *, dedicated: bool = False) -> CipheredService:
     """The glo- (or ded-) tag that carries ``plain_tag``."""
     table = DED_TAGS if dedicated else GLO_TAGS
     tag = table.get(plain_tag)
@@ -76,60 +48,6 @@ def ciphered_tag(plain_tag: int, *, dedicated: bool = False) -> int:
         kind = "ded" if dedicated else "glo"
         raise SecurityError(f"APDU tag {plain_tag:#04x} has no {kind}- ciphered form")
     return tag
-
-
-def is_ciphered(tag: int) -> bool:
-    return tag in PLAIN_TAGS or tag in GENERAL_TAGS
-
-
-@dataclass(frozen=True, slots=True)
-class CipheredApdu:
-    """A ciphered APDU split into its parts (nothing checked cryptographically yet).
-
-    ``plain_tag`` is None for general ciphering; ``system_title`` is None for the
-    service-specific form (and empty when a general-ciphering sender left it out).
-    """
-
-    tag: int
-    dedicated: bool
-    plain_tag: int | None
-    system_title: bytes | None
-    content: bytes
-
-    @property
-    def control(self) -> SecurityControl:
-        return read_header(self.content)[0]
-
-    @property
-    def invocation_counter(self) -> int:
-        return read_header(self.content)[1]
-
-    def to_bytes(self) -> bytes:
-        w = Writer()
-        w.u8(self.tag)
-        if self.system_title is not None:
-            w.length(len(self.system_title))
-            w.write(self.system_title)
-        w.length(len(self.content))
-        w.write(self.content)
-        return w.getvalue()
-
-    @classmethod
-    def from_bytes(cls, data: bytes) -> CipheredApdu:
-        r = Reader(data)
-        tag = r.u8()
-        title: bytes | None = None
-        if tag in GENERAL_TAGS:
-            dedicated, plain_tag = GENERAL_TAGS[tag], None
-            title = r.read(r.length())
-        elif tag in PLAIN_TAGS:
-            plain_tag, dedicated = PLAIN_TAGS[tag]
-        else:
-            raise DecodeError(0, f"APDU tag {tag:#04x} is not a ciphered APDU")
-        content = r.read(r.length())
-        if not r.at_end():
-            raise r.fail(f"{r.remaining} trailing bytes after the ciphered content")
-        return cls(tag, dedicated, plain_tag, title, content)
 
 
 def encipher(
@@ -150,10 +68,9 @@ def encipher(
         raise SecurityError("nothing to cipher: empty APDU")
     content = protect(control, system_title, invocation_counter, ek, ak, apdu)
     if general:
-        tag = GENERAL_DED_CIPHERING if dedicated else GENERAL_GLO_CIPHERING
-        return CipheredApdu(tag, dedicated, None, bytes(system_title), content).to_bytes()
-    tag = ciphered_tag(apdu[0], dedicated=dedicated)
-    return CipheredApdu(tag, dedicated, apdu[0], None, content).to_bytes()
+        general_cls = GeneralDedCiphering if dedicated else GeneralGloCiphering
+        return general_cls(bytes(system_title), content).to_bytes()
+    return CipheredApdu(ciphered_tag(apdu[0], dedicated=dedicated), content).to_bytes()
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,10 +84,10 @@ class Deciphered:
     dedicated: bool
 
 
-def sender_title(ciphered: CipheredApdu, expected: bytes | None) -> bytes:
+def sender_title(ciphered: Ciphered, expected: bytes | None) -> bytes:
     """The system title of the IV: the one a general-ciphering APDU carries (it must be
     the ``expected`` one when that is known), else ``expected``."""
-    carried = ciphered.system_title or None
+    carried = None if isinstance(ciphered, CipheredApdu) else ciphered.system_title or None
     if carried is not None and expected is not None and carried != expected:
         raise SecurityError("general ciphering carries another system title than the peer's")
     title = carried if carried is not None else expected
@@ -192,17 +109,20 @@ def decipher(
     DecodeError for a malformed frame or a plain APDU that does not match its glo-/ded-
     tag; SecurityError for everything :func:`~openamr.security.suite0.unprotect` refuses.
     """
-    ciphered = CipheredApdu.from_bytes(data)
+    ciphered = decode_ciphered(data)
     title = sender_title(ciphered, system_title)
-    control, ic, plain = unprotect(ciphered.content, title, ek, ak, required)
-    _check_plain(plain, ciphered.plain_tag)
+    control, ic, plain = unprotect(ciphered.ciphered_content, title, ek, ak, required)
+    _check_plain(plain, ciphered)
     return Deciphered(plain, control, ic, title, ciphered.dedicated)
 
 
-def _check_plain(plain: bytes, plain_tag: int | None) -> None:
+def _check_plain(plain: bytes, ciphered: Ciphered) -> None:
     if not plain:
         raise DecodeError(0, "the ciphered APDU carries an empty plain APDU")
-    if plain_tag is not None and plain[0] != plain_tag:
+    if not isinstance(ciphered, CipheredApdu):
+        return  # general ciphering carries any APDU
+    plain_tag = ciphered.tag.plain_tag
+    if plain[0] != plain_tag:
         raise DecodeError(0, f"deciphered tag {plain[0]:#04x}, the APDU announced {plain_tag:#04x}")
 
 
@@ -246,8 +166,8 @@ class CipheringSession:
         return encipher(apdu, self.policy, title, ic, ek, ak, dedicated=dedicated, general=general)
 
     def decipher(self, data: bytes) -> Deciphered:
-        ciphered = CipheredApdu.from_bytes(data)
-        control, ic = read_header(ciphered.content)
+        ciphered = decode_ciphered(data)
+        control, ic = read_header(ciphered.ciphered_content)
         self.incoming.check(ic)
         ek = self._ek(ciphered.dedicated, control.broadcast)
         peer, ak = self.context.peer_system_title, self.context.keys.ak
@@ -263,3 +183,18 @@ class CipheringSession:
         """Decipher (see :meth:`decipher`) and decode the plain APDU."""
         result = self.decipher(data)
         return decode_apdu(result.apdu), result
+
+
+__all__ = [
+    "DED_TAGS",
+    "GENERAL_DED_CIPHERING",
+    "GENERAL_GLO_CIPHERING",
+    "GLO_TAGS",
+    "CipheringSession",
+    "Deciphered",
+    "ciphered_tag",
+    "decipher",
+    "encipher",
+    "is_ciphered",
+    "sender_title",
+]
