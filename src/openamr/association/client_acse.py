@@ -121,8 +121,9 @@ def _refusal(aare: Aare, session: CipheringSession | None) -> AssociationRefused
     return AssociationRefused(aare.result, aare.result_source_diagnostic, error)
 
 
-def read_aare(aare: Aare, context: ApplicationContextName,
-              session: CipheringSession | None) -> Associated:  # fmt: skip
+def read_aare(
+    aare: Aare, context: ApplicationContextName, session: CipheringSession | None
+) -> Associated:
     """Check the AARE of pass 2: accepted, our context, a readable InitiateResponse.
     In a ciphered context the server's system title (responding-AP-title) becomes the
     peer title of ``session`` before its InitiateResponse is deciphered."""
