@@ -1,0 +1,126 @@
+"""Benchmarks of openamr against its peers: ``python -m bench`` (or ``make bench``).
+
+One module per topic (``bench/codec.py``; later ``bench/association.py`` ...). A
+topic module registers suites with :func:`suite`; a suite is one task (decode a
+profile buffer) done by several contenders (openamr, dlms-cosem, gurux-dlms, a
+fixed-layout ``struct`` bound), all in one process, best of N runs each::
+
+    @suite("codec", "decode a 17,520-row load profile", unit="rows", items=17_520)
+    def decode_profile() -> list[Case]:
+        buf = build_buffer()                      # setup: not timed
+        return [Case("openamr", lambda: decode(buf), check=...), ...]
+
+Add a topic by creating ``bench/<topic>.py`` and naming it in :data:`TOPICS`.
+"""
+
+from __future__ import annotations
+
+import gc
+import importlib
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+#: Topic modules, imported in this order by :func:`load`.
+TOPICS: tuple[str, ...] = ("codec",)
+
+BASELINE = "openamr"
+
+
+@dataclass(frozen=True)
+class Case:
+    """One contender: ``run()`` does the whole task once; ``check(result)`` raises
+    if the result is wrong (it runs once, untimed, before the timed runs)."""
+
+    name: str
+    run: Callable[[], object]
+    check: Callable[[object], None] | None = None
+    bound: bool = False  # an upper bound (no checks), not a real implementation
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Suite:
+    topic: str
+    title: str
+    unit: str
+    items: int
+    build: Callable[[], list[Case]]
+
+
+@dataclass
+class Timing:
+    case: Case
+    best: float  # seconds, best of the runs
+    runs: int
+
+
+@dataclass
+class Result:
+    suite: Suite
+    timings: list[Timing] = field(default_factory=list)
+
+    def rate(self, name: str) -> float | None:
+        for t in self.timings:
+            if t.case.name == name:
+                return self.suite.items / t.best
+        return None
+
+    def bound_rate(self) -> float | None:
+        rates = [self.suite.items / t.best for t in self.timings if t.case.bound]
+        return max(rates) if rates else None
+
+
+REGISTRY: list[Suite] = []
+
+
+def suite(
+    topic: str, title: str, *, unit: str, items: int
+) -> Callable[[Callable[[], list[Case]]], Callable[[], list[Case]]]:
+    """Register a suite builder (called lazily, so setup costs nothing at import)."""
+
+    def register(build: Callable[[], list[Case]]) -> Callable[[], list[Case]]:
+        REGISTRY.append(Suite(topic, title, unit, items, build))
+        return build
+
+    return register
+
+
+def load(topics: tuple[str, ...] = TOPICS) -> list[Suite]:
+    for topic in topics:
+        importlib.import_module(f"bench.{topic}")
+    return [s for s in REGISTRY if s.topic in topics]
+
+
+def best_of(run: Callable[[], object], repeat: int, budget: float) -> tuple[float, int]:
+    """The best wall time of up to ``repeat`` runs, stopping early once ``budget``
+    seconds are spent (at least one run is always timed). The garbage collector
+    stays on (as in real use) but starts each run with nothing to collect."""
+    best, spent, runs = float("inf"), 0.0, 0
+    while runs < repeat and (runs == 0 or spent < budget):
+        gc.collect()
+        start = time.perf_counter()
+        run()
+        elapsed = time.perf_counter() - start
+        best, spent, runs = min(best, elapsed), spent + elapsed, runs + 1
+    return best, runs
+
+
+def run_suite(s: Suite, repeat: int, budget: float) -> Result:
+    result = Result(s)
+    cases = s.build()
+    # The inputs of every contender stay alive for the whole suite: freeze them so
+    # that no contender pays for collecting through the others' objects.
+    gc.collect()
+    gc.freeze()
+    try:
+        for case in cases:
+            out = case.run()  # warm-up, and the run that is checked
+            if case.check is not None:
+                case.check(out)
+            del out
+            best, runs = best_of(case.run, repeat, budget)
+            result.timings.append(Timing(case, best, runs))
+    finally:
+        gc.unfreeze()
+    return result
