@@ -33,6 +33,7 @@ import datetime as dt
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
+from typing import Any
 
 from openamr.codec.datetime import DEVIATION_NOT_SPECIFIED, CosemDateTime
 from openamr.codec.obis import Obis
@@ -59,6 +60,7 @@ from openamr.meter.tariff.model import (
 
 DEFAULT_RATE = 1
 LOOKBACK_DAYS = 366
+CACHE_ENTRIES = 1024  # per cache: memory stays small in a fleet of twins
 _END_OF_DAY = dt.time.max
 
 
@@ -96,6 +98,11 @@ class _Schedule:
         return self.selectors[i - 1] if i else None
 
 
+def _bound(cache: dict[Any, Any]) -> None:
+    if len(cache) >= CACHE_ENTRIES:
+        cache.clear()
+
+
 class Calendar:
     """A parsed, valid calendar (build it with :func:`parse_calendar`)."""
 
@@ -107,6 +114,7 @@ class Calendar:
         self._starts: dict[int, tuple[list[dt.datetime], list[Season]]] = {}
         self._special: dict[dt.date, int | None] = {}
         self._carry: dict[tuple[dt.date, Obis], int | None] = {}
+        self._times: dict[Obis, list[dt.time]] = {}
 
     # -- local time ---------------------------------------------------------------------
 
@@ -114,6 +122,7 @@ class Calendar:
         """Sorted (start, season) candidates for local times in ``year``."""
         found = self._starts.get(year)
         if found is None:
+            _bound(self._starts)
             pairs = {
                 (start, i): s
                 for i, s in enumerate(self.parts.seasons)
@@ -133,6 +142,7 @@ class Calendar:
 
     def _special_day(self, day: dt.date) -> int | None:
         if day not in self._special:
+            _bound(self._special)
             match = (s.day_id for s in self.parts.special_days if s.matches(day))
             self._special[day] = next(match, None)
         return self._special[day]
@@ -159,6 +169,7 @@ class Calendar:
     def _end_of_day(self, day: dt.date, script: Obis) -> int | None:
         key = (day, script)
         if key not in self._carry:
+            _bound(self._carry)
             found = None
             for back in range(LOOKBACK_DAYS):
                 end = dt.datetime.combine(day - DAY * back, _END_OF_DAY)
@@ -180,7 +191,10 @@ class Calendar:
 
     def _breakpoints(self, lo: dt.datetime, hi: dt.datetime, script: Obis) -> list[dt.datetime]:
         """Naive local times in ``(lo, hi)`` where the selector may change."""
-        times = sorted({a.start for d in self.parts.days for a in d.actions if a.script == script})
+        times = self._times.get(script)
+        if times is None:
+            acts = (a for d in self.parts.days for a in d.actions if a.script == script)
+            times = self._times[script] = sorted({a.start for a in acts})
         points: set[dt.datetime] = set()
         day = lo.date()
         while day <= hi.date():
@@ -216,14 +230,16 @@ class Calendar:
         ends = [at for at, _ in changes[1:]] + [t1.astimezone(dt.UTC)]
         return [Segment(at, end, v) for (at, v), end in zip(changes, ends, strict=True)]
 
-    def rate_segments(self, t0: dt.datetime, t1: dt.datetime, rules: LocalTime) -> list[RateSegment]:
+    def rate_segments(
+        self, t0: dt.datetime, t1: dt.datetime, rules: LocalTime
+    ) -> list[RateSegment]:
         """``[t0, t1)`` cut into segments of constant rate."""
         return _rates(self.segments(t0, t1, rules))
 
     def switches(self, t0: dt.datetime, t1: dt.datetime, rules: LocalTime) -> list[dt.datetime]:
         """Sorted instants in ``[t0, t1)`` where the rate changes (``t0`` included
         when the rate changes exactly there)."""
-        return _switches(self.rate_segments(t0, t1, rules), t0, rules, self)
+        return CalendarPlan(self).switches(t0, t1, rules)
 
 
 def _rates(segments: list[Segment]) -> list[RateSegment]:
@@ -235,16 +251,6 @@ def _rates(segments: list[Segment]) -> list[RateSegment]:
         else:
             out.append(RateSegment(s.start, s.end, rate))
     return out
-
-
-def _switches(
-    segments: list[RateSegment], t0: dt.datetime, rules: LocalTime, calendar: Calendar
-) -> list[dt.datetime]:
-    found = [s.start for s in segments[1:]]
-    before = t0 - dt.timedelta(microseconds=1)
-    if segments and calendar.rate_at(before, rules) != segments[0].rate:
-        found.insert(0, segments[0].start)
-    return found
 
 
 def parse_calendar(
@@ -295,7 +301,9 @@ class CalendarPlan:
     def rate_at(self, instant: dt.datetime, rules: LocalTime) -> int:
         return self.calendar_at(instant).rate_at(instant, rules)
 
-    def rate_segments(self, t0: dt.datetime, t1: dt.datetime, rules: LocalTime) -> list[RateSegment]:
+    def rate_segments(
+        self, t0: dt.datetime, t1: dt.datetime, rules: LocalTime
+    ) -> list[RateSegment]:
         when = self.activation
         if self.passive is None or when is None or not t0 < when < t1:
             return self.calendar_at(t0).rate_segments(t0, t1, rules)

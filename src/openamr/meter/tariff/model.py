@@ -53,7 +53,8 @@ from openamr.codec.datetime import (
     CosemTime,
 )
 from openamr.codec.obis import Obis
-from openamr.codec.types import Data, Tag
+from openamr.codec.table import Table
+from openamr.codec.types import Array, Data, Tag
 from openamr.cosem.classes.clock import resolve
 from openamr.errors import EncodeError
 
@@ -119,16 +120,31 @@ class SpecialDay:
     day_id: int
 
     def matches(self, day: dt.date) -> bool:
-        """Wildcards: 0xFFFF/0xFF any; day 0xFE/0xFD last/second-last of the month."""
-        d = self.date
-        last = (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
-        wanted = {LAST_DAY: last.day, SECOND_LAST_DAY: last.day - 1}.get(d.day, d.day)
-        return (
-            d.year in (YEAR_NOT_SPECIFIED, day.year)
-            and d.month in (NOT_SPECIFIED, day.month)
-            and wanted in (NOT_SPECIFIED, day.day)
-            and d.weekday in (NOT_SPECIFIED, day.isoweekday())
-        )
+        return date_matches(self.date, day)
+
+
+def date_matches(pattern: CosemDate, day: dt.date) -> bool:
+    """Whether a COSEM date pattern names ``day``. Wildcards: 0xFFFF/0xFF any;
+    day 0xFE/0xFD the last/second-last day of the month; a weekday with a day
+    means both must hold (as the Special days table reads it)."""
+    last = (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
+    wanted = {LAST_DAY: last.day, SECOND_LAST_DAY: last.day - 1}.get(pattern.day, pattern.day)
+    return (
+        pattern.year in (YEAR_NOT_SPECIFIED, day.year)
+        and pattern.month in (NOT_SPECIFIED, day.month)
+        and wanted in (NOT_SPECIFIED, day.day)
+        and pattern.weekday in (NOT_SPECIFIED, day.isoweekday())
+    )
+
+
+def date_pattern_error(d: CosemDate) -> str | None:
+    """Why a date pattern is not one the meter takes, or None."""
+    day_ok = 1 <= d.day <= 31 or d.day in (NOT_SPECIFIED, LAST_DAY, SECOND_LAST_DAY)
+    if not (1 <= d.month <= 12 or d.month == NOT_SPECIFIED) or not day_ok:
+        return f"{d} is not a date pattern"
+    if not (1 <= d.weekday <= 7 or d.weekday == NOT_SPECIFIED):
+        return f"weekday {d.weekday} is not 1..7"
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,12 +168,13 @@ def _tag(value: Data) -> Tag | None:
 
 def _items(value: Data, what: str, tags: tuple[Tag, ...]) -> list[tuple[Data, ...]]:
     """The elements of an array of structures whose fields have ``tags``."""
-    if not isinstance(value, list):
+    if not isinstance(value, (list, Table)):
         raise _Refused(f"{what} must be an array")
-    out = []
+    out: list[tuple[Data, ...]] = []
     for i, item in enumerate(value):
-        ok = isinstance(item, tuple) and len(item) == len(tags)
-        if not ok or any(_tag(v) is not t for v, t in zip(item, tags, strict=True)):
+        if not (isinstance(item, tuple) and len(item) == len(tags)) or any(
+            _tag(v) is not t for v, t in zip(item, tags, strict=True)
+        ):
             raise _Refused(f"{what}[{i}] must be a structure of {len(tags)} fields")
         out.append(tuple(item))
     return out
@@ -210,7 +227,9 @@ def _action(item: tuple[Data, ...], day_id: int, limits: CalendarLimits) -> DayA
 
 def _day(item: tuple[Data, ...], limits: CalendarLimits) -> DayProfile:
     day_id = _int(item[0])
-    schedule = _items(item[1], f"day {day_id} schedule", (Tag.OCTET_STRING,) * 2 + (Tag.LONG_UNSIGNED,))
+    schedule = _items(
+        item[1], f"day {day_id} schedule", (Tag.OCTET_STRING,) * 2 + (Tag.LONG_UNSIGNED,)
+    )
     if len(schedule) > limits.actions_per_day:
         raise _Refused(f"day {day_id}: more than {limits.actions_per_day} actions")
     actions = sorted((_action(a, day_id, limits) for a in schedule), key=lambda a: a.start)
@@ -222,11 +241,9 @@ def _special(item: tuple[Data, ...]) -> SpecialDay:
     if len(date) != CosemDate.SIZE:
         raise _Refused(f"special day {index}: specialday_date must be 5 octets")
     d = CosemDate.from_bytes(date)
-    day_ok = 1 <= d.day <= 31 or d.day in (NOT_SPECIFIED, LAST_DAY, SECOND_LAST_DAY)
-    if not (1 <= d.month <= 12 or d.month == NOT_SPECIFIED) or not day_ok:
-        raise _Refused(f"special day {index}: {d} is not a date pattern")
-    if not (1 <= d.weekday <= 7 or d.weekday == NOT_SPECIFIED):
-        raise _Refused(f"special day {index}: weekday {d.weekday} is not 1..7")
+    error = date_pattern_error(d)
+    if error is not None:
+        raise _Refused(f"special day {index}: {error}")
     return SpecialDay(index, d, day_id)
 
 
@@ -298,7 +315,7 @@ def parse_parts(
             season_profile,
             week_profile_table,
             day_profile_table,
-            [] if special_days is None else special_days,
+            Array() if special_days is None else special_days,
             limits,
         )
     except _Refused as e:

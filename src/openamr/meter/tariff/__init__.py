@@ -1,0 +1,1 @@
+"""The MT372 twin's rates, demand and billing: a pure, sans-IO library."""
