@@ -9,6 +9,7 @@ RLRQ -> RLRE); and the state moves only along an allowed transition.
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import itertools
 from collections.abc import Callable
@@ -48,6 +49,7 @@ from openamr.security.ciphering import CipheringSession, is_ciphered
 from openamr.security.control import SecurityControl
 from openamr.security.keys import KeySet, SecurityContext
 
+from ..apdu.test_xdlms_properties import MESSAGES
 from .conftest import AK, CLIENT_TITLE, EK, SERVER_TITLE, build_device, configs
 
 ENERGY = CosemAttributeDescriptor(3, Obis.parse("1.0.1.8.0.255"), 2)
@@ -366,3 +368,48 @@ def test_garbage_in_every_state(client_sap: int, setup: str, data: bytes) -> Non
     for step in SETUPS[setup]:
         play(server, client, step)
     play(server, client, None, data)
+
+
+# -- every xDLMS request the apdu strategies generate, in an open association ---------------
+
+REQUESTS = st.one_of(
+    [
+        s
+        for s in MESSAGES
+        if "Request" in repr(s) and "Notification" not in repr(s)  # client -> server only
+    ]
+)
+#: Descriptors of objects that exist, so that requests reach the object model.
+KNOWN = st.sampled_from([ENERGY, BIG, CosemAttributeDescriptor(1, Obis.parse("0.0.96.1.0.255"), 2)])
+
+
+def retarget(request: Apdu, known: CosemAttributeDescriptor) -> Apdu:
+    """Point a generated single-attribute request at an object that exists."""
+    if isinstance(request, (GetRequestNormal, SetRequestNormal)):
+        return dataclasses.replace(request, cosem_attribute_descriptor=known)
+    return request
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    setup=st.sampled_from(["public", "long-get", "lls", "hls"]),
+    requests=st.lists(st.tuples(REQUESTS, KNOWN, st.booleans()), min_size=1, max_size=6),
+)
+def test_generated_requests_in_an_association(
+    setup: str, requests: list[tuple[Apdu, CosemAttributeDescriptor, bool]]
+) -> None:
+    client_sap = {"public": 16, "long-get": 16, "lls": 32, "hls": 1}[setup]
+    server, client = new_server(client_sap), Client()
+    for s in SETUPS[setup]:
+        play(server, client, s)
+    assert server.state is State.ASSOCIATED
+    for request, known, aimed in requests:
+        plain = (retarget(request, known) if aimed else request).to_bytes()
+        wire = client.cipher(plain) if client_sap == 1 else plain
+        answer = server.receive(wire)
+        assert answer is not None
+        response = client.read(answer)
+        assert not isinstance(response, (Aare, Rlre))
+        if client_sap == 1:
+            assert is_ciphered(answer[0]) or isinstance(response, ExceptionResponse)
+        assert server.state is State.ASSOCIATED
