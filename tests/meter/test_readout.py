@@ -67,12 +67,27 @@ def local_time(app: ServerApplication) -> dt.datetime:
 # -- the readout list -----------------------------------------------------------------------
 
 
-def test_readout_follows_the_display_list_and_skips_missing_objects(
+def test_readout_is_the_display_list_resolved_against_the_device(
     app: ServerApplication,
 ) -> None:
     readout = DeviceReadout(app.device).readout()
-    assert app.device.find(Obis(1, 0, 1, 6, 0, 255)) is None  # no maximum demand yet
-    assert [r.address for r in readout] == [a for a in DISPLAY_LIST if a != "1.6.0"]
+    clock_views = {"0.9.1", "0.9.2"}
+    declared = [a for a in DISPLAY_LIST if a in clock_views or app.device.find(name(a))]
+    assert [r.address for r in readout] == declared
+    assert {"C.1.0", "0.9.1", "0.9.2", "1.8.0", "2.8.4", "15.8.0", "72.7.0", "F.F"} <= set(declared)
+
+
+def name(address: str) -> Obis:
+    found = logical_name(address)
+    assert found is not None
+    return found
+
+
+def test_objects_the_device_lacks_are_skipped(app: ServerApplication) -> None:
+    for obis in ("1.0.1.8.2.255", "1.0.1.6.0.255", "0.0.1.0.0.255"):
+        app.device.objects.pop(Obis.parse(obis), None)
+    addresses = [r.address for r in DeviceReadout(app.device).readout()]
+    assert addresses == [a for a in DISPLAY_LIST if a not in {"1.8.2", "1.6.0", "0.9.1", "0.9.2"}]
 
 
 def test_readout_values_come_from_the_objects(app: ServerApplication) -> None:
@@ -252,7 +267,7 @@ def test_r1_reads_objects_outside_the_display_list(app: ServerApplication) -> No
     assert readout.read("8-0:1.0.0") == Reading("8-0:1.0.0", "0.000", "m3")
 
 
-@pytest.mark.parametrize("address", ["9.9.9", "1.6.0", "nonsense", "P.1"])
+@pytest.mark.parametrize("address", ["9.9.9", "1.8.9", "nonsense", "P.1"])
 def test_r1_of_an_unknown_address_is_refused(app: ServerApplication, address: str) -> None:
     assert DeviceReadout(app.device).read(address) == Refused(UNKNOWN_ADDRESS)
 

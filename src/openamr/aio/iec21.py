@@ -41,6 +41,7 @@ from openamr.link.iec21 import (
     ReadoutReceived,
     ReadoutSource,
     ServerEvent,
+    State,
     Timing,
     Transmit,
     ValueRead,
@@ -120,12 +121,17 @@ async def start_optical_server(
     """Serve ``source`` on TCP ``host:port``, one :class:`OpticalServer` a connection.
 
     ``options`` go to :class:`OpticalServer` (identification, password, timing...).
+    As on the serial line, a connection is back in IEC 62056-21 (a fresh machine) when
+    a mode E session (``on_mode_e``) returns with the connection still open.
     """
 
     async def connected(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
-            machine = OpticalServer(source, **options)
-            await serve_optical_line(reader, writer, machine, on_mode_e=on_mode_e)
+            while True:
+                machine = OpticalServer(source, **options)
+                await serve_optical_line(reader, writer, machine, on_mode_e=on_mode_e)
+                if on_mode_e is None or machine.state is not State.MODE_E or reader.at_eof():
+                    return
         except (ConnectionError, asyncio.IncompleteReadError) as e:
             log.info("optical port: connection lost: %s", e)
         finally:

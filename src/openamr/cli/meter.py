@@ -5,11 +5,16 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+from collections.abc import Coroutine
+from dataclasses import dataclass
 
 import click
 
 from openamr.aio.dlms_server import serve_hdlc, serve_wrapper
+from openamr.aio.optical_port import serve_meter_optical_serial, start_meter_optical_port
+from openamr.meter.associations import Credentials
 from openamr.meter.mt372 import build_mt372
+from openamr.meter.server import ServerApplication
 
 
 @click.group("meter")
@@ -31,14 +36,28 @@ def meter_group() -> None:
 @click.option("--serial-number", default="12345678", show_default=True, help="Meter serial number.")
 @click.option("--history-days", default=0.0, show_default=True, type=click.FloatRange(0, 410),
               help="Pre-fill the load profile with N days of placeholder rows.")  # fmt: skip
+@click.option("--optical-port", type=click.IntRange(0, 65535), default=None,
+              help="Also serve the optical port (IEC 62056-21 mode C, HDLC in mode E) on "
+                   "this TCP port, carrying exactly the bytes of the serial line.")  # fmt: skip
+@click.option("--optical-serial", metavar="DEVICE", default=None,
+              help="Also serve the optical port on a serial line (7E1, 300 Bd), "
+                   "e.g. /dev/ttyUSB0 or one end of a socat pty pair.")  # fmt: skip
 @click.option("-v", "--verbose", is_flag=True, help="Log protocol events.")
 def serve_command(
-    host: str, port: int, transport: str, serial_number: str, history_days: float, verbose: bool
+    host: str,
+    port: int,
+    transport: str,
+    serial_number: str,
+    history_days: float,
+    optical_port: int | None,
+    optical_serial: str | None,
+    verbose: bool,
 ) -> None:
     """Serve the MT372 object list: client 16 public, 32 LLS, 1 HLS-GMAC + ciphering."""
     logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING)
+    optical = Optical(optical_port, optical_serial)
     try:
-        asyncio.run(_serve(host, port, transport, serial_number, history_days))
+        asyncio.run(_serve(host, port, transport, serial_number, history_days, optical))
     except KeyboardInterrupt:
         pass
     except OSError as e:
@@ -52,10 +71,24 @@ def wall_clock() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+@dataclass(frozen=True)
+class Optical:
+    """Where the optical port is served: a TCP port, a serial device, both or neither."""
+
+    port: int | None = None
+    serial: str | None = None
+
+
 async def _serve(
-    host: str, port: int, transport: str, serial_number: str, history_days: float
+    host: str,
+    port: int,
+    transport: str,
+    serial_number: str,
+    history_days: float,
+    optical: Optical = Optical(),
 ) -> None:
-    app = build_mt372(serial_number, time_base=wall_clock, history_days=history_days)
+    credentials = Credentials()
+    app = build_mt372(serial_number, credentials, time_base=wall_clock, history_days=history_days)
     serve = serve_wrapper if transport == "wrapper" else serve_hdlc
     server = await serve(app, host, port)
     bound = server.sockets[0].getsockname()
@@ -63,5 +96,34 @@ async def _serve(
         f"MT372 {serial_number} listening on {bound[0]}:{bound[1]} ({transport}); "
         f"logical device {app.logical_address}, HDLC address {app.physical_address}",
     )
+    optical_tasks = await _start_optical(app, host, optical, credentials.iec_password.decode())
     async with server:
-        await server.serve_forever()
+        await asyncio.gather(server.serve_forever(), *optical_tasks)
+
+
+async def _start_optical(
+    app: ServerApplication, host: str, optical: Optical, password: str
+) -> list[Coroutine[None, None, None]]:
+    """Start the optical port's TCP listener; the coroutines that serve the port."""
+    serving: list[Coroutine[None, None, None]] = []
+    if optical.port is not None:
+        try:
+            server = await start_meter_optical_port(app, host, optical.port, password=password)
+        except OSError as e:
+            raise click.ClickException(
+                f"cannot listen on {host}:{optical.port} for the optical port: {e.strerror}"
+            ) from None
+        bound = server.sockets[0].getsockname()
+        click.echo(f"optical port (IEC 62056-21, mode E to HDLC) on {bound[0]}:{bound[1]}")
+        serving.append(server.serve_forever())
+    if optical.serial is not None:
+        click.echo(f"optical port (IEC 62056-21, mode E to HDLC) on {optical.serial}")
+        serving.append(_serve_optical_serial(app, optical.serial, password))
+    return serving
+
+
+async def _serve_optical_serial(app: ServerApplication, device: str, password: str) -> None:
+    try:
+        await serve_meter_optical_serial(app, device, password=password)
+    except (OSError, RuntimeError) as e:  # no such device, or pyserial-asyncio-fast missing
+        raise click.ClickException(f"optical port on {device}: {e}") from None
