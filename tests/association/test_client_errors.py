@@ -230,3 +230,12 @@ def test_a_request_longer_than_the_server_accepts_is_refused_locally() -> None:
         x.bytes_to_send()
     assert x.finished and not pair.requests[1:]
     assert pair.client.get_with_list([ENERGY_VALUE] * 5).run(pair.transport) == (123456,) * 5
+
+
+def test_the_server_answers_ded_requests_with_the_dedicated_key() -> None:
+    dedicated = bytes(range(16, 32))
+    settings = replace(SETTINGS[1], security=client_keys(dedicated=dedicated))
+    pair = make_pair(1, settings)
+    pair.client.associate().run(pair.transport)
+    assert pair.client.get(ENERGY_VALUE).run(pair.transport) == 123456
+    assert pair.requests[-1][0] == 0xD0  # ded-get-request, answered and read back

@@ -16,6 +16,7 @@ says nothing can be answered).
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 from collections.abc import Callable, Mapping
 
@@ -35,6 +36,7 @@ from openamr.apdu.action import (
     ActionResponseWithOptionalData,
 )
 from openamr.apdu.base import Apdu, decode_apdu
+from openamr.apdu.ciphered import CipheredService
 from openamr.apdu.exception import ExceptionResponse
 from openamr.apdu.initiate import ConfirmedServiceError, InitiateRequest, InitiateResponse
 from openamr.apdu.mechanism import MechanismName
@@ -51,7 +53,7 @@ from openamr.security.ciphering import (
     CipheringSession,
     is_ciphered,
 )
-from openamr.security.counters import IncomingCounter, OutgoingCounter
+from openamr.security.counters import IncomingCounter, OutgoingCounter, ReplayError
 from openamr.security.lls import check_secret
 
 CURRENT_ASSOCIATION = Obis(0, 0, 40, 0, 0, 255)
@@ -118,7 +120,7 @@ class ServerAssociation:
         if ciphered and self.ciphering is not None and not isinstance(answer, ExceptionResponse):
             # answer in the form the client used (Green Book 9.2.7.2.4)
             general = data[0] in (GENERAL_GLO_CIPHERING, GENERAL_DED_CIPHERING)
-            return self.ciphering.encipher(encoded, general=general)
+            return self.ciphering.encipher(encoded, dedicated=_dedicated(data[0]), general=general)
         return encoded
 
     def _dispatch(self, apdu: Apdu, ciphered: bool) -> Apdu | None:
@@ -144,11 +146,11 @@ class ServerAssociation:
         return self.ciphering.decipher(data).apdu
 
     def _exception(self, error: ServiceError, cause: DlmsError) -> bytes:
-        if "replay" in str(cause) or "invocation counter" in str(cause):
-            last = self.ciphering.incoming.last if self.ciphering else None
-            expected = 0 if last is None else last + 1
+        if isinstance(cause, ReplayError):
             return ExceptionResponse(
-                StateError.SERVICE_NOT_ALLOWED, ServiceError.INVOCATION_COUNTER_ERROR, expected
+                StateError.SERVICE_NOT_ALLOWED,
+                ServiceError.INVOCATION_COUNTER_ERROR,
+                cause.expected,
             ).to_bytes()
         return ExceptionResponse(StateError.SERVICE_NOT_ALLOWED, error).to_bytes()
 
@@ -219,7 +221,12 @@ class ServerAssociation:
                 IncomingCounter(),
             )
             info = self.ciphering.decipher(info).apdu
-        return InitiateRequest.from_bytes(info)
+        initiate = InitiateRequest.from_bytes(info)
+        if initiate.dedicated_key is not None and self.ciphering is not None:
+            context = self.ciphering.context
+            keys = context.keys.with_dedicated(initiate.dedicated_key)
+            self.ciphering.context = dataclasses.replace(context, keys=keys)
+        return initiate
 
     def _accept(self, aarq: Aarq, config: AssociationConfig, initiate: InitiateRequest) -> Apdu:
         conformance = initiate.proposed_conformance & config.conformance
@@ -309,6 +316,14 @@ def _aare_rejected(
         result_source_diagnostic=diagnostic,
         user_information=user_information,
     )
+
+
+def _dedicated(tag: int) -> bool:
+    """Whether a ciphered request used the dedicated key (then so does the answer)."""
+    if tag == GENERAL_DED_CIPHERING:
+        return True
+    service = CipheredService._value2member_map_.get(tag)
+    return isinstance(service, CipheredService) and service.dedicated
 
 
 def _check_initiate(initiate: InitiateRequest, config: AssociationConfig) -> InitiateError | None:

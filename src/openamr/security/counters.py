@@ -51,6 +51,15 @@ class OutgoingCounter:
         return f"OutgoingCounter(value={self._value})"
 
 
+class ReplayError(SecurityError):
+    """A received invocation counter is not above the last accepted one; ``expected``
+    is the least counter that would be accepted (ExceptionResponse carries it)."""
+
+    def __init__(self, received: int, last: int) -> None:
+        super().__init__(f"replayed invocation counter: received {received}, last accepted {last}")
+        self.received, self.expected = received, last + 1
+
+
 class IncomingCounter:
     """The last IC accepted from a peer; ``None`` until the first one."""
 
@@ -71,9 +80,7 @@ class IncomingCounter:
         if not 0 <= ic <= MAX_IC:
             raise SecurityError(f"invocation counter {ic} is not a uint32")
         if self._last is not None and ic <= self._last:
-            raise SecurityError(
-                f"replayed invocation counter: received {ic}, last accepted {self._last}"
-            )
+            raise ReplayError(ic, self._last)
 
     def accept(self, ic: int) -> None:
         """Check ``ic`` and record it; call only once the message authenticated."""
