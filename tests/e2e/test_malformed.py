@@ -11,6 +11,7 @@ import socket
 from collections.abc import Iterator
 
 import pytest
+from gurux_dlms.objects import GXDLMSData
 
 from openamr.apdu import decode_apdu
 from openamr.apdu.acse import Aare, Aarq, AcseServiceUser, AssociationResult
@@ -52,8 +53,6 @@ def server_stays_well(meter: RunningMeter, caplog: pytest.LogCaptureFixture) -> 
     assert errors == []
     for transport, port in (("wrapper", meter.wrapper_port), ("hdlc", meter.hdlc_port)):
         with connect(meter.host, port, make_client(transport, 16)) as s:
-            from gurux_dlms.objects import GXDLMSData
-
             assert s.read(GXDLMSData("0.0.96.1.0.255"), 2) == "12345678"
 
 
@@ -89,11 +88,12 @@ class RawWrapper:
         """No answer within WAIT (the connection still open)."""
         self.sock.settimeout(WAIT)
         try:
-            return self.sock.recv(1, socket.MSG_PEEK) == b"" and False
+            self.sock.recv(1, socket.MSG_PEEK)  # bytes, or b"" when closed: not silent
         except TimeoutError:
             return True
         finally:
             self.sock.settimeout(1.0)
+        return False
 
     def closed_by_server(self) -> bool:
         try:
@@ -229,11 +229,12 @@ class RawHdlc:
     def silent(self) -> bool:
         self.sock.settimeout(WAIT)
         try:
-            return self.sock.recv(1, socket.MSG_PEEK) == b"" and False
+            self.sock.recv(1, socket.MSG_PEEK)  # bytes, or b"" when closed: not silent
         except TimeoutError:
             return True
         finally:
             self.sock.settimeout(1.0)
+        return False
 
     def close(self) -> None:
         self.sock.close()
@@ -305,6 +306,17 @@ def test_hdlc_request_and_disc_in_one_write(hdlc: RawHdlc) -> None:
     assert hdlc.ask(both).kind is Kind.UA
     assert hdlc.silent()
     assert hdlc.ask(RawHdlc.frame(Kind.SNRM)).kind is Kind.UA
+
+
+def test_hdlc_unknown_client_gets_no_aare_but_a_live_link(hdlc: RawHdlc) -> None:
+    """No association is offered to client 99: its AARQ is not answered (Green Book
+    9.4.2), but the link answers a poll, so the client is not left hanging."""
+    assert hdlc.ask(RawHdlc.frame(Kind.SNRM, client=99)).kind is Kind.UA
+    hdlc.sock.sendall(RawHdlc.frame(Kind.I, LLC_COMMAND + AARQ, client=99))
+    assert hdlc.silent()
+    rr = hdlc.ask(RawHdlc.frame(Kind.RR, nr=0, client=99))
+    assert rr.kind is Kind.RR and rr.control.nr == 1  # our I frame was received
+    assert hdlc.ask(RawHdlc.frame(Kind.DISC, client=99)).kind is Kind.UA
 
 
 def test_random_bytes_on_hdlc(meter: RunningMeter) -> None:
