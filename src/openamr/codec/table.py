@@ -21,6 +21,7 @@ from __future__ import annotations
 import struct
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from itertools import starmap
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any, overload
 
@@ -193,7 +194,7 @@ class Table(Sequence[Structure]):
         if not rows:
             return
         try:
-            body = bytearray(b"".join(map(layout.struct.pack, *zip(*rows, strict=True))))
+            body = bytearray(b"".join(starmap(layout.struct.pack, rows)))
         except struct.error as e:
             raise EncodeError(f"a row does not fit its layout: {e}") from None
         n, stride = len(rows), layout.stride
