@@ -1,0 +1,200 @@
+"""Demand: current and last average, maximum demand per rate (Blue Book 4.3.4,
+Demand register, class 5; 4.3.3, Extended register, class 4).
+
+The MT372 objects this drives (MT372.md section 2)::
+
+    1.0.1.4.0.255       Demand register   current_average_value (W), start_time_current
+    1.0.1.5.0.255       Register          last_average_value (W)
+    1.0.1.6.0.255       Extended register maximum demand A+, capture_time
+    1.0.1.6.1..4.255    Extended register maximum demand A+ in rate T1..T4
+
+Definitions (decisions written down):
+
+* Periods of ``period`` seconds (Ti) are aligned on multiples of Ti since the
+  Unix epoch (UTC): with whole-hour (or half-hour) zones, local quarter hours.
+* ``number_of_periods`` n = 1 is block demand; n > 1 sliding demand over the
+  last n periods, updated every period (class 5's definition).
+* last_average_value = energy of the last n periods / (n x Ti); periods before
+  the start or a reset count as zero energy. It is captured at the period's end
+  (capture_time), and compared with the maxima.
+* current_average_value = energy since the window began / the time elapsed in
+  it (the running period and the last n - 1 periods; before the first end,
+  since the start or the reset): a partial average, steady under steady load.
+* Maximum demand per rate: a period's average counts for the total and for the
+  rate of the last energy counted in the period, i.e. the rate in force just
+  before the period ended (Register activation, class 6: the maximum demand
+  register of a rate is enabled while that rate is). capture_time = the end of
+  the period. A new maximum needs a strictly higher value.
+* Energy: :meth:`DemandEngine.add` takes the energy counted over ``(position,
+  at]`` in one rate. A delta spanning period ends is split pro rata to time
+  here (constant power within the delta); a caller that wants it exact cuts
+  its integration at :meth:`DemandEngine.next_boundary` (the twin does).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import deque
+from dataclasses import dataclass
+
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+TOTAL = 0  # index of the all-rates maximum
+
+
+@dataclass(frozen=True, slots=True)
+class MaximumDemand:
+    """An Extended register's value (W) and capture_time."""
+
+    value: float
+    captured_at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class DemandPeriodEnd:
+    """A demand period ended: its average counted for ``rate``."""
+
+    start: dt.datetime
+    end: dt.datetime
+    energy_wh: float
+    average_w: float  # the new last_average_value
+    rate: int
+    new_maximum: bool  # of the total
+    new_rate_maximum: bool
+
+
+def align(instant: dt.datetime, period: int) -> dt.datetime:
+    """The start of the period containing ``instant``."""
+    seconds = (instant - EPOCH) // dt.timedelta(seconds=period) * period
+    return EPOCH + dt.timedelta(seconds=seconds)
+
+
+class DemandEngine:
+    """Block or sliding demand over energy deltas given at instants."""
+
+    def __init__(
+        self, start: dt.datetime, period: int = 900, number_of_periods: int = 1, rates: int = 4
+    ) -> None:
+        if period < 1 or number_of_periods < 1 or rates < 1:
+            raise ValueError("period, number_of_periods and rates must be at least 1")
+        if start.tzinfo is None:
+            raise ValueError("start must be timezone-aware")
+        self.period, self.number_of_periods, self.rates = period, number_of_periods, rates
+        self._span = dt.timedelta(seconds=period)
+        self.maxima: list[MaximumDemand | None] = [None] * (rates + 1)
+        self.last_average = 0.0
+        self.capture_time: dt.datetime | None = None
+        self._restart(start.astimezone(dt.UTC))
+
+    def _restart(self, at: dt.datetime) -> None:
+        self.position = self.started = at
+        self.period_start = align(at, self.period)
+        self.energy = 0.0
+        self.rate: int | None = None
+        self.window: deque[tuple[float, float]] = deque(maxlen=self.number_of_periods)
+
+    # -- reading ---------------------------------------------------------------------------
+
+    @property
+    def start_time_current(self) -> dt.datetime:
+        return max(self.period_start, self.started)
+
+    def next_boundary(self) -> dt.datetime:
+        """The end of the running period."""
+        return self.period_start + self._span
+
+    @property
+    def current_average(self) -> float:
+        """current_average_value (W) at :attr:`position`."""
+        recent = list(self.window)[len(self.window) - self.number_of_periods + 1 :]
+        energy = self.energy + sum(e for e, _ in recent)
+        seconds = (self.position - self.start_time_current).total_seconds()
+        seconds += sum(s for _, s in recent)
+        return energy * 3600 / seconds if seconds > 0 else 0.0
+
+    def maximum(self, rate: int = TOTAL) -> MaximumDemand | None:
+        """The maximum demand of ``rate`` (1..rates), or of all rates (0)."""
+        return self.maxima[rate]
+
+    # -- energy ------------------------------------------------------------------------------
+
+    def add(self, energy_wh: float, rate: int, at: dt.datetime) -> list[DemandPeriodEnd]:
+        """Count ``energy_wh`` over ``(position, at]`` in ``rate``; the periods that
+        ended (at ``at`` included) come back in order."""
+        if not 1 <= rate <= self.rates:
+            raise ValueError(f"rate {rate} is not in 1..{self.rates}")
+        if energy_wh < 0 or at < self.position:
+            raise ValueError("energy must be >= 0 and time must not go back (use clock_set)")
+        at = at.astimezone(dt.UTC)
+        ended = []
+        while at >= self.next_boundary():
+            boundary = self.next_boundary()
+            share = energy_wh * ((boundary - self.position) / (at - self.position))
+            self._count(share, rate, boundary)
+            energy_wh -= share
+            ended.append(self._close(boundary))
+        self._count(energy_wh, rate, at)
+        return ended
+
+    def _count(self, energy_wh: float, rate: int, at: dt.datetime) -> None:
+        self.energy += energy_wh
+        self.rate = rate
+        self.position = at
+
+    def _close(self, end: dt.datetime) -> DemandPeriodEnd:
+        """End the running period at ``end`` and start the next one there."""
+        covered = (self.position - self.start_time_current).total_seconds()
+        self.window.append((self.energy, covered))
+        self.last_average = (
+            sum(e for e, _ in self.window) * 3600 / (self.number_of_periods * self.period)
+        )
+        self.capture_time = end
+        rate = self.rate if self.rate is not None else 1
+        event = DemandPeriodEnd(
+            self.start_time_current, end, self.energy, self.last_average, rate,
+            self._record(TOTAL, end), self._record(rate, end),
+        )  # fmt: skip
+        self.period_start, self.energy, self.rate = align(end, self.period), 0.0, None
+        self.started = max(self.started, self.period_start)
+        return event
+
+    def _record(self, index: int, end: dt.datetime) -> bool:
+        best = self.maxima[index]
+        if best is not None and self.last_average <= best.value:
+            return False
+        self.maxima[index] = MaximumDemand(self.last_average, end)
+        return True
+
+    # -- methods and resets ---------------------------------------------------------------
+
+    def next_period(self, at: dt.datetime) -> DemandPeriodEnd:
+        """Method 2 of class 5: the running period ends now (energy must have been
+        added up to ``at``); the next one runs to the next aligned boundary."""
+        if at != self.position:
+            raise ValueError("add the energy up to the end of the period first")
+        event = self._close(at.astimezone(dt.UTC))
+        window = self.window
+        self._restart(at.astimezone(dt.UTC))
+        self.window = window
+        return event
+
+    def reset(self, at: dt.datetime) -> None:
+        """Method 1 of class 5: the running period ends without capture, the
+        averages go to zero and a new period starts at ``at``."""
+        self._restart(at.astimezone(dt.UTC))
+        self.last_average, self.capture_time = 0.0, at.astimezone(dt.UTC)
+
+    def clock_set(self, at: dt.datetime) -> DemandPeriodEnd:
+        """The clock was set to ``at`` (either way): the running period ends where
+        the energy was last counted, and a new one starts at ``at``."""
+        event = self._close(self.position)
+        window = self.window
+        self._restart(at.astimezone(dt.UTC))
+        self.window = window
+        return event
+
+    def reset_maxima(self, at: dt.datetime) -> tuple[MaximumDemand | None, ...]:
+        """End of billing: every maximum goes to 0 W captured at ``at`` (Extended
+        register reset); the maxima before the reset come back."""
+        before = tuple(self.maxima)
+        self.maxima = [MaximumDemand(0.0, at.astimezone(dt.UTC))] * (self.rates + 1)
+        return before

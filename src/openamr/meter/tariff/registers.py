@@ -1,0 +1,58 @@
+"""Energy rate registers: a total and T1..T4 that sum to it exactly.
+
+For one quantity (A+ 1.0.1.8.e.255 or A- 1.0.2.8.e.255, e = 0 total, 1..4 the
+rates). The registers hold whole watt-hours (the double-long-unsigned values
+the MT372 serves with scaler 0, unit Wh). Energy comes in as any real number of
+Wh; the fraction below one Wh is carried over (one carry for the quantity, not
+per rate), and each whole Wh is counted in the rate in force when it completes.
+So at any time::
+
+    total == T1 + T2 + T3 + T4            (exactly, integers)
+    0 <= energy given - total < 1 Wh      (nothing lost, nothing counted twice)
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class RateSnapshot:
+    """The registers at one instant: total and per rate (index 0 is T1)."""
+
+    total: int
+    rates: tuple[int, ...]
+
+
+class RateRegisters:
+    """Total and per-rate energy registers (Wh) of one quantity."""
+
+    __slots__ = ("carry", "rates")
+
+    def __init__(self, rates: int = 4, initial: tuple[int, ...] | None = None) -> None:
+        self.rates = list(initial) if initial is not None else [0] * rates
+        if len(self.rates) != rates or any(r < 0 for r in self.rates):
+            raise ValueError(f"need {rates} non-negative initial rate registers")
+        self.carry = 0.0  # Wh counted but not yet a whole Wh
+
+    @property
+    def total(self) -> int:
+        return sum(self.rates)
+
+    def rate(self, rate: int) -> int:
+        """The register of rate 1..N."""
+        return self.rates[rate - 1]
+
+    def add(self, energy_wh: float, rate: int) -> int:
+        """Count ``energy_wh`` (>= 0) in ``rate``; the whole Wh counted come back."""
+        if energy_wh < 0 or not 1 <= rate <= len(self.rates):
+            raise ValueError(f"energy must be >= 0 and rate in 1..{len(self.rates)}")
+        self.carry += energy_wh
+        whole = math.floor(self.carry)
+        self.carry -= whole
+        self.rates[rate - 1] += whole
+        return whole
+
+    def snapshot(self) -> RateSnapshot:
+        return RateSnapshot(self.total, tuple(self.rates))
