@@ -85,12 +85,15 @@ class Step(enum.Enum):
     PASS3_WRONG = "HLS pass 3, wrong f(StoC)"
     CIPHERED_GET = "glo-GET-Request, the client's session"
     CIPHERED_PASS3 = "glo-ACTION, HLS pass 3, right f(StoC)"
+    CIPHERED_PASS3_WRONG = "glo-ACTION, HLS pass 3, wrong f(StoC)"
     CIPHERED_WRONG_KEY = "glo-GET-Request, a wrong AK"
     REPLAY = "the last ciphered APDU again"
 
 
 AARQ_STEPS = frozenset(s for s in Step if s.name.startswith("AARQ"))
-PASS3_STEPS = frozenset({Step.PASS3, Step.PASS3_WRONG, Step.CIPHERED_PASS3})
+PASS3_STEPS = frozenset(
+    {Step.PASS3, Step.PASS3_WRONG, Step.CIPHERED_PASS3, Step.CIPHERED_PASS3_WRONG}
+)
 
 
 def initiate(**changes: object) -> bytes:
@@ -190,14 +193,15 @@ class Client:
             return plain, plain
         ciphered: dict[Step, Callable[[], tuple[bytes, bytes]]] = {
             Step.CIPHERED_GET: lambda: (self.cipher(GET), GET),
-            Step.CIPHERED_PASS3: lambda: self._ciphered_pass3(),
+            Step.CIPHERED_PASS3: lambda: self._ciphered_pass3(True),
+            Step.CIPHERED_PASS3_WRONG: lambda: self._ciphered_pass3(False),
             Step.CIPHERED_WRONG_KEY: lambda: (self.cipher(GET, session(bytes(16))), GET),
             Step.REPLAY: lambda: (self.last_ciphered, b""),
         }
         return ciphered[step]()
 
-    def _ciphered_pass3(self) -> tuple[bytes, bytes]:
-        plain = self.pass3(True)
+    def _ciphered_pass3(self, right: bool) -> tuple[bytes, bytes]:
+        plain = self.pass3(right)
         return self.cipher(plain), plain
 
     def read(self, answer: bytes) -> Apdu:
@@ -265,8 +269,8 @@ SETUPS: dict[str, tuple[Step, ...]] = {
     "long-get": (Step.AARQ_SMALL_PDU, Step.GET_BIG),
     "lls": (Step.AARQ_LLS,),
     "hls": (Step.AARQ_HLS, Step.CIPHERED_PASS3),
-    "hls-plain-pass3": (Step.AARQ_HLS, Step.PASS3),
-    "hls-failed": (Step.AARQ_HLS, Step.PASS3_WRONG),
+    "hls-plain-pass3": (Step.AARQ_HLS, Step.PASS3),  # refused: still pending
+    "hls-failed": (Step.AARQ_HLS, Step.CIPHERED_PASS3_WRONG),
 }
 
 
@@ -320,10 +324,13 @@ def test_state_table(client_sap: int, setup: str, step: Step) -> None:
     before, response = play(server, client, step)
     if client_sap == 1 and setup == "pending":
         assert before is State.PENDING
-        if step in (Step.PASS3, Step.CIPHERED_PASS3):
+        if step is Step.CIPHERED_PASS3:
             assert server.state is State.ASSOCIATED
-        if step is Step.PASS3_WRONG:
+        if step is Step.CIPHERED_PASS3_WRONG:
             assert server.state is State.IDLE
+        if step in (Step.PASS3, Step.PASS3_WRONG):  # plain APDUs in a ciphered context
+            assert isinstance(response, ExceptionResponse)
+            assert server.state is State.PENDING
     if before is State.ASSOCIATED and step is Step.GET:
         expected = ExceptionResponse if client_sap == 1 else GetResponseNormal
         assert isinstance(response, expected)  # client 1 must cipher

@@ -128,16 +128,15 @@ class ServerAssociation:
             return self._associate(apdu)
         if isinstance(apdu, Rlrq):
             return self._release(apdu)
+        refused = ExceptionResponse(
+            StateError.SERVICE_NOT_ALLOWED, ServiceError.OPERATION_NOT_POSSIBLE
+        )
+        if self.state is State.IDLE or self.services is None:
+            return refused
+        if self.config is not None and self.config.ciphered and not ciphered:
+            return refused  # a ciphered context takes no plain xDLMS APDU, HLS pass 3 included
         if self.state is State.PENDING:
             return self._pass3(apdu)
-        if self.state is not State.ASSOCIATED or self.services is None:
-            return ExceptionResponse(
-                StateError.SERVICE_NOT_ALLOWED, ServiceError.OPERATION_NOT_POSSIBLE
-            )
-        if self.config is not None and self.config.ciphered and not ciphered:
-            return ExceptionResponse(
-                StateError.SERVICE_NOT_ALLOWED, ServiceError.OPERATION_NOT_POSSIBLE
-            )
         return self.services.handle(apdu)
 
     def _decipher(self, data: bytes) -> bytes:
