@@ -114,6 +114,7 @@ def test_current_follows_from_power_voltage_and_power_factor() -> None:
     assert v.import_w == 3000 and v.export_w == 0
     assert v.power_factor == pytest.approx(3000 / (1200 / 0.9 + 1050 / 0.95 + 750), abs=1e-3)
     assert v.led is LedState.PULSING and v.sequence_ok
+    assert v.led_hz == pytest.approx(3000 * 1000 / 3.6e6)  # 3 kW at 1000 imp/kWh: 0.83 Hz
 
 
 def test_instantaneous_power_agrees_with_the_registers() -> None:

@@ -16,6 +16,7 @@ Per meter state: the model, the injected events and at most ``cache_days`` table
 from __future__ import annotations
 
 import bisect
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from openamr.meter.metrology.daytable import DayTable, build_day, registered, thresholds
@@ -86,8 +87,8 @@ class Metrology:
         self,
         model: MeterModel,
         commissioned: Instant,
-        disturbances: tuple[Disturbance, ...] | list[Disturbance] = (),
-        steps: tuple[LoadStep, ...] | list[LoadStep] = (),
+        disturbances: Iterable[Disturbance] = (),
+        steps: Iterable[LoadStep] = (),
         cache_days: int = 2,
     ) -> None:
         self.model = model

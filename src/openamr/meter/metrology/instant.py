@@ -52,6 +52,7 @@ class Instantaneous:
     sequence_ok: bool  # phase sequence RST (the LCD's sequence indicator)
     voltage_angles_deg: tuple[float, float, float]
     led: LedState
+    led_hz: float  # LED pulses per second: (P+ + P-) x imp/kWh / 3.6e6
 
 
 def led_state(m: Metrology, t: Instant) -> LedState:
@@ -110,6 +111,7 @@ def instantaneous(m: Metrology, t: Instant) -> Instantaneous:
         sequence_ok=not swapped,
         voltage_angles_deg=grid.voltage_angles(swapped),
         led=led_state(m, s),
+        led_hz=(table.pos_w[i] + table.neg_w[i]) * factor * model.ratings.imp_per_kwh / 3.6e6,
     )
 
 

@@ -28,7 +28,7 @@ from dataclasses import dataclass, replace
 from openamr.meter.metrology import grid
 from openamr.meter.metrology.energy import Metrology
 from openamr.meter.metrology.grid import VoltageState
-from openamr.meter.metrology.model import PHASES, DisturbanceKind, Instant, Phase, seconds
+from openamr.meter.metrology.model import PHASES, Instant, Phase, seconds
 
 
 class QualityKind(enum.Enum):
@@ -73,9 +73,6 @@ _END = {
 }
 _REVERSAL = {True: QualityKind.CURRENT_REVERSAL_BEGIN, False: QualityKind.CURRENT_REVERSAL_END}
 _SEQUENCE = {True: QualityKind.PHASE_SEQUENCE_ERROR, False: QualityKind.PHASE_SEQUENCE_RESTORED}
-_OUTAGE_KINDS = frozenset(
-    {DisturbanceKind.POWER_FAILURE, DisturbanceKind.PHASE_LOSS, DisturbanceKind.SAG}
-)
 
 
 def supply_state(m: Metrology, t: Instant, reversal: bool = True) -> SupplyState:
@@ -92,16 +89,16 @@ def supply_state(m: Metrology, t: Instant, reversal: bool = True) -> SupplyState
 
 
 def _remembered(m: Metrology, s: int, reversal: bool) -> SupplyState:
-    """The state the meter keeps at ``s``: if it is down, what it saw last before."""
+    """The state the meter keeps at ``s``: if it is down, what it saw just before the
+    outage began (outages begin where a disturbance does)."""
     state = supply_state(m, s, reversal)
-    x = s
-    while not state.powered:
-        starts = [d.start for d in m.disturbances if d.kind in _OUTAGE_KINDS and d.active(x)]
-        if not starts:
-            return state
-        x = min(starts) - 1
-        state = supply_state(m, x, reversal)
-    return replace(state, powered=False) if x != s else state
+    if state.powered:
+        return state
+    for start in sorted({d.start for d in m.disturbances if d.start <= s}, reverse=True):
+        before = supply_state(m, start - 1, reversal)
+        if before.powered:
+            return replace(before, powered=False)
+    return state
 
 
 def _diff(a: SupplyState, b: SupplyState, x: int) -> list[QualityEvent]:
