@@ -16,7 +16,7 @@ Per meter state: the model, the injected events and at most ``cache_days`` table
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from openamr.meter.metrology.daytable import DayTable, build_day, registered, thresholds
@@ -204,14 +204,14 @@ class Metrology:
         i = table.segment(s % DAY)
         return table.pos_w[i] > 0 or table.neg_w[i] > 0
 
-    def power_changes(self, t0: Instant, t1: Instant) -> list[int]:
-        """The instants in (t0, t1] where a phase's power level may change."""
+    def power_changes(self, t0: Instant, t1: Instant) -> Iterator[int]:
+        """The instants in (t0, t1] where a phase's power level may change, ascending
+        (lazily, one day table at a time)."""
         s0, s1 = seconds(t0), seconds(t1)
-        out: list[int] = []
         for day in range(s0 // DAY, s1 // DAY + 1):
             base = day * DAY
-            lo, hi = max(s0 - base, -1), s1 - base
             starts = self.day_table(day).starts
-            first, last = bisect.bisect_right(starts, lo), bisect.bisect_right(starts, hi)
-            out.extend(base + x for x in starts[first:last])
-        return out
+            first = bisect.bisect_right(starts, max(s0 - base, -1))
+            last = bisect.bisect_right(starts, s1 - base)
+            for x in starts[first:last]:
+                yield base + x

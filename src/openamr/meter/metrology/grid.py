@@ -103,10 +103,29 @@ def voltage_state(model: MeterModel, volts: float) -> VoltageState:
     return VoltageState.NORMAL
 
 
+def _state(
+    model: MeterModel, disturbances: Sequence[Disturbance], phase: Phase, t: int
+) -> VoltageState:
+    if int(phase) > model.load.connection or power_failure(disturbances, t):
+        return VoltageState.LOST
+    d = _override(disturbances, phase, t)
+    if d is None:
+        return VoltageState.NORMAL  # the undisturbed voltage never leaves the range
+    if d.kind is DisturbanceKind.PHASE_LOSS:
+        return VoltageState.LOST
+    return voltage_state(model, round(model.ratings.un_v * d.level, 1))
+
+
 def voltage_states(
     model: MeterModel, disturbances: Sequence[Disturbance], t: int
 ) -> tuple[VoltageState, VoltageState, VoltageState]:
-    s1, s2, s3 = (voltage_state(model, v) for v in voltages(model, disturbances, t))
+    """Per phase, the voltage against the range (what voltage_state(voltage()) gives)."""
+    if not disturbances:
+        lost = VoltageState.LOST
+        n = model.load.connection
+        return (VoltageState.NORMAL, VoltageState.NORMAL if n > 1 else lost,
+                VoltageState.NORMAL if n > 2 else lost)  # fmt: skip
+    s1, s2, s3 = (_state(model, disturbances, p, t) for p in PHASES)
     return (s1, s2, s3)
 
 
@@ -119,8 +138,12 @@ def phase_present(
 
 def sequence_error(model: MeterModel, disturbances: Sequence[Disturbance], t: int) -> bool:
     """Wrong phase sequence: an injected swap while at least two phases are present."""
-    swapped = any(d.kind is DisturbanceKind.PHASE_SEQUENCE and d.active(t) for d in disturbances)
-    return swapped and sum(phase_present(model, disturbances, t)) >= 2
+    return sequence_swapped(disturbances, t) and sum(phase_present(model, disturbances, t)) >= 2
+
+
+def sequence_swapped(disturbances: Sequence[Disturbance], t: int) -> bool:
+    """Is an injected phase-sequence swap in force at ``t``?"""
+    return any(d.kind is DisturbanceKind.PHASE_SEQUENCE and d.active(t) for d in disturbances)
 
 
 def frequency(model: MeterModel, disturbances: Sequence[Disturbance], t: int) -> float:
@@ -144,6 +167,7 @@ __all__ = [
     "phase_present",
     "power_failure",
     "sequence_error",
+    "sequence_swapped",
     "voltage",
     "voltage_angles",
     "voltage_state",

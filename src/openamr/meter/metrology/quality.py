@@ -21,6 +21,7 @@ phase, or an injected reversal).
 from __future__ import annotations
 
 import enum
+import heapq
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
@@ -80,11 +81,12 @@ def supply_state(m: Metrology, t: Instant, reversal: bool = True) -> SupplyState
     s = seconds(t)
     volts = grid.voltage_states(m.model, m.disturbances, s)
     rev = tuple(w < 0 for w in m.registered_power(s)) if reversal else (False,) * 3
+    present = sum(v is not VoltageState.LOST for v in volts)
     return SupplyState(
-        powered=any(v is not VoltageState.LOST for v in volts),
+        powered=present > 0,
         voltage=volts,
         reversed=(rev[0], rev[1], rev[2]),
-        sequence_error=grid.sequence_error(m.model, m.disturbances, s),
+        sequence_error=present >= 2 and grid.sequence_swapped(m.disturbances, s),
     )
 
 
@@ -134,12 +136,15 @@ def quality_events(
     edges are examined).
     """
     s0, s1 = seconds(t0), seconds(t1)
-    points = {e for d in m.disturbances for e in (d.start, d.end) if s0 < e <= s1}
-    if reversal:
-        points.update(m.power_changes(s0, s1))
+    edges = sorted({e for d in m.disturbances for e in (d.start, d.end) if s0 < e <= s1})
+    points = heapq.merge(edges, m.power_changes(s0, s1)) if reversal else iter(edges)
     known = _remembered(m, s0, reversal)
     events: list[QualityEvent] = []
-    for x in sorted(points):
+    previous = None
+    for x in points:
+        if x == previous:
+            continue
+        previous = x
         now = supply_state(m, x, reversal)
         events += _transition(known, now, x)
         known = now if now.powered else replace(known, powered=False)
