@@ -94,10 +94,11 @@ def _check_aware(*instants: dt.datetime) -> None:
             raise ValueError(f"instants must be timezone-aware, got {t!r}")
 
 
-def _first_change(rules: LocalTime, lo: dt.datetime, hi: dt.datetime) -> dt.datetime:
-    """The first instant in ``(lo, hi]`` whose offset differs from ``lo``'s
-    (there is one: ``hi``'s offset differs)."""
-    base = offset_at(rules, lo)
+def _first_change(
+    rules: LocalTime, lo: dt.datetime, hi: dt.datetime, base: dt.timedelta
+) -> dt.datetime:
+    """The first instant in ``(lo, hi]`` whose offset is not ``base`` (``lo``'s;
+    ``hi``'s differs)."""
     while hi - lo > _MICRO:
         mid = lo + (hi - lo) // 2
         if offset_at(rules, mid) == base:
@@ -110,20 +111,69 @@ def _first_change(rules: LocalTime, lo: dt.datetime, hi: dt.datetime) -> dt.date
 def zone_pieces(rules: LocalTime, t0: dt.datetime, t1: dt.datetime) -> list[ZonePiece]:
     """``[t0, t1)`` cut where the UTC offset changes (instants in UTC)."""
     _check_aware(t0, t1)
-    t0, t1 = t0.astimezone(dt.UTC), t1.astimezone(dt.UTC)
+    start, t1 = t0.astimezone(dt.UTC), t1.astimezone(dt.UTC)
     pieces: list[ZonePiece] = []
-    start, chunk = t0, t0
+    chunk, offset = start, offset_at(rules, start)
+    current = offset  # the offset of the piece that begins at ``start``
     while chunk < t1:
         end = min(chunk + DAY, t1)
-        last = end - _MICRO
-        if offset_at(rules, last) != offset_at(rules, chunk):
-            change = _first_change(rules, chunk, last)
-            pieces.append(ZonePiece(start, change, offset_at(rules, start)))
-            start = change
-        chunk = end
+        last = offset_at(rules, end - _MICRO)
+        if last != offset:
+            change = _first_change(rules, chunk, end - _MICRO, offset)
+            pieces.append(ZonePiece(start, change, current))
+            start, current = change, last
+        chunk, offset = end, last
     if start < t1 or not pieces:
-        pieces.append(ZonePiece(start, t1, offset_at(rules, start)))
+        pieces.append(ZonePiece(start, t1, current))
     return pieces
+
+
+class CachedLocalTime:
+    """Local time rules that remember spans of constant offset, so that a twin
+    stepping through time asks its Clock about once per step. Call
+    :meth:`invalidate` whenever the rules change (a client writes the Clock's
+    time_zone or daylight saving attributes).
+
+    A span grows from ``hi`` to ``x`` when both show the same offset and lie at
+    most a day apart: by the one-change-per-day assumption nothing changed
+    between them."""
+
+    SPANS = 4
+
+    def __init__(self, rules: LocalTime) -> None:
+        self.rules = rules
+        self._spans: list[_Span] = []
+
+    def invalidate(self) -> None:
+        self._spans.clear()
+
+    def zone(self, instant: dt.datetime) -> dt.tzinfo:
+        return dt.timezone(self._offset(instant.astimezone(dt.UTC)))
+
+    def _offset(self, x: dt.datetime) -> dt.timedelta:
+        for span in self._spans:
+            if span.lo <= x <= span.hi:
+                return span.offset
+        off = offset_at(self.rules, x)
+        for span in self._spans:
+            if span.offset == off and span.hi < x <= span.hi + DAY:
+                span.hi = x
+                return off
+            if span.offset == off and span.lo - DAY <= x < span.lo:
+                span.lo = x
+                return off
+        self._spans.insert(0, _Span(x, x, off))
+        del self._spans[self.SPANS :]
+        return off
+
+
+@dataclass(slots=True)
+class _Span:
+    """Instants ``[lo, hi]`` known to share one offset."""
+
+    lo: dt.datetime
+    hi: dt.datetime
+    offset: dt.timedelta
 
 
 #: Local times (naive) in ``[lo, hi)``, sorted.
@@ -141,9 +191,9 @@ def local_occurrences(
     """
     _check_aware(t0, t1)
     start, stop = t0 + _MICRO, t1 + _MICRO  # (t0, t1] as [t0 + 1 us, t1 + 1 us)
-    pieces = zone_pieces(rules, start, stop)
-    mark = pieces[0].local_start  # local times before the mark have happened
-    for piece in pieces:
+    # local times below the mark have shown already (in the last day up to t0)
+    mark = max(p.local_end for p in zone_pieces(rules, start - DAY, start))
+    for piece in zone_pieces(rules, start, stop):
         hi = piece.local_end
         for when in enumerate_local(mark, hi):
             yield max(piece.start, piece.instant(when)), when
