@@ -1,0 +1,138 @@
+"""Typed calls on the standard objects of a meter: registers, the clock, the
+disconnector and the log-book (Blue Book 4.3.2 Register, 4.5.1 Clock, 4.5.8
+Disconnect control; ../shared/MT372.md section 3 for the log-book's codes).
+
+Register: attribute 2 ``value`` and 3 ``scaler_unit`` {integer scaler, enum unit};
+the value is ``raw * 10**scaler``. Clock: attribute 2 ``time`` octet-string(12).
+Disconnect control 0.0.96.3.10.255: attributes 2 ``output_state`` boolean,
+3 ``control_state`` enum, 4 ``control_mode`` enum; methods 1 ``remote_disconnect``,
+2 ``remote_reconnect`` (``integer 0``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from openamr.apdu.descriptors import CosemAttributeDescriptor
+from openamr.apdu.results import DataAccessResult
+from openamr.client.errors import MeterError, RefusedError
+from openamr.client.values import Event, RegisterValue, as_datetime, events_of
+from openamr.codec.datetime import CosemDateTime
+from openamr.codec.obis import Obis
+from openamr.codec.types import OctetString
+from openamr.codec.units import ScalerUnit
+from openamr.cosem.classes.disconnect_control import ControlState
+from openamr.errors import DecodeError
+
+if TYPE_CHECKING:
+    from openamr.client.meter import Meter
+
+CLOCK = Obis(0, 0, 1, 0, 0, 255)
+DISCONNECT_CONTROL = Obis(0, 0, 96, 3, 10, 255)
+#: sync_clock sets the meter's clock only when it is off by more than this.
+SYNC_THRESHOLD = dt.timedelta(seconds=10)
+REMOTE_DISCONNECT, REMOTE_RECONNECT = 1, 2
+
+
+async def read_register(meter: Meter, obis: Obis, class_id: int | None) -> RegisterValue:
+    """Attributes 2 and 3 in one GET-with-list when the meter allows it."""
+    value_at = await meter.attribute(obis, 2, class_id)
+    scaler_at = CosemAttributeDescriptor(value_at.class_id, obis, 3)
+    raw, scaler_unit = await meter.get_many([value_at, scaler_at])
+    for what, result in (("value", raw), ("scaler_unit", scaler_unit)):
+        if isinstance(result, DataAccessResult):
+            raise RefusedError(meter.name, f"read register {obis} {what}", result)
+    try:
+        return RegisterValue(obis, raw, ScalerUnit.from_data(scaler_unit))
+    except (DecodeError, ValueError) as e:
+        raise MeterError(meter.name, f"read register {obis}", str(e)) from e
+
+
+async def read_events(meter: Meter, obis: Obis) -> list[Event]:
+    buffer = await meter.profile(obis)
+    try:
+        return events_of(buffer.rows)
+    except DecodeError as e:
+        raise MeterError(meter.name, f"read the log-book {obis}", str(e)) from e
+
+
+async def read_clock(meter: Meter) -> dt.datetime:
+    """The meter's time: aware when it gives its deviation, naive otherwise."""
+    value = await meter.get(CLOCK, 2, class_id=8)
+    when = as_datetime(value)
+    if when is None:
+        raise MeterError(meter.name, "read the clock", f"not a date-time: {value!r}")
+    return when
+
+
+async def write_clock(meter: Meter, when: dt.datetime) -> None:
+    """Set the meter's time to ``when`` (aware: its offset goes as the deviation)."""
+    if when.tzinfo is None:
+        raise ValueError("set_clock needs an aware datetime (e.g. datetime.now(UTC))")
+    stamp = CosemDateTime.from_datetime(when).to_bytes()
+    await meter.set(CLOCK, OctetString(stamp), 2, class_id=8)
+
+
+@dataclass(frozen=True, slots=True)
+class ClockSync:
+    """What sync_clock found: ``offset`` = meter time - reference (positive: the
+    meter is ahead), and whether it set the clock."""
+
+    meter_time: dt.datetime
+    reference: dt.datetime
+    offset: dt.timedelta
+    adjusted: bool
+
+
+async def sync_clock(meter: Meter, now: dt.datetime | None, threshold: dt.timedelta) -> ClockSync:
+    """Read the clock; set it to ``now`` (default: the system's UTC time) only when
+    the difference exceeds ``threshold``."""
+    meter_time = await read_clock(meter)
+    reference = now if now is not None else dt.datetime.now(dt.UTC)
+    if meter_time.tzinfo is None:
+        # the meter gave no deviation: compare as wall-clock times of the reference zone
+        meter_time = meter_time.replace(tzinfo=reference.tzinfo or dt.UTC)
+    if reference.tzinfo is None:
+        raise ValueError("sync_clock needs an aware reference time")
+    offset = meter_time - reference
+    adjust = abs(offset) > threshold
+    if adjust:
+        await write_clock(meter, now if now is not None else dt.datetime.now(dt.UTC))
+    return ClockSync(meter_time, reference, offset, adjust)
+
+
+@dataclass(frozen=True, slots=True)
+class RelayState:
+    """The disconnector: supply on (``output_state``), its state and control mode."""
+
+    output_state: bool
+    control_state: ControlState
+    control_mode: int
+
+
+async def relay_state(meter: Meter) -> RelayState:
+    descs = [CosemAttributeDescriptor(70, DISCONNECT_CONTROL, i) for i in (2, 3, 4)]
+    results = await meter.get_many(descs)
+    for d, r in zip(descs, results, strict=True):
+        if isinstance(r, DataAccessResult):
+            raise RefusedError(meter.name, f"read disconnect control attribute {d.attribute_id}", r)
+    output, state, mode = results
+    if not isinstance(output, bool) or not isinstance(state, int) or not isinstance(mode, int):
+        raise MeterError(meter.name, "read the disconnect control", f"unexpected {results!r}")
+    try:
+        return RelayState(output, ControlState(int(state)), int(mode))
+    except ValueError as e:
+        raise MeterError(meter.name, "read the disconnect control", str(e)) from e
+
+
+async def switch_relay(meter: Meter, connect: bool) -> RelayState:
+    """remote_reconnect (2) or remote_disconnect (1), then the state it led to.
+    Both are idempotent (a satisfied request succeeds), so they are retried."""
+    method = REMOTE_RECONNECT if connect else REMOTE_DISCONNECT
+    await meter.action(DISCONNECT_CONTROL, method, class_id=70, retry=True)
+    return await relay_state(meter)
+
+
+__all__ = ["ClockSync", "RelayState"]

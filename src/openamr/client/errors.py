@@ -1,0 +1,39 @@
+"""What the client raises: one error type that names the meter, the step and the
+reason, e.g. ``meter tcp://10.0.0.5:4059: associate (client 32, low): association
+refused: authentication failed``.
+
+The lower layers' exception stays the ``__cause__``; a refusal the meter sent as a
+value (a Data-Access-Result, an Action-Result) is kept in ``result``. No message
+ever holds key material: steps and reasons are built from names and enumerations.
+"""
+
+from __future__ import annotations
+
+import enum
+
+from openamr.errors import DlmsError
+
+
+class MeterError(DlmsError):
+    """A failed step with one meter: ``meter`` (its URL), ``step``, ``reason``."""
+
+    def __init__(self, meter: str, step: str, reason: str) -> None:
+        self.meter, self.step, self.reason = meter, step, reason
+        super().__init__(f"{meter}: {step}: {reason}")
+
+
+class RefusedError(MeterError):
+    """The meter answered, and refused: ``result`` is its DataAccessResult or
+    ActionResult (e.g. READ_WRITE_DENIED for a write the association may not do)."""
+
+    def __init__(self, meter: str, step: str, result: enum.IntEnum) -> None:
+        self.result = result
+        super().__init__(meter, step, f"refused: {result.name.lower().replace('_', ' ')}")
+
+
+class CredentialsError(DlmsError, ValueError):
+    """Keys or a password that cannot be used; the message names the source, never
+    the secret."""
+
+
+__all__ = ["CredentialsError", "MeterError", "RefusedError"]

@@ -1,0 +1,429 @@
+"""The asyncio client API: one meter, one association, typed calls::
+
+    async with connect("tcp://10.0.0.5:4059", client=1, auth="high",
+                       keys=KeySet(ek, ak)) as meter:
+        energy = await meter.register("1.0.1.8.0.255")      # RegisterValue, scaled
+        lp = await meter.profile("1.0.99.1.0.255", start=t0, end=t1)
+        await meter.disconnect_relay()
+
+``connect`` opens the transport named by the URL (see :mod:`openamr.client.url`),
+reads the server's invocation counter 0.0.43.1.0.255 through the public client
+first when ``auth="high"`` (as head-ends do: our outgoing counter then starts above
+it, and the server's first ciphered answer must not be below it), associates, and
+releases and closes on exit, also on errors and cancellation.
+
+Objects are named by OBIS (``"1.0.1.8.0.255"`` or :class:`Obis`); their class is
+taken from ``class_id=`` or else from the association's object_list, read once and
+cached. A :class:`CosemAttributeDescriptor` / :class:`CosemMethodDescriptor` is used
+as given. Refusals raise :class:`RefusedError`, everything else
+:class:`MeterError`; both name the meter, the step and the reason.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import TypeAlias
+
+from openamr.apdu.action import ActionResponseWithOptionalData
+from openamr.apdu.descriptors import (
+    ABSENT,
+    Absent,
+    CosemAttributeDescriptor,
+    CosemMethodDescriptor,
+    SelectiveAccessDescriptor,
+)
+from openamr.apdu.get import GetDataResult
+from openamr.apdu.initiate import Conformance
+from openamr.apdu.mechanism import ApplicationContextName, MechanismName
+from openamr.apdu.results import ActionResult, DataAccessResult
+from openamr.apdu.selective_access import EntryDescriptor, RangeDescriptor
+from openamr.association.client import ClientAssociation, ClientSettings
+from openamr.association.client_acse import Associated
+from openamr.client import device, firmware, profile
+from openamr.client.credentials import Secrets, load_secrets
+from openamr.client.errors import CredentialsError, MeterError, RefusedError
+from openamr.client.session import BlockProgress, Session, Trace
+from openamr.client.transport import open_transport
+from openamr.client.url import MeterUrl, parse_url
+from openamr.client.values import Event, ObjectInfo, Profile, RegisterValue, parse_object_list
+from openamr.codec.obis import Obis
+from openamr.codec.types import Data, Integer
+from openamr.security.counters import OutgoingCounter
+from openamr.security.keys import KeySet, SecurityContext
+
+AUTH: dict[str, MechanismName] = {
+    "none": MechanismName.NONE,
+    "low": MechanismName.LLS,
+    "high": MechanismName.HLS_GMAC,
+}
+PUBLIC_CLIENT = 16
+INVOCATION_COUNTER = Obis(0, 0, 43, 1, 0, 255)
+CURRENT_ASSOCIATION = Obis(0, 0, 40, 0, 0, 255)
+#: attributes per Get-Request-With-List (keeps each request well under 1 kB)
+LIST_CHUNK = 10
+
+Target: TypeAlias = "Obis | str"
+Selection: TypeAlias = "SelectiveAccessDescriptor | RangeDescriptor | EntryDescriptor"
+AttributeSpec: TypeAlias = "CosemAttributeDescriptor | Target | tuple[Target, int]"
+
+
+def _obis(target: Target) -> Obis:
+    return target if isinstance(target, Obis) else Obis.parse(target)
+
+
+def _label(d: CosemAttributeDescriptor | CosemMethodDescriptor) -> str:
+    index = d.attribute_id if isinstance(d, CosemAttributeDescriptor) else d.method_id
+    return f"{d.class_id}/{d.instance_id}/{index}"
+
+
+class Meter:
+    """An open association with one meter; build it with :func:`connect`."""
+
+    def __init__(
+        self,
+        url: MeterUrl,
+        client: int,
+        settings: ClientSettings,
+        *,
+        timeout: float = 10.0,
+        retries: int = 2,
+        read_invocation_counter: bool = False,
+        invocation_counter: int | None = None,
+        public_client: int = PUBLIC_CLIENT,
+        trace: Trace | None = None,
+    ) -> None:
+        self.url, self.client, self.timeout = url, client, timeout
+        self.name = f"meter {url}"
+        self.public_client = public_client
+        self.server_invocation_counter: int | None = None
+        self._classes: dict[Obis, int] | None = None
+        self._user_counter = invocation_counter
+        self.session = Session(
+            self.name,
+            lambda: open_transport(url, client, timeout),
+            settings,
+            retries=retries,
+            prepare=self._read_invocation_counter if read_invocation_counter else None,
+            after_associate=self._check_first_counter,
+            trace=trace,
+            outgoing=OutgoingCounter(invocation_counter or 0),
+        )
+
+    # -- life cycle ----------------------------------------------------------------------
+
+    async def open(self) -> None:
+        await self.session.open()
+
+    async def close(self) -> None:
+        await self.session.close()
+
+    async def _read_invocation_counter(self) -> None:
+        public = Session(
+            self.name,
+            lambda: open_transport(self.url, self.public_client, self.timeout),
+            ClientSettings(),
+            retries=0,
+        )
+        await public.open()
+        try:
+            desc = CosemAttributeDescriptor(1, INVOCATION_COUNTER, 2)
+            value = await public.run(lambda a: a.get(desc), "read the invocation counter")
+        finally:
+            await public.close()
+        if isinstance(value, (DataAccessResult, bool)) or not isinstance(value, int):
+            raise MeterError(self.name, "read the invocation counter", f"unusable value {value!r}")
+        self.server_invocation_counter = int(value)
+        start = max(int(value) + 1, self.session.outgoing.value)
+        self.session.outgoing = OutgoingCounter(start)
+
+    def _check_first_counter(self, assoc: ClientAssociation) -> None:
+        floor = self.server_invocation_counter
+        session = assoc.session
+        if floor is None or session is None or session.incoming.last is None:
+            return
+        if session.incoming.last < floor:
+            raise MeterError(
+                self.name, "associate (high)",
+                f"replayed answer: invocation counter {session.incoming.last} is below {floor}",
+            )  # fmt: skip
+
+    @property
+    def negotiated(self) -> Associated | None:
+        """What the meter accepted (conformance, its max PDU size, system title)."""
+        assoc = self.session.association
+        return None if assoc is None else assoc.negotiated
+
+    @property
+    def invocation_counter(self) -> int:
+        """The next invocation counter this client will use (persist it)."""
+        return self.session.outgoing.value
+
+    def supports(self, conformance: Conformance) -> bool:
+        assoc = self.session.association
+        return assoc is not None and assoc.supports(conformance)
+
+    # -- naming objects --------------------------------------------------------------------
+
+    async def class_of(self, target: Target) -> int:
+        """The class of an object, from the association's object_list (read once)."""
+        obis = _obis(target)
+        if self._classes is None:
+            await self.object_list()
+        assert self._classes is not None
+        if obis not in self._classes:
+            raise MeterError(self.name, f"find {obis}", "not in this association's object list")
+        return self._classes[obis]
+
+    async def attribute(
+        self, target: AttributeSpec, attribute: int = 2, class_id: int | None = None
+    ) -> CosemAttributeDescriptor:
+        if isinstance(target, CosemAttributeDescriptor):
+            return target
+        if isinstance(target, tuple):
+            target, attribute = target
+        obis = _obis(target)
+        cid = class_id if class_id is not None else await self.class_of(obis)
+        return CosemAttributeDescriptor(cid, obis, attribute)
+
+    async def method(
+        self, target: CosemMethodDescriptor | Target, method: int, class_id: int | None = None
+    ) -> CosemMethodDescriptor:
+        if isinstance(target, CosemMethodDescriptor):
+            return target
+        obis = _obis(target)
+        cid = class_id if class_id is not None else await self.class_of(obis)
+        return CosemMethodDescriptor(cid, obis, method)
+
+    # -- services ------------------------------------------------------------------------
+
+    async def get(
+        self,
+        target: AttributeSpec,
+        attribute: int = 2,
+        selection: Selection | None = None,
+        *,
+        class_id: int | None = None,
+        progress: BlockProgress | None = None,
+    ) -> Data:
+        """GET one attribute (long answers in blocks: ``progress(blocks)``)."""
+        desc = await self.attribute(target, attribute, class_id)
+        access = (
+            selection.to_access()
+            if isinstance(selection, RangeDescriptor | EntryDescriptor)
+            else selection
+        )
+        step = f"get {_label(desc)}"
+        result = await self.session.run(lambda a: a.get(desc, access), step, progress=progress)
+        if isinstance(result, DataAccessResult):
+            raise RefusedError(self.name, step, result)
+        return result
+
+    async def get_many(self, targets: Sequence[AttributeSpec]) -> list[GetDataResult]:
+        """GET several attributes: with-list when negotiated, else one by one. A
+        refused attribute is its DataAccessResult in the list (no exception)."""
+        descs = [await self.attribute(t) for t in targets]
+        results: list[GetDataResult] = []
+        if self.supports(Conformance.MULTIPLE_REFERENCES):
+            for i in range(0, len(descs), LIST_CHUNK):
+                chunk = descs[i : i + LIST_CHUNK]
+                step = f"get-with-list {', '.join(map(_label, chunk))}"
+                results += await self.session.run(lambda a, c=chunk: a.get_with_list(c), step)  # type: ignore[misc]
+            return results
+        for d in descs:
+            results.append(await self.session.run(lambda a, d=d: a.get(d), f"get {_label(d)}"))  # type: ignore[misc]
+        return results
+
+    async def set(
+        self,
+        target: AttributeSpec,
+        value: Data,
+        attribute: int = 2,
+        *,
+        class_id: int | None = None,
+    ) -> None:
+        """SET one attribute (in blocks when long); a refusal raises RefusedError."""
+        desc = await self.attribute(target, attribute, class_id)
+        step = f"set {_label(desc)}"
+        result = await self.session.run(lambda a: a.set(desc, value), step, retry=False)
+        if result is not DataAccessResult.SUCCESS:
+            raise RefusedError(self.name, step, result)
+
+    async def action_response(
+        self,
+        target: CosemMethodDescriptor | Target,
+        method: int,
+        parameters: Data | Absent = Integer(0),  # noqa: B008 - immutable
+        *,
+        class_id: int | None = None,
+        retry: bool = False,
+    ) -> tuple[str, ActionResponseWithOptionalData]:
+        """ACTION, with the meter's answer as it came (result and return parameters)."""
+        desc = await self.method(target, method, class_id)
+        step = f"action {_label(desc)}"
+        answer = await self.session.run(lambda a: a.action(desc, parameters), step, retry=retry)
+        return step, answer
+
+    async def action(
+        self,
+        target: CosemMethodDescriptor | Target,
+        method: int,
+        parameters: Data | Absent = Integer(0),  # noqa: B008 - immutable
+        *,
+        class_id: int | None = None,
+        retry: bool = False,
+    ) -> Data | None:
+        """ACTION (parameters ``integer 0`` by default, ``ABSENT`` for none): the
+        return parameters, or None; a refusal raises RefusedError. ``retry``: send
+        it again after a lost connection (only for idempotent methods)."""
+        step, answer = await self.action_response(
+            target, method, parameters, class_id=class_id, retry=retry
+        )
+        if answer.result is not ActionResult.SUCCESS:
+            raise RefusedError(self.name, step, answer.result)
+        data = answer.return_parameters
+        if isinstance(data, DataAccessResult):
+            raise RefusedError(self.name, step, data)
+        return None if data is ABSENT else data
+
+    # -- objects ------------------------------------------------------------------------
+
+    async def object_list(self) -> list[ObjectInfo]:
+        """The current association's object_list (class, version, OBIS, rights)."""
+        desc = CosemAttributeDescriptor(15, CURRENT_ASSOCIATION, 2)
+        value = await self.get(desc)
+        try:
+            objects = parse_object_list(value)
+        except ValueError as e:
+            raise MeterError(self.name, "read the object list", str(e)) from e
+        self._classes = {o.logical_name: o.class_id for o in objects}
+        return objects
+
+    async def register(self, target: Target, *, class_id: int | None = None) -> RegisterValue:
+        """A Register's (or Extended/Demand register's) value with scaler and unit."""
+        return await device.read_register(self, _obis(target), class_id)
+
+    async def profile(
+        self,
+        target: Target,
+        start: dt.datetime | None = None,
+        end: dt.datetime | None = None,
+        entries: tuple[int, int] | None = None,
+        columns: Sequence[int | Target] | None = None,
+        progress: BlockProgress | None = None,
+    ) -> Profile:
+        """A Profile generic's buffer: all of it, by time range (``start``/``end``,
+        inclusive), or by entry (``entries=(first, last)``, 1-based, last 0 = the
+        newest); ``columns`` by 0-based index or OBIS."""
+        return await profile.read_profile(
+            self, _obis(target), start, end, entries, columns, progress
+        )
+
+    async def events(self, target: Target = "1.0.99.98.0.255") -> list[Event]:
+        """The log-book, with event names (../shared/MT372.md section 3)."""
+        return await device.read_events(self, _obis(target))
+
+    async def clock(self) -> dt.datetime:
+        return await device.read_clock(self)
+
+    async def set_clock(self, when: dt.datetime) -> None:
+        await device.write_clock(self, when)
+
+    async def sync_clock(
+        self, now: dt.datetime | None = None, threshold: dt.timedelta = device.SYNC_THRESHOLD
+    ) -> device.ClockSync:
+        return await device.sync_clock(self, now, threshold)
+
+    async def relay_state(self) -> device.RelayState:
+        return await device.relay_state(self)
+
+    async def connect_relay(self) -> device.RelayState:
+        return await device.switch_relay(self, connect=True)
+
+    async def disconnect_relay(self) -> device.RelayState:
+        return await device.switch_relay(self, connect=False)
+
+    async def firmware_upgrade(
+        self,
+        image: bytes,
+        identifier: bytes,
+        block_size: int | None = None,
+        progress: firmware.Progress | None = None,
+        activate: bool = True,
+    ) -> firmware.Upgrade:
+        """Image transfer 0.0.44.0.0.255 (resumable): see :mod:`openamr.client.firmware`."""
+        return await firmware.upgrade(self, image, identifier, block_size, progress, activate)
+
+
+def settings_for(auth: str, secrets: Secrets, ciphered: bool | None = None) -> ClientSettings:
+    """The association settings for ``auth`` ("none", "low", "high")."""
+    if auth not in AUTH:
+        raise CredentialsError(f"auth must be one of {', '.join(AUTH)}, not {auth!r}")
+    mechanism = AUTH[auth]
+    ciphered = mechanism is MechanismName.HLS_GMAC if ciphered is None else ciphered
+    security = None
+    if mechanism is MechanismName.HLS_GMAC or ciphered:
+        if secrets.keys is None:
+            raise CredentialsError(
+                "auth='high' needs keys: keys=KeySet(ek, ak), a keys file, or OPENAMR_EK/OPENAMR_AK"
+            )
+        security = SecurityContext(secrets.keys, secrets.system_title)
+    if mechanism is MechanismName.LLS and secrets.password is None:
+        raise CredentialsError(
+            "auth='low' needs a password: password=..., a keys file, or OPENAMR_PASSWORD"
+        )
+    context = (
+        ApplicationContextName.LOGICAL_NAME_WITH_CIPHERING
+        if ciphered
+        else ApplicationContextName.LOGICAL_NAME
+    )
+    return ClientSettings(
+        context=context, mechanism=mechanism, password=secrets.password or b"", security=security
+    )
+
+
+@asynccontextmanager
+async def connect(
+    url: str | MeterUrl,
+    client: int = PUBLIC_CLIENT,
+    auth: str = "none",
+    *,
+    password: bytes | str | None = None,
+    keys: KeySet | None = None,
+    system_title: bytes | None = None,
+    keys_file: str | Path | None = None,
+    environ: Mapping[str, str] | None = None,
+    timeout: float = 10.0,
+    retries: int = 2,
+    read_invocation_counter: bool | None = None,
+    invocation_counter: int | None = None,
+    ciphered: bool | None = None,
+    trace: Trace | None = None,
+) -> AsyncIterator[Meter]:
+    """Open, associate, yield the :class:`Meter`, release and close.
+
+    Secrets come from the arguments, else ``keys_file``, else the environment (see
+    :mod:`openamr.client.credentials`). ``timeout`` is per answer, ``retries`` the
+    resends of a request after a lost connection. ``read_invocation_counter``
+    (default: with ``auth="high"``) reads 0.0.43.1.0.255 as the public client first."""
+    parsed = url if isinstance(url, MeterUrl) else parse_url(url)
+    secrets = load_secrets(
+        password=password, keys=keys, system_title=system_title, keys_file=keys_file,
+        environ=environ,
+    )  # fmt: skip
+    settings = settings_for(auth, secrets, ciphered)
+    read_ic = auth == "high" if read_invocation_counter is None else read_invocation_counter
+    meter = Meter(
+        parsed, client, settings, timeout=timeout, retries=retries,
+        read_invocation_counter=read_ic, invocation_counter=invocation_counter, trace=trace,
+    )  # fmt: skip
+    await meter.open()
+    try:
+        yield meter
+    finally:
+        await meter.close()
+
+
+__all__ = ["AUTH", "Meter", "connect", "settings_for"]

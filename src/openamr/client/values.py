@@ -1,0 +1,258 @@
+"""What the typed calls return: plain frozen dataclasses built from decoded Data.
+
+``object_list`` (Association LN, Blue Book 4.4.3)::
+
+    object_list_element ::= structure {
+        class_id long-unsigned, version unsigned, logical_name octet-string(6),
+        access_rights structure {
+            attribute_access array of structure {attribute_id integer,
+                access_mode enum, access_selectors null-data | array of integer},
+            method_access array of structure {method_id integer, access_mode enum}}}
+
+Log-book entries (../shared/MT372.md section 3): ``{time stamp octet-string(12) (or
+integer 0: the same time as the previous entry), event code long-unsigned}``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from openamr.apdu.selective_access import CaptureObjectDefinition
+from openamr.codec.datetime import CosemDateTime
+from openamr.codec.obis import Obis
+from openamr.codec.table import Table
+from openamr.codec.types import Data
+from openamr.codec.units import ScalerUnit, Unit
+from openamr.cosem.access import AttributeAccess, MethodAccess
+from openamr.errors import DecodeError
+
+
+@dataclass(frozen=True, slots=True)
+class AttributeRight:
+    index: int
+    access: AttributeAccess
+    selectors: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class MethodRight:
+    index: int
+    access: MethodAccess
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectInfo:
+    """One object of the association's object_list, with its access rights."""
+
+    class_id: int
+    version: int
+    logical_name: Obis
+    attributes: tuple[AttributeRight, ...]
+    methods: tuple[MethodRight, ...]
+
+    def attribute_access(self, index: int) -> AttributeAccess:
+        for right in self.attributes:
+            if right.index == index:
+                return right.access
+        return AttributeAccess.NO_ACCESS
+
+    def method_access(self, index: int) -> MethodAccess:
+        for right in self.methods:
+            if right.index == index:
+                return right.access
+        return MethodAccess.NO_ACCESS
+
+
+def _seq(value: Data, n: int | None, what: str) -> tuple[Data, ...]:
+    if not isinstance(value, (tuple, list, Table)) or (n is not None and len(value) != n):
+        raise DecodeError(0, f"{what}: unexpected shape {value!r}"[:200])
+    return tuple(value)
+
+
+def _int(value: Data, what: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise DecodeError(0, f"{what}: an integer expected, got {value!r}"[:200])
+    return int(value)
+
+
+def parse_object_list(value: Data) -> list[ObjectInfo]:
+    """Association LN attribute 2 as :class:`ObjectInfo` records."""
+    out = []
+    for element in _seq(value, None, "object_list"):
+        class_id, version, name, rights = _seq(element, 4, "object_list_element")
+        if not isinstance(name, bytes) or len(name) != 6:
+            raise DecodeError(0, f"object_list: logical name {name!r}")
+        attrs, methods = _seq(rights, 2, "access_rights")
+        out.append(
+            ObjectInfo(
+                _int(class_id, "class_id"), _int(version, "version"), Obis(*name),
+                tuple(_attribute_right(a) for a in _seq(attrs, None, "attribute_access")),
+                tuple(_method_right(m) for m in _seq(methods, None, "method_access")),
+            )
+        )  # fmt: skip
+    return out
+
+
+def _attribute_right(value: Data) -> AttributeRight:
+    index, mode, selectors = _seq(value, 3, "attribute_access_item")
+    chosen = (
+        ()
+        if selectors is None
+        else tuple(_int(s, "selector") for s in _seq(selectors, None, "selectors"))
+    )
+    return AttributeRight(
+        _int(index, "attribute_id"), AttributeAccess(_int(mode, "access_mode")), chosen
+    )
+
+
+def _method_right(value: Data) -> MethodRight:
+    index, mode = _seq(value, 2, "method_access_item")
+    access = MethodAccess(2 if mode is True else 1 if mode is False else _int(mode, "access_mode"))
+    return MethodRight(_int(index, "method_id"), access)
+
+
+@dataclass(frozen=True, slots=True)
+class RegisterValue:
+    """A Register's value with its scaler applied (``value = raw * 10**scaler``)."""
+
+    logical_name: Obis
+    raw: Data
+    scaler_unit: ScalerUnit
+
+    @property
+    def value(self) -> int | float:
+        if isinstance(self.raw, bool) or not isinstance(self.raw, (int, float)):
+            raise DecodeError(0, f"{self.logical_name}: the value {self.raw!r} is not a number")
+        return self.scaler_unit.apply(self.raw)
+
+    @property
+    def unit(self) -> Unit:
+        return self.scaler_unit.unit
+
+    def __str__(self) -> str:
+        if isinstance(self.raw, (int, float)) and not isinstance(self.raw, bool):
+            return self.scaler_unit.format(self.raw)
+        return repr(self.raw)
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    """A Profile generic read: the capture objects of the columns returned and the
+    rows as plain tuples (octet-strings as bytes, null-data as None)."""
+
+    logical_name: Obis
+    columns: tuple[CaptureObjectDefinition, ...]
+    rows: list[tuple[Any, ...]]
+
+    def timestamps(self, column: int = 0) -> list[dt.datetime | None]:
+        """Column ``column`` read as COSEM date-times; a null stamp is the previous
+        one plus nothing known here, so it stays None."""
+        return [as_datetime(row[column]) for row in self.rows]
+
+
+def rows_of(value: Data) -> list[tuple[Any, ...]]:
+    """A buffer (Table or Array of Structures) as plain rows."""
+    if isinstance(value, Table):
+        return value.rows
+    if not isinstance(value, list):
+        raise DecodeError(0, f"a profile buffer is an array, not {type(value).__name__}")
+    return [tuple(_plain(v) for v in _seq(row, None, "buffer entry")) for row in value]
+
+
+def _plain(value: Data) -> Any:
+    if isinstance(value, CosemDateTime):
+        return value.to_bytes()
+    if isinstance(value, bytes):
+        return bytes(value)
+    return value
+
+
+def as_datetime(value: Any) -> dt.datetime | None:
+    """An octet-string(12) or date-time as a datetime; None for null, 0, wildcards."""
+    if isinstance(value, CosemDateTime):
+        value = value.to_bytes()
+    if not isinstance(value, bytes) or len(value) != CosemDateTime.SIZE:
+        return None
+    try:
+        return CosemDateTime.from_bytes(value).to_datetime()
+    except (ValueError, DecodeError):
+        return None
+
+
+#: Log-book event codes of the Mx372 (../shared/MT372.md section 3). Codes without
+#: bit 15 are bit flags and may be combined; codes with bit 15 are whole values.
+EVENT_FLAGS: dict[int, str] = {
+    0x0001: "fatal error",
+    0x0002: "clock reserve",
+    0x0004: "value corrupt",
+    0x0008: "DST change",
+    0x0010: "billing reset",
+    0x0020: "device clock changed",
+    0x0040: "power returned",
+    0x0080: "power failure",
+    0x0100: "variable set (parameter change)",
+    0x2000: "event log cleared",
+    0x4000: "load profile cleared",
+}
+EVENT_CODES: dict[int, str] = {
+    0x8001: "power failure L1",
+    0x8002: "power failure L2",
+    0x8003: "power failure L3",
+    0x8004: "power returned L1",
+    0x8005: "power returned L2",
+    0x8006: "power returned L3",
+    0x8010: "meter cover opened",
+    0x8011: "terminal cover opened",
+}
+
+
+def event_name(code: int) -> str:
+    """``0x0090`` -> "billing reset, power failure"; unknown codes by number."""
+    if code & 0x8000:
+        return EVENT_CODES.get(code, f"event 0x{code:04x}")
+    names = [name for bit, name in EVENT_FLAGS.items() if code & bit]
+    rest = code & ~sum(EVENT_FLAGS)
+    if rest or not names:
+        names.append(f"event 0x{rest or code:04x}")
+    return ", ".join(names)
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One log-book entry; ``time`` is None when the meter gave none at all."""
+
+    time: dt.datetime | None
+    code: int
+
+    @property
+    def name(self) -> str:
+        return event_name(self.code)
+
+
+def events_of(rows: list[tuple[Any, ...]]) -> list[Event]:
+    """Log-book rows {stamp, code}; a stamp of null or integer 0 repeats the previous."""
+    out: list[Event] = []
+    previous: dt.datetime | None = None
+    for row in rows:
+        if len(row) < 2 or isinstance(row[1], bool) or not isinstance(row[1], int):
+            raise DecodeError(0, f"log-book entry {row!r}: no event code"[:200])
+        when = as_datetime(row[0])
+        when = previous if when is None else when
+        out.append(Event(when, int(row[1])))
+        previous = when
+    return out
+
+
+__all__ = [
+    "AttributeRight",
+    "Event",
+    "MethodRight",
+    "ObjectInfo",
+    "Profile",
+    "RegisterValue",
+    "event_name",
+    "events_of",
+    "parse_object_list",
+]
