@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
-import threading
 from collections.abc import Iterator
 
 import pytest
@@ -13,6 +11,7 @@ from click.testing import CliRunner
 from openamr.aio.iec21 import start_optical_server
 from openamr.cli.main import cli
 from openamr.link.iec21 import EXAMPLE_READOUT, StaticSource
+from tests.background import background_loop
 
 PASSWORD = "12345678"
 
@@ -25,23 +24,9 @@ def source() -> StaticSource:
 @pytest.fixture
 def url(source: StaticSource) -> Iterator[str]:
     """A meter's optical port served from a background event loop."""
-    loop = asyncio.new_event_loop()
-    started = threading.Event()
-    holder: dict[str, object] = {}
-
-    async def serve() -> None:
-        server = await start_optical_server("127.0.0.1", 0, source, password=PASSWORD)
-        holder["port"] = server.sockets[0].getsockname()[1]
-        holder["server"] = server
-        started.set()
-
-    thread = threading.Thread(target=loop.run_forever, daemon=True)
-    thread.start()
-    asyncio.run_coroutine_threadsafe(serve(), loop)
-    assert started.wait(5)
-    yield f"tcp://127.0.0.1:{holder['port']}"
-    loop.call_soon_threadsafe(loop.stop)
-    thread.join(5)
+    with background_loop() as bg:
+        port = bg.serve(lambda: start_optical_server("127.0.0.1", 0, source, password=PASSWORD))
+        yield f"tcp://127.0.0.1:{port}"
 
 
 def test_read_table(url: str) -> None:

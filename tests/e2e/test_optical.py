@@ -12,7 +12,6 @@ import re
 import socket
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -37,6 +36,7 @@ from openamr.meter.clock import SteppedTime
 from openamr.meter.mt372 import build_mt372
 from openamr.meter.readout import DeviceReadout
 from openamr.meter.server import ServerApplication
+from tests.background import background_loop
 
 PASSWORD = "12345678"
 SERIAL = "87654321"
@@ -60,15 +60,9 @@ def meter() -> Iterator[OpticalMeter]:
     a_plus = app.device.find(Obis(1, 0, 1, 8, 0, 255))
     assert isinstance(a_plus, Register)
     a_plus.value = DoubleLongUnsigned(1_234_567)
-    loop = asyncio.new_event_loop()
-    thread = threading.Thread(target=loop.run_forever, daemon=True)
-    thread.start()
-    start = start_meter_optical_port(app, "127.0.0.1", 0, password=PASSWORD)
-    server = asyncio.run_coroutine_threadsafe(start, loop).result(timeout=10)
-    yield OpticalMeter(app, "127.0.0.1", server.sockets[0].getsockname()[1])
-    loop.call_soon_threadsafe(server.close)
-    loop.call_soon_threadsafe(loop.stop)
-    thread.join(timeout=5)
+    with background_loop() as bg:
+        port = bg.serve(lambda: start_meter_optical_port(app, "127.0.0.1", 0, password=PASSWORD))
+        yield OpticalMeter(app, "127.0.0.1", port)
 
 
 def expected(meter: OpticalMeter) -> list[tuple[str, str, str]]:
