@@ -210,3 +210,29 @@ def test_energy_is_conserved_and_averages_follow_it(
     assert (top is None) == (best is None)
     if top is not None and best is not None:
         assert top.value == best
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.sampled_from([300, 900]),
+    st.integers(1, 3),
+    st.lists(st.tuples(st.integers(1, 2000), st.floats(0, 500), st.integers(1, 4)), max_size=30),
+    st.integers(0, 30),
+)
+def test_a_restored_engine_goes_on_exactly_like_the_original(
+    period: int, n: int, steps: list[tuple[int, float, int]], cut: int
+) -> None:
+    original = DemandEngine(T0, period=period, number_of_periods=n)
+    restored: DemandEngine | None = None
+    now, a, b = T0, [], []
+    for i, (seconds, energy, rate) in enumerate(steps):
+        if i == cut:
+            restored = DemandEngine.from_state(original.state())
+        now += dt.timedelta(seconds=seconds)
+        a += original.add(energy, rate, now)
+        if restored is not None:
+            b += restored.add(energy, rate, now)
+    if restored is not None:
+        assert restored.state() == original.state()
+        assert b == a[len(a) - len(b) :]
+        assert restored.current_average == original.current_average

@@ -62,6 +62,25 @@ class DemandPeriodEnd:
     new_rate_maximum: bool
 
 
+@dataclass(frozen=True, slots=True)
+class DemandState:
+    """Everything a DemandEngine knows: what the twin commits to its state store
+    so that a restart neither loses nor repeats a period."""
+
+    period: int
+    number_of_periods: int
+    rates: int
+    position: dt.datetime
+    started: dt.datetime
+    period_start: dt.datetime
+    energy: float
+    rate: int | None
+    window: tuple[tuple[float, float], ...]  # (Wh, seconds covered) of ended periods
+    last_average: float
+    capture_time: dt.datetime | None
+    maxima: tuple[MaximumDemand | None, ...]
+
+
 def align(instant: dt.datetime, period: int) -> dt.datetime:
     """The start of the period containing ``instant``."""
     seconds = (instant - EPOCH) // dt.timedelta(seconds=period) * period
@@ -91,6 +110,25 @@ class DemandEngine:
         self.energy = 0.0
         self.rate: int | None = None
         self.window: deque[tuple[float, float]] = deque(maxlen=self.number_of_periods)
+
+    # -- state ------------------------------------------------------------------------------
+
+    def state(self) -> DemandState:
+        return DemandState(
+            self.period, self.number_of_periods, self.rates, self.position, self.started,
+            self.period_start, self.energy, self.rate, tuple(self.window), self.last_average,
+            self.capture_time, tuple(self.maxima),
+        )  # fmt: skip
+
+    @classmethod
+    def from_state(cls, state: DemandState) -> DemandEngine:
+        engine = cls(state.position, state.period, state.number_of_periods, state.rates)
+        engine.started, engine.period_start = state.started, state.period_start
+        engine.energy, engine.rate = state.energy, state.rate
+        engine.window.extend(state.window)
+        engine.last_average, engine.capture_time = state.last_average, state.capture_time
+        engine.maxima = list(state.maxima)
+        return engine
 
     # -- reading ---------------------------------------------------------------------------
 

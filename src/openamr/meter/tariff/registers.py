@@ -30,11 +30,16 @@ class RateRegisters:
 
     __slots__ = ("carry", "rates")
 
-    def __init__(self, rates: int = 4, initial: tuple[int, ...] | None = None) -> None:
+    def __init__(
+        self, rates: int = 4, initial: tuple[int, ...] | None = None, carry: float = 0.0
+    ) -> None:
+        """``initial`` and ``carry`` restore a committed state."""
         self.rates = list(initial) if initial is not None else [0] * rates
         if len(self.rates) != rates or any(r < 0 for r in self.rates):
             raise ValueError(f"need {rates} non-negative initial rate registers")
-        self.carry = 0.0  # Wh counted but not yet a whole Wh
+        if not 0 <= carry < 1:
+            raise ValueError("the carry is a fraction of a Wh")
+        self.carry = carry  # Wh counted but not yet a whole Wh
 
     @property
     def total(self) -> int:
