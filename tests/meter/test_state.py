@@ -7,6 +7,7 @@ import datetime as dt
 import logging
 import sqlite3
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -190,6 +191,33 @@ def test_trimming_deletes_without_rewriting(store: StateStore) -> None:
     store.append_rows("lp", lp1(1, 100), capacity=100)
     seqs = [r[0] for r in store._db.execute("SELECT seq FROM profile_row ORDER BY seq")]
     assert before == (50,) and seqs == list(range(1, 101))  # the kept rows kept their keys
+
+
+def vm_steps(store: StateStore, action: Callable[[StateStore], object]) -> int:
+    """SQLite virtual-machine instructions ``action`` runs (a cost that is not time)."""
+    steps = [0]
+
+    def count() -> int:
+        steps[0] += 1
+        return 0
+
+    store._db.set_progress_handler(count, 1)
+    action(store)
+    store._db.set_progress_handler(None, 1)
+    return steps[0]
+
+
+def test_an_append_to_a_full_profile_costs_what_it_costs_on_a_small_one() -> None:
+    """No scan of the profile per append, load or count (the 19,680-row LP1)."""
+    small, full = StateStore.memory(), StateStore.memory()
+    small.append_rows("lp", lp1(10), capacity=19_680)
+    full.append_rows("lp", lp1(19_680), capacity=19_680)
+    for op in (
+        lambda s: s.append_rows("lp", lp1(1, 20_000), capacity=19_680),
+        lambda s: s.count_rows("lp"),
+        lambda s: s.load_rows("lp", 5),
+    ):
+        assert vm_steps(full, op) < vm_steps(small, op) + 50
 
 
 def test_clear_then_append(store: StateStore) -> None:

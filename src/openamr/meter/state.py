@@ -62,6 +62,11 @@ _SCHEMA = (
     "CREATE TABLE profile_row (profile INTEGER NOT NULL, seq INTEGER NOT NULL,"
     " row BLOB NOT NULL, PRIMARY KEY (profile, seq)) WITHOUT ROWID",
 )
+#: Two scalar subqueries, each a single index probe (min and max together would scan).
+_BOUNDS = (
+    "SELECT (SELECT min(seq) FROM profile_row WHERE profile = ?1),"
+    " (SELECT max(seq) FROM profile_row WHERE profile = ?1)"
+)
 _PUT = "INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = ?2"
 
 
@@ -299,9 +304,7 @@ class StateStore:
         return int(row[0])
 
     def _bounds(self, pid: int) -> tuple[int, int] | None:
-        first, last = self._db.execute(
-            "SELECT min(seq), max(seq) FROM profile_row WHERE profile = ?", (pid,)
-        ).fetchone()
+        first, last = self._db.execute(_BOUNDS, (pid,)).fetchone()
         return None if first is None else (int(first), int(last))
 
     def append_rows(self, profile: str, rows: Sequence[Row], capacity: int | None = None) -> None:
