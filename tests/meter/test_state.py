@@ -298,6 +298,8 @@ def test_the_file_is_wal_full_with_a_schema_version(path: Path) -> None:
         assert s._db.execute("PRAGMA synchronous").fetchone() == (2,)  # FULL
     with StateStore.open(path, synchronous="NORMAL") as s:
         assert s._db.execute("PRAGMA synchronous").fetchone() == (1,)
+    with pytest.raises(ValueError, match="FULL or NORMAL"):
+        StateStore.open(path, synchronous="OFF")  # type: ignore[arg-type]
 
 
 def test_one_writer_at_a_time(path: Path) -> None:
@@ -320,6 +322,24 @@ def test_a_file_that_is_not_a_state_store_is_refused(path: Path) -> None:
     path.write_bytes(b"this is not an SQLite file at all, just bytes " * 40)
     with pytest.raises(StateError, match="not a state file"):
         StateStore.open(path)
+
+
+def test_a_missing_directory_is_a_state_error(tmp_path: Path) -> None:
+    with pytest.raises(StateError, match="cannot open"):
+        StateStore.open(tmp_path / "no" / "such" / "dir" / "meter.state")
+
+
+def test_a_failed_commit_leaves_the_store_usable(store: StateStore) -> None:
+    store._db.execute(
+        "CREATE TABLE t (x INTEGER REFERENCES kv (key) DEFERRABLE INITIALLY DEFERRED)"
+    )
+    store._db.execute("PRAGMA foreign_keys = ON")
+    with pytest.raises(sqlite3.IntegrityError), store.transaction():
+        store.put("a", 1)
+        store._db.execute("INSERT INTO t VALUES (42)")  # fails only at COMMIT
+    assert not store.in_transaction and store.get("a") is None
+    store.put("b", 2)
+    assert store.get("b") == 2
 
 
 def test_loading_a_full_lp1(path: Path) -> None:

@@ -92,7 +92,12 @@ class StateStore:
     @classmethod
     def open(cls, path: str | Path, *, synchronous: Synchronous = "FULL") -> StateStore:
         """Open (creating if needed) the state file at ``path``."""
-        db = sqlite3.connect(path, isolation_level=None, timeout=0)
+        if synchronous not in ("FULL", "NORMAL"):
+            raise ValueError(f"synchronous is FULL or NORMAL, not {synchronous!r}")
+        try:
+            db = sqlite3.connect(path, isolation_level=None, timeout=0)
+        except sqlite3.Error as e:
+            raise StateError(f"{path}: cannot open the state file: {e}") from None
         try:
             db.execute("PRAGMA locking_mode = EXCLUSIVE")
             mode = db.execute("PRAGMA journal_mode = WAL").fetchone()[0]
@@ -165,18 +170,18 @@ class StateStore:
         self._depth += 1
         try:
             yield
+            self._db.execute(commit)
         except BaseException:
             self._rollback(depth)
             raise
-        else:
-            self._db.execute(commit)
         finally:
             self._depth = depth
 
     def _rollback(self, depth: int) -> None:
         self._profiles.clear()  # a profile created inside may be gone
         if depth == 0:
-            self._db.execute("ROLLBACK")
+            if self._db.in_transaction:  # a failed COMMIT may have ended it already
+                self._db.execute("ROLLBACK")
         else:
             self._db.execute(f"ROLLBACK TO s{depth}")
             self._db.execute(f"RELEASE s{depth}")
