@@ -20,6 +20,7 @@ from typing import ClassVar
 
 from openamr.apdu.descriptors import SelectiveAccessDescriptor, check_range
 from openamr.codec.obis import Obis
+from openamr.codec.table import Table
 from openamr.codec.types import (
     Array,
     Data,
@@ -113,7 +114,7 @@ class RangeDescriptor:
     def from_data(cls, value: Data) -> RangeDescriptor:
         f = _fields(value, 4, "range_descriptor")
         cols = f[3]
-        if not isinstance(cols, list):
+        if not isinstance(cols, list | Table):  # two or more decode as a Table
             raise _fail(f"selected_values must be an array, got {cols!r}")
         selected = tuple(CaptureObjectDefinition.from_data(c) for c in cols)
         return cls(CaptureObjectDefinition.from_data(f[0]), f[1], f[2], selected)
