@@ -110,6 +110,7 @@ class Meter:
             after_associate=self._check_first_counter,
             trace=trace,
             outgoing=OutgoingCounter(invocation_counter or 0),
+            client=client,
         )
 
     # -- life cycle ----------------------------------------------------------------------
@@ -126,6 +127,7 @@ class Meter:
             lambda: open_transport(self.url, self.public_client, self.timeout),
             ClientSettings(),
             retries=0,
+            client=self.public_client,
         )
         await public.open()
         try:
@@ -146,7 +148,7 @@ class Meter:
             return
         if session.incoming.last < floor:
             raise MeterError(
-                self.name, "associate (high)",
+                self.name, self.session.step_name,
                 f"replayed answer: invocation counter {session.incoming.last} is below {floor}",
             )  # fmt: skip
 
@@ -357,7 +359,9 @@ class Meter:
         return await firmware.upgrade(self, image, identifier, block_size, progress, activate)
 
 
-def settings_for(auth: str, secrets: Secrets, ciphered: bool | None = None) -> ClientSettings:
+def settings_for(
+    auth: str, secrets: Secrets, ciphered: bool | None = None, max_pdu_size: int = 0xFFFF
+) -> ClientSettings:
     """The association settings for ``auth`` ("none", "low", "high")."""
     if auth not in AUTH:
         raise CredentialsError(f"auth must be one of {', '.join(AUTH)}, not {auth!r}")
@@ -380,7 +384,11 @@ def settings_for(auth: str, secrets: Secrets, ciphered: bool | None = None) -> C
         else ApplicationContextName.LOGICAL_NAME
     )
     return ClientSettings(
-        context=context, mechanism=mechanism, password=secrets.password or b"", security=security
+        context=context,
+        mechanism=mechanism,
+        password=secrets.password or b"",
+        security=security,
+        max_receive_pdu_size=max_pdu_size,
     )
 
 
@@ -400,20 +408,22 @@ async def connect(
     read_invocation_counter: bool | None = None,
     invocation_counter: int | None = None,
     ciphered: bool | None = None,
+    max_pdu_size: int = 0xFFFF,
     trace: Trace | None = None,
 ) -> AsyncIterator[Meter]:
     """Open, associate, yield the :class:`Meter`, release and close.
 
     Secrets come from the arguments, else ``keys_file``, else the environment (see
     :mod:`openamr.client.credentials`). ``timeout`` is per answer, ``retries`` the
-    resends of a request after a lost connection. ``read_invocation_counter``
+    resends of a request after a lost connection, ``max_pdu_size`` the client's max
+    receive PDU size (longer answers come in blocks). ``read_invocation_counter``
     (default: with ``auth="high"``) reads 0.0.43.1.0.255 as the public client first."""
     parsed = url if isinstance(url, MeterUrl) else parse_url(url)
     secrets = load_secrets(
         password=password, keys=keys, system_title=system_title, keys_file=keys_file,
         environ=environ,
     )  # fmt: skip
-    settings = settings_for(auth, secrets, ciphered)
+    settings = settings_for(auth, secrets, ciphered, max_pdu_size)
     read_ic = auth == "high" if read_invocation_counter is None else read_invocation_counter
     meter = Meter(
         parsed, client, settings, timeout=timeout, retries=retries,

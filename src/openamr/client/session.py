@@ -28,6 +28,7 @@ import os
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
+from openamr.apdu.mechanism import MechanismName
 from openamr.association.client import ClientAssociation, ClientSettings, State
 from openamr.association.client_exchange import Done, Exchange
 from openamr.client.errors import MeterError
@@ -36,6 +37,7 @@ from openamr.errors import DlmsError
 from openamr.security.counters import OutgoingCounter
 
 log = logging.getLogger(__name__)
+_AUTH_WORDS = {MechanismName.NONE: "none", MechanismName.LLS: "low", MechanismName.HLS_GMAC: "high"}
 T = TypeVar("T")
 #: (direction "tx" | "rx", APDU bytes as sent or received, ciphered if the context is)
 Trace = Callable[[str, bytes], None]
@@ -57,8 +59,9 @@ class Session:
         after_associate: Callable[[ClientAssociation], None] | None = None,
         trace: Trace | None = None,
         outgoing: OutgoingCounter | None = None,
+        client: int = 16,
     ) -> None:
-        self.name = name
+        self.name, self.client = name, client
         self.settings = settings
         self.retries = retries
         self._open_transport = open_transport
@@ -72,8 +75,9 @@ class Session:
 
     @property
     def step_name(self) -> str:
-        mech = self.settings.mechanism.name.lower()
-        return f"associate ({mech})"
+        """ "associate (client 32, low)": the step of establishment in errors."""
+        mech = _AUTH_WORDS.get(self.settings.mechanism, self.settings.mechanism.name.lower())
+        return f"associate (client {self.client}, {mech})"
 
     # -- life cycle ----------------------------------------------------------------------
 
@@ -179,7 +183,12 @@ class Session:
         while True:
             if self._trace is not None:
                 self._trace("tx", out)
-            answer = await transport.exchange(out)
+            try:
+                answer = await transport.exchange(out)
+            except TransportError:
+                raise
+            except DlmsError as e:  # the link machine refused: the link is gone
+                raise TransportError(f"{transport.name}: link: {e}") from e
             if self._trace is not None:
                 self._trace("rx", answer)
             step = x.receive(answer)

@@ -22,7 +22,7 @@ from typing import Any
 from openamr.apdu.selective_access import CaptureObjectDefinition
 from openamr.codec.datetime import CosemDateTime
 from openamr.codec.obis import Obis
-from openamr.codec.table import Table
+from openamr.codec.table import Table, is_array
 from openamr.codec.types import Data
 from openamr.codec.units import ScalerUnit, Unit
 from openamr.cosem.access import AttributeAccess, MethodAccess
@@ -156,7 +156,7 @@ def rows_of(value: Data) -> list[tuple[Any, ...]]:
     """A buffer (Table or Array of Structures) as plain rows."""
     if isinstance(value, Table):
         return value.rows
-    if not isinstance(value, list):
+    if not is_array(value):
         raise DecodeError(0, f"a profile buffer is an array, not {type(value).__name__}")
     return [tuple(_plain(v) for v in _seq(row, None, "buffer entry")) for row in value]
 
