@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import starmap
 from operator import itemgetter
-from typing import TYPE_CHECKING, Any, overload
+from typing import TYPE_CHECKING, Any, TypeGuard, overload
 
 from openamr.codec.datetime import CosemDate, CosemDateTime, CosemTime
 from openamr.codec.types import (
@@ -201,6 +201,13 @@ class Table(Sequence[Structure]):
         for offset, byte in layout.constants:
             body[offset::stride] = bytes((byte,)) * n
         w.write(body)
+
+
+def is_array(value: object) -> TypeGuard[list[Data] | Table]:
+    """Whether a Data value is an array: an ``Array`` (or any list) or the fast
+    ``Table`` that decoding makes of arrays of same-shaped structures. Code that
+    checks a written value must accept both."""
+    return isinstance(value, (list, Table))
 
 
 def layout_at(data: bytes, pos: int) -> RowLayout | None:

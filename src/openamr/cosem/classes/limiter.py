@@ -34,6 +34,7 @@ import datetime as dt
 
 from openamr.codec.datetime import CosemDateTime
 from openamr.codec.obis import Obis
+from openamr.codec.table import is_array
 from openamr.codec.types import Array, Data, DoubleLongUnsigned, LongUnsigned, Structure, Tag
 from openamr.cosem.base import Attribute, CosemObject
 from openamr.cosem.classes.register_monitor import (
@@ -102,7 +103,7 @@ class Limiter(CosemObject, class_id=71, version=0):
     def emergency_in_force(self, now: dt.datetime) -> bool:
         profile = self.emergency_profile
         groups = self.emergency_profile_group_id_list
-        assert isinstance(profile, tuple) and isinstance(groups, list)
+        assert isinstance(profile, tuple) and is_array(groups)
         profile_id, start, duration = profile
         if profile_id not in groups or not isinstance(start, bytes):
             return False

@@ -42,7 +42,7 @@ from openamr.apdu.selective_access import CaptureObjectDefinition
 from openamr.codec.axdr import tag_of
 from openamr.codec.datetime import CosemDate, CosemDateTime, CosemTime
 from openamr.codec.obis import Obis
-from openamr.codec.table import Field, Row, RowLayout
+from openamr.codec.table import Field, Row, RowLayout, is_array
 from openamr.codec.types import Array, Data, DoubleLongUnsigned, Enum, Tag
 from openamr.cosem import selective
 from openamr.cosem.base import SUCCESS, Attribute, CosemObject, Method, MethodResult
@@ -116,7 +116,7 @@ def device_source(device: LogicalDevice) -> CaptureSource:
 
 
 def _definitions(value: Data) -> tuple[CaptureObjectDefinition, ...] | None:
-    if not isinstance(value, list):
+    if not is_array(value):
         return None
     try:
         return tuple(CaptureObjectDefinition.from_data(v) for v in value)

@@ -20,6 +20,7 @@ from collections.abc import Sequence
 
 from openamr.apdu.results import ActionResult, DataAccessResult
 from openamr.codec.obis import Obis
+from openamr.codec.table import is_array
 from openamr.codec.types import Array, Data, LongUnsigned, OctetString, Structure, Tag, Unsigned
 from openamr.cosem.base import SUCCESS, Attribute, CosemObject, Method, MethodResult
 
@@ -49,12 +50,12 @@ def is_mask(value: Data) -> bool:
 
 
 def check_assignment(value: Data) -> DataAccessResult | None:
-    ok = isinstance(value, list) and all(is_object_definition(v) for v in value)
+    ok = is_array(value) and all(is_object_definition(v) for v in value)
     return None if ok else DataAccessResult.TYPE_UNMATCHED
 
 
 def check_masks(value: Data) -> DataAccessResult | None:
-    ok = isinstance(value, list) and all(is_mask(v) for v in value)
+    ok = is_array(value) and all(is_mask(v) for v in value)
     return None if ok else DataAccessResult.TYPE_UNMATCHED
 
 
@@ -95,14 +96,14 @@ class RegisterActivation(CosemObject, class_id=6, version=0):
         return Array(object_definition(c, ln) for c, ln in self.registers)
 
     def set_register_assignment(self, value: Data) -> None:
-        assert isinstance(value, list)
+        assert is_array(value)
         self.registers = [_definition(v) for v in value]
 
     def get_mask_list(self) -> Data:
         return Array(mask_data(name, indices) for name, indices in self.masks.items())
 
     def set_mask_list(self, value: Data) -> None:
-        assert isinstance(value, list)
+        assert is_array(value)
         self.masks = dict(_mask(v) for v in value)
 
     def add_register(self, parameters: Data) -> MethodResult:

@@ -25,6 +25,7 @@ from typing import TypeAlias
 from openamr.apdu.results import DataAccessResult
 from openamr.codec.axdr import tag_of
 from openamr.codec.obis import Obis
+from openamr.codec.table import is_array
 from openamr.codec.types import Array, Data, Integer, LongUnsigned, OctetString, Structure, Tag
 from openamr.cosem.base import Attribute, CosemObject
 from openamr.errors import EncodeError
@@ -49,7 +50,7 @@ def fits(value: Data, shape: Shape) -> bool:
             and all(fits(v, s) for v, s in zip(value, shape, strict=True))
         )
     if isinstance(shape, list):
-        return isinstance(value, list) and all(fits(v, shape[0]) for v in value)
+        return is_array(value) and all(fits(v, shape[0]) for v in value)
     try:
         return tag_of(value) == shape
     except EncodeError:

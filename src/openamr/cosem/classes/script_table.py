@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 
 from openamr.apdu.results import ActionResult, DataAccessResult
 from openamr.codec.obis import Obis
+from openamr.codec.table import is_array
 from openamr.codec.types import (
     Array,
     Data,
@@ -96,14 +97,14 @@ def device_executor(device: LogicalDevice) -> Executor:
 
 
 def parse_scripts(value: Data) -> Scripts | None:
-    if not isinstance(value, list):
+    if not is_array(value):
         return None
     scripts: Scripts = {}
     for script in value:
         if not isinstance(script, tuple) or len(script) != 2:
             return None
         sid, actions = script
-        if not isinstance(sid, LongUnsigned) or not isinstance(actions, list):
+        if not isinstance(sid, LongUnsigned) or not is_array(actions):
             return None
         parsed = [ActionSpecification.from_data(a) for a in actions]
         if any(p is None for p in parsed):

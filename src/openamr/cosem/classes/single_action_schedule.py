@@ -23,6 +23,7 @@ import datetime as dt
 from openamr.apdu.results import DataAccessResult
 from openamr.codec.datetime import CosemDate, CosemTime
 from openamr.codec.obis import Obis
+from openamr.codec.table import is_array
 from openamr.codec.types import Array, Data, Enum, Structure, Tag
 from openamr.cosem.base import Attribute, CosemObject
 from openamr.cosem.classes.register_monitor import ACTION_ITEM, ShapeCheck, action_item
@@ -43,7 +44,7 @@ def check_times(value: Data) -> DataAccessResult | None:
 def _pairs(value: Data) -> list[tuple[bytes, bytes]]:
     """The (time, date) octet-strings of an execution_time value (shape checked)."""
     out = []
-    for entry in value if isinstance(value, list) else ():
+    for entry in value if is_array(value) else ():
         assert isinstance(entry, tuple)
         t, d = entry
         assert isinstance(t, bytes) and isinstance(d, bytes)

@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from openamr.apdu.results import ActionResult, DataAccessResult
 from openamr.codec.datetime import CosemDate
 from openamr.codec.obis import Obis
+from openamr.codec.table import is_array
 from openamr.codec.types import Array, Data, LongUnsigned, OctetString, Structure, Tag, Unsigned
 from openamr.cosem.base import SUCCESS, Attribute, CosemObject, Method, MethodResult
 
@@ -40,7 +41,7 @@ def parse_entry(value: Data) -> Entry | None:
 
 
 def check_entries(value: Data) -> DataAccessResult | None:
-    ok = isinstance(value, list) and all(parse_entry(v) is not None for v in value)
+    ok = is_array(value) and all(parse_entry(v) is not None for v in value)
     return None if ok else DataAccessResult.TYPE_UNMATCHED
 
 
@@ -81,7 +82,7 @@ class SpecialDaysTable(CosemObject, class_id=11, version=0):
         )
 
     def set_entries(self, value: Data) -> None:
-        assert isinstance(value, list)
+        assert is_array(value)
         self.table = {}
         for v in value:
             entry = parse_entry(v)
