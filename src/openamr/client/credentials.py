@@ -55,7 +55,7 @@ def read_keys_file(path: str | Path) -> dict[str, str]:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as e:
         raise CredentialsError(f"{where}: cannot read it ({e.strerror})") from None
-    if text.lstrip().startswith("{"):
+    if text.lstrip()[:1] in ("{", "["):
         try:
             raw = json.loads(text)
         except json.JSONDecodeError as e:
