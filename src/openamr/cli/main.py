@@ -5,9 +5,17 @@ from __future__ import annotations
 import click
 
 from openamr import __version__
+from openamr.cli.clock import clock_command
 from openamr.cli.decode import decode_command
+from openamr.cli.dump import dump_command
+from openamr.cli.events import events_command
+from openamr.cli.firmware import firmware_command
 from openamr.cli.iec21 import iec21_group
 from openamr.cli.meter import meter_group
+from openamr.cli.objects import objects_command
+from openamr.cli.profile import profile_command
+from openamr.cli.read import read_command
+from openamr.cli.relay import relay_command
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -19,6 +27,14 @@ def cli() -> None:
 cli.add_command(decode_command)
 cli.add_command(meter_group)
 cli.add_command(iec21_group)
+cli.add_command(read_command)
+cli.add_command(profile_command)
+cli.add_command(events_command)
+cli.add_command(objects_command)
+cli.add_command(clock_command)
+cli.add_command(relay_command)
+cli.add_command(firmware_command)
+cli.add_command(dump_command)
 
 
 def main() -> None:

@@ -1,0 +1,192 @@
+"""``openamr profile URL OBIS``: a Profile generic's buffer (load profile, billing
+profiles, log-books), whole, by time range or by entries, with column selection.
+
+Register columns are scaled by their objects' scaler_unit (read once, in one
+GET-with-list when allowed) and headed with their unit; ``--raw`` shows the
+values as captured. Time stamps print in ISO 8601 with the meter's offset.
+
+``--from``/``--to`` take ISO 8601; a time without an offset is the meter's local
+time (the request's deviation is then "not specified"). ``--entries A:B`` are
+1-based and inclusive; ``A:`` reads to the newest entry.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import click
+
+from openamr.apdu.descriptors import CosemAttributeDescriptor
+from openamr.apdu.selective_access import CaptureObjectDefinition
+from openamr.cli.options import MeterOptions, format_option, meter_options, run
+from openamr.cli.output import jsonable, progress, table, text, write_csv, write_json
+from openamr.cli.read import SCALED, scaler_of
+from openamr.cli.render import JsonValue
+from openamr.client.meter import Meter
+from openamr.client.values import Profile
+from openamr.codec.obis import Obis
+from openamr.codec.units import ScalerUnit
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """A captured column and the scaler_unit of its object (None: shown as captured)."""
+
+    capture: CaptureObjectDefinition
+    scaler_unit: ScalerUnit | None = None
+
+    @property
+    def header(self) -> str:
+        c = self.capture
+        name = (
+            str(c.logical_name)
+            if c.attribute_index == 2
+            else f"{c.logical_name}:{c.attribute_index}"
+        )
+        unit = self.scaler_unit.unit.symbol if self.scaler_unit else ""
+        return f"{name} [{unit}]" if unit else name
+
+    def _scaled(self, value: Any) -> bool:
+        return (
+            self.scaler_unit is not None
+            and isinstance(value, int | float)
+            and not isinstance(value, bool)
+        )
+
+    def text(self, value: Any) -> str:
+        if self._scaled(value) and self.scaler_unit is not None:
+            if isinstance(value, int):
+                return format(Decimal(value).scaleb(self.scaler_unit.scaler), "f")
+            return repr(float(self.scaler_unit.apply(value)))
+        return text(value)
+
+    def json(self, value: Any) -> JsonValue:
+        if self._scaled(value) and self.scaler_unit is not None:
+            return self.scaler_unit.apply(value)
+        return jsonable(value)
+
+    def describe(self) -> dict[str, JsonValue]:
+        c, su = self.capture, self.scaler_unit
+        return {
+            "obis": str(c.logical_name), "class_id": c.class_id, "attribute": c.attribute_index,
+            "unit": su.unit.symbol if su else None, "scaler": su.scaler if su else None,
+        }  # fmt: skip
+
+
+def _scaler_descriptor(c: CaptureObjectDefinition) -> CosemAttributeDescriptor | None:
+    scaled = SCALED.get(c.class_id)
+    if scaled is None or c.attribute_index not in scaled[1]:
+        return None
+    return CosemAttributeDescriptor(c.class_id, c.logical_name, scaled[0])
+
+
+async def scale_columns(
+    meter: Meter, captured: tuple[CaptureObjectDefinition, ...]
+) -> list[Column]:
+    """The columns with the scaler_units of their register objects."""
+    wanted = {d for d in map(_scaler_descriptor, captured) if d is not None}
+    descs = list(wanted)
+    results = dict(zip(descs, await meter.get_many(descs), strict=True)) if descs else {}
+    columns = []
+    for c in captured:
+        d = _scaler_descriptor(c)
+        columns.append(Column(c, scaler_of(results.get(d)) if d is not None else None))
+    return columns
+
+
+def parse_time(text: str | None, flag: str) -> dt.datetime | None:
+    if text is None:
+        return None
+    try:
+        return dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise click.BadParameter(
+            f"{text!r} is not ISO 8601, e.g. 2026-01-01T00:00+01:00", param_hint=flag
+        ) from None
+
+
+def parse_entries(text: str | None) -> tuple[int, int] | None:
+    """``"1:96"`` -> (1, 96); ``"100:"`` -> (100, 0) (to the newest)."""
+    if text is None:
+        return None
+    first, sep, last = text.partition(":")
+    try:
+        entries = (int(first), int(last) if last else 0)
+    except ValueError:
+        entries = (0, -1)
+    if not sep or entries[0] < 1 or entries[1] < 0 or (entries[1] and entries[1] < entries[0]):
+        raise click.BadParameter(
+            f"{text!r}: write A:B (1-based) or A: to the newest", param_hint="--entries"
+        )
+    return entries
+
+
+def parse_columns(text: str | None) -> list[int | str] | None:
+    """``"0,2"`` (0-based indexes) or OBIS codes, comma-separated."""
+    if not text:
+        return None
+    return [int(p) if p.strip().isdigit() else p.strip() for p in text.split(",")]
+
+
+def show(profile: Profile, columns: list[Column], fmt: str) -> None:
+    if fmt == "json":
+        rows: list[JsonValue] = [
+            [c.json(v) for c, v in zip(columns, row, strict=True)] for row in profile.rows
+        ]
+        described: list[JsonValue] = [c.describe() for c in columns]
+        write_json({"obis": str(profile.logical_name), "columns": described, "rows": rows})
+        return
+    rows_text = [[c.text(v) for c, v in zip(columns, row, strict=True)] for row in profile.rows]
+    if fmt == "csv":
+        write_csv([c.header for c in columns], rows_text)
+    else:
+        title = f"{profile.logical_name}: {len(profile.rows)} entries"
+        table(title, [c.header for c in columns], rows_text)
+
+
+async def read_profile(
+    meter: Meter, obis: Obis, start: dt.datetime | None, end: dt.datetime | None,
+    entries: tuple[int, int] | None, columns: list[int | str] | None, raw: bool,
+) -> tuple[Profile, list[Column]]:  # fmt: skip
+    with progress(f"reading {obis}") as update:
+        profile = await meter.profile(
+            obis, start, end, entries, columns, progress=lambda n: update(n, None)
+        )
+    if raw:
+        return profile, [Column(c) for c in profile.columns]
+    return profile, await scale_columns(meter, profile.columns)
+
+
+@click.command("profile")
+@meter_options
+@click.argument("obis", metavar="OBIS")
+@click.option("--from", "start", metavar="ISO", help="First capture time (inclusive).")
+@click.option("--to", "end", metavar="ISO", help="Last capture time (inclusive).")
+@click.option("--entries", metavar="A:B", help="Entries A to B (1-based); A: to the newest.")
+@click.option("--columns", metavar="LIST", help="Columns by 0-based index or OBIS, e.g. 0,2.")
+@click.option("--raw", is_flag=True, help="Values as captured, without scalers.")
+@format_option("json", "csv")
+def profile_command(
+    url: MeterOptions, obis: str, start: str | None, end: str | None, entries: str | None,
+    columns: str | None, raw: bool, fmt: str,
+) -> None:  # fmt: skip
+    """Read a profile's buffer, e.g. the load profile:
+    `openamr profile tcp://10.0.0.5:4059 1.0.99.1.0.255 --from 2026-01-01T00:00 --csv`."""
+    try:
+        name = Obis.parse(obis)
+    except ValueError as e:
+        raise click.BadParameter(str(e), param_hint="OBIS") from None
+    since, until = parse_time(start, "--from"), parse_time(end, "--to")
+    span = parse_entries(entries)
+    if span and (since or until):
+        raise click.UsageError("use --from/--to or --entries, not both")
+    wanted = parse_columns(columns)
+
+    async def go() -> tuple[Profile, list[Column]]:
+        async with url.connect() as meter:
+            return await read_profile(meter, name, since, until, span, wanted, raw)
+
+    show(*run(go), fmt)
