@@ -48,8 +48,10 @@ async def test_register_applies_scaler_and_unit(twin: Twin, link: str, who: str)
         energy = await meter.register(A_PLUS)
         if who != "public":
             volts = await meter.register("1.0.32.7.0.255")
-            assert volts.value == pytest.approx(230.0) and volts.unit is Unit.VOLT
-            assert str(volts) == "230.0 V"
+            held: Any = twin.app.device.find(Obis.parse("1.0.32.7.0.255"))
+            assert volts.raw == held.value and volts.unit is Unit.VOLT
+            assert volts.value == pytest.approx(held.value / 10)  # scaler -1
+            assert str(volts).endswith(" V")
     assert energy.unit is Unit.WATT_HOUR and energy.value == energy.raw and energy.value > 0
 
 
@@ -140,9 +142,10 @@ async def test_relay_methods_refused_to_the_reader(twin: Twin, link: str) -> Non
 async def test_generic_action(twin: Twin, link: str) -> None:
     """Profile generic method 1 (reset) empties the log-book; the return is None."""
     log = twin.app.device.find(Obis.parse("1.0.99.98.0.255"))
+    before = len(log.rows)  # type: ignore[union-attr]
     log.append_row((bytes(12), 0x0010))  # type: ignore[union-attr]
     async with connect(twin.url(link), timeout=3, **CLIENTS["hls"]) as meter:
-        assert len(await meter.events()) == 1
+        assert len(await meter.events()) == before + 1
         assert await meter.action("1.0.99.98.0.255", 1) is None
         assert await meter.events() == []
 
@@ -155,7 +158,7 @@ async def test_events_with_names(twin: Twin, link: str, who: str) -> None:
     log.append_row((stamp, 0x8010))
     log.append_row((stamp, 0x0030))
     async with connect(twin.url(link), timeout=3, **CLIENTS[who]) as meter:
-        events = await meter.events()
+        events = (await meter.events())[-3:]
     assert [e.name for e in events] == [
         "power failure", "meter cover opened", "billing reset, device clock changed"
     ]  # fmt: skip
