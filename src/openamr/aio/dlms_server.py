@@ -59,6 +59,7 @@ class WrapperSession(asyncio.Protocol):
                 self.app.configs, event.source, os.urandom, self.app.outgoing
             )
             self.associations[event.source] = association
+        self.app.refresh()
         answer = association.receive(event.payload)
         if answer is not None and self.transport is not None:
             self.transport.write(encode_wrapper(event.destination, event.source, answer))
@@ -107,6 +108,7 @@ class HdlcLine:
                     self.app.configs, event.client_address, os.urandom, self.app.outgoing
                 )
             elif isinstance(event, DataReceived) and self.association is not None:
+                self.app.refresh()
                 answer = self.association.receive(event.data)
                 if answer is not None and _link_kept(events[i + 1 :]):
                     self._write(self.station.send_data(answer, now))

@@ -18,7 +18,7 @@ link is released the line is back in IEC 62056-21 at 300 Bd.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from openamr.aio.dlms_server import serve_hdlc_stream
 from openamr.aio.iec21 import ModeEHandler, start_optical_server
@@ -40,17 +40,21 @@ class DeviceSource:
     """The link's :class:`~openamr.link.iec21.ReadoutSource` over a device's readout
     (the meter layer does not know the link's data sets)."""
 
-    def __init__(self, readout: DeviceReadout) -> None:
+    def __init__(self, readout: DeviceReadout, refresh: Callable[[], None] = lambda: None) -> None:
         self.device_readout = readout
+        self.refresh = refresh  # the twin brings itself up to now before each answer
 
     def readout(self) -> Sequence[DataSet]:
+        self.refresh()
         return [_data_set(r) for r in self.device_readout.readout()]
 
     def read(self, address: str) -> DataSet | Refusal:
+        self.refresh()
         result = self.device_readout.read(address)
         return Refusal(result.text) if isinstance(result, Refused) else _data_set(result)
 
     def write(self, address: str, value: str) -> Refusal | None:
+        self.refresh()
         refused = self.device_readout.write(address, value)
         return None if refused is None else Refusal(refused.text)
 
@@ -94,7 +98,7 @@ async def start_meter_optical_port(
     timing: Timing = DEFAULT_TIMING,
 ) -> asyncio.Server:
     """Serve the meter's optical port on TCP ``host:port`` (0 picks a free port)."""
-    source = DeviceSource(DeviceReadout(app.device))
+    source = DeviceSource(DeviceReadout(app.device), app.refresh)
     return await start_optical_server(
         host, port, source, on_mode_e=mode_e(app), timing=timing, **_options(app, password)
     )
@@ -104,7 +108,7 @@ async def serve_meter_optical_serial(
     app: ServerApplication, device: str, *, password: str, timing: Timing = DEFAULT_TIMING
 ) -> None:
     """Serve the meter's optical port on a serial line until the line closes."""
-    source = DeviceSource(DeviceReadout(app.device))
+    source = DeviceSource(DeviceReadout(app.device), app.refresh)
     await serve_optical_serial(
         device, source, timing, on_mode_e=mode_e(app), **_options(app, password)
     )

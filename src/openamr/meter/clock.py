@@ -1,8 +1,14 @@
 """The twin's one clock (ARCHITECTURE.md, "One simulated clock").
 
-It reads no wall clock: the time base is injected (the CLI passes the system's UTC
-clock; tests pass a stepped one). ``speed`` runs the meter N times faster than the
-base; ``set()`` (a DLMS clock set) moves the meter's time without touching the base.
+Two times, one source. *True time* is the physical time of the simulated grid:
+the injected time base, run ``speed`` times faster from ``start``; energy flows in
+true time. *Meter time* is what the meter's clock shows: true time plus an offset
+that a DLMS clock set (or a drifting crystal) changes; time stamps, the calendar
+and billing follow meter time. A clock set therefore never counts energy twice
+nor loses any.
+
+Nothing here reads the wall clock: the CLI passes the system's UTC clock as the
+base; tests pass a :class:`SteppedTime`.
 """
 
 from __future__ import annotations
@@ -14,7 +20,7 @@ TimeBase = Callable[[], dt.datetime]
 
 
 class MeterClock:
-    """Meter time = start + speed x (base elapsed) + adjustments."""
+    """true time = start + speed x (base elapsed); meter time = true time + offset."""
 
     def __init__(
         self, base: TimeBase, start: dt.datetime | None = None, speed: float = 1.0
@@ -26,14 +32,24 @@ class MeterClock:
         self._start = start if start is not None else self._base0
         if self._start.tzinfo is None:
             raise ValueError("the meter clock needs an aware start time (give a UTC offset)")
+        self.offset = dt.timedelta(0)
 
-    def now(self) -> dt.datetime:
+    def true_now(self) -> dt.datetime:
         return self._start + (self.base() - self._base0) * self.speed
 
+    def now(self) -> dt.datetime:
+        """Meter time."""
+        return self.true_now() + self.offset
+
     def set(self, instant: dt.datetime) -> None:
-        """Move the meter's time to ``instant`` (aware)."""
-        self._base0 = self.base()
-        self._start = instant
+        """Set meter time to ``instant`` (aware); true time goes on unchanged."""
+        self.offset = instant - self.true_now()
+
+    def to_true(self, meter_time: dt.datetime) -> dt.datetime:
+        return meter_time - self.offset
+
+    def to_meter(self, true_time: dt.datetime) -> dt.datetime:
+        return true_time + self.offset
 
 
 class SteppedTime:

@@ -16,10 +16,12 @@ from openamr.codec.types import (
     OctetString,
     Structure,
     Tag,
+    Unsigned,
 )
 from openamr.codec.units import ScalerUnit, Unit
 from openamr.cosem.base import CosemObject
 from openamr.cosem.classes.activity_calendar import ActivityCalendar
+from openamr.cosem.classes.data import Data
 from openamr.cosem.classes.demand_register import DemandRegister
 from openamr.cosem.classes.disconnect_control import DisconnectControl
 from openamr.cosem.classes.extended_register import ExtendedRegister
@@ -31,6 +33,12 @@ from openamr.cosem.classes.script_table import ScriptTable
 from openamr.cosem.classes.single_action_schedule import SingleActionSchedule
 from openamr.cosem.classes.special_days import SpecialDaysTable
 from openamr.meter.profiles import CLOCK, STAMP
+from openamr.meter.tariff.billing import (
+    DAILY_BILLING,
+    DAILY_COLUMNS,
+    MONTHLY_BILLING,
+    MONTHLY_COLUMNS,
+)
 
 WATTS = ScalerUnit(0, Unit.WATT)
 EVENT_LOG_ENTRIES = 128
@@ -56,16 +64,10 @@ def tariff_objects() -> Iterator[CosemObject]:
 
 
 def billing_profiles() -> Iterator[CosemObject]:
-    """Monthly and daily billing values: clock, A+ and A- per rate, maximum demand."""
-    u32 = Field(Tag.DOUBLE_LONG_UNSIGNED)
-    columns = [(CLOCK, STAMP)]
-    for c in (1, 2):
-        columns += [
-            (CaptureObjectDefinition(3, Obis(1, 0, c, 8, r, 255), 2), u32) for r in range(5)
-        ]
-    columns += [(CaptureObjectDefinition(4, Obis(1, 0, 1, 6, r, 255), 2), u32) for r in range(5)]
-    yield ProfileGeneric("1.0.98.1.0.255", columns, 0, 24)  # monthly, two years
-    yield ProfileGeneric("1.0.98.2.0.255", columns, 86_400, 62)  # daily, two months
+    """Monthly and daily billing values (layouts: openamr.meter.tariff.billing)."""
+    yield Data("0.0.0.1.0.255", Unsigned(0))  # billing period counter
+    yield ProfileGeneric(MONTHLY_BILLING, MONTHLY_COLUMNS, 0, 24)  # two years
+    yield ProfileGeneric(DAILY_BILLING, DAILY_COLUMNS, 86_400, 62)  # two months
 
 
 def event_log() -> ProfileGeneric:

@@ -6,6 +6,7 @@ behaviour (issue 4) drives them from the simulated grid and clock.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Iterator
 
 from openamr.codec.obis import Obis
@@ -23,7 +24,6 @@ from openamr.cosem import LogicalDevice
 from openamr.cosem.base import CosemObject
 from openamr.cosem.classes.clock import Clock
 from openamr.cosem.classes.data import Data
-from openamr.cosem.classes.profile_generic import ProfileGeneric
 from openamr.cosem.classes.register import Register
 from openamr.meter.associations import (
     HDLC_PHYSICAL_ADDRESS,
@@ -41,8 +41,13 @@ from openamr.meter.control import (
     tariff_objects,
 )
 from openamr.meter.keys import MeterKeyStore
-from openamr.meter.profiles import fill_history, load_profile_1, load_profile_2
+from openamr.meter.metrology.energy import Metrology
+from openamr.meter.metrology.load import seeded_load
+from openamr.meter.metrology.model import LoadConfig, MeterModel
+from openamr.meter.profiles import load_profile_1, load_profile_2
 from openamr.meter.server import ServerApplication
+from openamr.meter.tariff import CalendarPlan, mt372_calendar
+from openamr.meter.twin import Twin
 
 FIRMWARE = "MT372-1004"
 ENERGY = ScalerUnit(0, Unit.WATT_HOUR)  # registers count Wh; the LCD shows kWh
@@ -93,41 +98,44 @@ def _impulse_inputs() -> Iterator[CosemObject]:
 EPOCH = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 
 
+def seed_of(serial: str) -> int:
+    """A meter's model seed from its serial number: the same serial, the same meter."""
+    return int.from_bytes(hashlib.sha256(serial.encode()).digest()[:8], "big")
+
+
 def build_mt372(
     serial: str = "12345678",
     credentials: Credentials | None = None,
     time_base: TimeBase | None = None,
     history_days: float = 0,
+    speed: float = 1.0,
+    load: LoadConfig | None = None,
 ) -> ServerApplication:
-    """The MT372 with its three associations, ready to be served.
+    """The MT372 twin with its three associations, ready to be served.
 
     ``time_base`` drives the meter clock (default: a stepped clock at 2026-01-01
-    UTC); ``history_days`` pre-fills the load profiles with placeholder rows."""
+    UTC) at ``speed`` times real time; the meter was commissioned ``history_days``
+    before that and the twin simulates them (load profile, billing, log-book) before
+    it answers. ``load`` defaults to a three-phase consumer drawn from the serial
+    number (pass a LoadConfig for a single- or two-phase hook-up)."""
     credentials = credentials or Credentials()
-    clock_source = MeterClock(time_base or SteppedTime(EPOCH))
-    clock = Clock("0.0.1.0.0.255", clock_source.now, clock_source.set)
-    lp1, lp2 = load_profile_1(), load_profile_2()
-    device = LogicalDevice([clock, lp1, lp2, event_log()])
+    source = MeterClock(time_base or SteppedTime(EPOCH), speed=speed)
+    clock = Clock("0.0.1.0.0.255", source.now, source.set)
+    device = LogicalDevice([clock, load_profile_1(), load_profile_2(), event_log()])
     groups = (
         _identification(serial), _energy_registers(), _instantaneous(), _impulse_inputs(),
         demand_objects(), tariff_objects(), billing_profiles(), relay_objects(),
     )  # fmt: skip
     for group in groups:
         device.add(*group)
-    if history_days > 0:
-        _history(device, clock, lp1, clock_source.now(), history_days)
     configs = install(device, credentials)
     app = ServerApplication(device, configs, SERVER_LOGICAL_ADDRESS, HDLC_PHYSICAL_ADDRESS)
     keys = MeterKeyStore(credentials.keys, configs)
     device.add(*communication_objects(serial, credentials.system_title, keys, app.outgoing))
+    seed = seed_of(serial)
+    commissioned = source.true_now() - dt.timedelta(days=history_days)
+    model = MeterModel(seed, load or seeded_load(seed, connection=3))
+    plan = CalendarPlan(mt372_calendar().parse())
+    twin = Twin(app, source, Metrology(model, commissioned), plan, commissioned)
+    twin.advance()
     return app
-
-
-def _history(
-    device: LogicalDevice, clock: Clock, lp1: ProfileGeneric, now: dt.datetime, days: float
-) -> None:
-    entries = min(int(days * 86_400 / lp1.period), lp1.capacity)
-    fill_history(lp1, clock, now, entries)
-    a_plus = device.find(Obis(1, 0, 1, 8, 0, 255))
-    assert isinstance(a_plus, Register)
-    a_plus.value = DoubleLongUnsigned(lp1.rows[-1][2])

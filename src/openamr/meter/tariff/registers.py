@@ -3,7 +3,8 @@
 For one quantity (A+ 1.0.1.8.e.255 or A- 1.0.2.8.e.255, e = 0 total, 1..4 the
 rates). The registers hold whole watt-hours (the double-long-unsigned values
 the MT372 serves with scaler 0, unit Wh). Energy comes in as any real number of
-Wh; the fraction below one Wh is carried over (one carry for the quantity, not
+Wh (a float, or an exact Fraction: then nothing is ever rounded); the fraction
+below one Wh is carried over (one carry for the quantity, not
 per rate), and each whole Wh is counted in the rate in force when it completes.
 So at any time::
 
@@ -15,6 +16,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from fractions import Fraction
+
+#: Energy in Wh: a float, or an exact Fraction (the twin gives mJ / 3,600,000).
+Wh = float | Fraction
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,7 +36,7 @@ class RateRegisters:
     __slots__ = ("carry", "rates")
 
     def __init__(
-        self, rates: int = 4, initial: tuple[int, ...] | None = None, carry: float = 0.0
+        self, rates: int = 4, initial: tuple[int, ...] | None = None, carry: Wh = 0.0
     ) -> None:
         """``initial`` and ``carry`` restore a committed state."""
         self.rates = list(initial) if initial is not None else [0] * rates
@@ -39,7 +44,7 @@ class RateRegisters:
             raise ValueError(f"need {rates} non-negative initial rate registers")
         if not 0 <= carry < 1:
             raise ValueError("the carry is a fraction of a Wh")
-        self.carry = carry  # Wh counted but not yet a whole Wh
+        self.carry: Wh = carry  # Wh counted but not yet a whole Wh
 
     @property
     def total(self) -> int:
@@ -49,7 +54,7 @@ class RateRegisters:
         """The register of rate 1..N."""
         return self.rates[rate - 1]
 
-    def add(self, energy_wh: float, rate: int) -> int:
+    def add(self, energy_wh: Wh, rate: int) -> int:
         """Count ``energy_wh`` (>= 0) in ``rate``; the whole Wh counted come back."""
         if energy_wh < 0 or not 1 <= rate <= len(self.rates):
             raise ValueError(f"energy must be >= 0 and rate in 1..{len(self.rates)}")

@@ -1,0 +1,338 @@
+"""The MT372 twin's engine: the object model driven through time (issue 4).
+
+The twin is *lazy and exact*. Nothing runs while nobody looks: before every answer
+(``ServerApplication.refresh``) the twin advances from the instant it last reached
+to the clock's now, and the state it reaches at an instant does not depend on how
+often, or in what steps, it got there (the metrology integrates exactly, and every
+boundary is an exact cut).
+
+One advance walks a timeline of boundaries in *meter time* (the meter's own clock)::
+
+    energy [pos, at)  ->  cut by rate (activity calendar) and by demand period
+                          A+ / A- rate registers (exact: mJ fractions of Wh)
+    at each boundary  ->  power quality events   log-book, LP status bits
+                          DST changes            log-book 0x0008
+                          end of billing         monthly billing row, MD reset, 0x0010
+                          daily capture          daily billing row, LP2 row
+                          LP1 period end         LP1 row {clock, status, A+, A-}
+
+then publishes the registers, demand, instantaneous values and status into the
+COSEM objects. Energy flows in *true time* (the grid's), so a DLMS clock set
+changes the time stamps but never counts energy twice or loses any.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from fractions import Fraction
+
+from openamr.codec.obis import Obis
+from openamr.codec.types import DoubleLongUnsigned, Long, LongUnsigned, OctetString, Unsigned
+from openamr.cosem import LogicalDevice
+from openamr.cosem.base import CosemObject
+from openamr.cosem.classes.clock import Clock
+from openamr.cosem.classes.data import Data
+from openamr.cosem.classes.demand_register import DemandRegister
+from openamr.cosem.classes.extended_register import ExtendedRegister
+from openamr.cosem.classes.profile_generic import ProfileGeneric
+from openamr.cosem.classes.register import Register
+from openamr.meter.clock import MeterClock
+from openamr.meter.events import EventCode, LpStatus, phase_code
+from openamr.meter.metrology.energy import Metrology
+from openamr.meter.metrology.instant import instantaneous
+from openamr.meter.metrology.model import Disturbance, LoadStep, instant
+from openamr.meter.metrology.quality import QualityEvent, QualityKind, quality_events
+from openamr.meter.profiles import stamp
+from openamr.meter.server import ServerApplication
+from openamr.meter.tariff import (
+    BillingEngine,
+    CachedLocalTime,
+    CalendarPlan,
+    DemandEngine,
+    Due,
+    RateRegisters,
+)
+from openamr.meter.tariff.localtime import zone_pieces
+
+MJ_PER_WH = 3_600_000
+WRAP = 1 << 32  # double-long-unsigned registers roll over
+
+#: Log-book codes of the power quality events (per-phase ones add the phase).
+QUALITY_CODES: dict[QualityKind, EventCode] = {
+    QualityKind.POWER_FAILURE: EventCode.POWER_FAILURE,
+    QualityKind.POWER_RETURN: EventCode.POWER_RETURNED,
+    QualityKind.PHASE_LOSS: EventCode.POWER_FAILURE_L1,
+    QualityKind.PHASE_RETURN: EventCode.POWER_RETURNED_L1,
+    QualityKind.UNDER_VOLTAGE_BEGIN: EventCode.UNDER_VOLTAGE_BEGIN,
+    QualityKind.UNDER_VOLTAGE_END: EventCode.UNDER_VOLTAGE_END,
+    QualityKind.OVER_VOLTAGE_BEGIN: EventCode.OVER_VOLTAGE_BEGIN,
+    QualityKind.OVER_VOLTAGE_END: EventCode.OVER_VOLTAGE_END,
+    QualityKind.CURRENT_REVERSAL_BEGIN: EventCode.CURRENT_REVERSAL_BEGIN,
+    QualityKind.CURRENT_REVERSAL_END: EventCode.CURRENT_REVERSAL_END,
+    QualityKind.PHASE_SEQUENCE_ERROR: EventCode.PHASE_SEQUENCE_ERROR,
+    QualityKind.PHASE_SEQUENCE_RESTORED: EventCode.PHASE_SEQUENCE_RESTORED,
+}
+
+Action = Callable[[dt.datetime], None]
+
+
+def _find(device: LogicalDevice, name: str, cls: type[CosemObject]) -> CosemObject:
+    obj = device.find(Obis.parse(name))
+    if not isinstance(obj, cls):
+        raise LookupError(f"the twin needs {cls.__name__} {name} in the device")
+    return obj
+
+
+class Twin:
+    """One MT372 in time. Build it with :func:`openamr.meter.mt372.build_mt372`."""
+
+    def __init__(
+        self,
+        app: ServerApplication,
+        source: MeterClock,
+        metrology: Metrology,
+        plan: CalendarPlan,
+        commissioned: dt.datetime | None = None,
+        lp_period: int = 900,
+    ) -> None:
+        """``commissioned`` (true time, default now): the twin is complete up to there
+        and its first advance simulates everything since."""
+        self.app, self.source, self.metrology, self.plan = app, source, metrology, plan
+        self.objects = _Objects(app.device)
+        clock = self.objects.clock
+        clock.set_now = self.set_time  # a DLMS clock set goes through the twin
+        self.rules = CachedLocalTime(clock)
+        # exact carries: the registers are the floor of the exact integral
+        self.a_plus = RateRegisters(carry=Fraction(0))
+        self.a_minus = RateRegisters(carry=Fraction(0))
+        start = commissioned if commissioned is not None else source.true_now()
+        self.demand = DemandEngine(source.to_meter(start), lp_period)
+        self.billing = BillingEngine(self.rules, stamp=lambda at: stamp(clock, at))
+        self.lp_period = lp_period
+        self.true_t = start  # everything is complete up to here
+        self.status = LpStatus(0)  # status bits of the running LP1 period
+        self.day_status = LpStatus(0)  # and of the running day (LP2)
+        self.rate = 1
+        app.refresh_hooks.append(self.advance)
+        app.twin = self
+        self._publish()
+
+    # -- time ---------------------------------------------------------------------------
+
+    @property
+    def position(self) -> dt.datetime:
+        """Meter time up to which the twin is complete."""
+        return self.source.to_meter(self.true_t)
+
+    def advance(self) -> None:
+        """Bring registers, profiles and the log-book up to the clock's now."""
+        end = self.source.true_now()
+        if end <= self.true_t:
+            return
+        m0, m1 = self.position, self.source.to_meter(end)
+        for at, action in self._timeline(m0, m1):
+            self._flow(at)
+            action(at)
+        self._flow(m1)
+        self._publish()
+
+    def set_time(self, when: dt.datetime) -> None:
+        """A clock set (DLMS, optical port): logged, flagged in LP status, demand
+        period restarted; energy keeps flowing in true time."""
+        self.advance()
+        self.source.set(when)
+        self.rules.invalidate()
+        self.demand.clock_set(when)
+        self._log(when, EventCode.CLOCK_CHANGED)
+        self._flag(LpStatus.CLOCK_ADJUSTED)
+        self._publish()
+
+    def inject(self, disturbance: Disturbance) -> None:
+        """A grid event (power failure, phase loss, sag, swell, reversal, sequence)
+        from its start on; the past is not rewritten, so it may not start before the
+        instant the twin has reached."""
+        if disturbance.start < int(self.true_t.timestamp()):
+            raise ValueError("a disturbance cannot start before the twin's present")
+        self.metrology.add_disturbance(disturbance)
+
+    def add_load_step(self, step: LoadStep) -> None:
+        """A load change from ``step.start`` on (the past is not rewritten)."""
+        if step.start < int(self.true_t.timestamp()):
+            raise ValueError("a load change cannot start before the twin's present")
+        self.metrology.add_load_step(step)
+
+    def _timeline(self, m0: dt.datetime, m1: dt.datetime) -> list[tuple[dt.datetime, Action]]:
+        """The boundaries in (m0, m1], in order; at one instant: events, billing,
+        then the profile captures (so a row carries what happened at its end)."""
+        items: list[tuple[dt.datetime, int, Action]] = []
+        offset = self.source.offset
+        for event in quality_events(self.metrology, m0 - offset, m1 - offset, reversal=False):
+            items.append((instant(event.instant) + offset, 0, self._quality_action(event)))
+        for piece in zone_pieces(self.rules, m0, m1)[1:]:
+            items.append((piece.start, 0, lambda t: self._log(t, EventCode.DST_CHANGE)))
+        for at, due in self.billing.due(m0, m1):
+            order, act = (
+                (1, self._end_of_billing) if due is Due.END_OF_BILLING else (2, self._daily)
+            )
+            items.append((at, order, act))
+        period = dt.timedelta(seconds=self.lp_period)
+        first = m0 - (m0 - dt.datetime(1970, 1, 1, tzinfo=dt.UTC)) % period + period
+        at = first
+        while at <= m1:
+            items.append((at, 3, self._capture_lp1))
+            at += period
+        items.sort(key=lambda item: (item[0], item[1]))
+        return [(at, act) for at, _, act in items]
+
+    def _flow(self, to: dt.datetime) -> None:
+        """Energy from the position to ``to`` (meter time), cut exactly at every rate
+        switch and demand period end."""
+        offset = self.source.offset
+        while self.position < to:
+            stop = min(to, self.demand.next_boundary())
+            for seg in self.plan.rate_segments(self.position, stop, self.rules):
+                e = self.metrology.energy_between(seg.start - offset, seg.end - offset)
+                self.a_plus.add(Fraction(e.a_plus_mj, MJ_PER_WH), seg.rate)
+                self.a_minus.add(Fraction(e.a_minus_mj, MJ_PER_WH), seg.rate)
+                self.demand.add(e.a_plus_mj / MJ_PER_WH, seg.rate, seg.end)
+                self.rate = seg.rate
+            self.true_t = stop - offset
+
+    # -- what happens at a boundary ------------------------------------------------------
+
+    def _quality_action(self, event: QualityEvent) -> Action:
+        return lambda at: self._quality(at, event)
+
+    def _quality(self, at: dt.datetime, event: QualityEvent) -> None:
+        code = QUALITY_CODES[event.kind]
+        self._log(at, phase_code(code, event.phase - 1) if event.phase is not None else code)
+        if event.kind is QualityKind.POWER_FAILURE:
+            self._flag(LpStatus.POWER_DOWN)
+        elif event.kind is QualityKind.POWER_RETURN:
+            self._flag(LpStatus.POWER_UP)
+
+    def _end_of_billing(self, at: dt.datetime) -> None:
+        reset = self.billing.end_of_billing(
+            at, self.a_plus.snapshot(), self.a_minus.snapshot(), self.demand
+        )
+        self.objects.monthly.append_row(reset.row)
+        self._log(at, reset.event_code)
+        self._flag(LpStatus(reset.lp_status))
+
+    def _daily(self, at: dt.datetime) -> None:
+        capture = self.billing.daily_capture(at, self.a_plus.snapshot(), self.a_minus.snapshot())
+        self.objects.daily.append_row(capture.row)
+        o = self.objects
+        p1, p2 = o.p1.value, o.p2.value
+        assert isinstance(p1, int) and isinstance(p2, int)
+        status = int(self.day_status | self._dst(at))
+        o.lp2.append_row((stamp(o.clock, at), status, *self._totals(), p1, p2))
+        self.day_status = LpStatus(0)
+
+    def _capture_lp1(self, at: dt.datetime) -> None:
+        status = int(self.status | self._dst(at))
+        self.objects.lp1.append_row((stamp(self.objects.clock, at), status, *self._totals()))
+        self.status = LpStatus(0)
+
+    # -- helpers ------------------------------------------------------------------------
+
+    def _dst(self, at: dt.datetime) -> LpStatus:
+        return LpStatus.DST_ACTIVE if self.objects.clock.dst_active(at) else LpStatus(0)
+
+    def _totals(self) -> tuple[int, int]:
+        return self.a_plus.total % WRAP, self.a_minus.total % WRAP
+
+    def _flag(self, bits: LpStatus) -> None:
+        self.status |= bits
+        self.day_status |= bits
+
+    def _log(self, at: dt.datetime, code: int) -> None:
+        o = self.objects
+        o.event_log.append_row((stamp(o.clock, at), int(code)))
+        o.last_event.value = LongUnsigned(code)
+
+    def _publish(self) -> None:
+        """The engine's state into the COSEM objects."""
+        o = self.objects
+        for quantity, registers in ((o.a_plus, self.a_plus), (o.a_minus, self.a_minus)):
+            quantity[0].value = DoubleLongUnsigned(registers.total % WRAP)
+            for rate in range(1, 5):
+                quantity[rate].value = DoubleLongUnsigned(registers.rate(rate) % WRAP)
+        o.a_abs.value = DoubleLongUnsigned((self.a_plus.total + self.a_minus.total) % WRAP)
+        o.tariff.value = Unsigned(self.rate)
+        o.billing_counter.value = Unsigned(self.billing.counter % 256)
+        o.status.value = Unsigned(int(self.status))
+        self._publish_demand()
+        self._publish_instantaneous()
+
+    def _publish_demand(self) -> None:
+        o, demand, clock = self.objects, self.demand, self.objects.clock
+        o.current_demand.current_average_value = DoubleLongUnsigned(int(demand.current_average))
+        o.current_demand.start_time_current = OctetString(stamp(clock, demand.start_time_current))
+        o.last_demand.value = DoubleLongUnsigned(int(demand.last_average))
+        for rate, register in enumerate(o.maximum_demand):
+            maximum = demand.maximum(rate)
+            register.value = DoubleLongUnsigned(int(maximum.value) if maximum else 0)
+            if maximum is not None:
+                register.capture_time = OctetString(stamp(clock, maximum.captured_at))
+
+    def _publish_instantaneous(self) -> None:
+        o = self.objects
+        values = instantaneous(self.metrology, self.true_t)
+        for phase, v in enumerate(values.phases):
+            o.voltage[phase].value = LongUnsigned(max(0, round(v.voltage_v * 10)))
+            o.current[phase].value = LongUnsigned(max(0, round(v.current_a * 100)))
+            o.phase_pf[phase].value = Long(round(v.power_factor * 1000))
+        o.power_import.value = DoubleLongUnsigned(round(values.import_w))
+        o.power_export.value = DoubleLongUnsigned(round(values.export_w))
+        o.power_factor.value = Long(round(values.power_factor * 1000))
+        o.frequency.value = LongUnsigned(round(values.frequency_hz * 100))
+
+
+class _Objects:
+    """The COSEM objects the engine drives, found once by logical name."""
+
+    def __init__(self, d: LogicalDevice) -> None:
+        def reg(name: str) -> Register:
+            r = _find(d, name, Register)
+            assert isinstance(r, Register)
+            return r
+
+        def data(name: str) -> Data:
+            x = _find(d, name, Data)
+            assert isinstance(x, Data)
+            return x
+
+        def profile(name: str) -> ProfileGeneric:
+            p = _find(d, name, ProfileGeneric)
+            assert isinstance(p, ProfileGeneric)
+            return p
+
+        clock = _find(d, "0.0.1.0.0.255", Clock)
+        assert isinstance(clock, Clock)
+        self.clock = clock
+        self.a_plus = [reg(f"1.0.1.8.{r}.255") for r in range(5)]
+        self.a_minus = [reg(f"1.0.2.8.{r}.255") for r in range(5)]
+        self.a_abs = reg("1.0.15.8.0.255")
+        self.voltage = [reg(f"1.0.{c}.7.0.255") for c in (32, 52, 72)]
+        self.current = [reg(f"1.0.{c}.7.0.255") for c in (31, 51, 71)]
+        self.phase_pf = [reg(f"1.0.{c}.7.0.255") for c in (33, 53, 73)]
+        self.power_import, self.power_export = reg("1.0.1.7.0.255"), reg("1.0.2.7.0.255")
+        self.power_factor, self.frequency = reg("1.0.13.7.0.255"), reg("1.0.14.7.0.255")
+        self.p1, self.p2 = reg("8.0.1.0.0.255"), reg("7.0.3.0.0.255")
+        demand = _find(d, "1.0.1.4.0.255", DemandRegister)
+        assert isinstance(demand, DemandRegister)
+        self.current_demand = demand
+        self.last_demand = reg("1.0.1.5.0.255")
+        self.maximum_demand: list[ExtendedRegister] = []
+        for r in range(5):
+            m = _find(d, f"1.0.1.6.{r}.255", ExtendedRegister)
+            assert isinstance(m, ExtendedRegister)
+            self.maximum_demand.append(m)
+        self.tariff, self.status = data("0.0.96.14.0.255"), data("1.0.96.240.0.255")
+        self.last_event = data("0.0.96.11.0.255")
+        self.billing_counter = data("0.0.0.1.0.255")
+        self.lp1, self.lp2 = profile("1.0.99.1.0.255"), profile("1.0.99.2.0.255")
+        self.event_log = profile("1.0.99.98.0.255")
+        self.monthly, self.daily = profile("1.0.98.1.0.255"), profile("1.0.98.2.0.255")
