@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 
 import pytest
 from hypothesis import given, settings
@@ -90,7 +91,7 @@ def test_load_profile_every_quarter_hour_ending_at_the_register() -> None:
     lp = rows(twin.app, LP1)
     assert len(lp) == 192
     stamps = [CosemDateTime.from_bytes(r[0]).to_datetime() for r in lp]  # type: ignore[arg-type]
-    assert all(b - a == dt.timedelta(minutes=15) for a, b in zip(stamps, stamps[1:], strict=False))
+    assert all(b - a == dt.timedelta(minutes=15) for a, b in itertools.pairwise(stamps))
     assert stamps[-1] == START + dt.timedelta(days=2)
     energies = [r[2] for r in lp]
     assert energies == sorted(energies)
