@@ -6,7 +6,7 @@ own for a test that changes the meter (clock, relay, firmware)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 import pytest
@@ -67,6 +67,6 @@ def link(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
-def invoke(args: Sequence[str], env: dict[str, str | None] | None = None) -> Result:
+def invoke(args: Sequence[str], env: Mapping[str, str | None] | None = None) -> Result:
     """Run ``openamr ARGS`` in-process, with a clean environment plus ``env``."""
     return CliRunner().invoke(cli, list(args), env={**CLEAN_ENV, **(env or {})})

@@ -12,7 +12,8 @@ from openamr.client.errors import CredentialsError, MeterError
 #: (text found in the reason, or in the step, advice); the first match wins.
 _BY_REASON: tuple[tuple[str, str], ...] = (
     ("authentication failed", "check --password (or --ek/--ak/--keys-file) and --client"),
-    ("association refused", "check --client, --auth and the keys or password it needs"),
+    ("association refused", "check --client, --auth and its password or keys "
+                            "(--password, --ek/--ak, --keys-file)"),
     ("cannot connect", "check the URL's host and port, and that the meter is online"),
     ("closed the connection", "check the URL: tcp:// is the wrapper, hdlc+tcp:// is HDLC"),
     ("no answer within", "check the URL (tcp:// wrapper or hdlc+tcp:// HDLC), --client "

@@ -1,0 +1,53 @@
+"""``openamr events``: the twin's log-book with event names."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from openamr.codec.datetime import CosemDateTime
+from openamr.codec.obis import Obis
+from openamr.cosem.classes.profile_generic import ProfileGeneric
+from tests.cli.conftest import LLS, Twin, invoke
+
+T0 = dt.datetime(2026, 1, 1, 0, 10, tzinfo=dt.timezone(dt.timedelta(hours=1)))
+#: (time, code): a power failure and its return (flags), a cover opening (a value)
+EVENTS = [
+    (T0, 0x0080),
+    (T0 + dt.timedelta(minutes=5), 0x0040),
+    (T0 + dt.timedelta(minutes=40), 0x8010),
+]
+
+
+def record(twin: Twin) -> int:
+    """Add EVENTS to the twin's log-book; the number of entries it then holds."""
+    log = twin.app.device.find(Obis.parse("1.0.99.98.0.255"))
+    assert isinstance(log, ProfileGeneric)
+    for when, code in EVENTS:
+        log.append_row((CosemDateTime.from_datetime(when).to_bytes(), code))
+    return len(log.rows)
+
+
+def test_events_table_json_csv(fresh_twin: Twin) -> None:
+    entries = record(fresh_twin)  # the twin's own events (a billing reset) and ours
+    table = invoke(["events", fresh_twin.url, *LLS])
+    assert table.exit_code == 0, table.output
+    for text in ("power failure", "power returned", "meter cover opened", "0x8010"):
+        assert text in table.output
+    assert f"{entries} events" in table.output
+    document = json.loads(invoke(["events", fresh_twin.url, *LLS, "--json"]).stdout)
+    assert len(document) == entries
+    assert document[-3:] == [
+        {"time": when.isoformat(), "code": code, "name": name}
+        for (when, code), name in zip(
+            EVENTS, ["power failure", "power returned", "meter cover opened"], strict=True
+        )
+    ]
+    rows = invoke(["events", fresh_twin.url, *LLS, "--csv", "--last", "1"]).stdout.splitlines()
+    assert rows == ["time,code,event", f"{EVENTS[2][0].isoformat()},32784,meter cover opened"]
+
+
+def test_events_not_visible_to_the_public_client(twin: Twin) -> None:
+    result = invoke(["events", twin.url])
+    assert result.exit_code == 1
+    assert "openamr objects URL" in result.output

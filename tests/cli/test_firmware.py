@@ -1,0 +1,40 @@
+"""``openamr firmware``: an image transfer to the twin, then the same call again
+(resumed: every block already held)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.cli.conftest import HLS, LLS, Twin, invoke
+
+
+def test_transfer_then_resume(fresh_twin: Twin, tmp_path: Path) -> None:
+    image = tmp_path / "mt372-fw-2.1.bin"
+    image.write_bytes(bytes(range(256)) * 20)  # 5120 bytes
+    first = invoke(["firmware", fresh_twin.url, str(image), *HLS, "--no-activate", "--json"])
+    assert first.exit_code == 0, first.output
+    document = json.loads(first.stdout)
+    assert document == {
+        "identifier": "mt372-fw-2.1.bin", "size": 5120, "block_size": 192, "blocks": 27,
+        "resumed": 0, "sent": 27, "status": "verification_successful",
+    }  # fmt: skip
+    again = invoke(["firmware", fresh_twin.url, str(image), *HLS, "--block-size", "192"])
+    assert again.exit_code == 0, again.output
+    assert "activation successful" in again.output
+    assert "already in the meter │ 27" in again.output
+
+
+def test_reader_may_not_upgrade(twin: Twin, tmp_path: Path) -> None:
+    image = tmp_path / "fw.bin"
+    image.write_bytes(b"\x01" * 100)
+    result = invoke(["firmware", twin.url, str(image), *LLS])
+    assert result.exit_code == 1
+    assert "refused" in result.output and "more rights" in result.output
+
+
+def test_empty_or_missing_image(twin: Twin, tmp_path: Path) -> None:
+    empty = tmp_path / "empty.bin"
+    empty.write_bytes(b"")
+    assert invoke(["firmware", twin.url, str(empty), *HLS]).exit_code == 2
+    assert invoke(["firmware", twin.url, str(tmp_path / "nope.bin"), *HLS]).exit_code == 2
