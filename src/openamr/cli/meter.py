@@ -17,6 +17,9 @@ from openamr.meter.mt372 import build_mt372
 from openamr.meter.server import ServerApplication
 
 
+ISO_FORMATS = ["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d"]
+
+
 @click.group("meter")
 def meter_group() -> None:
     """The MT372 meter twin."""
@@ -42,6 +45,10 @@ def meter_group() -> None:
 @click.option("--optical-serial", metavar="DEVICE", default=None,
               help="Also serve the optical port on a serial line (7E1, 300 Bd), "
                    "e.g. /dev/ttyUSB0 or one end of a socat pty pair.")  # fmt: skip
+@click.option("--start", type=click.DateTime(ISO_FORMATS), default=None,
+              help="Meter time to start at (ISO 8601; no offset: UTC). Default: now.")  # fmt: skip
+@click.option("--speed", type=click.FloatRange(min=0, min_open=True), default=1.0,
+              show_default=True, help="Run the meter's time N times faster than real time.")  # fmt: skip
 @click.option("-v", "--verbose", is_flag=True, help="Log protocol events.")
 def serve_command(
     host: str,
@@ -51,13 +58,18 @@ def serve_command(
     history_days: float,
     optical_port: int | None,
     optical_serial: str | None,
+    start: dt.datetime | None,
+    speed: float,
     verbose: bool,
 ) -> None:
     """Serve the MT372 object list: client 16 public, 32 LLS, 1 HLS-GMAC + ciphering."""
     logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING)
     optical = Optical(optical_port, optical_serial)
+    if start is not None and start.tzinfo is None:
+        start = start.replace(tzinfo=dt.UTC)
+    twin = TwinOptions(serial_number, history_days, start, speed)
     try:
-        asyncio.run(_serve(host, port, transport, serial_number, history_days, optical))
+        asyncio.run(_serve(host, port, transport, twin, optical))
     except KeyboardInterrupt:
         pass
     except OSError as e:
@@ -72,6 +84,16 @@ def wall_clock() -> dt.datetime:
 
 
 @dataclass(frozen=True)
+class TwinOptions:
+    """Which meter, and its time: history simulated, start, speed."""
+
+    serial_number: str
+    history_days: float = 0
+    start: dt.datetime | None = None
+    speed: float = 1.0
+
+
+@dataclass(frozen=True)
 class Optical:
     """Where the optical port is served: a TCP port, a serial device, both or neither."""
 
@@ -80,15 +102,14 @@ class Optical:
 
 
 async def _serve(
-    host: str,
-    port: int,
-    transport: str,
-    serial_number: str,
-    history_days: float,
-    optical: Optical = Optical(),
+    host: str, port: int, transport: str, twin: TwinOptions, optical: Optical = Optical()
 ) -> None:
     credentials = Credentials()
-    app = build_mt372(serial_number, credentials, time_base=wall_clock, history_days=history_days)
+    serial_number = twin.serial_number
+    app = build_mt372(
+        serial_number, credentials, time_base=wall_clock, history_days=twin.history_days,
+        speed=twin.speed, start=twin.start,
+    )  # fmt: skip
     serve = serve_wrapper if transport == "wrapper" else serve_hdlc
     server = await serve(app, host, port)
     bound = server.sockets[0].getsockname()

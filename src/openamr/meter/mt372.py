@@ -110,16 +110,18 @@ def build_mt372(
     history_days: float = 0,
     speed: float = 1.0,
     load: LoadConfig | None = None,
+    start: dt.datetime | None = None,
 ) -> ServerApplication:
     """The MT372 twin with its three associations, ready to be served.
 
     ``time_base`` drives the meter clock (default: a stepped clock at 2026-01-01
-    UTC) at ``speed`` times real time; the meter was commissioned ``history_days``
+    UTC) at ``speed`` times real time, from ``start`` (default: the base's now);
+    the meter was commissioned ``history_days``
     before that and the twin simulates them (load profile, billing, log-book) before
     it answers. ``load`` defaults to a three-phase consumer drawn from the serial
     number (pass a LoadConfig for a single- or two-phase hook-up)."""
     credentials = credentials or Credentials()
-    source = MeterClock(time_base or SteppedTime(EPOCH), speed=speed)
+    source = MeterClock(time_base or SteppedTime(EPOCH), start=start, speed=speed)
     clock = Clock("0.0.1.0.0.255", source.now, source.set)
     device = LogicalDevice([clock, load_profile_1(), load_profile_2(), event_log()])
     groups = (

@@ -24,8 +24,9 @@ changes the time stamps but never counts energy twice or loses any.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from fractions import Fraction
+from typing import Protocol
 
 from openamr.codec.obis import Obis
 from openamr.codec.types import DoubleLongUnsigned, Long, LongUnsigned, OctetString, Unsigned
@@ -77,6 +78,23 @@ QUALITY_CODES: dict[QualityKind, EventCode] = {
 Action = Callable[[dt.datetime], None]
 
 
+class Component(Protocol):
+    """A part of the meter that lives in time beside the engine (relays, limiter,
+    impulse inputs, tamper switches, display, modem, push). Components add their own
+    boundaries to each advance and publish their state into the objects; they log
+    with :meth:`Twin.log` and flag the load profile with :meth:`Twin.flag`."""
+
+    def boundaries(
+        self, twin: Twin, m0: dt.datetime, m1: dt.datetime
+    ) -> Iterable[tuple[dt.datetime, Action]]:
+        """What happens in (m0, m1] of meter time, as (instant, action)."""
+        ...
+
+    def publish(self, twin: Twin) -> None:
+        """The component's state into its COSEM objects (after each advance)."""
+        ...
+
+
 def _find(device: LogicalDevice, name: str, cls: type[CosemObject]) -> CosemObject:
     obj = device.find(Obis.parse(name))
     if not isinstance(obj, cls):
@@ -114,6 +132,7 @@ class Twin:
         self.status = LpStatus(0)  # status bits of the running LP1 period
         self.day_status = LpStatus(0)  # and of the running day (LP2)
         self.rate = 1
+        self.components: list[Component] = []
         app.refresh_hooks.append(self.advance)
         app.twin = self
         self._publish()
@@ -144,8 +163,8 @@ class Twin:
         self.source.set(when)
         self.rules.invalidate()
         self.demand.clock_set(when)
-        self._log(when, EventCode.CLOCK_CHANGED)
-        self._flag(LpStatus.CLOCK_ADJUSTED)
+        self.log(when, EventCode.CLOCK_CHANGED)
+        self.flag(LpStatus.CLOCK_ADJUSTED)
         self._publish()
 
     def inject(self, disturbance: Disturbance) -> None:
@@ -170,7 +189,9 @@ class Twin:
         for event in quality_events(self.metrology, m0 - offset, m1 - offset, reversal=False):
             items.append((instant(event.instant) + offset, 0, self._quality_action(event)))
         for piece in zone_pieces(self.rules, m0, m1)[1:]:
-            items.append((piece.start, 0, lambda t: self._log(t, EventCode.DST_CHANGE)))
+            items.append((piece.start, 0, lambda t: self.log(t, EventCode.DST_CHANGE)))
+        for component in self.components:
+            items.extend((at, 0, act) for at, act in component.boundaries(self, m0, m1))
         for at, due in self.billing.due(m0, m1):
             order, act = (
                 (1, self._end_of_billing) if due is Due.END_OF_BILLING else (2, self._daily)
@@ -206,19 +227,19 @@ class Twin:
 
     def _quality(self, at: dt.datetime, event: QualityEvent) -> None:
         code = QUALITY_CODES[event.kind]
-        self._log(at, phase_code(code, event.phase - 1) if event.phase is not None else code)
+        self.log(at, phase_code(code, event.phase - 1) if event.phase is not None else code)
         if event.kind is QualityKind.POWER_FAILURE:
-            self._flag(LpStatus.POWER_DOWN)
+            self.flag(LpStatus.POWER_DOWN)
         elif event.kind is QualityKind.POWER_RETURN:
-            self._flag(LpStatus.POWER_UP)
+            self.flag(LpStatus.POWER_UP)
 
     def _end_of_billing(self, at: dt.datetime) -> None:
         reset = self.billing.end_of_billing(
             at, self.a_plus.snapshot(), self.a_minus.snapshot(), self.demand
         )
         self.objects.monthly.append_row(reset.row)
-        self._log(at, reset.event_code)
-        self._flag(LpStatus(reset.lp_status))
+        self.log(at, reset.event_code)
+        self.flag(LpStatus(reset.lp_status))
 
     def _daily(self, at: dt.datetime) -> None:
         capture = self.billing.daily_capture(at, self.a_plus.snapshot(), self.a_minus.snapshot())
@@ -243,11 +264,13 @@ class Twin:
     def _totals(self) -> tuple[int, int]:
         return self.a_plus.total % WRAP, self.a_minus.total % WRAP
 
-    def _flag(self, bits: LpStatus) -> None:
+    def flag(self, bits: LpStatus) -> None:
+        """Mark the running LP1 period and day with status bits."""
         self.status |= bits
         self.day_status |= bits
 
-    def _log(self, at: dt.datetime, code: int) -> None:
+    def log(self, at: dt.datetime, code: int) -> None:
+        """An entry in the log-book (and the last event code)."""
         o = self.objects
         o.event_log.append_row((stamp(o.clock, at), int(code)))
         o.last_event.value = LongUnsigned(code)
@@ -265,6 +288,8 @@ class Twin:
         o.status.value = Unsigned(int(self.status))
         self._publish_demand()
         self._publish_instantaneous()
+        for component in self.components:
+            component.publish(self)
 
     def _publish_demand(self) -> None:
         o, demand, clock = self.objects, self.demand, self.objects.clock
