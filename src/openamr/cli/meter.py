@@ -16,7 +16,6 @@ from openamr.meter.associations import Credentials
 from openamr.meter.mt372 import build_mt372
 from openamr.meter.server import ServerApplication
 
-
 ISO_FORMATS = ["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d"]
 
 
@@ -48,7 +47,7 @@ def meter_group() -> None:
 @click.option("--start", type=click.DateTime(ISO_FORMATS), default=None,
               help="Meter time to start at (ISO 8601; no offset: UTC). Default: now.")  # fmt: skip
 @click.option("--speed", type=click.FloatRange(min=0, min_open=True), default=1.0,
-              show_default=True, help="Run the meter's time N times faster than real time.")  # fmt: skip
+              show_default=True, help="Run meter time N times faster than real time.")  # fmt: skip
 @click.option("-v", "--verbose", is_flag=True, help="Log protocol events.")
 def serve_command(
     host: str,
