@@ -96,7 +96,7 @@ def show(r: ClockReport, fmt: str) -> None:
 def clock_command(
     url: MeterOptions, set_to: str | None, sync: bool, threshold: float, fmt: str
 ) -> None:
-    """Show the meter's time and its difference to the system's; --set or --sync it."""
+    """Show the meter's time against the system's; set or sync it."""
     if set_to and sync:
         raise click.UsageError("use --set or --sync, not both")
     when = parse_time(set_to, "--set")

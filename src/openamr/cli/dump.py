@@ -102,7 +102,11 @@ def counts(doc: dict[str, JsonValue]) -> tuple[int, int, int]:
               help="Write the JSON to FILE (default: standard output).")  # fmt: skip
 @click.option("--no-buffers", is_flag=True, help="Skip the profiles' buffers (faster).")
 def dump_command(url: MeterOptions, output: Path | None, no_buffers: bool) -> None:
-    """Read everything readable to JSON: `openamr dump tcp://10.0.0.5:4059 -o meter.json`."""
+    """Read every readable attribute of every object to JSON.
+
+    \b
+      openamr dump tcp://10.0.0.5:4059 --password 12345678 -o meter.json
+    """
 
     async def go() -> dict[str, JsonValue]:
         async with url.connect() as meter:

@@ -34,7 +34,7 @@ def show(events: list[Event], fmt: str, title: str) -> None:
 @click.option("--last", type=click.IntRange(1), default=None, help="Only the newest N events.")
 @format_option("json", "csv")
 def events_command(url: MeterOptions, obis: str, last: int | None, fmt: str) -> None:
-    """Read the event log with event names: `openamr events tcp://10.0.0.5:4059`."""
+    """Read the event log, with event names."""
     try:
         name = Obis.parse(obis)
     except ValueError as e:

@@ -58,8 +58,10 @@ def firmware_command(
     url: MeterOptions, image: Path, identifier: str | None, block_size: int | None,
     no_activate: bool, fmt: str,
 ) -> None:  # fmt: skip
-    """Upgrade the firmware (resumes an interrupted transfer): on the MT372 with
-    `--auth high --client 1`."""
+    """Upgrade the firmware through Image transfer (resumable).
+
+    Run the same command again after an interruption: only the blocks the meter
+    lacks are sent. On the MT372 this needs --auth high (client 1) with the keys."""
     data = image.read_bytes()
     if not data:
         raise click.BadParameter("the image is empty", param_hint="IMAGE")

@@ -78,7 +78,7 @@ def show(objects: list[ObjectInfo], fmt: str) -> None:
 @meter_options
 @format_option("json", "csv")
 def objects_command(url: MeterOptions, fmt: str) -> None:
-    """List the objects this client sees, with classes and access rights."""
+    """List the objects this client sees: classes, access rights."""
 
     async def go() -> list[ObjectInfo]:
         async with url.connect() as meter:

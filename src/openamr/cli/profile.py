@@ -173,8 +173,11 @@ def profile_command(
     url: MeterOptions, obis: str, start: str | None, end: str | None, entries: str | None,
     columns: str | None, raw: bool, fmt: str,
 ) -> None:  # fmt: skip
-    """Read a profile's buffer, e.g. the load profile:
-    `openamr profile tcp://10.0.0.5:4059 1.0.99.1.0.255 --from 2026-01-01T00:00 --csv`."""
+    """Read a profile's buffer (load profile, billing values), scaled.
+
+    \b
+      openamr profile tcp://10.0.0.5:4059 1.0.99.1.0.255 --from 2026-01-01T00:00 --csv
+    """
     try:
         name = Obis.parse(obis)
     except ValueError as e:

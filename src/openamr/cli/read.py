@@ -172,8 +172,13 @@ def check(readings: list[Reading]) -> None:
 @click.argument("objects", nargs=-1, required=True, metavar="OBIS[:ATTR]...")
 @format_option("json", "csv")
 def read_command(url: MeterOptions, objects: tuple[str, ...], fmt: str) -> None:
-    """Read attributes (default 2, the value) of objects by OBIS, e.g.
-    `openamr read tcp://10.0.0.5:4059 1.0.1.8.0.255 0.0.1.0.0.255 1.0.1.8.0.255:3`."""
+    """Read attributes by OBIS: values scaled, with units.
+
+    OBIS:ATTR names an attribute (default 2, the value), e.g.
+
+    \b
+      openamr read tcp://10.0.0.5:4059 1.0.1.8.0.255 0.0.1.0.0.255 1.0.1.8.0.255:3
+    """
     wanted = [parse_spec(spec) for spec in objects]
 
     async def go() -> list[Reading]:

@@ -44,7 +44,9 @@ def show(state: RelayState, fmt: str) -> None:
 @click.argument("action", type=click.Choice(["connect", "disconnect", "state"]))
 @format_option("json")
 def relay_command(url: MeterOptions, action: str, fmt: str) -> None:
-    """Connect or disconnect the supply, or show the disconnector's state."""
+    """Connect or disconnect the supply, or show its state.
+
+    On the MT372 switching needs --auth high (client 1) with the keys."""
 
     async def go() -> RelayState:
         async with url.connect() as meter:
