@@ -56,6 +56,21 @@ def register(app: ServerApplication, obis: str) -> Register:
     return obj
 
 
+def raw(app: ServerApplication, obis: str) -> int:
+    """The twin's own value of ``obis`` (attribute 2) at this instant: the stepped clock
+    does not move, so the readout and the test see the same state."""
+    obj = app.device.find(Obis.parse(obis))
+    assert obj is not None
+    value = obj.get(2)
+    assert isinstance(value, int)
+    return value
+
+
+def fixed(value: int, decimals: int) -> str:
+    """``value`` * 10**-decimals printed with exactly ``decimals`` decimals."""
+    return str(Decimal(value).scaleb(-decimals))
+
+
 def local_time(app: ServerApplication) -> dt.datetime:
     clock = app.device.find(Obis(0, 0, 1, 0, 0, 255))
     assert clock is not None
@@ -114,7 +129,9 @@ def test_readout_encodes_as_an_iec_data_block(app: ServerApplication) -> None:
     register(app, "1.0.1.8.0.255").value = DoubleLongUnsigned(1_234_567)
     texts = [DataSet(r.address, r.value, r.unit).to_text() for r in app_readout(app)]
     assert "1.8.0(001234.567*kWh)" in texts
-    assert "32.7.0(230.0*V)" in texts
+    volts = raw(app, "1.0.32.7.0.255")  # the twin's L1 voltage, 0.1 V
+    assert 0.8 * 2300 <= volts <= 1.15 * 2300
+    assert f"32.7.0({fixed(volts, 1)}*V)" in texts
     assert texts[-1] == "F.F(00000000)"
 
 
@@ -138,10 +155,12 @@ def test_a_device_without_clock_or_serial_skips_them() -> None:
 
 def test_a_custom_display_list_is_resolved_the_same_way(app: ServerApplication) -> None:
     readout = DeviceReadout(app.device, ("14.7.0", "1-0:13.7.0*255", "99.99.99", "1.7.0"))
+    hertz, pf, watts = (raw(app, f"1.0.{c}.7.0.255") for c in (14, 13, 1))
+    assert 4900 <= hertz <= 5100 and -1000 <= pf <= 1000 and watts >= 0
     assert readout.readout() == [
-        Reading("14.7.0", "50.00", "Hz"),
-        Reading("1-0:13.7.0*255", "1.000"),
-        Reading("1.7.0", "0.000", "kW"),
+        Reading("14.7.0", fixed(hertz, 2), "Hz"),
+        Reading("1-0:13.7.0*255", fixed(pf, 3)),
+        Reading("1.7.0", fixed(watts, 3), "kW"),
     ]
 
 
@@ -263,8 +282,10 @@ def test_r1_reads_under_the_address_asked(app: ServerApplication, address: str) 
 def test_r1_reads_objects_outside_the_display_list(app: ServerApplication) -> None:
     readout = DeviceReadout(app.device)
     assert readout.read("96.1.0") == Reading("96.1.0", "87654321")
-    assert readout.read("14.7.0") == Reading("14.7.0", "50.00", "Hz")
-    assert readout.read("8-0:1.0.0") == Reading("8-0:1.0.0", "0.000", "m3")
+    hertz, water = raw(app, "1.0.14.7.0.255"), raw(app, "8.0.1.0.0.255")
+    assert 4900 <= hertz <= 5100 and water >= 0
+    assert readout.read("14.7.0") == Reading("14.7.0", fixed(hertz, 2), "Hz")
+    assert readout.read("8-0:1.0.0") == Reading("8-0:1.0.0", fixed(water, 3), "m3")
 
 
 @pytest.mark.parametrize("address", ["9.9.9", "1.8.9", "nonsense", "P.1"])
@@ -306,11 +327,12 @@ def test_w1_of_a_bad_value_is_refused_and_changes_nothing(
 
 def test_w1_of_anything_else_is_refused(app: ServerApplication) -> None:
     readout = DeviceReadout(app.device)
-    assert readout.write("1.8.0", "000000.000") == Refused(READ_ONLY)
+    before = raw(app, "1.0.1.8.0.255")
+    assert readout.write("1.8.0", f"{before // 1000 + 1:06d}.000") == Refused(READ_ONLY)
     assert readout.write("C.1.0", "1") == Refused(READ_ONLY)
     assert readout.write("9.9.9", "1") == Refused(UNKNOWN_ADDRESS)
     assert readout.write("garbage", "1") == Refused(UNKNOWN_ADDRESS)
-    assert register(app, "1.0.1.8.0.255").value == 0
+    assert raw(app, "1.0.1.8.0.255") == before  # a value it does not hold, refused
 
 
 def test_w1_without_a_clock_is_refused() -> None:
