@@ -11,9 +11,8 @@ import pytest
 from gurux_dlms import GXDLMSException
 from gurux_dlms.enums import DataType, ErrorCode, ObjectType, SourceDiagnostic
 from gurux_dlms.enums.AssociationResult import AssociationResult
-from gurux_dlms.objects import GXDLMSData, GXDLMSProfileGeneric, GXDLMSRegister
+from gurux_dlms.objects import GXDLMSData, GXDLMSProfileGeneric, GXDLMSRegister, GXDLMSScriptTable
 
-from openamr.codec import DoubleLongUnsigned
 from openamr.codec.datetime import CosemDateTime
 from openamr.codec.obis import Obis
 from openamr.cosem.classes.profile_generic import ProfileGeneric
@@ -241,15 +240,15 @@ def test_hls_set_and_action_where_rights_allow(meter: RunningMeter, transport: s
         assert s.read(limit, 2) == 12000
         limit.value = 0
         s.write(limit, 2)
-        # 2.8.4 is driven by the twin, which republishes its own total when its clock
-        # moves; the default stepped clock does not, so a value put in-process holds
-        # for the read and the reset right after it in this association.
-        t4 = meter.app.device.find(Obis.parse("1.0.2.8.4.255"))
-        t4.value = DoubleLongUnsigned(1234)  # type: ignore[union-attr]
+        # end of billing by command: the script 0.0.10.0.1.255 (script 1), a new
+        # monthly billing row; cumulative energy itself can never be reset
+        monthly = meter.app.device.find(Obis.parse("1.0.98.1.0.255"))
+        before = len(monthly.rows)  # type: ignore[union-attr]
+        s.method(GXDLMSScriptTable("0.0.10.0.1.255"), 1, 1, DataType.UINT16)
+        assert len(monthly.rows) == before + 1  # type: ignore[union-attr]
         energy = GXDLMSRegister("1.0.2.8.4.255")
-        assert s.read(energy, 2) == 1234
-        s.method(energy, 1, 0, DataType.INT8)  # reset: all rights for the management client
-        assert s.read(energy, 2) == 0
+        with pytest.raises(GXDLMSException):
+            s.method(energy, 1, 0, DataType.INT8)
 
 
 @pytest.mark.parametrize("transport", TRANSPORTS)

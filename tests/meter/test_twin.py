@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from openamr.codec import DoubleLongUnsigned, OctetString, decode, encode
+from openamr.codec import DoubleLongUnsigned, Integer, LongUnsigned, OctetString, decode, encode
 from openamr.codec.datetime import CosemDateTime
 from openamr.codec.obis import Obis
 from openamr.cosem import READ_WRITE, AccessPolicy, AssociationView
@@ -172,3 +172,20 @@ def test_speed_runs_meter_time_faster() -> None:
     fast.refresh()
     assert fast.twin.source.now() == START + dt.timedelta(hours=1)
     assert len(rows(fast, LP1)) == 4
+
+
+def test_end_of_billing_by_command_and_no_reset_of_energy() -> None:
+    twin, time = twin_at()
+    run(twin, time, [86_400])
+    app = twin.app
+    manager = app.configs[1].open_handler(True)  # the management client, authenticated
+    before = len(rows(app, MONTHLY))
+    result = manager.action(9, Obis.parse("0.0.10.0.1.255"), 1, LongUnsigned(1))
+    assert result[0].name == "SUCCESS"
+    monthly = rows(app, MONTHLY)
+    assert len(monthly) == before + 1
+    assert rows(app, LOG)[-1][1] == EventCode.BILLING_RESET
+    energy = value(app, "1.0.1.8.0.255")
+    refused = manager.action(3, Obis.parse("1.0.1.8.0.255"), 1, Integer(0))
+    assert refused[0].name == "READ_WRITE_DENIED"  # cumulative energy is never reset
+    assert value(app, "1.0.1.8.0.255") == energy

@@ -62,9 +62,16 @@ READER_WRITABLE_CLASSES = frozenset({8, 11, 20, 22})  # clock, special days, cal
 
 _READ_ONLY = ObjectAccess()
 _READ_WRITE = ObjectAccess(AttributeAccess.READ_AND_WRITE, MethodAccess.ACCESS)
+_AUTH_READ_ONLY = ObjectAccess(AttributeAccess.AUTHENTICATED_READ_ONLY, MethodAccess.NO_ACCESS)
 _AUTH_ALL = ObjectAccess(
     AttributeAccess.AUTHENTICATED_READ_AND_WRITE, MethodAccess.AUTHENTICATED_ACCESS
 )
+
+
+def measured(obj: CosemObject) -> bool:
+    """Registers the meter measures (energy, demand, instantaneous values, impulse
+    counters): nobody writes or resets them; demand is reset by the end of billing."""
+    return obj.CLASS_ID in (3, 4, 5) and obj.logical_name.a in (1, 6, 7, 8)
 
 
 def public_policy() -> AccessPolicy:
@@ -75,13 +82,15 @@ def public_policy() -> AccessPolicy:
 
 def reader_policy() -> AccessPolicy:
     def rule(obj: CosemObject) -> ObjectAccess:
+        if measured(obj):
+            return _READ_ONLY
         return _READ_WRITE if obj.CLASS_ID in READER_WRITABLE_CLASSES else _READ_ONLY
 
     return AccessPolicy(rule=rule)
 
 
 def management_policy() -> AccessPolicy:
-    return AccessPolicy(default=_AUTH_ALL)
+    return AccessPolicy(default=_AUTH_ALL, rule=lambda o: _AUTH_READ_ONLY if measured(o) else None)
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ from openamr.cosem.classes.limiter import Limiter
 from openamr.cosem.classes.profile_generic import ProfileGeneric
 from openamr.cosem.classes.register import Register
 from openamr.cosem.classes.register_activation import RegisterActivation
-from openamr.cosem.classes.script_table import ScriptTable
+from openamr.cosem.classes.script_table import ActionSpecification, ScriptTable, ServiceId
 from openamr.cosem.classes.single_action_schedule import SingleActionSchedule
 from openamr.cosem.classes.special_days import SpecialDaysTable
 from openamr.meter.profiles import CLOCK, STAMP
@@ -41,6 +41,7 @@ from openamr.meter.tariff.billing import (
 )
 
 WATTS = ScalerUnit(0, Unit.WATT)
+END_OF_BILLING_SCRIPT = Obis(0, 0, 10, 0, 1, 255)
 EVENT_LOG_ENTRIES = 128
 EVENT_CODE = CaptureObjectDefinition(1, Obis(0, 0, 96, 11, 0, 255), 2, 0)
 
@@ -58,7 +59,10 @@ def tariff_objects() -> Iterator[CosemObject]:
     registers = [(3, Obis(1, 0, c, 8, r, 255)) for c in (1, 2) for r in range(1, 5)]
     masks = [(bytes([r]), [r, r + 4]) for r in range(1, 5)]  # rate r: A+ Tr and A- Tr
     yield RegisterActivation("0.0.14.0.1.255", registers, masks, bytes([1]))
-    yield ScriptTable("0.0.10.0.1.255")  # end of billing
+    end_of_billing = ActionSpecification(
+        ServiceId.EXECUTE_METHOD, 7, MONTHLY_BILLING, 2, Integer(0)
+    )
+    yield ScriptTable(END_OF_BILLING_SCRIPT, {1: (end_of_billing,)})  # the twin runs it
     first_of_month = ((CosemTime(0, 0, 0, 0), CosemDate(0xFFFF, 0xFF, 1, 0xFF)),)
     yield SingleActionSchedule("0.0.15.0.0.255", times=first_of_month)
 

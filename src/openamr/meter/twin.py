@@ -38,6 +38,12 @@ from openamr.cosem.classes.demand_register import DemandRegister
 from openamr.cosem.classes.extended_register import ExtendedRegister
 from openamr.cosem.classes.profile_generic import ProfileGeneric
 from openamr.cosem.classes.register import Register
+from openamr.cosem.classes.script_table import (
+    ActionSpecification,
+    ScriptTable,
+    ServiceId,
+    device_executor,
+)
 from openamr.meter.clock import MeterClock
 from openamr.meter.events import EventCode, LpStatus, phase_code
 from openamr.meter.metrology.energy import Metrology
@@ -54,6 +60,7 @@ from openamr.meter.tariff import (
     Due,
     RateRegisters,
 )
+from openamr.meter.tariff.billing import MONTHLY_BILLING, Trigger
 from openamr.meter.tariff.localtime import zone_pieces
 
 MJ_PER_WH = 3_600_000
@@ -133,6 +140,10 @@ class Twin:
         self.day_status = LpStatus(0)  # and of the running day (LP2)
         self.rate = 1
         self.components: list[Component] = []
+        self.powered = True  # the supply is on; while it is off nothing is captured
+        #: Called after every change of state (the persistence commits there).
+        self.checkpoints: list[Callable[[], None]] = []
+        self.objects.end_of_billing.executor = self._run_script_action
         app.refresh_hooks.append(self.advance)
         app.twin = self
         self._publish()
@@ -155,6 +166,7 @@ class Twin:
             action(at)
         self._flow(m1)
         self._publish()
+        self._checkpoint()
 
     def set_time(self, when: dt.datetime) -> None:
         """A clock set (DLMS, optical port): logged, flagged in LP status, demand
@@ -166,6 +178,23 @@ class Twin:
         self.log(when, EventCode.CLOCK_CHANGED)
         self.flag(LpStatus.CLOCK_ADJUSTED)
         self._publish()
+        self._checkpoint()
+
+    def end_of_billing(self) -> None:
+        """End of billing by command (the script 0.0.10.0.1.255, or the button)."""
+        self.advance()
+        self._end_of_billing(self.position, Trigger.COMMAND)
+        self._publish()
+
+    def _run_script_action(self, action: ActionSpecification) -> bool:
+        """The meter's own scripts: capturing the monthly billing profile is the end
+        of billing (registers, maximum demand reset, counter); any other action runs
+        on the device's objects."""
+        target = (action.service_id, action.class_id, action.logical_name, action.index)
+        if target == (ServiceId.EXECUTE_METHOD, 7, MONTHLY_BILLING, 2):
+            self.end_of_billing()
+            return True
+        return device_executor(self.app.device)(action)
 
     def inject(self, disturbance: Disturbance) -> None:
         """A grid event (power failure, phase loss, sag, swell, reversal, sequence)
@@ -174,12 +203,14 @@ class Twin:
         if disturbance.start < int(self.true_t.timestamp()):
             raise ValueError("a disturbance cannot start before the twin's present")
         self.metrology.add_disturbance(disturbance)
+        self._checkpoint()
 
     def add_load_step(self, step: LoadStep) -> None:
         """A load change from ``step.start`` on (the past is not rewritten)."""
         if step.start < int(self.true_t.timestamp()):
             raise ValueError("a load change cannot start before the twin's present")
         self.metrology.add_load_step(step)
+        self._checkpoint()
 
     def _timeline(self, m0: dt.datetime, m1: dt.datetime) -> list[tuple[dt.datetime, Action]]:
         """The boundaries in (m0, m1], in order; at one instant: events, billing,
@@ -230,18 +261,22 @@ class Twin:
         self.log(at, phase_code(code, event.phase - 1) if event.phase is not None else code)
         if event.kind is QualityKind.POWER_FAILURE:
             self.flag(LpStatus.POWER_DOWN)
+            self.powered = False
         elif event.kind is QualityKind.POWER_RETURN:
             self.flag(LpStatus.POWER_UP)
+            self.powered = True
 
-    def _end_of_billing(self, at: dt.datetime) -> None:
+    def _end_of_billing(self, at: dt.datetime, trigger: Trigger = Trigger.SCHEDULE) -> None:
         reset = self.billing.end_of_billing(
-            at, self.a_plus.snapshot(), self.a_minus.snapshot(), self.demand
+            at, self.a_plus.snapshot(), self.a_minus.snapshot(), self.demand, trigger
         )
         self.objects.monthly.append_row(reset.row)
         self.log(at, reset.event_code)
         self.flag(LpStatus(reset.lp_status))
 
     def _daily(self, at: dt.datetime) -> None:
+        if not self.powered:  # a meter without supply captures nothing (see _capture_lp1)
+            return
         capture = self.billing.daily_capture(at, self.a_plus.snapshot(), self.a_minus.snapshot())
         self.objects.daily.append_row(capture.row)
         o = self.objects
@@ -252,6 +287,12 @@ class Twin:
         self.day_status = LpStatus(0)
 
     def _capture_lp1(self, at: dt.datetime) -> None:
+        """The LP1 row of the period ending at ``at``. Periods ending while the supply
+        is off (from the power failure up to, not including, the return) get no row:
+        the first row after the return carries power down | power up (0x80 | 0x40,
+        MT372.md 4), so a reader sees the gap and why."""
+        if not self.powered:
+            return
         status = int(self.status | self._dst(at))
         self.objects.lp1.append_row((stamp(self.objects.clock, at), status, *self._totals()))
         self.status = LpStatus(0)
@@ -263,6 +304,10 @@ class Twin:
 
     def _totals(self) -> tuple[int, int]:
         return self.a_plus.total % WRAP, self.a_minus.total % WRAP
+
+    def _checkpoint(self) -> None:
+        for hook in self.checkpoints:
+            hook()
 
     def flag(self, bits: LpStatus) -> None:
         """Mark the running LP1 period and day with status bits."""
@@ -361,3 +406,6 @@ class _Objects:
         self.lp1, self.lp2 = profile("1.0.99.1.0.255"), profile("1.0.99.2.0.255")
         self.event_log = profile("1.0.99.98.0.255")
         self.monthly, self.daily = profile("1.0.98.1.0.255"), profile("1.0.98.2.0.255")
+        script = _find(d, "0.0.10.0.1.255", ScriptTable)
+        assert isinstance(script, ScriptTable)
+        self.end_of_billing = script
