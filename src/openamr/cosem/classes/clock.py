@@ -170,6 +170,7 @@ class Clock(CosemObject, class_id=8, version=0):
         #: status flags other than DST (invalid, doubtful, different base, ...)
         self.flags = 0
         self.preset: tuple[dt.datetime, dt.datetime, dt.datetime] | None = None
+        self._dst_cache: dict[tuple[object, ...], tuple[dt.datetime, dt.datetime] | None] = {}
 
     # -- local time -------------------------------------------------------------------------
 
@@ -181,19 +182,36 @@ class Clock(CosemObject, class_id=8, version=0):
         """Whether summer time is in force at ``instant`` (aware)."""
         if not self.daylight_savings_enabled:
             return False
+        standard = (instant.astimezone(dt.UTC) + self.standard_offset()).replace(tzinfo=None)
+        window = self._dst_window(standard.year)
+        if window is None:
+            return False
+        start, stop = window
+        if start <= stop:
+            return start <= standard < stop
+        return standard >= start or standard < stop  # southern hemisphere
+
+    def _dst_window(self, year: int) -> tuple[dt.datetime, dt.datetime] | None:
+        """Summer time of ``year`` in local standard time, [start, stop). Cached by
+        the attribute values themselves, so any write of them invalidates it."""
+        key = (year, self.daylight_savings_begin, self.daylight_savings_end,
+               self.daylight_savings_deviation)  # fmt: skip
+        if key not in self._dst_cache:
+            if len(self._dst_cache) > 64:
+                self._dst_cache.clear()
+            self._dst_cache[key] = self._resolve_window(year)
+        return self._dst_cache[key]
+
+    def _resolve_window(self, year: int) -> tuple[dt.datetime, dt.datetime] | None:
         try:
             begin = CosemDateTime.from_bytes(_octets(self.daylight_savings_begin))
             end = CosemDateTime.from_bytes(_octets(self.daylight_savings_end))
         except DecodeError:
-            return False
-        standard = (instant.astimezone(dt.UTC) + self.standard_offset()).replace(tzinfo=None)
-        start, stop = resolve(begin, standard.year), resolve(end, standard.year)
+            return None
+        start, stop = resolve(begin, year), resolve(end, year)
         if start is None or stop is None:
-            return False
-        stop -= dt.timedelta(minutes=_int(self.daylight_savings_deviation))
-        if start <= stop:
-            return start <= standard < stop
-        return standard >= start or standard < stop  # southern hemisphere
+            return None
+        return start, stop - dt.timedelta(minutes=_int(self.daylight_savings_deviation))
 
     def zone(self, instant: dt.datetime) -> dt.timezone:
         """The meter's local zone at ``instant`` (standard or summer time)."""
