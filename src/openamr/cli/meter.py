@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 import click
 
+from openamr.aio.control import DEFAULT_HOST as CONTROL_HOST
+from openamr.aio.control import serve_control
 from openamr.aio.dlms_server import serve_hdlc, serve_wrapper
 from openamr.aio.optical_port import serve_meter_optical_serial, start_meter_optical_port
 from openamr.meter.associations import Credentials
@@ -48,6 +50,9 @@ def meter_group() -> None:
               help="Meter time to start at (ISO 8601; no offset: UTC). Default: now.")  # fmt: skip
 @click.option("--speed", type=click.FloatRange(min=0, min_open=True), default=1.0,
               show_default=True, help="Run meter time N times faster than real time.")  # fmt: skip
+@click.option("--control-port", type=click.IntRange(0, 65535), default=None,
+              help="Also serve the control endpoint (JSON over HTTP, 127.0.0.1 only) on this "
+                   "port: state, power failures, sags, load changes...")  # fmt: skip
 @click.option("-v", "--verbose", is_flag=True, help="Log protocol events.")
 def serve_command(
     host: str,
@@ -57,6 +62,7 @@ def serve_command(
     history_days: float,
     optical_port: int | None,
     optical_serial: str | None,
+    control_port: int | None,
     start: dt.datetime | None,
     speed: float,
     verbose: bool,
@@ -68,7 +74,7 @@ def serve_command(
         start = start.replace(tzinfo=dt.UTC)
     twin = TwinOptions(serial_number, history_days, start, speed)
     try:
-        asyncio.run(_serve(host, port, transport, twin, optical))
+        asyncio.run(_serve(host, port, transport, twin, optical, control_port))
     except KeyboardInterrupt:
         pass
     except OSError as e:
@@ -101,7 +107,12 @@ class Optical:
 
 
 async def _serve(
-    host: str, port: int, transport: str, twin: TwinOptions, optical: Optical = Optical()
+    host: str,
+    port: int,
+    transport: str,
+    twin: TwinOptions,
+    optical: Optical = Optical(),
+    control_port: int | None = None,
 ) -> None:
     credentials = Credentials()
     serial_number = twin.serial_number
@@ -117,8 +128,24 @@ async def _serve(
         f"logical device {app.logical_address}, HDLC address {app.physical_address}",
     )
     optical_tasks = await _start_optical(app, host, optical, credentials.iec_password.decode())
+    if control_port is not None:
+        optical_tasks.append(await _start_control(app, control_port))
     async with server:
         await asyncio.gather(server.serve_forever(), *optical_tasks)
+
+
+async def _start_control(app: ServerApplication, port: int) -> Coroutine[None, None, None]:
+    """Start the control endpoint on the loopback interface (it has no authentication)."""
+    try:
+        endpoint = await serve_control(app, CONTROL_HOST, port)
+    except OSError as e:
+        raise click.ClickException(
+            f"cannot listen on {CONTROL_HOST}:{port} for the control endpoint: {e.strerror}"
+        ) from None
+    assert endpoint.server is not None
+    bound = endpoint.server.sockets[0].getsockname()
+    click.echo(f"control endpoint (JSON over HTTP) on http://{bound[0]}:{bound[1]}/")
+    return endpoint.server.serve_forever()
 
 
 async def _start_optical(

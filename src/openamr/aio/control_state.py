@@ -1,0 +1,174 @@
+"""The twin's state as plain JSON values, for the control endpoint's ``GET /state``.
+
+Everything is read from the engine after a refresh (``app.refresh()``): the clock
+(meter time, its local time and true time), the registers (Wh, exact, not wrapped at
+2^32 as the DLMS registers are), the instantaneous values, the supply as the meter
+sees it, demand, the active rate, the disconnector, the last log-book entries, the
+injected disturbances and load changes still to come, and each twin component that
+describes itself (a component with a ``describe() -> dict`` method, under its
+``name`` or its class name).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+from openamr.codec.datetime import CosemDateTime
+from openamr.codec.obis import Obis
+from openamr.cosem.classes.disconnect_control import DisconnectControl
+from openamr.errors import DecodeError
+from openamr.meter.events import describe
+from openamr.meter.metrology import instantaneous, supply_state
+from openamr.meter.metrology.instant import PhaseValues
+from openamr.meter.metrology.model import Disturbance, LoadStep, instant, seconds
+from openamr.meter.twin import Twin
+
+DISCONNECTOR = Obis.parse("0.0.96.3.10.255")
+LAST_EVENTS = 10
+Json = dict[str, object]
+
+
+def state(twin: Twin, last_events: int = LAST_EVENTS) -> Json:
+    """The meter's state at the instant the twin has reached."""
+    return {
+        "clock": clock(twin),
+        "registers": registers(twin),
+        "rate": twin.rate,
+        "billing_counter": twin.billing.counter,
+        "demand_w": {
+            "current_average": round(twin.demand.current_average, 1),
+            "last_average": round(twin.demand.last_average, 1),
+        },
+        "instantaneous": instantaneous_values(twin),
+        "supply": supply(twin),
+        "relay": relay(twin),
+        "injected": injected(twin),
+        "components": components(twin),
+        "events": events(twin, last_events),
+    }
+
+
+def clock(twin: Twin) -> Json:
+    true_now = twin.true_t
+    meter_now = twin.source.to_meter(true_now)
+    zone = twin.objects.clock.zone(meter_now)
+    return {
+        "meter_time": meter_now.astimezone(zone).isoformat(),
+        "meter_time_utc": meter_now.astimezone(dt.UTC).isoformat(),
+        "true_time": true_now.astimezone(dt.UTC).isoformat(),
+        "offset_s": twin.source.offset.total_seconds(),
+    }
+
+
+def registers(twin: Twin) -> Json:
+    def quantity(total: int, rate: Callable[[int], int]) -> Json:
+        return {"total": total, **{f"T{r}": rate(r) for r in range(1, 5)}}
+
+    a_plus, a_minus = twin.a_plus, twin.a_minus
+    return {
+        "unit": "Wh",
+        "A+": quantity(a_plus.total, a_plus.rate),
+        "A-": quantity(a_minus.total, a_minus.rate),
+        "|A|": a_plus.total + a_minus.total,
+    }
+
+
+def _phase(p: PhaseValues) -> Json:
+    return {
+        "voltage_v": round(p.voltage_v, 1),
+        "current_a": p.current_a,
+        "power_w": p.power_w,
+        "power_factor": p.power_factor,
+        "present": p.present,
+        "reversed": p.reversed,
+    }
+
+
+def instantaneous_values(twin: Twin) -> Json:
+    v = instantaneous(twin.metrology, twin.true_t)
+    return {
+        "import_w": v.import_w,
+        "export_w": v.export_w,
+        "power_factor": v.power_factor,
+        "frequency_hz": round(v.frequency_hz, 2),
+        "phases": {f"L{i}": _phase(p) for i, p in enumerate(v.phases, start=1)},
+        "sequence_ok": v.sequence_ok,
+        "led": v.led.value,
+    }
+
+
+def supply(twin: Twin) -> Json:
+    s = supply_state(twin.metrology, twin.true_t)
+    return {
+        "powered": s.powered,
+        "voltage": {f"L{i}": v.value for i, v in enumerate(s.voltage, start=1)},
+        "sequence_error": s.sequence_error,
+    }
+
+
+def relay(twin: Twin) -> Json | None:
+    d = twin.app.device.find(DISCONNECTOR)
+    if not isinstance(d, DisconnectControl):
+        return None
+    return {
+        "connected": bool(d.get_output_state()),
+        "control_state": d.state.name.lower(),
+        "control_mode": d.mode,
+    }
+
+
+def disturbance(d: Disturbance) -> Json:
+    return {
+        "kind": d.kind.value,
+        "phase": None if d.phase is None else int(d.phase),
+        "level": d.level,
+        "start": instant(d.start).isoformat(),
+        "end": instant(d.end).isoformat(),
+    }
+
+
+def load_step(step: LoadStep) -> Json:
+    return {"start": instant(step.start).isoformat(), "level_w": step.level_w, "scale": step.scale}
+
+
+def injected(twin: Twin) -> Json:
+    """Disturbances not over yet, and the load changes in force or to come."""
+    now = seconds(twin.true_t)
+    steps = sorted(twin.metrology.steps, key=lambda s: s.start)
+    past = [s for s in steps if s.start <= now]
+    return {
+        "disturbances": [disturbance(d) for d in twin.metrology.disturbances if d.end > now],
+        "load": [load_step(s) for s in past[-1:] + [s for s in steps if s.start > now]],
+    }
+
+
+def components(twin: Twin) -> Json:
+    out: Json = {}
+    for component in twin.components:
+        describe_self = getattr(component, "describe", None)
+        if callable(describe_self):
+            name = getattr(component, "name", None)
+            out[name if isinstance(name, str) else type(component).__name__] = describe_self()
+    return out
+
+
+def events(twin: Twin, last: int | None = None) -> list[Json]:
+    """The log-book's entries, oldest first (the last ``last`` of them)."""
+    rows = list(twin.objects.event_log.rows)
+    return [event(row) for row in (rows[-last:] if last else rows)]
+
+
+def event(row: tuple[object, ...]) -> Json:
+    stamp, code = row[0], row[1]
+    assert isinstance(code, int)
+    return {"time": _time(stamp), "code": code, "hex": f"{code:#06x}", "name": describe(code)}
+
+
+def _time(stamp: object) -> str | None:
+    if not isinstance(stamp, bytes):
+        return None
+    try:
+        return CosemDateTime.from_bytes(stamp).to_datetime().isoformat()
+    except (DecodeError, ValueError):
+        return None
