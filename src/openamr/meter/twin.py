@@ -24,6 +24,7 @@ changes the time stamps but never counts energy twice or loses any.
 from __future__ import annotations
 
 import datetime as dt
+from collections import deque
 from collections.abc import Callable, Iterable
 from fractions import Fraction
 from typing import Protocol
@@ -59,6 +60,7 @@ from openamr.meter.tariff import (
     DemandEngine,
     Due,
     RateRegisters,
+    RateSegment,
 )
 from openamr.meter.tariff.billing import MONTHLY_BILLING, Trigger
 from openamr.meter.tariff.localtime import zone_pieces
@@ -140,6 +142,7 @@ class Twin:
         self.day_status = LpStatus(0)  # and of the running day (LP2)
         self.rate = 1
         self.components: list[Component] = []
+        self._rates: deque[RateSegment] = deque()  # of the running advance
         self.powered = True  # the supply is on; while it is off nothing is captured
         #: Called after every change of state (the persistence commits there).
         self.checkpoints: list[Callable[[], None]] = []
@@ -161,6 +164,7 @@ class Twin:
         if end <= self.true_t:
             return
         m0, m1 = self.position, self.source.to_meter(end)
+        self._rates = deque(self.plan.rate_segments(m0, m1, self.rules))
         for at, action in self._timeline(m0, m1):
             self._flow(at)
             action(at)
@@ -240,15 +244,17 @@ class Twin:
     def _flow(self, to: dt.datetime) -> None:
         """Energy from the position to ``to`` (meter time), cut exactly at every rate
         switch and demand period end."""
-        offset = self.source.offset
+        offset, rates = self.source.offset, self._rates
         while self.position < to:
-            stop = min(to, self.demand.next_boundary())
-            for seg in self.plan.rate_segments(self.position, stop, self.rules):
-                e = self.metrology.energy_between(seg.start - offset, seg.end - offset)
-                self.a_plus.add(Fraction(e.a_plus_mj, MJ_PER_WH), seg.rate)
-                self.a_minus.add(Fraction(e.a_minus_mj, MJ_PER_WH), seg.rate)
-                self.demand.add(e.a_plus_mj / MJ_PER_WH, seg.rate, seg.end)
-                self.rate = seg.rate
+            while rates[0].end <= self.position:
+                rates.popleft()  # the advance's rate segments, walked once
+            segment = rates[0]
+            start, stop = self.position, min(to, self.demand.next_boundary(), segment.end)
+            e = self.metrology.energy_between(start - offset, stop - offset)
+            self.a_plus.add(Fraction(e.a_plus_mj, MJ_PER_WH), segment.rate)
+            self.a_minus.add(Fraction(e.a_minus_mj, MJ_PER_WH), segment.rate)
+            self.demand.add(e.a_plus_mj / MJ_PER_WH, segment.rate, stop)
+            self.rate = segment.rate
             self.true_t = stop - offset
 
     # -- what happens at a boundary ------------------------------------------------------
