@@ -189,3 +189,12 @@ def test_end_of_billing_by_command_and_no_reset_of_energy() -> None:
     refused = manager.action(3, Obis.parse("1.0.1.8.0.255"), 1, Integer(0))
     assert refused[0].name == "READ_WRITE_DENIED"  # cumulative energy is never reset
     assert value(app, "1.0.1.8.0.255") == energy
+
+
+def test_the_load_profile_follows_its_programmed_period() -> None:
+    twin, time = twin_at()
+    view = AssociationView(twin.app.device, AccessPolicy(default=READ_WRITE))
+    assert view.set(7, LP1, 4, DoubleLongUnsigned(3600)).name == "SUCCESS"
+    before = len(rows(twin.app, LP1))
+    run(twin, time, [86_400])
+    assert len(rows(twin.app, LP1)) - before == 24  # hourly now

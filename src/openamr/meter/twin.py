@@ -232,7 +232,8 @@ class Twin:
                 (1, self._end_of_billing) if due is Due.END_OF_BILLING else (2, self._daily)
             )
             items.append((at, order, act))
-        period = dt.timedelta(seconds=self.lp_period)
+        # LP1's capture period is programmable (15, 30, 60 min or a day): follow it
+        period = dt.timedelta(seconds=self.objects.lp1.period or self.lp_period)
         first = m0 - (m0 - dt.datetime(1970, 1, 1, tzinfo=dt.UTC)) % period + period
         at = first
         while at <= m1:
