@@ -14,6 +14,7 @@ from openamr.aio.control import DEFAULT_HOST as CONTROL_HOST
 from openamr.aio.control import serve_control
 from openamr.aio.dlms_server import serve_hdlc, serve_wrapper
 from openamr.aio.optical_port import serve_meter_optical_serial, start_meter_optical_port
+from openamr.aio.serial_line import BAUD_RATES, DEFAULT_BAUD, serve_serial
 from openamr.meter.associations import Credentials
 from openamr.meter.mt372 import build_mt372
 from openamr.meter.server import ServerApplication
@@ -46,6 +47,12 @@ def meter_group() -> None:
 @click.option("--optical-serial", metavar="DEVICE", default=None,
               help="Also serve the optical port on a serial line (7E1, 300 Bd), "
                    "e.g. /dev/ttyUSB0 or one end of a socat pty pair.")  # fmt: skip
+@click.option("--serial", "serial_device", metavar="DEVICE", default=None,
+              help="Also serve HDLC on a serial line (RS485/RS232, 8N1), "
+                   "e.g. /dev/ttyUSB0.")  # fmt: skip
+@click.option("--baud", type=click.Choice([str(b) for b in BAUD_RATES]),
+              default=str(DEFAULT_BAUD), show_default=True,
+              help="Baud rate of --serial.")  # fmt: skip
 @click.option("--start", type=click.DateTime(ISO_FORMATS), default=None,
               help="Meter time to start at (ISO 8601; no offset: UTC). Default: now.")  # fmt: skip
 @click.option("--speed", type=click.FloatRange(min=0, min_open=True), default=1.0,
@@ -62,6 +69,8 @@ def serve_command(
     history_days: float,
     optical_port: int | None,
     optical_serial: str | None,
+    serial_device: str | None,
+    baud: str,
     control_port: int | None,
     start: dt.datetime | None,
     speed: float,
@@ -69,7 +78,7 @@ def serve_command(
 ) -> None:
     """Serve the MT372 object list: client 16 public, 32 LLS, 1 HLS-GMAC + ciphering."""
     logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING)
-    optical = Optical(optical_port, optical_serial)
+    optical = Optical(optical_port, optical_serial, serial_device, int(baud))
     if start is not None and start.tzinfo is None:
         start = start.replace(tzinfo=dt.UTC)
     twin = TwinOptions(serial_number, history_days, start, speed)
@@ -104,6 +113,9 @@ class Optical:
 
     port: int | None = None
     serial: str | None = None
+    #: HDLC on a serial line (not the optical port): device and baud rate
+    hdlc_serial: str | None = None
+    hdlc_baud: int = DEFAULT_BAUD
 
 
 async def _serve(
@@ -166,6 +178,9 @@ async def _start_optical(
     if optical.serial is not None:
         click.echo(f"optical port (IEC 62056-21, mode E to HDLC) on {optical.serial}")
         serving.append(_serve_optical_serial(app, optical.serial, password))
+    if optical.hdlc_serial is not None:
+        click.echo(f"HDLC on {optical.hdlc_serial} at {optical.hdlc_baud} Bd 8N1")
+        serving.append(_serve_hdlc_serial(app, optical.hdlc_serial, optical.hdlc_baud))
     return serving
 
 
@@ -174,3 +189,10 @@ async def _serve_optical_serial(app: ServerApplication, device: str, password: s
         await serve_meter_optical_serial(app, device, password=password)
     except (OSError, RuntimeError) as e:  # no such device, or pyserial-asyncio-fast missing
         raise click.ClickException(f"optical port on {device}: {e}") from None
+
+
+async def _serve_hdlc_serial(app: ServerApplication, device: str, baud: int) -> None:
+    try:
+        await serve_serial(app, device, baud)
+    except (OSError, ValueError) as e:  # no such device, or a setting the port refuses
+        raise click.ClickException(f"HDLC on {device}: {e}") from None
