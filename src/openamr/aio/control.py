@@ -68,7 +68,10 @@ Args = Mapping[str, object]
 
 
 def is_number(v: object) -> TypeGuard[int | float]:
-    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+    """A JSON number: an int (of any size, not a bool) or a finite float."""
+    if isinstance(v, int):
+        return not isinstance(v, bool)
+    return isinstance(v, float) and math.isfinite(v)
 
 
 def between(lo: float, hi: float, lo_open: bool = False) -> Callable[[object], bool]:
