@@ -10,7 +10,8 @@ are therefore no-ops for the bytes; :class:`LineSettings` records what each end 
 for (``tcsetattr``), so the tests can still check the sequence 300 Bd 7E1 -> 9600 Bd 8N1.
 Some kernels (this project's sandbox among them) refuse ``PARENB`` or ``CS7`` on a pty
 with EINVAL; the recorder then applies the request as CS8 without parity, which is what
-the pty carries anyway.
+the pty carries anyway, and ``tcgetattr`` answers with what was asked (pyserial compares
+before it sets: it must see the framing it set, not the kernel's).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import termios
 import tty
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 
@@ -47,12 +49,20 @@ class LineSettings:
         self.log: list[Setting] = []
         self.refused_by_kernel = False
         self._set: Callable[..., None] = termios.tcsetattr
+        self._get: Callable[[int], list[Any]] = termios.tcgetattr
+        self._asked: dict[int, list[Any]] = {}
         monkeypatch.setattr(termios, "tcsetattr", self._tcsetattr)
+        monkeypatch.setattr(termios, "tcgetattr", self._tcgetattr)
 
-    def _tcsetattr(self, fd: int, when: int, attributes: list[object]) -> None:
+    def _tcgetattr(self, fd: int) -> list[Any]:
+        asked = self._asked.get(fd)
+        return self._get(fd) if asked is None else [*asked[:6], list(asked[6])]
+
+    def _tcsetattr(self, fd: int, when: int, attributes: list[Any]) -> None:
         cflag = attributes[_CFLAG]
         assert isinstance(cflag, int)
         self.log.append(Setting(os.ttyname(fd), _speed(attributes), _framing(cflag)))
+        self._asked[fd] = [*attributes[:6], list(attributes[6])]
         try:
             self._set(fd, when, attributes)
         except termios.error as e:

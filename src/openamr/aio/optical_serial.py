@@ -13,6 +13,10 @@ left the UART (``drain`` + ``Serial.flush``, i.e. tcdrain), waits ``Timing.baud_
 (250 ms, inside 200..300 ms) and sets ``serial.baudrate``: the first character at the new
 speed then follows the option select by at least 200 ms, as the HHU expects.
 
+Protocol mode E (annex E): after ``ACK 2 Z 2`` the line carries HDLC in **8N1** (8 data
+bits, no parity), as HHUs expect (gurux-dlms's reader switches its port to 8N1 after the
+option select); when the HDLC link is released the port is back at 300 Bd 7E1.
+
 The port is driven by ``pyserial-asyncio-fast`` (module ``serial_asyncio_fast``), an
 optional dependency imported on first use.
 """
@@ -24,10 +28,18 @@ import importlib
 from typing import Any
 
 from openamr.aio.iec21 import ModeEHandler, SetBaud, serve_optical_line
-from openamr.link.iec21 import DEFAULT_TIMING, OpticalServer, ReadoutSource, State, Timing
+from openamr.link.iec21 import (
+    DEFAULT_TIMING,
+    ModeEHandover,
+    OpticalServer,
+    ReadoutSource,
+    State,
+    Timing,
+)
 from openamr.link.iec21.messages import INITIAL_BAUD
 
 SERIAL_7E1: dict[str, Any] = {"bytesize": 7, "parity": "E", "stopbits": 1}
+SERIAL_8N1: dict[str, Any] = {"bytesize": 8, "parity": "N", "stopbits": 1}
 PACKAGE = "pyserial-asyncio-fast"
 
 
@@ -73,9 +85,30 @@ async def serve_optical_serial(
     IEC 62056-21, as the meter's port does when the HDLC link is released.
     """
     reader, writer, set_baud = await open_serial_line(device, timing)
+    hand_over = None if on_mode_e is None else _in_8n1(on_mode_e)
     while True:
         machine = OpticalServer(source, timing=timing, **options)
-        await serve_optical_line(reader, writer, machine, set_baud=set_baud, on_mode_e=on_mode_e)
+        await serve_optical_line(reader, writer, machine, set_baud=set_baud, on_mode_e=hand_over)
         if machine.state is not State.MODE_E:
             return
         await set_baud(INITIAL_BAUD)
+        _set_framing(writer, SERIAL_7E1)
+
+
+def _in_8n1(on_mode_e: ModeEHandler) -> ModeEHandler:
+    """The mode E hand-over with the port switched to 8N1 (the baud rate switched
+    already, after the option select: nothing is left to transmit)."""
+
+    async def hand_over(
+        reader: asyncio.StreamReader, writer: asyncio.StreamWriter, event: ModeEHandover
+    ) -> None:
+        _set_framing(writer, SERIAL_8N1)
+        await on_mode_e(reader, writer, event)
+
+    return hand_over
+
+
+def _set_framing(writer: asyncio.StreamWriter, framing: dict[str, Any]) -> None:
+    port = writer.transport.serial  # type: ignore[attr-defined]
+    for name, value in framing.items():
+        setattr(port, name, value)

@@ -3,19 +3,37 @@
 A transport owns a byte stream and a sans-IO link machine from ``openamr.link``;
 the loop's monotonic time drives the link's timers. Every failure is a
 :class:`TransportError` that names the meter and the step.
+
+=======================  ======================  ==========================================
+URL                      transport               stream
+=======================  ======================  ==========================================
+``tcp://``               WrapperTransport        TCP
+``hdlc+tcp://``          HdlcTransport           TCP (a terminal server, a twin's HDLC port)
+``serial://``            SerialHdlcTransport     serial line 8N1 at ``baud`` (RS485, RS232)
+``optical://``           OpticalHdlcTransport    IEC 62056-21 sign-on at 300 Bd 7E1, option
+                                                 select mode E, then 8N1 at the chosen baud
+=======================  ======================  ==========================================
+
+The three HDLC transports share one driver (:class:`HdlcTransport`); they differ only
+in how the byte stream is opened (:meth:`HdlcTransport.open_stream`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Callable
 from typing import Protocol
 
+from openamr.aio.iec21 import OpticalPortError, OpticalSession
+from openamr.aio.serial_line import FRAMING_7E1, FRAMING_8N1, Framing, open_serial, switch_line
 from openamr.client.url import MeterUrl
 from openamr.errors import DlmsError
 from openamr.link.hdlc.address import mt372_server
 from openamr.link.hdlc.primary import PrimaryStation
 from openamr.link.hdlc.station import Connected, DataReceived, Disconnected, HdlcEvent
+from openamr.link.iec21 import BAUD_MODE_C, DEFAULT_TIMING, ModeControl, Timing
+from openamr.link.iec21.messages import INITIAL_BAUD
 from openamr.link.wrapper import ApduReceived, WrapperConnection, WrapperFailed
 
 
@@ -54,6 +72,19 @@ class _Stream:
                 f"{self.name}: cannot connect ({e or 'timed out'}); check the address and that "
                 "the meter's modem is online"
             ) from None
+
+    async def open_serial(self, device: str, baud: int, framing: Framing = FRAMING_8N1) -> None:
+        try:
+            self.attach(*await asyncio.wait_for(open_serial(device, baud, framing), self.timeout))
+        except (OSError, ValueError, TimeoutError) as e:
+            raise TransportError(
+                f"{self.name}: cannot open {device} at {baud} Bd {framing} "
+                f"({e or 'timed out'}); check the device name and its permissions"
+            ) from None
+
+    def attach(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        """Carry on over streams opened elsewhere (the optical line after mode E)."""
+        self.reader, self.writer = reader, writer
 
     def write(self, data: bytes) -> None:
         if data and self.writer is not None:
@@ -113,7 +144,9 @@ class WrapperTransport:
 
 
 class HdlcTransport:
-    """HDLC over a TCP byte stream (a terminal server, or a twin's HDLC port)."""
+    """HDLC over a TCP byte stream (a terminal server, or a twin's HDLC port).
+
+    The HDLC driver of every line: subclasses open another stream."""
 
     def __init__(self, url: MeterUrl, client: int, timeout: float = 10.0) -> None:
         self.url = url
@@ -121,8 +154,12 @@ class HdlcTransport:
         self.stream = _Stream(self.name, timeout)
         self.station = PrimaryStation(client, mt372_server(url.physical, url.server))
 
-    async def open(self) -> None:
+    async def open_stream(self) -> None:
+        """Open the byte stream that carries the frames."""
         await self.stream.connect(self.url.host, self.url.port)
+
+    async def open(self) -> None:
+        await self.open_stream()
         loop = asyncio.get_running_loop()
         self.stream.write(self.station.connect(loop.time()))
         await self._until(Connected, "link set-up (SNRM)")
@@ -167,12 +204,75 @@ class HdlcTransport:
                 )
 
 
+class SerialHdlcTransport(HdlcTransport):
+    """HDLC on a serial line, 8N1 at ``url.baud`` (an RS485 bus: ``url.physical`` picks
+    the meter)."""
+
+    def __init__(self, url: MeterUrl, client: int, timeout: float = 10.0) -> None:
+        super().__init__(url, client, timeout)
+        self.name = f"meter {url} (HDLC {url.physical}/{url.server} at {url.baud} Bd)"
+        self.stream.name = self.name
+
+    async def open_stream(self) -> None:
+        await self.stream.open_serial(self.url.device, self.url.baud)
+
+
+class OpticalHdlcTransport(SerialHdlcTransport):
+    """The optical port in protocol mode E (IEC 62056-21 annex E), then HDLC::
+
+        HHU  /?!CR LF            -->  300 Bd 7E1
+             <-- /ISK5\\2MT372-1004 CR LF   ('5': up to 9600 Bd, '\\2': mode E offered)
+             ACK 2 5 2 CR LF     -->  (V=2 HDLC, Z=5 9600 Bd, Y=2 binary mode)
+             both ends switch to Z's baud rate and 8N1
+             SNRM ...            -->  HDLC as on serial://
+
+    The baud rate is the lower of ``url.baud`` and the meter's ``Z``. The line switches
+    ``timing.baud_switch`` after the option select has left the UART (the meter's
+    reaction time), and the SNRM waits as long again for the meter to switch too."""
+
+    def __init__(
+        self, url: MeterUrl, client: int, timeout: float = 10.0, timing: Timing = DEFAULT_TIMING
+    ) -> None:
+        super().__init__(url, client, timeout)
+        self.name = f"meter {url} (optical, mode E, HDLC {url.physical}/{url.server})"
+        self.stream.name = self.name
+        self.timing = timing
+
+    async def open_stream(self) -> None:
+        if self.url.baud not in BAUD_MODE_C.values():
+            rates = ", ".join(str(b) for b in sorted(BAUD_MODE_C.values()))
+            raise TransportError(f"{self.name}: baud={self.url.baud}; the optical port has {rates}")
+        await self.stream.open_serial(self.url.device, INITIAL_BAUD, FRAMING_7E1)
+        assert self.stream.reader is not None and self.stream.writer is not None
+        session = OpticalSession(self.stream.reader, self.stream.writer, timing=self.timing)
+        try:
+            identification = await session.sign_on()
+        except OpticalPortError as e:
+            raise TransportError(
+                f"{self.name}: no sign-on ({e}); is the probe on the meter?"
+            ) from None
+        if not identification.mode_e:
+            raise TransportError(f"{self.name}: {identification.encode()!r} offers no mode E")
+        await session.select(ModeControl.BINARY, self.url.baud)
+        delay = self.timing.baud_switch
+        await switch_line(self.stream.writer, session.client.baud, FRAMING_8N1, delay)
+        await asyncio.sleep(delay)
+
+
+#: The transport of each URL scheme.
+TRANSPORTS: dict[str, Callable[[MeterUrl, int, float], Transport]] = {
+    "tcp": WrapperTransport,
+    "hdlc+tcp": HdlcTransport,
+    "serial": SerialHdlcTransport,
+    "optical": OpticalHdlcTransport,
+}
+
+
 def open_transport(url: MeterUrl, client: int, timeout: float = 10.0) -> Transport:
-    """The transport for a parsed URL (serial and optical come with their adapters)."""
-    if url.scheme == "tcp":
-        return WrapperTransport(url, client, timeout)
-    if url.scheme == "hdlc+tcp":
-        return HdlcTransport(url, client, timeout)
-    raise TransportError(
-        f"{url}: the {url.scheme} transport is not available yet; use tcp:// or hdlc+tcp://"
-    )
+    """The transport for a parsed URL."""
+    make = TRANSPORTS.get(url.scheme)
+    if make is None:
+        raise TransportError(
+            f"{url}: no transport for {url.scheme}://; use one of {list(TRANSPORTS)}"
+        )
+    return make(url, client, timeout)
