@@ -44,10 +44,14 @@ from openamr.meter.keys import MeterKeyStore
 from openamr.meter.metrology.energy import Metrology
 from openamr.meter.metrology.load import seeded_load
 from openamr.meter.metrology.model import LoadConfig, MeterModel
+from openamr.meter.persistence import Persistence, resume_time
 from openamr.meter.profiles import load_profile_1, load_profile_2
 from openamr.meter.server import ServerApplication
+from openamr.meter.state import StateStore
+from openamr.meter.state_counter import ReservedCounter
 from openamr.meter.tariff import CalendarPlan, mt372_calendar
 from openamr.meter.twin import Twin
+from openamr.security.counters import OutgoingCounter
 
 FIRMWARE = "MT372-1004"
 ENERGY = ScalerUnit(0, Unit.WATT_HOUR)  # registers count Wh; the LCD shows kWh
@@ -111,6 +115,7 @@ def build_mt372(
     speed: float = 1.0,
     load: LoadConfig | None = None,
     start: dt.datetime | None = None,
+    state: StateStore | None = None,
 ) -> ServerApplication:
     """The MT372 twin with its three associations, ready to be served.
 
@@ -119,9 +124,17 @@ def build_mt372(
     the meter was commissioned ``history_days``
     before that and the twin simulates them (load profile, billing, log-book) before
     it answers. ``load`` defaults to a three-phase consumer drawn from the serial
-    number (pass a LoadConfig for a single- or two-phase hook-up)."""
+    number (pass a LoadConfig for a single- or two-phase hook-up).
+
+    ``state`` makes the twin non-volatile (:mod:`openamr.meter.persistence`): a store
+    that holds this meter resumes it where it was, the time it was down recorded
+    as a power failure (``start`` and ``history_days`` then do not apply)."""
     credentials = credentials or Credentials()
-    source = MeterClock(time_base or SteppedTime(EPOCH), start=start, speed=speed)
+    base = time_base or SteppedTime(EPOCH)
+    resumed = None if state is None else resume_time(state, base())
+    if resumed is not None:
+        start = resumed.resumed
+    source = MeterClock(base, start=start, speed=speed)
     clock = Clock("0.0.1.0.0.255", source.now, source.set)
     device = LogicalDevice([clock, load_profile_1(), load_profile_2(), event_log()])
     groups = (
@@ -131,13 +144,24 @@ def build_mt372(
     for group in groups:
         device.add(*group)
     configs = install(device, credentials)
-    app = ServerApplication(device, configs, SERVER_LOGICAL_ADDRESS, HDLC_PHYSICAL_ADDRESS)
+    # the counter is reserved in the store before any IC can leave (state_counter)
+    outgoing = OutgoingCounter(1) if state is None else ReservedCounter(state)
+    app = ServerApplication(
+        device, configs, SERVER_LOGICAL_ADDRESS, HDLC_PHYSICAL_ADDRESS, outgoing
+    )
     keys = MeterKeyStore(credentials.keys, configs)
     device.add(*communication_objects(serial, credentials.system_title, keys, app.outgoing))
     seed = seed_of(serial)
     commissioned = source.true_now() - dt.timedelta(days=history_days)
+    if resumed is not None:  # the registers hold everything before: integrate from there
+        commissioned, source.offset = resumed.alive, resumed.offset
     model = MeterModel(seed, load or seeded_load(seed, connection=3))
     plan = CalendarPlan(mt372_calendar().parse())
     twin = Twin(app, source, Metrology(model, commissioned), plan, commissioned)
+    if state is not None:
+        persistence = Persistence(state, twin, keys, serial)
+        if resumed is not None:
+            persistence.restore(resumed)
+        persistence.attach()
     twin.advance()
     return app

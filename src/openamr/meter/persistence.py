@@ -1,0 +1,386 @@
+"""The twin survives restarts (issue 4, "Persistence and control"; ARCHITECTURE.md
+"Nothing lost"): its non-volatile memory in a :class:`~openamr.meter.state.StateStore`.
+
+What is saved, under which key of the store::
+
+    twin/serial       the meter the file belongs to (another serial: StateError)
+    twin/engine       true_t, clock offset, LP status bits, rate, supply, billing
+                      counter, A+ and A- rate registers with their exact carries
+    twin/demand       the DemandEngine's state (periods, window, maxima)
+    twin/metrology    injected disturbances and load steps that still matter
+    twin/component/*  the state of components that persist (:class:`Persistent`)
+    keys/*            the suite 0 keys of the MeterKeyStore (never logged)
+    alive             true_t at the last commit: where an outage begins
+    clock/*           the clock's anchor at the last commit: true time, the time
+                      base's reading, and the speed the world ran at
+    ic/outgoing/...   the server's invocation counter ceiling (ReservedCounter)
+    attribute table   every attribute written by a successful DLMS SET, A-XDR
+    profile rows      the rows of every Profile generic, append-only FIFO
+
+When: after every change of the twin (``Twin.checkpoints``: each advance that
+moved, clock set, injected event) and after every successful SET or ACTION,
+everything in ONE transaction (energy up to t + rows up to t + events up to t +
+alive = t). The twin advances in the server's refresh hook, before a request is
+answered, so nothing a client sees was not committed. A caller that serves real
+time refreshes the twin every few seconds (``openamr meter serve`` does), so the
+last-alive instant stays recent while nobody reads the meter.
+
+Restart (:func:`resume_time` then :meth:`Persistence.restore`): the world went on
+while the process was dead, at the speed it ran: true time resumes at
+``clock/true + (base now - clock/base) x speed``. From ``alive`` on is a power failure: a
+POWER_FAILURE disturbance over ``[alive + 1 s, resumed)`` (whole seconds, the
+metrology's grain) goes into the metrology, so no energy is counted for it, and
+the twin's own quality detection logs power failure (0x0080) and power returned
+(0x0040) and flags LP status power down / power up. The meter captures no LP row
+while the supply is off (``Twin._capture_lp1``): load profile periods ending in
+the outage have no entry, and the first entry after the return carries 0xC0
+(MT372.md 4). Registers never go backwards (they are restored, then only add);
+no interval is captured twice (the rows and true_t were committed together).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Protocol, runtime_checkable
+
+from openamr.apdu.results import ActionResult, DataAccessResult
+from openamr.association.handler import ServiceHandler
+from openamr.codec import decode, encode
+from openamr.codec.obis import Obis
+from openamr.codec.table import Row
+from openamr.codec.types import Data, LongUnsigned
+from openamr.cosem.classes.profile_generic import ProfileGeneric, SortMethod
+from openamr.cosem.classes.security_setup import KeyId
+from openamr.errors import DecodeError
+from openamr.meter import persistence_json as pj
+from openamr.meter.keys import MeterKeyStore
+from openamr.meter.metrology.model import DAY, Disturbance, DisturbanceKind, seconds
+from openamr.meter.state import Json, StateError, StateStore
+from openamr.meter.state_counter import ReservedCounter
+from openamr.meter.tariff import DemandEngine
+from openamr.meter.twin import Twin
+
+log = logging.getLogger(__name__)
+
+SERIAL, ENGINE, DEMAND, METROLOGY = "twin/serial", "twin/engine", "twin/demand", "twin/metrology"
+COMPONENT = "twin/component/"
+ANCHOR, BASE, SPEED = "clock/true", "clock/base", "clock/speed"
+#: The key store's keys: the kv key, the key_id, the KeySet field.
+KEYS = (
+    ("keys/ek", KeyId.GLOBAL_UNICAST_ENCRYPTION_KEY, "ek"),
+    ("keys/ak", KeyId.AUTHENTICATION_KEY, "ak"),
+    ("keys/kek", KeyId.MASTER_KEY, "kek"),
+    ("keys/broadcast_ek", KeyId.GLOBAL_BROADCAST_ENCRYPTION_KEY, "broadcast_ek"),
+)
+#: Written by SET but not parameters: the clock's time lives in the engine's offset.
+NOT_REPLAYED = frozenset({(8, 2)})
+
+
+Opener = Callable[[bool], ServiceHandler]
+
+
+def json_of(store: StateStore, key: str) -> Json:
+    """A JSON value of the store (a BLOB there means the file is not ours)."""
+    value = store.get(key)
+    if isinstance(value, bytes):
+        raise StateError(f"{store.path}: {key} holds bytes, not JSON")
+    return value
+
+
+@runtime_checkable
+class Persistent(Protocol):
+    """A twin component with state of its own (relay, limiter, inputs...): saved
+    under ``twin/component/<state_key>`` at every commit, given back on restart."""
+
+    state_key: str
+
+    def save_state(self) -> Json: ...
+
+    def load_state(self, state: Json) -> None: ...
+
+
+@dataclass(frozen=True)
+class ResumedTime:
+    """Where true time resumes after a restart, and the outage before it."""
+
+    alive: dt.datetime  # true time of the last commit
+    resumed: dt.datetime  # true time now
+    offset: dt.timedelta  # meter time - true time, as committed
+
+
+def resume_time(store: StateStore, base_now: dt.datetime) -> ResumedTime | None:
+    """The true time a restarted twin resumes at (None: a fresh store)."""
+    alive, anchor, base = store.last_alive(), store.get_instant(ANCHOR), store.get_instant(BASE)
+    if alive is None or anchor is None or base is None:
+        return None
+    speed = store.get(SPEED, 1.0)
+    if isinstance(speed, bool) or not isinstance(speed, (int, float)) or speed <= 0:
+        raise StateError(f"{store.path}: {SPEED} holds {speed!r}")
+    engine = pj.as_dict(json_of(store, ENGINE))
+    offset = pj.delta_of(pj.field(engine, "offset"))
+    downtime = max(base_now - base, dt.timedelta(0)) * speed
+    return ResumedTime(alive, max(anchor + downtime, alive), offset)
+
+
+class Persistence:
+    """Commits one twin to ``store`` and brings it back; see the module docstring."""
+
+    def __init__(self, store: StateStore, twin: Twin, keys: MeterKeyStore, serial: str) -> None:
+        self.store, self.twin, self.keys, self.serial = store, twin, keys, serial
+        self._marks: dict[str, Row | None] = {}  # the last row committed, per profile
+        self._copies: dict[str, list[Row]] = {}  # rows committed of non-FIFO profiles
+        self._saved_keys = None if store.get("keys/ek") is None else keys.keys
+        self._saved_metrology: tuple[tuple[Disturbance, ...], tuple[object, ...]] | None = None
+        self.commits = 0
+        stored = store.get(SERIAL)
+        if stored is not None and stored != serial:
+            raise StateError(f"{store.path} holds meter {stored!r}, not {serial}")
+
+    # -- wiring ---------------------------------------------------------------------------
+
+    def attach(self) -> None:
+        """Commit after every change of the twin and after every successful SET or
+        ACTION of any association (the answer goes out after the commit)."""
+        self.twin.checkpoints.append(self.commit)
+        configs = self.twin.app.configs
+        for sap, config in list(configs.items()):
+            configs[sap] = replace(config, open_handler=self._recording(config.open_handler))
+        self.commit()
+
+    def _recording(self, opener: Opener) -> Opener:
+        def open_view(authenticated: bool) -> ServiceHandler:
+            return RecordingHandler(opener(authenticated), self)
+
+        return open_view
+
+    # -- committing -----------------------------------------------------------------------
+
+    def commit(self) -> None:
+        """Everything that changed since the last commit, in one transaction."""
+        store, twin = self.store, self.twin
+        marks: dict[str, Row | None] = {}
+        with store.transaction():
+            store.put(SERIAL, self.serial)
+            store.put(ENGINE, self._engine())
+            store.put(DEMAND, pj.demand_json(twin.demand.state()))
+            self._save_metrology()
+            for obj in twin.app.device:
+                if isinstance(obj, ProfileGeneric):
+                    self._save_rows(obj, marks)
+            self._save_components()
+            self._save_keys()
+            store.mark_alive(twin.true_t)
+            store.put_instant(ANCHOR, twin.source.true_now())
+            store.put_instant(BASE, twin.source.base())
+            store.put(SPEED, twin.source.speed)
+        self._marks.update(marks)
+        self.commits += 1
+        outgoing = twin.app.outgoing
+        if isinstance(outgoing, ReservedCounter):
+            outgoing.top_up()  # outside the transaction: a reservation commits alone
+
+    def written(self, logical_name: Obis, class_id: int, index: int, value: Data) -> None:
+        """A SET succeeded: remember the parameter and commit with it."""
+        with self.store.transaction():
+            if (class_id, index) not in NOT_REPLAYED:
+                self.store.put_attribute(str(logical_name), index, encode(value))
+            self.commit()
+
+    def _engine(self) -> dict[str, Json]:
+        t = self.twin
+        return {
+            "true_t": pj.instant_json(t.true_t),
+            "offset": pj.delta_json(t.source.offset),
+            "status": int(t.status),
+            "day_status": int(t.day_status),
+            "rate": t.rate,
+            "powered": t.powered,
+            "billing_counter": t.billing.counter,
+            "a_plus": pj.registers_json(t.a_plus),
+            "a_minus": pj.registers_json(t.a_minus),
+        }
+
+    def _save_metrology(self) -> None:
+        """The disturbances and load steps that can still change what comes: those
+        not over a day before true_t, and the load step in force."""
+        m, now = self.twin.metrology, seconds(self.twin.true_t)
+        disturbances = tuple(d for d in m.disturbances if d.end > now - DAY)
+        steps = m.steps
+        current = [i for i, s in enumerate(steps) if s.start <= now]
+        kept = steps[current[-1] :] if current else steps
+        if self._saved_metrology == (disturbances, kept):
+            return
+        self.store.put(METROLOGY, {
+            "disturbances": [pj.disturbance_json(d) for d in disturbances],
+            "steps": [pj.step_json(s) for s in kept],
+        })  # fmt: skip
+        self._saved_metrology = (disturbances, kept)
+
+    def _save_rows(self, profile: ProfileGeneric, marks: dict[str, Row | None]) -> None:
+        name, rows = str(profile.logical_name), profile.rows
+        if profile.sort is not SortMethod.FIFO:
+            self._save_sorted(name, rows)
+            return
+        last = self._marks.get(name)
+        if (rows[-1] if rows else None) is last:
+            return
+        i = len(rows)
+        while i > 0 and rows[i - 1] is not last:
+            i -= 1
+        if last is not None and i > 0:
+            self.store.append_rows(name, rows[i:], capacity=profile.capacity)
+        else:  # first commit, reset, or every committed row pushed out: write them all
+            self.store.clear_rows(name)
+            self.store.append_rows(name, rows, capacity=profile.capacity)
+        marks[name] = rows[-1] if rows else None
+
+    def _save_sorted(self, name: str, rows: list[Row]) -> None:
+        copy = self._copies.get(name, [])
+        if len(copy) == len(rows) and all(a is b for a, b in zip(copy, rows, strict=True)):
+            return
+        self.store.clear_rows(name)
+        self.store.append_rows(name, rows)
+        self._copies[name] = list(rows)
+
+    def _save_components(self) -> None:
+        for component in self.twin.components:
+            if isinstance(component, Persistent):
+                self.store.put(COMPONENT + component.state_key, component.save_state())
+
+    def _save_keys(self) -> None:
+        keys = self.keys.keys
+        if keys is self._saved_keys:
+            return
+        for key, _, name in KEYS:
+            value = getattr(keys, name)
+            if value is None:
+                self.store.delete(key)
+            else:
+                self.store.put(key, bytes(value))
+        self._saved_keys = keys
+
+    # -- restoring ------------------------------------------------------------------------
+
+    def restore(self, resumed: ResumedTime) -> None:
+        """Bring the twin (built fresh, its clock at ``resumed.resumed``) back to the
+        committed state, then record the outage; call :meth:`attach` after."""
+        self._replay_attributes()
+        self._restore_keys()
+        self._restore_engine()
+        self._restore_metrology()
+        for obj in self.twin.app.device:
+            if isinstance(obj, ProfileGeneric):
+                self._restore_rows(obj)
+        self._restore_components()
+        self._outage(resumed)
+
+    def _replay_attributes(self) -> None:
+        device = self.twin.app.device
+        for name, index, blob in self.store.attributes():
+            obj = device.find(Obis.parse(name))
+            try:
+                value = decode(blob)
+            except DecodeError:
+                value = None
+                log.warning("state: attribute %s/%d is not A-XDR: skipped", name, index)
+                continue
+            result = obj.set(index, value) if obj is not None else DataAccessResult.OBJECT_UNDEFINED
+            if result is not DataAccessResult.SUCCESS:
+                log.warning("state: replaying %s/%d refused (%s)", name, index, result.name)
+        self.twin.rules.invalidate()
+
+    def _restore_keys(self) -> None:
+        found = {kid: self.store.get_bytes(key) for key, kid, _ in KEYS}
+        if found[KeyId.GLOBAL_UNICAST_ENCRYPTION_KEY] is None:
+            return
+        self.keys.install({kid: value for kid, value in found.items() if value is not None})
+        self._saved_keys = self.keys.keys
+
+    def _restore_engine(self) -> None:
+        t, engine = self.twin, pj.as_dict(json_of(self.store, ENGINE))
+        t.true_t = pj.instant_of(pj.field(engine, "true_t"))
+        t.source.offset = pj.delta_of(pj.field(engine, "offset"))
+        t.rules.invalidate()
+        t.status = type(t.status)(pj.as_int(pj.field(engine, "status")))
+        t.day_status = type(t.day_status)(pj.as_int(pj.field(engine, "day_status")))
+        t.rate = pj.as_int(pj.field(engine, "rate"))
+        t.powered = pj.as_bool(pj.field(engine, "powered"))
+        t.billing.counter = pj.as_int(pj.field(engine, "billing_counter"))
+        t.a_plus = pj.registers_of(pj.field(engine, "a_plus"))
+        t.a_minus = pj.registers_of(pj.field(engine, "a_minus"))
+        t.demand = DemandEngine.from_state(pj.demand_of(json_of(self.store, DEMAND)))
+
+    def _restore_metrology(self) -> None:
+        saved = json_of(self.store, METROLOGY)
+        if saved is None:
+            return
+        m, obj = self.twin.metrology, pj.as_dict(saved)
+        for d in pj.as_list(pj.field(obj, "disturbances")):
+            m.add_disturbance(pj.disturbance_of(d))
+        for s in pj.as_list(pj.field(obj, "steps")):
+            m.add_load_step(pj.step_of(s))
+
+    def _restore_rows(self, profile: ProfileGeneric) -> None:
+        name = str(profile.logical_name)
+        rows = self.store.load_rows(name, limit=max(profile.capacity, 0))
+        profile.rows = list(rows)
+        self._marks[name] = rows[-1] if rows else None
+        if profile.sort is not SortMethod.FIFO:
+            self._copies[name] = list(profile.rows)
+        if profile is self.twin.objects.event_log and rows:
+            code = rows[-1][1]
+            if isinstance(code, int):
+                self.twin.objects.last_event.value = LongUnsigned(code)
+
+    def _restore_components(self) -> None:
+        for component in self.twin.components:
+            self.adopt(component)
+
+    def adopt(self, component: object) -> None:
+        """Give a component added after the restore its committed state."""
+        if isinstance(component, Persistent):
+            saved = self.store.get(COMPONENT + component.state_key)
+            if saved is not None and not isinstance(saved, bytes):
+                component.load_state(saved)
+
+    def _outage(self, resumed: ResumedTime) -> None:
+        """The time the process was dead is a power failure of the whole meter."""
+        start, end = seconds(resumed.alive) + 1, seconds(resumed.resumed)
+        if end > start:
+            failure = Disturbance(start, end, None, DisturbanceKind.POWER_FAILURE)
+            self.twin.metrology.add_disturbance(failure)
+            log.info("state: power failure from %s to %s", resumed.alive, resumed.resumed)
+
+
+class RecordingHandler:
+    """An association's view of the device that commits the twin after every
+    successful SET (remembering the attribute) and ACTION, before the answer."""
+
+    def __init__(self, view: ServiceHandler, persistence: Persistence) -> None:
+        self.view, self.persistence = view, persistence
+
+    def get(
+        self, class_id: int, logical_name: Obis, index: int,
+        selector: int | None = None, parameters: Data = None,
+    ) -> Data | DataAccessResult:  # fmt: skip
+        return self.view.get(class_id, logical_name, index, selector, parameters)
+
+    def set(
+        self, class_id: int, logical_name: Obis, index: int, value: Data,
+        selector: int | None = None, parameters: Data = None,
+    ) -> DataAccessResult:  # fmt: skip
+        result = self.view.set(class_id, logical_name, index, value, selector, parameters)
+        if result is DataAccessResult.SUCCESS:
+            self.persistence.written(logical_name, class_id, index, value)
+        return result
+
+    def action(
+        self, class_id: int, logical_name: Obis, index: int, parameters: Data = None
+    ) -> tuple[ActionResult, Data]:
+        result = self.view.action(class_id, logical_name, index, parameters)
+        if result[0] is ActionResult.SUCCESS:
+            self.persistence.commit()
+        return result
