@@ -33,6 +33,7 @@ from openamr.codec.obis import Obis
 from openamr.link.iec21 import Timing
 from openamr.meter.mt372 import build_mt372
 from openamr.meter.server import ServerApplication
+from tests.client.conftest import CLIENTS
 from tests.client.test_transport import AARQ, SERIAL
 from tests.serial_pty import LineSettings, PtyLine
 
@@ -154,6 +155,19 @@ async def test_optical_url_through_connect_with_lls(line: PtyLine, twin: ServerA
             lp = await m.profile(LP1, entries=(1, 4))
     rows = list(twin.device.find(Obis.parse(LP1)).rows)  # type: ignore[union-attr]
     assert lp.rows == rows[:4]
+
+
+async def test_optical_hls_signs_on_twice(line: PtyLine, twin: ServerApplication) -> None:
+    """HLS reads the invocation counter as the public client first: two optical sessions
+    one after the other on the same line, each with its own sign-on and mode E."""
+    url = f"optical://{line.client_path}"
+    async with (
+        serving(optical(line, twin)),
+        connect(url, timeout=3, **CLIENTS["hls"]) as m,
+    ):
+        assert await m.get("0.0.96.1.0.255") == VisibleString("87654321")
+        assert m.server_invocation_counter is not None
+    assert line.to_meter.count(b"/?!\r\n") == 2
 
 
 async def test_optical_silent_line_fails_the_sign_on(line: PtyLine) -> None:

@@ -228,7 +228,8 @@ class OpticalHdlcTransport(SerialHdlcTransport):
 
     The baud rate is the lower of ``url.baud`` and the meter's ``Z``. The line switches
     ``timing.baud_switch`` after the option select has left the UART (the meter's
-    reaction time), and the SNRM waits as long again for the meter to switch too."""
+    reaction time), and the SNRM waits as long again for the meter to switch too.
+    After the DISC the meter is back in IEC 62056-21 at 300 Bd 7E1."""
 
     def __init__(
         self, url: MeterUrl, client: int, timeout: float = 10.0, timing: Timing = DEFAULT_TIMING
@@ -257,6 +258,14 @@ class OpticalHdlcTransport(SerialHdlcTransport):
         delay = self.timing.baud_switch
         await switch_line(self.stream.writer, session.client.baud, FRAMING_8N1, delay)
         await asyncio.sleep(delay)
+
+    async def close(self) -> None:
+        """DISC, close the port, and give the meter the time to get back to 300 Bd 7E1
+        (its baud switch after the release), so that a next sign-on is heard."""
+        try:
+            await super().close()
+        finally:
+            await asyncio.sleep(2 * self.timing.baud_switch)
 
 
 #: The transport of each URL scheme.
