@@ -18,6 +18,7 @@ from openamr.aio.serial_line import BAUD_RATES, DEFAULT_BAUD, serve_serial
 from openamr.meter.associations import Credentials
 from openamr.meter.mt372 import build_mt372
 from openamr.meter.server import ServerApplication
+from openamr.meter.state import StateError, StateStore
 
 ISO_FORMATS = ["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d"]
 
@@ -60,6 +61,10 @@ def meter_group() -> None:
 @click.option("--control-port", type=click.IntRange(0, 65535), default=None,
               help="Also serve the control endpoint (JSON over HTTP, 127.0.0.1 only) on this "
                    "port: state, power failures, sags, load changes...")  # fmt: skip
+@click.option("--state", "state_path", type=click.Path(dir_okay=False), default=None,
+              help="Keep the meter's non-volatile memory in this SQLite file: registers, "
+                   "profiles, log-book, parameters, keys and invocation counters survive a "
+                   "restart, and the downtime is logged as a power failure.")  # fmt: skip
 @click.option("-v", "--verbose", is_flag=True, help="Log protocol events.")
 def serve_command(
     host: str,
@@ -74,6 +79,7 @@ def serve_command(
     control_port: int | None,
     start: dt.datetime | None,
     speed: float,
+    state_path: str | None,
     verbose: bool,
 ) -> None:
     """Serve the MT372 object list: client 16 public, 32 LLS, 1 HLS-GMAC + ciphering."""
@@ -81,7 +87,7 @@ def serve_command(
     optical = Optical(optical_port, optical_serial, serial_device, int(baud))
     if start is not None and start.tzinfo is None:
         start = start.replace(tzinfo=dt.UTC)
-    twin = TwinOptions(serial_number, history_days, start, speed)
+    twin = TwinOptions(serial_number, history_days, start, speed, state_path)
     try:
         asyncio.run(_serve(host, port, transport, twin, optical, control_port))
     except KeyboardInterrupt:
@@ -105,6 +111,7 @@ class TwinOptions:
     history_days: float = 0
     start: dt.datetime | None = None
     speed: float = 1.0
+    state: str | None = None  # the state file (--state)
 
 
 @dataclass(frozen=True)
@@ -128,10 +135,14 @@ async def _serve(
 ) -> None:
     credentials = Credentials()
     serial_number = twin.serial_number
-    app = build_mt372(
-        serial_number, credentials, time_base=wall_clock, history_days=twin.history_days,
-        speed=twin.speed, start=twin.start,
-    )  # fmt: skip
+    store = _open_state(twin.state)
+    try:
+        app = build_mt372(
+            serial_number, credentials, time_base=wall_clock, history_days=twin.history_days,
+            speed=twin.speed, start=twin.start, state=store,
+        )  # fmt: skip
+    except StateError as e:
+        raise click.ClickException(str(e)) from None
     serve = serve_wrapper if transport == "wrapper" else serve_hdlc
     server = await serve(app, host, port)
     bound = server.sockets[0].getsockname()
@@ -142,8 +153,26 @@ async def _serve(
     optical_tasks = await _start_optical(app, host, optical, credentials.iec_password.decode())
     if control_port is not None:
         optical_tasks.append(await _start_control(app, control_port))
+    if store is not None:
+        click.echo(f"state in {store.path}")
+        optical_tasks.append(_keep_alive(app))
     async with server:
         await asyncio.gather(server.serve_forever(), *optical_tasks)
+
+
+def _open_state(path: str | None) -> StateStore | None:
+    try:
+        return None if path is None else StateStore.open(path)
+    except StateError as e:
+        raise click.ClickException(str(e)) from None
+
+
+async def _keep_alive(app: ServerApplication, every: float = 1.0) -> None:
+    """The twin runs on while nobody reads it: advance and commit every ``every``
+    seconds of real time, so that a kill loses at most that much (as an outage)."""
+    while True:
+        await asyncio.sleep(every)
+        app.refresh()
 
 
 async def _start_control(app: ServerApplication, port: int) -> Coroutine[None, None, None]:
