@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -39,10 +40,18 @@ from openamr.association.server import ServerAssociation
 from openamr.link.hdlc.address import mt372_server
 from openamr.link.hdlc.multidrop import MultiDrop
 from openamr.link.hdlc.secondary import SecondaryStation
-from openamr.link.hdlc.station import Connected, DataReceived, Disconnected, HdlcEvent
+from openamr.link.hdlc.station import (
+    Connected,
+    DataReceived,
+    Disconnected,
+    FrameDiscarded,
+    HdlcEvent,
+)
 
 if TYPE_CHECKING:
     from openamr.meter.server import ServerApplication
+
+log = logging.getLogger(__name__)
 
 #: The baud rates of a serial DLMS line (IEC 62056-21 table 1 for the optical port;
 #: an MT372 RS485 port runs at 300..19200 Bd, 9600 Bd by default).
@@ -140,6 +149,8 @@ class _Drop:
         elif isinstance(event, DataReceived) and self.association is not None:
             self.app.refresh()
             return self.association.receive(event.data)
+        elif isinstance(event, FrameDiscarded):
+            log.debug("HDLC %d: %s", self.app.physical_address, event.reason)
         return None
 
 
