@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
+import termios
 from collections.abc import AsyncIterator, Coroutine
 from typing import Any
 
@@ -117,6 +119,18 @@ async def test_serial_transport_exchange_and_disc(line: PtyLine, twin: ServerApp
 async def test_no_such_device_names_it() -> None:
     transport = SerialHdlcTransport(parse_url("serial:///dev/openamr-none"), 16, 1)
     with pytest.raises(TransportError, match="cannot open /dev/openamr-none at 9600 Bd 8N1"):
+        await transport.open()
+
+
+async def test_a_refused_setting_is_a_transport_error(
+    line: PtyLine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refuse(fd: int, when: int, attributes: list[Any]) -> None:
+        raise termios.error(errno.EINVAL, "Invalid argument")
+
+    monkeypatch.setattr(termios, "tcsetattr", refuse)
+    transport = OpticalHdlcTransport(parse_url(f"optical://{line.client_path}"), 16, 1)
+    with pytest.raises(TransportError, match=r"300 Bd 7E1: the port refused the setting"):
         await transport.open()
 
 

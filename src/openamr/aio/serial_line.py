@@ -30,7 +30,8 @@ import asyncio
 import contextlib
 import logging
 import os
-from collections.abc import Callable, Sequence
+import termios
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -86,12 +87,23 @@ async def open_serial(
 ) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
     """Open ``device`` (``/dev/ttyUSB0``, a pty's path) as asyncio streams.
 
-    Raises ``OSError`` (``serial.SerialException``) when the device cannot be opened and
-    ``ValueError`` for a baud rate or framing the port refuses."""
-    reader, writer = await serial_asyncio_fast.open_serial_connection(
-        url=device, baudrate=baud, **framing.settings()
-    )
+    Raises ``OSError`` when the device cannot be opened or refuses the settings (some
+    ptys refuse parity) and ``ValueError`` for settings pyserial does not know."""
+    with _refusal_as_oserror(f"{device} at {baud} Bd {framing}"):
+        reader, writer = await serial_asyncio_fast.open_serial_connection(
+            url=device, baudrate=baud, **framing.settings()
+        )
     return reader, writer
+
+
+@contextlib.contextmanager
+def _refusal_as_oserror(what: str) -> Iterator[None]:
+    """``termios.error`` (the tty refused a setting) as the OSError it is."""
+    try:
+        yield
+    except termios.error as e:
+        code = e.args[0] if e.args and isinstance(e.args[0], int) else 0
+        raise OSError(code, f"{what}: the port refused the setting ({e})") from None
 
 
 def serial_port(writer: asyncio.StreamWriter) -> Any:
@@ -119,12 +131,13 @@ async def switch_line(
 def set_line(writer: asyncio.StreamWriter, baud: int, framing: Framing) -> None:
     """Set speed and character format now (nothing may be left to transmit)."""
     port = serial_port(writer)
-    port.baudrate = baud
-    port.bytesize, port.parity, port.stopbits = (
-        framing.bytesize,
-        framing.parity,
-        framing.stopbits,
-    )
+    with _refusal_as_oserror(f"{port.port} at {baud} Bd {framing}"):
+        port.baudrate = baud
+        port.bytesize, port.parity, port.stopbits = (
+            framing.bytesize,
+            framing.parity,
+            framing.stopbits,
+        )
 
 
 # -- the meter side: several secondary stations on one line ---------------------------

@@ -256,7 +256,10 @@ class OpticalHdlcTransport(SerialHdlcTransport):
             raise TransportError(f"{self.name}: {identification.encode()!r} offers no mode E")
         await session.select(ModeControl.BINARY, self.url.baud)
         delay = self.timing.baud_switch
-        await switch_line(self.stream.writer, session.client.baud, FRAMING_8N1, delay)
+        try:
+            await switch_line(self.stream.writer, session.client.baud, FRAMING_8N1, delay)
+        except OSError as e:
+            raise TransportError(f"{self.name}: cannot switch to mode E ({e})") from None
         await asyncio.sleep(delay)
 
     async def close(self) -> None:
