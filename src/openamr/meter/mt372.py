@@ -44,6 +44,7 @@ from openamr.meter.keys import MeterKeyStore
 from openamr.meter.metrology.energy import Metrology
 from openamr.meter.metrology.load import seeded_load
 from openamr.meter.metrology.model import LoadConfig, MeterModel
+from openamr.meter.peripherals import install_peripherals
 from openamr.meter.persistence import Persistence, resume_time
 from openamr.meter.profiles import load_profile_1, load_profile_2
 from openamr.meter.server import ServerApplication
@@ -158,6 +159,7 @@ def build_mt372(
     model = MeterModel(seed, load or seeded_load(seed, connection=3))
     plan = CalendarPlan(mt372_calendar().parse())
     twin = Twin(app, source, Metrology(model, commissioned), plan, commissioned)
+    install_peripherals(twin)  # relays, limiter, inputs, covers, modem, push, LCD
     if state is not None:
         persistence = Persistence(state, twin, keys, serial)
         if resumed is not None:

@@ -1,0 +1,86 @@
+"""All peripherals of one twin, as one twin component (see the package docstring)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from openamr.meter.peripherals.inputs import ImpulseInputs
+from openamr.meter.peripherals.lcd import PERIOD_S, Lcd, LcdState
+from openamr.meter.peripherals.limiter import LoadLimiter
+from openamr.meter.peripherals.modem import Modem
+from openamr.meter.peripherals.outputs import LoadControl
+from openamr.meter.peripherals.push import AlarmPush, Sender
+from openamr.meter.peripherals.relays import Contactor
+from openamr.meter.peripherals.tamper import Cover, Covers
+from openamr.meter.twin import Action, Twin
+
+
+class Peripherals:
+    """Relays, limiter, inputs, covers, modem, push and LCD of one twin."""
+
+    def __init__(self, twin: Twin, send: Sender | None = None, lcd_period_s: int = PERIOD_S):
+        self.twin = twin
+        self.contactor = Contactor(twin)
+        self.limiter = LoadLimiter(twin, self.contactor)
+        self.outputs = LoadControl(twin)
+        self.inputs = ImpulseInputs(twin)
+        self.covers = Covers(twin)
+        self.modem = Modem(twin)
+        self.push = AlarmPush(twin, send)
+        self.lcd = Lcd(twin, self.contactor, self.outputs, self.covers, self.modem, lcd_period_s)
+        #: push last: it reads the log-book the others wrote in the same advance
+        self.parts = (self.contactor, self.limiter, self.outputs, self.inputs, self.covers,
+                      self.modem, self.push)  # fmt: skip
+
+    @classmethod
+    def of(cls, twin: Twin) -> Peripherals:
+        """The peripherals installed in ``twin``."""
+        for component in twin.components:
+            if isinstance(component, cls):
+                return component
+        raise LookupError("this twin has no peripherals installed")
+
+    # -- the control endpoint's verbs -------------------------------------------------------
+
+    def open_cover(self, which: Cover | str, at: dt.datetime | None = None) -> None:
+        self.covers.open_cover(which, at)
+
+    def close_cover(self, which: Cover | str, at: dt.datetime | None = None) -> None:
+        self.covers.close_cover(which, at)
+
+    def pulses(self, input_number: int, count: int, at: dt.datetime | None = None) -> None:
+        self.inputs.pulses(input_number, count, at)
+
+    def alarm_input(self, at: dt.datetime | None = None) -> None:
+        self.inputs.alarm_input(at)
+
+    def set_load_limit(self, watts: int, at: dt.datetime | None = None) -> None:
+        self.limiter.set_load_limit(watts, at)
+
+    def press_button(self, at: dt.datetime | None = None, long: bool = False) -> None:
+        self.lcd.press_button(at, long)
+
+    def lcd_state(self, at: dt.datetime | None = None) -> LcdState:
+        return self.lcd.lcd_state(at)
+
+    # -- component -----------------------------------------------------------------------
+
+    def boundaries(
+        self, twin: Twin, m0: dt.datetime, m1: dt.datetime
+    ) -> Iterable[tuple[dt.datetime, Action]]:
+        for part in self.parts:
+            yield from part.boundaries(twin, m0, m1)
+
+    def publish(self, twin: Twin) -> None:
+        for part in self.parts:
+            part.publish(twin)
+
+
+def install_peripherals(
+    twin: Twin, send: Sender | None = None, lcd_period_s: int = PERIOD_S
+) -> Peripherals:
+    """Build the peripherals of ``twin`` and register them as one component."""
+    peripherals = Peripherals(twin, send, lcd_period_s)
+    twin.components.append(peripherals)
+    return peripherals
