@@ -17,7 +17,8 @@ from dlms_cosem.client import DlmsClient
 from dlms_cosem.io import HdlcTransport, SerialIO
 from dlms_cosem.security import NoSecurityAuthentication
 
-from openamr.aio.serial_line import BusLine, open_serial, serve_bus, serve_serial
+from openamr.aio.hdlc_line import HdlcLine
+from openamr.aio.serial_line import open_serial, serve_bus, serve_serial
 from openamr.apdu import decode_apdu
 from openamr.apdu.get import GetResponseNormal
 from openamr.client.errors import MeterError
@@ -86,7 +87,7 @@ async def test_two_links_open_at_once_on_one_bus() -> None:
     turn: every frame reaches the station it names, each answer comes from its own."""
     bus = [meter("11111117", 17), meter("22222218", 18)]
     wire = bytearray()
-    line = BusLine(bus, wire.extend)
+    line = HdlcLine(bus, wire.extend)
     primaries = {p: PrimaryStation(16, mt372_server(p)) for p in (17, 18)}
 
     def exchange(physical: int, out: bytes, wanted: type) -> Any:
@@ -118,7 +119,7 @@ async def test_garbage_on_the_line_does_not_stop_the_bus(line: PtyLine) -> None:
 
 def test_a_bus_needs_distinct_addresses() -> None:
     async def build() -> None:
-        BusLine([meter("1", 17), meter("2", 17)], lambda data: None)
+        HdlcLine([meter("1", 17), meter("2", 17)], lambda data: None)
 
     with pytest.raises(ValueError, match="distinct HDLC addresses"):
         asyncio.run(build())

@@ -14,12 +14,9 @@ import contextlib
 import logging
 import os
 from asyncio import FIRST_COMPLETED
-from collections.abc import Callable
 
+from openamr.aio.hdlc_line import HdlcLine
 from openamr.association.server import ServerAssociation
-from openamr.link.hdlc.address import mt372_server
-from openamr.link.hdlc.secondary import SecondaryStation
-from openamr.link.hdlc.station import Connected, DataReceived, Disconnected, HdlcEvent
 from openamr.link.wrapper import ApduReceived, WrapperConnection, WrapperFailed, encode_wrapper
 from openamr.meter.server import ServerApplication
 
@@ -65,74 +62,6 @@ class WrapperSession(asyncio.Protocol):
             self.transport.write(encode_wrapper(event.destination, event.source, answer))
 
 
-class HdlcLine:
-    """The meter's HDLC secondary station and its association on one byte stream.
-
-    Bytes from the line go to :meth:`receive`; frames go out through ``write``;
-    ``on_release`` is called when the link goes down (DISC, inactivity). Shared by
-    :class:`HdlcSession` (a TCP connection) and :func:`serve_hdlc_stream` (a line
-    handed over by the optical port in mode E).
-    """
-
-    def __init__(
-        self,
-        app: ServerApplication,
-        write: Callable[[bytes], object],
-        on_release: Callable[[], object] | None = None,
-    ) -> None:
-        self.app = app
-        self.loop = asyncio.get_running_loop()
-        address = mt372_server(app.physical_address, app.logical_address)
-        self.station = SecondaryStation(address)
-        self.association: ServerAssociation | None = None
-        self.write, self.on_release = write, on_release
-        self.timer: asyncio.TimerHandle | None = None
-
-    def receive(self, data: bytes) -> None:
-        now = self.loop.time()
-        self._handle(self.station.receive_data(data, now), now)
-
-    def close(self) -> None:
-        if self.timer is not None:
-            self.timer.cancel()
-
-    def _on_timer(self) -> None:
-        now = self.loop.time()
-        self._handle(self.station.handle_timer(now), now)
-
-    def _handle(self, events: list[HdlcEvent], now: float) -> None:
-        released = False
-        for i, event in enumerate(events):
-            if isinstance(event, Connected):
-                self.association = ServerAssociation(
-                    self.app.configs, event.client_address, os.urandom, self.app.outgoing
-                )
-            elif isinstance(event, DataReceived) and self.association is not None:
-                self.app.refresh()
-                answer = self.association.receive(event.data)
-                if answer is not None and _link_kept(events[i + 1 :]):
-                    self._write(self.station.send_data(answer, now))
-            elif isinstance(event, Disconnected):
-                self.association, released = None, True
-        self._flush()
-        self._arm()
-        if released and self.on_release is not None:
-            self.on_release()
-
-    def _flush(self) -> None:
-        self._write(self.station.data_to_send())
-
-    def _write(self, out: bytes) -> None:
-        if out:
-            self.write(out)
-
-    def _arm(self) -> None:
-        if self.timer is not None:
-            self.timer.cancel()
-        deadline = self.station.get_timer()
-        self.timer = None if deadline is None else self.loop.call_at(deadline, self._on_timer)
-
-
 class HdlcSession(asyncio.Protocol):
     """One TCP connection carrying HDLC frames for the meter's secondary station."""
 
@@ -171,9 +100,7 @@ async def serve_hdlc_stream(
         if prefix:
             line.receive(prefix)
         while not released.is_set():
-            data = await _read_or_release(
-                reader, release, idle if line.association is None else None
-            )
+            data = await _read_or_release(reader, release, idle if not line.connected else None)
             if not data:
                 return
             line.receive(data)
@@ -200,12 +127,6 @@ async def _read_or_release(
     with contextlib.suppress(asyncio.CancelledError):
         await reading
     return b""
-
-
-def _link_kept(later: list[HdlcEvent]) -> bool:
-    """The link that carried a request is still up: no DISC, DM or SNRM came after it
-    in the same read (an answer to it must not go out on a dead or a new link)."""
-    return not any(isinstance(e, (Connected, Disconnected)) for e in later)
 
 
 async def serve_wrapper(app: ServerApplication, host: str, port: int) -> asyncio.Server:

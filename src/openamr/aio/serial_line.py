@@ -29,25 +29,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
 import termios
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import serial_asyncio_fast
 
-from openamr.association.server import ServerAssociation
-from openamr.link.hdlc.address import mt372_server
-from openamr.link.hdlc.multidrop import MultiDrop
-from openamr.link.hdlc.secondary import SecondaryStation
-from openamr.link.hdlc.station import (
-    Connected,
-    DataReceived,
-    Disconnected,
-    FrameDiscarded,
-    HdlcEvent,
-)
+from openamr.aio.hdlc_line import HdlcLine
 
 if TYPE_CHECKING:
     from openamr.meter.server import ServerApplication
@@ -143,93 +132,13 @@ def set_line(writer: asyncio.StreamWriter, baud: int, framing: Framing) -> None:
 # -- the meter side: several secondary stations on one line ---------------------------
 
 
-class _Drop:
-    """One meter on the line: its HDLC secondary station and its association."""
-
-    def __init__(self, app: ServerApplication) -> None:
-        self.app = app
-        self.station = SecondaryStation(mt372_server(app.physical_address, app.logical_address))
-        self.association: ServerAssociation | None = None
-
-    def handle(self, event: HdlcEvent) -> bytes | None:
-        """Follow the link's event; the APDU to answer with, if any."""
-        if isinstance(event, Connected):
-            self.association = ServerAssociation(
-                self.app.configs, event.client_address, os.urandom, self.app.outgoing
-            )
-        elif isinstance(event, Disconnected):
-            self.association = None
-        elif isinstance(event, DataReceived) and self.association is not None:
-            self.app.refresh()
-            return self.association.receive(event.data)
-        elif isinstance(event, FrameDiscarded):
-            log.debug("HDLC %d: %s", self.app.physical_address, event.reason)
-        return None
-
-
-class BusLine:
-    """Several meters' secondary stations on one byte stream (an RS485 bus).
-
-    Bytes from the line go to :meth:`receive`, answers out through ``write``. The
-    loop's monotonic time is the ``now`` of the HDLC timers (inter-octet time-out,
-    inactivity), armed on the loop. Physical addresses must differ."""
-
-    def __init__(self, apps: Sequence[ServerApplication], write: Callable[[bytes], object]) -> None:
-        addresses = [(a.physical_address, a.logical_address) for a in apps]
-        if not apps or len(set(addresses)) != len(addresses):
-            raise ValueError(f"a bus needs meters with distinct HDLC addresses, not {addresses}")
-        self.drops = [_Drop(app) for app in apps]
-        self._by_station = {id(d.station): d for d in self.drops}
-        self.multidrop = MultiDrop(d.station for d in self.drops)
-        self.loop = asyncio.get_running_loop()
-        self.write = write
-        self.timer: asyncio.TimerHandle | None = None
-
-    def receive(self, data: bytes) -> None:
-        now = self.loop.time()
-        self._handle(self.multidrop.receive_data(data, now), now)
-
-    def close(self) -> None:
-        if self.timer is not None:
-            self.timer.cancel()
-            self.timer = None
-
-    def _on_timer(self) -> None:
-        now = self.loop.time()
-        self._handle(self.multidrop.handle_timer(now), now)
-
-    def _handle(self, events: list[tuple[SecondaryStation, HdlcEvent]], now: float) -> None:
-        for i, (station, event) in enumerate(events):
-            answer = self._by_station[id(station)].handle(event)
-            if answer is not None and _link_kept(station, events[i + 1 :]):
-                self._write(station.send_data(answer, now))
-        self._write(self.multidrop.data_to_send())
-        self._arm()
-
-    def _write(self, data: bytes) -> None:
-        if data:
-            self.write(data)
-
-    def _arm(self) -> None:
-        self.close()
-        deadline = self.multidrop.get_timer()
-        if deadline is not None:
-            self.timer = self.loop.call_at(deadline, self._on_timer)
-
-
-def _link_kept(station: SecondaryStation, later: list[tuple[SecondaryStation, HdlcEvent]]) -> bool:
-    """The station's link that carried a request is still up: no DISC, DM or SNRM for
-    it came later in the same read (the answer must not go out on a dead or new link)."""
-    return not any(s is station and isinstance(e, (Connected, Disconnected)) for s, e in later)
-
-
 async def serve_bus_stream(
     apps: Sequence[ServerApplication],
     reader: asyncio.StreamReader,
     writer: asyncio.StreamWriter,
 ) -> None:
     """Serve the meters ``apps`` on an open stream until it ends."""
-    line = BusLine(apps, writer.write)
+    line = HdlcLine(apps, writer.write)
     try:
         while data := await reader.read(4096):
             line.receive(data)

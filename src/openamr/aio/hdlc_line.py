@@ -1,0 +1,126 @@
+"""The meter side of an HDLC byte stream: one meter, or several on an RS485 bus.
+
+An :class:`HdlcLine` joins the sans-IO secondary stations (``link.hdlc``, routed by
+physical address through :class:`~openamr.link.hdlc.multidrop.MultiDrop`) to each
+meter's server associations. Bytes from the line go to :meth:`HdlcLine.receive`,
+frames go out through ``write``; the loop's monotonic time is the ``now`` of the
+HDLC timers (inter-octet time-out, inactivity), armed on the loop. A TCP
+connection (HDLC through a terminal server), a serial port, an RS485 bus and the
+optical line after mode E all use it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from collections.abc import Callable, Sequence
+
+from openamr.association.server import ServerAssociation
+from openamr.link.hdlc.address import mt372_server
+from openamr.link.hdlc.multidrop import MultiDrop
+from openamr.link.hdlc.secondary import SecondaryStation
+from openamr.link.hdlc.station import (
+    Connected,
+    DataReceived,
+    Disconnected,
+    FrameDiscarded,
+    HdlcEvent,
+)
+from openamr.meter.server import ServerApplication
+
+log = logging.getLogger(__name__)
+
+
+class _Drop:
+    """One meter on the line: its HDLC secondary station and its association."""
+
+    def __init__(self, app: ServerApplication) -> None:
+        self.app = app
+        self.station = SecondaryStation(mt372_server(app.physical_address, app.logical_address))
+        self.association: ServerAssociation | None = None
+
+    def handle(self, event: HdlcEvent) -> bytes | None:
+        """Follow the link's event; the APDU to answer with, if any."""
+        if isinstance(event, Connected):
+            self.association = ServerAssociation(
+                self.app.configs, event.client_address, os.urandom, self.app.outgoing
+            )
+        elif isinstance(event, Disconnected):
+            self.association = None
+        elif isinstance(event, DataReceived) and self.association is not None:
+            self.app.refresh()  # the twin brings itself up to now before it answers
+            return self.association.receive(event.data)
+        elif isinstance(event, FrameDiscarded):
+            log.debug("HDLC %d: %s", self.app.physical_address, event.reason)
+        return None
+
+
+class HdlcLine:
+    """The secondary stations of one or several meters on one byte stream.
+
+    ``on_release`` is called when a link goes down (DISC, inactivity): the optical
+    port takes its line back then. Physical addresses must differ."""
+
+    def __init__(
+        self,
+        apps: ServerApplication | Sequence[ServerApplication],
+        write: Callable[[bytes], object],
+        on_release: Callable[[], object] | None = None,
+    ) -> None:
+        apps = [apps] if isinstance(apps, ServerApplication) else list(apps)
+        addresses = [(a.physical_address, a.logical_address) for a in apps]
+        if not apps or len(set(addresses)) != len(addresses):
+            raise ValueError(f"a line needs meters with distinct HDLC addresses, not {addresses}")
+        self.drops = [_Drop(app) for app in apps]
+        self._by_station = {id(d.station): d for d in self.drops}
+        self.multidrop = MultiDrop(d.station for d in self.drops)
+        self.loop = asyncio.get_running_loop()
+        self.write, self.on_release = write, on_release
+        self.timer: asyncio.TimerHandle | None = None
+
+    @property
+    def connected(self) -> bool:
+        """Some meter on the line has an association in progress."""
+        return any(d.association is not None for d in self.drops)
+
+    def receive(self, data: bytes) -> None:
+        now = self.loop.time()
+        self._handle(self.multidrop.receive_data(data, now), now)
+
+    def close(self) -> None:
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer = None
+
+    def _on_timer(self) -> None:
+        now = self.loop.time()
+        self._handle(self.multidrop.handle_timer(now), now)
+
+    def _handle(self, events: list[tuple[SecondaryStation, HdlcEvent]], now: float) -> None:
+        released = False
+        for i, (station, event) in enumerate(events):
+            answer = self._by_station[id(station)].handle(event)
+            if answer is not None and _link_kept(station, events[i + 1 :]):
+                self._write(station.send_data(answer, now))
+            released = released or isinstance(event, Disconnected)
+        self._write(self.multidrop.data_to_send())
+        self._arm()
+        if released and self.on_release is not None:
+            self.on_release()
+
+    def _write(self, data: bytes) -> None:
+        if data:
+            self.write(data)
+
+    def _arm(self) -> None:
+        self.close()
+        deadline = self.multidrop.get_timer()
+        if deadline is not None:
+            self.timer = self.loop.call_at(deadline, self._on_timer)
+
+
+def _link_kept(station: SecondaryStation, later: list[tuple[SecondaryStation, HdlcEvent]]) -> bool:
+    """The station's link that carried a request is still up: no DISC, DM or SNRM for
+    it came later in the same read (the answer must not go out on a dead or new link)."""
+    return not any(s is station and isinstance(e, (Connected, Disconnected)) for s, e in later)
