@@ -42,7 +42,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Protocol, runtime_checkable
 
@@ -77,6 +77,9 @@ KEYS = (
 )
 #: Written by SET but not parameters: the clock's time lives in the engine's offset.
 NOT_REPLAYED = frozenset({(8, 2)})
+#: Methods that change parameters, by (class_id, method): the attributes to remember
+#: after they succeed, replayed like a SET (security_activate raises the policy).
+ACTION_PARAMETERS: dict[tuple[int, int], tuple[int, ...]] = {(64, 1): (2,)}
 
 
 Opener = Callable[[bool], ServiceHandler]
@@ -158,11 +161,14 @@ class Persistence:
 
     # -- committing -----------------------------------------------------------------------
 
-    def commit(self) -> None:
-        """Everything that changed since the last commit, in one transaction."""
+    def commit(self, parameters: Sequence[tuple[Obis, int, Data]] = ()) -> None:
+        """Everything that changed since the last commit, in one transaction, with
+        the ``parameters`` (logical name, attribute, value) just written."""
         store, twin = self.store, self.twin
         marks: dict[str, Row | None] = {}
         with store.transaction():
+            for name, index, value in parameters:
+                store.put_attribute(str(name), index, encode(value))
             store.put(SERIAL, self.serial)
             store.put(ENGINE, self._engine())
             store.put(DEMAND, pj.demand_json(twin.demand.state()))
@@ -179,15 +185,23 @@ class Persistence:
         self._marks.update(marks)
         self.commits += 1
         outgoing = twin.app.outgoing
-        if isinstance(outgoing, ReservedCounter):
+        if isinstance(outgoing, ReservedCounter) and not store.in_transaction:
             outgoing.top_up()  # outside the transaction: a reservation commits alone
 
     def written(self, logical_name: Obis, class_id: int, index: int, value: Data) -> None:
         """A SET succeeded: remember the parameter and commit with it."""
-        with self.store.transaction():
-            if (class_id, index) not in NOT_REPLAYED:
-                self.store.put_attribute(str(logical_name), index, encode(value))
-            self.commit()
+        replayed = (class_id, index) not in NOT_REPLAYED
+        self.commit([(logical_name, index, value)] if replayed else [])
+
+    def acted(self, logical_name: Obis, class_id: int, method: int) -> None:
+        """An ACTION succeeded: remember the parameters it changed, commit."""
+        obj = self.twin.app.device.find(logical_name)
+        changed: list[tuple[Obis, int, Data]] = []
+        for index in ACTION_PARAMETERS.get((class_id, method), ()):
+            value = DataAccessResult.OBJECT_UNDEFINED if obj is None else obj.get(index)
+            if not isinstance(value, DataAccessResult):
+                changed.append((logical_name, index, value))
+        self.commit(changed)
 
     def _engine(self) -> dict[str, Json]:
         t = self.twin
@@ -276,6 +290,7 @@ class Persistence:
                 self._restore_rows(obj)
         self._restore_components()
         self._outage(resumed)
+        self.twin._publish()  # the restored values into the objects
 
     def _replay_attributes(self) -> None:
         device = self.twin.app.device
@@ -284,7 +299,6 @@ class Persistence:
             try:
                 value = decode(blob)
             except DecodeError:
-                value = None
                 log.warning("state: attribute %s/%d is not A-XDR: skipped", name, index)
                 continue
             result = obj.set(index, value) if obj is not None else DataAccessResult.OBJECT_UNDEFINED
@@ -382,5 +396,5 @@ class RecordingHandler:
     ) -> tuple[ActionResult, Data]:
         result = self.view.action(class_id, logical_name, index, parameters)
         if result[0] is ActionResult.SUCCESS:
-            self.persistence.commit()
+            self.persistence.acted(logical_name, class_id, index)
         return result
