@@ -83,4 +83,5 @@ def install_peripherals(
     """Build the peripherals of ``twin`` and register them as one component."""
     peripherals = Peripherals(twin, send, lcd_period_s)
     twin.components.append(peripherals)
+    peripherals.publish(twin)  # the objects show the peripherals from the start
     return peripherals
