@@ -29,6 +29,7 @@ from openamr.meter.metrology.instant import instantaneous
 from openamr.meter.metrology.model import LoadStep, seconds
 from openamr.meter.mt372 import build_mt372
 from openamr.meter.peripherals import Output, PeripheralEvent, Peripherals
+from openamr.meter.peripherals.limiter import import_power
 from openamr.meter.tariff import CalendarPlan
 from openamr.meter.tariff.defaults import (
     CalendarData,
@@ -283,3 +284,11 @@ def test_output_scripts_by_dlms() -> None:
 
 def test_the_event_codes_are_distinct_from_the_meters() -> None:
     assert not {int(c) for c in PeripheralEvent} & {int(c) for c in EventCode}
+
+
+def test_the_limiters_power_is_the_registers_value() -> None:
+    twin, _, _ = twin_at()
+    twin.add_load_step(LoadStep(seconds(twin.true_t) + 7200, 4321))
+    t0 = seconds(twin.true_t)
+    for s in range(t0, t0 + 3 * 86_400, 997):  # across slots, minutes, days, the step
+        assert import_power(twin.metrology, s) == instantaneous(twin.metrology, s).import_w

@@ -49,7 +49,9 @@ from openamr.codec.types import (
 from openamr.cosem.classes.limiter import Limiter
 from openamr.cosem.classes.script_table import ScriptTable
 from openamr.errors import DecodeError
-from openamr.meter.metrology.instant import instantaneous
+from openamr.meter.metrology.energy import Metrology
+from openamr.meter.metrology.load import PATTERNS
+from openamr.meter.metrology.model import DAY, SLOT, seconds
 from openamr.meter.peripherals.agenda import Agenda, ValueView, number, place, run_at
 from openamr.meter.peripherals.codes import PeripheralEvent
 from openamr.meter.peripherals.relays import Contactor
@@ -70,6 +72,16 @@ def _action_item(selector: int) -> Structure:
     return Structure((OctetString(DISCONNECT_SCRIPTS.to_bytes()), LongUnsigned(selector)))
 
 
+def import_power(m: Metrology, s: int) -> float:
+    """The active import power (W) in the minute of true second ``s``: the value of
+    1.0.1.7.0.255 (:func:`~openamr.meter.metrology.instant.instantaneous`'s import_w,
+    without the voltages and currents the limiter does not need)."""
+    table = m.day_table(s // DAY)
+    x = s % DAY
+    i = table.segment(x)
+    return round(table.pos_w[i] * PATTERNS[table.pattern[i]][x % SLOT // 60] / 1000, 1)
+
+
 def _watts(value: Data) -> int:
     return int(value) if isinstance(value, int) else 0
 
@@ -80,6 +92,7 @@ class LoadLimiter:
     def __init__(self, twin: Twin, contactor: Contactor) -> None:
         self.twin, self.contactor = twin, contactor
         self.agenda = Agenda()
+        self._cached: tuple[object, tuple[dt.datetime, dt.datetime] | None] = (None, None)
         found = twin.app.device.find(LIMITER)
         if not isinstance(found, Limiter):
             raise LookupError(f"the twin needs Limiter {LIMITER}")
@@ -143,6 +156,12 @@ class LoadLimiter:
 
     def _window(self) -> tuple[dt.datetime, dt.datetime] | None:
         profile = self.limiter.emergency_profile
+        if self._cached[0] is not profile:
+            self._cached = (profile, self._decode_window())
+        return self._cached[1]
+
+    def _decode_window(self) -> tuple[dt.datetime, dt.datetime] | None:
+        profile = self.limiter.emergency_profile
         assert isinstance(profile, tuple)
         _, start, duration = profile
         if not isinstance(start, bytes) or not isinstance(duration, int):
@@ -171,12 +190,13 @@ class LoadLimiter:
         return lambda at: self.twin.log(at, code)
 
     def _evaluate(self, at: dt.datetime) -> None:
-        active = self.limiter.threshold_emergency if self.limiter.emergency_in_force(at) else None
-        threshold = _watts(active if active is not None else self.limiter.threshold_normal)
-        if threshold <= 0:
+        window = self._window()
+        emergency = window is not None and window[0] <= at < window[1]
+        active = self.limiter.threshold_emergency if emergency else self.limiter.threshold_normal
+        if _watts(active) <= 0:
             return
         for _ in range(2):  # again after an action: an opened contactor starts a new excursion
-            power = instantaneous(self.twin.metrology, self.twin.source.to_true(at)).import_w
+            power = import_power(self.twin.metrology, seconds(self.twin.source.to_true(at)))
             actions = self.limiter.evaluate(power, at)
             for item in actions:
                 self._run(item, at)
