@@ -4,13 +4,13 @@ Everything is read from the engine after a refresh (``app.refresh()``): the cloc
 (meter time, its local time and true time), the registers (Wh, exact, not wrapped at
 2^32 as the DLMS registers are), the instantaneous values, the supply as the meter
 sees it, demand, the active rate, the disconnector, the last log-book entries, the
-injected disturbances and load changes still to come, and each twin component that
-describes itself (a component with a ``describe() -> dict`` method, under its
-``name`` or its class name).
+injected disturbances and load changes still to come, the peripherals (covers,
+R1/R2, S0 inputs, load limit) and what the LCD shows (None without peripherals).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Callable
 
@@ -22,6 +22,7 @@ from openamr.meter.events import describe
 from openamr.meter.metrology import instantaneous, supply_state
 from openamr.meter.metrology.instant import PhaseValues
 from openamr.meter.metrology.model import Disturbance, LoadStep, instant, seconds
+from openamr.meter.peripherals import Cover, Output, Peripherals, describe_peripheral
 from openamr.meter.twin import Twin
 
 DISCONNECTOR = Obis.parse("0.0.96.3.10.255")
@@ -44,7 +45,8 @@ def state(twin: Twin, last_events: int = LAST_EVENTS) -> Json:
         "supply": supply(twin),
         "relay": relay(twin),
         "injected": injected(twin),
-        "components": components(twin),
+        "peripherals": peripherals(twin),
+        "lcd": lcd(twin),
         "events": events(twin, last_events),
     }
 
@@ -143,13 +145,39 @@ def injected(twin: Twin) -> Json:
     }
 
 
-def components(twin: Twin) -> Json:
-    out: Json = {}
-    for component in twin.components:
-        describe_self = getattr(component, "describe", None)
-        if callable(describe_self):
-            name = getattr(component, "name", None)
-            out[name if isinstance(name, str) else type(component).__name__] = describe_self()
+def _installed(twin: Twin) -> Peripherals | None:
+    try:
+        return Peripherals.of(twin)
+    except LookupError:
+        return None
+
+
+def peripherals(twin: Twin) -> Json | None:
+    p = _installed(twin)
+    if p is None:
+        return None
+    inputs = p.inputs
+    return {
+        "contactor": p.contactor.state.name.lower(),
+        "covers_open": {cover.value: p.covers.open[cover] for cover in Cover},
+        "outputs_closed": {str(o.name): p.outputs.closed(o) for o in (Output.R1, Output.R2)},
+        "inputs": {
+            f"P{n}": {"litres": float(inputs.litres(n)), "pulses_per_m3": inputs.constant(n)}
+            for n in (1, 2)
+        },
+        "load_limit_w": p.limiter.threshold,
+    }
+
+
+def lcd(twin: Twin) -> Json | None:
+    """What the LCD shows at the twin's present (its fields, and the digits line)."""
+    p = _installed(twin)
+    if p is None:
+        return None
+    shown = p.lcd_state()
+    out: Json = {f.name: getattr(shown, f.name) for f in dataclasses.fields(shown)}
+    out["at"] = shown.at.isoformat()
+    out["text"] = shown.text
     return out
 
 
@@ -162,7 +190,8 @@ def events(twin: Twin, last: int | None = None) -> list[Json]:
 def event(row: tuple[object, ...]) -> Json:
     stamp, code = row[0], row[1]
     assert isinstance(code, int)
-    return {"time": _time(stamp), "code": code, "hex": f"{code:#06x}", "name": describe(code)}
+    name = describe_peripheral(code) or describe(code)
+    return {"time": _time(stamp), "code": code, "hex": f"{code:#06x}", "name": name}
 
 
 def _time(stamp: object) -> str | None:

@@ -1,0 +1,97 @@
+"""The control endpoint's peripheral routes: what the customer and the field do to the
+meter (covers, S0 pulses, the alarm input, the button) and what the LCD shows.
+
+They call the verbs of :class:`openamr.meter.peripherals.Peripherals` at the twin's
+present (``at=None``: meter time, the twin brought up to date first); each answers
+the peripherals' state afterwards and the clock. A twin without peripherals answers
+501 on these routes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from http import HTTPStatus
+
+from openamr.aio.control_http import HttpError
+from openamr.aio.control_schema import Args, Field, Route, is_int
+from openamr.aio.control_state import Json, clock, lcd, peripherals
+from openamr.meter.peripherals import Cover, Peripherals
+from openamr.meter.twin import Twin
+
+MAX_PULSES = 1_000_000
+MAX_WATTS = 0xFFFF_FFFF  # the limiter's thresholds are double-long-unsigned
+
+#: the brief's and the datasheet's words for the main cover
+COVERS = {"main": Cover.MAIN, "meter": Cover.MAIN, "terminal": Cover.TERMINAL}
+WHICH = Field('"main" (or "meter") or "terminal"', lambda v: v in COVERS)
+ACTION = Field('"open" (the default) or "close"', lambda v: v in ("open", "close"), required=False)
+INPUT = Field("1 (P1, water) or 2 (P2, gas)", lambda v: is_int(v) and v in (1, 2))
+COUNT = Field(f"pulses, an integer 1..{MAX_PULSES}", lambda v: is_int(v) and 1 <= v <= MAX_PULSES)
+LONG = Field(
+    "true: a long press (reconnects a contactor ready for reconnection); default false",
+    lambda v: isinstance(v, bool),
+    required=False,
+)
+WATTS = Field(f"watts, an integer 0..{MAX_WATTS} (0: no limit)",
+              lambda v: is_int(v) and 0 <= v <= MAX_WATTS)  # fmt: skip
+
+
+def _of(twin: Twin) -> Peripherals:
+    try:
+        return Peripherals.of(twin)
+    except LookupError:
+        raise HttpError(HTTPStatus.NOT_IMPLEMENTED, "this twin has no peripherals") from None
+
+
+def _done(twin: Twin) -> Json:
+    return {"peripherals": peripherals(twin), "clock": clock(twin)}
+
+
+def _cover(twin: Twin, args: Args) -> Json:
+    p, cover = _of(twin), COVERS[str(args["which"])]
+    (p.close_cover if args.get("action") == "close" else p.open_cover)(cover)
+    return _done(twin)
+
+
+def _pulses(twin: Twin, args: Args) -> Json:
+    number, count = args["input"], args["count"]
+    assert is_int(number) and is_int(count)
+    _of(twin).pulses(number, count)
+    return _done(twin)
+
+
+def _alarm_input(twin: Twin, args: Args) -> Json:
+    _of(twin).alarm_input()
+    return _done(twin)
+
+
+def _button(twin: Twin, args: Args) -> Json:
+    _of(twin).press_button(long=args.get("long") is True)
+    return {"lcd": lcd(twin), **_done(twin)}
+
+
+def _load_limit(twin: Twin, args: Args) -> Json:
+    watts = args["watts"]
+    assert is_int(watts)
+    _of(twin).set_load_limit(watts)
+    return _done(twin)
+
+
+def _lcd(twin: Twin, args: Args) -> Json:
+    _of(twin)
+    return {"lcd": lcd(twin), "clock": clock(twin)}
+
+
+Handler = Callable[[Twin, Args], Json]
+
+PERIPHERAL_ROUTES: dict[tuple[str, str], Route] = {
+    ("GET", "/lcd"): Route("what the LCD shows", _lcd),
+    ("POST", "/cover"): Route("a cover opens (or closes): logs 0x8010 / 0x8011", _cover,
+                              {"which": WHICH, "action": ACTION}),
+    ("POST", "/pulses"): Route("S0 pulses on P1 or P2", _pulses, {"input": INPUT, "count": COUNT}),
+    ("POST", "/alarm-input"): Route("the alarm input P3 becomes active: logs 0x8034",
+                                    _alarm_input),
+    ("POST", "/button"): Route("the customer presses the button", _button, {"long": LONG}),
+    ("POST", "/load-limit"): Route("the limiter's normal threshold", _load_limit,
+                                   {"watts": WATTS}),
+}  # fmt: skip
