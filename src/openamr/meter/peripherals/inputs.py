@@ -88,6 +88,12 @@ class ImpulseInputs:
         """The exact volume counted (before the register's floor and rollover)."""
         return self.volumes[input_number]
 
+    def restore(self, volumes: dict[int, Fraction]) -> None:
+        """The exact volumes kept over a restart, into their registers."""
+        for number, volume in volumes.items():
+            self.volumes[number] = volume
+            self.registers[number].value = DoubleLongUnsigned(int(volume) % WRAP)
+
     # -- component -----------------------------------------------------------------------
 
     def boundaries(

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from fractions import Fraction
 
 from openamr.meter.peripherals.inputs import ImpulseInputs
 from openamr.meter.peripherals.lcd import PERIOD_S, Lcd, LcdState
 from openamr.meter.peripherals.limiter import LoadLimiter
 from openamr.meter.peripherals.modem import Modem
-from openamr.meter.peripherals.outputs import LoadControl
+from openamr.meter.peripherals.outputs import LoadControl, Output
 from openamr.meter.peripherals.push import AlarmPush, Sender
 from openamr.meter.peripherals.relays import Contactor
 from openamr.meter.peripherals.tamper import Cover, Covers
@@ -63,6 +64,39 @@ class Peripherals:
 
     def lcd_state(self, at: dt.datetime | None = None) -> LcdState:
         return self.lcd.lcd_state(at)
+
+    # -- persistence (openamr.meter.persistence.Persistent) ---------------------------------
+
+    state_key = "peripherals"
+
+    def save_state(self) -> dict[str, object]:
+        """What the meter keeps over a power failure: the contactor, the outputs, the
+        exact volumes, the covers, the push counter. The LCD, the modem and pending
+        scheduled actions are volatile."""
+        return {
+            "contactor": self.contactor.save_state(),
+            "outputs": int(self.outputs.state),
+            "litres": {
+                str(n): [v.numerator, v.denominator] for n, v in self.inputs.volumes.items()
+            },
+            "covers": [c.value for c, is_open in self.covers.open.items() if is_open],
+            "invoke": self.push.invoke,
+        }
+
+    def load_state(self, saved: object) -> None:
+        if not isinstance(saved, dict):
+            return
+        contactor = saved.get("contactor")
+        if isinstance(contactor, dict):
+            self.contactor.load_state(contactor)
+        self.outputs.state = Output(int(saved.get("outputs", 0)))
+        litres = saved.get("litres")
+        if isinstance(litres, dict):
+            self.inputs.restore({int(n): Fraction(a, b) for n, (a, b) in litres.items()})
+        covers = saved.get("covers", [])
+        for cover in Cover:
+            self.covers.open[cover] = isinstance(covers, list) and cover.value in covers
+        self.push.invoke = int(saved.get("invoke", 0))
 
     # -- component -----------------------------------------------------------------------
 

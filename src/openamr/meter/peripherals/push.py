@@ -95,7 +95,7 @@ class AlarmPush:
         setup.sender = self._requested
         self.alarms: set[int] = set(DEFAULT_ALARMS)
         self.outbox: deque[PushMessage] = deque(maxlen=OUTBOX)
-        self._invoke = 0
+        self.invoke = 0
         rows = self._rows()
         self._last: object = rows[-1] if rows else None
 
@@ -148,9 +148,9 @@ class AlarmPush:
         return True
 
     def _emit(self, request: PushRequest, when: bytes, at: dt.datetime, code: int | None) -> None:
-        self._invoke = self._invoke % 0xFFFFFF + 1
+        self.invoke = self.invoke % 0xFFFFFF + 1
         body = Structure(self._value(o, when, code) for o in request.objects)
-        apdu = DataNotification(body, when, LongInvokeIdAndPriority(self._invoke)).to_bytes()
+        apdu = DataNotification(body, when, LongInvokeIdAndPriority(self.invoke)).to_bytes()
         message = PushMessage(
             apdu, request.destination, request.transport, request.client_sap, request.retries,
             at, code,

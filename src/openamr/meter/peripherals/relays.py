@@ -77,7 +77,7 @@ class Contactor:
         self.twin = twin
         self.agenda = Agenda()
         self._now: dt.datetime | None = None  # the instant of the running action
-        self._mine: list[LoadStep] = []  # the 0 W steps the contactor added
+        self._mine: set[int] = set()  # starts of the 0 W steps the contactor added
         self._held: list[LoadStep] = []  # customer steps given while open
         device = twin.app.device
         old = device.find(DISCONNECT_CONTROL)
@@ -166,13 +166,13 @@ class Contactor:
 
     def _cut(self, at: dt.datetime) -> None:
         step = LoadStep(self._true(at), 0)
-        self._mine.append(step)
+        self._mine.add(step.start)
         self.twin.add_load_step(step)
 
     def _restore(self, at: dt.datetime) -> None:
         start = self._true(at)
         steps = [s for s in self.twin.metrology.steps if s.start <= start]
-        customer = [s for s in steps if not any(s is m for m in self._mine)]
+        customer = [s for s in steps if not (s.level_w == 0 and s.start in self._mine)]
         customer += [s for s in self._held if s.start <= start]
         later = [s for s in self._held if s.start > start]
         self._held = []
@@ -183,6 +183,27 @@ class Contactor:
             self.twin.add_load_step(LoadStep(start, last.level_w, last.scale))
         for step in later:
             self.twin.add_load_step(step)
+
+    # -- persistence (see Peripherals.save_state) -------------------------------------------
+
+    def save_state(self) -> dict[str, object]:
+        held = [[s.start, s.level_w, s.scale] for s in self._held]
+        return {"mode": self.control.mode, "state": int(self.control.state),
+                "mine": sorted(self._mine), "held": held}  # fmt: skip
+
+    def load_state(self, saved: dict[str, object]) -> None:
+        """The committed state, without events; a replayed Mx372 write that moved the
+        fresh contactor is undone (its 0 W step is overridden by the load restored)."""
+        mine, held = saved.get("mine"), saved.get("held")
+        self._mine |= {int(s) for s in mine} if isinstance(mine, list) else set()
+        self._held = [LoadStep(int(a), None if b is None else int(b), float(c))
+                      for a, b, c in held] if isinstance(held, list) else []  # fmt: skip
+        replayed_cut = not self.connected
+        mode, state = saved.get("mode"), saved.get("state")
+        if isinstance(mode, int) and isinstance(state, int):
+            self.control.mode, self.control.state = mode, ControlState(state)
+        if replayed_cut and self.connected:
+            self._restore(self.twin.position)
 
     # -- the Mx372 views ---------------------------------------------------------------
 
