@@ -36,7 +36,7 @@ def manager(twin: Twin) -> ServiceHandler:
 def codes(twin: Twin) -> list[int]:
     log = twin.app.device.find(LOG)
     assert isinstance(log, ProfileGeneric)
-    return [int(r[1]) for r in log.rows]  # type: ignore[call-overload]
+    return [int(r[1]) for r in log.rows]
 
 
 def power(twin: Twin) -> float:
