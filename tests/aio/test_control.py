@@ -371,6 +371,10 @@ def _boom(twin: Twin, args: Mapping[str, object]) -> dict[str, object]:
     raise RuntimeError("a bug in a handler")
 
 
+def _not_json(twin: Twin, args: Mapping[str, object]) -> dict[str, object]:
+    return {"value": {1, 2}}
+
+
 def _refused(twin: Twin, args: Mapping[str, object]) -> dict[str, object]:
     raise ValueError("a load change cannot start before the twin's present")
 
@@ -379,6 +383,7 @@ async def test_a_failing_handler_answers_500_and_the_endpoint_goes_on(meter: Met
     routes = {
         ("GET", "/boom"): Route("fails", _boom),
         ("GET", "/refused"): Route("refused", _refused),
+        ("GET", "/not-json"): Route("a set is no JSON", _not_json),
     }
     endpoint = ControlEndpoint(meter.app, routes)
     server = await endpoint.start()
@@ -388,6 +393,8 @@ async def test_a_failing_handler_answers_500_and_the_endpoint_goes_on(meter: Met
         assert boom.status == 500 and "a bug in a handler" in boom.body["error"]
         refused = await call(port, "GET", "/refused")
         assert refused.status == 409 and "before the twin's present" in refused.body["error"]
+        not_json = await call(port, "GET", "/not-json")
+        assert not_json.status == 500 and "not JSON serializable" in not_json.body["error"]
         assert (await call(port, "GET", "/state")).status == 404
     finally:
         await endpoint.close()

@@ -128,6 +128,16 @@ class ControlEndpoint:
             log.exception("control endpoint: %s %s failed", request.method, request.path)
             return HTTPStatus.INTERNAL_SERVER_ERROR, {"error": f"internal error: {e!r}"}, {}
 
+    def respond(self, request: Request) -> bytes:
+        """The whole response to ``request`` (a payload JSON cannot carry is a 500)."""
+        status, payload, extra = self.answer(request)
+        try:
+            return response(status, payload, request.keep_alive, extra)
+        except (TypeError, ValueError) as e:
+            log.exception("control endpoint: %s %s: no JSON", request.method, request.path)
+            error = {"error": f"internal error: {e!r}"}
+            return response(HTTPStatus.INTERNAL_SERVER_ERROR, error, request.keep_alive)
+
     def _run(self, route: Route, request: Request) -> Json:
         args = parse_args(request.body, route)
         twin = self.app.twin
@@ -160,8 +170,7 @@ class ControlEndpoint:
                 return
             if request is None:
                 return
-            status, payload, extra = self.answer(request)
-            writer.write(response(status, payload, request.keep_alive, extra))
+            writer.write(self.respond(request))
             await writer.drain()
             if not request.keep_alive:
                 return
