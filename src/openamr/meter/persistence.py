@@ -27,8 +27,8 @@ last-alive instant stays recent while nobody reads the meter.
 
 Restart (:func:`resume_time` then :meth:`Persistence.restore`): the world went on
 while the process was dead, at the speed it ran: true time resumes at
-``clock/true + (base now - clock/base) x speed``. From ``alive`` on is a power failure: a
-POWER_FAILURE disturbance over ``[alive + 1 s, resumed)`` (whole seconds, the
+``clock/true + (base now - clock/base) x speed``, and the time since ``alive`` is a
+power failure. A POWER_FAILURE disturbance over ``[alive + 1 s, resumed)`` (whole seconds, the
 metrology's grain) goes into the metrology, so no energy is counted for it, and
 the twin's own quality detection logs power failure (0x0080) and power returned
 (0x0040) and flags LP status power down / power up. The meter captures no LP row
@@ -36,6 +36,7 @@ while the supply is off (``Twin._capture_lp1``): load profile periods ending in
 the outage have no entry, and the first entry after the return carries 0xC0
 (MT372.md 4). Registers never go backwards (they are restored, then only add);
 no interval is captured twice (the rows and true_t were committed together).
+Incoming invocation counters are not kept: each association starts its own.
 """
 
 from __future__ import annotations

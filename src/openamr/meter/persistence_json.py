@@ -5,8 +5,8 @@ Everything is exact: integers stay integers, a register's carry (a Fraction of a
 Wh) is stored as ``[numerator, denominator]``, floats go through ``repr`` (JSON
 round-trips an IEEE double exactly), instants are ISO 8601 with their UTC offset::
 
-    engine     {"true_t": "2026-01-05T10:15:00+00:00", "offset": 0.0 (s, exact
-                microseconds), "status": 0, "day_status": 0, "rate": 1,
+    engine     {"true_t": "2026-01-05T10:15:00+00:00", "offset": [days, s, us],
+                "status": 0, "day_status": 0, "rate": 1,
                 "powered": true, "billing_counter": 3,
                 "a_plus": {"rates": [T1, T2, T3, T4], "carry": [n, d]}, "a_minus": ...}
     demand     DemandState: every field, instants as ISO 8601
@@ -26,7 +26,7 @@ from typing import TypeVar
 
 from openamr.meter.metrology.model import Disturbance, DisturbanceKind, LoadStep, Phase
 from openamr.meter.state import Json, StateError
-from openamr.meter.tariff import DemandState, MaximumDemand, RateRegisters
+from openamr.meter.tariff import DemandEngine, DemandState, MaximumDemand, RateRegisters
 
 T = TypeVar("T")
 
@@ -41,7 +41,10 @@ def instant_json(at: dt.datetime) -> str:
 
 
 def instant_of(value: Json) -> dt.datetime:
-    at = dt.datetime.fromisoformat(_str(value))
+    try:
+        at = dt.datetime.fromisoformat(_str(value))
+    except ValueError:
+        raise StateError(f"the state holds {value!r} where an instant belongs") from None
     if at.utcoffset() is None:
         raise StateError(f"the state holds a naive instant {value!r}")
     return at
@@ -54,7 +57,10 @@ def delta_json(delta: dt.timedelta) -> list[Json]:
 
 def delta_of(value: Json) -> dt.timedelta:
     days, seconds, micro = (_int(v) for v in _list(value, 3))
-    return dt.timedelta(days=days, seconds=seconds, microseconds=micro)
+    try:
+        return dt.timedelta(days=days, seconds=seconds, microseconds=micro)
+    except OverflowError:
+        raise StateError(f"the state holds {value!r} where a time offset belongs") from None
 
 
 def _int(value: Json) -> int:
@@ -152,7 +158,16 @@ def demand_json(s: DemandState) -> dict[str, Json]:
 
 
 def demand_of(value: Json) -> DemandState:
-    o = _dict(value)
+    """A DemandState that a DemandEngine accepts."""
+    state = _demand_state(_dict(value))
+    try:
+        DemandEngine.from_state(state)
+    except (ValueError, TypeError, OverflowError) as e:
+        raise StateError(f"the state holds an unusable demand state: {e}") from None
+    return state
+
+
+def _demand_state(o: dict[str, Json]) -> DemandState:
 
     def window(v: Json) -> tuple[float, float]:
         e, s = _list(v, 2)
