@@ -128,7 +128,7 @@ async def test_events_route_lists_the_whole_log_book(meter: Meter) -> None:
         meter.twin.log(START, code)
     body = (await call(meter.port, "GET", "/events")).body
     assert [(e["code"], e["hex"], e["name"]) for e in body["events"]] == [
-        (0x0020, "0x0020", "clock changed"),
+        (0x0020, "0x0020", "device clock changed"),
         (0x8010, "0x8010", "meter cover opened"),
     ]
     assert body["events"][0]["time"] == "2026-01-05T11:00:00+01:00"

@@ -198,3 +198,29 @@ def test_the_load_profile_follows_its_programmed_period() -> None:
     before = len(rows(twin.app, LP1))
     run(twin, time, [86_400])
     assert len(rows(twin.app, LP1)) - before == 24  # hourly now
+
+
+def test_a_wiring_fault_reversal_is_logged() -> None:
+    twin, time = twin_at()
+    run(twin, time, [3600])
+    begin = int(twin.true_t.timestamp()) + 1
+    twin.inject(Disturbance(begin, begin + 900, None, DisturbanceKind.CURRENT_REVERSAL))
+    run(twin, time, [1800])
+    codes = [r[1] for r in rows(twin.app, LOG)]
+    begins = [
+        c
+        for c in codes
+        if EventCode.CURRENT_REVERSAL_BEGIN <= c <= EventCode.CURRENT_REVERSAL_BEGIN + 2
+    ]  # type: ignore[operator]
+    ends = [
+        c
+        for c in codes
+        if EventCode.CURRENT_REVERSAL_END <= c <= EventCode.CURRENT_REVERSAL_END + 2
+    ]  # type: ignore[operator]
+    assert len(begins) == len(ends) == 3  # one per phase, begin and end
+    with pytest.raises(ValueError, match="before the twin's present"):
+        twin.inject(
+            Disturbance(
+                int(twin.true_t.timestamp()), begin + 99_999, None, DisturbanceKind.SAG, 0.5
+            )
+        )

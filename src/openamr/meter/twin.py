@@ -49,7 +49,7 @@ from openamr.meter.clock import MeterClock
 from openamr.meter.events import EventCode, LpStatus, phase_code
 from openamr.meter.metrology.energy import Metrology
 from openamr.meter.metrology.instant import instantaneous
-from openamr.meter.metrology.model import Disturbance, LoadStep, instant
+from openamr.meter.metrology.model import Disturbance, DisturbanceKind, LoadStep, instant
 from openamr.meter.metrology.quality import QualityEvent, QualityKind, quality_events
 from openamr.meter.profiles import stamp
 from openamr.meter.server import ServerApplication
@@ -204,8 +204,8 @@ class Twin:
         """A grid event (power failure, phase loss, sag, swell, reversal, sequence)
         from its start on; the past is not rewritten, so it may not start before the
         instant the twin has reached."""
-        if disturbance.start < int(self.true_t.timestamp()):
-            raise ValueError("a disturbance cannot start before the twin's present")
+        if disturbance.start <= int(self.true_t.timestamp()):
+            raise ValueError("a disturbance cannot start at or before the twin's present")
         self.metrology.add_disturbance(disturbance)
         self._checkpoint()
 
@@ -221,7 +221,12 @@ class Twin:
         then the profile captures (so a row carries what happened at its end)."""
         items: list[tuple[dt.datetime, int, Action]] = []
         offset = self.source.offset
-        for event in quality_events(self.metrology, m0 - offset, m1 - offset, reversal=False):
+        # Current reversal is logged only while a wiring fault is injected: a PV meter
+        # registers export every sunny day, and logging that would flood the log-book.
+        wiring = any(
+            d.kind is DisturbanceKind.CURRENT_REVERSAL for d in self.metrology.disturbances
+        )
+        for event in quality_events(self.metrology, m0 - offset, m1 - offset, reversal=wiring):
             items.append((instant(event.instant) + offset, 0, self._quality_action(event)))
         for piece in zone_pieces(self.rules, m0, m1)[1:]:
             items.append((piece.start, 0, lambda t: self.log(t, EventCode.DST_CHANGE)))
