@@ -224,3 +224,30 @@ def test_a_wiring_fault_reversal_is_logged() -> None:
                 int(twin.true_t.timestamp()), begin + 99_999, None, DisturbanceKind.SAG, 0.5
             )
         )
+
+
+def test_a_passive_calendar_written_by_a_client_takes_over_at_its_time() -> None:
+    from openamr.codec import Array
+    from openamr.meter.tariff.defaults import day, season, week
+
+    twin, time = twin_at()  # Monday 00:00 UTC: T2 (night)
+    run(twin, time, [3600])
+    view = AssociationView(twin.app.device, AccessPolicy(default=READ_WRITE))
+    calendar = Obis.parse("0.0.13.0.0.255")
+    all_t3 = (
+        Array([season(b"all", 1, 1, b"w")]),
+        Array([week(b"w", [1] * 7)]),
+        Array([day(1, [(dt.time(0, 0), 3)]), day(2, [(dt.time(0, 0), 3)])]),  # 2: holidays
+    )
+    for index, data in zip((7, 8, 9), all_t3, strict=True):
+        assert view.set(20, calendar, index, data).name == "SUCCESS"
+    due = (twin.source.now() + dt.timedelta(hours=1)).astimezone(dt.timezone(dt.timedelta(hours=1)))
+    stamp_ = OctetString(CosemDateTime.from_datetime(due).to_bytes())
+    assert view.set(20, calendar, 10, stamp_).name == "SUCCESS"
+    t3_before = value(twin.app, "1.0.1.8.3.255")
+    run(twin, time, [1800])
+    assert value(twin.app, "0.0.96.14.0.255") != 3  # not yet
+    run(twin, time, [3 * 3600])
+    assert value(twin.app, "0.0.96.14.0.255") == 3
+    assert value(twin.app, "1.0.1.8.3.255") > t3_before  # type: ignore[operator]
+    assert view.get(20, calendar, 3) == all_t3[0]  # the passive one is now active

@@ -38,8 +38,8 @@ def state(twin: Twin, last_events: int = LAST_EVENTS) -> Json:
         "rate": twin.rate,
         "billing_counter": twin.billing.counter,
         "demand_w": {
-            "current_average": round(twin.demand.current_average, 1),
-            "last_average": round(twin.demand.last_average, 1),
+            "current_average": round(float(twin.demand.current_average), 1),
+            "last_average": round(float(twin.demand.last_average), 1),
         },
         "instantaneous": instantaneous_values(twin),
         "supply": supply(twin),

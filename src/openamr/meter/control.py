@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from openamr.apdu.results import DataAccessResult
 from openamr.apdu.selective_access import CaptureObjectDefinition
 from openamr.codec.datetime import CosemDate, CosemTime
 from openamr.codec.obis import Obis
@@ -39,6 +40,7 @@ from openamr.meter.tariff.billing import (
     MONTHLY_BILLING,
     MONTHLY_COLUMNS,
 )
+from openamr.meter.tariff.defaults import mt372_calendar
 
 WATTS = ScalerUnit(0, Unit.WATT)
 END_OF_BILLING_SCRIPT = Obis(0, 0, 10, 0, 1, 255)
@@ -54,8 +56,16 @@ def demand_objects(period: int = 900) -> Iterator[CosemObject]:
 
 
 def tariff_objects() -> Iterator[CosemObject]:
-    yield ActivityCalendar("0.0.13.0.0.255")
-    yield SpecialDaysTable("0.0.11.0.0.255")
+    factory = mt372_calendar()  # the twin's rates follow these objects
+    calendar = ActivityCalendar("0.0.13.0.0.255")
+    parts = (OctetString(b"MT372"), factory.season_profile, factory.week_profile_table,
+             factory.day_profile_table)  # fmt: skip
+    for index, value in enumerate(parts, start=2):
+        assert calendar.set(index, value) is DataAccessResult.SUCCESS
+    yield calendar
+    special_days = SpecialDaysTable("0.0.11.0.0.255")
+    assert special_days.set(2, factory.special_days) is DataAccessResult.SUCCESS
+    yield special_days
     registers = [(3, Obis(1, 0, c, 8, r, 255)) for c in (1, 2) for r in range(1, 5)]
     masks = [(bytes([r]), [r, r + 4]) for r in range(1, 5)]  # rate r: A+ Tr and A- Tr
     yield RegisterActivation("0.0.14.0.1.255", registers, masks, bytes([1]))

@@ -50,7 +50,6 @@ from openamr.meter.profiles import load_profile_1, load_profile_2
 from openamr.meter.server import ServerApplication
 from openamr.meter.state import StateStore
 from openamr.meter.state_counter import ReservedCounter
-from openamr.meter.tariff import CalendarPlan, mt372_calendar
 from openamr.meter.twin import Twin
 from openamr.security.counters import OutgoingCounter
 
@@ -157,8 +156,7 @@ def build_mt372(
     if resumed is not None:  # the registers hold everything before: integrate from there
         commissioned, source.offset = resumed.alive, resumed.offset
     model = MeterModel(seed, load or seeded_load(seed, connection=3))
-    plan = CalendarPlan(mt372_calendar().parse())
-    twin = Twin(app, source, Metrology(model, commissioned), plan, commissioned)
+    twin = Twin(app, source, Metrology(model, commissioned), commissioned=commissioned)
     install_peripherals(twin)  # relays, limiter, inputs, covers, modem, push, LCD
     if state is not None:
         persistence = Persistence(state, twin, keys, serial)

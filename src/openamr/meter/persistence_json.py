@@ -27,6 +27,7 @@ from typing import TypeVar
 from openamr.meter.metrology.model import Disturbance, DisturbanceKind, LoadStep, Phase
 from openamr.meter.state import Json, StateError
 from openamr.meter.tariff import DemandEngine, DemandState, MaximumDemand, RateRegisters
+from openamr.meter.tariff.registers import Wh
 
 T = TypeVar("T")
 
@@ -131,13 +132,28 @@ def registers_of(value: Json) -> RateRegisters:
 # -- demand -------------------------------------------------------------------------------
 
 
+def exact_json(x: Wh) -> Json:
+    """An energy or a power, exact: a Fraction as [numerator, denominator]."""
+    return [x.numerator, x.denominator] if isinstance(x, Fraction) else x
+
+
+def exact_of(value: Json) -> Wh:
+    if isinstance(value, list):
+        numerator, denominator = (_int(v) for v in _list(value, 2))
+        try:
+            return Fraction(numerator, denominator)
+        except ZeroDivisionError:
+            raise StateError("the state holds a fraction over zero") from None
+    return _float(value)
+
+
 def _maximum_json(m: MaximumDemand | None) -> Json:
-    return None if m is None else [m.value, instant_json(m.captured_at)]
+    return None if m is None else [exact_json(m.value), instant_json(m.captured_at)]
 
 
 def _maximum_of(value: Json) -> MaximumDemand:
     v, at = _list(value, 2)
-    return MaximumDemand(_float(v), instant_of(at))
+    return MaximumDemand(exact_of(v), instant_of(at))
 
 
 def demand_json(s: DemandState) -> dict[str, Json]:
@@ -148,10 +164,10 @@ def demand_json(s: DemandState) -> dict[str, Json]:
         "position": instant_json(s.position),
         "started": instant_json(s.started),
         "period_start": instant_json(s.period_start),
-        "energy": s.energy,
+        "energy": exact_json(s.energy),
         "rate": s.rate,
-        "window": [[e, seconds] for e, seconds in s.window],
-        "last_average": s.last_average,
+        "window": [[exact_json(e), seconds] for e, seconds in s.window],
+        "last_average": exact_json(s.last_average),
         "capture_time": None if s.capture_time is None else instant_json(s.capture_time),
         "maxima": [_maximum_json(m) for m in s.maxima],
     }
@@ -169,9 +185,9 @@ def demand_of(value: Json) -> DemandState:
 
 def _demand_state(o: dict[str, Json]) -> DemandState:
 
-    def window(v: Json) -> tuple[float, float]:
+    def window(v: Json) -> tuple[Wh, float]:
         e, s = _list(v, 2)
-        return _float(e), _float(s)
+        return exact_of(e), _float(s)
 
     return DemandState(
         period=_int(field(o, "period")),
@@ -180,10 +196,10 @@ def _demand_state(o: dict[str, Json]) -> DemandState:
         position=instant_of(field(o, "position")),
         started=instant_of(field(o, "started")),
         period_start=instant_of(field(o, "period_start")),
-        energy=_float(field(o, "energy")),
+        energy=exact_of(field(o, "energy")),
         rate=_optional(field(o, "rate"), _int),
         window=tuple(window(v) for v in _list(field(o, "window"))),
-        last_average=_float(field(o, "last_average")),
+        last_average=exact_of(field(o, "last_average")),
         capture_time=_optional(field(o, "capture_time"), instant_of),
         maxima=tuple(_optional(m, _maximum_of) for m in _list(field(o, "maxima"))),
     )

@@ -24,15 +24,18 @@ changes the time stamps but never counts energy twice or loses any.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections import deque
 from collections.abc import Callable, Iterable
 from fractions import Fraction
 from typing import Protocol
 
 from openamr.codec.obis import Obis
+from openamr.codec.types import Data as DlmsData
 from openamr.codec.types import DoubleLongUnsigned, Long, LongUnsigned, OctetString, Unsigned
 from openamr.cosem import LogicalDevice
 from openamr.cosem.base import CosemObject
+from openamr.cosem.classes.activity_calendar import ActivityCalendar
 from openamr.cosem.classes.clock import Clock
 from openamr.cosem.classes.data import Data
 from openamr.cosem.classes.demand_register import DemandRegister
@@ -45,6 +48,7 @@ from openamr.cosem.classes.script_table import (
     ServiceId,
     device_executor,
 )
+from openamr.cosem.classes.special_days import SpecialDaysTable
 from openamr.meter.clock import MeterClock
 from openamr.meter.events import EventCode, LpStatus, phase_code
 from openamr.meter.metrology.energy import Metrology
@@ -62,10 +66,16 @@ from openamr.meter.tariff import (
     RateRegisters,
     RateSegment,
 )
-from openamr.meter.tariff.billing import MONTHLY_BILLING, Trigger
+from openamr.meter.tariff.billing import MONTHLY_BILLING, NOT_SPECIFIED_STAMP, Trigger
+from openamr.meter.tariff.calendar import Calendar, activation_instant, parse_calendar
 from openamr.meter.tariff.localtime import zone_pieces
+from openamr.meter.tariff.model import Refusal
+
+log = logging.getLogger(__name__)
 
 MJ_PER_WH = 3_600_000
+#: The activity calendar's parts, in the order parse_calendar takes them.
+CALENDAR_PARTS = ("season_profile", "week_profile_table", "day_profile_table")
 WRAP = 1 << 32  # double-long-unsigned registers roll over
 
 #: Log-book codes of the power quality events (per-phase ones add the phase).
@@ -119,17 +129,19 @@ class Twin:
         app: ServerApplication,
         source: MeterClock,
         metrology: Metrology,
-        plan: CalendarPlan,
+        plan: CalendarPlan | None = None,
         commissioned: dt.datetime | None = None,
         lp_period: int = 900,
     ) -> None:
         """``commissioned`` (true time, default now): the twin is complete up to there
         and its first advance simulates everything since."""
-        self.app, self.source, self.metrology, self.plan = app, source, metrology, plan
+        self.app, self.source, self.metrology = app, source, metrology
         self.objects = _Objects(app.device)
         clock = self.objects.clock
         clock.set_now = self.set_time  # a DLMS clock set goes through the twin
         self.rules = CachedLocalTime(clock)
+        self._calendar_key: tuple[object, ...] = ()
+        self.plan = plan if plan is not None else self._calendar_plan()
         # exact carries: the registers are the floor of the exact integral
         self.a_plus = RateRegisters(carry=Fraction(0))
         self.a_minus = RateRegisters(carry=Fraction(0))
@@ -140,7 +152,7 @@ class Twin:
         self.true_t = start  # everything is complete up to here
         self.status = LpStatus(0)  # status bits of the running LP1 period
         self.day_status = LpStatus(0)  # and of the running day (LP2)
-        self.rate = 1
+        self.rate = self.plan.rate_at(self.position, self.rules)
         self.components: list[Component] = []
         self._rates: deque[RateSegment] = deque()  # of the running advance
         self.powered = True  # the supply is on; while it is off nothing is captured
@@ -149,7 +161,7 @@ class Twin:
         self.objects.end_of_billing.executor = self._run_script_action
         app.refresh_hooks.append(self.advance)
         app.twin = self
-        self._publish()
+        self.publish()
 
     # -- time ---------------------------------------------------------------------------
 
@@ -164,13 +176,53 @@ class Twin:
         if end <= self.true_t:
             return
         m0, m1 = self.position, self.source.to_meter(end)
+        self.plan = self._calendar_plan()
         self._rates = deque(self.plan.rate_segments(m0, m1, self.rules))
         for at, action in self._timeline(m0, m1):
             self._flow(at)
             action(at)
         self._flow(m1)
-        self._publish()
+        self._activate_passive_calendar()
+        self.publish()
         self._checkpoint()
+
+    def _calendar_plan(self) -> CalendarPlan:
+        """The rates as the activity calendar and special days objects hold them now
+        (a client's write takes effect at the next advance; a calendar the engine
+        refuses leaves the previous one in force)."""
+        cal, special = self.objects.calendar, self.objects.special_days
+        key = (
+            *(id(getattr(cal, f"{p}_{s}")) for s in ("active", "passive") for p in CALENDAR_PARTS),
+            id(cal.activate_passive_calendar_time),
+            tuple(sorted(special.table.items())),
+        )
+        if key == self._calendar_key:
+            return self.plan
+        days = special.get_entries()
+        active = self._parse(cal, "active", days)
+        if not isinstance(active, Calendar):
+            log.warning("activity calendar refused, the previous one stays: %s", active.reason)
+            return self.plan
+        passive = self._parse(cal, "passive", days)
+        due = activation_instant(cal.activate_passive_calendar_time, self.rules)
+        self._calendar_key = key
+        if isinstance(passive, Calendar) and due is not None:
+            return CalendarPlan(active, passive, due)
+        return CalendarPlan(active)
+
+    @staticmethod
+    def _parse(cal: ActivityCalendar, which: str, days: DlmsData) -> Calendar | Refusal:
+        season, week, day = (getattr(cal, f"{part}_{which}") for part in CALENDAR_PARTS)
+        return parse_calendar(season, week, day, days)
+
+    def _activate_passive_calendar(self) -> None:
+        """At its activation time the passive calendar becomes the active one in the
+        object too (the plan already switched rates at that instant)."""
+        plan = self.plan
+        due = plan.activation
+        if plan.passive is not None and due is not None and self.position >= due:
+            self.objects.calendar.activate_passive_calendar(None)
+            self.objects.calendar.activate_passive_calendar_time = OctetString(NOT_SPECIFIED_STAMP)
 
     def set_time(self, when: dt.datetime) -> None:
         """A clock set (DLMS, optical port): logged, flagged in LP status, demand
@@ -181,14 +233,14 @@ class Twin:
         self.demand.clock_set(when)
         self.log(when, EventCode.CLOCK_CHANGED)
         self.flag(LpStatus.CLOCK_ADJUSTED)
-        self._publish()
+        self.publish()
         self._checkpoint()
 
     def end_of_billing(self) -> None:
         """End of billing by command (the script 0.0.10.0.1.255, or the button)."""
         self.advance()
         self._end_of_billing(self.position, Trigger.COMMAND)
-        self._publish()
+        self.publish()
 
     def _run_script_action(self, action: ActionSpecification) -> bool:
         """The meter's own scripts: capturing the monthly billing profile is the end
@@ -259,7 +311,7 @@ class Twin:
             e = self.metrology.energy_between(start - offset, stop - offset)
             self.a_plus.add(Fraction(e.a_plus_mj, MJ_PER_WH), segment.rate)
             self.a_minus.add(Fraction(e.a_minus_mj, MJ_PER_WH), segment.rate)
-            self.demand.add(e.a_plus_mj / MJ_PER_WH, segment.rate, stop)
+            self.demand.add(Fraction(e.a_plus_mj, MJ_PER_WH), segment.rate, stop)  # exact
             self.rate = segment.rate
             self.true_t = stop - offset
 
@@ -332,7 +384,7 @@ class Twin:
         o.event_log.append_row((stamp(o.clock, at), int(code)))
         o.last_event.value = LongUnsigned(code)
 
-    def _publish(self) -> None:
+    def publish(self) -> None:
         """The engine's state into the COSEM objects."""
         o = self.objects
         for quantity, registers in ((o.a_plus, self.a_plus), (o.a_minus, self.a_minus)):
@@ -370,6 +422,8 @@ class Twin:
         o.power_export.value = DoubleLongUnsigned(round(values.export_w))
         o.power_factor.value = Long(round(values.power_factor * 1000))
         o.frequency.value = LongUnsigned(round(values.frequency_hz * 100))
+
+    _publish = publish  # the former name, still called by persistence
 
 
 class _Objects:
@@ -418,6 +472,12 @@ class _Objects:
         self.lp1, self.lp2 = profile("1.0.99.1.0.255"), profile("1.0.99.2.0.255")
         self.event_log = profile("1.0.99.98.0.255")
         self.monthly, self.daily = profile("1.0.98.1.0.255"), profile("1.0.98.2.0.255")
+        calendar = _find(d, "0.0.13.0.0.255", ActivityCalendar)
+        assert isinstance(calendar, ActivityCalendar)
+        self.calendar = calendar
+        special = _find(d, "0.0.11.0.0.255", SpecialDaysTable)
+        assert isinstance(special, SpecialDaysTable)
+        self.special_days = special
         script = _find(d, "0.0.10.0.1.255", ScriptTable)
         assert isinstance(script, ScriptTable)
         self.end_of_billing = script

@@ -36,6 +36,9 @@ from __future__ import annotations
 import datetime as dt
 from collections import deque
 from dataclasses import dataclass
+from fractions import Fraction
+
+from openamr.meter.tariff.registers import Wh
 
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 TOTAL = 0  # index of the all-rates maximum
@@ -45,7 +48,7 @@ TOTAL = 0  # index of the all-rates maximum
 class MaximumDemand:
     """An Extended register's value (W) and capture_time."""
 
-    value: float
+    value: Wh
     captured_at: dt.datetime
 
 
@@ -55,8 +58,8 @@ class DemandPeriodEnd:
 
     start: dt.datetime
     end: dt.datetime
-    energy_wh: float
-    average_w: float  # the new last_average_value
+    energy_wh: Wh
+    average_w: Wh  # the new last_average_value
     rate: int
     new_maximum: bool  # of the total
     new_rate_maximum: bool
@@ -73,10 +76,10 @@ class DemandState:
     position: dt.datetime
     started: dt.datetime
     period_start: dt.datetime
-    energy: float
+    energy: Wh
     rate: int | None
-    window: tuple[tuple[float, float], ...]  # (Wh, seconds covered) of ended periods
-    last_average: float
+    window: tuple[tuple[Wh, float], ...]  # (Wh, seconds covered) of ended periods
+    last_average: Wh
     capture_time: dt.datetime | None
     maxima: tuple[MaximumDemand | None, ...]
 
@@ -85,6 +88,17 @@ def align(instant: dt.datetime, period: int) -> dt.datetime:
     """The start of the period containing ``instant``."""
     seconds = (instant - EPOCH) // dt.timedelta(seconds=period) * period
     return EPOCH + dt.timedelta(seconds=seconds)
+
+
+_MICROSECOND = dt.timedelta(microseconds=1)
+
+
+def _share(energy_wh: Wh, part: dt.timedelta, whole: dt.timedelta) -> Wh:
+    """The energy of ``part`` of ``whole``, pro rata: exact when the energy is (a
+    Fraction stays a Fraction, and all of it is all of it)."""
+    if part == whole:
+        return energy_wh
+    return energy_wh * Fraction(part // _MICROSECOND, whole // _MICROSECOND)
 
 
 class DemandEngine:
@@ -100,16 +114,16 @@ class DemandEngine:
         self.period, self.number_of_periods, self.rates = period, number_of_periods, rates
         self._span = dt.timedelta(seconds=period)
         self.maxima: list[MaximumDemand | None] = [None] * (rates + 1)
-        self.last_average = 0.0
+        self.last_average: Wh = 0.0
         self.capture_time: dt.datetime | None = None
         self._restart(start.astimezone(dt.UTC))
 
     def _restart(self, at: dt.datetime) -> None:
         self.position = self.started = at
         self.period_start = align(at, self.period)
-        self.energy = 0.0
+        self.energy: Wh = 0  # an exact zero: exact energies (Fractions) stay exact
         self.rate: int | None = None
-        self.window: deque[tuple[float, float]] = deque(maxlen=self.number_of_periods)
+        self.window: deque[tuple[Wh, float]] = deque(maxlen=self.number_of_periods)
 
     # -- state ------------------------------------------------------------------------------
 
@@ -141,7 +155,7 @@ class DemandEngine:
         return self.period_start + self._span
 
     @property
-    def current_average(self) -> float:
+    def current_average(self) -> Wh:
         """current_average_value (W) at :attr:`position`."""
         recent = list(self.window)[len(self.window) - self.number_of_periods + 1 :]
         energy = self.energy + sum(e for e, _ in recent)
@@ -155,7 +169,7 @@ class DemandEngine:
 
     # -- energy ------------------------------------------------------------------------------
 
-    def add(self, energy_wh: float, rate: int, at: dt.datetime) -> list[DemandPeriodEnd]:
+    def add(self, energy_wh: Wh, rate: int, at: dt.datetime) -> list[DemandPeriodEnd]:
         """Count ``energy_wh`` over ``(position, at]`` in ``rate``; the periods that
         ended (at ``at`` included) come back in order."""
         if not 1 <= rate <= self.rates:
@@ -166,14 +180,14 @@ class DemandEngine:
         ended = []
         while at >= self.next_boundary():
             boundary = self.next_boundary()
-            share = energy_wh * ((boundary - self.position) / (at - self.position))
+            share = _share(energy_wh, boundary - self.position, at - self.position)
             self._count(share, rate, boundary)
             energy_wh -= share
             ended.append(self._close(boundary))
         self._count(energy_wh, rate, at)
         return ended
 
-    def _count(self, energy_wh: float, rate: int, at: dt.datetime) -> None:
+    def _count(self, energy_wh: Wh, rate: int, at: dt.datetime) -> None:
         self.energy += energy_wh
         self.rate = rate
         self.position = at
@@ -191,7 +205,7 @@ class DemandEngine:
             self.start_time_current, end, self.energy, self.last_average, rate,
             self._record(TOTAL, end), self._record(rate, end),
         )  # fmt: skip
-        self.period_start, self.energy, self.rate = align(end, self.period), 0.0, None
+        self.period_start, self.energy, self.rate = align(end, self.period), 0, None
         self.started = max(self.started, self.period_start)
         return event
 
