@@ -17,6 +17,13 @@ and nowhere else):
 0x8034      alarm input P3 active
 0x8035      firmware activated
 0x8036      association failed (authentication)
+0x8040      contactor disconnected (remote, or the Mx372 view)
+0x8041      contactor connected
+0x8042      contactor ready for reconnection (limiter, button)
+0x8043      limiter: over the threshold for the minimum duration
+0x8044      limiter: back under it for the minimum duration
+0x8045      emergency ("code red") threshold in force
+0x8046      emergency threshold over
 ==========  ==========================================
 """
 
@@ -57,6 +64,13 @@ class EventCode(enum.IntEnum):
     ALARM_INPUT = 0x8034
     FIRMWARE_ACTIVATED = 0x8035
     ASSOCIATION_FAILED = 0x8036
+    CONTACTOR_DISCONNECTED = 0x8040
+    CONTACTOR_CONNECTED = 0x8041
+    CONTACTOR_READY_FOR_RECONNECTION = 0x8042
+    LIMITER_OVER_THRESHOLD = 0x8043
+    LIMITER_UNDER_THRESHOLD = 0x8044
+    EMERGENCY_BEGINS = 0x8045
+    EMERGENCY_ENDS = 0x8046
 
 
 #: Codes of per-phase events: the L1 code; L2 and L3 follow it.

@@ -291,7 +291,7 @@ class Persistence:
                 self._restore_rows(obj)
         self._restore_components()
         self._outage(resumed)
-        self.twin._publish()  # the restored values into the objects
+        self.twin.publish()  # the restored values into the objects
 
     def _replay_attributes(self) -> None:
         device = self.twin.app.device

@@ -423,8 +423,6 @@ class Twin:
         o.power_factor.value = Long(round(values.power_factor * 1000))
         o.frequency.value = LongUnsigned(round(values.frequency_hz * 100))
 
-    _publish = publish  # the former name, still called by persistence
-
 
 class _Objects:
     """The COSEM objects the engine drives, found once by logical name."""

@@ -65,7 +65,7 @@ def run_at(twin: Twin, agenda: Agenda, at: dt.datetime | None, action: Action) -
         raise ValueError(f"{when.isoformat()} is before the twin's present")
     if when == twin.position:
         action(when)
-        twin._publish()  # the engine has no public publish yet
+        twin.publish()
     else:
         agenda.add(when, action)
         twin.advance()

@@ -18,22 +18,12 @@ they take the next free block of the manufacturer range:
 
 from __future__ import annotations
 
-import enum
+from openamr.meter.events import EventCode, describe
 
-
-class PeripheralEvent(enum.IntEnum):
-    CONTACTOR_DISCONNECTED = 0x8040
-    CONTACTOR_CONNECTED = 0x8041
-    CONTACTOR_READY_FOR_RECONNECTION = 0x8042
-    LIMITER_OVER_THRESHOLD = 0x8043
-    LIMITER_UNDER_THRESHOLD = 0x8044
-    EMERGENCY_BEGINS = 0x8045
-    EMERGENCY_ENDS = 0x8046
+#: The peripherals' codes are members of the one log-book table.
+PeripheralEvent = EventCode
 
 
 def describe_peripheral(code: int) -> str | None:
-    """Words for a peripheral code, None for any other code."""
-    try:
-        return PeripheralEvent(code).name.lower().replace("_", " ")
-    except ValueError:
-        return None
+    """Words for a peripheral code (0x8040..0x8046), None for any other code."""
+    return describe(code) if 0x8040 <= code <= 0x8046 else None
