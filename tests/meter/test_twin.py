@@ -251,3 +251,29 @@ def test_a_passive_calendar_written_by_a_client_takes_over_at_its_time() -> None
     assert value(twin.app, "0.0.96.14.0.255") == 3
     assert value(twin.app, "1.0.1.8.3.255") > t3_before  # type: ignore[operator]
     assert view.get(20, calendar, 3) == all_t3[0]  # the passive one is now active
+
+
+def test_more_than_ten_days_without_power_invalidates_the_clock_until_it_is_set() -> None:
+    twin, time = twin_at()
+    run(twin, time, [3600])
+    begin = int(twin.true_t.timestamp()) + 1
+    twin.inject(Disturbance(begin, begin + 11 * 86_400, None, DisturbanceKind.POWER_FAILURE))
+    run(twin, time, [12 * 86_400])
+    assert twin.clock_invalid
+    assert value(twin.app, "0.0.97.97.0.255") == 0x03000000  # super-cap discharged, invalid time
+    assert int(rows(twin.app, LP1)[-1][1]) & LpStatus.CLOCK_INVALID  # type: ignore[call-overload]
+    view = AssociationView(twin.app.device, AccessPolicy(default=READ_WRITE))
+    now = OctetString(CosemDateTime.from_datetime(twin.source.now()).to_bytes())
+    assert view.set(8, Obis.parse("0.0.1.0.0.255"), 2, now).name == "SUCCESS"
+    run(twin, time, [3600])
+    assert not twin.clock_invalid and value(twin.app, "0.0.97.97.0.255") == 0
+    assert not int(rows(twin.app, LP1)[-1][1]) & LpStatus.CLOCK_INVALID  # type: ignore[call-overload]
+
+
+def test_ten_days_are_within_the_reserve() -> None:
+    twin, time = twin_at()
+    run(twin, time, [3600])
+    begin = int(twin.true_t.timestamp()) + 1
+    twin.inject(Disturbance(begin, begin + 9 * 86_400, None, DisturbanceKind.POWER_FAILURE))
+    run(twin, time, [10 * 86_400])
+    assert not twin.clock_invalid and value(twin.app, "0.0.97.97.0.255") == 0

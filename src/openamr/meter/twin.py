@@ -30,25 +30,15 @@ from collections.abc import Callable, Iterable
 from fractions import Fraction
 from typing import Protocol
 
-from openamr.codec.obis import Obis
+from openamr.codec.datetime import ClockStatus
 from openamr.codec.types import Data as DlmsData
 from openamr.codec.types import DoubleLongUnsigned, Long, LongUnsigned, OctetString, Unsigned
-from openamr.cosem import LogicalDevice
-from openamr.cosem.base import CosemObject
 from openamr.cosem.classes.activity_calendar import ActivityCalendar
-from openamr.cosem.classes.clock import Clock
-from openamr.cosem.classes.data import Data
-from openamr.cosem.classes.demand_register import DemandRegister
-from openamr.cosem.classes.extended_register import ExtendedRegister
-from openamr.cosem.classes.profile_generic import ProfileGeneric
-from openamr.cosem.classes.register import Register
 from openamr.cosem.classes.script_table import (
     ActionSpecification,
-    ScriptTable,
     ServiceId,
     device_executor,
 )
-from openamr.cosem.classes.special_days import SpecialDaysTable
 from openamr.meter.clock import MeterClock
 from openamr.meter.events import EventCode, LpStatus, phase_code
 from openamr.meter.metrology.energy import Metrology
@@ -70,10 +60,15 @@ from openamr.meter.tariff.billing import MONTHLY_BILLING, NOT_SPECIFIED_STAMP, T
 from openamr.meter.tariff.calendar import Calendar, activation_instant, parse_calendar
 from openamr.meter.tariff.localtime import zone_pieces
 from openamr.meter.tariff.model import Refusal
+from openamr.meter.twin_objects import TwinObjects
 
 log = logging.getLogger(__name__)
 
 MJ_PER_WH = 3_600_000
+#: The super-cap keeps the clock this long without power (datasheet: 10 days).
+CLOCK_RESERVE = dt.timedelta(days=10)
+#: Error register (FF) bits of a clock that ran down (MT372.md section 3).
+FF_SUPERCAP_DISCHARGED, FF_INVALID_TIME = 0x01000000, 0x02000000
 #: The activity calendar's parts, in the order parse_calendar takes them.
 CALENDAR_PARTS = ("season_profile", "week_profile_table", "day_profile_table")
 WRAP = 1 << 32  # double-long-unsigned registers roll over
@@ -114,13 +109,6 @@ class Component(Protocol):
         ...
 
 
-def _find(device: LogicalDevice, name: str, cls: type[CosemObject]) -> CosemObject:
-    obj = device.find(Obis.parse(name))
-    if not isinstance(obj, cls):
-        raise LookupError(f"the twin needs {cls.__name__} {name} in the device")
-    return obj
-
-
 class Twin:
     """One MT372 in time. Build it with :func:`openamr.meter.mt372.build_mt372`."""
 
@@ -136,7 +124,7 @@ class Twin:
         """``commissioned`` (true time, default now): the twin is complete up to there
         and its first advance simulates everything since."""
         self.app, self.source, self.metrology = app, source, metrology
-        self.objects = _Objects(app.device)
+        self.objects = TwinObjects(app.device)
         clock = self.objects.clock
         clock.set_now = self.set_time  # a DLMS clock set goes through the twin
         self.rules = CachedLocalTime(clock)
@@ -154,6 +142,7 @@ class Twin:
         self.day_status = LpStatus(0)  # and of the running day (LP2)
         self.rate = self.plan.rate_at(self.position, self.rules)
         self.components: list[Component] = []
+        self._down_since: dt.datetime | None = None  # meter time of the last power failure
         self._rates: deque[RateSegment] = deque()  # of the running advance
         self.powered = True  # the supply is on; while it is off nothing is captured
         #: Called after every change of state (the persistence commits there).
@@ -230,6 +219,7 @@ class Twin:
         self.advance()
         self.source.set(when)
         self.rules.invalidate()
+        self._error_bits(FF_SUPERCAP_DISCHARGED | FF_INVALID_TIME, on=False)  # a set clock
         self.demand.clock_set(when)
         self.log(when, EventCode.CLOCK_CHANGED)
         self.flag(LpStatus.CLOCK_ADJUSTED)
@@ -325,10 +315,30 @@ class Twin:
         self.log(at, phase_code(code, event.phase - 1) if event.phase is not None else code)
         if event.kind is QualityKind.POWER_FAILURE:
             self.flag(LpStatus.POWER_DOWN)
-            self.powered = False
+            self.powered, self._down_since = False, at
         elif event.kind is QualityKind.POWER_RETURN:
             self.flag(LpStatus.POWER_UP)
             self.powered = True
+            if self._down_since is not None and at - self._down_since > CLOCK_RESERVE:
+                self._clock_ran_down()
+            self._down_since = None
+
+    def _clock_ran_down(self) -> None:
+        """More than the super-cap's reserve without power: the time is not to be
+        trusted until someone sets the clock (clock status, FF bits, LP status)."""
+        self.objects.clock.flags |= int(ClockStatus.INVALID_VALUE)
+        self._error_bits(FF_SUPERCAP_DISCHARGED | FF_INVALID_TIME, on=True)
+
+    def _error_bits(self, bits: int, on: bool) -> None:
+        errors = self.objects.error_register.value
+        assert isinstance(errors, int)
+        self.objects.error_register.value = DoubleLongUnsigned(
+            errors | bits if on else errors & ~bits
+        )
+
+    @property
+    def clock_invalid(self) -> bool:
+        return bool(self.objects.clock.flags & ClockStatus.INVALID_VALUE)
 
     def _end_of_billing(self, at: dt.datetime, trigger: Trigger = Trigger.SCHEDULE) -> None:
         reset = self.billing.end_of_billing(
@@ -357,7 +367,8 @@ class Twin:
         MT372.md 4), so a reader sees the gap and why."""
         if not self.powered:
             return
-        status = int(self.status | self._dst(at))
+        invalid = LpStatus.CLOCK_INVALID if self.clock_invalid else LpStatus(0)
+        status = int(self.status | self._dst(at) | invalid)
         self.objects.lp1.append_row((stamp(self.objects.clock, at), status, *self._totals()))
         self.status = LpStatus(0)
 
@@ -422,60 +433,3 @@ class Twin:
         o.power_export.value = DoubleLongUnsigned(round(values.export_w))
         o.power_factor.value = Long(round(values.power_factor * 1000))
         o.frequency.value = LongUnsigned(round(values.frequency_hz * 100))
-
-
-class _Objects:
-    """The COSEM objects the engine drives, found once by logical name."""
-
-    def __init__(self, d: LogicalDevice) -> None:
-        def reg(name: str) -> Register:
-            r = _find(d, name, Register)
-            assert isinstance(r, Register)
-            return r
-
-        def data(name: str) -> Data:
-            x = _find(d, name, Data)
-            assert isinstance(x, Data)
-            return x
-
-        def profile(name: str) -> ProfileGeneric:
-            p = _find(d, name, ProfileGeneric)
-            assert isinstance(p, ProfileGeneric)
-            return p
-
-        clock = _find(d, "0.0.1.0.0.255", Clock)
-        assert isinstance(clock, Clock)
-        self.clock = clock
-        self.a_plus = [reg(f"1.0.1.8.{r}.255") for r in range(5)]
-        self.a_minus = [reg(f"1.0.2.8.{r}.255") for r in range(5)]
-        self.a_abs = reg("1.0.15.8.0.255")
-        self.voltage = [reg(f"1.0.{c}.7.0.255") for c in (32, 52, 72)]
-        self.current = [reg(f"1.0.{c}.7.0.255") for c in (31, 51, 71)]
-        self.phase_pf = [reg(f"1.0.{c}.7.0.255") for c in (33, 53, 73)]
-        self.power_import, self.power_export = reg("1.0.1.7.0.255"), reg("1.0.2.7.0.255")
-        self.power_factor, self.frequency = reg("1.0.13.7.0.255"), reg("1.0.14.7.0.255")
-        self.p1, self.p2 = reg("8.0.1.0.0.255"), reg("7.0.3.0.0.255")
-        demand = _find(d, "1.0.1.4.0.255", DemandRegister)
-        assert isinstance(demand, DemandRegister)
-        self.current_demand = demand
-        self.last_demand = reg("1.0.1.5.0.255")
-        self.maximum_demand: list[ExtendedRegister] = []
-        for r in range(5):
-            m = _find(d, f"1.0.1.6.{r}.255", ExtendedRegister)
-            assert isinstance(m, ExtendedRegister)
-            self.maximum_demand.append(m)
-        self.tariff, self.status = data("0.0.96.14.0.255"), data("1.0.96.240.0.255")
-        self.last_event = data("0.0.96.11.0.255")
-        self.billing_counter = data("0.0.0.1.0.255")
-        self.lp1, self.lp2 = profile("1.0.99.1.0.255"), profile("1.0.99.2.0.255")
-        self.event_log = profile("1.0.99.98.0.255")
-        self.monthly, self.daily = profile("1.0.98.1.0.255"), profile("1.0.98.2.0.255")
-        calendar = _find(d, "0.0.13.0.0.255", ActivityCalendar)
-        assert isinstance(calendar, ActivityCalendar)
-        self.calendar = calendar
-        special = _find(d, "0.0.11.0.0.255", SpecialDaysTable)
-        assert isinstance(special, SpecialDaysTable)
-        self.special_days = special
-        script = _find(d, "0.0.10.0.1.255", ScriptTable)
-        assert isinstance(script, ScriptTable)
-        self.end_of_billing = script
