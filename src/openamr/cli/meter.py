@@ -14,9 +14,11 @@ from openamr.aio.control import DEFAULT_HOST as CONTROL_HOST
 from openamr.aio.control import serve_control
 from openamr.aio.dlms_server import serve_hdlc, serve_wrapper
 from openamr.aio.optical_port import serve_meter_optical_serial, start_meter_optical_port
+from openamr.aio.push import PushDelivery
 from openamr.aio.serial_line import BAUD_RATES, DEFAULT_BAUD, serve_serial
 from openamr.meter.associations import Credentials
 from openamr.meter.mt372 import build_mt372
+from openamr.meter.peripherals import Peripherals
 from openamr.meter.server import ServerApplication
 from openamr.meter.state import StateError, StateStore
 
@@ -143,6 +145,8 @@ async def _serve(
         )  # fmt: skip
     except StateError as e:
         raise click.ClickException(str(e)) from None
+    if app.twin is not None:  # alarm call-backs go out once a head-end set a destination
+        Peripherals.of(app.twin).push.send = PushDelivery(app.logical_address)
     serve = serve_wrapper if transport == "wrapper" else serve_hdlc
     server = await serve(app, host, port)
     bound = server.sockets[0].getsockname()
