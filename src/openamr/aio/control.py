@@ -144,7 +144,9 @@ class ControlEndpoint:
         if twin is None:
             raise HttpError(HTTPStatus.SERVICE_UNAVAILABLE, "this meter has no twin engine")
         self.app.refresh()
-        return route.handler(twin, args)
+        answer = route.handler(twin, args)
+        twin.checkpoint()  # an injected event is committed before the answer (--state)
+        return answer
 
     async def serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         """One connection: requests answered in order until either side closes it."""

@@ -173,7 +173,7 @@ class Twin:
         self._flow(m1)
         self._activate_passive_calendar()
         self.publish()
-        self._checkpoint()
+        self.checkpoint()
 
     def _calendar_plan(self) -> CalendarPlan:
         """The rates as the activity calendar and special days objects hold them now
@@ -224,7 +224,7 @@ class Twin:
         self.log(when, EventCode.CLOCK_CHANGED)
         self.flag(LpStatus.CLOCK_ADJUSTED)
         self.publish()
-        self._checkpoint()
+        self.checkpoint()
 
     def end_of_billing(self) -> None:
         """End of billing by command (the script 0.0.10.0.1.255, or the button)."""
@@ -249,14 +249,14 @@ class Twin:
         if disturbance.start <= int(self.true_t.timestamp()):
             raise ValueError("a disturbance cannot start at or before the twin's present")
         self.metrology.add_disturbance(disturbance)
-        self._checkpoint()
+        self.checkpoint()
 
     def add_load_step(self, step: LoadStep) -> None:
         """A load change from ``step.start`` on (the past is not rewritten)."""
         if step.start < int(self.true_t.timestamp()):
             raise ValueError("a load change cannot start before the twin's present")
         self.metrology.add_load_step(step)
-        self._checkpoint()
+        self.checkpoint()
 
     def _timeline(self, m0: dt.datetime, m1: dt.datetime) -> list[tuple[dt.datetime, Action]]:
         """The boundaries in (m0, m1], in order; at one instant: events, billing,
@@ -380,7 +380,7 @@ class Twin:
     def _totals(self) -> tuple[int, int]:
         return self.a_plus.total % WRAP, self.a_minus.total % WRAP
 
-    def _checkpoint(self) -> None:
+    def checkpoint(self) -> None:
         for hook in self.checkpoints:
             hook()
 
