@@ -59,6 +59,8 @@ def snapshot(twin: Twin) -> dict[str, object]:
         name: device.find(Obis.parse(name)).get(2)  # type: ignore[union-attr]
         for name in [f"1.0.{c}.8.{r}.255" for c in (1, 2) for r in range(5)]
         + ["1.0.15.8.0.255", "0.0.96.11.0.255", "0.0.0.1.0.255", "1.0.96.240.0.255"]
+        + ["0.0.97.97.0.255", "0.0.96.7.21.255"]  # the error register, power failures
+        + [f"1.0.{c}.{d}.0.255" for c in (32, 52, 72) for d in (32, 36)]  # sags, swells
     }
     return {
         "true_t": twin.true_t,
@@ -68,6 +70,7 @@ def snapshot(twin: Twin) -> dict[str, object]:
         "demand": twin.demand.state(),
         "billing": twin.billing.counter,
         "status": (twin.status, twin.day_status, twin.rate, twin.powered),
+        "clock": (device.find(CLOCK).flags, twin.down_since),  # type: ignore[union-attr]
         "registers": registers,
         "profiles": profiles,
         "time_zone": device.find(CLOCK).get(3),  # type: ignore[union-attr]

@@ -16,7 +16,7 @@ from openamr.cosem import READ_WRITE, AccessPolicy, AssociationView
 from openamr.cosem.classes.profile_generic import ProfileGeneric
 from openamr.meter.clock import SteppedTime
 from openamr.meter.events import EventCode, LpStatus
-from openamr.meter.metrology.model import Disturbance, DisturbanceKind
+from openamr.meter.metrology.model import Disturbance, DisturbanceKind, Phase
 from openamr.meter.mt372 import build_mt372
 from openamr.meter.server import ServerApplication
 from openamr.meter.twin import MJ_PER_WH, Twin
@@ -277,3 +277,18 @@ def test_ten_days_are_within_the_reserve() -> None:
     twin.inject(Disturbance(begin, begin + 9 * 86_400, None, DisturbanceKind.POWER_FAILURE))
     run(twin, time, [10 * 86_400])
     assert not twin.clock_invalid and value(twin.app, "0.0.97.97.0.255") == 0
+
+
+def test_power_quality_is_counted() -> None:
+    twin, time = twin_at()
+    run(twin, time, [3600])
+    t = int(twin.true_t.timestamp()) + 1
+    twin.inject(Disturbance(t, t + 60, Phase.L2, DisturbanceKind.SAG, 0.5))
+    twin.inject(Disturbance(t + 120, t + 180, Phase.L2, DisturbanceKind.SAG, 0.5))
+    twin.inject(Disturbance(t + 300, t + 360, Phase.L3, DisturbanceKind.SWELL, 1.3))
+    twin.inject(Disturbance(t + 600, t + 700, None, DisturbanceKind.POWER_FAILURE))
+    run(twin, time, [3600])
+    assert value(twin.app, "1.0.52.32.0.255") == 2  # two sags on L2
+    assert value(twin.app, "1.0.32.32.0.255") == 0
+    assert value(twin.app, "1.0.72.36.0.255") == 1  # one swell on L3
+    assert value(twin.app, "0.0.96.7.21.255") == 1  # one power failure

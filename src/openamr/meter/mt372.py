@@ -93,6 +93,15 @@ def _identification(serial: str) -> Iterator[CosemObject]:
     yield Data("0.0.128.61.1.255", DoubleLong(0))  # contract power limit
 
 
+def _quality_counters() -> Iterator[CosemObject]:
+    """Power quality counters (IEC 62056-61 names, as DSMR meters serve them): voltage
+    sags and swells per phase, power failures in any phase."""
+    for c in (32, 52, 72):
+        yield Data(Obis(1, 0, c, 32, 0, 255), LongUnsigned(0))  # sags (under voltage)
+        yield Data(Obis(1, 0, c, 36, 0, 255), LongUnsigned(0))  # swells (over voltage)
+    yield Data("0.0.96.7.21.255", LongUnsigned(0))  # power failures in any phase
+
+
 def _impulse_inputs() -> Iterator[CosemObject]:
     yield Register("8.0.1.0.0.255", DoubleLongUnsigned(0), ScalerUnit(-3, Unit.CUBIC_METRE))
     yield Register("7.0.3.0.0.255", DoubleLongUnsigned(0), ScalerUnit(-3, Unit.CUBIC_METRE))
@@ -138,7 +147,8 @@ def build_mt372(
     clock = Clock("0.0.1.0.0.255", source.now, source.set)
     device = LogicalDevice([clock, load_profile_1(), load_profile_2(), event_log()])
     groups = (
-        _identification(serial), _energy_registers(), _instantaneous(), _impulse_inputs(),
+        _identification(serial), _energy_registers(), _instantaneous(), _quality_counters(),
+        _impulse_inputs(),
         demand_objects(), tariff_objects(), billing_profiles(), relay_objects(),
     )  # fmt: skip
     for group in groups:

@@ -52,7 +52,7 @@ from openamr.association.handler import ServiceHandler
 from openamr.codec import decode, encode
 from openamr.codec.obis import Obis
 from openamr.codec.table import Row
-from openamr.codec.types import Data, LongUnsigned
+from openamr.codec.types import Data, DoubleLongUnsigned, LongUnsigned
 from openamr.cosem.classes.profile_generic import ProfileGeneric, SortMethod
 from openamr.cosem.classes.security_setup import KeyId
 from openamr.errors import DecodeError
@@ -216,6 +216,13 @@ class Persistence:
             "billing_counter": t.billing.counter,
             "a_plus": pj.registers_json(t.a_plus),
             "a_minus": pj.registers_json(t.a_minus),
+            "errors": _int(t.objects.error_register.value),
+            "clock_flags": t.objects.clock.flags,
+            "down_since": None if t.down_since is None else pj.instant_json(t.down_since),
+            "counters": {
+                str(obj.logical_name): _int(obj.value)
+                for obj in t.objects.quality_counters.values()
+            },
         }
 
     def _save_metrology(self) -> None:
@@ -326,7 +333,20 @@ class Persistence:
         t.billing.counter = pj.as_int(pj.field(engine, "billing_counter"))
         t.a_plus = pj.registers_of(pj.field(engine, "a_plus"))
         t.a_minus = pj.registers_of(pj.field(engine, "a_minus"))
+        self._restore_counters(engine)
         t.demand = DemandEngine.from_state(pj.demand_of(json_of(self.store, DEMAND)))
+
+    def _restore_counters(self, engine: dict[str, Json]) -> None:
+        """Error register, clock flags, outage start and quality counters (absent from
+        state files written before they were kept: then they start at zero)."""
+        t = self.twin
+        t.objects.error_register.value = DoubleLongUnsigned(pj.as_int(engine.get("errors", 0)))
+        t.objects.clock.flags = pj.as_int(engine.get("clock_flags", 0))
+        down = engine.get("down_since")
+        t.down_since = None if down is None else pj.instant_of(down)
+        counts = pj.as_dict(engine.get("counters", {}))
+        for obj in t.objects.quality_counters.values():
+            obj.value = LongUnsigned(pj.as_int(counts.get(str(obj.logical_name), 0)))
 
     def _restore_metrology(self) -> None:
         saved = json_of(self.store, METROLOGY)
@@ -399,3 +419,8 @@ class RecordingHandler:
         if result[0] is ActionResult.SUCCESS:
             self.persistence.acted(logical_name, class_id, index)
         return result
+
+
+def _int(value: Data) -> int:
+    assert isinstance(value, int)
+    return int(value)

@@ -89,6 +89,13 @@ QUALITY_CODES: dict[QualityKind, EventCode] = {
     QualityKind.PHASE_SEQUENCE_RESTORED: EventCode.PHASE_SEQUENCE_RESTORED,
 }
 
+#: The quality events the meter counts (objects in TwinObjects.quality_counters).
+COUNTED: dict[QualityKind, str] = {
+    QualityKind.UNDER_VOLTAGE_BEGIN: "sag",
+    QualityKind.OVER_VOLTAGE_BEGIN: "swell",
+    QualityKind.POWER_FAILURE: "failure",
+}
+
 Action = Callable[[dt.datetime], None]
 
 
@@ -142,7 +149,7 @@ class Twin:
         self.day_status = LpStatus(0)  # and of the running day (LP2)
         self.rate = self.plan.rate_at(self.position, self.rules)
         self.components: list[Component] = []
-        self._down_since: dt.datetime | None = None  # meter time of the last power failure
+        self.down_since: dt.datetime | None = None  # meter time of the last power failure
         self._rates: deque[RateSegment] = deque()  # of the running advance
         self.powered = True  # the supply is on; while it is off nothing is captured
         #: Called after every change of state (the persistence commits there).
@@ -313,15 +320,22 @@ class Twin:
     def _quality(self, at: dt.datetime, event: QualityEvent) -> None:
         code = QUALITY_CODES[event.kind]
         self.log(at, phase_code(code, event.phase - 1) if event.phase is not None else code)
+        counted = COUNTED.get(event.kind)
+        if counted is not None:
+            phase = None if event.phase is None else event.phase - 1
+            counter = self.objects.quality_counters.get((counted, phase))
+            if counter is not None:
+                assert isinstance(counter.value, int)
+                counter.value = LongUnsigned((counter.value + 1) % 0x10000)
         if event.kind is QualityKind.POWER_FAILURE:
             self.flag(LpStatus.POWER_DOWN)
-            self.powered, self._down_since = False, at
+            self.powered, self.down_since = False, at
         elif event.kind is QualityKind.POWER_RETURN:
             self.flag(LpStatus.POWER_UP)
             self.powered = True
-            if self._down_since is not None and at - self._down_since > CLOCK_RESERVE:
+            if self.down_since is not None and at - self.down_since > CLOCK_RESERVE:
                 self._clock_ran_down()
-            self._down_since = None
+            self.down_since = None
 
     def _clock_ran_down(self) -> None:
         """More than the super-cap's reserve without power: the time is not to be

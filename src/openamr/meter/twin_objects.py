@@ -67,6 +67,14 @@ class TwinObjects:
         self.last_event = data("0.0.96.11.0.255")
         self.billing_counter = data("0.0.0.1.0.255")
         self.error_register = data("0.0.97.97.0.255")
+        #: power quality counters by (kind, phase 0..2 or None): sags, swells, failures
+        self.quality_counters: dict[tuple[str, int | None], Data] = {
+            ("sag", p): data(f"1.0.{c}.32.0.255") for p, c in enumerate((32, 52, 72))
+        }
+        self.quality_counters.update(
+            {("swell", p): data(f"1.0.{c}.36.0.255") for p, c in enumerate((32, 52, 72))}
+        )
+        self.quality_counters[("failure", None)] = data("0.0.96.7.21.255")
         self.lp1, self.lp2 = profile("1.0.99.1.0.255"), profile("1.0.99.2.0.255")
         self.event_log = profile("1.0.99.98.0.255")
         self.monthly, self.daily = profile("1.0.98.1.0.255"), profile("1.0.98.2.0.255")
