@@ -47,4 +47,4 @@ def events_command(url: MeterOptions, obis: str, last: int | None, fmt: str) -> 
 
     events = run(go)
     events = events[-last:] if last else events
-    show(events, fmt, f"{name}: {len(events)} events")
+    show(events, fmt, f"{name}: {len(events)} event{'' if len(events) == 1 else 's'}")
