@@ -124,20 +124,33 @@ class ServerAssociation:
         return encoded
 
     def _dispatch(self, apdu: Apdu, ciphered: bool) -> Apdu | None:
-        if isinstance(apdu, Aarq):
-            return self._associate(apdu)
-        if isinstance(apdu, Rlrq):
-            return self._release(apdu)
-        refused = ExceptionResponse(
-            StateError.SERVICE_NOT_ALLOWED, ServiceError.OPERATION_NOT_POSSIBLE
-        )
-        if self.state is State.IDLE or self.services is None:
-            return refused
-        if self.config is not None and self.config.ciphered and not ciphered:
-            return refused  # a ciphered context takes no plain xDLMS APDU, HLS pass 3 included
-        if self.state is State.PENDING:
-            return self._pass3(apdu)
+        """Look the APDU up in the state's row of :data:`DISPATCH`; what a row does not
+        name is refused (Green Book 9.4: services by association state)."""
+        row = DISPATCH[self.state]
+        handler = row.get(type(apdu)) or row.get(Apdu)
+        if handler is None:
+            return _refused()
+        return handler(self, apdu, ciphered)
+
+    def _on_aarq(self, apdu: Apdu, ciphered: bool) -> Apdu:
+        assert isinstance(apdu, Aarq)
+        return self._associate(apdu)
+
+    def _on_rlrq(self, apdu: Apdu, ciphered: bool) -> Apdu:
+        assert isinstance(apdu, Rlrq)
+        return self._release(apdu)
+
+    def _service(self, apdu: Apdu, ciphered: bool) -> Apdu:
+        if self.services is None or (
+            self.config is not None and self.config.ciphered and not ciphered
+        ):
+            return _refused()  # a ciphered context takes no plain xDLMS APDU
         return self.services.handle(apdu)
+
+    def _pass3_checked(self, apdu: Apdu, ciphered: bool) -> Apdu:
+        if self.config is not None and self.config.ciphered and not ciphered:
+            return _refused()  # HLS pass 3 too must come ciphered in a ciphered context
+        return self._pass3(apdu)
 
     def _decipher(self, data: bytes) -> bytes:
         if self.ciphering is None:
@@ -299,6 +312,34 @@ class ServerAssociation:
         self.state = State.IDLE
         self.services = None
         return Rlre(reason=ReleaseResponseReason.NORMAL)
+
+
+Handler = Callable[[ServerAssociation, Apdu, bool], "Apdu | None"]
+
+#: The server association as a table: per state, the handler of each kind of APDU
+#: (``Apdu``: any other kind). Transitions happen in the handlers, by outcome:
+#: IDLE -AARQ accepted-> ASSOCIATED (or PENDING for HLS) ; PENDING -pass 3 ok->
+#: ASSOCIATED, -fails-> IDLE ; any -RLRQ-> IDLE.
+DISPATCH: dict[State, dict[type[Apdu], Handler]] = {
+    State.IDLE: {
+        Aarq: ServerAssociation._on_aarq,
+        Rlrq: ServerAssociation._on_rlrq,
+    },
+    State.PENDING: {
+        Aarq: ServerAssociation._on_aarq,
+        Rlrq: ServerAssociation._on_rlrq,
+        ActionRequestNormal: ServerAssociation._pass3_checked,
+    },
+    State.ASSOCIATED: {
+        Aarq: ServerAssociation._on_aarq,
+        Rlrq: ServerAssociation._on_rlrq,
+        Apdu: ServerAssociation._service,
+    },
+}
+
+
+def _refused() -> ExceptionResponse:
+    return ExceptionResponse(StateError.SERVICE_NOT_ALLOWED, ServiceError.OPERATION_NOT_POSSIBLE)
 
 
 def _aare_rejected(
