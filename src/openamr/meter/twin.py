@@ -307,7 +307,8 @@ class Twin:
             start, stop = self.position, min(to, self.demand.next_boundary(), segment.end)
             e = self.metrology.energy_between(start - offset, stop - offset)
             self.a_plus.add(Fraction(e.a_plus_mj, MJ_PER_WH), segment.rate)
-            self.a_minus.add(Fraction(e.a_minus_mj, MJ_PER_WH), segment.rate)
+            if e.a_minus_mj:  # most meters export nothing: adding 0 would change nothing
+                self.a_minus.add(Fraction(e.a_minus_mj, MJ_PER_WH), segment.rate)
             self.demand.add(Fraction(e.a_plus_mj, MJ_PER_WH), segment.rate, stop)  # exact
             self.rate = segment.rate
             self.true_t = stop - offset
