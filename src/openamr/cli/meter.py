@@ -43,7 +43,7 @@ def meter_group() -> None:
 )
 @click.option("--serial-number", default="12345678", show_default=True, help="Meter serial number.")
 @click.option("--history-days", default=0.0, show_default=True, type=click.FloatRange(0, 410),
-              help="Pre-fill the load profile with N days of placeholder rows.")  # fmt: skip
+              help="Simulate N days of history before answering.")  # fmt: skip
 @click.option("--optical-port", type=click.IntRange(0, 65535), default=None,
               help="Also serve the optical port (IEC 62056-21 mode C, HDLC in mode E) on "
                    "this TCP port, carrying exactly the bytes of the serial line.")  # fmt: skip

@@ -9,7 +9,6 @@ Entries are time-stamped at the end of their period.
 from __future__ import annotations
 
 import datetime as dt
-import math
 
 from openamr.apdu.selective_access import CaptureObjectDefinition
 from openamr.codec.datetime import CosemDateTime
@@ -46,19 +45,3 @@ def stamp(clock: Clock, instant: dt.datetime) -> bytes:
     """The 12-byte local time stamp the meter writes for ``instant``."""
     local = instant.astimezone(clock.zone(instant))
     return CosemDateTime.from_datetime(local, clock.clock_status(instant)).to_bytes()
-
-
-def fill_history(lp: ProfileGeneric, clock: Clock, end: dt.datetime, entries: int) -> None:
-    """Deterministic placeholder rows up to ``end`` (a residential day shape, Wh),
-    so that a fresh twin has a profile to read. The metrology model replaces this
-    with the integrated grid and load."""
-    period = dt.timedelta(seconds=lp.period)
-    first = end - period * (entries - 1)
-    first -= dt.timedelta(seconds=first.timestamp() % lp.period)
-    energy = 0
-    for i in range(entries):
-        t = first + period * i
-        hour = t.hour + t.minute / 60
-        watts = 400 + 900 * max(0.0, math.sin(math.pi * (hour - 6) / 16)) + (i * 37) % 120
-        energy += int(watts * lp.period / 3600)
-        lp.append_row((stamp(clock, t), 0, energy, 0))
