@@ -17,7 +17,9 @@ from openamr.aio.optical_port import serve_meter_optical_serial, start_meter_opt
 from openamr.aio.push import PushDelivery
 from openamr.aio.serial_line import BAUD_RATES, DEFAULT_BAUD, serve_serial
 from openamr.meter.associations import Credentials
-from openamr.meter.mt372 import build_mt372
+from openamr.meter.metrology.load import seeded_load
+from openamr.meter.metrology.model import LoadConfig, ProfileKind
+from openamr.meter.mt372 import build_mt372, seed_of
 from openamr.meter.peripherals import Peripherals
 from openamr.meter.server import ServerApplication
 from openamr.meter.state import StateError, StateStore
@@ -67,6 +69,11 @@ def meter_group() -> None:
               help="Keep the meter's non-volatile memory in this SQLite file: registers, "
                    "profiles, log-book, parameters, keys and invocation counters survive a "
                    "restart, and the downtime is logged as a power failure.")  # fmt: skip
+@click.option("--load", "load_kind", type=click.Choice([k.value for k in ProfileKind]),
+              default=None, help="The consumer's day shape (default: by serial).")  # fmt: skip
+@click.option("--pv/--no-pv", default=None, help="With or without PV export (default: drawn).")
+@click.option("--phases", type=click.IntRange(1, 3), default=3, show_default=True,
+              help="Phases wired to the meter (the MT372 is poly-phase: 1, 2 or 3).")  # fmt: skip
 @click.option("-v", "--verbose", is_flag=True, help="Log protocol events.")
 def serve_command(
     host: str,
@@ -82,6 +89,9 @@ def serve_command(
     start: dt.datetime | None,
     speed: float,
     state_path: str | None,
+    load_kind: str | None,
+    pv: bool | None,
+    phases: int,
     verbose: bool,
 ) -> None:
     """Serve the MT372 object list: client 16 public, 32 LLS, 1 HLS-GMAC + ciphering."""
@@ -89,7 +99,9 @@ def serve_command(
     optical = Optical(optical_port, optical_serial, serial_device, int(baud))
     if start is not None and start.tzinfo is None:
         start = start.replace(tzinfo=dt.UTC)
-    twin = TwinOptions(serial_number, history_days, start, speed, state_path)
+    kind = ProfileKind(load_kind) if load_kind else None
+    load = seeded_load(seed_of(serial_number), kind, pv, phases)
+    twin = TwinOptions(serial_number, history_days, start, speed, state_path, load)
     try:
         asyncio.run(_serve(host, port, transport, twin, optical, control_port))
     except KeyboardInterrupt:
@@ -114,6 +126,7 @@ class TwinOptions:
     start: dt.datetime | None = None
     speed: float = 1.0
     state: str | None = None  # the state file (--state)
+    load: LoadConfig | None = None  # the consumer (default: drawn from the serial)
 
 
 @dataclass(frozen=True)
@@ -141,7 +154,7 @@ async def _serve(
     try:
         app = build_mt372(
             serial_number, credentials, time_base=wall_clock, history_days=twin.history_days,
-            speed=twin.speed, start=twin.start, state=store,
+            speed=twin.speed, start=twin.start, state=store, load=twin.load,
         )  # fmt: skip
     except StateError as e:
         raise click.ClickException(str(e)) from None

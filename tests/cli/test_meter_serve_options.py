@@ -1,0 +1,26 @@
+"""`openamr meter serve` options that shape the twin: the load model is chosen."""
+
+from __future__ import annotations
+
+from click.testing import CliRunner
+
+from openamr.cli.main import cli
+from openamr.meter.metrology.load import seeded_load
+from openamr.meter.metrology.model import ProfileKind
+from openamr.meter.mt372 import build_mt372, seed_of
+
+
+def test_the_chosen_load_reaches_the_twin() -> None:
+    load = seeded_load(seed_of("7"), ProfileKind.COMMERCIAL, True, 1)
+    assert (load.kind, load.connection) == (ProfileKind.COMMERCIAL, 1) and load.pv_peak_w > 0
+    app = build_mt372("7", load=load)
+    assert app.twin is not None and app.twin.metrology.model.load == load
+
+
+def test_the_options_are_offered_and_checked() -> None:
+    runner = CliRunner()
+    help_text = runner.invoke(cli, ["meter", "serve", "--help"]).output
+    for option in ("--load", "--pv / --no-pv", "--phases", "residential|commercial|industrial"):
+        assert option in help_text
+    refused = runner.invoke(cli, ["meter", "serve", "--phases", "4"])
+    assert refused.exit_code == 2 and "--phases" in refused.output
