@@ -15,7 +15,6 @@ association's :class:`AccessPolicy`, never declared by hand::
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from openamr.apdu.results import ActionResult, DataAccessResult
@@ -40,10 +39,6 @@ if TYPE_CHECKING:
 #: application context names (2.16.756.5.8.1.x), as the 7-octet BER OID content.
 CONTEXT_OID_PREFIX = bytes.fromhex("60 85 74 05 08 01")
 MECHANISM_OID_PREFIX = bytes.fromhex("60 85 74 05 08 02")
-
-
-#: The pass-3 check of HLS: f(StoC) from the client in, f(CtoS) out (None: refused).
-HlsReply = Callable[[bytes], "bytes | None"]
 
 
 class AssociationStatus(enum.IntEnum):
@@ -125,9 +120,6 @@ class AssociationLN(CosemObject, class_id=15, version=1):
             security_setup.to_bytes() if security_setup else b""
         )
         self.xdlms_context_info = xdlms_context_info
-        #: Set by the server for pass 3/4 of HLS; returns f(CtoS) or None if the
-        #: client's f(StoC) does not verify.
-        self.hls_reply: HlsReply | None = None
 
     def get_object_list(self) -> Data:
         elements = []
@@ -141,14 +133,10 @@ class AssociationLN(CosemObject, class_id=15, version=1):
         return DataAccessResult.READ_WRITE_DENIED  # never readable, whatever the rights
 
     def reply_to_hls_authentication(self, parameters: Data) -> MethodResult:
-        assert isinstance(parameters, bytes)
-        if self.hls_reply is None:
-            return ActionResult.OTHER_REASON, None
-        answer = self.hls_reply(parameters)
-        if answer is None:
-            return ActionResult.OTHER_REASON, None
-        self.association_status = Enum(AssociationStatus.ASSOCIATED)
-        return ActionResult.SUCCESS, OctetString(answer)
+        """HLS pass 3 is answered by the association layer while the association is
+        pending (openamr.association.server); once associated there is nothing to
+        reply to, and the method is refused."""
+        return ActionResult.OTHER_REASON, None
 
     def change_hls_secret(self, parameters: Data) -> MethodResult:
         assert isinstance(parameters, bytes)
