@@ -17,9 +17,9 @@ import tracemalloc
 
 from bench import Case, suite
 from openamr.codec.obis import Obis
+from openamr.meter.application import ServerApplication
 from openamr.meter.clock import SteppedTime
 from openamr.meter.mt372 import build_mt372
-from openamr.meter.server import ServerApplication
 
 START = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 FLEET = 1_000

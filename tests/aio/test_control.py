@@ -16,10 +16,10 @@ import pytest
 from openamr.aio.control import ControlEndpoint, Route, serve_control
 from openamr.aio.dlms_server import serve_wrapper
 from openamr.client.meter import connect
+from openamr.meter.application import ServerApplication
 from openamr.meter.clock import SteppedTime
 from openamr.meter.events import EventCode
 from openamr.meter.mt372 import build_mt372
-from openamr.meter.server import ServerApplication
 from openamr.meter.twin import Twin
 
 START = dt.datetime(2026, 1, 5, 10, 0, tzinfo=dt.UTC)  # a Monday, CET (+01:00)

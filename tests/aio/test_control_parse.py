@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from openamr.aio.control import ROUTES, Route, parse_args
-from openamr.aio.control_http import HttpError, Request, parse_head, response
+from openamr.aio.control.http11 import HttpError, Request, parse_head, response
 
 JSON = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),

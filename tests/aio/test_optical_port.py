@@ -19,10 +19,10 @@ from openamr.link.hdlc.address import mt372_server
 from openamr.link.hdlc.primary import PrimaryStation
 from openamr.link.hdlc.station import Connected, Disconnected, HdlcEvent
 from openamr.link.iec21 import DataSet, Refusal, Timing
+from openamr.meter.application import ServerApplication
 from openamr.meter.clock import SteppedTime
 from openamr.meter.mt372 import build_mt372
 from openamr.meter.readout import READ_ONLY, DeviceReadout
-from openamr.meter.server import ServerApplication
 from tests.aio.test_iec21_serial import FakePort, fake_serial  # noqa: F401 (fixture)
 
 IDENTIFICATION = b"/ISK5\\2MT372-1004\r\n"

@@ -25,8 +25,8 @@ from openamr.client.errors import MeterError
 from openamr.client.meter import connect
 from openamr.codec import VisibleString, decode
 from openamr.link.hdlc import Connected, DataReceived, PrimaryStation, mt372_server
+from openamr.meter.application import ServerApplication
 from openamr.meter.mt372 import build_mt372
-from openamr.meter.server import ServerApplication
 from tests.client.test_transport import AARQ
 from tests.client.test_transport import SERIAL as GET_SERIAL
 from tests.serial_pty import LineSettings, PtyLine

@@ -21,7 +21,9 @@ from openamr.apdu.mechanism import ApplicationContextName, MechanismName
 from openamr.codec.ber import ObjectIdentifier
 from openamr.codec.types import BitString
 from openamr.errors import DecodeError
-from tests.apdu._acse_vectors import expected_params, stems, vector
+from tests.vector_files import Vectors
+
+ACSE = Vectors("acse")
 
 LN = ApplicationContextName.LOGICAL_NAME
 AUTH = AcseRequirements.AUTHENTICATION
@@ -32,6 +34,7 @@ GLO_INITIATE_REQUEST = bytes.fromhex(
     "21 30 30 01 23 45 67 80 13 02 ff 8a 78 74 13 3d 41 4c ed 25 b4 25 34 d2 8d b0 04 77"
     "20 60 6b 17 5b d5 22 11 be 68 41 db 20 4d 39 ee 6f db 8e 35 68 55"
 )
+
 SYSTEM_TITLE = bytes.fromhex("4d 4d 4d 00 00 bc 61 4e")
 
 EXPECTED: dict[str, object] = {
@@ -135,11 +138,11 @@ EXPECTED: dict[str, object] = {
 
 
 def test_every_acse_vector_is_checked() -> None:
-    acse = [s for s in stems() if s.split("-")[0] in {"aarq", "aare", "rlrq", "rlre", "gurux"}]
+    acse = [s for s in ACSE.stems() if s.split("-")[0] in {"aarq", "aare", "rlrq", "rlre", "gurux"}]
     assert sorted(acse) == sorted(EXPECTED)
 
 
-@pytest.mark.parametrize(("data", "msg"), expected_params(EXPECTED))
+@pytest.mark.parametrize(("data", "msg"), ACSE.expected_params(EXPECTED))
 def test_vector_both_ways(data: bytes, msg: Aarq | Aare | Rlrq | Rlre) -> None:
     assert msg.to_bytes() == data
     assert type(msg).from_bytes(data) == msg
@@ -147,7 +150,7 @@ def test_vector_both_ways(data: bytes, msg: Aarq | Aare | Rlrq | Rlre) -> None:
 
 
 def test_gb_lls_aarq_fields() -> None:
-    aarq = Aarq.from_bytes(vector("aarq-ln-lls"))
+    aarq = Aarq.from_bytes(ACSE.vector("aarq-ln-lls"))
     assert aarq.application_context_name is LN
     assert not LN.ciphered and LN.logical_names
     assert aarq.mechanism_name is MechanismName.LLS
@@ -155,7 +158,7 @@ def test_gb_lls_aarq_fields() -> None:
 
 
 def test_ciphered_context_name() -> None:
-    aarq = Aarq.from_bytes(vector("aarq-ln-ciphered-lls"))
+    aarq = Aarq.from_bytes(ACSE.vector("aarq-ln-ciphered-lls"))
     name = aarq.application_context_name
     assert isinstance(name, ApplicationContextName) and name.ciphered
     assert str(name.oid) == "2.16.756.5.8.1.3"

@@ -22,7 +22,9 @@ from openamr.apdu.descriptors import ABSENT, CosemMethodDescriptor, DataBlockSA,
 from openamr.apdu.results import ActionResult, DataAccessResult
 from openamr.codec import DecodeError, Integer, OctetString
 from openamr.codec.obis import Obis
-from tests.apdu._vectors import expected_params
+from tests.vector_files import Vectors
+
+XDLMS = Vectors("xdlms")
 
 IIP0 = InvokeIdAndPriority(0)
 HLS = CosemMethodDescriptor(15, Obis.parse("0.0.40.0.0.255"), 1)
@@ -51,7 +53,7 @@ EXPECTED: dict[str, object] = {
 }
 
 
-@pytest.mark.parametrize(("data", "value"), expected_params(EXPECTED))
+@pytest.mark.parametrize(("data", "value"), XDLMS.expected_params(EXPECTED))
 def test_vector_both_ways(data: bytes, value: object) -> None:
     assert decode_apdu(data) == value
     assert value.to_bytes() == data  # type: ignore[attr-defined]

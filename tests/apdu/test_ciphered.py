@@ -16,7 +16,9 @@ from openamr.apdu.ciphered import (
     is_ciphered,
 )
 from openamr.codec import DecodeError, EncodeError
-from tests.apdu._vectors import vector
+from tests.vector_files import Vectors
+
+XDLMS = Vectors("xdlms")
 
 GREEN_BOOK_TEXT = bytes.fromhex(
     "41 13 12 ff 93 5a 47 56 68 27 c4 67 bc 7d 82 5c 3b e4 a7 7c 3f cc 05 6b 6b"
@@ -24,7 +26,7 @@ GREEN_BOOK_TEXT = bytes.fromhex(
 
 
 def test_green_book_glo_get_request() -> None:
-    data = vector("glo-get-request")
+    data = XDLMS.vector("glo-get-request")
     apdu = decode_apdu(data)
     assert isinstance(apdu, CipheredApdu)
     assert apdu.tag is CipheredService.GLO_GET_REQUEST and not apdu.tag.dedicated
@@ -36,7 +38,7 @@ def test_green_book_glo_get_request() -> None:
 
 
 def test_general_glo_ciphering_vector() -> None:
-    data = vector("general-glo-ciphering")
+    data = XDLMS.vector("general-glo-ciphering")
     apdu = GeneralGloCiphering.from_bytes(data)
     assert apdu.system_title == bytes.fromhex("2f 19 22 91 99 16 41 03")
     assert apdu.security_control == 0x30
@@ -127,9 +129,9 @@ def test_tables_cover_every_service_once() -> None:
 
 
 def test_decode_ciphered_takes_only_ciphered_apdus() -> None:
-    data = vector("glo-get-request")
+    data = XDLMS.vector("glo-get-request")
     assert decode_ciphered(data) == decode_apdu(data)
-    general = vector("general-glo-ciphering")
+    general = XDLMS.vector("general-glo-ciphering")
     assert isinstance(decode_ciphered(general), GeneralGloCiphering)
     with pytest.raises(DecodeError, match="not a ciphered APDU"):
         decode_ciphered(bytes.fromhex("c0 01 c1 00 08 00 00 01 00 00 ff 02 00"))

@@ -8,7 +8,9 @@ from openamr.apdu import decode_apdu
 from openamr.apdu.exception import ExceptionResponse
 from openamr.apdu.results import ServiceError, StateError
 from openamr.codec import DecodeError, EncodeError
-from tests.apdu._vectors import expected_params
+from tests.vector_files import Vectors
+
+XDLMS = Vectors("xdlms")
 
 EXPECTED: dict[str, object] = {
     "exception-response": ExceptionResponse(
@@ -20,7 +22,7 @@ EXPECTED: dict[str, object] = {
 }
 
 
-@pytest.mark.parametrize(("data", "value"), expected_params(EXPECTED))
+@pytest.mark.parametrize(("data", "value"), XDLMS.expected_params(EXPECTED))
 def test_vector_both_ways(data: bytes, value: object) -> None:
     assert decode_apdu(data) == value
     assert value.to_bytes() == data  # type: ignore[attr-defined]
@@ -33,6 +35,7 @@ def test_vector_both_ways(data: bytes, value: object) -> None:
 def test_counter_goes_with_invocation_counter_error_only(
     service: ServiceError, counter: int | None
 ) -> None:
+
     with pytest.raises(EncodeError):
         ExceptionResponse(StateError.SERVICE_NOT_ALLOWED, service, counter)
 

@@ -34,7 +34,9 @@ from openamr.codec import (
     Structure,
 )
 from openamr.codec.obis import Obis
-from tests.apdu._vectors import expected_params, vector
+from tests.vector_files import Vectors
+
+XDLMS = Vectors("xdlms")
 
 CLOCK = CaptureObjectDefinition(8, Obis.parse("0.0.1.0.0.255"), 2, 0)
 
@@ -80,7 +82,7 @@ EXPECTED: dict[str, object] = {
 }
 
 
-@pytest.mark.parametrize(("data", "value"), expected_params(EXPECTED))
+@pytest.mark.parametrize(("data", "value"), XDLMS.expected_params(EXPECTED))
 def test_vector_both_ways(data: bytes, value: object) -> None:
     assert decode_apdu(data) == value
     assert type(value).from_bytes(data) == value  # type: ignore[attr-defined]
@@ -103,7 +105,7 @@ def test_invoke_id_and_priority_range(bad: dict[str, int]) -> None:
 
 
 def test_range_descriptor_view_of_the_vector() -> None:
-    apdu = GetRequestNormal.from_bytes(vector("get-request-normal-range"))
+    apdu = GetRequestNormal.from_bytes(XDLMS.vector("get-request-normal-range"))
     sel = apdu.access_selection
     assert sel is not None and sel.access_selector == RangeDescriptor.ACCESS_SELECTOR
     rd = RangeDescriptor.from_data(sel.access_parameters)
@@ -196,7 +198,7 @@ def test_malformed_is_a_decode_error_with_offset(hex_: str, offset: int) -> None
 
 
 def test_truncated_and_trailing() -> None:
-    data = vector("get-request-with-list")
+    data = XDLMS.vector("get-request-with-list")
     for n in range(1, len(data)):
         with pytest.raises(DecodeError):
             decode_apdu(data[:n])
@@ -211,7 +213,7 @@ def test_huge_list_count_is_refused_up_front() -> None:
 
 def test_from_bytes_checks_the_class() -> None:
     with pytest.raises(DecodeError, match="expected GetRequestNext"):
-        GetRequestNext.from_bytes(vector("get-request-normal"))
+        GetRequestNext.from_bytes(XDLMS.vector("get-request-normal"))
 
 
 def test_profile_buffer_response_decodes_to_a_fast_table() -> None:

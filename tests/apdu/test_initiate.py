@@ -20,7 +20,9 @@ from openamr.apdu.service_error import (
     TaskError,
 )
 from openamr.errors import DecodeError, EncodeError
-from tests.apdu._acse_vectors import expected_params, stems
+from tests.vector_files import Vectors
+
+ACSE = Vectors("acse")
 
 C = Conformance
 #: 00 7e 1f: the Green Book AARQ's proposed conformance.
@@ -66,10 +68,10 @@ EXPECTED: dict[str, object] = {
 
 
 def test_every_initiate_vector_is_checked() -> None:
-    assert sorted(stems("initiate") + stems("confirmed")) == sorted(EXPECTED)
+    assert sorted(ACSE.stems("initiate") + ACSE.stems("confirmed")) == sorted(EXPECTED)
 
 
-@pytest.mark.parametrize(("data", "msg"), expected_params(EXPECTED))
+@pytest.mark.parametrize(("data", "msg"), ACSE.expected_params(EXPECTED))
 def test_vector_both_ways(data: bytes, msg: InitiateRequest) -> None:
     assert msg.to_bytes() == data
     assert type(msg).from_bytes(data) == msg

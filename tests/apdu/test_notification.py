@@ -14,7 +14,10 @@ from openamr.apdu.notification import (
 from openamr.codec import CosemDateTime, DecodeError, EncodeError, LongUnsigned, OctetString
 from openamr.codec.obis import Obis
 from openamr.codec.types import Structure
-from tests.apdu._vectors import expected_params
+from tests.vector_files import Vectors
+
+XDLMS = Vectors("xdlms")
+
 
 TIME = bytes.fromhex("07 ea 0b 18 02 0c 00 00 00 ff c4 00")
 
@@ -40,7 +43,7 @@ EXPECTED: dict[str, object] = {
 }
 
 
-@pytest.mark.parametrize(("data", "value"), expected_params(EXPECTED))
+@pytest.mark.parametrize(("data", "value"), XDLMS.expected_params(EXPECTED))
 def test_vector_both_ways(data: bytes, value: object) -> None:
     assert decode_apdu(data) == value
     assert value.to_bytes() == data  # type: ignore[attr-defined]

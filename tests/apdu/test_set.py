@@ -27,7 +27,9 @@ from openamr.apdu.set import (
 )
 from openamr.codec import DecodeError, OctetString, Unsigned
 from openamr.codec.obis import Obis
-from tests.apdu._vectors import expected_params
+from tests.vector_files import Vectors
+
+XDLMS = Vectors("xdlms")
 
 CLOCK_TIME = CosemAttributeDescriptor(8, Obis.parse("0.0.1.0.0.255"), 2)
 
@@ -49,7 +51,7 @@ EXPECTED: dict[str, object] = {
 }
 
 
-@pytest.mark.parametrize(("data", "value"), expected_params(EXPECTED))
+@pytest.mark.parametrize(("data", "value"), XDLMS.expected_params(EXPECTED))
 def test_vector_both_ways(data: bytes, value: object) -> None:
     assert decode_apdu(data) == value
     assert value.to_bytes() == data  # type: ignore[attr-defined]

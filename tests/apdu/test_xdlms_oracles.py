@@ -50,7 +50,7 @@ from openamr.codec import (
     encode,
 )
 from openamr.codec.obis import Obis
-from tests.apdu._vectors import vector
+from tests.vector_files import Vectors
 
 gurux = pytest.importorskip("gurux_dlms")
 from gurux_dlms import GXByteBuffer, GXDLMSClient, GXReplyData  # noqa: E402
@@ -71,6 +71,8 @@ from gurux_dlms.objects import (  # noqa: E402
     GXDLMSDisconnectControl,
     GXDLMSProfileGeneric,
 )
+
+XDLMS = Vectors("xdlms")
 
 WRAPPER_HEADER = 8
 
@@ -236,7 +238,7 @@ def test_gurux_reads_our_exception_responses() -> None:
     counter = ExceptionResponse(
         StateError.SERVICE_UNKNOWN, ServiceError.INVOCATION_COUNTER_ERROR, 16
     )
-    assert counter.to_bytes() == vector("exception-response-invocation-counter")
+    assert counter.to_bytes() == XDLMS.vector("exception-response-invocation-counter")
     with pytest.raises(GXDLMSExceptionResponse) as exc:
         _gurux_reads(counter.to_bytes())
     assert exc.value.exceptionServiceError == 6 and exc.value.serviceErrorValue == 16
@@ -261,7 +263,7 @@ def test_gurux_reads_our_exception_responses() -> None:
     ],
 )
 def test_gurux_translator_reads_our_vectors(stem: str) -> None:
-    data = vector(stem)
+    data = XDLMS.vector(stem)
     apdu = decode_apdu(data)
     assert apdu.to_bytes() == data
     xml = _xml(apdu.to_bytes())
@@ -315,7 +317,7 @@ def test_dlms_cosem_get_request_normal_both_ways() -> None:
 
 def test_dlms_cosem_get_request_next_and_with_list() -> None:
     assert xdlms.GetRequestNext.from_bytes(GetRequestNext(9).to_bytes()).block_number == 9
-    data = vector("get-request-with-list")
+    data = XDLMS.vector("get-request-with-list")
     theirs = xdlms.GetRequestWithList.from_bytes(data)
     assert theirs.to_bytes() == decode_apdu(data).to_bytes()
 
@@ -342,23 +344,23 @@ def test_dlms_cosem_set_and_action_both_ways() -> None:
         ("action-response-normal-with-data", xdlms.ActionResponseNormalWithData),
         ("action-response-normal-with-error", xdlms.ActionResponseNormalWithError),
     ]:
-        ours = decode_apdu(vector(stem))
+        ours = decode_apdu(XDLMS.vector(stem))
         theirs = cls.from_bytes(ours.to_bytes())
         assert decode_apdu(theirs.to_bytes()) == ours, stem
 
 
 def test_dlms_cosem_exception_and_notification_and_cipher() -> None:
-    ours = decode_apdu(vector("exception-response"))
+    ours = decode_apdu(XDLMS.vector("exception-response"))
     theirs = xdlms.ExceptionResponse.from_bytes(ours.to_bytes())
     assert decode_apdu(theirs.to_bytes()) == ours
-    dn = decode_apdu(vector("data-notification"))
+    dn = decode_apdu(XDLMS.vector("data-notification"))
     theirs_dn = xdlms.DataNotification.from_bytes(dn.to_bytes())
     assert theirs_dn.date_time is None and decode_apdu(theirs_dn.to_bytes()) == dn
     glo = CipheredApdu.build(CipheredService.GLO_INITIATE_REQUEST, 0x30, 42, b"\x11" * 20)
     theirs_glo = xdlms.GlobalCipherInitiateRequest.from_bytes(glo.to_bytes())
     assert theirs_glo.invocation_counter == 42
     assert decode_apdu(theirs_glo.to_bytes()) == glo
-    gen = decode_apdu(vector("general-glo-ciphering"))
+    gen = decode_apdu(XDLMS.vector("general-glo-ciphering"))
     theirs_gen = xdlms.GeneralGlobalCipher.from_bytes(gen.to_bytes())
     assert theirs_gen.system_title == bytes.fromhex("2f 19 22 91 99 16 41 03")
     assert decode_apdu(theirs_gen.to_bytes()) == gen

@@ -32,7 +32,9 @@ from openamr.codec import (
 )
 from openamr.codec.obis import Obis
 from openamr.errors import DecodeError
-from tests.apdu._vectors import vector_params
+from tests.vector_files import Vectors
+
+XDLMS = Vectors("xdlms")
 
 FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -64,6 +66,7 @@ action_result = st.sampled_from(ActionResult)
 action_resp = st.builds(
     action.ActionResponseWithOptionalData, action_result, st.just(ABSENT) | get_result
 )
+
 octets = st.none() | st.binary(min_size=1, max_size=16)
 content = st.binary(min_size=5, max_size=64)
 
@@ -140,7 +143,7 @@ def test_random_bytes_raise_only_decode_error(tag: int, body: bytes) -> None:
     _decodes_or_refuses(bytes((tag,)) + body)
 
 
-@pytest.mark.parametrize("wire", vector_params())
+@pytest.mark.parametrize("wire", XDLMS.params())
 @settings(max_examples=150, deadline=None)
 @given(st.data())
 def test_mutated_vectors_raise_only_decode_error(wire: bytes, draw: st.DataObject) -> None:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 from openamr.apdu.mechanism import ApplicationContextName, MechanismName
 from openamr.association.client import ClientAssociation, ClientSettings
 from openamr.association.config import AssociationConfig
-from openamr.association.server import ServerAssociation
+from openamr.association.server_association import ServerAssociation
 from openamr.cosem import LogicalDevice
 from openamr.cosem.classes.image_transfer import ImageTransfer
 from openamr.security.counters import OutgoingCounter

@@ -9,7 +9,7 @@ import pytest
 
 from openamr.apdu.mechanism import ApplicationContextName, MechanismName
 from openamr.association.config import AssociationConfig
-from openamr.association.server import ServerAssociation
+from openamr.association.server_association import ServerAssociation
 from openamr.codec import DoubleLongUnsigned, OctetString, Structure, Unsigned, VisibleString
 from openamr.codec.units import ScalerUnit, Unit
 from openamr.cosem import READ_WRITE, AccessPolicy, AssociationView, LogicalDevice

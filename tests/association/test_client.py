@@ -17,15 +17,18 @@ from openamr.apdu.results import ActionResult, DataAccessResult
 from openamr.apdu.service_error import InitiateError
 from openamr.apdu.set import SetRequestWithDatablock, SetRequestWithFirstDatablock
 from openamr.association.client import (
+    Associated,
+    AssociationRefused,
+    AuthenticationFailed,
     ClientAssociation,
     ClientSettings,
+    Done,
+    Released,
+    Send,
     State,
     attribute,
     method,
 )
-from openamr.association.client_acse import Associated, Released
-from openamr.association.client_errors import AssociationRefused, AuthenticationFailed
-from openamr.association.client_exchange import Done, Send
 from openamr.association.config import AssociationConfig
 from openamr.codec import DoubleLongUnsigned, OctetString, Structure, Unsigned, VisibleString
 from openamr.codec.table import Table

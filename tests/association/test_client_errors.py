@@ -15,12 +15,15 @@ from openamr.apdu.get import GetRequestNormal, GetResponseNormal
 from openamr.apdu.initiate import ConfirmedServiceError, InitiateRequest
 from openamr.apdu.results import DataAccessResult, ServiceError, StateError
 from openamr.apdu.service_error import ConfirmedServiceName, ServiceErrorReason
-from openamr.association.client import ClientAssociation, ClientSettings, State, attribute
-from openamr.association.client_errors import (
+from openamr.association.client import (
+    ClientAssociation,
+    ClientSettings,
     ConfirmedServiceErrorReceived,
+    Done,
     ExceptionResponseReceived,
+    State,
+    attribute,
 )
-from openamr.association.client_exchange import Done
 from openamr.codec import DoubleLongUnsigned, Structure, Unsigned
 from openamr.errors import (
     DecodeError,
@@ -30,7 +33,7 @@ from openamr.errors import (
     SecurityError,
 )
 from openamr.security.ciphering import CipheringSession
-from openamr.security.control import AUTHENTICATED_ENCRYPTED
+from openamr.security.control_byte import AUTHENTICATED_ENCRYPTED
 from openamr.security.counters import OutgoingCounter
 from openamr.security.keys import KeySet, SecurityContext
 

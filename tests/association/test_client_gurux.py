@@ -14,10 +14,10 @@ from openamr.apdu.mechanism import MechanismName
 from openamr.association.client import (
     CLIENT_CONFORMANCE,
     ClientAssociation,
+    Send,
     attribute,
     method,
 )
-from openamr.association.client_exchange import Send
 from openamr.codec import DoubleLongUnsigned, Integer, LongUnsigned, Structure
 from openamr.security.counters import OutgoingCounter
 

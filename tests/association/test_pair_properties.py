@@ -12,8 +12,7 @@ from hypothesis import strategies as st
 
 from openamr.apdu.descriptors import CosemAttributeDescriptor
 from openamr.apdu.results import DataAccessResult
-from openamr.association.client import attribute
-from openamr.association.client_exchange import Exchange, Send
+from openamr.association.client import Exchange, Send, attribute
 from openamr.codec import DoubleLongUnsigned, OctetString, Structure, Unsigned
 from openamr.codec.types import Data
 from openamr.errors import DlmsError

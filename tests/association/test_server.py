@@ -19,12 +19,12 @@ from openamr.apdu.initiate import Conformance, InitiateRequest, InitiateResponse
 from openamr.apdu.mechanism import ApplicationContextName, MechanismName
 from openamr.apdu.results import ActionResult, DataAccessResult
 from openamr.apdu.set import SetRequestNormal, SetResponseNormal
-from openamr.association.server import ServerAssociation, State
+from openamr.association.server_association import ServerAssociation, State
 from openamr.codec import DoubleLongUnsigned, decode
 from openamr.codec.obis import Obis
 from openamr.security import hls
 from openamr.security.ciphering import CipheringSession
-from openamr.security.control import SecurityControl
+from openamr.security.control_byte import SecurityControl
 from openamr.security.keys import KeySet, SecurityContext
 
 from .conftest import AK, CLIENT_TITLE, EK, SERVER_TITLE

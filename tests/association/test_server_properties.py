@@ -40,13 +40,13 @@ from openamr.apdu.initiate import Conformance, InitiateRequest
 from openamr.apdu.mechanism import ApplicationContextName, MechanismName
 from openamr.apdu.set import SetRequestNormal
 from openamr.association.config import SERVER_CONFORMANCE
-from openamr.association.server import ServerAssociation, State
+from openamr.association.server_association import ServerAssociation, State
 from openamr.codec import DoubleLongUnsigned, Integer
 from openamr.codec.obis import Obis
 from openamr.errors import DlmsError
 from openamr.security import hls
 from openamr.security.ciphering import CipheringSession, is_ciphered
-from openamr.security.control import SecurityControl
+from openamr.security.control_byte import SecurityControl
 from openamr.security.keys import KeySet, SecurityContext
 
 from ..apdu.test_xdlms_properties import MESSAGES

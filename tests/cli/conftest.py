@@ -14,9 +14,9 @@ from click.testing import CliRunner, Result
 
 from openamr.aio.dlms_server import serve_hdlc, serve_wrapper
 from openamr.cli.main import cli
+from openamr.meter.application import ServerApplication
 from openamr.meter.associations import DEFAULT_AK, DEFAULT_EK
 from openamr.meter.mt372 import build_mt372
-from openamr.meter.server import ServerApplication
 from tests.background import background_loop
 
 PASSWORD = "12345678"

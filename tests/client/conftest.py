@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 
 from openamr.aio.dlms_server import serve_hdlc, serve_wrapper
+from openamr.meter.application import ServerApplication
 from openamr.meter.associations import DEFAULT_AK, DEFAULT_EK, DEFAULT_KEK
 from openamr.meter.mt372 import build_mt372
-from openamr.meter.server import ServerApplication
 from openamr.security.keys import KeySet
 
 KEYS = KeySet(DEFAULT_EK, DEFAULT_AK, DEFAULT_KEK)

@@ -33,8 +33,8 @@ from openamr.client.url import parse_url
 from openamr.codec import VisibleString
 from openamr.codec.obis import Obis
 from openamr.link.iec21 import Timing
+from openamr.meter.application import ServerApplication
 from openamr.meter.mt372 import build_mt372
-from openamr.meter.server import ServerApplication
 from tests.client.conftest import CLIENTS
 from tests.client.test_transport import AARQ, SERIAL
 from tests.serial_pty import LineSettings, PtyLine

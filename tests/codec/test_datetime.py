@@ -26,14 +26,16 @@ from openamr.codec.datetime import (
     NOT_SPECIFIED,
     SECOND_LAST_DAY,
 )
-from tests.codec._vectors import VECTORS, read_hex
+from tests.vector_files import Vectors, read_hex
+
+CODEC = Vectors("codec")
 
 CET = dt.timezone(dt.timedelta(hours=1))
 LJUBLJANA = ZoneInfo("Europe/Ljubljana")
 
 
 def test_kaifa_capture_reads_as_cest() -> None:
-    data = read_hex(VECTORS / "datetime-kaifa-cest.hex")
+    data = read_hex(CODEC.path / "datetime-kaifa-cest.hex")
     value = CosemDateTime.from_bytes(data)
     assert value.deviation == -120
     assert value.status == ClockStatus.DAYLIGHT_SAVING_ACTIVE

@@ -17,8 +17,11 @@ from hypothesis import strategies as st
 
 from openamr.codec import Array, Data, DecodeError, Table, Tag, decode, encode
 from openamr.codec.axdr import _READERS
-from tests.codec._vectors import vector_params
 from tests.codec.strategies import data_values, near_miss_tables, tables
+from tests.vector_files import Vectors
+
+CODEC = Vectors("codec")
+
 
 MODEST = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -111,7 +114,7 @@ def test_mutated_encodings_raise_only_decode_error(data: bytes) -> None:
 
 
 @pytest.mark.timeout(10)
-@pytest.mark.parametrize("data", vector_params("crash-*.hex"))
+@pytest.mark.parametrize("data", CODEC.params("crash-*.hex"))
 def test_former_crashers_are_refused(data: bytes) -> None:
     with pytest.raises(DecodeError):
         decode(data)

@@ -15,7 +15,9 @@ from openamr.cosem.classes.security_setup import (
 )
 from openamr.security import keywrap
 from tests.cosem.declared import check_declaration
-from tests.security._vectors import vector_params
+from tests.vector_files import Vectors
+
+SECURITY = Vectors("security")
 
 P = SecurityPolicy
 GUEK = bytes.fromhex("00 01 02 03 04 05 06 07 08 09 0a 0b 0c 0d 0e 0f")
@@ -45,7 +47,9 @@ def test_declaration() -> None:
     assert obj.get(6) == Array()
 
 
-@pytest.mark.parametrize("v", vector_params("rfc3394-*.hex") + vector_params("gurux-keywrap-*.hex"))
+@pytest.mark.parametrize(
+    "v", SECURITY.fields("rfc3394-*.hex") + SECURITY.fields("gurux-keywrap-*.hex")
+)
 def test_key_transfer_of_standard_wrapped_keys(v: dict[str, bytes]) -> None:
     store = MemoryKeyStore({KeyId.MASTER_KEY: v["kek"]})
     obj = SecuritySetup("0.0.43.0.1.255", store, keywrap.unwrap)
@@ -158,7 +162,7 @@ def test_key_ids_agree_with_the_security_layer() -> None:
     assert {k.name: int(k) for k in KeyId} == {k.name: int(k) for k in keywrap.KeyId}
 
 
-@pytest.mark.parametrize("v", vector_params("gurux-keywrap-*.hex"))
+@pytest.mark.parametrize("v", SECURITY.fields("gurux-keywrap-*.hex"))
 def test_key_transfer_built_by_gurux(v: dict[str, bytes]) -> None:
     """gurux's client wraps the key itself (its own AES and RFC 3394 code)."""
     from gurux_dlms.objects import GXDLMSSecuritySetup

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 import pytest
 
 from openamr.aio.dlms_server import serve_hdlc, serve_wrapper
+from openamr.meter.application import ServerApplication
 from openamr.meter.mt372 import build_mt372
-from openamr.meter.server import ServerApplication
 from tests.background import background_loop
 
 

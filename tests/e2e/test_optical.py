@@ -30,10 +30,10 @@ from openamr.cli.main import cli
 from openamr.codec import VisibleString, decode
 from openamr.codec.obis import Obis
 from openamr.link.iec21 import DataSet
+from openamr.meter.application import ServerApplication
 from openamr.meter.clock import SteppedTime
 from openamr.meter.mt372 import build_mt372
 from openamr.meter.readout import DeviceReadout
-from openamr.meter.server import ServerApplication
 from tests.background import background_loop
 
 PASSWORD = "12345678"

@@ -15,10 +15,12 @@ from openamr.link.wrapper import (
     WrapperFailed,
     encode_wrapper,
 )
-from tests.link.vectors import Vector, params
+from tests.vector_files import Vector, Vectors
+
+LINK = Vectors("link")
 
 
-@pytest.mark.parametrize("vector", params("wrapper.hex"))
+@pytest.mark.parametrize("vector", LINK.section_params("wrapper.hex"))
 def test_vector_both_ways(vector: Vector) -> None:
     src, dst = vector.int("source"), vector.int("destination")
     payload = vector.data[8:]

@@ -21,8 +21,7 @@ from openamr.meter.events import EventCode, LpStatus
 from openamr.meter.metrology.model import Disturbance, DisturbanceKind, LoadStep, seconds
 from openamr.meter.mt372 import build_mt372
 from openamr.meter.persistence import ENGINE, Persistent
-from openamr.meter.state import Json, StateError, StateStore
-from openamr.meter.state_counter import ReservedCounter
+from openamr.meter.state import Json, ReservedCounter, StateError, StateStore
 from openamr.meter.twin import Twin
 from openamr.security import keywrap
 

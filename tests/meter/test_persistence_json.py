@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from openamr.meter import persistence_json as pj
 from openamr.meter.metrology.model import Disturbance, DisturbanceKind, LoadStep, Phase
+from openamr.meter.persistence import json_codec as pj
 from openamr.meter.state import Json, StateError
 from openamr.meter.tariff import DemandEngine, RateRegisters
 

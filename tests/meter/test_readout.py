@@ -17,6 +17,7 @@ from openamr.cosem import LogicalDevice
 from openamr.cosem.classes.data import Data
 from openamr.cosem.classes.register import Register
 from openamr.link.iec21 import DataSet
+from openamr.meter.application import ServerApplication
 from openamr.meter.clock import SteppedTime
 from openamr.meter.display import DISPLAY_LIST
 from openamr.meter.mt372 import build_mt372
@@ -33,8 +34,9 @@ from openamr.meter.readout import (
     nameplate,
     present,
 )
-from openamr.meter.server import ServerApplication
-from tests.link.iec21.vectors import load
+from tests.vector_files import Vectors
+
+IEC21 = Vectors("iec21")
 
 # 2024-06-15 08:30:45 UTC is 10:30:45 CEST at the MT372's default time zone.
 START = dt.datetime(2024, 6, 15, 8, 30, 45, tzinfo=dt.UTC)
@@ -209,7 +211,7 @@ def test_present_refuses_what_is_no_number() -> None:
 
 
 def _field_sets() -> list[DataSet]:
-    block = load("iskraemeco_mt174_lines.hex")["data-block"].data.decode("latin-1")
+    block = IEC21.named("iskraemeco_mt174_lines.hex")["data-block"].data.decode("latin-1")
     return [s for line in block.splitlines() for s in DataSet.parse_line(line)]
 
 
@@ -320,6 +322,7 @@ def test_w1_sets_the_clock_date(app: ServerApplication, value: str) -> None:
 def test_w1_of_a_bad_value_is_refused_and_changes_nothing(
     app: ServerApplication, address: str, value: str
 ) -> None:
+
     before = local_time(app)
     assert DeviceReadout(app.device).write(address, value) == Refused(BAD_VALUE)
     assert local_time(app) == before

@@ -8,8 +8,7 @@ from pathlib import Path
 import pytest
 
 from openamr.errors import LocalProtocolError, SecurityError
-from openamr.meter.state import StateStore
-from openamr.meter.state_counter import OUTGOING_IC, ReservedCounter
+from openamr.meter.state import OUTGOING_IC, ReservedCounter, StateStore
 from openamr.security.counters import MAX_IC, OutgoingCounter
 
 

@@ -22,8 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from openamr.meter.state import StateStore
-from openamr.meter.state_counter import OUTGOING_IC
+from openamr.meter.state import OUTGOING_IC, StateStore
 
 SRC = Path(__file__).resolve().parents[2] / "src"
 T0 = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
@@ -33,7 +32,7 @@ LP_CAPACITY, EVENT_CAPACITY = 100, 20
 CHILD = """
 import datetime as dt, sys
 from openamr.meter.state import StateStore
-from openamr.meter.state_counter import ReservedCounter
+from openamr.meter.state import ReservedCounter
 
 path, log_path, synchronous = sys.argv[1], sys.argv[2], sys.argv[3]
 T0 = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)

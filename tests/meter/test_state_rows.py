@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from openamr.errors import DecodeError
-from openamr.meter.state_rows import decode_row, decode_rows, encode_row
+from openamr.meter.state import decode_row, decode_rows, encode_row
 
 CELLS = st.one_of(
     st.none(),

@@ -14,11 +14,11 @@ from openamr.codec.datetime import CosemDateTime
 from openamr.codec.obis import Obis
 from openamr.cosem import READ_WRITE, AccessPolicy, AssociationView
 from openamr.cosem.classes.profile_generic import ProfileGeneric
+from openamr.meter.application import ServerApplication
 from openamr.meter.clock import SteppedTime
 from openamr.meter.events import EventCode, LpStatus
 from openamr.meter.metrology.model import Disturbance, DisturbanceKind, Phase
 from openamr.meter.mt372 import build_mt372
-from openamr.meter.server import ServerApplication
 from openamr.meter.twin import MJ_PER_WH, Twin
 
 START = dt.datetime(2026, 1, 5, tzinfo=dt.UTC)  # a Monday

@@ -19,7 +19,7 @@ from openamr.security.ciphering import (
     encipher,
     is_ciphered,
 )
-from openamr.security.control import (
+from openamr.security.control_byte import (
     AUTHENTICATED,
     AUTHENTICATED_ENCRYPTED,
     ENCRYPTED,
@@ -27,9 +27,11 @@ from openamr.security.control import (
 )
 from openamr.security.counters import OutgoingCounter
 from openamr.security.keys import KeySet, SecurityContext
-from tests.security._vectors import as_int, vector_params
+from tests.vector_files import Vectors, as_int
 
-GB_APDUS = [p for p in vector_params("gb-glo-get-*.hex") if "apdu" in p.values[0]]  # type: ignore[attr-defined]
+SECURITY = Vectors("security")
+
+GB_APDUS = [p for p in SECURITY.fields("gb-glo-get-*.hex") if "apdu" in p.values[0]]  # type: ignore[attr-defined]
 EK = bytes.fromhex("00 01 02 03 04 05 06 07 08 09 0a 0b 0c 0d 0e 0f")
 AK = bytes.fromhex("d0 d1 d2 d3 d4 d5 d6 d7 d8 d9 da db dc dd de df")
 DEDICATED = bytes.fromhex("00 11 22 33 44 55 66 77 88 99 aa bb cc dd ee ff")
@@ -185,6 +187,7 @@ def test_round_trip(
     general: bool,
     ic: int,
 ) -> None:
+
     plain = bytes([plain_tag]) + body
     out = encipher(plain, control, CLIENT, ic, EK, AK, dedicated=dedicated, general=general)
     result = decipher(out, CLIENT, EK, AK, required=control)

@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from openamr.errors import EncodeError
-from openamr.security.control import (
+from openamr.security.control_byte import (
     AUTHENTICATED,
     AUTHENTICATED_ENCRYPTED,
     ENCRYPTED,

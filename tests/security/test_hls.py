@@ -8,9 +8,11 @@ from hypothesis import strategies as st
 
 from openamr.errors import SecurityError
 from openamr.security import hls
-from tests.security._vectors import as_int, vector_params
+from tests.vector_files import Vectors, as_int
 
-(VECTOR,) = vector_params("gb-hls-gmac.hex")
+SECURITY = Vectors("security")
+
+(VECTOR,) = SECURITY.fields("gb-hls-gmac.hex")
 V: dict[str, bytes] = VECTOR.values[0]  # type: ignore[attr-defined]
 
 
@@ -98,6 +100,7 @@ def test_challenge_length(size: int) -> None:
 def test_exchange_round_trip(
     ctos: bytes, stoc: bytes, client_ic: int, server_ic: int, ek: bytes, ak: bytes
 ) -> None:
+
     client, server = V["client_system_title"], V["server_system_title"]
     f_stoc = hls.client_reply(stoc, client, client_ic, ek, ak)
     assert hls.server_check(f_stoc, stoc, client, ek, ak) == client_ic

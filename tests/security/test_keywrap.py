@@ -9,9 +9,11 @@ from hypothesis import strategies as st
 from openamr.codec import Array, Data, Enum, OctetString, Structure, Unsigned
 from openamr.errors import DecodeError, SecurityError
 from openamr.security.keywrap import KeyId, key_transfer_data, read_key_transfer, unwrap, wrap
-from tests.security._vectors import vector_params
+from tests.vector_files import Vectors
 
-VECTORS = vector_params("rfc3394-*.hex") + vector_params("gurux-keywrap-*.hex")
+SECURITY = Vectors("security")
+
+VECTORS = SECURITY.fields("rfc3394-*.hex") + SECURITY.fields("gurux-keywrap-*.hex")
 
 
 @pytest.mark.parametrize("v", VECTORS)

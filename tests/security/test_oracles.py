@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from openamr.security import hls
-from openamr.security.control import (
+from openamr.security.control_byte import (
     AUTHENTICATED,
     AUTHENTICATED_ENCRYPTED,
     ENCRYPTED,

@@ -7,16 +7,18 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from openamr.errors import DecodeError, SecurityError
-from openamr.security.control import (
+from openamr.security.control_byte import (
     AUTHENTICATED,
     AUTHENTICATED_ENCRYPTED,
     ENCRYPTED,
     SecurityControl,
 )
 from openamr.security.suite0 import HEADER_LENGTH, TAG_LENGTH, gmac, protect, unprotect
-from tests.security._vectors import as_int, vector_params
+from tests.vector_files import Vectors, as_int
 
-GB = vector_params("gb-glo-*.hex")
+SECURITY = Vectors("security")
+
+GB = SECURITY.fields("gb-glo-*.hex")
 GB_AUTHENTICATED = [p for p in GB if p.values[0]["sc"][0] & 0x10]  # type: ignore[attr-defined]
 TITLE = bytes.fromhex("4d 4d 4d 00 00 bc 61 4e")
 EK = bytes.fromhex("00 01 02 03 04 05 06 07 08 09 0a 0b 0c 0d 0e 0f")
@@ -198,6 +200,7 @@ def test_round_trip(
     ak: bytes,
     plaintext: bytes,
 ) -> None:
+
     control = SecurityControl(0, control.authentication, control.encryption, broadcast)
     content = protect(control, title, ic, ek, ak, plaintext)
     assert unprotect(content, title, ek, ak) == (control, ic, plaintext)

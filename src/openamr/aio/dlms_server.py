@@ -16,9 +16,9 @@ import os
 from asyncio import FIRST_COMPLETED
 
 from openamr.aio.hdlc_line import HdlcLine
-from openamr.association.server import ServerAssociation
+from openamr.association.server_association import ServerAssociation
 from openamr.link.wrapper import ApduReceived, WrapperConnection, WrapperFailed, encode_wrapper
-from openamr.meter.server import ServerApplication
+from openamr.meter.application import ServerApplication
 
 log = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ import logging
 import os
 from collections.abc import Callable, Sequence
 
-from openamr.association.server import ServerAssociation
+from openamr.association.server_association import ServerAssociation
 from openamr.link.hdlc.address import mt372_server
 from openamr.link.hdlc.multidrop import MultiDrop
 from openamr.link.hdlc.secondary import SecondaryStation
@@ -27,7 +27,7 @@ from openamr.link.hdlc.station import (
     FrameDiscarded,
     HdlcEvent,
 )
-from openamr.meter.server import ServerApplication
+from openamr.meter.application import ServerApplication
 
 log = logging.getLogger(__name__)
 

@@ -32,8 +32,8 @@ from openamr.link.iec21 import (
     Timing,
     iskraemeco_identification,
 )
+from openamr.meter.application import ServerApplication
 from openamr.meter.readout import DeviceReadout, Reading, Refused, nameplate
-from openamr.meter.server import ServerApplication
 
 
 class DeviceSource:

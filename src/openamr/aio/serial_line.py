@@ -13,7 +13,7 @@ HDLC over TCP::
 
 Multi-drop. An RS485 bus carries several meters (the MT372: up to 32), each answering
 at its own HDLC physical address (IEC 62056-46 8.4.2.2: the lower HDLC address).
-:class:`BusLine` serves several :class:`~openamr.meter.server.ServerApplication` on one
+:class:`BusLine` serves several :class:`~openamr.meter.application.ServerApplication` on one
 line through :class:`~openamr.link.hdlc.MultiDrop`: every frame goes to the station it
 names, only the polled station answers, so the answers never collide::
 
@@ -39,7 +39,7 @@ import serial_asyncio_fast
 from openamr.aio.hdlc_line import HdlcLine
 
 if TYPE_CHECKING:
-    from openamr.meter.server import ServerApplication
+    from openamr.meter.application import ServerApplication
 
 log = logging.getLogger(__name__)
 

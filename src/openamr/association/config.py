@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from openamr.apdu.initiate import Conformance
 from openamr.apdu.mechanism import ApplicationContextName, MechanismName
 from openamr.association.handler import ServiceHandler
-from openamr.security.control import SecurityControl
+from openamr.security.control_byte import SecurityControl
 from openamr.security.keys import SecurityContext
 
 #: The services a server of this stack implements (Green Book Table "Conformance").

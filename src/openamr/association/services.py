@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from openamr.apdu.action import (
     ActionRequestNormal,
@@ -27,7 +28,6 @@ from openamr.apdu.descriptors import (
     CosemAttributeDescriptor,
     CosemMethodDescriptor,
     DataBlockSA,
-    InvokeIdAndPriority,
     SelectiveAccessDescriptor,
 )
 from openamr.apdu.exception import ExceptionResponse
@@ -97,52 +97,66 @@ class ServiceServer:
         blocks = bool(conformance & Conformance.BLOCK_TRANSFER_WITH_GET_OR_READ)
         self.get = GetServer(handler, max_pdu_size, blocks)
         self.incoming: _Incoming | None = None
+        #: request type -> (the conformance it needs, its handler)
+        self._routes: dict[type[Apdu], tuple[Conformance, Callable[[Any], Apdu]]] = {
+            kind: (_NEEDS[kind], handler)
+            for kind, handler in (
+                (GetRequestNormal, self.get.handle),
+                (GetRequestNext, self.get.handle),
+                (GetRequestWithList, self.get.handle),
+                (SetRequestNormal, self._set_normal),
+                (SetRequestWithList, self._set_with_list),
+                (SetRequestWithFirstDatablock, self._first_set_block),
+                (SetRequestWithDatablock, self._next_block),
+                (ActionRequestNormal, self._action_normal),
+                (ActionRequestWithList, self._action_with_list),
+                (ActionRequestWithFirstPblock, self._first_action_block),
+                (ActionRequestWithPblock, self._next_block),
+            )
+        }
 
     def handle(self, request: Apdu) -> Apdu:
-        needed = _NEEDS.get(type(request))
-        if needed is None or (self.conformance & needed) != needed:
+        route = self._routes.get(type(request))
+        if route is None or (self.conformance & route[0]) != route[0]:
             return ExceptionResponse(
                 StateError.SERVICE_NOT_ALLOWED, ServiceError.SERVICE_NOT_SUPPORTED
             )
-        if isinstance(request, (GetRequestNormal, GetRequestNext, GetRequestWithList)):
-            return self.get.handle(request)
-        iip = request.invoke_id_and_priority  # type: ignore[attr-defined]
-        assert isinstance(iip, InvokeIdAndPriority)
-        if isinstance(request, SetRequestNormal):
-            result = self._set(
-                request.cosem_attribute_descriptor, request.access_selection, request.value
-            )
-            return SetResponseNormal(result, iip)
-        if isinstance(request, SetRequestWithList):
-            refs = request.attribute_descriptor_list
-            if len(refs) != len(request.value_list):
-                return ExceptionResponse(StateError.SERVICE_NOT_ALLOWED, ServiceError.OTHER_REASON)
-            results = tuple(
-                self._set(d.cosem_attribute_descriptor, d.access_selection, v)
-                for d, v in zip(refs, request.value_list, strict=True)
-            )
-            return SetResponseWithList(results, iip)
-        if isinstance(request, ActionRequestNormal):
-            params = request.method_invocation_parameters
-            return ActionResponseNormal(
-                self._act(request.cosem_method_descriptor, None if params is ABSENT else params),
-                iip,
-            )
-        if isinstance(request, ActionRequestWithList):
-            methods, params_list = (
-                request.cosem_method_descriptor_list,
-                request.method_invocation_parameters,
-            )
-            if len(methods) != len(params_list):
-                return ExceptionResponse(StateError.SERVICE_NOT_ALLOWED, ServiceError.OTHER_REASON)
-            responses = tuple(self._act(m, p) for m, p in zip(methods, params_list, strict=True))
-            return ActionResponseWithList(responses, iip)
-        if isinstance(request, SetRequestWithFirstDatablock):
-            return self._first_set_block(request, iip)
-        if isinstance(request, ActionRequestWithFirstPblock):
-            return self._first_action_block(request, iip)
-        assert isinstance(request, (SetRequestWithDatablock, ActionRequestWithPblock))
-        return self._next_block(request, iip)
+        return route[1](request)
+
+    # -- one handler per request type (the table ``_routes``) ----------------------------
+
+    def _set_normal(self, request: SetRequestNormal) -> Apdu:
+        result = self._set(
+            request.cosem_attribute_descriptor, request.access_selection, request.value
+        )
+        return SetResponseNormal(result, request.invoke_id_and_priority)
+
+    def _set_with_list(self, request: SetRequestWithList) -> Apdu:
+        refs = request.attribute_descriptor_list
+        if len(refs) != len(request.value_list):
+            return ExceptionResponse(StateError.SERVICE_NOT_ALLOWED, ServiceError.OTHER_REASON)
+        results = tuple(
+            self._set(d.cosem_attribute_descriptor, d.access_selection, v)
+            for d, v in zip(refs, request.value_list, strict=True)
+        )
+        return SetResponseWithList(results, request.invoke_id_and_priority)
+
+    def _action_normal(self, request: ActionRequestNormal) -> Apdu:
+        params = request.method_invocation_parameters
+        return ActionResponseNormal(
+            self._act(request.cosem_method_descriptor, None if params is ABSENT else params),
+            request.invoke_id_and_priority,
+        )
+
+    def _action_with_list(self, request: ActionRequestWithList) -> Apdu:
+        methods, params_list = (
+            request.cosem_method_descriptor_list,
+            request.method_invocation_parameters,
+        )
+        if len(methods) != len(params_list):
+            return ExceptionResponse(StateError.SERVICE_NOT_ALLOWED, ServiceError.OTHER_REASON)
+        responses = tuple(self._act(m, p) for m, p in zip(methods, params_list, strict=True))
+        return ActionResponseWithList(responses, request.invoke_id_and_priority)
 
     def _set(
         self, ref: CosemAttributeDescriptor, sel: SelectiveAccessDescriptor | None, value: Data
@@ -157,9 +171,9 @@ class ServiceServer:
 
     # -- long SET and ACTION ------------------------------------------------------------
 
-    def _first_set_block(
-        self, request: SetRequestWithFirstDatablock, iip: InvokeIdAndPriority
-    ) -> Apdu:
+    def _first_set_block(self, request: SetRequestWithFirstDatablock) -> Apdu:
+        iip = request.invoke_id_and_priority
+
         def finish(value: Data | DataAccessResult, n: int) -> Apdu:
             if not isinstance(value, DataAccessResult):
                 value = self._set(
@@ -169,9 +183,9 @@ class ServiceServer:
 
         return self._start(True, request.datablock, finish, lambda n: SetResponseDatablock(n, iip))
 
-    def _first_action_block(
-        self, request: ActionRequestWithFirstPblock, iip: InvokeIdAndPriority
-    ) -> Apdu:
+    def _first_action_block(self, request: ActionRequestWithFirstPblock) -> Apdu:
+        iip = request.invoke_id_and_priority
+
         def finish(value: Data | DataAccessResult, n: int) -> Apdu:
             if isinstance(value, DataAccessResult):
                 return ActionResponseNormal(
@@ -192,9 +206,8 @@ class ServiceServer:
         self.incoming = _Incoming(is_set, finish, acknowledge, bytearray(block.raw_data), 1)
         return self._complete() if block.last_block else acknowledge(1)
 
-    def _next_block(
-        self, request: SetRequestWithDatablock | ActionRequestWithPblock, iip: InvokeIdAndPriority
-    ) -> Apdu:
+    def _next_block(self, request: SetRequestWithDatablock | ActionRequestWithPblock) -> Apdu:
+        iip = request.invoke_id_and_priority
         is_set = isinstance(request, SetRequestWithDatablock)
         block = (
             request.datablock if isinstance(request, SetRequestWithDatablock) else request.pblock

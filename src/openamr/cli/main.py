@@ -11,7 +11,7 @@ from openamr.cli.dump import dump_command
 from openamr.cli.events import events_command
 from openamr.cli.firmware import firmware_command
 from openamr.cli.iec21 import iec21_group
-from openamr.cli.meter import meter_group
+from openamr.cli.meter_serve import meter_group
 from openamr.cli.objects import objects_command
 from openamr.cli.profile import profile_command
 from openamr.cli.read import read_command

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from openamr.apdu.descriptors import CosemAttributeDescriptor
 from openamr.apdu.results import DataAccessResult
+from openamr.client.calls import MeterCalls
 from openamr.client.errors import MeterError, RefusedError
 from openamr.client.values import Event, RegisterValue, as_datetime, events_of
 from openamr.codec.datetime import CosemDateTime
@@ -26,9 +26,6 @@ from openamr.codec.units import ScalerUnit
 from openamr.cosem.classes.disconnect_control import ControlState
 from openamr.errors import DecodeError
 
-if TYPE_CHECKING:
-    from openamr.client.meter import Meter
-
 CLOCK = Obis(0, 0, 1, 0, 0, 255)
 DISCONNECT_CONTROL = Obis(0, 0, 96, 3, 10, 255)
 #: sync_clock sets the meter's clock only when it is off by more than this.
@@ -36,7 +33,7 @@ SYNC_THRESHOLD = dt.timedelta(seconds=10)
 REMOTE_DISCONNECT, REMOTE_RECONNECT = 1, 2
 
 
-async def read_register(meter: Meter, obis: Obis, class_id: int | None) -> RegisterValue:
+async def read_register(meter: MeterCalls, obis: Obis, class_id: int | None) -> RegisterValue:
     """Attributes 2 and 3 in one GET-with-list when the meter allows it."""
     value_at = await meter.attribute(obis, 2, class_id)
     scaler_at = CosemAttributeDescriptor(value_at.class_id, obis, 3)
@@ -50,7 +47,7 @@ async def read_register(meter: Meter, obis: Obis, class_id: int | None) -> Regis
         raise MeterError(meter.name, f"read register {obis}", str(e)) from e
 
 
-async def read_events(meter: Meter, obis: Obis) -> list[Event]:
+async def read_events(meter: MeterCalls, obis: Obis) -> list[Event]:
     buffer = await meter.profile(obis)
     try:
         return events_of(buffer.rows)
@@ -58,7 +55,7 @@ async def read_events(meter: Meter, obis: Obis) -> list[Event]:
         raise MeterError(meter.name, f"read the log-book {obis}", str(e)) from e
 
 
-async def read_clock(meter: Meter) -> dt.datetime:
+async def read_clock(meter: MeterCalls) -> dt.datetime:
     """The meter's time: aware when it gives its deviation, naive otherwise."""
     value = await meter.get(CLOCK, 2, class_id=8)
     when = as_datetime(value)
@@ -67,7 +64,7 @@ async def read_clock(meter: Meter) -> dt.datetime:
     return when
 
 
-async def write_clock(meter: Meter, when: dt.datetime) -> None:
+async def write_clock(meter: MeterCalls, when: dt.datetime) -> None:
     """Set the meter's time to ``when`` (aware: its offset goes as the deviation)."""
     if when.tzinfo is None:
         raise ValueError("set_clock needs an aware datetime (e.g. datetime.now(UTC))")
@@ -86,7 +83,9 @@ class ClockSync:
     adjusted: bool
 
 
-async def sync_clock(meter: Meter, now: dt.datetime | None, threshold: dt.timedelta) -> ClockSync:
+async def sync_clock(
+    meter: MeterCalls, now: dt.datetime | None, threshold: dt.timedelta
+) -> ClockSync:
     """Read the clock; set it to ``now`` (default: the system's UTC time) only when
     the difference exceeds ``threshold``."""
     meter_time = await read_clock(meter)
@@ -112,7 +111,7 @@ class RelayState:
     control_mode: int
 
 
-async def relay_state(meter: Meter) -> RelayState:
+async def relay_state(meter: MeterCalls) -> RelayState:
     descs = [CosemAttributeDescriptor(70, DISCONNECT_CONTROL, i) for i in (2, 3, 4)]
     results = await meter.get_many(descs)
     for d, r in zip(descs, results, strict=True):
@@ -127,7 +126,7 @@ async def relay_state(meter: Meter) -> RelayState:
         raise MeterError(meter.name, "read the disconnect control", str(e)) from e
 
 
-async def switch_relay(meter: Meter, connect: bool) -> RelayState:
+async def switch_relay(meter: MeterCalls, connect: bool) -> RelayState:
     """remote_reconnect (2) or remote_disconnect (1), then the state it led to.
     Both are idempotent (a satisfied request succeeds), so they are retried."""
     method = REMOTE_RECONNECT if connect else REMOTE_DISCONNECT

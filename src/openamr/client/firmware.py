@@ -25,17 +25,14 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from openamr.apdu.results import ActionResult
+from openamr.client.calls import MeterCalls
 from openamr.client.errors import MeterError, RefusedError
 from openamr.codec.obis import Obis
 from openamr.codec.table import Table
 from openamr.codec.types import BitString, DoubleLongUnsigned, Integer, OctetString, Structure
 from openamr.cosem.classes.image_transfer import ImageTransferStatus
-
-if TYPE_CHECKING:
-    from openamr.client.meter import Meter
 
 IMAGE_TRANSFER = Obis(0, 0, 44, 0, 0, 255)
 CLASS_ID = 18
@@ -62,7 +59,9 @@ class Upgrade:
 
 
 class _Transfer:
-    def __init__(self, meter: Meter, image: bytes, identifier: bytes, progress: Progress | None):
+    def __init__(
+        self, meter: MeterCalls, image: bytes, identifier: bytes, progress: Progress | None
+    ):
         self.meter, self.image, self.identifier = meter, image, identifier
         self.progress = progress
         self.block_size = 0
@@ -146,7 +145,7 @@ def _size_and_id(entry: object) -> tuple[int, bytes] | None:
 
 
 async def upgrade(
-    meter: Meter,
+    meter: MeterCalls,
     image: bytes,
     identifier: bytes,
     block_size: int | None = None,

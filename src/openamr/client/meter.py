@@ -25,7 +25,6 @@ import datetime as dt
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import TypeAlias
 
 from openamr.apdu.action import ActionResponseWithOptionalData
 from openamr.apdu.descriptors import (
@@ -33,16 +32,15 @@ from openamr.apdu.descriptors import (
     Absent,
     CosemAttributeDescriptor,
     CosemMethodDescriptor,
-    SelectiveAccessDescriptor,
 )
 from openamr.apdu.get import GetDataResult
 from openamr.apdu.initiate import Conformance
 from openamr.apdu.mechanism import ApplicationContextName, MechanismName
 from openamr.apdu.results import ActionResult, DataAccessResult
 from openamr.apdu.selective_access import EntryDescriptor, RangeDescriptor
-from openamr.association.client import ClientAssociation, ClientSettings
-from openamr.association.client_acse import Associated
+from openamr.association.client import Associated, ClientAssociation, ClientSettings
 from openamr.client import device, firmware, profile
+from openamr.client.calls import AttributeSpec, Selection, Target
 from openamr.client.credentials import Secrets, load_secrets
 from openamr.client.errors import CredentialsError, MeterError, RefusedError
 from openamr.client.session import BlockProgress, Session, Trace
@@ -64,10 +62,6 @@ INVOCATION_COUNTER = Obis(0, 0, 43, 1, 0, 255)
 CURRENT_ASSOCIATION = Obis(0, 0, 40, 0, 0, 255)
 #: attributes per Get-Request-With-List (keeps each request well under 1 kB)
 LIST_CHUNK = 10
-
-Target: TypeAlias = "Obis | str"
-Selection: TypeAlias = "SelectiveAccessDescriptor | RangeDescriptor | EntryDescriptor"
-AttributeSpec: TypeAlias = "CosemAttributeDescriptor | Target | tuple[Target, int]"
 
 
 def _obis(target: Target) -> Obis:

@@ -21,9 +21,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 from openamr.apdu.selective_access import CaptureObjectDefinition, EntryDescriptor, RangeDescriptor
+from openamr.client.calls import MeterCalls
 from openamr.client.errors import MeterError
 from openamr.client.session import BlockProgress
 from openamr.client.values import Profile, rows_of
@@ -33,16 +33,13 @@ from openamr.codec.table import Table
 from openamr.codec.types import OctetString
 from openamr.errors import DecodeError
 
-if TYPE_CHECKING:
-    from openamr.client.meter import Meter
-
 PROFILE_GENERIC = 7
 EARLIEST = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 LATEST = dt.datetime(2099, 12, 31, 23, 59, 59, tzinfo=dt.UTC)
 Column = int | Obis | str
 
 
-async def capture_objects(meter: Meter, obis: Obis) -> tuple[CaptureObjectDefinition, ...]:
+async def capture_objects(meter: MeterCalls, obis: Obis) -> tuple[CaptureObjectDefinition, ...]:
     value = await meter.get(obis, 3, class_id=PROFILE_GENERIC)
     try:
         if not isinstance(value, list | Table):
@@ -78,7 +75,7 @@ def _stamp(when: dt.datetime) -> OctetString:
 
 
 async def read_profile(
-    meter: Meter,
+    meter: MeterCalls,
     obis: Obis,
     start: dt.datetime | None,
     end: dt.datetime | None,

@@ -29,8 +29,7 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from openamr.apdu.mechanism import MechanismName
-from openamr.association.client import ClientAssociation, ClientSettings, State
-from openamr.association.client_exchange import Done, Exchange
+from openamr.association.client import ClientAssociation, ClientSettings, Done, Exchange, State
 from openamr.client.errors import MeterError
 from openamr.client.transport import Transport, TransportError
 from openamr.errors import DlmsError

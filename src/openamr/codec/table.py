@@ -19,15 +19,17 @@ yields the rows as plain tuples; encoding is the reverse. Arrays that do not fit
 from __future__ import annotations
 
 import struct
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from itertools import starmap
 from operator import itemgetter
-from typing import TYPE_CHECKING, Any, TypeGuard, overload
+from typing import Any, TypeGuard, overload
 
+from openamr.codec.buffer import Reader, Writer
 from openamr.codec.datetime import CosemDate, CosemDateTime, CosemTime
 from openamr.codec.types import (
     Bcd,
+    Data,
     DoubleLong,
     DoubleLongUnsigned,
     Enum,
@@ -39,15 +41,12 @@ from openamr.codec.types import (
     Long64Unsigned,
     LongUnsigned,
     OctetString,
+    RowArray,
     Structure,
     Tag,
     Unsigned,
 )
 from openamr.errors import EncodeError
-
-if TYPE_CHECKING:
-    from openamr.codec.buffer import Reader, Writer
-    from openamr.codec.types import Data
 
 #: Row value: the plain Python value of one field (int, float, bool or bytes).
 Row = tuple[Any, ...]
@@ -139,7 +138,7 @@ def _unwrap(f: Field, v: Data) -> Any:
     return v
 
 
-class Table(Sequence[Structure]):
+class Table(RowArray):
     """An array of same-shaped structures as rows of plain values.
 
     ``Table(layout, rows)``; ``table.rows`` is the list of plain tuples (fast),
@@ -264,29 +263,3 @@ def try_read_table(r: Reader, count: int) -> Table | None:
     rows = list(layout.struct.iter_unpack(memoryview(data)[pos:end]))
     r.pos = end
     return Table(layout, rows)
-
-
-def table_from(values: Sequence[Data]) -> Table | None:
-    """A Table holding ``values`` (typed Structures) when they share a layout."""
-    if not values:
-        return None
-    first = values[0]
-    if not isinstance(first, tuple):
-        return None
-    fields = []
-    for v in first:
-        from openamr.codec.axdr import tag_of
-
-        tag = tag_of(v)
-        if tag == Tag.OCTET_STRING:
-            assert isinstance(v, bytes)
-            fields.append(Field(tag, len(v)))
-        elif tag in _NUMERIC:
-            fields.append(Field(tag))
-        else:
-            return None
-    layout = _layout(tuple(fields))
-    try:
-        return Table(layout, (layout.plain(v) for v in values))
-    except EncodeError:
-        return None

@@ -39,14 +39,12 @@ from __future__ import annotations
 
 import enum
 import struct
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar, Final, TypeAlias
+from typing import ClassVar, Final, TypeAlias
 
+from openamr.codec.datetime import CosemDate, CosemDateTime, CosemTime
 from openamr.errors import EncodeError
-
-if TYPE_CHECKING:
-    from openamr.codec.datetime import CosemDate, CosemDateTime, CosemTime
-    from openamr.codec.table import Table
 
 
 class Tag(enum.IntEnum):
@@ -261,6 +259,14 @@ class Structure(tuple["Data", ...]):
         return f"Structure({tuple.__repr__(self)})"
 
 
+class RowArray(Sequence[Structure]):
+    """array [1] of same-shaped structures held as rows of plain values: the base of
+    :class:`~openamr.codec.table.Table` (its one implementation), declared here so
+    that ``Data`` names it without this module importing the table's."""
+
+    __slots__ = ()
+
+
 @dataclass(frozen=True, slots=True)
 class TypeDescription:
     """The type-description of a compact-array (Blue Book 4.1.5, Data).
@@ -294,7 +300,7 @@ class CompactArray:
 
 
 Data: TypeAlias = (
-    "bool | int | float | bytes | str | BitString | Array | Structure | Table"
+    "bool | int | float | bytes | str | BitString | Array | Structure | RowArray"
     " | CompactArray | CosemDateTime | CosemDate | CosemTime | _DontCare | None"
 )
 

@@ -25,6 +25,7 @@ from openamr.cosem.base import CosemObject
 from openamr.cosem.classes.clock import Clock
 from openamr.cosem.classes.data import Data
 from openamr.cosem.classes.register import Register
+from openamr.meter.application import ServerApplication
 from openamr.meter.associations import (
     HDLC_PHYSICAL_ADDRESS,
     SERVER_LOGICAL_ADDRESS,
@@ -33,13 +34,6 @@ from openamr.meter.associations import (
 )
 from openamr.meter.clock import MeterClock, SteppedTime, TimeBase
 from openamr.meter.communication import communication_objects
-from openamr.meter.control import (
-    billing_profiles,
-    demand_objects,
-    event_log,
-    relay_objects,
-    tariff_objects,
-)
 from openamr.meter.keys import MeterKeyStore
 from openamr.meter.metrology.energy import Metrology
 from openamr.meter.metrology.load import seeded_load
@@ -47,9 +41,14 @@ from openamr.meter.metrology.model import LoadConfig, MeterModel
 from openamr.meter.peripherals import install_peripherals
 from openamr.meter.persistence import Persistence, resume_time
 from openamr.meter.profiles import load_profile_1, load_profile_2
-from openamr.meter.server import ServerApplication
-from openamr.meter.state import StateStore
-from openamr.meter.state_counter import ReservedCounter
+from openamr.meter.state import ReservedCounter, StateStore
+from openamr.meter.tariff_objects import (
+    billing_profiles,
+    demand_objects,
+    event_log,
+    relay_objects,
+    tariff_objects,
+)
 from openamr.meter.twin import Twin
 from openamr.security.counters import OutgoingCounter
 
@@ -154,7 +153,7 @@ def build_mt372(
     for group in groups:
         device.add(*group)
     configs = install(device, credentials)
-    # the counter is reserved in the store before any IC can leave (state_counter)
+    # the counter is reserved in the store before any IC can leave (openamr.meter.state.counter)
     outgoing = OutgoingCounter(1) if state is None else ReservedCounter(state)
     app = ServerApplication(
         device, configs, SERVER_LOGICAL_ADDRESS, HDLC_PHYSICAL_ADDRESS, outgoing

@@ -39,6 +39,7 @@ from openamr.cosem.classes.script_table import (
     ServiceId,
     device_executor,
 )
+from openamr.meter.application import ServerApplication
 from openamr.meter.clock import MeterClock
 from openamr.meter.events import EventCode, LpStatus, phase_code
 from openamr.meter.metrology.energy import Metrology
@@ -46,7 +47,6 @@ from openamr.meter.metrology.instant import instantaneous
 from openamr.meter.metrology.model import Disturbance, DisturbanceKind, LoadStep, instant
 from openamr.meter.metrology.quality import QualityEvent, QualityKind, quality_events
 from openamr.meter.profiles import stamp
-from openamr.meter.server import ServerApplication
 from openamr.meter.tariff import (
     BillingEngine,
     CachedLocalTime,

@@ -9,7 +9,7 @@ from openamr.security.ciphering import (
     decipher,
     encipher,
 )
-from openamr.security.control import (
+from openamr.security.control_byte import (
     AUTHENTICATED,
     AUTHENTICATED_ENCRYPTED,
     ENCRYPTED,

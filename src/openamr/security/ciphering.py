@@ -31,7 +31,7 @@ from openamr.apdu.ciphered import (
     is_ciphered,
 )
 from openamr.errors import DecodeError, SecurityError
-from openamr.security.control import SecurityControl
+from openamr.security.control_byte import SecurityControl
 from openamr.security.counters import IncomingCounter, OutgoingCounter
 from openamr.security.keys import SecurityContext, check_system_title
 from openamr.security.suite0 import protect, read_header, unprotect

@@ -23,7 +23,7 @@ from __future__ import annotations
 import hmac
 
 from openamr.errors import SecurityError
-from openamr.security.control import AUTHENTICATED
+from openamr.security.control_byte import AUTHENTICATED
 from openamr.security.suite0 import HEADER_LENGTH, TAG_LENGTH, gmac, read_header
 
 #: A challenge is 8 to 64 octets long (Green Book 9.2.2.2.4).

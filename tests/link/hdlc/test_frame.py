@@ -16,7 +16,9 @@ from openamr.link.hdlc.frame import (
     InvalidFrame,
     Kind,
 )
-from tests.link.vectors import Vector, load, params
+from tests.vector_files import Vector, Vectors
+
+LINK = Vectors("link")
 
 
 def _crc_bitwise(data: bytes) -> int:
@@ -44,7 +46,7 @@ def _address(text: str) -> Address:
     return Address.server(int(upper), int(lower) if lower else None)
 
 
-@pytest.mark.parametrize("vector", params("hdlc_frames.hex"))
+@pytest.mark.parametrize("vector", LINK.section_params("hdlc_frames.hex"))
 def test_vector_both_ways(vector: Vector) -> None:
     frame = Frame.decode(vector.data)
     assert frame.kind is Kind[vector.meta["kind"]]
@@ -59,7 +61,7 @@ def test_vector_both_ways(vector: Vector) -> None:
 
 
 def test_all_vectors_in_one_stream() -> None:
-    vectors = load("hdlc_frames.hex")
+    vectors = LINK.sections("hdlc_frames.hex")
     stream = b"\x7e\x7e".join(v.data for v in vectors)  # idle flags between frames
     items = FrameSplitter().feed(stream)
     assert [i.encode() for i in items if isinstance(i, Frame)] == [v.data for v in vectors]
@@ -130,8 +132,8 @@ def test_unknown_controls(byte: int) -> None:
     assert control.encode() == byte
 
 
-SNRM = load("hdlc_frames.hex")[2].data
-I_AARQ = load("hdlc_frames.hex")[4].data
+SNRM = LINK.sections("hdlc_frames.hex")[2].data
+I_AARQ = LINK.sections("hdlc_frames.hex")[4].data
 
 
 def _corrupt(data: bytes, index: int) -> bytes:

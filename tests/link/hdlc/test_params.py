@@ -9,9 +9,11 @@ from hypothesis import strategies as st
 from openamr.errors import DecodeError, EncodeError
 from openamr.link.hdlc.frame import Frame
 from openamr.link.hdlc.params import HdlcParameters, negotiate
-from tests.link.vectors import load
+from tests.vector_files import Vectors
 
-UA = next(v for v in load("hdlc_frames.hex") if v.name == "ua-params")
+LINK = Vectors("link")
+
+UA = next(v for v in LINK.sections("hdlc_frames.hex") if v.name == "ua-params")
 
 
 def test_ua_capture_both_ways() -> None:

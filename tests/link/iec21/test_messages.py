@@ -21,11 +21,13 @@ from openamr.link.iec21 import (
     iskraemeco_identification,
 )
 from openamr.link.iec21.messages import BREAK
-from tests.link.iec21.vectors import load
+from tests.vector_files import Vectors
 
-MT174 = load("iskraemeco_mt174_capture.hex")
-MT174_LINES = load("iskraemeco_mt174_lines.hex")
-MT382 = load("iskraemeco_mt382_dsmr22.hex")
+IEC21 = Vectors("iec21")
+
+MT174 = IEC21.named("iskraemeco_mt174_capture.hex")
+MT174_LINES = IEC21.named("iskraemeco_mt174_lines.hex")
+MT382 = IEC21.named("iskraemeco_mt382_dsmr22.hex")
 
 # Messages and their exact bytes (layouts of IEC 62056-21 6.3; BCCs computed by hand
 # and cross-checked with the iec62056-21 package in test_oracle.py).

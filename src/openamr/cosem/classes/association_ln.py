@@ -134,7 +134,7 @@ class AssociationLN(CosemObject, class_id=15, version=1):
 
     def reply_to_hls_authentication(self, parameters: Data) -> MethodResult:
         """HLS pass 3 is answered by the association layer while the association is
-        pending (openamr.association.server); once associated there is nothing to
+        pending (openamr.association.server_association); once associated there is nothing to
         reply to, and the method is refused."""
         return ActionResult.OTHER_REASON, None
 

@@ -43,7 +43,7 @@ from openamr.link.iec21.messages import (
     RequestMessage,
     bcc,
 )
-from openamr.link.iec21.server import OpticalServer, State, WrongPassword
+from openamr.link.iec21.optical_server import OpticalServer, State, WrongPassword
 from openamr.link.iec21.source import (
     EXAMPLE_READOUT,
     ReadoutSource,

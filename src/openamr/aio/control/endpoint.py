@@ -49,9 +49,9 @@ field, or a value of the wrong type or range (``error`` says what is wrong,
 all); 405 for a known path with the wrong method; 409 when the twin refuses the
 injection; 501 for a peripheral route on a twin without peripherals; 503 when the
 served device has no twin. A failing handler answers 500 and the endpoint goes on
-serving. Modules: :mod:`.control_http` (the HTTP/1.1 subset), :mod:`.control_schema`
-(routes and body fields as data), :mod:`.control_grid`, :mod:`.control_peripherals`,
-:mod:`.control_state` (the JSON views).
+serving. Modules: :mod:`.http11` (the HTTP/1.1 subset), :mod:`.schema`
+(routes and body fields as data), :mod:`.grid`, :mod:`.peripherals`,
+:mod:`.state` (the JSON views).
 """
 
 from __future__ import annotations
@@ -62,12 +62,12 @@ import logging
 from collections.abc import Mapping
 from http import HTTPStatus
 
-from openamr.aio.control_grid import GRID_ROUTES
-from openamr.aio.control_http import MAX_HEAD, HttpError, Request, read_request, response
-from openamr.aio.control_peripherals import PERIPHERAL_ROUTES
-from openamr.aio.control_schema import Args, Field, Route, parse_args, route_list
-from openamr.aio.control_state import Json, clock, events, state
-from openamr.meter.server import ServerApplication
+from openamr.aio.control.grid import GRID_ROUTES
+from openamr.aio.control.http11 import MAX_HEAD, HttpError, Request, read_request, response
+from openamr.aio.control.peripherals import PERIPHERAL_ROUTES
+from openamr.aio.control.schema import Args, Field, Route, parse_args, route_list
+from openamr.aio.control.state import Json, clock, events, state
+from openamr.meter.application import ServerApplication
 from openamr.meter.twin import Twin
 
 log = logging.getLogger(__name__)

@@ -54,7 +54,7 @@ from openamr.apdu.set import (
     SetResponseLastDatablock,
     SetResponseNormal,
 )
-from openamr.association.client_exchange import (
+from openamr.association.client.exchange import (
     Channel,
     Done,
     Exchange,

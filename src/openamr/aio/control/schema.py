@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import TypeGuard
 
-from openamr.aio.control_http import HttpError
-from openamr.aio.control_state import Json
+from openamr.aio.control.http11 import HttpError
+from openamr.aio.control.state import Json
 from openamr.meter.twin import Twin
 
 Args = Mapping[str, object]

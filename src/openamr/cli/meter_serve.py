@@ -16,12 +16,12 @@ from openamr.aio.dlms_server import serve_hdlc, serve_wrapper
 from openamr.aio.optical_port import serve_meter_optical_serial, start_meter_optical_port
 from openamr.aio.push import PushDelivery
 from openamr.aio.serial_line import BAUD_RATES, DEFAULT_BAUD, serve_serial
+from openamr.meter.application import ServerApplication
 from openamr.meter.associations import Credentials
 from openamr.meter.metrology.load import seeded_load
 from openamr.meter.metrology.model import LoadConfig, ProfileKind
 from openamr.meter.mt372 import build_mt372, seed_of
 from openamr.meter.peripherals import Peripherals
-from openamr.meter.server import ServerApplication
 from openamr.meter.state import StateError, StateStore
 
 ISO_FORMATS = ["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d"]

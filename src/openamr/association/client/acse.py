@@ -12,7 +12,7 @@ Establishment is one exchange of two APDUs, or four with HLS::
                   with f(StoC) = SC || IC || GMAC(SC || AK || StoC)
     pass 4  ACTION-Response success with f(CtoS), checked by the client
 
-A rejected AARE raises :class:`~openamr.association.client_errors.AssociationRefused`
+A rejected AARE raises :class:`~openamr.association.client.errors.AssociationRefused`
 naming its diagnostic; a failed pass 3 or 4 raises ``AuthenticationFailed``.
 """
 
@@ -40,8 +40,8 @@ from openamr.apdu.initiate import (
 )
 from openamr.apdu.mechanism import ApplicationContextName, MechanismName
 from openamr.apdu.results import ActionResult
-from openamr.association.client_errors import AssociationRefused, AuthenticationFailed, words
-from openamr.association.client_exchange import Channel, Done, Exchange, check_invoke_id, unexpected
+from openamr.association.client.errors import AssociationRefused, AuthenticationFailed, words
+from openamr.association.client.exchange import Channel, Done, Exchange, check_invoke_id, unexpected
 from openamr.codec.obis import Obis
 from openamr.codec.types import OctetString
 from openamr.errors import DlmsError, RemoteProtocolError, SecurityError

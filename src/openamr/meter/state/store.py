@@ -42,7 +42,7 @@ from typing import Literal, TypeAlias
 
 from openamr.codec.table import Row
 from openamr.errors import DlmsError
-from openamr.meter.state_rows import decode_row, encode_row
+from openamr.meter.state.rows import decode_row, encode_row
 
 log = logging.getLogger(__name__)
 

@@ -47,6 +47,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Protocol, runtime_checkable
 
+import openamr.meter.persistence.json_codec as pj
 from openamr.apdu.results import ActionResult, DataAccessResult
 from openamr.association.handler import ServiceHandler
 from openamr.codec import decode, encode
@@ -56,11 +57,10 @@ from openamr.codec.types import Data, DoubleLongUnsigned, LongUnsigned
 from openamr.cosem.classes.profile_generic import ProfileGeneric, SortMethod
 from openamr.cosem.classes.security_setup import KeyId
 from openamr.errors import DecodeError
-from openamr.meter import persistence_json as pj
 from openamr.meter.keys import MeterKeyStore
 from openamr.meter.metrology.model import DAY, Disturbance, DisturbanceKind, seconds
-from openamr.meter.state import Json, StateError, StateStore
-from openamr.meter.state_counter import ReservedCounter
+from openamr.meter.state.counter import ReservedCounter
+from openamr.meter.state.store import Json, StateError, StateStore
 from openamr.meter.tariff import DemandEngine
 from openamr.meter.twin import Twin
 

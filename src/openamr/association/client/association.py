@@ -2,7 +2,7 @@
 layer"; IEC 62056-5-3). No sockets, no clock: APDU bytes in, APDU bytes out, and the
 random bytes of the HLS challenge from an injected ``random(n)``.
 
-Every operation is an :class:`~openamr.association.client_exchange.Exchange` that
+Every operation is an :class:`~openamr.association.client.exchange.Exchange` that
 returns the APDU bytes to send and takes the answers, until it is ``Done``::
 
     assoc = ClientAssociation(
@@ -68,19 +68,19 @@ from openamr.apdu.initiate import ConfirmedServiceError, Conformance
 from openamr.apdu.mechanism import ApplicationContextName, MechanismName
 from openamr.apdu.results import DataAccessResult
 from openamr.apdu.set import SetRequestNormal
-from openamr.association.client_acse import (
+from openamr.association.client.acse import (
     AarqParameters,
     Associated,
     EstablishExchange,
     Released,
     ReleaseExchange,
 )
-from openamr.association.client_errors import (
+from openamr.association.client.errors import (
     ConfirmedServiceErrorReceived,
     ExceptionResponseReceived,
 )
-from openamr.association.client_exchange import Exchange
-from openamr.association.client_services import (
+from openamr.association.client.exchange import Exchange
+from openamr.association.client.services import (
     ActionExchange,
     GetExchange,
     GetWithListExchange,
@@ -91,7 +91,7 @@ from openamr.codec.types import Data
 from openamr.errors import DecodeError, LocalProtocolError, SecurityError
 from openamr.security import hls
 from openamr.security.ciphering import CipheringSession, is_ciphered
-from openamr.security.control import AUTHENTICATED_ENCRYPTED, SecurityControl
+from openamr.security.control_byte import AUTHENTICATED_ENCRYPTED, SecurityControl
 from openamr.security.counters import IncomingCounter, OutgoingCounter
 from openamr.security.keys import SecurityContext
 

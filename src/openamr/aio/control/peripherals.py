@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from http import HTTPStatus
 
-from openamr.aio.control_http import HttpError
-from openamr.aio.control_schema import Args, Field, Route, is_int
-from openamr.aio.control_state import Json, clock, lcd, peripherals
+from openamr.aio.control.http11 import HttpError
+from openamr.aio.control.schema import Args, Field, Route, is_int
+from openamr.aio.control.state import Json, clock, lcd, peripherals
 from openamr.meter.peripherals import Cover, Peripherals
 from openamr.meter.twin import Twin
 

@@ -25,7 +25,7 @@ from fractions import Fraction
 from typing import TypeVar
 
 from openamr.meter.metrology.model import Disturbance, DisturbanceKind, LoadStep, Phase
-from openamr.meter.state import Json, StateError
+from openamr.meter.state.store import Json, StateError
 from openamr.meter.tariff import DemandEngine, DemandState, MaximumDemand, RateRegisters
 from openamr.meter.tariff.registers import Wh
 

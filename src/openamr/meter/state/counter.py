@@ -28,7 +28,7 @@ that ``next()`` finds room without writing.
 from __future__ import annotations
 
 from openamr.errors import LocalProtocolError
-from openamr.meter.state import StateStore
+from openamr.meter.state.store import StateStore
 from openamr.security.counters import MAX_IC, OutgoingCounter
 
 #: The kv key of the server's ceiling (one per key set: use a new key on re-keying).

@@ -14,9 +14,9 @@ import math
 from collections.abc import Callable
 from http import HTTPStatus
 
-from openamr.aio.control_http import HttpError
-from openamr.aio.control_schema import Args, Field, Route, between, is_int, is_number, number
-from openamr.aio.control_state import Json, clock, disturbance, load_step
+from openamr.aio.control.http11 import HttpError
+from openamr.aio.control.schema import Args, Field, Route, between, is_int, is_number, number
+from openamr.aio.control.state import Json, clock, disturbance, load_step
 from openamr.meter.metrology.model import Disturbance, DisturbanceKind, LoadStep, Phase, seconds
 from openamr.meter.peripherals import Peripherals
 from openamr.meter.twin import Twin
