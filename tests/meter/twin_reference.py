@@ -76,7 +76,7 @@ def profile_digest(app: ServerApplication, name: str) -> dict[str, object]:
 
 
 def values(app: ServerApplication) -> str:
-    out = []
+    out: list[str] = []
     for name, attributes in VALUES:
         obj = app.device.find(Obis.parse(name))
         assert obj is not None, name

@@ -298,20 +298,25 @@ class Twin:
 
     def _flow(self, to: dt.datetime) -> None:
         """Energy from the position to ``to`` (meter time), cut exactly at every rate
-        switch and demand period end."""
-        offset, rates = self.source.offset, self._rates
-        while self.position < to:
-            while rates[0].end <= self.position:
+        switch and demand period end; integer millijoules throughout."""
+        offset, rates, demand = self.source.offset, self._rates, self.demand
+        energy, a_plus, a_minus = self.metrology.energy_mj, self.a_plus, self.a_minus
+        position = self.true_t + offset
+        while position < to:
+            while rates[0].end <= position:
                 rates.popleft()  # the advance's rate segments, walked once
             segment = rates[0]
-            start, stop = self.position, min(to, self.demand.next_boundary(), segment.end)
-            e = self.metrology.energy_between(start - offset, stop - offset)
-            self.a_plus.add(Fraction(e.a_plus_mj, MJ_PER_WH), segment.rate)
-            if e.a_minus_mj:  # most meters export nothing: adding 0 would change nothing
-                self.a_minus.add(Fraction(e.a_minus_mj, MJ_PER_WH), segment.rate)
-            self.demand.add(Fraction(e.a_plus_mj, MJ_PER_WH), segment.rate, stop)  # exact
-            self.rate = segment.rate
-            self.true_t = stop - offset
+            stop = min(to, demand.next_boundary(), segment.end)
+            true_stop = stop - offset
+            plus0, minus0 = energy(self.true_t)
+            plus1, minus1 = energy(true_stop)
+            rate = segment.rate
+            a_plus.add_mj(plus1 - plus0, rate)
+            if minus1 != minus0:  # most meters export nothing: adding 0 would change nothing
+                a_minus.add_mj(minus1 - minus0, rate)
+            demand.add_mj(plus1 - plus0, rate, stop)  # exact
+            self.rate = rate
+            self.true_t, position = true_stop, stop
 
     # -- what happens at a boundary ------------------------------------------------------
 

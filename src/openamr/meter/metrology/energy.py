@@ -16,6 +16,7 @@ Per meter state: the model, the injected events and at most ``cache_days`` table
 from __future__ import annotations
 
 import bisect
+import datetime as dt
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
@@ -98,6 +99,7 @@ class Metrology:
         self._cache: dict[int, DayTable] = {}
         self._cache_days = max(1, cache_days)
         self._ck: tuple[int, int, int] | None = None  # (day, A+ mJ, A- mJ) at the day's start
+        self._last: tuple[dt.datetime, int, int] | None = None  # energy_mj's last answer
 
     @property
     def disturbances(self) -> tuple[Disturbance, ...]:
@@ -135,6 +137,7 @@ class Metrology:
         return table
 
     def _invalidate_from(self, day: int) -> None:
+        self._last = None
         commissioning_day = self.commissioned // DAY
         if self._ck is not None and day <= commissioning_day:
             self._ck = None
@@ -171,6 +174,17 @@ class Metrology:
         plus, minus = self._seek(day)
         dp, dm = self.day_table(day).energy(s - day * DAY)
         return Energy(plus + dp, minus + dm)
+
+    def energy_mj(self, t: dt.datetime) -> tuple[int, int]:
+        """(A+, A-) mJ of :meth:`energy` at the aware instant ``t``, remembering the
+        last answer (a twin asks for the end of one cut, then for it as the start of
+        the next)."""
+        last = self._last
+        if last is not None and last[0] == t:
+            return last[1], last[2]
+        e = self.energy(t)
+        self._last = (t, e.a_plus_mj, e.a_minus_mj)
+        return e.a_plus_mj, e.a_minus_mj
 
     def energy_between(self, t0: Instant, t1: Instant) -> Energy:
         """The energy registered in [t0, t1): exact, additive over any partition."""

@@ -29,6 +29,14 @@ Definitions (decisions written down):
   at]`` in one rate. A delta spanning period ends is split pro rata to time
   here (constant power within the delta); a caller that wants it exact cuts
   its integration at :meth:`DemandEngine.next_boundary` (the twin does).
+
+Exact integers: :meth:`DemandEngine.add_mj` counts whole millijoules up to the next
+boundary. The engine then keeps every energy as an int (mJ) and every average as an
+int numerator over 1,000 x n x Ti (the exact Fraction's value), so a twin's period
+costs no ``Fraction`` arithmetic; the public attributes (``energy``, ``window``,
+``last_average``, :meth:`state`) show the very values, of the very types, that
+exact ``Fraction`` energies given to :meth:`add` produce. Any other call first
+turns the engine back into Wh values, and the next ``add_mj`` back into integers.
 """
 
 from __future__ import annotations
@@ -38,7 +46,7 @@ from collections import deque
 from dataclasses import dataclass
 from fractions import Fraction
 
-from openamr.meter.tariff.registers import Wh
+from openamr.meter.tariff.registers import MJ_PER_WH, Wh, exact_mj
 
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 TOTAL = 0  # index of the all-rates maximum
@@ -93,6 +101,14 @@ def align(instant: dt.datetime, period: int) -> dt.datetime:
 _MICROSECOND = dt.timedelta(microseconds=1)
 
 
+def _fraction_mj(value: Wh) -> int | bool:
+    """An exact Fraction of a Wh as whole mJ; False if it is not one."""
+    if not isinstance(value, Fraction):
+        return False
+    mj = exact_mj(value)
+    return False if mj is None else mj
+
+
 def _share(energy_wh: Wh, part: dt.timedelta, whole: dt.timedelta) -> Wh:
     """The energy of ``part`` of ``whole``, pro rata: exact when the energy is (a
     Fraction stays a Fraction, and all of it is all of it)."""
@@ -113,6 +129,13 @@ class DemandEngine:
             raise ValueError("start must be timezone-aware")
         self.period, self.number_of_periods, self.rates = period, number_of_periods, rates
         self._span = dt.timedelta(seconds=period)
+        #: an average is a Fraction over this denominator: mJ x 3600 / (3.6e6 n Ti)
+        self._per = 1000 * number_of_periods * period
+        self._exact = False  # the integer representation is in force (add_mj)
+        self._e: int | None = None  # mJ of the running period (None: the int 0)
+        self._w: deque[tuple[int | None, float]] = deque(maxlen=number_of_periods)
+        self._l: int | None = None  # last_average x _per (None: the float 0.0)
+        self._m: list[int | None] = []  # the maxima x _per (None: no maximum)
         self.maxima: list[MaximumDemand | None] = [None] * (rates + 1)
         self.last_average: Wh = 0.0
         self.capture_time: dt.datetime | None = None
@@ -121,9 +144,95 @@ class DemandEngine:
     def _restart(self, at: dt.datetime) -> None:
         self.position = self.started = at
         self.period_start = align(at, self.period)
-        self.energy: Wh = 0  # an exact zero: exact energies (Fractions) stay exact
+        self.energy = 0  # an exact zero: exact energies (Fractions) stay exact
         self.rate: int | None = None
-        self.window: deque[tuple[Wh, float]] = deque(maxlen=self.number_of_periods)
+        self.window = deque(maxlen=self.number_of_periods)
+
+    # -- the two representations ----------------------------------------------------------
+
+    @property
+    def energy(self) -> Wh:
+        """The energy of the running period (Wh)."""
+        if self._exact:
+            return 0 if self._e is None else Fraction(self._e, MJ_PER_WH)
+        return self._energy
+
+    @energy.setter
+    def energy(self, value: Wh) -> None:
+        self._to_wh()
+        self._energy = value
+
+    @property
+    def window(self) -> deque[tuple[Wh, float]]:
+        """(Wh, seconds covered) of the ended periods of the sliding window."""
+        if self._exact:
+            n = self.number_of_periods
+            return deque(((0 if e is None else Fraction(e, MJ_PER_WH), s) for e, s in self._w), n)
+        return self._window
+
+    @window.setter
+    def window(self, value: deque[tuple[Wh, float]]) -> None:
+        self._to_wh()
+        self._window = value
+
+    @property
+    def last_average(self) -> Wh:
+        if self._exact:
+            return 0.0 if self._l is None else Fraction(self._l, self._per)
+        return self._last_average
+
+    @last_average.setter
+    def last_average(self, value: Wh) -> None:
+        self._to_wh()
+        self._last_average = value
+
+    @property
+    def maxima(self) -> list[MaximumDemand | None]:
+        return self._maxima
+
+    @maxima.setter
+    def maxima(self, value: list[MaximumDemand | None]) -> None:
+        self._to_wh()
+        self._maxima = value
+
+    def _to_wh(self) -> None:
+        """Leave the integer representation (its values become Wh again)."""
+        if self._exact:
+            energy, window, last = self.energy, self.window, self.last_average
+            self._exact = False
+            self._energy, self._window, self._last_average = energy, window, last
+
+    def _numerator(self, value: Wh) -> int | None:
+        """``value`` (W) x _per as an int, if it is one (None otherwise)."""
+        if isinstance(value, float):
+            return 0 if value == 0.0 else None
+        x = Fraction(value) * self._per
+        return x.numerator if x.denominator == 1 else None
+
+    def _to_exact(self) -> bool:
+        """Enter the integer representation, if every value has one."""
+        if self._exact:
+            return True
+        last = self._last_average
+        last_n = None if isinstance(last, float) and last == 0.0 else self._numerator(last)
+        if last_n is None and not (isinstance(last, float) and last == 0.0):
+            return False
+        if last_n is not None and not isinstance(last, Fraction):
+            return False
+        energies = [self._energy, *(e for e, _ in self._window)]
+        mjs = [None if type(e) is int and e == 0 else _fraction_mj(e) for e in energies]
+        if any(m is False for m in mjs):
+            return False
+        maxima = [None if m is None else self._numerator(m.value) for m in self._maxima]
+        if any(m is not None and n is None for m, n in zip(self._maxima, maxima, strict=True)):
+            return False
+        window = [(m if not isinstance(m, bool) else None, s)
+                  for m, (_, s) in zip(mjs[1:], self._window, strict=True)]  # fmt: skip
+        e0 = mjs[0]
+        self._e = e0 if not isinstance(e0, bool) else None
+        self._w = deque(window, self.number_of_periods)
+        self._l, self._m, self._exact = last_n, maxima, True
+        return True
 
     # -- state ------------------------------------------------------------------------------
 
@@ -172,6 +281,7 @@ class DemandEngine:
     def add(self, energy_wh: Wh, rate: int, at: dt.datetime) -> list[DemandPeriodEnd]:
         """Count ``energy_wh`` over ``(position, at]`` in ``rate``; the periods that
         ended (at ``at`` included) come back in order."""
+        self._to_wh()
         if not 1 <= rate <= self.rates:
             raise ValueError(f"rate {rate} is not in 1..{self.rates}")
         if energy_wh < 0 or at < self.position:
@@ -187,6 +297,45 @@ class DemandEngine:
         self._count(energy_wh, rate, at)
         return ended
 
+    def add_mj(self, energy_mj: int, rate: int, at: dt.datetime) -> None:
+        """:meth:`add` of ``energy_mj`` / 3,600,000 Wh, exact, in integers, when ``at``
+        is not past the next boundary (the twin cuts there; otherwise it is
+        :meth:`add`). The ended period is not returned."""
+        at = at.astimezone(dt.UTC)
+        if at > self.period_start + self._span or not self._to_exact():
+            self.add(Fraction(energy_mj, MJ_PER_WH), rate, at)
+            return
+        if not 1 <= rate <= self.rates:
+            raise ValueError(f"rate {rate} is not in 1..{self.rates}")
+        if energy_mj < 0 or at < self.position:
+            raise ValueError("energy must be >= 0 and time must not go back (use clock_set)")
+        self._e = energy_mj if self._e is None else self._e + energy_mj
+        self.rate, self.position = rate, at
+        if at == self.period_start + self._span:
+            self._close_exact(at)
+            self._e, self.rate = 0, rate  # what add counts after the end: an exact 0
+
+    def _close_exact(self, end: dt.datetime) -> None:
+        """:meth:`_close` in integers."""
+        covered = (self.position - self.start_time_current).total_seconds()
+        w = self._w
+        w.append((self._e, covered))
+        if len(w) == 1:
+            self._l = w[0][0]
+        else:
+            touched = [e for e, _ in w if e is not None]
+            self._l = sum(touched) if touched else None
+        self.capture_time = end
+        rate = self.rate if self.rate is not None else 1
+        value = 0 if self._l is None else self._l
+        for index in (TOTAL, rate):
+            best = self._m[index]
+            if best is None or value > best:
+                self._m[index] = value
+                self._maxima[index] = MaximumDemand(self.last_average, end)
+        self.period_start, self._e, self.rate = align(end, self.period), None, None
+        self.started = max(self.started, self.period_start)
+
     def _count(self, energy_wh: Wh, rate: int, at: dt.datetime) -> None:
         self.energy += energy_wh
         self.rate = rate
@@ -194,6 +343,7 @@ class DemandEngine:
 
     def _close(self, end: dt.datetime) -> DemandPeriodEnd:
         """End the running period at ``end`` and start the next one there."""
+        self._to_wh()
         covered = (self.position - self.start_time_current).total_seconds()
         self.window.append((self.energy, covered))
         self.last_average = (
@@ -221,6 +371,7 @@ class DemandEngine:
     def next_period(self, at: dt.datetime) -> DemandPeriodEnd:
         """Method 2 of class 5: the running period ends now (energy must have been
         added up to ``at``); the next one runs to the next aligned boundary."""
+        self._to_wh()
         if at != self.position:
             raise ValueError("add the energy up to the end of the period first")
         event = self._close(at.astimezone(dt.UTC))
@@ -232,12 +383,14 @@ class DemandEngine:
     def reset(self, at: dt.datetime) -> None:
         """Method 1 of class 5: the running period ends without capture, the
         averages go to zero and a new period starts at ``at``."""
+        self._to_wh()
         self._restart(at.astimezone(dt.UTC))
         self.last_average, self.capture_time = 0.0, at.astimezone(dt.UTC)
 
     def clock_set(self, at: dt.datetime) -> DemandPeriodEnd:
         """The clock was set to ``at`` (either way): the running period ends where
         the energy was last counted, and a new one starts at ``at``."""
+        self._to_wh()
         event = self._close(self.position)
         window = self.window
         self._restart(at.astimezone(dt.UTC))
@@ -247,6 +400,7 @@ class DemandEngine:
     def reset_maxima(self, at: dt.datetime) -> tuple[MaximumDemand | None, ...]:
         """End of billing: every maximum goes to 0 W captured at ``at`` (Extended
         register reset); the maxima before the reset come back."""
+        self._to_wh()
         before = tuple(self.maxima)
         self.maxima = [MaximumDemand(0.0, at.astimezone(dt.UTC))] * (self.rates + 1)
         return before

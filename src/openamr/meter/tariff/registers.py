@@ -10,6 +10,10 @@ So at any time::
 
     total == T1 + T2 + T3 + T4            (exactly, integers)
     0 <= energy given - total < 1 Wh      (nothing lost, nothing counted twice)
+
+The twin counts integer millijoules (:meth:`RateRegisters.add_mj`): while the carry
+is a whole number of mJ it is kept as an int (no ``Fraction`` arithmetic), and
+:attr:`RateRegisters.carry` shows it as the same exact Fraction of a Wh.
 """
 
 from __future__ import annotations
@@ -20,6 +24,17 @@ from fractions import Fraction
 
 #: Energy in Wh: a float, or an exact Fraction (the twin gives mJ / 3,600,000).
 Wh = float | Fraction
+MJ_PER_WH = 3_600_000
+
+
+def exact_mj(value: Wh) -> int | None:
+    """``value`` Wh as whole millijoules if it is an exact Fraction (or int) that is
+    one, else None (a float stays a float)."""
+    if isinstance(value, int):
+        return value * MJ_PER_WH
+    if isinstance(value, Fraction) and MJ_PER_WH % value.denominator == 0:
+        return value.numerator * (MJ_PER_WH // value.denominator)
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,7 +48,7 @@ class RateSnapshot:
 class RateRegisters:
     """Total and per-rate energy registers (Wh) of one quantity."""
 
-    __slots__ = ("carry", "rates")
+    __slots__ = ("_carry", "_carry_mj", "rates")
 
     def __init__(
         self, rates: int = 4, initial: tuple[int, ...] | None = None, carry: Wh = 0.0
@@ -44,7 +59,19 @@ class RateRegisters:
             raise ValueError(f"need {rates} non-negative initial rate registers")
         if not 0 <= carry < 1:
             raise ValueError("the carry is a fraction of a Wh")
-        self.carry: Wh = carry  # Wh counted but not yet a whole Wh
+        self.carry = carry
+
+    @property
+    def carry(self) -> Wh:
+        """Wh counted but not yet a whole Wh."""
+        if self._carry_mj is not None:
+            return Fraction(self._carry_mj, MJ_PER_WH)
+        return self._carry
+
+    @carry.setter
+    def carry(self, value: Wh) -> None:
+        self._carry = value
+        self._carry_mj = exact_mj(value) if isinstance(value, Fraction) else None
 
     @property
     def total(self) -> int:
@@ -58,9 +85,20 @@ class RateRegisters:
         """Count ``energy_wh`` (>= 0) in ``rate``; the whole Wh counted come back."""
         if energy_wh < 0 or not 1 <= rate <= len(self.rates):
             raise ValueError(f"energy must be >= 0 and rate in 1..{len(self.rates)}")
-        self.carry += energy_wh
-        whole = math.floor(self.carry)
-        self.carry -= whole
+        carry = self.carry + energy_wh
+        whole = math.floor(carry)
+        self.carry = carry - whole
+        self.rates[rate - 1] += whole
+        return whole
+
+    def add_mj(self, energy_mj: int, rate: int) -> int:
+        """:meth:`add` of ``energy_mj`` / 3,600,000 Wh, exact, in integers."""
+        carry = self._carry_mj
+        if carry is None:
+            return self.add(Fraction(energy_mj, MJ_PER_WH), rate)
+        if energy_mj < 0 or not 1 <= rate <= len(self.rates):
+            raise ValueError(f"energy must be >= 0 and rate in 1..{len(self.rates)}")
+        whole, self._carry_mj = divmod(carry + energy_mj, MJ_PER_WH)
         self.rates[rate - 1] += whole
         return whole
 
