@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import struct
 from collections import deque
 from collections.abc import Callable, Iterable
 from fractions import Fraction
@@ -34,6 +35,7 @@ from openamr.codec.datetime import ClockStatus
 from openamr.codec.types import Data as DlmsData
 from openamr.codec.types import DoubleLongUnsigned, Long, LongUnsigned, OctetString, Unsigned
 from openamr.cosem.classes.activity_calendar import ActivityCalendar
+from openamr.cosem.classes.clock import Clock
 from openamr.cosem.classes.script_table import (
     ActionSpecification,
     ServiceId,
@@ -97,6 +99,24 @@ COUNTED: dict[QualityKind, str] = {
 }
 
 Action = Callable[[dt.datetime], None]
+
+_NO_STATUS = LpStatus(0)
+_LP_DST, _LP_CLOCK_INVALID = int(LpStatus.DST_ACTIVE), int(LpStatus.CLOCK_INVALID)
+_CLOCK_INVALID, _CLOCK_DST = int(ClockStatus.INVALID_VALUE), int(ClockStatus.DAYLIGHT_SAVING_ACTIVE)
+_DATE_TIME = struct.Struct(">HBBBBBBBhB")  # date-time, Blue Book 4.1.6.1
+
+
+def _stamp(clock: Clock, at: dt.datetime, dst: bool, flags: int) -> bytes:
+    """:func:`openamr.meter.profiles.stamp` of ``at``, given its ``dst_active`` and the
+    clock's status flags (one DST look-up per LP1 row instead of three)."""
+    zone = clock.zone(at, dst)
+    local = at.astimezone(zone)
+    offset = zone.utcoffset(None)
+    return _DATE_TIME.pack(
+        local.year, local.month, local.day, local.isoweekday(), local.hour, local.minute,
+        local.second, local.microsecond // 10_000, -int(offset.total_seconds() // 60),
+        flags | (_CLOCK_DST if dst else 0),
+    )  # fmt: skip
 
 
 class Component(Protocol):
@@ -387,10 +407,16 @@ class Twin:
         MT372.md 4), so a reader sees the gap and why."""
         if not self.powered:
             return
-        invalid = LpStatus.CLOCK_INVALID if self.clock_invalid else LpStatus(0)
-        status = int(self.status | self._dst(at) | invalid)
-        self.objects.lp1.append_row((stamp(self.objects.clock, at), status, *self._totals()))
-        self.status = LpStatus(0)
+        clock = self.objects.clock
+        dst = clock.dst_active(at)
+        flags = clock.flags
+        status = int(self.status) | (_LP_DST if dst else 0)
+        if flags & _CLOCK_INVALID:
+            status |= _LP_CLOCK_INVALID
+        a_plus, a_minus = self.a_plus, self.a_minus
+        row = (_stamp(clock, at, dst, flags), status, a_plus.total % WRAP, a_minus.total % WRAP)
+        self.objects.lp1.append_row(row)
+        self.status = _NO_STATUS
 
     # -- helpers ------------------------------------------------------------------------
 

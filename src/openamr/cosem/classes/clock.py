@@ -213,10 +213,11 @@ class Clock(CosemObject, class_id=8, version=0):
             return None
         return start, stop - dt.timedelta(minutes=_int(self.daylight_savings_deviation))
 
-    def zone(self, instant: dt.datetime) -> dt.timezone:
-        """The meter's local zone at ``instant`` (standard or summer time)."""
+    def zone(self, instant: dt.datetime, dst: bool | None = None) -> dt.timezone:
+        """The meter's local zone at ``instant`` (standard or summer time); ``dst``:
+        :meth:`dst_active` at ``instant`` when the caller knows it already."""
         offset = self.standard_offset()
-        if self.dst_active(instant):
+        if self.dst_active(instant) if dst is None else dst:
             offset += dt.timedelta(minutes=_int(self.daylight_savings_deviation))
         return dt.timezone(offset)
 

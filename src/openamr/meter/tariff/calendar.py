@@ -189,12 +189,17 @@ class Calendar:
         """The rate (1..4) in force at ``instant`` (aware)."""
         return self.rate_at_local(local(rules, instant))
 
-    def _breakpoints(self, lo: dt.datetime, hi: dt.datetime, script: Obis) -> list[dt.datetime]:
-        """Naive local times in ``(lo, hi)`` where the selector may change."""
+    def _action_times(self, script: Obis) -> list[dt.time]:
+        """The start times of the actions on ``script``, sorted (none: never run)."""
         times = self._times.get(script)
         if times is None:
             acts = (a for d in self.parts.days for a in d.actions if a.script == script)
             times = self._times[script] = sorted({a.start for a in acts})
+        return times
+
+    def _breakpoints(self, lo: dt.datetime, hi: dt.datetime, script: Obis) -> list[dt.datetime]:
+        """Naive local times in ``(lo, hi)`` where the selector may change."""
+        times = self._action_times(script)
         points: set[dt.datetime] = set()
         day = lo.date()
         while day <= hi.date():
@@ -222,6 +227,8 @@ class Calendar:
         """``[t0, t1)`` cut into segments of constant selector of ``script``."""
         if t1 <= t0:
             return []
+        if not self._action_times(script):  # no day runs the script: no selector, ever
+            return [Segment(t0.astimezone(dt.UTC), t1.astimezone(dt.UTC), None)]
         changes: list[tuple[dt.datetime, int | None]] = []
         for piece in zone_pieces(rules, t0, t1):
             for at, value in self._piece(piece, script):
