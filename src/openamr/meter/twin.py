@@ -32,6 +32,7 @@ from fractions import Fraction
 from typing import Protocol
 
 from openamr.codec.datetime import ClockStatus
+from openamr.codec.table import Row
 from openamr.codec.types import Data as DlmsData
 from openamr.codec.types import DoubleLongUnsigned, Long, LongUnsigned, OctetString, Unsigned
 from openamr.cosem.classes.activity_calendar import ActivityCalendar
@@ -171,6 +172,7 @@ class Twin:
         self.components: list[Component] = []
         self.down_since: dt.datetime | None = None  # meter time of the last power failure
         self._rates: deque[RateSegment] = deque()  # of the running advance
+        self._lp1_rows: list[Row] = []  # LP1 rows of the running advance
         self.powered = True  # the supply is on; while it is off nothing is captured
         #: Called after every change of state (the persistence commits there).
         self.checkpoints: list[Callable[[], None]] = []
@@ -198,6 +200,7 @@ class Twin:
             self._flow(at)
             action(at)
         self._flow(m1)
+        self._flush_lp1()
         self._activate_passive_calendar()
         self.publish()
         self.checkpoint()
@@ -415,7 +418,7 @@ class Twin:
             status |= _LP_CLOCK_INVALID
         a_plus, a_minus = self.a_plus, self.a_minus
         row = (_stamp(clock, at, dst, flags), status, a_plus.total % WRAP, a_minus.total % WRAP)
-        self.objects.lp1.append_row(row)
+        self._lp1_rows.append(row)  # into the profile at the end of the advance
         self.status = _NO_STATUS
 
     # -- helpers ------------------------------------------------------------------------
@@ -426,7 +429,14 @@ class Twin:
     def _totals(self) -> tuple[int, int]:
         return self.a_plus.total % WRAP, self.a_minus.total % WRAP
 
+    def _flush_lp1(self) -> None:
+        """The LP1 rows of the advance into the profile, in one go."""
+        if self._lp1_rows:
+            self.objects.lp1.extend_rows(self._lp1_rows)
+            self._lp1_rows = []
+
     def checkpoint(self) -> None:
+        self._flush_lp1()
         for hook in self.checkpoints:
             hook()
 

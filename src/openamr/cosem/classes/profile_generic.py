@@ -183,6 +183,21 @@ class ProfileGeneric(CosemObject, class_id=7, version=1):
         bisect.insort_right(self.rows, row, key=self._sort_key)
         del self.rows[self.capacity :]
 
+    def extend_rows(self, rows: list[Row]) -> None:
+        """:meth:`append_row` of each row in turn, in one go (a full FIFO buffer is
+        trimmed once, not once per row)."""
+        if self.sort is not SortMethod.FIFO:
+            for row in rows:
+                self.append_row(row)
+            return
+        for row in rows:
+            self._check_row(row)
+        if self.capacity <= 0:
+            return
+        self.rows.extend(rows)
+        if len(self.rows) > self.capacity:
+            del self.rows[: len(self.rows) - self.capacity]
+
     def _check_row(self, row: Row) -> None:
         if len(row) != len(self.fields):
             raise ValueError(f"{self}: a row has {len(self.fields)} values, not {len(row)}")

@@ -333,7 +333,9 @@ class DemandEngine:
             if best is None or value > best:
                 self._m[index] = value
                 self._maxima[index] = MaximumDemand(self.last_average, end)
-        self.period_start, self._e, self.rate = align(end, self.period), None, None
+        aligned = end == self.period_start + self._span  # the usual end: no align needed
+        self.period_start = end if aligned else align(end, self.period)
+        self._e, self.rate = None, None
         self.started = max(self.started, self.period_start)
 
     def _count(self, energy_wh: Wh, rate: int, at: dt.datetime) -> None:
