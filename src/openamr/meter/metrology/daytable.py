@@ -133,16 +133,18 @@ class _Builder:
     def add(self, x: int, load_w: float, pv_w: float, pattern: int, signs: list[int]) -> None:
         self.starts.append(x)
         self.pattern.append(pattern)
-        pos = neg = 0
-        for share, pv_share, sign, imp, exp in zip(
-            self.split, self.pv_split, signs, self.imp, self.exp, strict=True
-        ):
-            w = round(load_w * share - pv_w * pv_share) * sign
-            self.phase_w.append(w)
-            if w >= imp:
-                pos += w
-            elif -w >= exp:
-                neg -= w
+        (s1, s2, s3), (v1, v2, v3), (i1, i2, i3) = self.split, self.pv_split, self.imp
+        e1, e2, e3 = self.exp
+        w1 = round(load_w * s1 - pv_w * v1) * signs[0]
+        w2 = round(load_w * s2 - pv_w * v2) * signs[1]
+        w3 = round(load_w * s3 - pv_w * v3) * signs[2]
+        self.phase_w.extend((w1, w2, w3))
+        pos = (w1 if w1 >= i1 else 0) + (w2 if w2 >= i2 else 0) + (w3 if w3 >= i3 else 0)
+        neg = (
+            (-w1 if w1 < i1 and -w1 >= e1 else 0)
+            + (-w2 if w2 < i2 and -w2 >= e2 else 0)
+            + (-w3 if w3 < i3 and -w3 >= e3 else 0)
+        )
         if self.net:
             pos, neg = max(pos - neg, 0), max(neg - pos, 0)
         self.pos_w.append(pos)
@@ -180,6 +182,8 @@ def build_day(
         d for d in disturbances if d.kind in POWER_KINDS and d.start < base + DAY and d.end > base
     ]
     breaks = _breaks(base, [s for s in steps if base < s.start < base + DAY], dists)
+    if not breaks and not dists and (not steps or steps[0].start > base + DAY - SLOT):
+        return _plain_day(model, slots)
     starts = sorted({*SLOT_STARTS, *breaks}) if breaks else SLOT_STARTS
     b = _Builder(model, day)
     plain, step_starts = [1, 1, 1], [s.start for s in steps]
@@ -193,3 +197,35 @@ def build_day(
             load_w *= step.scale
         b.add(x, load_w, slots.pv_w[s], pattern, _phase_signs(dists, t) if dists else plain)
     return b.finish(shared_starts=not breaks)
+
+
+def _plain_day(model: MeterModel, slots: DaySlots) -> DayTable:
+    """:func:`build_day` of a day without steps or disturbances, a whole day at a time
+    (the same arithmetic as :meth:`_Builder.add`, slot by slot)."""
+    (s1, s2, s3), (v1, v2, v3) = model.load.load_split(), model.load.pv_split()
+    (i1, i2, i3), (e1, e2, e3) = thresholds(model)
+    loads, pvs = slots.load_w, slots.pv_w
+    p1 = [round(w * s1 - g * v1) for w, g in zip(loads, pvs, strict=True)]
+    p2 = [round(w * s2 - g * v2) for w, g in zip(loads, pvs, strict=True)]
+    p3 = [round(w * s3 - g * v3) for w, g in zip(loads, pvs, strict=True)]
+    pos = [
+        (a if a >= i1 else 0) + (b if b >= i2 else 0) + (c if c >= i3 else 0)
+        for a, b, c in zip(p1, p2, p3, strict=True)
+    ]
+    neg = [
+        (-a if a < i1 and -a >= e1 else 0)
+        + (-b if b < i2 and -b >= e2 else 0)
+        + (-c if c < i3 and -c >= e3 else 0)
+        for a, b, c in zip(p1, p2, p3, strict=True)
+    ]
+    if model.summation is Summation.NET:
+        pos, neg = (
+            [max(a - b, 0) for a, b in zip(pos, neg, strict=True)],
+            [max(b - a, 0) for a, b in zip(pos, neg, strict=True)],
+        )
+    phase_w = array("q", [w for triple in zip(p1, p2, p3, strict=True) for w in triple])
+    plus = array("q", accumulate(map(mul, pos, _FULL_SLOTS), initial=0))
+    minus = array("q", accumulate(map(mul, neg, _FULL_SLOTS), initial=0))
+    return DayTable(
+        SLOT_STARTS, bytes(slots.pattern), phase_w, array("q", pos), array("q", neg), plus, minus
+    )

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from openamr.meter.metrology.daytable import DayTable, build_day, registered, thresholds
 from openamr.meter.metrology.model import (
     DAY,
+    EPOCH,
     POWER_KINDS,
     Disturbance,
     Instant,
@@ -32,6 +33,7 @@ from openamr.meter.metrology.model import (
 )
 
 MJ_PER_MWH = 3_600
+_SECOND = dt.timedelta(seconds=1)
 MJ_PER_WH = 3_600_000
 MJ_PER_KWH = 3_600_000_000
 
@@ -182,9 +184,16 @@ class Metrology:
         last = self._last
         if last is not None and last[0] == t:
             return last[1], last[2]
-        e = self.energy(t)
-        self._last = (t, e.a_plus_mj, e.a_minus_mj)
-        return e.a_plus_mj, e.a_minus_mj
+        s = (t - EPOCH) // _SECOND  # seconds(t): an aware instant, floored
+        if s <= self.commissioned:
+            plus = minus = 0
+        else:
+            day = s // DAY
+            plus, minus = self._seek(day)
+            dp, dm = self.day_table(day).energy(s - day * DAY)
+            plus, minus = plus + dp, minus + dm
+        self._last = (t, plus, minus)
+        return plus, minus
 
     def energy_between(self, t0: Instant, t1: Instant) -> Energy:
         """The energy registered in [t0, t1): exact, additive over any partition."""

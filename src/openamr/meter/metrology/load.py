@@ -16,6 +16,7 @@ longitude, declination) x cloudiness (per day, per slot).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import random
 from dataclasses import dataclass
@@ -154,14 +155,21 @@ def _consumption(model: MeterModel, day: int, rng: random.Random) -> tuple[float
     scale = load.mean_w * season * day_factor * (1.0 - spike_p * spike_x)
     norm = sigma**2 / 2
     shapes, out = SHAPES[load.kind], []
+    exp, gauss, uniform, mean_w = math.exp, rng.gauss, rng.random, load.mean_w
     for s, off in enumerate(_slot_offsets(model.site, base)):
         local = base + s * SLOT + off
         shape = shapes[_DAY_TYPE[(local // DAY + 3) % 7]][(local % DAY) // SLOT]
-        level = scale * shape * math.exp(rng.gauss(0.0, sigma) - norm)
-        if spike_p and rng.random() < spike_p:
-            level += load.mean_w * spike_x * (0.5 + rng.random())
+        level = scale * shape * exp(gauss(0.0, sigma) - norm)
+        if spike_p and uniform() < spike_p:
+            level += mean_w * spike_x * (0.5 + uniform())
         out.append(level)
     return tuple(out)
+
+
+@functools.lru_cache(maxsize=64)
+def _clear_sky(site: Site, day: int) -> tuple[float, ...]:
+    """:func:`clear_sky`, shared by every meter of a site (a fleet asks it per day)."""
+    return tuple(clear_sky(site, day))
 
 
 def clear_sky(site: Site, day: int) -> list[float]:
@@ -187,7 +195,7 @@ def _generation(model: MeterModel, day: int) -> tuple[float, ...]:
     clearness = 1.0 - 0.85 * rng.random() ** (0.7 + 1.3 * summer)
     spread = 1.0 - clearness
     return tuple(
-        peak * sky * clearness * (1.0 - spread * rng.random()) for sky in clear_sky(model.site, day)
+        peak * sky * clearness * (1.0 - spread * rng.random()) for sky in _clear_sky(model.site, day)
     )
 
 
