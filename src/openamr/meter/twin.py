@@ -107,6 +107,14 @@ _CLOCK_INVALID, _CLOCK_DST = int(ClockStatus.INVALID_VALUE), int(ClockStatus.DAY
 _DATE_TIME = struct.Struct(">HBBBBBBBhB")  # date-time, Blue Book 4.1.6.1
 
 
+_EPOCH, _SECOND = dt.datetime(1970, 1, 1, tzinfo=dt.UTC), dt.timedelta(seconds=1)
+
+
+def _second(at: dt.datetime) -> int:
+    """The whole second (since the epoch) holding ``at``."""
+    return (at - _EPOCH) // _SECOND
+
+
 def _stamp(clock: Clock, at: dt.datetime, dst: bool, flags: int) -> bytes:
     """:func:`openamr.meter.profiles.stamp` of ``at``, given its ``dst_active`` and the
     clock's status flags (one DST look-up per LP1 row instead of three)."""
@@ -188,12 +196,21 @@ class Twin:
         """Meter time up to which the twin is complete."""
         return self.source.to_meter(self.true_t)
 
-    def advance(self) -> None:
-        """Bring registers, profiles and the log-book up to the clock's now."""
+    def advance(self, force: bool = False) -> None:
+        """Bring registers, profiles and the log-book up to the clock's now.
+
+        Nothing is due while the clock stays within the whole second (of true and of
+        meter time) the twin has reached: energy integrates whole seconds and every
+        boundary (periods, billing, DST, rates, quality events) is a whole second, so
+        the twin returns at once (a client's APDUs microseconds apart cost nothing) and
+        the next advance past the second does all of it. ``force``: advance anyway
+        (a clock set, a command, a peripheral acting at the twin's now)."""
         end = self.source.true_now()
         if end <= self.true_t:
             return
         m0, m1 = self.position, self.source.to_meter(end)
+        if not force and _second(end) == _second(self.true_t) and _second(m1) == _second(m0):
+            return
         self.plan = self._calendar_plan()
         self._rates = deque(self.plan.rate_segments(m0, m1, self.rules))
         for at, action in self._timeline(m0, m1):
@@ -246,7 +263,7 @@ class Twin:
     def set_time(self, when: dt.datetime) -> None:
         """A clock set (DLMS, optical port): logged, flagged in LP status, demand
         period restarted; energy keeps flowing in true time."""
-        self.advance()
+        self.advance(force=True)
         self.source.set(when)
         self.rules.invalidate()
         self._error_bits(FF_SUPERCAP_DISCHARGED | FF_INVALID_TIME, on=False)  # a set clock
@@ -258,7 +275,7 @@ class Twin:
 
     def end_of_billing(self) -> None:
         """End of billing by command (the script 0.0.10.0.1.255, or the button)."""
-        self.advance()
+        self.advance(force=True)
         self._end_of_billing(self.position, Trigger.COMMAND)
         self.publish()
 

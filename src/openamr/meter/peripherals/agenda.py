@@ -51,7 +51,7 @@ class Agenda:
 def present(twin: Twin, at: dt.datetime | None) -> dt.datetime:
     """``at``, or the twin's now (brought up to date) when None."""
     if at is None:
-        twin.advance()
+        twin.advance(force=True)
         return twin.position
     if at.tzinfo is None:
         raise ValueError("peripherals need aware instants (meter time)")
@@ -68,7 +68,7 @@ def run_at(twin: Twin, agenda: Agenda, at: dt.datetime | None, action: Action) -
         twin.publish()
     else:
         agenda.add(when, action)
-        twin.advance()
+        twin.advance(force=True)
     return when
 
 
