@@ -12,7 +12,12 @@ No peer simulates a meter, so there is no ratio: the figures stand alone.
 
 from __future__ import annotations
 
+import asyncio
+import atexit
 import datetime as dt
+import os
+import subprocess
+import sys
 import tracemalloc
 
 from bench import Case, suite
@@ -68,3 +73,101 @@ def fleet_day() -> list[Case]:
 
     note = f"{per_meter / 1024:.0f} KiB per idle twin (tracemalloc, {FLEET:,} twins)"
     return [Case("openamr", advance_all, check=check, note=note)]
+
+
+# -- creation --------------------------------------------------------------------------
+
+BUILDS = 200
+
+
+@suite("twin", f"build {BUILDS} twins (no history)", unit="twins", items=BUILDS)
+def creation() -> list[Case]:
+    time = SteppedTime(START)
+
+    def build() -> list[ServerApplication]:
+        return [build_mt372(f"{i:08d}", time_base=time) for i in range(BUILDS)]
+
+    def check(out: object) -> None:
+        assert isinstance(out, list) and len(out) == BUILDS
+
+    return [Case("openamr", build, check=check)]
+
+
+# -- a session ---------------------------------------------------------------------------
+
+SESSIONS = 40
+TWIN = """
+import asyncio, datetime as dt
+from openamr.aio.dlms_server import serve_wrapper
+from openamr.meter.mt372 import build_mt372
+
+async def main() -> None:
+    app = build_mt372("12345678", time_base=lambda: dt.datetime.now(dt.UTC), history_days=30)
+    server = await serve_wrapper(app, "127.0.0.1", 0)
+    print(server.sockets[0].getsockname()[1], flush=True)
+    await asyncio.Event().wait()
+
+asyncio.run(main())
+"""
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of process ``pid`` so far (/proc/<pid>/stat, clock ticks)."""
+    with open(f"/proc/{pid}/stat", encoding="ascii") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def start_twin(code: str = TWIN) -> tuple[subprocess.Popen[str], int]:
+    """A twin on the real clock in a subprocess, and its port (stopped at exit)."""
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    atexit.register(proc.terminate)
+    assert proc.stdout is not None
+    line = proc.stdout.readline()
+    if not line.strip().isdigit():
+        proc.terminate()
+        raise RuntimeError(f"the twin did not start: {line!r}")
+    return proc, int(line)
+
+
+async def session(port: int) -> tuple[object, ...]:
+    """LLS associate, clock, A+ with scaler, a day of LP1, the event log, release."""
+    from openamr.client.meter import connect
+
+    async with connect(f"tcp://127.0.0.1:{port}", 32, "low", password=b"12345678",
+                       environ={}) as meter:  # fmt: skip
+        now = await meter.clock()
+        energy = await meter.register(A_PLUS, class_id=3)  # no object list
+        day = await meter.profile(LP1, now - dt.timedelta(days=1), now)
+        events = await meter.events()
+    return now, energy, day, events
+
+
+def twin_cpu_per_session(port: int, pid: int, loop: asyncio.AbstractEventLoop) -> float:
+    """The twin process's CPU per session (ms), over SESSIONS sessions."""
+    before = cpu_seconds(pid)
+    for _ in range(SESSIONS):
+        loop.run_until_complete(session(port))
+    return (cpu_seconds(pid) - before) / SESSIONS * 1e3
+
+
+@suite("twin", f"{SESSIONS} sessions: associate, clock, A+, a day of LP1, events, release",
+       unit="sessions", items=SESSIONS)  # fmt: skip
+def sessions() -> list[Case]:
+    proc, port = start_twin()
+    loop = asyncio.new_event_loop()
+    atexit.register(loop.close)
+    loop.run_until_complete(session(port))  # warm: the first read compiles and caches
+    cpu = min(twin_cpu_per_session(port, proc.pid, loop) for _ in range(3))
+
+    def run() -> int:
+        for _ in range(SESSIONS):
+            loop.run_until_complete(session(port))
+        return SESSIONS
+
+    def check(out: object) -> None:
+        now, energy, day, events = loop.run_until_complete(session(port))
+        assert len(day.rows) >= 95 and energy.value > 0  # type: ignore[attr-defined]
+
+    note = f"the twin's CPU: {cpu:.2f} ms per session (/proc, best of 3 x {SESSIONS})"
+    return [Case("openamr", run, check=check, note=note)]

@@ -34,6 +34,7 @@ object (or a bound that is not one instant) is ``SCOPE_OF_ACCESS_VIOLATED``.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import struct
 from collections.abc import Callable, Sequence
 from operator import itemgetter
@@ -87,10 +88,12 @@ CELL_TYPES: dict[Tag, Callable[[Any], Data]] = {
 # -- keys: column values as comparable numbers -------------------------------------------
 
 
+@functools.lru_cache(maxsize=1 << 15)
 def datetime_seconds(value: bytes, naive_offset: int = 0) -> float | None:
     """POSIX seconds of a 12-byte COSEM date-time, or None when it is not one
     instant (wildcards, impossible date). A date-time without deviation is local
-    time ``naive_offset`` seconds east of UTC.
+    time ``naive_offset`` seconds east of UTC. Remembered: a range read converts
+    every time stamp of a buffer, and the next read (of any meter) the same ones.
 
     ``year(2) month day weekday hour minute second hundredths deviation(2) status``
     """
