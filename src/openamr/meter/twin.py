@@ -115,15 +115,26 @@ def _second(at: dt.datetime) -> int:
     return (at - _EPOCH) // _SECOND
 
 
+_ZONES: dict[tuple[int, int, bool], tuple[dt.timezone, int]] = {}
+
+
 def _stamp(clock: Clock, at: dt.datetime, dst: bool, flags: int) -> bytes:
     """:func:`openamr.meter.profiles.stamp` of ``at``, given its ``dst_active`` and the
-    clock's status flags (one DST look-up per LP1 row instead of three)."""
-    zone = clock.zone(at, dst)
+    clock's status flags (one DST look-up per LP1 row instead of three). The zone
+    (``Clock.zone``) is remembered by what it depends on: time_zone, the deviation
+    and whether summer time is in force."""
+    key = (int(clock.time_zone), int(clock.daylight_savings_deviation), dst)  # type: ignore[arg-type]
+    found = _ZONES.get(key)
+    if found is None:
+        zone = clock.zone(at, dst)
+        offset = zone.utcoffset(None)
+        assert offset is not None
+        found = _ZONES[key] = (zone, -int(offset.total_seconds() // 60))
+    zone, deviation = found
     local = at.astimezone(zone)
-    offset = zone.utcoffset(None)
     return _DATE_TIME.pack(
         local.year, local.month, local.day, local.isoweekday(), local.hour, local.minute,
-        local.second, local.microsecond // 10_000, -int(offset.total_seconds() // 60),
+        local.second, local.microsecond // 10_000, deviation,
         flags | (_CLOCK_DST if dst else 0),
     )  # fmt: skip
 

@@ -194,9 +194,8 @@ def _generation(model: MeterModel, day: int) -> tuple[float, ...]:
     summer = 0.5 + 0.5 * math.cos(2 * math.pi * (day_of_year(day) - 172) / 365.25)
     clearness = 1.0 - 0.85 * rng.random() ** (0.7 + 1.3 * summer)
     spread = 1.0 - clearness
-    return tuple(
-        peak * sky * clearness * (1.0 - spread * rng.random()) for sky in _clear_sky(model.site, day)
-    )
+    sky = _clear_sky(model.site, day)
+    return tuple(peak * s * clearness * (1.0 - spread * rng.random()) for s in sky)
 
 
 def day_slots(model: MeterModel, day: int) -> DaySlots:

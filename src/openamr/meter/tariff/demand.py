@@ -301,7 +301,8 @@ class DemandEngine:
         """:meth:`add` of ``energy_mj`` / 3,600,000 Wh, exact, in integers, when ``at``
         is not past the next boundary (the twin cuts there; otherwise it is
         :meth:`add`). The ended period is not returned."""
-        at = at.astimezone(dt.UTC)
+        if at.tzinfo is not dt.UTC:
+            at = at.astimezone(dt.UTC)
         if at > self.period_start + self._span or not self._to_exact():
             self.add(Fraction(energy_mj, MJ_PER_WH), rate, at)
             return
