@@ -167,7 +167,7 @@ def sessions() -> list[Case]:
 
     def check(out: object) -> None:
         _, energy, day, events = loop.run_until_complete(session(port))
-        assert len(day.rows) >= 95 and energy.value > 0 and events  # type: ignore[attr-defined]
+        assert len(day.rows) >= 95 and energy.value > 0 and isinstance(events, list)  # type: ignore[attr-defined]
 
     note = f"the twin's CPU: {cpu:.2f} ms per session (/proc, best of 3 x {SESSIONS})"
     return [Case("openamr", run, check=check, note=note)]

@@ -35,10 +35,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
+from openamr.codec.axdr import encode
 from openamr.codec.datetime import DEVIATION_NOT_SPECIFIED, CosemDateTime
 from openamr.codec.obis import Obis
 from openamr.codec.types import Data
-from openamr.errors import DecodeError
+from openamr.errors import DecodeError, EncodeError
 from openamr.meter.tariff.localtime import (
     DAY,
     LocalTime,
@@ -267,9 +268,29 @@ def parse_calendar(
     special_days: Data = None,
     limits: CalendarLimits = MT372_LIMITS,
 ) -> Calendar | Refusal:
-    """A calendar from the attribute values of classes 20 and 11, or a refusal."""
-    parts = parse_parts(season_profile, week_profile_table, day_profile_table, special_days, limits)
-    return parts if isinstance(parts, Refusal) else Calendar(parts)
+    """A calendar from the attribute values of classes 20 and 11, or a refusal.
+
+    Remembered by the values' encoding: the twins of a fleet share one parsed
+    calendar (and its caches) as long as they hold the same one."""
+    try:
+        values = (season_profile, week_profile_table, day_profile_table, special_days)
+        key: tuple[object, ...] | None = (*(encode(v) for v in values), limits)
+    except EncodeError:
+        key = None
+    found = _PARSED.get(key) if key is not None else None
+    if found is None:
+        parts = parse_parts(
+            season_profile, week_profile_table, day_profile_table, special_days, limits
+        )
+        found = parts if isinstance(parts, Refusal) else Calendar(parts)
+        if key is not None:
+            if len(_PARSED) >= 64:  # a fleet holds a few calendars, not thousands
+                _PARSED.clear()
+            _PARSED[key] = found
+    return found
+
+
+_PARSED: dict[tuple[object, ...], Calendar | Refusal] = {}
 
 
 def activation_instant(value: Data, rules: LocalTime) -> dt.datetime | None:
