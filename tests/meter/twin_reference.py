@@ -24,11 +24,11 @@ from pathlib import Path
 
 from openamr.codec.obis import Obis
 from openamr.cosem.classes.profile_generic import ProfileGeneric
+from openamr.meter.application import ServerApplication
 from openamr.meter.clock import SteppedTime
 from openamr.meter.metrology import Disturbance, DisturbanceKind, LoadStep, Phase, seeded_load
 from openamr.meter.metrology.model import ProfileKind
 from openamr.meter.mt372 import build_mt372, seed_of
-from openamr.meter.server import ServerApplication
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "twin_year.json"
 START = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
