@@ -1,13 +1,21 @@
-"""Twin benchmarks (issue 4): how many simulated meter-days per second the MT372
-twin computes, and its memory per meter.
+"""Twin benchmarks (issues 4 and 9): how many simulated meter-days per second the
+MT372 twin computes, what a twin costs to build and to ask, and its memory.
 
 * one meter, a year: ``build_mt372(history_days=365)`` simulates a year before it
-  answers: 35,040 load-profile periods, rates, demand, 12 billings, DST, events;
+  answers: 35,040 load-profile periods, rates, demand, 12 billings, DST, events
+  (floor: >= 1,000 meter-days/s, a year at start-up <= 1 s);
 * a fleet of 1,000 twins advanced by one day each (lazy twins cost nothing while
   nobody reads them: this is what a head-end's daily read of a fleet costs the
-  simulator). Memory per twin is measured with tracemalloc on the fleet.
+  simulator; floor <= 1 s). Memory per twin is measured with tracemalloc;
+* building twins without history (floor <= 2 ms a twin);
+* a session against a twin on the real clock in a subprocess: LLS associate, clock,
+  A+ with its scaler, a day of LP1, the event log, release; the twin process's own
+  CPU per session comes from /proc (floor <= 3 ms).
 
-No peer simulates a meter, so there is no ratio: the figures stand alone.
+No peer simulates a meter. The notes give the same task done by the code of
+commit ee8800e (before issue 9), in a subprocess of the same run, when git can
+export that commit (``git archive``); the fleet's before figure is measured on
+100 twins and scaled to 1,000.
 """
 
 from __future__ import annotations
@@ -15,10 +23,14 @@ from __future__ import annotations
 import asyncio
 import atexit
 import datetime as dt
+import functools
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import tracemalloc
+from pathlib import Path
 
 from bench import Case, suite
 from openamr.codec.obis import Obis
@@ -30,6 +42,74 @@ START = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 FLEET = 1_000
 A_PLUS = Obis.parse("1.0.1.8.0.255")
 LP1 = Obis.parse("1.0.99.1.0.255")
+BEFORE = "ee8800e"
+ROOT = Path(__file__).resolve().parent.parent
+
+# -- the code before issue 9 ------------------------------------------------------------
+
+
+@functools.cache
+def before_src() -> str | None:
+    """``src`` of commit BEFORE, exported into a temporary directory (None: no git)."""
+    target = tempfile.mkdtemp(prefix="openamr-before-")
+    atexit.register(shutil.rmtree, target, True)
+    try:
+        archive = subprocess.run(["git", "-C", str(ROOT), "archive", BEFORE, "src"],
+                                 capture_output=True, check=True, timeout=60).stdout  # fmt: skip
+        subprocess.run(["tar", "-x", "-C", target], input=archive, check=True, timeout=60)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return os.path.join(target, "src")
+
+
+PRELUDE = """
+import datetime as dt, time
+from openamr.meter.clock import SteppedTime
+from openamr.meter.mt372 import build_mt372
+START = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+"""
+BEFORE_TASKS = {
+    "year": """
+t = time.perf_counter()
+build_mt372("bench-year", time_base=SteppedTime(START), history_days=365)
+print(time.perf_counter() - t)
+""",
+    "fleet": """
+clock = SteppedTime(START)
+fleet = [build_mt372(f"{i:08d}", time_base=clock) for i in range(100)]
+clock.step(86_400)
+t = time.perf_counter()
+for app in fleet:
+    app.refresh()
+print((time.perf_counter() - t) * 10)
+""",
+    "build": """
+clock = SteppedTime(START)
+build_mt372("warm", time_base=clock)
+t = time.perf_counter()
+fleet = [build_mt372(f"{i:08d}", time_base=clock) for i in range(200)]
+print(time.perf_counter() - t)
+""",
+}
+
+
+def before(task: str) -> str:
+    """The task's seconds by the code before issue 9, as a note ("" if unknown)."""
+    src = before_src()
+    if src is None:
+        return ""
+    env = {**os.environ, "PYTHONPATH": src}
+    code = PRELUDE + BEFORE_TASKS[task]
+    try:
+        out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                             text=True, check=True, timeout=300).stdout  # fmt: skip
+        return f"before ({BEFORE}): {float(out) * 1e3:,.0f} ms"
+    except (OSError, subprocess.SubprocessError, ValueError):
+        return ""
+
+
+def _notes(*notes: str) -> str:
+    return "; ".join(n for n in notes if n)
 
 
 def _year() -> ServerApplication:
@@ -44,7 +124,8 @@ def _check_year(app: object) -> None:
 
 @suite("twin", "simulate one meter for a year", unit="meter-days", items=365)
 def one_year() -> list[Case]:
-    return [Case("openamr", _year, check=_check_year)]
+    note = _notes("floor: 1,000 meter-days/s, a year <= 1 s", before("year"))
+    return [Case("openamr", _year, check=_check_year, note=note)]
 
 
 def _fleet() -> tuple[list[ServerApplication], SteppedTime, float]:
@@ -71,7 +152,8 @@ def fleet_day() -> list[Case]:
         energies = [app.device.find(A_PLUS).get(2) for app in fleet]  # type: ignore[union-attr]
         assert all(isinstance(e, int) and e > 0 for e in energies)
 
-    note = f"{per_meter / 1024:.0f} KiB per idle twin (tracemalloc, {FLEET:,} twins)"
+    memory = f"{per_meter / 1024:.0f} KiB per idle twin (tracemalloc, {FLEET:,} twins)"
+    note = _notes(memory, "floor: <= 1 s", before("fleet"))
     return [Case("openamr", advance_all, check=check, note=note)]
 
 
@@ -90,7 +172,8 @@ def creation() -> list[Case]:
     def check(out: object) -> None:
         assert isinstance(out, list) and len(out) == BUILDS
 
-    return [Case("openamr", build, check=check)]
+    note = _notes("floor: <= 2 ms a twin", before("build"))
+    return [Case("openamr", build, check=check, note=note)]
 
 
 # -- a session ---------------------------------------------------------------------------
@@ -118,9 +201,12 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def start_twin(code: str = TWIN) -> tuple[subprocess.Popen[str], int]:
-    """A twin on the real clock in a subprocess, and its port (stopped at exit)."""
-    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+def start_twin(src: str | None = None) -> tuple[subprocess.Popen[str], int]:
+    """A twin on the real clock in a subprocess (of the code in ``src``, default the
+    installed one), and its port; it is stopped at exit."""
+    env = None if src is None else {**os.environ, "PYTHONPATH": src}
+    proc = subprocess.Popen([sys.executable, "-c", TWIN], stdout=subprocess.PIPE, text=True,
+                            env=env)  # fmt: skip
     atexit.register(proc.terminate)
     assert proc.stdout is not None
     line = proc.stdout.readline()
@@ -154,10 +240,21 @@ def twin_cpu_per_session(port: int, pid: int, loop: asyncio.AbstractEventLoop) -
 @suite("twin", f"{SESSIONS} sessions: associate, clock, A+, a day of LP1, events, release",
        unit="sessions", items=SESSIONS)  # fmt: skip
 def sessions() -> list[Case]:
-    proc, port = start_twin()
     loop = asyncio.new_event_loop()
     atexit.register(loop.close)
-    loop.run_until_complete(session(port))  # warm: the first read compiles and caches
+
+    def twin_cpu(src: str | None) -> float:
+        proc, port = start_twin(src)
+        loop.run_until_complete(session(port))  # warm: the first read compiles and caches
+        cpu = min(twin_cpu_per_session(port, proc.pid, loop) for _ in range(3))
+        if src is not None:
+            proc.terminate()
+            proc.wait()
+        return cpu
+
+    src = before_src()
+    was = f"before ({BEFORE}): {twin_cpu(src):.2f} ms" if src is not None else ""
+    proc, port = start_twin()
     cpu = min(twin_cpu_per_session(port, proc.pid, loop) for _ in range(3))
 
     def run() -> int:
@@ -167,7 +264,9 @@ def sessions() -> list[Case]:
 
     def check(out: object) -> None:
         _, energy, day, events = loop.run_until_complete(session(port))
-        assert len(day.rows) >= 95 and energy.value > 0 and isinstance(events, list)  # type: ignore[attr-defined]
+        assert len(day.rows) >= 95 and isinstance(events, list)  # type: ignore[attr-defined]
+        assert energy.value > 0  # type: ignore[attr-defined]
 
-    note = f"the twin's CPU: {cpu:.2f} ms per session (/proc, best of 3 x {SESSIONS})"
+    now = f"the twin's CPU: {cpu:.2f} ms per session (/proc, best of 3 x {SESSIONS})"
+    note = _notes(now, "floor: <= 3 ms", was)
     return [Case("openamr", run, check=check, note=note)]
