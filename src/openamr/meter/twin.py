@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import struct
 from collections import deque
 from collections.abc import Callable, Iterable
 from fractions import Fraction
@@ -36,7 +35,6 @@ from openamr.codec.table import Row
 from openamr.codec.types import Data as DlmsData
 from openamr.codec.types import DoubleLongUnsigned, Long, LongUnsigned, OctetString, Unsigned
 from openamr.cosem.classes.activity_calendar import ActivityCalendar
-from openamr.cosem.classes.clock import Clock
 from openamr.cosem.classes.script_table import (
     ActionSpecification,
     ServiceId,
@@ -50,6 +48,7 @@ from openamr.meter.metrology.instant import instantaneous
 from openamr.meter.metrology.model import Disturbance, DisturbanceKind, LoadStep, instant
 from openamr.meter.metrology.quality import QualityEvent, QualityKind, quality_events
 from openamr.meter.profiles import stamp
+from openamr.meter.stamps import lp_stamp, whole_second
 from openamr.meter.tariff import (
     BillingEngine,
     CachedLocalTime,
@@ -103,40 +102,7 @@ Action = Callable[[dt.datetime], None]
 
 _NO_STATUS = LpStatus(0)
 _LP_DST, _LP_CLOCK_INVALID = int(LpStatus.DST_ACTIVE), int(LpStatus.CLOCK_INVALID)
-_CLOCK_INVALID, _CLOCK_DST = int(ClockStatus.INVALID_VALUE), int(ClockStatus.DAYLIGHT_SAVING_ACTIVE)
-_DATE_TIME = struct.Struct(">HBBBBBBBhB")  # date-time, Blue Book 4.1.6.1
-
-
-_EPOCH, _SECOND = dt.datetime(1970, 1, 1, tzinfo=dt.UTC), dt.timedelta(seconds=1)
-
-
-def _second(at: dt.datetime) -> int:
-    """The whole second (since the epoch) holding ``at``."""
-    return (at - _EPOCH) // _SECOND
-
-
-_ZONES: dict[tuple[int, int, bool], tuple[dt.timezone, int]] = {}
-
-
-def _stamp(clock: Clock, at: dt.datetime, dst: bool, flags: int) -> bytes:
-    """:func:`openamr.meter.profiles.stamp` of ``at``, given its ``dst_active`` and the
-    clock's status flags (one DST look-up per LP1 row instead of three). The zone
-    (``Clock.zone``) is remembered by what it depends on: time_zone, the deviation
-    and whether summer time is in force."""
-    key = (int(clock.time_zone), int(clock.daylight_savings_deviation), dst)  # type: ignore[arg-type]
-    found = _ZONES.get(key)
-    if found is None:
-        zone = clock.zone(at, dst)
-        offset = zone.utcoffset(None)
-        assert offset is not None
-        found = _ZONES[key] = (zone, -int(offset.total_seconds() // 60))
-    zone, deviation = found
-    local = at.astimezone(zone)
-    return _DATE_TIME.pack(
-        local.year, local.month, local.day, local.isoweekday(), local.hour, local.minute,
-        local.second, local.microsecond // 10_000, deviation,
-        flags | (_CLOCK_DST if dst else 0),
-    )  # fmt: skip
+_CLOCK_INVALID = int(ClockStatus.INVALID_VALUE)
 
 
 class Component(Protocol):
@@ -220,7 +186,11 @@ class Twin:
         if end <= self.true_t:
             return
         m0, m1 = self.position, self.source.to_meter(end)
-        if not force and _second(end) == _second(self.true_t) and _second(m1) == _second(m0):
+        if (
+            not force
+            and whole_second(end) == whole_second(self.true_t)
+            and whole_second(m1) == whole_second(m0)
+        ):
             return
         self.plan = self._calendar_plan()
         self._rates = deque(self.plan.rate_segments(m0, m1, self.rules))
@@ -445,7 +415,7 @@ class Twin:
         if flags & _CLOCK_INVALID:
             status |= _LP_CLOCK_INVALID
         a_plus, a_minus = self.a_plus, self.a_minus
-        row = (_stamp(clock, at, dst, flags), status, a_plus.total % WRAP, a_minus.total % WRAP)
+        row = (lp_stamp(clock, at, dst, flags), status, a_plus.total % WRAP, a_minus.total % WRAP)
         self._lp1_rows.append(row)  # into the profile at the end of the advance
         self.status = _NO_STATUS
 
