@@ -7,13 +7,21 @@ clock (the sans-IO rule).
 from __future__ import annotations
 
 import ast
+import functools
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "openamr"
 
-# layer -> the layers it may import (besides itself and the root modules below).
+# layer -> the layers it may import (besides itself and the root modules below), in the
+# order of ARCHITECTURE.md, bottom up: the stack; cosem/; devices/ (the MT372 declared
+# once, as data); then the two sides, which share the stack, cosem/, devices/ and the
+# adapters but never each other: the meter side (meter/, its adapters in aio/, fleet/)
+# and the client side (client/, headend/); cli/ on top of both.
+STACK = {"codec", "apdu", "security", "link", "association"}
 ALLOWED: dict[str, set[str]] = {
     "codec": set(),
     "apdu": {"codec"},
@@ -21,23 +29,31 @@ ALLOWED: dict[str, set[str]] = {
     "link": {"codec"},
     "association": {"codec", "apdu", "security"},
     "cosem": {"codec", "apdu", "association"},
-    "meter": {"codec", "apdu", "security", "association", "cosem"},
-    "aio": {"codec", "apdu", "security", "link", "association", "cosem", "meter"},
-    "client": {"codec", "apdu", "security", "link", "association", "cosem", "aio"},
-    "headend": {"codec", "apdu", "security", "link", "association", "cosem", "aio", "client"},
-    "cli": {
-        "codec", "apdu", "security", "link", "association", "cosem", "meter", "aio",
-        "client", "headend",
-    },
-}  # fmt: skip
+    "devices": {"codec", "apdu", "association", "cosem"},
+    "meter": {"codec", "apdu", "security", "association", "cosem", "devices"},
+    "aio": STACK | {"cosem", "devices", "meter"},
+    "fleet": STACK | {"cosem", "devices", "meter", "aio"},
+    "client": STACK | {"cosem", "devices", "aio"},
+    "headend": STACK | {"cosem", "devices", "aio", "client"},
+    "cli": STACK | {"cosem", "devices", "meter", "aio", "fleet", "client", "headend"},
+}
 ROOT_MODULES = {"errors", "__init__"}  # importable from every layer
-SANS_IO = {"codec", "apdu", "security", "link", "association", "cosem", "meter"}
+SANS_IO = {"codec", "apdu", "security", "link", "association", "cosem", "devices", "meter"}
 FORBIDDEN_MODULES = {"asyncio", "socket", "serial", "selectors", "threading"}
 FORBIDDEN_CALLS = {("time", "time"), ("datetime", "now"), ("os", "urandom"), ("time", "sleep")}
+#: The meter side: the client side never imports these, not even through an adapter.
+METER_SIDE = {"meter", "fleet"}
+CLIENT_SIDE = {"client", "headend"}
 
 
 def _modules() -> list[Path]:
     return sorted(SRC.rglob("*.py"))
+
+
+def _module_name(path: Path) -> str:
+    rel = path.relative_to(SRC.parent).with_suffix("")
+    parts = rel.parts[:-1] if rel.name == "__init__" else rel.parts
+    return ".".join(parts)
 
 
 def _layer(path: Path) -> str:
@@ -88,3 +104,62 @@ def test_sans_io(path: Path) -> None:
                 f"{path.name}:{node.lineno}: {owner}.{node.func.attr}() is wall clock or "
                 "randomness; take it as an argument"
             )
+
+
+def _side(name: str) -> str:
+    """The layer of an imported module name (``openamr.meter.twin`` -> ``meter``)."""
+    parts = name.split(".")
+    return parts[1] if parts[0] == "openamr" and len(parts) > 1 else ""
+
+
+@functools.cache
+def _meter_side_adapters() -> frozenset[str]:
+    """The adapter modules (aio/) that import the meter side, directly or through
+    another adapter module."""
+    imports = {
+        _module_name(p): {n for _, n in _imports(ast.parse(p.read_text(), str(p)))}
+        for p in _modules()
+        if _layer(p) == "aio"
+    }
+    meter_side = {m for m, names in imports.items() if any(_side(n) in METER_SIDE for n in names)}
+    grew = True
+    while grew:
+        more = {m for m, names in imports.items() if names & meter_side} - meter_side
+        meter_side |= more
+        grew = bool(more)
+    return frozenset(meter_side)
+
+
+def test_the_meter_side_adapters_are_found() -> None:
+    found = _meter_side_adapters()
+    assert "openamr.aio.dlms_server" in found  # serves a ServerApplication
+    assert "openamr.aio.lines" not in found  # the line drivers of both sides
+    assert "openamr.aio.hhu" not in found  # the hand-held unit's side
+
+
+@pytest.mark.parametrize(
+    "path",
+    [p for p in _modules() if _layer(p) in CLIENT_SIDE],
+    ids=lambda p: str(p.relative_to(SRC)),
+)
+def test_the_client_side_uses_no_meter_side_adapter(path: Path) -> None:
+    meter_side = _meter_side_adapters()
+    for lineno, name in _imports(ast.parse(path.read_text(), str(path))):
+        assert name not in meter_side, f"{path.name}:{lineno}: {name} is a meter-side adapter"
+
+
+def test_importing_the_client_loads_no_meter_module() -> None:
+    """Every module of openamr.client imported in a fresh interpreter: not one module
+    of the meter side is loaded (the client never imports the twin)."""
+    code = (
+        "import importlib, pkgutil, sys, openamr.client\n"
+        "for m in pkgutil.walk_packages(openamr.client.__path__, 'openamr.client.'):\n"
+        "    importlib.import_module(m.name)\n"
+        "print('\\n'.join(sorted(sys.modules)))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    ).stdout.split()
+    assert "openamr.client.meter" in out  # the walk did import the client
+    loaded = [m for m in out if _side(m) in METER_SIDE]
+    assert loaded == [], f"importing openamr.client loads the meter side: {loaded}"

@@ -10,14 +10,14 @@ import pytest
 from iec62056_21 import messages  # test oracle, dev extra only
 from iec62056_21.client import Iec6205621Client
 
-from openamr.aio.iec21 import (
+from openamr.aio.hhu import (
     OpticalPortError,
     open_optical,
     read_readout,
     read_register,
-    start_optical_server,
     write_register,
 )
+from openamr.aio.iec21_server import start_optical_server
 from openamr.link.iec21 import (
     EXAMPLE_READOUT,
     FailureKind,

@@ -14,8 +14,9 @@ from typing import Any
 
 import pytest
 
-from openamr.aio import optical_serial
-from openamr.aio.iec21 import OpticalSession, serve_optical_line
+from openamr.aio import lines
+from openamr.aio.hhu import OpticalSession
+from openamr.aio.iec21_server import serve_optical_line
 from openamr.link.iec21 import EXAMPLE_READOUT, OpticalServer, StaticSource, Timing
 
 
@@ -54,7 +55,7 @@ async def test_serial_line_is_7e1_at_300_and_switches_after_the_option_select(
 ) -> None:
     ports, meter_end = fake_serial
     timing = Timing(baud_switch=0.01)
-    reader, writer, set_baud = await optical_serial.open_serial_line("/dev/ttyFAKE", timing)
+    reader, writer, set_baud = await lines.open_serial_line("/dev/ttyFAKE", timing)
     [port] = ports
     assert port.settings == {
         "url": "/dev/ttyFAKE", "baudrate": 300, "bytesize": 7, "parity": "E", "stopbits": 1
@@ -76,4 +77,4 @@ async def test_serial_line_is_7e1_at_300_and_switches_after_the_option_select(
 async def test_missing_package_names_it(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "serial_asyncio_fast", None)
     with pytest.raises(RuntimeError, match="pyserial-asyncio-fast"):
-        await optical_serial.open_serial_line("/dev/ttyUSB0")
+        await lines.open_serial_line("/dev/ttyUSB0")

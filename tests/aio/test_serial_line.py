@@ -17,8 +17,9 @@ from dlms_cosem.client import DlmsClient
 from dlms_cosem.io import HdlcTransport, SerialIO
 from dlms_cosem.security import NoSecurityAuthentication
 
+from openamr.aio.dlms_server import serve_bus, serve_serial
 from openamr.aio.hdlc_line import HdlcLine
-from openamr.aio.serial_line import open_serial, serve_bus, serve_serial
+from openamr.aio.lines import open_serial
 from openamr.apdu import decode_apdu
 from openamr.apdu.get import GetResponseNormal
 from openamr.client.errors import MeterError

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 from click.testing import CliRunner
 
-from openamr.aio.iec21 import start_optical_server
+from openamr.aio.iec21_server import start_optical_server
 from openamr.cli.main import cli
 from openamr.link.iec21 import EXAMPLE_READOUT, StaticSource
 from tests.background import background_loop

@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
+from openamr.aio.dlms_server import serve_serial
 from openamr.aio.optical_port import serve_meter_optical_serial
-from openamr.aio.serial_line import serve_serial
 from openamr.apdu import decode_apdu
 from openamr.apdu.get import GetResponseNormal
 from openamr.client.meter import connect

@@ -24,7 +24,7 @@ from dlms_cosem.security import LowLevelSecurityAuthentication
 from iec62056_21 import messages  # test oracle, dev extra only
 from iec62056_21.client import Iec6205621Client
 
-from openamr.aio.iec21 import read_readout, read_register, write_register
+from openamr.aio.hhu import read_readout, read_register, write_register
 from openamr.aio.optical_port import start_meter_optical_port
 from openamr.cli.main import cli
 from openamr.codec import VisibleString, decode

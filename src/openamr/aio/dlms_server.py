@@ -14,8 +14,10 @@ import contextlib
 import logging
 import os
 from asyncio import FIRST_COMPLETED
+from collections.abc import Sequence
 
 from openamr.aio.hdlc_line import HdlcLine
+from openamr.aio.lines import DEFAULT_BAUD, FRAMING_8N1, open_serial
 from openamr.association.server_association import ServerAssociation
 from openamr.link.wrapper import ApduReceived, WrapperConnection, WrapperFailed, encode_wrapper
 from openamr.meter.application import ServerApplication
@@ -139,3 +141,39 @@ async def serve_hdlc(app: ServerApplication, host: str, port: int) -> asyncio.Se
     """Listen for HDLC-over-TCP connections."""
     loop = asyncio.get_running_loop()
     return await loop.create_server(lambda: HdlcSession(app), host, port)
+
+
+# -- HDLC on a serial line: one meter's port, or several meters on one RS485 bus ------
+
+
+async def serve_bus_stream(
+    apps: Sequence[ServerApplication],
+    reader: asyncio.StreamReader,
+    writer: asyncio.StreamWriter,
+) -> None:
+    """Serve the meters ``apps`` on an open stream until it ends."""
+    line = HdlcLine(apps, writer.write)
+    try:
+        while data := await reader.read(4096):
+            line.receive(data)
+    finally:
+        line.close()
+
+
+async def serve_bus(
+    apps: Sequence[ServerApplication], device: str, baud: int = DEFAULT_BAUD
+) -> None:
+    """Serve the meters ``apps`` on the serial line ``device`` (8N1 at ``baud``), each at
+    its own HDLC physical address, until cancelled or the device goes away."""
+    reader, writer = await open_serial(device, baud, FRAMING_8N1)
+    try:
+        await serve_bus_stream(apps, reader, writer)
+    finally:
+        writer.close()
+        with contextlib.suppress(OSError):
+            await writer.wait_closed()
+
+
+async def serve_serial(app: ServerApplication, device: str, baud: int = DEFAULT_BAUD) -> None:
+    """Serve one meter's HDLC port on ``device`` (8N1 at ``baud``)."""
+    await serve_bus([app], device, baud)

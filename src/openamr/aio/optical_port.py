@@ -21,8 +21,7 @@ import asyncio
 from collections.abc import Callable, Sequence
 
 from openamr.aio.dlms_server import serve_hdlc_stream
-from openamr.aio.iec21 import ModeEHandler, start_optical_server
-from openamr.aio.optical_serial import serve_optical_serial
+from openamr.aio.iec21_server import ModeEHandler, serve_optical_serial, start_optical_server
 from openamr.link.iec21 import (
     DEFAULT_TIMING,
     DataSet,

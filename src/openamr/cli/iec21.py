@@ -15,7 +15,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from openamr.aio.iec21 import OpticalPortError, read_readout, read_register, write_register
+from openamr.aio.hhu import OpticalPortError, read_readout, read_register, write_register
 from openamr.link.iec21 import BAUD_MODE_C, DataSet, FailureKind, Timing
 
 T = TypeVar("T")

@@ -12,10 +12,10 @@ import click
 
 from openamr.aio.control import DEFAULT_HOST as CONTROL_HOST
 from openamr.aio.control import serve_control
-from openamr.aio.dlms_server import serve_hdlc, serve_wrapper
+from openamr.aio.dlms_server import serve_hdlc, serve_serial, serve_wrapper
+from openamr.aio.lines import BAUD_RATES, DEFAULT_BAUD
 from openamr.aio.optical_port import serve_meter_optical_serial, start_meter_optical_port
 from openamr.aio.push import PushDelivery
-from openamr.aio.serial_line import BAUD_RATES, DEFAULT_BAUD, serve_serial
 from openamr.meter.application import ServerApplication
 from openamr.meter.associations import Credentials
 from openamr.meter.metrology.load import seeded_load

@@ -25,8 +25,8 @@ import contextlib
 from collections.abc import Callable
 from typing import Protocol
 
-from openamr.aio.iec21 import OpticalPortError, OpticalSession
-from openamr.aio.serial_line import FRAMING_7E1, FRAMING_8N1, Framing, open_serial, switch_line
+from openamr.aio.hhu import OpticalPortError, OpticalSession
+from openamr.aio.lines import FRAMING_7E1, FRAMING_8N1, Framing, open_serial, switch_line
 from openamr.client.url import MeterUrl
 from openamr.errors import DlmsError
 from openamr.link.hdlc.address import mt372_server

@@ -1,4 +1,6 @@
-"""HDLC on a serial line: one meter's RS485 or RS232 port, or a whole RS485 bus.
+"""The serial line drivers of both sides (IEC 62056-46 over RS485/RS232, 8N1; IEC 62056-21
+clause 5 for the optical port, 7E1 from 300 Bd): open a device as asyncio streams, switch
+its speed and character format once the bytes already written have left.
 
 Character format. HDLC on a serial line (IEC 62056-46 over RS485 or RS232, and the
 optical port after the switch to protocol mode E, IEC 62056-21 annex E) is **8N1**:
@@ -6,40 +8,45 @@ optical port after the switch to protocol mode E, IEC 62056-21 annex E) is **8N1
 flags and the FCS included. **7E1** (7 data bits, even parity) belongs only to the
 character protocol of IEC 62056-21 (modes A..D, and mode E up to the option select).
 The UART does the framing, so the bytes handed to the link machines are the same as on
-HDLC over TCP::
+TCP::
 
     start | d0 d1 d2 d3 d4 d5 d6 d7 | stop          8N1: one octet of an HDLC frame
     start | d0 d1 d2 d3 d4 d5 d6 | P | stop         7E1: one IEC 62056-21 character
 
-Multi-drop. An RS485 bus carries several meters (the MT372: up to 32), each answering
-at its own HDLC physical address (IEC 62056-46 8.4.2.2: the lower HDLC address).
-:class:`BusLine` serves several :class:`~openamr.meter.application.ServerApplication` on one
-line through :class:`~openamr.link.hdlc.MultiDrop`: every frame goes to the station it
-names, only the polled station answers, so the answers never collide::
+Baud rate switch of the optical port (mode C, after the acknowledgement/option
+select): ``set_baud`` of :func:`open_serial_line` waits until every byte already
+written has left the UART (``drain`` + ``Serial.flush``, i.e. tcdrain), waits
+``Timing.baud_switch`` (250 ms, inside 200..300 ms) and sets ``serial.baudrate``.
 
-    await serve_bus([meter17, meter18], "/dev/ttyUSB0", 9600)   # a bus of two
-    await serve_serial(meter, "/dev/ttyUSB0")                  # one meter
-
-The direction of an RS485 transceiver (driver enable) is left to the adapter (USB
-adapters switch by themselves); the port is opened as a plain tty.
+Used by the client's transports (:mod:`openamr.client.transport`), the HHU
+(:mod:`openamr.aio.hhu`) and the meter's listeners (:mod:`openamr.aio.dlms_server`,
+:mod:`openamr.aio.iec21_server`). The port is driven by ``pyserial-asyncio-fast``
+(module ``serial_asyncio_fast``); the direction of an RS485 transceiver is left to the
+adapter (USB adapters switch by themselves).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib
 import logging
 import termios
-from collections.abc import Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import serial_asyncio_fast
 
-from openamr.aio.hdlc_line import HdlcLine
-
-if TYPE_CHECKING:
-    from openamr.meter.application import ServerApplication
+from openamr.link.iec21 import (
+    DEFAULT_TIMING,
+    BaudRateChange,
+    ClientEvent,
+    ServerEvent,
+    Timing,
+    Transmit,
+)
+from openamr.link.iec21.messages import INITIAL_BAUD
 
 log = logging.getLogger(__name__)
 
@@ -129,37 +136,57 @@ def set_line(writer: asyncio.StreamWriter, baud: int, framing: Framing) -> None:
         )
 
 
-# -- the meter side: several secondary stations on one line ---------------------------
+# -- the optical port's line (IEC 62056-21 clause 5) ----------------------------------
+
+#: Switches the line to a baud rate once the bytes written so far have left.
+SetBaud = Callable[[int], Awaitable[None]]
+
+SERIAL_7E1: dict[str, Any] = {"bytesize": 7, "parity": "E", "stopbits": 1}
+SERIAL_8N1: dict[str, Any] = {"bytesize": 8, "parity": "N", "stopbits": 1}
+PACKAGE = "pyserial-asyncio-fast"
 
 
-async def serve_bus_stream(
-    apps: Sequence[ServerApplication],
-    reader: asyncio.StreamReader,
-    writer: asyncio.StreamWriter,
-) -> None:
-    """Serve the meters ``apps`` on an open stream until it ends."""
-    line = HdlcLine(apps, writer.write)
+def _serial_asyncio() -> Any:
     try:
-        while data := await reader.read(4096):
-            line.receive(data)
-    finally:
-        line.close()
+        return importlib.import_module("serial_asyncio_fast")
+    except ImportError:
+        raise RuntimeError(
+            f"serial lines need the optional package {PACKAGE!r}: pip install {PACKAGE}"
+        ) from None
 
 
-async def serve_bus(
-    apps: Sequence[ServerApplication], device: str, baud: int = DEFAULT_BAUD
+async def open_serial_line(
+    device: str, timing: Timing = DEFAULT_TIMING
+) -> tuple[asyncio.StreamReader, asyncio.StreamWriter, SetBaud]:
+    """Open ``device`` at 300 Bd 7E1; the streams and the baud rate switch."""
+    module = _serial_asyncio()
+    reader, writer = await module.open_serial_connection(
+        url=device, baudrate=INITIAL_BAUD, **SERIAL_7E1
+    )
+
+    async def set_baud(baud: int) -> None:
+        await writer.drain()
+        port = writer.transport.serial
+        await asyncio.to_thread(port.flush)  # tcdrain: the last stop bit has left
+        await asyncio.sleep(timing.baud_switch)
+        port.baudrate = baud
+
+    return reader, writer, set_baud
+
+
+def set_framing(writer: asyncio.StreamWriter, framing: dict[str, Any]) -> None:
+    port = writer.transport.serial  # type: ignore[attr-defined]
+    for name, value in framing.items():
+        setattr(port, name, value)
+
+
+async def act_on_line(
+    event: ServerEvent | ClientEvent, writer: asyncio.StreamWriter, set_baud: SetBaud | None
 ) -> None:
-    """Serve the meters ``apps`` on the serial line ``device`` (8N1 at ``baud``), each at
-    its own HDLC physical address, until cancelled or the device goes away."""
-    reader, writer = await open_serial(device, baud, FRAMING_8N1)
-    try:
-        await serve_bus_stream(apps, reader, writer)
-    finally:
-        writer.close()
-        with contextlib.suppress(OSError):
-            await writer.wait_closed()
-
-
-async def serve_serial(app: ServerApplication, device: str, baud: int = DEFAULT_BAUD) -> None:
-    """Serve one meter's HDLC port on ``device`` (8N1 at ``baud``)."""
-    await serve_bus([app], device, baud)
+    if isinstance(event, Transmit):
+        writer.write(event.data)
+        await writer.drain()
+    elif isinstance(event, BaudRateChange) and set_baud is not None:
+        await set_baud(event.baud)
+    else:
+        log.debug("optical port: %s", event)

@@ -1,15 +1,6 @@
-"""asyncio adapters of the optical port (IEC 62056-21): the meter's server and the HHU.
-
-Over TCP the bytes are exactly those of the serial line (7-bit characters, no parity
-bit: 7E1 is a property of the serial line, see :mod:`openamr.aio.optical_serial`), and
-baud rate changes are no-ops. The same loop drives a serial line when given a
-``set_baud`` coroutine.
-
-Meter side::
-
-    server = await start_optical_server("127.0.0.1", 6210, source)
-
-HHU side::
+"""The hand-held unit's side of the optical port on asyncio (IEC 62056-21 mode C): sign
+on, read the data readout, read and write registers in programming mode, over TCP or a
+serial line (:func:`openamr.aio.lines.open_serial_line`, 300 Bd 7E1)::
 
     readout = await read_readout("tcp://127.0.0.1:6210")
     value = await read_register("tcp://127.0.0.1:6210", "1.8.0", password="00000000")
@@ -19,10 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
-from collections.abc import Awaitable, Callable
 from typing import Any
 
+from openamr.aio.lines import SetBaud, act_on_line, open_serial_line
 from openamr.errors import RemoteProtocolError
 from openamr.link.iec21 import (
     BaudRateChange,
@@ -33,29 +23,16 @@ from openamr.link.iec21 import (
     IdentificationMessage,
     Identified,
     ModeControl,
-    ModeEHandover,
     OpticalClient,
-    OpticalServer,
     PasswordAccepted,
     PasswordRequested,
     ReadoutReceived,
-    ReadoutSource,
-    ServerEvent,
-    State,
     Timing,
     Transmit,
     ValueRead,
     Waiting,
     WriteAccepted,
 )
-
-log = logging.getLogger(__name__)
-
-SetBaud = Callable[[int], Awaitable[None]]
-#: Called with the line when an HHU selects mode E; the HDLC server takes it over.
-ModeEHandler = Callable[
-    [asyncio.StreamReader, asyncio.StreamWriter, ModeEHandover], Awaitable[None]
-]
 
 
 class OpticalPortError(RemoteProtocolError):
@@ -64,83 +41,6 @@ class OpticalPortError(RemoteProtocolError):
     def __init__(self, failure: Failed) -> None:
         super().__init__(f"{failure.kind}: {failure.detail}" if failure.detail else failure.kind)
         self.failure = failure
-
-
-# -- the meter side -------------------------------------------------------------------
-
-
-async def serve_optical_line(
-    reader: asyncio.StreamReader,
-    writer: asyncio.StreamWriter,
-    server: OpticalServer,
-    *,
-    set_baud: SetBaud | None = None,
-    on_mode_e: ModeEHandler | None = None,
-) -> None:
-    """Run one optical line until the peer closes it (or mode E hands it over)."""
-    loop = asyncio.get_running_loop()
-    while True:
-        timer = server.get_timer()
-        timeout = None if timer is None else max(0.0, timer - loop.time())
-        try:
-            data = await asyncio.wait_for(reader.read(4096), timeout)
-        except TimeoutError:
-            events = server.handle_timer(loop.time())
-        else:
-            if not data:
-                return
-            events = server.receive_data(data, loop.time())
-        for event in events:
-            if isinstance(event, ModeEHandover):
-                if on_mode_e is not None:
-                    await on_mode_e(reader, writer, event)
-                return
-            await _act(event, writer, set_baud)
-
-
-async def _act(
-    event: ServerEvent | ClientEvent, writer: asyncio.StreamWriter, set_baud: SetBaud | None
-) -> None:
-    if isinstance(event, Transmit):
-        writer.write(event.data)
-        await writer.drain()
-    elif isinstance(event, BaudRateChange) and set_baud is not None:
-        await set_baud(event.baud)
-    else:
-        log.debug("optical port: %s", event)
-
-
-async def start_optical_server(
-    host: str,
-    port: int,
-    source: ReadoutSource,
-    *,
-    on_mode_e: ModeEHandler | None = None,
-    **options: Any,
-) -> asyncio.Server:
-    """Serve ``source`` on TCP ``host:port``, one :class:`OpticalServer` a connection.
-
-    ``options`` go to :class:`OpticalServer` (identification, password, timing...).
-    As on the serial line, a connection is back in IEC 62056-21 (a fresh machine) when
-    a mode E session (``on_mode_e``) returns with the connection still open.
-    """
-
-    async def connected(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            while True:
-                machine = OpticalServer(source, **options)
-                await serve_optical_line(reader, writer, machine, on_mode_e=on_mode_e)
-                if on_mode_e is None or machine.state is not State.MODE_E or reader.at_eof():
-                    return
-        except (ConnectionError, asyncio.IncompleteReadError) as e:
-            log.info("optical port: connection lost: %s", e)
-        finally:
-            writer.close()
-
-    return await asyncio.start_server(connected, host, port)
-
-
-# -- the HHU side ---------------------------------------------------------------------
 
 
 class OpticalSession:
@@ -181,7 +81,7 @@ class OpticalSession:
                 events = self.client.receive_data(data, self.now())
             for event in events:
                 if isinstance(event, (Transmit, BaudRateChange)):
-                    await _act(event, self.writer, self.set_baud)
+                    await act_on_line(event, self.writer, self.set_baud)
                 else:
                     return event
 
@@ -241,8 +141,6 @@ async def open_optical(url: str, timing: Timing | None = None) -> OpticalSession
         except (OSError, ValueError) as e:
             raise OpticalPortError(Failed(FailureKind.NO_ANSWER, f"{url}: {e}")) from None
         return OpticalSession(reader, writer, timing=timing)
-    from openamr.aio.optical_serial import open_serial_line
-
     device = url.removeprefix("serial://")
     reader, writer, set_baud = await open_serial_line(device)
     return OpticalSession(reader, writer, set_baud=set_baud, timing=timing)
