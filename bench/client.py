@@ -32,14 +32,14 @@ PASSWORD = b"12345678"
 
 SERVER = """
 import asyncio, sys
-from openamr.aio.dlms_server import serve_wrapper
+from openamr.aio.serve import Listeners, serve_twin
 from openamr.meter.mt372 import build_mt372
 
 async def main() -> None:
-    app = build_mt372("12345678", history_days=182.5)
-    server = await serve_wrapper(app, "127.0.0.1", 0)
-    print(server.sockets[0].getsockname()[1], flush=True)
-    await asyncio.Event().wait()
+    meter = build_mt372("12345678", history_days=182.5)
+    served = await serve_twin(meter, Listeners(port=0))
+    print(served.dlms_address[1], flush=True)
+    await served.serve_forever()
 
 asyncio.run(main())
 """

@@ -113,7 +113,7 @@ def _notes(*notes: str) -> str:
 
 
 def _year() -> ServerApplication:
-    return build_mt372("bench-year", time_base=SteppedTime(START), history_days=365)
+    return build_mt372("bench-year", time_base=SteppedTime(START), history_days=365).app
 
 
 def _check_year(app: object) -> None:
@@ -132,7 +132,7 @@ def _fleet() -> tuple[list[ServerApplication], SteppedTime, float]:
     time = SteppedTime(START)
     tracemalloc.start()
     before = tracemalloc.get_traced_memory()[0]
-    fleet = [build_mt372(f"{i:08d}", time_base=time) for i in range(FLEET)]
+    fleet = [build_mt372(f"{i:08d}", time_base=time).app for i in range(FLEET)]
     per_meter = (tracemalloc.get_traced_memory()[0] - before) / FLEET
     tracemalloc.stop()
     return fleet, time, per_meter

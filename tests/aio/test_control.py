@@ -13,13 +13,15 @@ from typing import Any
 
 import pytest
 
-from openamr.aio.control import ControlEndpoint, Route, serve_control
+from openamr.aio.control import ControlEndpoint, serve_control
 from openamr.aio.dlms_server import serve_wrapper
 from openamr.client.meter import connect
 from openamr.meter.application import ServerApplication
 from openamr.meter.clock import SteppedTime
+from openamr.meter.control import Control, Controlled, Route
 from openamr.meter.events import EventCode
 from openamr.meter.mt372 import build_mt372
+from openamr.meter.peripherals import Peripherals
 from openamr.meter.twin import Twin
 
 START = dt.datetime(2026, 1, 5, 10, 0, tzinfo=dt.UTC)  # a Monday, CET (+01:00)
@@ -32,6 +34,7 @@ class Meter:
     twin: Twin
     time: SteppedTime
     endpoint: ControlEndpoint
+    peripherals: Peripherals
 
     @property
     def port(self) -> int:
@@ -42,10 +45,10 @@ class Meter:
 @pytest.fixture
 async def meter() -> AsyncIterator[Meter]:
     time = SteppedTime(START)
-    app = build_mt372("20261234", time_base=time)
-    assert app.twin is not None
-    endpoint = await serve_control(app)
-    yield Meter(app, app.twin, time, endpoint)
+    meter = build_mt372("20261234", time_base=time)
+    app = meter.app
+    endpoint = await serve_control(Control.of(meter))
+    yield Meter(app, meter.twin, time, endpoint, meter.peripherals)
     await endpoint.close()
 
 
@@ -367,15 +370,15 @@ async def test_http_1_0_closes_after_one_answer(meter: Meter) -> None:
 # -- the endpoint's own failures -----------------------------------------------------------
 
 
-def _boom(twin: Twin, args: Mapping[str, object]) -> dict[str, object]:
+def _boom(m: Controlled, args: Mapping[str, object]) -> dict[str, object]:
     raise RuntimeError("a bug in a handler")
 
 
-def _not_json(twin: Twin, args: Mapping[str, object]) -> dict[str, object]:
+def _not_json(m: Controlled, args: Mapping[str, object]) -> dict[str, object]:
     return {"value": {1, 2}}
 
 
-def _refused(twin: Twin, args: Mapping[str, object]) -> dict[str, object]:
+def _refused(m: Controlled, args: Mapping[str, object]) -> dict[str, object]:
     raise ValueError("a load change cannot start before the twin's present")
 
 
@@ -385,7 +388,7 @@ async def test_a_failing_handler_answers_500_and_the_endpoint_goes_on(meter: Met
         ("GET", "/refused"): Route("refused", _refused),
         ("GET", "/not-json"): Route("a set is no JSON", _not_json),
     }
-    endpoint = ControlEndpoint(meter.app, routes)
+    endpoint = ControlEndpoint(Control(Controlled(meter.twin), meter.app.refresh, routes))
     server = await endpoint.start()
     port = server.sockets[0].getsockname()[1]
     try:
@@ -402,7 +405,7 @@ async def test_a_failing_handler_answers_500_and_the_endpoint_goes_on(meter: Met
 
 async def test_a_device_without_a_twin_answers_503(meter: Meter) -> None:
     static = ServerApplication(meter.app.device, meter.app.configs)
-    endpoint = await serve_control(static)
+    endpoint = await serve_control(Control(None, static.refresh))
     assert endpoint.server is not None
     try:
         answer = await call(endpoint.server.sockets[0].getsockname()[1], "GET", "/state")

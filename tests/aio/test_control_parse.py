@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from openamr.aio.control import ROUTES, Route, parse_args
 from openamr.aio.control.http11 import HttpError, Request, parse_head, response
+from openamr.meter.control import ROUTES, ControlError, Route, parse_args
 
 JSON = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
@@ -48,7 +48,7 @@ def test_random_bodies_are_accepted_only_when_every_field_is(
 ) -> None:
     try:
         args = parse_args(json.dumps(body).encode(), route)
-    except HttpError as e:
+    except ControlError as e:
         assert e.status == 400 and e.expected == route.expected()
         return
     assert args == body
@@ -61,18 +61,18 @@ def test_random_bodies_are_accepted_only_when_every_field_is(
 def test_random_body_bytes_raise_only_http_error(route: Route, body: bytes) -> None:
     try:
         parse_args(body, route)
-    except HttpError as e:
+    except ControlError as e:
         assert e.status == 400
 
 
 @pytest.mark.parametrize("number", [b"1" + b"0" * 400, b"-1" + b"0" * 400, b"1e400"])
 def test_numbers_beyond_a_float_are_a_400(number: bytes) -> None:
-    with pytest.raises(HttpError, match=r"duration_s is|the body is not JSON"):
+    with pytest.raises(ControlError, match=r"duration_s is|the body is not JSON"):
         parse_args(b'{"duration_s": ' + number + b"}", ROUTES["POST", "/power-failure"])
 
 
 def test_deeply_nested_json_is_a_400() -> None:
-    with pytest.raises(HttpError, match="the body is not JSON"):
+    with pytest.raises(ControlError, match="the body is not JSON"):
         parse_args(b"[" * 100_000, ROUTES["POST", "/load"])
 
 

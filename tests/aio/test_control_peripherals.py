@@ -11,8 +11,9 @@ import pytest
 from openamr.aio.control import serve_control
 from openamr.codec.obis import Obis
 from openamr.cosem.classes.register import Register
+from openamr.meter.control import Control, Controlled
 from openamr.meter.events import EventCode
-from openamr.meter.peripherals import PeripheralEvent, Peripherals
+from openamr.meter.peripherals import PeripheralEvent
 from tests.aio.test_control import Meter, call, post
 from tests.aio.test_control import meter as meter  # the fixture
 
@@ -101,7 +102,7 @@ async def test_the_limiter_opens_the_contactor_and_a_long_press_closes_it(meter:
 
 
 async def test_a_load_change_is_held_while_the_contactor_is_open(meter: Meter) -> None:
-    contactor = Peripherals.of(meter.twin).contactor
+    contactor = meter.peripherals.contactor
     contactor.remote_disconnect()
     assert meter.twin.objects.event_log.rows[-1][1] == PeripheralEvent.CONTACTOR_DISCONNECTED
     await post(meter, "/load", {"level_w": 3000})
@@ -139,7 +140,7 @@ async def test_bad_peripheral_bodies_get_400(
 
 async def test_a_twin_without_peripherals_answers_501_on_their_routes(meter: Meter) -> None:
     meter.twin.components.clear()
-    endpoint = await serve_control(meter.app)
+    endpoint = await serve_control(Control(Controlled(meter.twin), meter.app.refresh))
     assert endpoint.server is not None
     port = endpoint.server.sockets[0].getsockname()[1]
     try:

@@ -30,7 +30,8 @@ IDENTIFICATION = b"/ISK5\\2MT372-1004\r\n"
 
 @pytest.fixture
 def app() -> ServerApplication:
-    return build_mt372("12345678", time_base=SteppedTime(dt.datetime(2025, 1, 1, tzinfo=dt.UTC)))
+    start = SteppedTime(dt.datetime(2025, 1, 1, tzinfo=dt.UTC))
+    return build_mt372("12345678", time_base=start).app
 
 
 async def until(

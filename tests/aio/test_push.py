@@ -17,7 +17,6 @@ from openamr.link.wrapper import ApduReceived, WrapperConnection
 from openamr.meter.clock import SteppedTime
 from openamr.meter.events import EventCode
 from openamr.meter.mt372 import build_mt372
-from openamr.meter.peripherals import Peripherals
 
 
 async def test_a_cover_opening_is_pushed_to_the_head_end() -> None:
@@ -34,9 +33,9 @@ async def test_a_cover_opening_is_pushed_to_the_head_end() -> None:
     listener = await asyncio.start_server(head_end, "127.0.0.1", 0)
     port = listener.sockets[0].getsockname()[1]
     time = SteppedTime(dt.datetime(2026, 3, 2, tzinfo=dt.UTC))
-    app = build_mt372("55550001", time_base=time)
-    assert app.twin is not None
-    peripherals = Peripherals.of(app.twin)
+    meter = build_mt372("55550001", time_base=time)
+    app = meter.app
+    peripherals = meter.peripherals
     delivery = PushDelivery(app.logical_address, repetition_delay=0.05)
     peripherals.push.send = delivery
     setup = app.device.find(Obis.parse("0.0.25.9.0.255"))

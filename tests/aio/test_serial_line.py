@@ -61,7 +61,8 @@ async def serving(coroutine: Coroutine[Any, Any, None]) -> AsyncIterator[asyncio
 
 
 def meter(serial: str, physical: int = 17) -> ServerApplication:
-    app = build_mt372(serial)
+    meter = build_mt372(serial)
+    app = meter.app
     app.physical_address = physical
     return app
 

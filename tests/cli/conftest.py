@@ -45,7 +45,8 @@ class Twin:
 
 
 def run_twin() -> Iterator[Twin]:
-    app = build_mt372("12345678", history_days=2)
+    meter = build_mt372("12345678", history_days=2)
+    app = meter.app
     with background_loop() as bg:
         wrapper = bg.serve(lambda: serve_wrapper(app, "127.0.0.1", 0))
         hdlc = bg.serve(lambda: serve_hdlc(app, "127.0.0.1", 0))

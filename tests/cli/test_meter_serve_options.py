@@ -13,8 +13,8 @@ from openamr.meter.mt372 import build_mt372, seed_of
 def test_the_chosen_load_reaches_the_twin() -> None:
     load = seeded_load(seed_of("7"), ProfileKind.COMMERCIAL, True, 1)
     assert (load.kind, load.connection) == (ProfileKind.COMMERCIAL, 1) and load.pv_peak_w > 0
-    app = build_mt372("7", load=load)
-    assert app.twin is not None and app.twin.metrology.model.load == load
+    meter = build_mt372("7", load=load)
+    assert meter.twin is not None and meter.twin.metrology.model.load == load
 
 
 def test_the_options_are_offered_and_checked() -> None:

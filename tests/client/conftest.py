@@ -39,7 +39,8 @@ class Twin:
 
 
 async def start_twin(**kwargs: Any) -> Twin:
-    app = build_mt372("12345678", **kwargs)
+    meter = build_mt372("12345678", **kwargs)
+    app = meter.app
     servers = {
         "wrapper": await serve_wrapper(app, "127.0.0.1", 0),
         "hdlc": await serve_hdlc(app, "127.0.0.1", 0),

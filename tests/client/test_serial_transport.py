@@ -60,7 +60,7 @@ def settings(monkeypatch: pytest.MonkeyPatch) -> LineSettings:
 
 @pytest.fixture(scope="module")
 def twin() -> ServerApplication:
-    return build_mt372("87654321", history_days=2)
+    return build_mt372("87654321", history_days=2).app
 
 
 @contextlib.asynccontextmanager

@@ -47,7 +47,8 @@ def test_bad_urls_say_what_to_write(bad: str) -> None:
 
 @pytest.mark.parametrize("kind", ["tcp", "hdlc+tcp"])
 async def test_exchange_with_the_twin(kind: str) -> None:
-    app = build_mt372("87654321")
+    meter = build_mt372("87654321")
+    app = meter.app
     server = await (serve_wrapper if kind == "tcp" else serve_hdlc)(app, "127.0.0.1", 0)
     port = server.sockets[0].getsockname()[1]
     transport = open_transport(MeterUrl(kind, "127.0.0.1", port), client=16, timeout=3)

@@ -56,7 +56,8 @@ class OpticalMeter:
 def meter() -> Iterator[OpticalMeter]:
     """The live twin with two days of simulated past (so A+ is no zero); its stepped
     clock does not move, so every value below is the twin's at one instant."""
-    app = build_mt372(SERIAL, time_base=SteppedTime(START), history_days=2)
+    meter = build_mt372(SERIAL, time_base=SteppedTime(START), history_days=2)
+    app = meter.app
     with background_loop() as bg:
         port = bg.serve(lambda: start_meter_optical_port(app, "127.0.0.1", 0, password=PASSWORD))
         yield OpticalMeter(app, "127.0.0.1", port)

@@ -40,12 +40,11 @@ DESTINATION = b"192.0.2.10:4059"
 
 def twin_at(sent: list[PushMessage] | None = None) -> tuple[Twin, SteppedTime, Peripherals]:
     time = SteppedTime(START)
-    app = build_mt372("20261234", time_base=time)
-    assert app.twin is not None
-    p = Peripherals.of(app.twin)
+    meter = build_mt372("20261234", time_base=time)
+    p = meter.peripherals
     if sent is not None:
         p.push.send = sent.append
-    return app.twin, time, p
+    return meter.twin, time, p
 
 
 def step(twin: Twin, time: SteppedTime, seconds: float) -> None:
@@ -54,11 +53,11 @@ def step(twin: Twin, time: SteppedTime, seconds: float) -> None:
 
 
 def view(twin: Twin) -> AssociationView:
-    return AssociationView(twin.app.device, AccessPolicy(default=READ_WRITE))
+    return AssociationView(twin.device, AccessPolicy(default=READ_WRITE))
 
 
 def log(twin: Twin) -> list[tuple[dt.datetime, int]]:
-    p = twin.app.device.find(LOG)
+    p = twin.device.find(LOG)
     assert isinstance(p, ProfileGeneric)
     return [(CosemDateTime.from_bytes(r[0]).to_datetime(), int(r[1])) for r in p.rows]
 
@@ -97,7 +96,7 @@ def test_pulses_at_a_later_instant_count_then_and_lp2_captures_them() -> None:
     step(twin, time, 6 * 3600)
     assert value(twin, WATER) == DoubleLongUnsigned(40)
     step(twin, time, 2 * 86_400)
-    lp2 = twin.app.device.find(LP2)
+    lp2 = twin.device.find(LP2)
     assert isinstance(lp2, ProfileGeneric)
     assert [(r[4], r[5]) for r in lp2.rows][-2:] == [(40, 0), (40, 7)]
 
@@ -168,7 +167,7 @@ def test_a_cover_opening_is_pushed_as_a_data_notification() -> None:
     assert apdu.to_bytes() == message.apdu
     assert apdu.cosem_date_time is not None and apdu.cosem_date_time.to_datetime() == at
     assert apdu.long_invoke_id_and_priority.long_invoke_id == 1
-    name = twin.app.device.find(Obis.parse("0.0.42.0.0.255"))
+    name = twin.device.find(Obis.parse("0.0.42.0.0.255"))
     assert name is not None
     assert apdu.notification_body == Structure((
         OctetString(PUSH.to_bytes()), name.get(2), OctetString(apdu.date_time or b""),

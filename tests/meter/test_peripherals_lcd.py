@@ -9,6 +9,7 @@ from openamr.codec.obis import Obis
 from openamr.codec.types import DoubleLongUnsigned, Enum
 from openamr.cosem import READ_WRITE, AccessPolicy, AssociationView
 from openamr.cosem.classes.gsm_diagnostic import GsmStatus
+from openamr.meter.assembly import Engine
 from openamr.meter.clock import SteppedTime
 from openamr.meter.display import DISPLAY_LIST
 from openamr.meter.metrology.model import Disturbance, DisturbanceKind, Phase
@@ -22,9 +23,8 @@ GSM = Obis.parse("0.0.25.6.0.255")
 
 def twin_at(serial: str = "20261234") -> tuple[Twin, SteppedTime, Peripherals]:
     time = SteppedTime(START)
-    app = build_mt372(serial, time_base=time)
-    assert app.twin is not None
-    return app.twin, time, Peripherals.of(app.twin)
+    meter = build_mt372(serial, time_base=time)
+    return meter.twin, time, meter.peripherals
 
 
 def step(twin: Twin, time: SteppedTime, seconds: float) -> None:
@@ -33,7 +33,7 @@ def step(twin: Twin, time: SteppedTime, seconds: float) -> None:
 
 
 def view(twin: Twin) -> AssociationView:
-    return AssociationView(twin.app.device, AccessPolicy(default=READ_WRITE))
+    return AssociationView(twin.device, AccessPolicy(default=READ_WRITE))
 
 
 def test_auto_scroll_walks_the_display_list_every_period() -> None:
@@ -123,7 +123,7 @@ def test_ff_lights_and_auto_scroll_holds_the_error_page() -> None:
 def test_the_communication_cursor_lights_after_a_request() -> None:
     twin, time, p = twin_at()
     assert not p.lcd_state().communication
-    twin.app.refresh()  # what the server does before each answer
+    Engine(twin, p).refresh()  # what the server does before each answer
     assert p.lcd_state().communication
     step(twin, time, 10)
     assert not p.lcd_state().communication

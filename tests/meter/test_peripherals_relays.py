@@ -49,9 +49,8 @@ LOG = Obis.parse("1.0.99.98.0.255")
 
 def twin_at(start: dt.datetime = START) -> tuple[Twin, SteppedTime, Peripherals]:
     time = SteppedTime(start)
-    app = build_mt372("20261234", time_base=time)
-    assert app.twin is not None
-    return app.twin, time, Peripherals.of(app.twin)
+    meter = build_mt372("20261234", time_base=time)
+    return meter.twin, time, meter.peripherals
 
 
 def step(twin: Twin, time: SteppedTime, seconds_: float) -> None:
@@ -60,11 +59,11 @@ def step(twin: Twin, time: SteppedTime, seconds_: float) -> None:
 
 
 def view(twin: Twin) -> AssociationView:
-    return AssociationView(twin.app.device, AccessPolicy(default=READ_WRITE))
+    return AssociationView(twin.device, AccessPolicy(default=READ_WRITE))
 
 
 def log(twin: Twin) -> list[tuple[dt.datetime, int]]:
-    p = twin.app.device.find(LOG)
+    p = twin.device.find(LOG)
     assert isinstance(p, ProfileGeneric)
     return [(CosemDateTime.from_bytes(r[0]).to_datetime(), int(r[1])) for r in p.rows]
 
@@ -212,7 +211,7 @@ def test_code_red_by_the_mx372_objects_uses_the_emergency_threshold() -> None:
     assert v.set(1, Obis.parse("0.0.128.62.1.255"), 2, start) is DataAccessResult.SUCCESS
     assert v.set(1, Obis.parse("0.0.128.62.2.255"), 2, DoubleLongUnsigned(1800)) == 0
     assert v.set(1, Obis.parse("0.0.128.62.3.255"), 2, DoubleLongUnsigned(1000)) == 0
-    limiter = twin.app.device.find(Obis.parse("0.0.17.0.0.255"))
+    limiter = twin.device.find(Obis.parse("0.0.17.0.0.255"))
     assert limiter is not None and limiter.get(4) == DoubleLongUnsigned(8000)
     assert limiter.get(5) == DoubleLongUnsigned(1000)
     step(twin, time, 3599)

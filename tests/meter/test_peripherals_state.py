@@ -11,36 +11,35 @@ from openamr.codec.obis import Obis
 from openamr.codec.types import DoubleLongUnsigned, Integer, Unsigned
 from openamr.cosem.classes.disconnect_control import ControlState
 from openamr.cosem.classes.profile_generic import ProfileGeneric
+from openamr.meter.assembly import TwinMeter
 from openamr.meter.clock import SteppedTime
 from openamr.meter.metrology.instant import instantaneous
 from openamr.meter.mt372 import build_mt372
 from openamr.meter.peripherals import Cover, Output, PeripheralEvent, Peripherals
 from openamr.meter.state import StateStore
-from openamr.meter.twin import Twin
 
 START = dt.datetime(2026, 1, 5, tzinfo=dt.UTC)
 MX_STATE, MX_MODE = Obis.parse("0.0.128.30.21.255"), Obis.parse("0.0.128.30.22.255")
 DC, LOG = Obis.parse("0.0.96.3.10.255"), Obis.parse("1.0.99.98.0.255")
 
 
-def open_twin(store: StateStore, base: SteppedTime) -> tuple[Twin, Peripherals]:
-    app = build_mt372("20261234", time_base=base, state=store)
-    assert app.twin is not None
-    return app.twin, Peripherals.of(app.twin)
+def open_twin(store: StateStore, base: SteppedTime) -> tuple[TwinMeter, Peripherals]:
+    meter = build_mt372("20261234", time_base=base, state=store)
+    return meter, meter.peripherals
 
 
-def manager(twin: Twin) -> ServiceHandler:
+def manager(twin: TwinMeter) -> ServiceHandler:
     return twin.app.configs[1].open_handler(True)
 
 
-def codes(twin: Twin) -> list[int]:
-    log = twin.app.device.find(LOG)
+def codes(twin: TwinMeter) -> list[int]:
+    log = twin.twin.device.find(LOG)
     assert isinstance(log, ProfileGeneric)
     return [int(r[1]) for r in log.rows]
 
 
-def power(twin: Twin) -> float:
-    return instantaneous(twin.metrology, twin.true_t).import_w
+def power(twin: TwinMeter) -> float:
+    return instantaneous(twin.twin.metrology, twin.twin.true_t).import_w
 
 
 def test_the_peripherals_come_back_as_they_were(tmp_path: Path) -> None:
@@ -55,7 +54,7 @@ def test_the_peripherals_come_back_as_they_were(tmp_path: Path) -> None:
     p.outputs.switch(Output.R2, True)
     p.open_cover("main")
     base.step(120)
-    twin.advance()
+    twin.twin.advance()
     before = codes(twin)
     store.close()
 
@@ -84,10 +83,10 @@ def test_a_replayed_disconnect_write_does_not_open_a_reconnected_contactor(
     assert manager(twin).set(1, MX_MODE, 2, Unsigned(4)).name == "SUCCESS"
     assert manager(twin).set(1, MX_STATE, 2, Unsigned(0)).name == "SUCCESS"
     base.step(60)
-    twin.advance()
+    twin.twin.advance()
     assert manager(twin).action(70, DC, 2, Integer(0))[0].name == "SUCCESS"  # not a SET
     base.step(60)
-    twin.advance()
+    twin.twin.advance()
     assert p.contactor.connected and power(twin) > 0
     expected = power(twin)
     store.close()

@@ -10,22 +10,20 @@ from hypothesis import strategies as st
 
 from openamr.codec.obis import Obis
 from openamr.cosem.classes.profile_generic import ProfileGeneric
+from openamr.meter.assembly import TwinMeter
 from openamr.meter.clock import SteppedTime
 from openamr.meter.metrology.model import LoadStep, seconds
 from openamr.meter.mt372 import build_mt372
-from openamr.meter.peripherals import Peripherals
-from openamr.meter.twin import Twin
 
 START = dt.datetime(2026, 1, 5, tzinfo=dt.UTC)
 LOG = Obis.parse("1.0.99.98.0.255")
 
 
-def scripted() -> tuple[Twin, SteppedTime]:
+def scripted() -> tuple[TwinMeter, SteppedTime]:
     """A limiter in mode 6 against a load that comes and goes, pulses, a cover."""
     time = SteppedTime(START)
-    app = build_mt372("20261234", time_base=time)
-    assert app.twin is not None
-    twin, p = app.twin, Peripherals.of(app.twin)
+    meter = build_mt372("20261234", time_base=time)
+    twin, p = meter.twin, meter.peripherals
     p.contactor.control.set_control_mode(6)
     p.limiter.set_durations(over_s=180, under_s=120)
     p.set_load_limit(3500)
@@ -34,13 +32,13 @@ def scripted() -> tuple[Twin, SteppedTime]:
         p.contactor.load_step(LoadStep(t0 + start, level))
     p.pulses(1, 17, START + dt.timedelta(seconds=1234))
     p.open_cover("terminal", START + dt.timedelta(seconds=4321))
-    return twin, time
+    return meter, time
 
 
-def history(twin: Twin) -> tuple[object, ...]:
-    log = twin.app.device.find(LOG)
+def history(meter: TwinMeter) -> tuple[object, ...]:
+    twin, p = meter.twin, meter.peripherals
+    log = twin.device.find(LOG)
     assert isinstance(log, ProfileGeneric)
-    p = Peripherals.of(twin)
     return tuple(log.rows), twin.a_plus.total, p.contactor.state, p.inputs.litres(1)
 
 
@@ -50,16 +48,16 @@ def test_the_history_does_not_depend_on_the_steps(steps: list[int]) -> None:
     whole = 7200
     one, t1 = scripted()
     t1.step(whole)
-    one.advance()
+    one.twin.advance()
     many, t2 = scripted()
     done = 0
     for s in steps:
         s = min(s, whole - done)
         t2.step(s)
-        many.advance()
+        many.twin.advance()
         done += s
     t2.step(whole - done)
-    many.advance()
+    many.twin.advance()
     assert history(one) == history(many)
     codes = [int(r[1]) for r in history(one)[0]]  # type: ignore[attr-defined]
     assert codes.count(0x8043) >= 2 and codes.count(0x8044) >= 2  # it did limit, twice

@@ -16,6 +16,7 @@ from openamr.codec.datetime import CosemDateTime
 from openamr.codec.obis import Obis
 from openamr.cosem.classes.profile_generic import ProfileGeneric
 from openamr.cosem.classes.security_setup import KeyId, SecuritySetup
+from openamr.meter.assembly import TwinMeter
 from openamr.meter.clock import SteppedTime
 from openamr.meter.events import EventCode, LpStatus
 from openamr.meter.metrology.model import Disturbance, DisturbanceKind, LoadStep, seconds
@@ -32,27 +33,25 @@ CLOCK = Obis.parse("0.0.1.0.0.255")
 HOUR = 3600
 
 
-def reference(base: SteppedTime) -> Twin:
-    app = build_mt372(SERIAL, time_base=base)
-    assert app.twin is not None
-    return app.twin
+def reference(base: SteppedTime) -> TwinMeter:
+    meter = build_mt372(SERIAL, time_base=base)
+    return meter
 
 
-def persisted(store: StateStore, base: SteppedTime, **kw: object) -> Twin:
-    app = build_mt372(SERIAL, time_base=base, state=store, **kw)  # type: ignore[arg-type]
-    assert app.twin is not None
-    return app.twin
+def persisted(store: StateStore, base: SteppedTime, **kw: object) -> TwinMeter:
+    meter = build_mt372(SERIAL, time_base=base, state=store, **kw)  # type: ignore[arg-type]
+    return meter
 
 
-def profile(twin: Twin, name: str) -> ProfileGeneric:
-    p = twin.app.device.find(Obis.parse(name))
+def profile(twin: TwinMeter, name: str) -> ProfileGeneric:
+    p = twin.twin.device.find(Obis.parse(name))
     assert isinstance(p, ProfileGeneric)
     return p
 
 
-def snapshot(twin: Twin) -> dict[str, object]:
+def snapshot(twin: TwinMeter) -> dict[str, object]:
     """Everything the twin must get back after a restart."""
-    device = twin.app.device
+    device = twin.twin.device
     profiles = {str(o.logical_name): list(o.rows) for o in device if isinstance(o, ProfileGeneric)}
     registers = {
         name: device.find(Obis.parse(name)).get(2)  # type: ignore[union-attr]
@@ -62,14 +61,14 @@ def snapshot(twin: Twin) -> dict[str, object]:
         + [f"1.0.{c}.{d}.0.255" for c in (32, 52, 72) for d in (32, 36)]  # sags, swells
     }
     return {
-        "true_t": twin.true_t,
-        "offset": twin.source.offset,
-        "carries": (twin.a_plus.carry, twin.a_minus.carry),
-        "rates": (twin.a_plus.rates, twin.a_minus.rates),
-        "demand": twin.demand.state(),
-        "billing": twin.billing.counter,
-        "status": (twin.status, twin.day_status, twin.rate, twin.powered),
-        "clock": (device.find(CLOCK).flags, twin.down_since),  # type: ignore[union-attr]
+        "true_t": twin.twin.true_t,
+        "offset": twin.twin.source.offset,
+        "carries": (twin.twin.a_plus.carry, twin.twin.a_minus.carry),
+        "rates": (twin.twin.a_plus.rates, twin.twin.a_minus.rates),
+        "demand": twin.twin.demand.state(),
+        "billing": twin.twin.billing.counter,
+        "status": (twin.twin.status, twin.twin.day_status, twin.twin.rate, twin.twin.powered),
+        "clock": (device.find(CLOCK).flags, twin.twin.down_since),  # type: ignore[union-attr]
         "registers": registers,
         "profiles": profiles,
         "time_zone": device.find(CLOCK).get(3),  # type: ignore[union-attr]
@@ -78,18 +77,18 @@ def snapshot(twin: Twin) -> dict[str, object]:
     }
 
 
-def security(twin: Twin) -> SecuritySetup:
-    s = twin.app.device.find(Obis.parse("0.0.43.0.3.255"))
+def security(twin: TwinMeter) -> SecuritySetup:
+    s = twin.twin.device.find(Obis.parse("0.0.43.0.3.255"))
     assert isinstance(s, SecuritySetup)
     return s
 
 
-def both(twins: list[Twin], act: object) -> None:
+def both(twins: list[TwinMeter], act: object) -> None:
     for twin in twins:
         act(twin)  # type: ignore[operator]
 
 
-def step(bases: list[SteppedTime], twins: list[Twin], seconds_: int) -> None:
+def step(bases: list[SteppedTime], twins: list[TwinMeter], seconds_: int) -> None:
     for base, twin in zip(bases, twins, strict=True):
         base.step(seconds_)
         twin.app.refresh()
@@ -104,17 +103,19 @@ def test_a_restart_restores_everything_and_goes_on_exactly(tmp_path: Path) -> No
     store = StateStore.open(path)
     twins = [reference(rb), persisted(store, pb)]
     step([rb, pb], twins, 10 * HOUR + 17)
-    now = twins[0].source.now()
-    both(twins, lambda t: t.set_time(now + dt.timedelta(minutes=7)))  # a clock set
+    now = twins[0].twin.source.now()
+    both(twins, lambda t: t.twin.set_time(now + dt.timedelta(minutes=7)))  # a clock set
     for twin in twins:  # parameters by DLMS SET (reader: clock; manager: LP1 period)
         reader, manager = twin.app.configs[32].open_handler(False), twin.app.configs[1]
         assert reader.set(8, CLOCK, 3, Long(-60)).name == "SUCCESS"
         lp1 = Obis.parse(LP1)
         assert manager.open_handler(True).set(7, lp1, 4, DoubleLongUnsigned(1800)).name == "SUCCESS"
-        s = int(twin.true_t.timestamp())
-        twin.inject(Disturbance(s + 60, s + 90 * 60, None, DisturbanceKind.SAG, 0.7))
-        twin.inject(Disturbance(s + 2 * HOUR, s + 9 * HOUR, None, DisturbanceKind.POWER_FAILURE))
-        twin.add_load_step(LoadStep(s + 120, level_w=4200))
+        s = int(twin.twin.true_t.timestamp())
+        twin.twin.inject(Disturbance(s + 60, s + 90 * 60, None, DisturbanceKind.SAG, 0.7))
+        twin.twin.inject(
+            Disturbance(s + 2 * HOUR, s + 9 * HOUR, None, DisturbanceKind.POWER_FAILURE)
+        )
+        twin.twin.add_load_step(LoadStep(s + 120, level_w=4200))
         keys = keywrap.key_transfer_data(
             bytes.fromhex("000102030405060708090A0B0C0D0E0F"),
             [(keywrap.KeyId.GLOBAL_UNICAST_ENCRYPTION_KEY, bytes(range(16, 32)))],
@@ -124,7 +125,7 @@ def test_a_restart_restores_everything_and_goes_on_exactly(tmp_path: Path) -> No
             == "SUCCESS"
         )
     step([rb, pb], twins, 4 * HOUR)  # inside the power failure: powered off
-    assert not twins[1].powered
+    assert not twins[1].twin.powered
     expected = snapshot(twins[0])
     assert snapshot(twins[1]) == expected
     store.close()  # the process dies here (everything was committed)
@@ -159,7 +160,7 @@ def test_restarts_anywhere_change_nothing(plan: list[tuple[int, bool]]) -> None:
 # -- the downtime is a power failure ----------------------------------------------------------
 
 
-def stamps(twin: Twin) -> list[dt.datetime]:
+def stamps(twin: TwinMeter) -> list[dt.datetime]:
     return [CosemDateTime.from_bytes(r[0]).to_datetime() for r in profile(twin, LP1).rows]
 
 
@@ -170,19 +171,19 @@ def test_a_restart_after_an_outage_records_a_power_failure(tmp_path: Path) -> No
     twin = persisted(store, base, history_days=2)
     base.step(5 * HOUR + 123.4)
     twin.app.refresh()
-    alive, before = twin.true_t, (twin.a_plus.total, twin.a_minus.total)
+    alive, before = twin.twin.true_t, (twin.twin.a_plus.total, twin.twin.a_minus.total)
     rows_before = list(profile(twin, LP1).rows)
     store.close()  # killed
 
     base = SteppedTime(base.current + dt.timedelta(hours=2, seconds=10))  # 2 h later
     again = StateStore.open(path)
     twin = persisted(again, base)
-    resumed = twin.true_t
+    resumed = twin.twin.true_t
     assert resumed == alive + dt.timedelta(hours=2, seconds=10)
     # energy: nothing for the outage (at most the one second before it), never less
-    assert before[0] <= twin.a_plus.total <= before[0] + 1
-    assert twin.a_minus.total >= before[1]
-    outage = twin.metrology.energy_between(seconds(alive) + 1, seconds(resumed))
+    assert before[0] <= twin.twin.a_plus.total <= before[0] + 1
+    assert twin.twin.a_minus.total >= before[1]
+    outage = twin.twin.metrology.energy_between(seconds(alive) + 1, seconds(resumed))
     assert outage.a_plus_mj == outage.a_minus_mj == 0
     # the log-book: failure at the last-alive instant (+1 s), return at the restart
     log = profile(twin, LOG).rows[-2:]
@@ -220,7 +221,7 @@ def test_many_restarts_keep_the_state_small(tmp_path: Path) -> None:
         twin.app.refresh()
         store.close()
         base = SteppedTime(base.current + dt.timedelta(hours=1))
-    assert len(twin.metrology.disturbances) <= 2
+    assert len(twin.twin.metrology.disturbances) <= 2
     failures = [r for r in profile(twin, LOG).rows if r[1] == EventCode.POWER_FAILURE]
     assert len(failures) == 4
 
@@ -239,7 +240,7 @@ def test_the_invocation_counter_is_never_reused(tmp_path: Path) -> None:
     twin = persisted(again, SteppedTime(base.current))
     assert twin.app.outgoing.value > max(used)
     assert twin.app.outgoing.next() not in used
-    counter = twin.app.device.find(Obis.parse("0.0.43.1.0.255"))
+    counter = twin.twin.device.find(Obis.parse("0.0.43.1.0.255"))
     assert counter is not None and counter.get(2) == twin.app.outgoing.value
     again.close()
 
@@ -256,8 +257,8 @@ def test_the_clock_time_is_kept_as_an_offset_not_replayed(tmp_path: Path) -> Non
     store.close()
     again = StateStore.open(path)
     twin = persisted(again, SteppedTime(base.current))
-    assert twin.source.now() == START + dt.timedelta(days=3)
-    assert twin.objects.clock.get(3) == -120
+    assert twin.twin.source.now() == START + dt.timedelta(days=3)
+    assert twin.twin.objects.clock.get(3) == -120
     changes = [r for r in profile(twin, LOG).rows if r[1] == EventCode.CLOCK_CHANGED]
     assert len(changes) == 1  # the set is not done again on restart
     again.close()
@@ -329,14 +330,14 @@ def test_components_that_persist_get_their_state_back() -> None:
     twin = persisted(store, base)
     component = Counter()
     assert isinstance(component, Persistent)
-    twin.components.append(component)  # type: ignore[arg-type]
+    twin.twin.components.append(component)  # type: ignore[arg-type]
     for _ in range(3):
         base.step(60)
         twin.app.refresh()
     assert store.get("twin/component/counter") == {"count": 3}
     twin = persisted(store, SteppedTime(base.current))
     fresh = Counter()
-    hook = twin.checkpoints[0]
+    hook = twin.twin.checkpoints[0]
     hook.__self__.adopt(fresh)  # type: ignore[attr-defined]
     assert fresh.count == 3
 
@@ -357,6 +358,6 @@ def test_a_fresh_state_commits_the_history(tmp_path: Path) -> None:
     twin = persisted(store, SteppedTime(START), history_days=3)
     assert store.count_rows(LP1) == len(profile(twin, LP1).rows) == 3 * 96
     assert store.load_rows(LP1) == profile(twin, LP1).rows
-    assert store.last_alive() == twin.true_t == START
+    assert store.last_alive() == twin.twin.true_t == START
     assert store.get_int("ic/outgoing/reserved_until") > 1
     store.close()

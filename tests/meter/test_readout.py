@@ -49,7 +49,7 @@ def time() -> SteppedTime:
 
 @pytest.fixture
 def app(time: SteppedTime) -> ServerApplication:
-    return build_mt372("87654321", time_base=time)
+    return build_mt372("87654321", time_base=time).app
 
 
 def register(app: ServerApplication, obis: str) -> Register:

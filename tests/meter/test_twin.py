@@ -28,25 +28,24 @@ MONTHLY = Obis.parse("1.0.98.1.0.255")
 
 def twin_at(start: dt.datetime = START, serial: str = "20261234") -> tuple[Twin, SteppedTime]:
     time = SteppedTime(start)
-    app = build_mt372(serial, time_base=time)
-    assert app.twin is not None
-    return app.twin, time
+    meter = build_mt372(serial, time_base=time)
+    return meter.twin, time
 
 
-def value(app: ServerApplication, name: str, index: int = 2) -> object:
+def value(app: ServerApplication | Twin, name: str, index: int = 2) -> object:
     obj = app.device.find(Obis.parse(name))
     assert obj is not None
     return obj.get(index)
 
 
-def rows(app: ServerApplication, name: Obis) -> list[tuple[object, ...]]:
+def rows(app: ServerApplication | Twin, name: Obis) -> list[tuple[object, ...]]:
     p = app.device.find(name)
     assert isinstance(p, ProfileGeneric)
     return list(p.rows)
 
 
 def state(twin: Twin) -> tuple[object, ...]:
-    app = twin.app
+    app = twin
     registers = [value(app, f"1.0.{c}.8.{r}.255") for c in (1, 2) for r in range(5)]
     return (
         registers,
@@ -80,41 +79,41 @@ def test_registers_are_the_exact_integral_and_rates_sum_to_totals() -> None:
     energy = twin.metrology.energy(twin.true_t)
     assert twin.a_plus.total == energy.a_plus_mj // MJ_PER_WH
     assert twin.a_minus.total == energy.a_minus_mj // MJ_PER_WH
-    rates = [value(twin.app, f"1.0.1.8.{r}.255") for r in range(1, 5)]
-    assert sum(rates) == value(twin.app, "1.0.1.8.0.255")  # type: ignore[arg-type]
+    rates = [value(twin, f"1.0.1.8.{r}.255") for r in range(1, 5)]
+    assert sum(rates) == value(twin, "1.0.1.8.0.255")  # type: ignore[arg-type]
     assert rates[0] > 0 and rates[1] > 0  # a week has day (T1) and night/weekend (T2)
 
 
 def test_load_profile_every_quarter_hour_ending_at_the_register() -> None:
     twin, time = twin_at()
     run(twin, time, [2 * 86_400])
-    lp = rows(twin.app, LP1)
+    lp = rows(twin, LP1)
     assert len(lp) == 192
     stamps = [CosemDateTime.from_bytes(r[0]).to_datetime() for r in lp]  # type: ignore[arg-type]
     assert all(b - a == dt.timedelta(minutes=15) for a, b in itertools.pairwise(stamps))
     assert stamps[-1] == START + dt.timedelta(days=2)
     energies = [r[2] for r in lp]
     assert energies == sorted(energies)
-    assert lp[-1][2] == value(twin.app, "1.0.1.8.0.255")
+    assert lp[-1][2] == value(twin, "1.0.1.8.0.255")
 
 
 def test_end_of_billing_on_the_first_of_the_month() -> None:
     twin, time = twin_at(dt.datetime(2026, 1, 20, tzinfo=dt.UTC))
     run(twin, time, [40 * 86_400])  # to 1 March
-    monthly = rows(twin.app, MONTHLY)
+    monthly = rows(twin, MONTHLY)
     assert [CosemDateTime.from_bytes(r[0]).to_datetime().date() for r in monthly] == [  # type: ignore[arg-type]
         dt.date(2026, 2, 1), dt.date(2026, 3, 1)
     ]  # fmt: skip
-    codes = [r[1] for r in rows(twin.app, LOG)]
+    codes = [r[1] for r in rows(twin, LOG)]
     assert codes.count(EventCode.BILLING_RESET) == 2
-    billed = [r for r in rows(twin.app, LP1) if int(r[1]) & LpStatus.BILLING_RESET]  # type: ignore[call-overload]
+    billed = [r for r in rows(twin, LP1) if int(r[1]) & LpStatus.BILLING_RESET]  # type: ignore[call-overload]
     assert len(billed) == 2
 
 
 def test_a_clock_set_is_logged_and_counts_no_energy_twice() -> None:
     twin, time = twin_at()
     run(twin, time, [3600])
-    view = AssociationView(twin.app.device, AccessPolicy(default=READ_WRITE))
+    view = AssociationView(twin.device, AccessPolicy(default=READ_WRITE))
     earlier = twin.source.now() - dt.timedelta(hours=2)
     new_time = OctetString(
         CosemDateTime.from_datetime(
@@ -125,9 +124,9 @@ def test_a_clock_set_is_logged_and_counts_no_energy_twice() -> None:
     run(twin, time, [3 * 3600])
     energy = twin.metrology.energy(twin.true_t)
     assert twin.a_plus.total == energy.a_plus_mj // MJ_PER_WH  # energy flows in true time
-    log = rows(twin.app, LOG)
+    log = rows(twin, LOG)
     assert log[-1][1] == EventCode.CLOCK_CHANGED
-    flagged = [r for r in rows(twin.app, LP1) if int(r[1]) & LpStatus.CLOCK_ADJUSTED]  # type: ignore[call-overload]
+    flagged = [r for r in rows(twin, LP1) if int(r[1]) & LpStatus.CLOCK_ADJUSTED]  # type: ignore[call-overload]
     assert len(flagged) == 1
 
 
@@ -139,9 +138,9 @@ def test_a_power_failure_is_logged_flagged_and_registers_nothing() -> None:
     before = twin.metrology.energy(begin)
     run(twin, time, [3 * 3600])
     assert twin.metrology.energy_between(begin, begin + 3600).a_plus_mj == 0
-    codes = [r[1] for r in rows(twin.app, LOG)]
+    codes = [r[1] for r in rows(twin, LOG)]
     assert EventCode.POWER_FAILURE in codes and EventCode.POWER_RETURNED in codes
-    statuses = [int(r[1]) for r in rows(twin.app, LP1)]  # type: ignore[call-overload]
+    statuses = [int(r[1]) for r in rows(twin, LP1)]  # type: ignore[call-overload]
     assert any(s & LpStatus.POWER_DOWN for s in statuses)
     assert any(s & LpStatus.POWER_UP for s in statuses)
     assert twin.metrology.energy(begin + 3600).a_plus_mj == before.a_plus_mj
@@ -152,13 +151,14 @@ def test_a_power_failure_is_logged_flagged_and_registers_nothing() -> None:
 def test_summer_time_is_logged_and_flagged() -> None:
     twin, time = twin_at(dt.datetime(2026, 3, 28, tzinfo=dt.UTC))
     run(twin, time, [2 * 86_400])  # over the last Sunday of March
-    assert EventCode.DST_CHANGE in [r[1] for r in rows(twin.app, LOG)]
-    statuses = [int(r[1]) for r in rows(twin.app, LP1)]  # type: ignore[call-overload]
+    assert EventCode.DST_CHANGE in [r[1] for r in rows(twin, LOG)]
+    statuses = [int(r[1]) for r in rows(twin, LP1)]  # type: ignore[call-overload]
     assert not statuses[0] & LpStatus.DST_ACTIVE and statuses[-1] & LpStatus.DST_ACTIVE
 
 
 def test_history_is_simulated_before_the_first_answer() -> None:
-    app = build_mt372("42", time_base=SteppedTime(START), history_days=3)
+    meter = build_mt372("42", time_base=SteppedTime(START), history_days=3)
+    app = meter.app
     assert len(rows(app, LP1)) == 3 * 96
     assert isinstance(value(app, "1.0.1.8.0.255"), DoubleLongUnsigned)
     assert decode(encode(app.device.find(LP1).get(2))) == app.device.find(LP1).get(2)  # type: ignore[union-attr, arg-type]
@@ -171,13 +171,14 @@ def test_speed_runs_meter_time_faster() -> None:
     assert fast.twin is not None
     fast.refresh()
     assert fast.twin.source.now() == START + dt.timedelta(hours=1)
-    assert len(rows(fast, LP1)) == 4
+    assert len(rows(fast.app, LP1)) == 4
 
 
 def test_end_of_billing_by_command_and_no_reset_of_energy() -> None:
-    twin, time = twin_at()
-    run(twin, time, [86_400])
-    app = twin.app
+    time = SteppedTime(START)
+    meter = build_mt372("20261234", time_base=time)
+    run(meter.twin, time, [86_400])
+    app = meter.app
     manager = app.configs[1].open_handler(True)  # the management client, authenticated
     before = len(rows(app, MONTHLY))
     result = manager.action(9, Obis.parse("0.0.10.0.1.255"), 1, LongUnsigned(1))
@@ -193,11 +194,11 @@ def test_end_of_billing_by_command_and_no_reset_of_energy() -> None:
 
 def test_the_load_profile_follows_its_programmed_period() -> None:
     twin, time = twin_at()
-    view = AssociationView(twin.app.device, AccessPolicy(default=READ_WRITE))
+    view = AssociationView(twin.device, AccessPolicy(default=READ_WRITE))
     assert view.set(7, LP1, 4, DoubleLongUnsigned(3600)).name == "SUCCESS"
-    before = len(rows(twin.app, LP1))
+    before = len(rows(twin, LP1))
     run(twin, time, [86_400])
-    assert len(rows(twin.app, LP1)) - before == 24  # hourly now
+    assert len(rows(twin, LP1)) - before == 24  # hourly now
 
 
 def test_a_wiring_fault_reversal_is_logged() -> None:
@@ -206,7 +207,7 @@ def test_a_wiring_fault_reversal_is_logged() -> None:
     begin = int(twin.true_t.timestamp()) + 1
     twin.inject(Disturbance(begin, begin + 900, None, DisturbanceKind.CURRENT_REVERSAL))
     run(twin, time, [1800])
-    codes = [r[1] for r in rows(twin.app, LOG)]
+    codes = [r[1] for r in rows(twin, LOG)]
     begins = [
         c
         for c in codes
@@ -232,7 +233,7 @@ def test_a_passive_calendar_written_by_a_client_takes_over_at_its_time() -> None
 
     twin, time = twin_at()  # Monday 00:00 UTC: T2 (night)
     run(twin, time, [3600])
-    view = AssociationView(twin.app.device, AccessPolicy(default=READ_WRITE))
+    view = AssociationView(twin.device, AccessPolicy(default=READ_WRITE))
     calendar = Obis.parse("0.0.13.0.0.255")
     all_t3 = (
         Array([season(b"all", 1, 1, b"w")]),
@@ -244,12 +245,12 @@ def test_a_passive_calendar_written_by_a_client_takes_over_at_its_time() -> None
     due = (twin.source.now() + dt.timedelta(hours=1)).astimezone(dt.timezone(dt.timedelta(hours=1)))
     stamp_ = OctetString(CosemDateTime.from_datetime(due).to_bytes())
     assert view.set(20, calendar, 10, stamp_).name == "SUCCESS"
-    t3_before = value(twin.app, "1.0.1.8.3.255")
+    t3_before = value(twin, "1.0.1.8.3.255")
     run(twin, time, [1800])
-    assert value(twin.app, "0.0.96.14.0.255") != 3  # not yet
+    assert value(twin, "0.0.96.14.0.255") != 3  # not yet
     run(twin, time, [3 * 3600])
-    assert value(twin.app, "0.0.96.14.0.255") == 3
-    assert value(twin.app, "1.0.1.8.3.255") > t3_before  # type: ignore[operator]
+    assert value(twin, "0.0.96.14.0.255") == 3
+    assert value(twin, "1.0.1.8.3.255") > t3_before  # type: ignore[operator]
     assert view.get(20, calendar, 3) == all_t3[0]  # the passive one is now active
 
 
@@ -260,14 +261,14 @@ def test_more_than_ten_days_without_power_invalidates_the_clock_until_it_is_set(
     twin.inject(Disturbance(begin, begin + 11 * 86_400, None, DisturbanceKind.POWER_FAILURE))
     run(twin, time, [12 * 86_400])
     assert twin.clock_invalid
-    assert value(twin.app, "0.0.97.97.0.255") == 0x03000000  # super-cap discharged, invalid time
-    assert int(rows(twin.app, LP1)[-1][1]) & LpStatus.CLOCK_INVALID  # type: ignore[call-overload]
-    view = AssociationView(twin.app.device, AccessPolicy(default=READ_WRITE))
+    assert value(twin, "0.0.97.97.0.255") == 0x03000000  # super-cap discharged, invalid time
+    assert int(rows(twin, LP1)[-1][1]) & LpStatus.CLOCK_INVALID  # type: ignore[call-overload]
+    view = AssociationView(twin.device, AccessPolicy(default=READ_WRITE))
     now = OctetString(CosemDateTime.from_datetime(twin.source.now()).to_bytes())
     assert view.set(8, Obis.parse("0.0.1.0.0.255"), 2, now).name == "SUCCESS"
     run(twin, time, [3600])
-    assert not twin.clock_invalid and value(twin.app, "0.0.97.97.0.255") == 0
-    assert not int(rows(twin.app, LP1)[-1][1]) & LpStatus.CLOCK_INVALID  # type: ignore[call-overload]
+    assert not twin.clock_invalid and value(twin, "0.0.97.97.0.255") == 0
+    assert not int(rows(twin, LP1)[-1][1]) & LpStatus.CLOCK_INVALID  # type: ignore[call-overload]
 
 
 def test_ten_days_are_within_the_reserve() -> None:
@@ -276,7 +277,7 @@ def test_ten_days_are_within_the_reserve() -> None:
     begin = int(twin.true_t.timestamp()) + 1
     twin.inject(Disturbance(begin, begin + 9 * 86_400, None, DisturbanceKind.POWER_FAILURE))
     run(twin, time, [10 * 86_400])
-    assert not twin.clock_invalid and value(twin.app, "0.0.97.97.0.255") == 0
+    assert not twin.clock_invalid and value(twin, "0.0.97.97.0.255") == 0
 
 
 def test_power_quality_is_counted() -> None:
@@ -288,7 +289,7 @@ def test_power_quality_is_counted() -> None:
     twin.inject(Disturbance(t + 300, t + 360, Phase.L3, DisturbanceKind.SWELL, 1.3))
     twin.inject(Disturbance(t + 600, t + 700, None, DisturbanceKind.POWER_FAILURE))
     run(twin, time, [3600])
-    assert value(twin.app, "1.0.52.32.0.255") == 2  # two sags on L2
-    assert value(twin.app, "1.0.32.32.0.255") == 0
-    assert value(twin.app, "1.0.72.36.0.255") == 1  # one swell on L3
-    assert value(twin.app, "0.0.96.7.21.255") == 1  # one power failure
+    assert value(twin, "1.0.52.32.0.255") == 2  # two sags on L2
+    assert value(twin, "1.0.32.32.0.255") == 0
+    assert value(twin, "1.0.72.36.0.255") == 1  # one swell on L3
+    assert value(twin, "0.0.96.7.21.255") == 1  # one power failure

@@ -3,25 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import logging
-from collections.abc import Coroutine
 from dataclasses import dataclass
 
 import click
 
-from openamr.aio.control import DEFAULT_HOST as CONTROL_HOST
-from openamr.aio.control import serve_control
-from openamr.aio.dlms_server import serve_hdlc, serve_serial, serve_wrapper
 from openamr.aio.lines import BAUD_RATES, DEFAULT_BAUD
-from openamr.aio.optical_port import serve_meter_optical_serial, start_meter_optical_port
 from openamr.aio.push import PushDelivery
-from openamr.meter.application import ServerApplication
-from openamr.meter.associations import Credentials
+from openamr.aio.serve import Listeners, ServedTwin, ServeError, serve_twin
+from openamr.meter.associations import SERVER_LOGICAL_ADDRESS, Credentials
 from openamr.meter.metrology.load import seeded_load
 from openamr.meter.metrology.model import LoadConfig, ProfileKind
 from openamr.meter.mt372 import build_mt372, seed_of
-from openamr.meter.peripherals import Peripherals
 from openamr.meter.state import StateError, StateStore
 
 ISO_FORMATS = ["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d"]
@@ -102,14 +97,8 @@ def serve_command(
     kind = ProfileKind(load_kind) if load_kind else None
     load = seeded_load(seed_of(serial_number), kind, pv, phases)
     twin = TwinOptions(serial_number, history_days, start, speed, state_path, load)
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(_serve(host, port, transport, twin, optical, control_port))
-    except KeyboardInterrupt:
-        pass
-    except OSError as e:
-        raise click.ClickException(
-            f"cannot listen on {host}:{port}: {e.strerror}; choose another --port"
-        ) from None
 
 
 def wall_clock() -> dt.datetime:
@@ -148,33 +137,54 @@ async def _serve(
     optical: Optical = Optical(),
     control_port: int | None = None,
 ) -> None:
-    credentials = Credentials()
     serial_number = twin.serial_number
     store = _open_state(twin.state)
+    # alarm call-backs go out once a head-end set a destination
+    push = PushDelivery(SERVER_LOGICAL_ADDRESS)
     try:
-        app = build_mt372(
-            serial_number, credentials, time_base=wall_clock, history_days=twin.history_days,
-            speed=twin.speed, start=twin.start, state=store, load=twin.load,
+        meter = build_mt372(
+            serial_number, Credentials(), time_base=wall_clock, history_days=twin.history_days,
+            speed=twin.speed, start=twin.start, state=store, load=twin.load, push=push,
         )  # fmt: skip
     except StateError as e:
         raise click.ClickException(str(e)) from None
-    if app.twin is not None:  # alarm call-backs go out once a head-end set a destination
-        Peripherals.of(app.twin).push.send = PushDelivery(app.logical_address)
-    serve = serve_wrapper if transport == "wrapper" else serve_hdlc
-    server = await serve(app, host, port)
-    bound = server.sockets[0].getsockname()
+    listeners = Listeners(
+        host, port, "wrapper" if transport == "wrapper" else "hdlc", optical.port,
+        optical.serial, optical.hdlc_serial, optical.hdlc_baud, control_port,
+    )  # fmt: skip
+    try:
+        served = await serve_twin(meter, listeners, push=push)
+    except ServeError as e:
+        hint = {"dlms": "--port", "optical": "--optical-port", "control": "--control-port"}
+        option = hint.get(e.listener)
+        raise click.ClickException(f"{e}; choose another {option}" if option else str(e)) from None
+    try:
+        _banner(served, transport, optical, store)
+        await served.serve_forever()
+    except ServeError as e:
+        raise click.ClickException(str(e)) from None
+    finally:
+        await served.close()
+
+
+def _banner(served: ServedTwin, transport: str, optical: Optical, store: StateStore | None) -> None:
+    app = served.meter.app
+    bound = served.dlms_address
+    assert bound is not None
     click.echo(
-        f"MT372 {serial_number} listening on {bound[0]}:{bound[1]} ({transport}); "
+        f"MT372 {served.meter.serial} listening on {bound[0]}:{bound[1]} ({transport}); "
         f"logical device {app.logical_address}, HDLC address {app.physical_address}",
     )
-    optical_tasks = await _start_optical(app, host, optical, credentials.iec_password.decode())
-    if control_port is not None:
-        optical_tasks.append(await _start_control(app, control_port))
+    if (at := served.optical_address) is not None:
+        click.echo(f"optical port (IEC 62056-21, mode E to HDLC) on {at[0]}:{at[1]}")
+    if optical.serial is not None:
+        click.echo(f"optical port (IEC 62056-21, mode E to HDLC) on {optical.serial}")
+    if optical.hdlc_serial is not None:
+        click.echo(f"HDLC on {optical.hdlc_serial} at {optical.hdlc_baud} Bd 8N1")
+    if (at := served.control_address) is not None:
+        click.echo(f"control endpoint (JSON over HTTP) on http://{at[0]}:{at[1]}/")
     if store is not None:
         click.echo(f"state in {store.path}")
-        optical_tasks.append(_keep_alive(app))
-    async with server:
-        await asyncio.gather(server.serve_forever(), *optical_tasks)
 
 
 def _open_state(path: str | None) -> StateStore | None:
@@ -182,63 +192,3 @@ def _open_state(path: str | None) -> StateStore | None:
         return None if path is None else StateStore.open(path)
     except StateError as e:
         raise click.ClickException(str(e)) from None
-
-
-async def _keep_alive(app: ServerApplication, every: float = 1.0) -> None:
-    """The twin runs on while nobody reads it: advance and commit every ``every``
-    seconds of real time, so that a kill loses at most that much (as an outage)."""
-    while True:
-        await asyncio.sleep(every)
-        app.refresh()
-
-
-async def _start_control(app: ServerApplication, port: int) -> Coroutine[None, None, None]:
-    """Start the control endpoint on the loopback interface (it has no authentication)."""
-    try:
-        endpoint = await serve_control(app, CONTROL_HOST, port)
-    except OSError as e:
-        raise click.ClickException(
-            f"cannot listen on {CONTROL_HOST}:{port} for the control endpoint: {e.strerror}"
-        ) from None
-    assert endpoint.server is not None
-    bound = endpoint.server.sockets[0].getsockname()
-    click.echo(f"control endpoint (JSON over HTTP) on http://{bound[0]}:{bound[1]}/")
-    return endpoint.server.serve_forever()
-
-
-async def _start_optical(
-    app: ServerApplication, host: str, optical: Optical, password: str
-) -> list[Coroutine[None, None, None]]:
-    """Start the optical port's TCP listener; the coroutines that serve the port."""
-    serving: list[Coroutine[None, None, None]] = []
-    if optical.port is not None:
-        try:
-            server = await start_meter_optical_port(app, host, optical.port, password=password)
-        except OSError as e:
-            raise click.ClickException(
-                f"cannot listen on {host}:{optical.port} for the optical port: {e.strerror}"
-            ) from None
-        bound = server.sockets[0].getsockname()
-        click.echo(f"optical port (IEC 62056-21, mode E to HDLC) on {bound[0]}:{bound[1]}")
-        serving.append(server.serve_forever())
-    if optical.serial is not None:
-        click.echo(f"optical port (IEC 62056-21, mode E to HDLC) on {optical.serial}")
-        serving.append(_serve_optical_serial(app, optical.serial, password))
-    if optical.hdlc_serial is not None:
-        click.echo(f"HDLC on {optical.hdlc_serial} at {optical.hdlc_baud} Bd 8N1")
-        serving.append(_serve_hdlc_serial(app, optical.hdlc_serial, optical.hdlc_baud))
-    return serving
-
-
-async def _serve_optical_serial(app: ServerApplication, device: str, password: str) -> None:
-    try:
-        await serve_meter_optical_serial(app, device, password=password)
-    except (OSError, RuntimeError) as e:  # no such device, or pyserial-asyncio-fast missing
-        raise click.ClickException(f"optical port on {device}: {e}") from None
-
-
-async def _serve_hdlc_serial(app: ServerApplication, device: str, baud: int) -> None:
-    try:
-        await serve_serial(app, device, baud)
-    except (OSError, ValueError) as e:  # no such device, or a setting the port refuses
-        raise click.ClickException(f"HDLC on {device}: {e}") from None

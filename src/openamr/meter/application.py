@@ -1,19 +1,22 @@
-"""What a transport adapter needs from a meter: the associations it offers and
-the server's outgoing invocation counter (shared by all its associations and
-persisted by the twin)."""
+"""What a transport adapter needs from a meter: the associations it offers, the
+server's outgoing invocation counter (shared by all its associations and persisted
+by the twin) and what brings the meter up to now before each request is answered.
+
+The adapters (:mod:`openamr.aio`) know only this: a static device and a twin are
+served alike; the engine behind ``refresh`` is given at construction."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from openamr.association.config import AssociationConfig
 from openamr.cosem import LogicalDevice
 from openamr.security.counters import OutgoingCounter
 
-if TYPE_CHECKING:
-    from openamr.meter.twin import Twin
+
+def _static() -> None:
+    """A static device has nothing to bring up to date."""
 
 
 @dataclass
@@ -27,10 +30,4 @@ class ServerApplication:
     #: Starts at 1: peers (dlms-cosem, gurux) take a first IC of 0 for a replay.
     outgoing: OutgoingCounter = field(default_factory=lambda: OutgoingCounter(1))
     #: Called before each request is answered: the twin brings itself up to now.
-    refresh_hooks: list[Callable[[], None]] = field(default_factory=list)
-    #: The engine that drives the objects (None for a static device).
-    twin: Twin | None = None
-
-    def refresh(self) -> None:
-        for hook in self.refresh_hooks:
-            hook()
+    refresh: Callable[[], None] = _static

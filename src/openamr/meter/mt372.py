@@ -26,6 +26,7 @@ from openamr.cosem.classes.clock import Clock
 from openamr.cosem.classes.data import Data
 from openamr.cosem.classes.register import Register
 from openamr.meter.application import ServerApplication
+from openamr.meter.assembly import Engine, TwinMeter
 from openamr.meter.associations import (
     HDLC_PHYSICAL_ADDRESS,
     SERVER_LOGICAL_ADDRESS,
@@ -39,6 +40,7 @@ from openamr.meter.metrology.energy import Metrology
 from openamr.meter.metrology.load import seeded_load
 from openamr.meter.metrology.model import LoadConfig, MeterModel
 from openamr.meter.peripherals import install_peripherals
+from openamr.meter.peripherals.push import Sender
 from openamr.meter.persistence import Persistence, resume_time
 from openamr.meter.profiles import load_profile_1, load_profile_2
 from openamr.meter.state import ReservedCounter, StateStore
@@ -124,19 +126,27 @@ def build_mt372(
     load: LoadConfig | None = None,
     start: dt.datetime | None = None,
     state: StateStore | None = None,
-) -> ServerApplication:
-    """The MT372 twin with its three associations, ready to be served.
+    push: Sender | None = None,
+) -> TwinMeter:
+    """The MT372 twin with its three associations, assembled and ready to be served.
 
     ``time_base`` drives the meter clock (default: a stepped clock at 2026-01-01
     UTC) at ``speed`` times real time, from ``start`` (default: the base's now);
     the meter was commissioned ``history_days``
     before that and the twin simulates them (load profile, billing, log-book) before
     it answers. ``load`` defaults to a three-phase consumer drawn from the serial
-    number (pass a LoadConfig for a single- or two-phase hook-up).
+    number (pass a LoadConfig for a single- or two-phase hook-up). ``push`` delivers
+    the alarm pushes (:class:`openamr.aio.push.PushDelivery` on the wire; None keeps
+    them in the push component's outbox).
 
     ``state`` makes the twin non-volatile (:mod:`openamr.meter.persistence`): a store
     that holds this meter resumes it where it was, the time it was down recorded
-    as a power failure (``start`` and ``history_days`` then do not apply)."""
+    as a power failure (``start`` and ``history_days`` then do not apply).
+
+    Built in dependency order, each part with what it needs: the clock, the objects
+    and associations, the keys, the engine and its peripherals, the persistence (its
+    recording views go into the associations), then the application that serves them
+    with the engine's refresh."""
     credentials = credentials or Credentials()
     base = time_base or SteppedTime(EPOCH)
     resumed = None if state is None else resume_time(state, base())
@@ -155,22 +165,27 @@ def build_mt372(
     configs = install(device, credentials)
     # the counter is reserved in the store before any IC can leave (openamr.meter.state.counter)
     outgoing = OutgoingCounter(1) if state is None else ReservedCounter(state)
-    app = ServerApplication(
-        device, configs, SERVER_LOGICAL_ADDRESS, HDLC_PHYSICAL_ADDRESS, outgoing
-    )
     keys = MeterKeyStore(credentials.keys, configs)
-    device.add(*communication_objects(serial, credentials.system_title, keys, app.outgoing))
+    device.add(*communication_objects(serial, credentials.system_title, keys, outgoing))
     seed = seed_of(serial)
     commissioned = source.true_now() - dt.timedelta(days=history_days)
     if resumed is not None:  # the registers hold everything before: integrate from there
         commissioned, source.offset = resumed.alive, resumed.offset
     model = MeterModel(seed, load or seeded_load(seed, connection=3))
-    twin = Twin(app, source, Metrology(model, commissioned), commissioned=commissioned)
-    install_peripherals(twin)  # relays, limiter, inputs, covers, modem, push, LCD
+    twin = Twin(device, source, Metrology(model, commissioned), commissioned=commissioned)
+    # relays, limiter, inputs, covers, modem, push, LCD
+    engine = Engine(twin, install_peripherals(twin, push))
+    persistence = None
     if state is not None:
-        persistence = Persistence(state, twin, keys, serial)
+        persistence = Persistence(state, twin, keys, serial, outgoing)
+        for sap, config in configs.items():  # every SET and ACTION commits first
+            configs[sap] = persistence.recorded(config)
         if resumed is not None:
             persistence.restore(resumed)
         persistence.attach()
+    app = ServerApplication(
+        device, configs, SERVER_LOGICAL_ADDRESS, HDLC_PHYSICAL_ADDRESS, outgoing, engine.refresh
+    )
     twin.advance()
-    return app
+    password = credentials.iec_password.decode()
+    return TwinMeter(serial, app, engine, keys, persistence, password)

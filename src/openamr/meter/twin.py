@@ -34,13 +34,13 @@ from openamr.codec.datetime import ClockStatus
 from openamr.codec.table import Row
 from openamr.codec.types import Data as DlmsData
 from openamr.codec.types import DoubleLongUnsigned, Long, LongUnsigned, OctetString, Unsigned
+from openamr.cosem import LogicalDevice
 from openamr.cosem.classes.activity_calendar import ActivityCalendar
 from openamr.cosem.classes.script_table import (
     ActionSpecification,
     ServiceId,
     device_executor,
 )
-from openamr.meter.application import ServerApplication
 from openamr.meter.clock import MeterClock
 from openamr.meter.events import EventCode, LpStatus, phase_code
 from openamr.meter.metrology.energy import Metrology
@@ -127,7 +127,7 @@ class Twin:
 
     def __init__(
         self,
-        app: ServerApplication,
+        device: LogicalDevice,
         source: MeterClock,
         metrology: Metrology,
         plan: CalendarPlan | None = None,
@@ -136,8 +136,8 @@ class Twin:
     ) -> None:
         """``commissioned`` (true time, default now): the twin is complete up to there
         and its first advance simulates everything since."""
-        self.app, self.source, self.metrology = app, source, metrology
-        self.objects = TwinObjects(app.device)
+        self.device, self.source, self.metrology = device, source, metrology
+        self.objects = TwinObjects(device)
         clock = self.objects.clock
         clock.set_now = self.set_time  # a DLMS clock set goes through the twin
         self.rules = CachedLocalTime(clock)
@@ -162,8 +162,6 @@ class Twin:
         #: Called after every change of state (the persistence commits there).
         self.checkpoints: list[Callable[[], None]] = []
         self.objects.end_of_billing.executor = self._run_script_action
-        app.refresh_hooks.append(self.advance)
-        app.twin = self
         self.publish()
 
     # -- time ---------------------------------------------------------------------------
@@ -268,7 +266,7 @@ class Twin:
         if target == (ServiceId.EXECUTE_METHOD, 7, MONTHLY_BILLING, 2):
             self.end_of_billing()
             return True
-        return device_executor(self.app.device)(action)
+        return device_executor(self.device)(action)
 
     def inject(self, disturbance: Disturbance) -> None:
         """A grid event (power failure, phase loss, sag, swell, reversal, sequence)

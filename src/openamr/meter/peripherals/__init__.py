@@ -5,10 +5,10 @@ switches, the GSM modem, the alarm push and the LCD.
 
 Everything runs on the twin's time (sans-IO: no clock is read). Each part is a
 :class:`~openamr.meter.twin.Component`; :func:`install_peripherals` builds them all
-as one, :meth:`Peripherals.of` finds them in a twin. ``at`` is always *meter time*
-(aware); None means the twin's now (brought up to date first). An instant before
-the twin's present raises ValueError (the past is not rewritten); a later one is
-kept and applied when the twin's advance reaches it.
+as one (the assembled :class:`openamr.meter.assembly.TwinMeter` holds them). ``at`` is
+always *meter time* (aware); None means the twin's now (brought up to date first). An
+instant before the twin's present raises ValueError (the past is not rewritten); a
+later one is kept and applied when the twin's advance reaches it.
 
 The control endpoint's verbs (on :class:`Peripherals`)::
 

@@ -52,7 +52,7 @@ class ImpulseInputs:
         self.volumes: dict[int, Fraction] = {}  # litres, exact
         self.registers: dict[int, Register] = {}
         self.constants: dict[int, Register] = {}
-        device = twin.app.device
+        device = twin.device
         for number, (volume, constant) in INPUTS.items():
             found = device.find(volume)
             if not isinstance(found, Register):

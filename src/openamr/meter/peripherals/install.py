@@ -34,14 +34,6 @@ class Peripherals:
         self.parts = (self.contactor, self.limiter, self.outputs, self.inputs, self.covers,
                       self.modem, self.push)  # fmt: skip
 
-    @classmethod
-    def of(cls, twin: Twin) -> Peripherals:
-        """The peripherals installed in ``twin``."""
-        for component in twin.components:
-            if isinstance(component, cls):
-                return component
-        raise LookupError("this twin has no peripherals installed")
-
     # -- the control endpoint's verbs -------------------------------------------------------
 
     def open_cover(self, which: Cover | str, at: dt.datetime | None = None) -> None:

@@ -92,7 +92,7 @@ class Lcd:
         self.covers, self.modem = covers, modem
         self.period = dt.timedelta(seconds=period_s)
         self.timeout = dt.timedelta(seconds=manual_timeout_s)
-        self.readout = DeviceReadout(twin.app.device, DISPLAY_LIST)
+        self.readout = DeviceReadout(twin.device, DISPLAY_LIST)
         self._press: tuple[dt.datetime, int] | None = None  # last press, page shown
 
     def press_button(self, at: dt.datetime | None = None, long: bool = False) -> None:
@@ -154,6 +154,6 @@ class Lcd:
         return "auto", (at - _EPOCH) // self.period % len(pages)
 
     def _int(self, name: Obis) -> int:
-        obj = self.twin.app.device.find(name)
+        obj = self.twin.device.find(name)
         value = obj.get(2) if obj is not None else None
         return int(value) if isinstance(value, int) else 0

@@ -93,14 +93,14 @@ class LoadLimiter:
         self.twin, self.contactor = twin, contactor
         self.agenda = Agenda()
         self._cached: tuple[object, tuple[dt.datetime, dt.datetime] | None] = (None, None)
-        found = twin.app.device.find(LIMITER)
+        found = twin.device.find(LIMITER)
         if not isinstance(found, Limiter):
             raise LookupError(f"the twin needs Limiter {LIMITER}")
         self.limiter = found
         found.actions = Structure((_action_item(LOCAL_DISCONNECT), _action_item(LOCAL_RECONNECT)))
         found.emergency_profile_group_id_list = Array([LongUnsigned(EMERGENCY_ID)])
         self._set_profile(start=None, duration=None)
-        device = twin.app.device
+        device = twin.device
         place(device, ValueView(CONTRACT_LIMIT, self._read_normal, self._write_normal))
         place(device, ValueView(CODE_RED_START, self._read_start, self._write_start))
         place(device, ValueView(CODE_RED_DURATION, self._read_duration, self._write_duration))
@@ -215,7 +215,7 @@ class LoadLimiter:
             else:
                 self.contactor.local_reconnect(at)
             return
-        table = self.twin.app.device.find(Obis.from_bytes(bytes(script)))  # type: ignore[arg-type]
+        table = self.twin.device.find(Obis.from_bytes(bytes(script)))  # type: ignore[arg-type]
         if isinstance(table, ScriptTable):
             table.execute(selector)
 

@@ -71,11 +71,10 @@ class Modem:
         self.operator = OPERATORS[mix(seed, 1) % len(OPERATORS)]
         self.base = 8 + mix(seed, 2) % 21
         self.search_s = 20 + mix(seed, 3) % 71
-        found = twin.app.device.find(GSM_DIAGNOSTIC)
+        found = twin.device.find(GSM_DIAGNOSTIC)
         self.diagnostic = found if isinstance(found, GsmDiagnostic) else None
         self.last_activity: dt.datetime | None = None
         self._published: ModemState | None = None
-        twin.app.refresh_hooks.append(self.activity)
 
     # -- the model -----------------------------------------------------------------------
 
@@ -137,7 +136,7 @@ class Modem:
         )  # fmt: skip
 
     def _ps_status(self, state: ModemState) -> PsStatus:
-        mode = self.twin.app.device.find(GSM_MODE)
+        mode = self.twin.device.find(GSM_MODE)
         gprs = mode is not None and mode.get(2) == GPRS_MODE
         return PsStatus.GPRS if state.registered and gprs else PsStatus.INACTIVE
 

@@ -80,7 +80,7 @@ class LoadControl:
         self.twin = twin
         self.agenda = Agenda()
         self.state = Output(0)
-        device = twin.app.device
+        device = twin.device
         place(device, ValueView(OUTPUT_STATE, lambda: Unsigned(self.state), self._write))
         place(device, OutputScripts(self))
         found = self._calendar_selector(twin.position)

@@ -87,7 +87,7 @@ class AlarmPush:
 
     def __init__(self, twin: Twin, send: Sender | None = None) -> None:
         self.twin, self.send = twin, send
-        setup = twin.app.device.find(PUSH_SETUP)
+        setup = twin.device.find(PUSH_SETUP)
         if not isinstance(setup, PushSetup):
             raise LookupError(f"the twin needs Push setup {PUSH_SETUP}")
         self.setup = setup
@@ -164,7 +164,7 @@ class AlarmPush:
             return OctetString(when)
         if code is not None and (o.logical_name, o.attribute_index) == (LAST_EVENT, 2):
             return LongUnsigned(code)
-        obj = self.twin.app.device.find(o.logical_name)
+        obj = self.twin.device.find(o.logical_name)
         if obj is None or o.class_id != obj.CLASS_ID:
             return None
         value = obj.get(o.attribute_index)

@@ -79,7 +79,7 @@ class Contactor:
         self._now: dt.datetime | None = None  # the instant of the running action
         self._mine: set[int] = set()  # starts of the 0 W steps the contactor added
         self._held: list[LoadStep] = []  # customer steps given while open
-        device = twin.app.device
+        device = twin.device
         old = device.find(DISCONNECT_CONTROL)
         mode, state = 1, ControlState.CONNECTED
         if isinstance(old, DisconnectControl):

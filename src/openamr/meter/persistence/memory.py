@@ -43,12 +43,13 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Protocol, runtime_checkable
 
 import openamr.meter.persistence.json_codec as pj
 from openamr.apdu.results import ActionResult, DataAccessResult
+from openamr.association.config import AssociationConfig
 from openamr.association.handler import ServiceHandler
 from openamr.codec import decode, encode
 from openamr.codec.obis import Obis
@@ -63,6 +64,7 @@ from openamr.meter.state.counter import ReservedCounter
 from openamr.meter.state.store import Json, StateError, StateStore
 from openamr.meter.tariff import DemandEngine
 from openamr.meter.twin import Twin
+from openamr.security.counters import OutgoingCounter
 
 log = logging.getLogger(__name__)
 
@@ -81,9 +83,6 @@ NOT_REPLAYED = frozenset({(8, 2)})
 #: Methods that change parameters, by (class_id, method): the attributes to remember
 #: after they succeed, replayed like a SET (security_activate raises the policy).
 ACTION_PARAMETERS: dict[tuple[int, int], tuple[int, ...]] = {(64, 1): (2,)}
-
-
-Opener = Callable[[bool], ServiceHandler]
 
 
 def json_of(store: StateStore, key: str) -> Json:
@@ -132,8 +131,18 @@ def resume_time(store: StateStore, base_now: dt.datetime) -> ResumedTime | None:
 class Persistence:
     """Commits one twin to ``store`` and brings it back; see the module docstring."""
 
-    def __init__(self, store: StateStore, twin: Twin, keys: MeterKeyStore, serial: str) -> None:
+    def __init__(
+        self,
+        store: StateStore,
+        twin: Twin,
+        keys: MeterKeyStore,
+        serial: str,
+        outgoing: OutgoingCounter | None = None,
+    ) -> None:
+        """``outgoing``: the server's invocation counter, topped up after each commit
+        when it is reserved in the store."""
         self.store, self.twin, self.keys, self.serial = store, twin, keys, serial
+        self.outgoing = outgoing
         self._marks: dict[str, Row | None] = {}  # the last row committed, per profile
         self._copies: dict[str, list[Row]] = {}  # rows committed of non-FIFO profiles
         self._saved_keys = None if store.get("keys/ek") is None else keys.keys
@@ -146,19 +155,19 @@ class Persistence:
     # -- wiring ---------------------------------------------------------------------------
 
     def attach(self) -> None:
-        """Commit after every change of the twin and after every successful SET or
-        ACTION of any association (the answer goes out after the commit)."""
+        """Commit after every change of the twin, and now."""
         self.twin.checkpoints.append(self.commit)
-        configs = self.twin.app.configs
-        for sap, config in list(configs.items()):
-            configs[sap] = replace(config, open_handler=self._recording(config.open_handler))
         self.commit()
 
-    def _recording(self, opener: Opener) -> Opener:
+    def recorded(self, config: AssociationConfig) -> AssociationConfig:
+        """``config`` whose views commit after every successful SET or ACTION (the
+        answer goes out after the commit); the assembly builds the associations so."""
+        opener = config.open_handler
+
         def open_view(authenticated: bool) -> ServiceHandler:
             return RecordingHandler(opener(authenticated), self)
 
-        return open_view
+        return replace(config, open_handler=open_view)
 
     # -- committing -----------------------------------------------------------------------
 
@@ -174,7 +183,7 @@ class Persistence:
             store.put(ENGINE, self._engine())
             store.put(DEMAND, pj.demand_json(twin.demand.state()))
             self._save_metrology()
-            for obj in twin.app.device:
+            for obj in twin.device:
                 if isinstance(obj, ProfileGeneric):
                     self._save_rows(obj, marks)
             self._save_components()
@@ -185,7 +194,7 @@ class Persistence:
             store.put(SPEED, twin.source.speed)
         self._marks.update(marks)
         self.commits += 1
-        outgoing = twin.app.outgoing
+        outgoing = self.outgoing
         if isinstance(outgoing, ReservedCounter) and not store.in_transaction:
             outgoing.top_up()  # outside the transaction: a reservation commits alone
 
@@ -196,7 +205,7 @@ class Persistence:
 
     def acted(self, logical_name: Obis, class_id: int, method: int) -> None:
         """An ACTION succeeded: remember the parameters it changed, commit."""
-        obj = self.twin.app.device.find(logical_name)
+        obj = self.twin.device.find(logical_name)
         changed: list[tuple[Obis, int, Data]] = []
         for index in ACTION_PARAMETERS.get((class_id, method), ()):
             value = DataAccessResult.OBJECT_UNDEFINED if obj is None else obj.get(index)
@@ -293,7 +302,7 @@ class Persistence:
         self._restore_keys()
         self._restore_engine()
         self._restore_metrology()
-        for obj in self.twin.app.device:
+        for obj in self.twin.device:
             if isinstance(obj, ProfileGeneric):
                 self._restore_rows(obj)
         self._restore_components()
@@ -301,7 +310,7 @@ class Persistence:
         self.twin.publish()  # the restored values into the objects
 
     def _replay_attributes(self) -> None:
-        device = self.twin.app.device
+        device = self.twin.device
         for name, index, blob in self.store.attributes():
             obj = device.find(Obis.parse(name))
             try:

@@ -12,11 +12,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from http import HTTPStatus
 
-from openamr.aio.control.http11 import HttpError
-from openamr.aio.control.schema import Args, Field, Route, is_int
-from openamr.aio.control.state import Json, clock, lcd, peripherals
+from openamr.meter.control.schema import Args, ControlError, Controlled, Field, Json, Route, is_int
+from openamr.meter.control.views import clock, lcd, peripherals
 from openamr.meter.peripherals import Cover, Peripherals
-from openamr.meter.twin import Twin
 
 MAX_PULSES = 1_000_000
 MAX_WATTS = 0xFFFF_FFFF  # the limiter's thresholds are double-long-unsigned
@@ -36,53 +34,52 @@ WATTS = Field(f"watts, an integer 0..{MAX_WATTS} (0: no limit)",
               lambda v: is_int(v) and 0 <= v <= MAX_WATTS)  # fmt: skip
 
 
-def _of(twin: Twin) -> Peripherals:
-    try:
-        return Peripherals.of(twin)
-    except LookupError:
-        raise HttpError(HTTPStatus.NOT_IMPLEMENTED, "this twin has no peripherals") from None
+def _of(m: Controlled) -> Peripherals:
+    if m.peripherals is None:
+        raise ControlError(HTTPStatus.NOT_IMPLEMENTED, "this twin has no peripherals")
+    return m.peripherals
 
 
-def _done(twin: Twin) -> Json:
-    return {"peripherals": peripherals(twin), "clock": clock(twin)}
+def _done(m: Controlled) -> Json:
+    return {"peripherals": peripherals(m.peripherals), "clock": clock(m.twin)}
 
 
-def _cover(twin: Twin, args: Args) -> Json:
-    p, cover = _of(twin), COVERS[str(args["which"])]
+def _cover(m: Controlled, args: Args) -> Json:
+    p, cover = _of(m), COVERS[str(args["which"])]
     (p.close_cover if args.get("action") == "close" else p.open_cover)(cover)
-    return _done(twin)
+    return _done(m)
 
 
-def _pulses(twin: Twin, args: Args) -> Json:
+def _pulses(m: Controlled, args: Args) -> Json:
     number, count = args["input"], args["count"]
     assert is_int(number) and is_int(count)
-    _of(twin).pulses(number, count)
-    return _done(twin)
+    _of(m).pulses(number, count)
+    return _done(m)
 
 
-def _alarm_input(twin: Twin, args: Args) -> Json:
-    _of(twin).alarm_input()
-    return _done(twin)
+def _alarm_input(m: Controlled, args: Args) -> Json:
+    _of(m).alarm_input()
+    return _done(m)
 
 
-def _button(twin: Twin, args: Args) -> Json:
-    _of(twin).press_button(long=args.get("long") is True)
-    return {"lcd": lcd(twin), **_done(twin)}
+def _button(m: Controlled, args: Args) -> Json:
+    _of(m).press_button(long=args.get("long") is True)
+    return {"lcd": lcd(m.peripherals), **_done(m)}
 
 
-def _load_limit(twin: Twin, args: Args) -> Json:
+def _load_limit(m: Controlled, args: Args) -> Json:
     watts = args["watts"]
     assert is_int(watts)
-    _of(twin).set_load_limit(watts)
-    return _done(twin)
+    _of(m).set_load_limit(watts)
+    return _done(m)
 
 
-def _lcd(twin: Twin, args: Args) -> Json:
-    _of(twin)
-    return {"lcd": lcd(twin), "clock": clock(twin)}
+def _lcd(m: Controlled, args: Args) -> Json:
+    _of(m)
+    return {"lcd": lcd(m.peripherals), "clock": clock(m.twin)}
 
 
-Handler = Callable[[Twin, Args], Json]
+Handler = Callable[[Controlled, Args], Json]
 
 PERIPHERAL_ROUTES: dict[tuple[str, str], Route] = {
     ("GET", "/lcd"): Route("what the LCD shows", _lcd),

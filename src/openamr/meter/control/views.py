@@ -1,4 +1,5 @@
-"""The twin's state as plain JSON values, for the control endpoint's ``GET /state``.
+"""The twin's state as plain JSON values, for the control endpoint's ``GET /state``
+(sans-IO: the adapter only writes them).
 
 Everything is read from the engine after a refresh (``app.refresh()``): the clock
 (meter time, its local time and true time), the registers (Wh, exact, not wrapped at
@@ -18,6 +19,7 @@ from openamr.codec.datetime import CosemDateTime
 from openamr.codec.obis import Obis
 from openamr.cosem.classes.disconnect_control import DisconnectControl
 from openamr.errors import DecodeError
+from openamr.meter.control.schema import Controlled, Json
 from openamr.meter.events import describe
 from openamr.meter.metrology import instantaneous, supply_state
 from openamr.meter.metrology.instant import PhaseValues
@@ -27,11 +29,11 @@ from openamr.meter.twin import Twin
 
 DISCONNECTOR = Obis.parse("0.0.96.3.10.255")
 LAST_EVENTS = 10
-Json = dict[str, object]
 
 
-def state(twin: Twin, last_events: int = LAST_EVENTS) -> Json:
+def state(m: Controlled, last_events: int = LAST_EVENTS) -> Json:
     """The meter's state at the instant the twin has reached."""
+    twin = m.twin
     return {
         "clock": clock(twin),
         "registers": registers(twin),
@@ -45,8 +47,8 @@ def state(twin: Twin, last_events: int = LAST_EVENTS) -> Json:
         "supply": supply(twin),
         "relay": relay(twin),
         "injected": injected(twin),
-        "peripherals": peripherals(twin),
-        "lcd": lcd(twin),
+        "peripherals": peripherals(m.peripherals),
+        "lcd": lcd(m.peripherals),
         "events": events(twin, last_events),
     }
 
@@ -110,7 +112,7 @@ def supply(twin: Twin) -> Json:
 
 
 def relay(twin: Twin) -> Json | None:
-    d = twin.app.device.find(DISCONNECTOR)
+    d = twin.device.find(DISCONNECTOR)
     if not isinstance(d, DisconnectControl):
         return None
     return {
@@ -145,15 +147,7 @@ def injected(twin: Twin) -> Json:
     }
 
 
-def _installed(twin: Twin) -> Peripherals | None:
-    try:
-        return Peripherals.of(twin)
-    except LookupError:
-        return None
-
-
-def peripherals(twin: Twin) -> Json | None:
-    p = _installed(twin)
+def peripherals(p: Peripherals | None) -> Json | None:
     if p is None:
         return None
     inputs = p.inputs
@@ -169,9 +163,8 @@ def peripherals(twin: Twin) -> Json | None:
     }
 
 
-def lcd(twin: Twin) -> Json | None:
+def lcd(p: Peripherals | None) -> Json | None:
     """What the LCD shows at the twin's present (its fields, and the digits line)."""
-    p = _installed(twin)
     if p is None:
         return None
     shown = p.lcd_state()

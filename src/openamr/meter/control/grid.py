@@ -14,11 +14,20 @@ import math
 from collections.abc import Callable
 from http import HTTPStatus
 
-from openamr.aio.control.http11 import HttpError
-from openamr.aio.control.schema import Args, Field, Route, between, is_int, is_number, number
-from openamr.aio.control.state import Json, clock, disturbance, load_step
+from openamr.meter.control.schema import (
+    Args,
+    ControlError,
+    Controlled,
+    Field,
+    Json,
+    Route,
+    between,
+    is_int,
+    is_number,
+    number,
+)
+from openamr.meter.control.views import clock, disturbance, load_step
 from openamr.meter.metrology.model import Disturbance, DisturbanceKind, LoadStep, Phase, seconds
-from openamr.meter.peripherals import Peripherals
 from openamr.meter.twin import Twin
 
 MAX_DURATION_S = 10 * 366 * 86_400
@@ -52,8 +61,9 @@ def _start(twin: Twin) -> int:
     return seconds(twin.true_t) + 1
 
 
-def _injector(kind: DisturbanceKind) -> Callable[[Twin, Args], Json]:
-    def inject(twin: Twin, args: Args) -> Json:
+def _injector(kind: DisturbanceKind) -> Callable[[Controlled, Args], Json]:
+    def inject(m: Controlled, args: Args) -> Json:
+        twin = m.twin
         start = _start(twin)
         duration = max(1, math.ceil(number(args, "duration_s")))
         d = Disturbance(start, start + duration, _phase(args), kind, number(args, "level"))
@@ -63,18 +73,19 @@ def _injector(kind: DisturbanceKind) -> Callable[[Twin, Args], Json]:
     return inject
 
 
-def _load(twin: Twin, args: Args) -> Json:
+def _load(m: Controlled, args: Args) -> Json:
+    twin = m.twin
     if ("level_w" in args) == ("scale" in args):
         expected = {"level_w": LEVEL_W.expected, "scale": SCALE.expected}
-        raise HttpError(HTTPStatus.BAD_REQUEST, "give exactly one of level_w and scale", expected)
+        raise ControlError(
+            HTTPStatus.BAD_REQUEST, "give exactly one of level_w and scale", expected
+        )
     level = args.get("level_w")
     step = LoadStep(_start(twin), level if is_int(level) else None, number(args, "scale", 1.0))
-    try:
-        contactor = Peripherals.of(twin).contactor
-    except LookupError:
+    if m.peripherals is None:
         twin.add_load_step(step)
     else:
-        contactor.load_step(step)  # held while the contactor is open
+        m.peripherals.contactor.load_step(step)  # held while the contactor is open
     return {"injected": load_step(step), "clock": clock(twin)}
 
 

@@ -1,6 +1,10 @@
 """The control endpoint's routes as data: each route declares its body fields (what
 each takes, in words, and the check), and :func:`parse_args` checks a request body
 against them, so a bad request is answered with what is wrong and what is expected.
+
+Sans-IO: a route is a function of the meter (:class:`Controlled`) and the checked
+body; a refusal is a :class:`ControlError` carrying its HTTP status (RFC 9110 15),
+which the adapter (:mod:`openamr.aio.control`) writes as it is.
 """
 
 from __future__ import annotations
@@ -12,11 +16,35 @@ from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import TypeGuard
 
-from openamr.aio.control.http11 import HttpError
-from openamr.aio.control.state import Json
+from openamr.meter.peripherals import Peripherals
 from openamr.meter.twin import Twin
 
+#: A JSON object, as the routes answer it.
+Json = dict[str, object]
+
 Args = Mapping[str, object]
+
+
+class ControlError(Exception):
+    """A request the endpoint refuses: the status, what is wrong, what is expected."""
+
+    def __init__(self, status: HTTPStatus, error: str, expected: object = None) -> None:
+        super().__init__(error)
+        self.status, self.error, self.expected = status, error, expected
+
+    def payload(self) -> dict[str, object]:
+        body: dict[str, object] = {"error": self.error}
+        if self.expected is not None:
+            body["expected"] = self.expected
+        return body
+
+
+@dataclass(frozen=True, slots=True)
+class Controlled:
+    """What the routes act on: the engine and its peripherals (None: not installed)."""
+
+    twin: Twin
+    peripherals: Peripherals | None = None
 
 
 def is_number(v: object) -> TypeGuard[int | float]:
@@ -46,7 +74,7 @@ class Field:
 @dataclass(frozen=True)
 class Route:
     summary: str
-    handler: Callable[[Twin, Args], Json]
+    handler: Callable[[Controlled, Args], Json]
     fields: Mapping[str, Field] = field(default_factory=dict)
 
     def expected(self) -> dict[str, str]:
@@ -83,19 +111,19 @@ def parse_args(body: bytes, route: Route) -> Args:
         try:
             args = json.loads(body, parse_constant=_reject_constant)
         except (ValueError, RecursionError) as e:  # JSONDecodeError, bad UTF-8, NaN
-            raise HttpError(
+            raise ControlError(
                 HTTPStatus.BAD_REQUEST, f"the body is not JSON: {e}", expected
             ) from None
     if not isinstance(args, dict):
-        raise HttpError(HTTPStatus.BAD_REQUEST, "the body must be a JSON object", expected)
+        raise ControlError(HTTPStatus.BAD_REQUEST, "the body must be a JSON object", expected)
     for name, value in args.items():
         f = route.fields.get(name)
         if f is None:
-            raise HttpError(HTTPStatus.BAD_REQUEST, f"unknown field {name!r}", expected)
+            raise ControlError(HTTPStatus.BAD_REQUEST, f"unknown field {name!r}", expected)
         if not f.accept(value):
             error = f"{name} is {json.dumps(value)}: expected {f.expected}"
-            raise HttpError(HTTPStatus.BAD_REQUEST, error, expected)
+            raise ControlError(HTTPStatus.BAD_REQUEST, error, expected)
     missing = [name for name, f in route.fields.items() if f.required and name not in args]
     if missing:
-        raise HttpError(HTTPStatus.BAD_REQUEST, f"missing {', '.join(missing)}", expected)
+        raise ControlError(HTTPStatus.BAD_REQUEST, f"missing {', '.join(missing)}", expected)
     return args
