@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 
-from openamr.aio.dlms_server import serve_hdlc, serve_wrapper
+from openamr.aio.serve import Listeners, ServedTwin, serve_twin
 from openamr.meter.application import ServerApplication
 from openamr.meter.associations import DEFAULT_AK, DEFAULT_EK, DEFAULT_KEK
 from openamr.meter.mt372 import build_mt372
@@ -32,6 +32,7 @@ SCHEMES = {"wrapper": "tcp", "hdlc": "hdlc+tcp"}
 class Twin:
     app: ServerApplication
     servers: dict[str, asyncio.Server]
+    served: list[ServedTwin] = field(default_factory=list)
 
     def url(self, link: str) -> str:
         port = self.servers[link].sockets[0].getsockname()[1]
@@ -40,17 +41,14 @@ class Twin:
 
 async def start_twin(**kwargs: Any) -> Twin:
     meter = build_mt372("12345678", **kwargs)
-    app = meter.app
-    servers = {
-        "wrapper": await serve_wrapper(app, "127.0.0.1", 0),
-        "hdlc": await serve_hdlc(app, "127.0.0.1", 0),
-    }
-    return Twin(app, servers)
+    served = [await serve_twin(meter, Listeners(port=0, transport=link)) for link in SCHEMES]
+    servers = {link: s.dlms for link, s in zip(SCHEMES, served, strict=True) if s.dlms}
+    return Twin(meter.app, servers, served)
 
 
 async def stop_twin(twin: Twin) -> None:
-    for server in twin.servers.values():
-        server.close()
+    for served in twin.served:
+        await served.close()
 
 
 @pytest.fixture
