@@ -25,6 +25,7 @@ from openamr.meter.metrology import instantaneous, supply_state
 from openamr.meter.metrology.instant import PhaseValues
 from openamr.meter.metrology.model import Disturbance, LoadStep, instant, seconds
 from openamr.meter.peripherals import Cover, Output, Peripherals, describe_peripheral
+from openamr.meter.snapshot import snapshot
 from openamr.meter.twin import Twin
 
 DISCONNECTOR = Obis.parse("0.0.96.3.10.255")
@@ -34,14 +35,15 @@ LAST_EVENTS = 10
 def state(m: Controlled, last_events: int = LAST_EVENTS) -> Json:
     """The meter's state at the instant the twin has reached."""
     twin = m.twin
+    s = snapshot(twin)
     return {
         "clock": clock(twin),
         "registers": registers(twin),
-        "rate": twin.rate,
-        "billing_counter": twin.billing.counter,
+        "rate": s.rate,
+        "billing_counter": s.billing_counter,
         "demand_w": {
-            "current_average": round(float(twin.demand.current_average), 1),
-            "last_average": round(float(twin.demand.last_average), 1),
+            "current_average": round(s.current_average_w, 1),
+            "last_average": round(s.last_average_w, 1),
         },
         "instantaneous": instantaneous_values(twin),
         "supply": supply(twin),
@@ -54,14 +56,13 @@ def state(m: Controlled, last_events: int = LAST_EVENTS) -> Json:
 
 
 def clock(twin: Twin) -> Json:
-    true_now = twin.true_t
-    meter_now = twin.source.to_meter(true_now)
-    zone = twin.objects.clock.zone(meter_now)
+    s = snapshot(twin)
+    zone = twin.objects.clock.zone(s.meter_t)
     return {
-        "meter_time": meter_now.astimezone(zone).isoformat(),
-        "meter_time_utc": meter_now.astimezone(dt.UTC).isoformat(),
-        "true_time": true_now.astimezone(dt.UTC).isoformat(),
-        "offset_s": twin.source.offset.total_seconds(),
+        "meter_time": s.meter_t.astimezone(zone).isoformat(),
+        "meter_time_utc": s.meter_t.astimezone(dt.UTC).isoformat(),
+        "true_time": s.true_t.astimezone(dt.UTC).isoformat(),
+        "offset_s": s.offset.total_seconds(),
     }
 
 
@@ -69,7 +70,8 @@ def registers(twin: Twin) -> Json:
     def quantity(total: int, rate: Callable[[int], int]) -> Json:
         return {"total": total, **{f"T{r}": rate(r) for r in range(1, 5)}}
 
-    a_plus, a_minus = twin.a_plus, twin.a_minus
+    s = snapshot(twin)
+    a_plus, a_minus = s.a_plus, s.a_minus
     return {
         "unit": "Wh",
         "A+": quantity(a_plus.total, a_plus.rate),

@@ -25,6 +25,7 @@ from fractions import Fraction
 from typing import TypeVar
 
 from openamr.meter.metrology.model import Disturbance, DisturbanceKind, LoadStep, Phase
+from openamr.meter.snapshot import Registers
 from openamr.meter.state.store import Json, StateError
 from openamr.meter.tariff import DemandEngine, DemandState, MaximumDemand, RateRegisters
 from openamr.meter.tariff.registers import Wh
@@ -113,7 +114,7 @@ def field(obj: dict[str, Json], name: str) -> Json:
 # -- energy registers ---------------------------------------------------------------------
 
 
-def registers_json(registers: RateRegisters) -> dict[str, Json]:
+def registers_json(registers: RateRegisters | Registers) -> dict[str, Json]:
     carry = Fraction(registers.carry)
     return {"rates": list(registers.rates), "carry": [carry.numerator, carry.denominator]}
 

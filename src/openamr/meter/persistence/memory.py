@@ -60,6 +60,7 @@ from openamr.cosem.classes.security_setup import KeyId
 from openamr.errors import DecodeError
 from openamr.meter.keys import MeterKeyStore
 from openamr.meter.metrology.model import DAY, Disturbance, DisturbanceKind, seconds
+from openamr.meter.snapshot import snapshot
 from openamr.meter.state.counter import ReservedCounter
 from openamr.meter.state.store import Json, StateError, StateStore
 from openamr.meter.tariff import DemandEngine
@@ -214,24 +215,21 @@ class Persistence:
         self.commit(changed)
 
     def _engine(self) -> dict[str, Json]:
-        t = self.twin
+        s = snapshot(self.twin)
         return {
-            "true_t": pj.instant_json(t.true_t),
-            "offset": pj.delta_json(t.source.offset),
-            "status": int(t.status),
-            "day_status": int(t.day_status),
-            "rate": t.rate,
-            "powered": t.powered,
-            "billing_counter": t.billing.counter,
-            "a_plus": pj.registers_json(t.a_plus),
-            "a_minus": pj.registers_json(t.a_minus),
-            "errors": _int(t.objects.error_register.value),
-            "clock_flags": t.objects.clock.flags,
-            "down_since": None if t.down_since is None else pj.instant_json(t.down_since),
-            "counters": {
-                str(obj.logical_name): _int(obj.value)
-                for obj in t.objects.quality_counters.values()
-            },
+            "true_t": pj.instant_json(s.true_t),
+            "offset": pj.delta_json(s.offset),
+            "status": s.status,
+            "day_status": s.day_status,
+            "rate": s.rate,
+            "powered": s.powered,
+            "billing_counter": s.billing_counter,
+            "a_plus": pj.registers_json(s.a_plus),
+            "a_minus": pj.registers_json(s.a_minus),
+            "errors": s.errors,
+            "clock_flags": s.clock_flags,
+            "down_since": None if s.down_since is None else pj.instant_json(s.down_since),
+            "counters": dict(s.counters),
         }
 
     def _save_metrology(self) -> None:
@@ -428,8 +426,3 @@ class RecordingHandler:
         if result[0] is ActionResult.SUCCESS:
             self.persistence.acted(logical_name, class_id, index)
         return result
-
-
-def _int(value: Data) -> int:
-    assert isinstance(value, int)
-    return int(value)
