@@ -10,6 +10,9 @@ from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from typing import TypeVar
 
+from openamr.aio.serve import Listeners, ServedTwin, serve_twin
+from openamr.meter.assembly import TwinMeter
+
 T = TypeVar("T")
 
 
@@ -17,6 +20,7 @@ class BackgroundLoop:
     def __init__(self) -> None:
         self.loop = asyncio.new_event_loop()
         self.servers: list[asyncio.Server] = []
+        self.twins: list[ServedTwin] = []
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
         self.thread.start()
 
@@ -34,8 +38,17 @@ class BackgroundLoop:
         self.servers.append(server)
         return int(server.sockets[0].getsockname()[1])
 
+    def serve_twin(self, meter: TwinMeter, listeners: Listeners) -> int:
+        """Serve ``meter`` on the loop as every meter is started; its DLMS port."""
+        served = self.run(lambda: serve_twin(meter, listeners))
+        self.twins.append(served)
+        assert served.dlms_address is not None
+        return served.dlms_address[1]
+
     def close(self) -> None:
         async def shutdown() -> None:
+            for twin in self.twins:
+                await twin.close()
             for server in self.servers:
                 server.close()
             current = asyncio.current_task()

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import pytest
 from click.testing import CliRunner, Result
 
-from openamr.aio.dlms_server import serve_hdlc, serve_wrapper
+from openamr.aio.serve import Listeners
 from openamr.cli.main import cli
 from openamr.meter.application import ServerApplication
 from openamr.meter.associations import DEFAULT_AK, DEFAULT_EK
@@ -48,8 +48,8 @@ def run_twin() -> Iterator[Twin]:
     meter = build_mt372("12345678", history_days=2)
     app = meter.app
     with background_loop() as bg:
-        wrapper = bg.serve(lambda: serve_wrapper(app, "127.0.0.1", 0))
-        hdlc = bg.serve(lambda: serve_hdlc(app, "127.0.0.1", 0))
+        wrapper = bg.serve_twin(meter, Listeners(port=0))
+        hdlc = bg.serve_twin(meter, Listeners(port=0, transport="hdlc"))
         yield Twin(app, wrapper, hdlc)
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from openamr.aio.dlms_server import serve_hdlc, serve_wrapper
+from openamr.aio.serve import Listeners
 from openamr.meter.application import ServerApplication
 from openamr.meter.mt372 import build_mt372
 from tests.background import background_loop
@@ -27,6 +27,6 @@ def meter() -> Iterator[RunningMeter]:
     meter = build_mt372("12345678", history_days=2)
     app = meter.app
     with background_loop() as bg:
-        wrapper = bg.serve(lambda: serve_wrapper(app, "127.0.0.1", 0))
-        hdlc = bg.serve(lambda: serve_hdlc(app, "127.0.0.1", 0))
+        wrapper = bg.serve_twin(meter, Listeners(port=0))
+        hdlc = bg.serve_twin(meter, Listeners(port=0, transport="hdlc"))
         yield RunningMeter(app, "127.0.0.1", wrapper, hdlc)
