@@ -167,7 +167,7 @@ def creation() -> list[Case]:
     time = SteppedTime(START)
 
     def build() -> list[ServerApplication]:
-        return [build_mt372(f"{i:08d}", time_base=time) for i in range(BUILDS)]
+        return [build_mt372(f"{i:08d}", time_base=time).app for i in range(BUILDS)]
 
     def check(out: object) -> None:
         assert isinstance(out, list) and len(out) == BUILDS
@@ -181,14 +181,14 @@ def creation() -> list[Case]:
 SESSIONS = 40
 TWIN = """
 import asyncio, datetime as dt
-from openamr.aio.dlms_server import serve_wrapper
+from openamr.aio.serve import Listeners, serve_twin
 from openamr.meter.mt372 import build_mt372
 
 async def main() -> None:
-    app = build_mt372("12345678", time_base=lambda: dt.datetime.now(dt.UTC), history_days=30)
-    server = await serve_wrapper(app, "127.0.0.1", 0)
-    print(server.sockets[0].getsockname()[1], flush=True)
-    await asyncio.Event().wait()
+    meter = build_mt372("12345678", time_base=lambda: dt.datetime.now(dt.UTC), history_days=30)
+    served = await serve_twin(meter, Listeners(port=0))
+    print(served.dlms_address[1], flush=True)
+    await served.serve_forever()
 
 asyncio.run(main())
 """

@@ -76,9 +76,11 @@ def test_lp_stamps_equal_the_clock_stamps(microseconds: int, flags: int) -> None
 
 def test_within_the_second_the_twin_returns_at_once_and_loses_nothing() -> None:
     time, at_once = SteppedTime(T0), SteppedTime(T0)
-    app, other = build_mt372("20269999", time_base=time), build_mt372("20269999", time_base=at_once)
-    twin, reference = app.twin, other.twin
-    assert twin is not None and reference is not None
+    meter, other = (
+        build_mt372("20269999", time_base=time),
+        build_mt372("20269999", time_base=at_once),
+    )
+    app, twin, reference = meter.app, meter.twin, other.twin
     time.step(0.25)
     app.refresh()
     assert twin.true_t == T0  # nothing is due within the second: no advance at all

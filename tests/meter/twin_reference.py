@@ -87,9 +87,8 @@ def values(app: ServerApplication) -> str:
 def scenario(serial: str, kind: ProfileKind, pv: bool, days: int) -> dict[str, object]:
     time = SteppedTime(START)
     load = seeded_load(seed_of(serial), kind=kind, pv=pv, connection=3)
-    app = build_mt372(serial, time_base=time, history_days=days, load=load)
-    twin = app.twin
-    assert twin is not None
+    meter = build_mt372(serial, time_base=time, history_days=days, load=load)
+    app, twin = meter.app, meter.twin
     steps: list[str] = [values(app)]
     now = int(twin.true_t.timestamp())
     twin.inject(Disturbance(now + 5_000, now + 12_200, None, DisturbanceKind.POWER_FAILURE))
