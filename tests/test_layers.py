@@ -1,7 +1,9 @@
 """The import-layer contract of ARCHITECTURE.md, checked on the source itself.
 
 Imports only go down, and nothing below the I/O layers does I/O or reads the wall
-clock (the sans-IO rule).
+clock (the sans-IO rule). The client side (client/, headend/) never reaches the meter
+side (meter/, fleet/): not directly, not through a meter-side adapter of aio/, and
+importing every module of openamr.client loads no module of openamr.meter.
 """
 
 from __future__ import annotations
