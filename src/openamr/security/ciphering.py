@@ -32,7 +32,7 @@ from openamr.apdu.ciphered import (
 )
 from openamr.errors import DecodeError, SecurityError
 from openamr.security.control_byte import SecurityControl
-from openamr.security.counters import IncomingCounter, OutgoingCounter
+from openamr.security.counters import IncomingCounter, OutgoingCounter, ReceivedCounters
 from openamr.security.keys import SecurityContext, check_system_title
 from openamr.security.suite0 import protect, read_header, unprotect
 
@@ -134,9 +134,14 @@ class CipheringSession:
     key is chosen by the APDU: ded- and general-ded use the dedicated key, a set
     key-set bit the broadcast key, anything else the global unicast key. ``policy`` is
     both the protection applied and the least protection accepted.
+
+    ``received`` is the receiver's memory across associations (a meter's): APDUs under
+    a global key are checked against the last IC accepted from that peer under that
+    key in any association (Green Book 9.2.7.2.4); under the dedicated key, which
+    lives and dies with the association, against ``incoming``.
     """
 
-    __slots__ = ("context", "incoming", "outgoing", "policy")
+    __slots__ = ("context", "incoming", "outgoing", "policy", "received")
 
     def __init__(
         self,
@@ -144,11 +149,13 @@ class CipheringSession:
         policy: SecurityControl,
         outgoing: OutgoingCounter | None = None,
         incoming: IncomingCounter | None = None,
+        received: ReceivedCounters | None = None,
     ) -> None:
         self.context = context
         self.policy = policy
         self.outgoing = outgoing if outgoing is not None else OutgoingCounter()
         self.incoming = incoming if incoming is not None else IncomingCounter()
+        self.received = received
 
     def _ek(self, dedicated: bool, broadcast: bool) -> bytes:
         keys = self.context.keys
@@ -168,12 +175,18 @@ class CipheringSession:
     def decipher(self, data: bytes) -> Deciphered:
         ciphered = decode_ciphered(data)
         control, ic = read_header(ciphered.ciphered_content)
-        self.incoming.check(ic)
         ek = self._ek(ciphered.dedicated, control.broadcast)
         peer, ak = self.context.peer_system_title, self.context.keys.ak
+        incoming = self._incoming(peer, ek, ciphered.dedicated)
+        incoming.check(ic)
         result = decipher(data, peer, ek, ak, self.policy)
-        self.incoming.accept(ic)
+        incoming.accept(ic)
         return result
+
+    def _incoming(self, peer: bytes | None, ek: bytes, dedicated: bool) -> IncomingCounter:
+        if self.received is None or peer is None or dedicated:
+            return self.incoming
+        return self.received.counter(peer, ek)
 
     def encipher_apdu(self, apdu: Apdu, *, dedicated: bool = False, general: bool = False) -> bytes:
         """Encode a plain APDU object and cipher it (see :meth:`encipher`)."""

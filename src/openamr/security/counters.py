@@ -12,9 +12,20 @@ constructor, so a meter commits it to non-volatile storage before acting::
     ic = out.next()                     inc.check(ic)   # before deciphering
                                         ... unprotect ...
                                         inc.accept(ic)  # only once the tag verified
+
+The receiver's memory outlives an association: :class:`ReceivedCounters` keeps the
+last IC accepted per sender system title and key, so that a request captured in one
+association is refused in every later one (Green Book 9.2.7.2.4: "the lowest
+acceptable value is set to the value of the IC verified plus 1"; nothing resets it
+but a new key). Once IC 2**32 - 1 has been accepted nothing more is acceptable under
+that key: the key must be changed.
 """
 
 from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Iterator, Mapping
 
 from openamr.errors import SecurityError
 
@@ -59,6 +70,12 @@ class ReplayError(SecurityError):
         super().__init__(f"replayed invocation counter: received {received}, last accepted {last}")
         self.received, self.expected = received, last + 1
 
+    @property
+    def exhausted(self) -> bool:
+        """The counter space of the key is used up: no IC is acceptable any more (the
+        expected IC does not fit the Unsigned32 of an ExceptionResponse)."""
+        return self.expected > MAX_IC
+
 
 class IncomingCounter:
     """The last IC accepted from a peer; ``None`` until the first one."""
@@ -75,6 +92,11 @@ class IncomingCounter:
         """The last accepted IC: persist this."""
         return self._last
 
+    @property
+    def exhausted(self) -> bool:
+        """IC 2**32 - 1 was accepted: nothing more is, until the key changes."""
+        return self._last == MAX_IC
+
     def check(self, ic: int) -> None:
         """Raise SecurityError unless ``ic`` is greater than the last accepted IC."""
         if not 0 <= ic <= MAX_IC:
@@ -89,3 +111,46 @@ class IncomingCounter:
 
     def __repr__(self) -> str:
         return f"IncomingCounter(last={self._last})"
+
+
+def key_fingerprint(key: bytes) -> str:
+    """A name for a key that does not reveal it (HMAC-SHA-256 under a fixed label,
+    64 bits): the memory of counters is kept per key, and the key never is."""
+    return hmac.new(b"openamr invocation counter", bytes(key), hashlib.sha256).hexdigest()[:16]
+
+
+class ReceivedCounters:
+    """The last IC accepted per (sender system title, key), across associations.
+
+    ``counter(title, key)`` gives the one :class:`IncomingCounter` of that pair (the
+    same object every time, so an association's accepts land here); ``saved`` and
+    :meth:`snapshot` carry it to and from non-volatile memory as
+    ``{"<title hex>/<key fingerprint>": last}``."""
+
+    __slots__ = ("_counters",)
+
+    def __init__(self, saved: Mapping[str, int] | None = None) -> None:
+        self._counters: dict[str, IncomingCounter] = {
+            name: IncomingCounter(last) for name, last in (saved or {}).items()
+        }
+
+    @staticmethod
+    def name(title: bytes, key: bytes) -> str:
+        return f"{bytes(title).hex()}/{key_fingerprint(key)}"
+
+    def counter(self, title: bytes, key: bytes) -> IncomingCounter:
+        name = self.name(title, key)
+        found = self._counters.get(name)
+        if found is None:
+            found = self._counters[name] = IncomingCounter()
+        return found
+
+    def snapshot(self) -> dict[str, int]:
+        """What to persist: every pair with an accepted IC."""
+        return {n: c.last for n, c in self._counters.items() if c.last is not None}
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._counters)
+
+    def __repr__(self) -> str:
+        return f"ReceivedCounters({len(self._counters)} peers and keys)"
