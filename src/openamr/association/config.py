@@ -11,6 +11,7 @@ from openamr.apdu.mechanism import ApplicationContextName, MechanismName
 from openamr.association.handler import ServiceHandler
 from openamr.security.control_byte import SecurityControl
 from openamr.security.keys import SecurityContext
+from openamr.security.lls import LlsGuard
 
 #: The services a server of this stack implements (Green Book Table "Conformance").
 SERVER_CONFORMANCE = (
@@ -35,7 +36,8 @@ class AssociationConfig:
 
     ``secret`` is the LLS password; ``security`` holds the server's system title and
     the suite 0 keys for HLS-GMAC and ciphering; ``protection`` the least protection
-    of every APDU when the context is ciphered."""
+    of every APDU when the context is ciphered; ``guard`` slows LLS guessing down (one
+    guard for every connection to this association: its failures are the meter's)."""
 
     client_sap: int
     open_handler: HandlerFactory
@@ -48,6 +50,7 @@ class AssociationConfig:
     )
     conformance: Conformance = SERVER_CONFORMANCE
     max_receive_pdu_size: int = 0x0400
+    guard: LlsGuard | None = field(default=None, compare=False)
 
     @property
     def ciphered(self) -> bool:
