@@ -112,11 +112,17 @@ def test_lls_wrong_password_is_refused(meter: RunningMeter) -> None:
 
 @pytest.mark.parametrize("transport", TRANSPORTS)
 def test_hls_gmac_ciphered_session(meter: RunningMeter, transport: str) -> None:
+    # as a head-end does: read the meter's invocation counter first and start above it
+    # (the meter refuses a counter it has accepted before from this client: issue 11)
+    with session(meter, transport, 16, authentication=NoSecurityAuthentication()) as c:
+        counter = decode(c.get(attribute(I.DATA, "0.0.43.1.0.255", 2)))
+    assert isinstance(counter, int)
     auth = HighLevelSecurityGmacAuthentication(challenge_length=32)
     with session(
         meter, transport, 1, authentication=auth,
         encryption_key=DEFAULT_EK, authentication_key=DEFAULT_AK,
         client_system_title=bytes.fromhex("4D4D4D0000000001"),
+        client_initial_invocation_counter=counter + 1,
     ) as c:  # fmt: skip
         voltage = decode(c.get(attribute(I.REGISTER, "1.0.52.7.0.255", 2)))
     assert 1840 <= voltage <= 2645  # 0.1 V: within 0.8..1.15 Un of 230 V

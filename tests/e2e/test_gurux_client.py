@@ -47,8 +47,14 @@ def reader(meter: RunningMeter, transport: str) -> Any:
     return session(meter, transport, 32, secret=LLS_PASSWORD)
 
 
-def manager(meter: RunningMeter, transport: str) -> Any:
-    return session(meter, transport, 1, hls=True)
+def manager(meter: RunningMeter, transport: str, **kwargs: Any) -> Any:
+    """As a head-end does: read the meter's invocation counter (public), start above
+    it (the meter refuses a counter it accepted before from this client: issue 11)."""
+    with public(meter, transport) as s:
+        counter = s.read(GXDLMSData("0.0.43.1.0.255"), 2)
+    client = make_client(transport, 1, hls=True, **kwargs)
+    client.ciphering.invocationCounter = int(counter) + 1
+    return connect(meter.host, port(meter, transport), client)
 
 
 def names(objects: Any) -> set[str]:

@@ -12,6 +12,26 @@ Every refusal is a protocol value: an AARE rejected with its diagnostic, an
 ExceptionResponse, a DataAccessResult. Undecodable input never raises out of
 :meth:`ServerAssociation.receive`; it is answered (or dropped where the standard
 says nothing can be answered).
+
+Security (Green Book 9.2.7.2.4, 9.4.2):
+
+- the last invocation counter accepted per client system title and key is the
+  meter's (``received``), not the association's: a request captured in one
+  association is refused in every later one;
+- at the end of the counter space (IC 2**32 - 1 accepted, or the server's own
+  counter used up) nothing more is ciphered under that key: requests get a plain
+  ExceptionResponse ``deciphering-error`` (the expected IC would not fit the
+  Unsigned32 of ``invocation-counter-error``) and AARQs an AARE rejected, until
+  the key is changed;
+- in a ciphered context nothing plain is acted on: an xDLMS APDU must come
+  ciphered, and an RLRQ must carry a ciphered xDLMS InitiateRequest in its
+  user-information (9.4.2.2.4); a plain one is answered RLRE ``not-finished`` and
+  the association stays;
+- an unconfirmed service request (service-class bit 0 of invoke-id-and-priority)
+  gets no response (9.4.6.1), refused or not;
+- LLS failures go to the association's :class:`~openamr.security.lls.LlsGuard`:
+  an AARQ before its time is refused (rejected-transient, authentication-failure)
+  without its password being looked at.
 """
 
 from __future__ import annotations
@@ -37,8 +57,14 @@ from openamr.apdu.action import (
 )
 from openamr.apdu.base import Apdu, decode_apdu
 from openamr.apdu.ciphered import CipheredService
+from openamr.apdu.descriptors import ServiceApdu
 from openamr.apdu.exception import ExceptionResponse
-from openamr.apdu.initiate import ConfirmedServiceError, InitiateRequest, InitiateResponse
+from openamr.apdu.initiate import (
+    ConfirmedServiceError,
+    Conformance,
+    InitiateRequest,
+    InitiateResponse,
+)
 from openamr.apdu.mechanism import MechanismName
 from openamr.apdu.results import ActionResult, ServiceError, StateError
 from openamr.apdu.service_error import ConfirmedServiceName, InitiateError
@@ -53,7 +79,12 @@ from openamr.security.ciphering import (
     CipheringSession,
     is_ciphered,
 )
-from openamr.security.counters import IncomingCounter, OutgoingCounter, ReplayError
+from openamr.security.counters import (
+    IncomingCounter,
+    OutgoingCounter,
+    ReceivedCounters,
+    ReplayError,
+)
 from openamr.security.lls import check_secret
 
 CURRENT_ASSOCIATION = Obis(0, 0, 40, 0, 0, 255)
@@ -62,6 +93,8 @@ REPLY_TO_HLS_AUTHENTICATION = 1
 #: The smallest client max receive PDU size the standard allows.
 MIN_PDU_SIZE = 12
 DLMS_VERSION = 6
+#: get-, set- and action-request: the services that may come unconfirmed.
+REQUEST_TAGS = frozenset({0xC0, 0xC1, 0xC3})
 
 
 class State(enum.Enum):
@@ -74,8 +107,9 @@ class ServerAssociation:
     """One client's association with this server over one connection.
 
     ``configs`` maps client SAP -> what is offered; ``random`` gives challenge
-    bytes (injected: sans-IO); ``counters`` keeps the server's outgoing invocation
-    counter across associations (the meter persists it)."""
+    bytes (injected: sans-IO); ``outgoing`` keeps the server's outgoing invocation
+    counter and ``received`` the last counters accepted from clients, across
+    associations (the meter persists both)."""
 
     def __init__(
         self,
@@ -83,11 +117,14 @@ class ServerAssociation:
         client_sap: int,
         random: Callable[[int], bytes],
         outgoing: OutgoingCounter | None = None,
+        received: ReceivedCounters | None = None,
     ) -> None:
         self.config = configs.get(client_sap)
         self.client_sap = client_sap
         self.random = random
         self.outgoing = outgoing if outgoing is not None else OutgoingCounter(1)
+        self.received = received if received is not None else ReceivedCounters()
+        self.now = 0.0
         self.state = State.IDLE
         self.services: ServiceServer | None = None
         self.ciphering: CipheringSession | None = None
@@ -97,10 +134,12 @@ class ServerAssociation:
 
     # -- entry point ------------------------------------------------------------------
 
-    def receive(self, data: bytes) -> bytes | None:
-        """Answer one APDU from the client (None: nothing to send)."""
+    def receive(self, data: bytes, now: float = 0.0) -> bytes | None:
+        """Answer one APDU from the client (None: nothing to send). ``now`` (seconds,
+        monotonic) times the LLS guard's delays."""
         if self.config is None:
             return None  # an unknown client SAP: the standard has the server stay silent
+        self.now = now
         ciphered = bool(data) and is_ciphered(data[0])
         try:
             plain = self._decipher(data) if ciphered else data
@@ -113,8 +152,11 @@ class ServerAssociation:
             return ExceptionResponse(
                 StateError.SERVICE_UNKNOWN, ServiceError.SERVICE_NOT_SUPPORTED
             ).to_bytes()
+        if ciphered and self.outgoing.exhausted and not isinstance(apdu, Aarq | Rlrq):
+            # no answer could be ciphered: do not act on what cannot be answered
+            return _counter_exhausted().to_bytes()
         answer = self._dispatch(apdu, ciphered)
-        if answer is None:
+        if answer is None or _unconfirmed(apdu):
             return None
         encoded = answer.to_bytes()
         if ciphered and self.ciphering is not None and not isinstance(answer, ExceptionResponse):
@@ -138,7 +180,23 @@ class ServerAssociation:
 
     def _on_rlrq(self, apdu: Apdu, ciphered: bool) -> Apdu:
         assert isinstance(apdu, Rlrq)
-        return self._release(apdu)
+        if self.ciphering is None or self.state is State.IDLE:
+            return self._release(apdu)
+        # a ciphered context is released only by a client that proves itself: the
+        # RLRQ's user-information is a ciphered InitiateRequest (Green Book 9.4.2.2.4)
+        try:
+            if apdu.user_information is None:
+                raise SecurityError("a plain RLRQ in a ciphered context")
+            InitiateRequest.from_bytes(self.ciphering.decipher(apdu.user_information).apdu)
+        except (DlmsError, ValueError):
+            return Rlre(reason=ReleaseResponseReason.NOT_FINISHED)
+        response = InitiateResponse(
+            negotiated_conformance=self.services.conformance if self.services else Conformance(0),
+            server_max_receive_pdu_size=self.config.max_receive_pdu_size if self.config else 0,
+        )
+        info = None if self.outgoing.exhausted else self.ciphering.encipher(response.to_bytes())
+        self._release(apdu)
+        return Rlre(reason=ReleaseResponseReason.NORMAL, user_information=info)
 
     def _service(self, apdu: Apdu, ciphered: bool) -> Apdu:
         if self.services is None or (
@@ -158,6 +216,8 @@ class ServerAssociation:
         return self.ciphering.decipher(data).apdu
 
     def _exception(self, error: ServiceError, cause: DlmsError) -> bytes:
+        if isinstance(cause, ReplayError) and cause.exhausted:
+            return _counter_exhausted().to_bytes()
         if isinstance(cause, ReplayError):
             return ExceptionResponse(
                 StateError.SERVICE_NOT_ALLOWED,
@@ -175,7 +235,16 @@ class ServerAssociation:
             return _aare_rejected(config, AcseServiceUser.NO_REASON_GIVEN, transient=True)
         if aarq.application_context_name != config.context:
             return _aare_rejected(config, AcseServiceUser.APPLICATION_CONTEXT_NAME_NOT_SUPPORTED)
+        if config.ciphered and self.outgoing.exhausted:
+            return _aare_rejected(config, AcseServiceUser.NO_REASON_GIVEN)  # change the key
+        guard = config.guard if config.mechanism is MechanismName.LLS else None
+        if guard is not None and guard.wait(self.now) > 0:
+            return _aare_rejected(config, AcseServiceUser.AUTHENTICATION_FAILURE, transient=True)
         refusal = self._authenticate(aarq, config)
+        if guard is not None and refusal is AcseServiceUser.AUTHENTICATION_FAILURE:
+            guard.failed(self.now)
+        elif guard is not None and refusal is None:
+            guard.succeeded()
         if refusal is not None:
             return _aare_rejected(config, refusal)
         try:
@@ -231,6 +300,7 @@ class ServerAssociation:
                 config.protection,
                 self.outgoing,
                 IncomingCounter(),
+                self.received,
             )
             info = self.ciphering.decipher(info).apdu
         initiate = InitiateRequest.from_bytes(info)
@@ -336,6 +406,20 @@ DISPATCH: dict[State, dict[type[Apdu], Handler]] = {
         Apdu: ServerAssociation._service,
     },
 }
+
+
+def _counter_exhausted() -> ExceptionResponse:
+    """The key's counter space is used up (Green Book 9.2.7.2.4): change the key."""
+    return ExceptionResponse(StateError.SERVICE_NOT_ALLOWED, ServiceError.DECIPHERING_ERROR)
+
+
+def _unconfirmed(apdu: Apdu) -> bool:
+    """An unconfirmed service request: the server sends no response (9.4.6.1)."""
+    return (
+        isinstance(apdu, ServiceApdu)
+        and apdu.TAG in REQUEST_TAGS
+        and not apdu.invoke_id_and_priority.confirmed
+    )
 
 
 def _refused() -> ExceptionResponse:

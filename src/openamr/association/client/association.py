@@ -64,7 +64,7 @@ from openamr.apdu.descriptors import (
 )
 from openamr.apdu.exception import ExceptionResponse
 from openamr.apdu.get import GetDataResult, GetRequestNormal, GetRequestWithList
-from openamr.apdu.initiate import ConfirmedServiceError, Conformance
+from openamr.apdu.initiate import ConfirmedServiceError, Conformance, InitiateRequest
 from openamr.apdu.mechanism import ApplicationContextName, MechanismName
 from openamr.apdu.results import DataAccessResult
 from openamr.apdu.set import SetRequestNormal
@@ -221,9 +221,19 @@ class ClientAssociation:
         return self._begin(x)
 
     def release(self) -> Exchange[Released]:
-        """RLRQ (reason normal) ... RLRE."""
+        """RLRQ (reason normal) ... RLRE. In a ciphered context the RLRQ carries a
+        glo-ciphered InitiateRequest, which proves the client (Green Book 9.4.2.2.4)."""
         self._free(State.ASSOCIATED)
-        x = ReleaseExchange(self, Rlrq(reason=ReleaseRequestReason.NORMAL))
+        info = None
+        if self.session is not None:
+            s = self.settings
+            initiate = InitiateRequest(
+                proposed_conformance=s.conformance,
+                client_max_receive_pdu_size=s.max_receive_pdu_size,
+            )
+            info = self.session.encipher(initiate.to_bytes())
+        rlrq = Rlrq(reason=ReleaseRequestReason.NORMAL, user_information=info)
+        x = ReleaseExchange(self, rlrq)
         self.state = State.RELEASING
         return self._begin(x)
 
