@@ -55,11 +55,11 @@ class WrapperSession(asyncio.Protocol):
         association = self.associations.get(event.source)
         if association is None:
             association = ServerAssociation(
-                self.app.configs, event.source, os.urandom, self.app.outgoing
+                self.app.configs, event.source, os.urandom, self.app.outgoing, self.app.received
             )
             self.associations[event.source] = association
         self.app.refresh()
-        answer = association.receive(event.payload)
+        answer = association.receive(event.payload, asyncio.get_running_loop().time())
         if answer is not None and self.transport is not None:
             self.transport.write(encode_wrapper(event.destination, event.source, answer))
 

@@ -35,8 +35,8 @@ log = logging.getLogger(__name__)
 class _Drop:
     """One meter on the line: its HDLC secondary station and its association."""
 
-    def __init__(self, app: ServerApplication) -> None:
-        self.app = app
+    def __init__(self, app: ServerApplication, clock: Callable[[], float]) -> None:
+        self.app, self.clock = app, clock
         self.station = SecondaryStation(mt372_server(app.physical_address, app.logical_address))
         self.association: ServerAssociation | None = None
 
@@ -44,13 +44,17 @@ class _Drop:
         """Follow the link's event; the APDU to answer with, if any."""
         if isinstance(event, Connected):
             self.association = ServerAssociation(
-                self.app.configs, event.client_address, os.urandom, self.app.outgoing
+                self.app.configs,
+                event.client_address,
+                os.urandom,
+                self.app.outgoing,
+                self.app.received,
             )
         elif isinstance(event, Disconnected):
             self.association = None
         elif isinstance(event, DataReceived) and self.association is not None:
             self.app.refresh()  # the twin brings itself up to now before it answers
-            return self.association.receive(event.data)
+            return self.association.receive(event.data, self.clock())
         elif isinstance(event, FrameDiscarded):
             log.debug("HDLC %d: %s", self.app.physical_address, event.reason)
         return None
@@ -72,10 +76,10 @@ class HdlcLine:
         addresses = [(a.physical_address, a.logical_address) for a in apps]
         if not apps or len(set(addresses)) != len(addresses):
             raise ValueError(f"a line needs meters with distinct HDLC addresses, not {addresses}")
-        self.drops = [_Drop(app) for app in apps]
+        self.loop = asyncio.get_running_loop()
+        self.drops = [_Drop(app, self.loop.time) for app in apps]
         self._by_station = {id(d.station): d for d in self.drops}
         self.multidrop = MultiDrop(d.station for d in self.drops)
-        self.loop = asyncio.get_running_loop()
         self.write, self.on_release = write, on_release
         self.timer: asyncio.TimerHandle | None = None
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from openamr.association.config import AssociationConfig
 from openamr.cosem import LogicalDevice
-from openamr.security.counters import OutgoingCounter
+from openamr.security.counters import OutgoingCounter, ReceivedCounters
 
 
 def _static() -> None:
@@ -31,3 +31,6 @@ class ServerApplication:
     outgoing: OutgoingCounter = field(default_factory=lambda: OutgoingCounter(1))
     #: Called before each request is answered: the twin brings itself up to now.
     refresh: Callable[[], None] = _static
+    #: The last invocation counter accepted per client and key, across associations
+    #: (Green Book 9.2.7.2.4: a captured request is never accepted again).
+    received: ReceivedCounters = field(default_factory=ReceivedCounters)

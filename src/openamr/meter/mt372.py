@@ -8,7 +8,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Iterator
+from dataclasses import replace
 
+from openamr.apdu.mechanism import MechanismName
 from openamr.codec.obis import Obis
 from openamr.codec.types import (
     DoubleLong,
@@ -35,6 +37,7 @@ from openamr.meter.associations import (
 )
 from openamr.meter.clock import MeterClock, SteppedTime, TimeBase
 from openamr.meter.communication import communication_objects
+from openamr.meter.events import EventCode
 from openamr.meter.keys import MeterKeyStore
 from openamr.meter.metrology.energy import Metrology
 from openamr.meter.metrology.load import seeded_load
@@ -53,6 +56,7 @@ from openamr.meter.tariff_objects import (
 )
 from openamr.meter.twin import Twin
 from openamr.security.counters import OutgoingCounter
+from openamr.security.lls import LlsGuard, LockoutPolicy
 
 FIRMWARE = "MT372-1004"
 ENERGY = ScalerUnit(0, Unit.WATT_HOUR)  # registers count Wh; the LCD shows kWh
@@ -117,6 +121,12 @@ def seed_of(serial: str) -> int:
     return int.from_bytes(hashlib.sha256(serial.encode()).digest()[:8], "big")
 
 
+def _log_lockout(twin: Twin) -> None:
+    """A lockout begins: in the log-book, committed (MT372.md 4: association failed)."""
+    twin.log(twin.position, EventCode.ASSOCIATION_FAILED)
+    twin.checkpoint()
+
+
 def build_mt372(
     serial: str = "12345678",
     credentials: Credentials | None = None,
@@ -127,6 +137,8 @@ def build_mt372(
     start: dt.datetime | None = None,
     state: StateStore | None = None,
     push: Sender | None = None,
+    counters: StateStore | None = None,
+    lockout: LockoutPolicy | None = None,
 ) -> TwinMeter:
     """The MT372 twin with its three associations, assembled and ready to be served.
 
@@ -142,6 +154,11 @@ def build_mt372(
     ``state`` makes the twin non-volatile (:mod:`openamr.meter.persistence`): a store
     that holds this meter resumes it where it was, the time it was down recorded
     as a power failure (``start`` and ``history_days`` then do not apply).
+    ``counters`` keeps only the invocation counters when there is no ``state`` (the
+    meter never reuses an IC under a key, Green Book 9.2.7.2.4: without a store a
+    twin is a meter fresh from the factory each time). ``lockout`` is the LLS
+    guessing policy (:class:`~openamr.security.lls.LlsGuard`); the start of a
+    lockout is logged as association failed (0x8036).
 
     Built in dependency order, each part with what it needs: the clock, the objects
     and associations, the keys, the engine and its peripherals, the persistence (its
@@ -164,7 +181,8 @@ def build_mt372(
         device.add(*group)
     configs = install(device, credentials)
     # the counter is reserved in the store before any IC can leave (openamr.meter.state.counter)
-    outgoing = OutgoingCounter(1) if state is None else ReservedCounter(state)
+    durable = state if state is not None else counters
+    outgoing = OutgoingCounter(1) if durable is None else ReservedCounter(durable)
     keys = MeterKeyStore(credentials.keys, configs)
     device.add(*communication_objects(serial, credentials.system_title, keys, outgoing))
     seed = seed_of(serial)
@@ -176,6 +194,10 @@ def build_mt372(
     # relays, limiter, inputs, covers, modem, push, LCD
     engine = Engine(twin, install_peripherals(twin, push))
     persistence = None
+    guard = LlsGuard(lockout, on_lockout=lambda: _log_lockout(twin))
+    for sap, config in list(configs.items()):
+        if config.mechanism is MechanismName.LLS:
+            configs[sap] = replace(config, guard=guard)
     if state is not None:
         persistence = Persistence(state, twin, keys, serial, outgoing)
         for sap, config in configs.items():  # every SET and ACTION commits first
