@@ -39,7 +39,7 @@ from openamr.link.hdlc.params import HdlcParameters
 from openamr.meter.associations import DEFAULT_AK, DEFAULT_EK, DEFAULT_PASSWORD, Credentials
 from openamr.security import hls
 from openamr.security.ciphering import CipheringSession
-from openamr.security.control import SecurityControl
+from openamr.security.control_byte import SecurityControl
 from openamr.security.counters import OutgoingCounter
 from openamr.security.keys import KeySet, SecurityContext
 

@@ -29,11 +29,11 @@ from openamr.apdu.get import GetRequestNormal, GetResponseNormal
 from openamr.apdu.initiate import Conformance, InitiateRequest
 from openamr.apdu.mechanism import ApplicationContextName, MechanismName
 from openamr.apdu.results import ActionResult, ServiceError, StateError
-from openamr.association.server import ServerAssociation, State
+from openamr.association.server_association import ServerAssociation, State
 from openamr.codec.obis import Obis
 from openamr.security import hls
 from openamr.security.ciphering import CipheringSession
-from openamr.security.control import SecurityControl
+from openamr.security.control_byte import SecurityControl
 from openamr.security.counters import MAX_IC, OutgoingCounter, ReceivedCounters
 from openamr.security.keys import KeySet, SecurityContext
 from openamr.security.lls import LlsGuard, LockoutPolicy

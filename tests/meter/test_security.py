@@ -15,18 +15,18 @@ from openamr.apdu.exception import ExceptionResponse
 from openamr.apdu.initiate import Conformance, InitiateRequest
 from openamr.apdu.mechanism import ApplicationContextName, MechanismName
 from openamr.apdu.results import ActionResult
-from openamr.association.server import ServerAssociation, State
-from openamr.cli.meter import counters_path
+from openamr.association.server_association import ServerAssociation, State
+from openamr.cli.meter_serve import counters_path
 from openamr.codec.obis import Obis
 from openamr.codec.types import Long
+from openamr.meter.application import ServerApplication
 from openamr.meter.associations import DEFAULT_AK, DEFAULT_EK, Credentials
 from openamr.meter.events import EventCode
 from openamr.meter.mt372 import build_mt372
-from openamr.meter.server import ServerApplication
 from openamr.meter.state import StateStore
 from openamr.security import hls
 from openamr.security.ciphering import CipheringSession
-from openamr.security.control import SecurityControl
+from openamr.security.control_byte import SecurityControl
 from openamr.security.counters import OutgoingCounter
 from openamr.security.keys import KeySet, SecurityContext
 from openamr.security.lls import LockoutPolicy
