@@ -38,7 +38,12 @@ def reference(base: SteppedTime) -> TwinMeter:
     return meter
 
 
+#: the state key-encryption key of these tests (keys are kept wrapped under it)
+STATE_KEK = bytes.fromhex("5A" * 16)
+
+
 def persisted(store: StateStore, base: SteppedTime, **kw: object) -> TwinMeter:
+    kw.setdefault("state_kek", STATE_KEK)
     meter = build_mt372(SERIAL, time_base=base, state=store, **kw)  # type: ignore[arg-type]
     return meter
 

@@ -16,7 +16,7 @@ from openamr.apdu.initiate import Conformance, InitiateRequest
 from openamr.apdu.mechanism import ApplicationContextName, MechanismName
 from openamr.apdu.results import ActionResult
 from openamr.association.server_association import ServerAssociation, State
-from openamr.cli.meter_serve import counters_path
+from openamr.cli.state_files import counters_path
 from openamr.codec.obis import Obis
 from openamr.codec.types import Long
 from openamr.meter.application import ServerApplication

@@ -155,14 +155,24 @@ class ServerAssociation:
         if ciphered and self.outgoing.exhausted and not isinstance(apdu, Aarq | Rlrq):
             # no answer could be ciphered: do not act on what cannot be answered
             return _counter_exhausted().to_bytes()
-        answer = self._dispatch(apdu, ciphered)
-        if answer is None or _unconfirmed(apdu):
-            return None
-        encoded = answer.to_bytes()
-        if ciphered and self.ciphering is not None and not isinstance(answer, ExceptionResponse):
-            # answer in the form the client used (Green Book 9.2.7.2.4)
-            general = data[0] in (GENERAL_GLO_CIPHERING, GENERAL_DED_CIPHERING)
-            return self.ciphering.encipher(encoded, dedicated=_dedicated(data[0]), general=general)
+        try:
+            answer = self._dispatch(apdu, ciphered)
+            if answer is None or _unconfirmed(apdu):
+                return None
+            encoded = answer.to_bytes()
+            if (
+                ciphered
+                and self.ciphering is not None
+                and not isinstance(answer, ExceptionResponse)
+            ):
+                # answer in the form the client used (Green Book 9.2.7.2.4)
+                general = data[0] in (GENERAL_GLO_CIPHERING, GENERAL_DED_CIPHERING)
+                dedicated = _dedicated(data[0])
+                return self.ciphering.encipher(encoded, dedicated=dedicated, general=general)
+        except SecurityError:  # no invocation counter to cipher with (used up, or unreserved)
+            if isinstance(apdu, Aarq):
+                return _aare_rejected(self.config, AcseServiceUser.NO_REASON_GIVEN).to_bytes()
+            return _counter_exhausted().to_bytes()
         return encoded
 
     def _dispatch(self, apdu: Apdu, ciphered: bool) -> Apdu | None:

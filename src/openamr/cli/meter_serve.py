@@ -13,6 +13,7 @@ import click
 from openamr.aio.lines import BAUD_RATES, DEFAULT_BAUD
 from openamr.aio.push import PushDelivery
 from openamr.aio.serve import Listeners, ServedTwin, ServeError, serve_twin
+from openamr.cli.state_files import open_counters, state_kek
 from openamr.meter.associations import SERVER_LOGICAL_ADDRESS, Credentials
 from openamr.meter.metrology.load import seeded_load
 from openamr.meter.metrology.model import LoadConfig, ProfileKind
@@ -64,6 +65,9 @@ def meter_group() -> None:
               help="Keep the meter's non-volatile memory in this SQLite file: registers, "
                    "profiles, log-book, parameters, keys and invocation counters survive a "
                    "restart, and the downtime is logged as a power failure.")  # fmt: skip
+@click.option("--state-key", "state_key", type=click.Path(dir_okay=False), default=None,
+              help="The key-encryption key of the keys in --state (32 hex digits; default "
+                   "FILE.key, created on first use; or set OPENAMR_STATE_KEK).")  # fmt: skip
 @click.option("--load", "load_kind", type=click.Choice([k.value for k in ProfileKind]),
               default=None, help="The consumer's day shape (default: by serial).")  # fmt: skip
 @click.option("--pv/--no-pv", default=None, help="With or without PV export (default: drawn).")
@@ -84,6 +88,7 @@ def serve_command(
     start: dt.datetime | None,
     speed: float,
     state_path: str | None,
+    state_key: str | None,
     load_kind: str | None,
     pv: bool | None,
     phases: int,
@@ -96,7 +101,7 @@ def serve_command(
         start = start.replace(tzinfo=dt.UTC)
     kind = ProfileKind(load_kind) if load_kind else None
     load = seeded_load(seed_of(serial_number), kind, pv, phases)
-    twin = TwinOptions(serial_number, history_days, start, speed, state_path, load)
+    twin = TwinOptions(serial_number, history_days, start, speed, state_path, load, state_key)
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(_serve(host, port, transport, twin, optical, control_port))
 
@@ -116,6 +121,7 @@ class TwinOptions:
     speed: float = 1.0
     state: str | None = None  # the state file (--state)
     load: LoadConfig | None = None  # the consumer (default: drawn from the serial)
+    state_key: str | None = None  # the state key-encryption key's file (--state-key)
 
 
 @dataclass(frozen=True)
@@ -138,13 +144,18 @@ async def _serve(
     control_port: int | None = None,
 ) -> None:
     serial_number = twin.serial_number
+    credentials = Credentials()
     store = _open_state(twin.state)
+    # without --state the invocation counters are kept anyway: never an IC twice
+    counters = None if store is not None else open_counters(credentials.system_title)
+    kek = None if twin.state is None else state_kek(twin.state, twin.state_key)
     # alarm call-backs go out once a head-end set a destination
     push = PushDelivery(SERVER_LOGICAL_ADDRESS)
     try:
         meter = build_mt372(
-            serial_number, Credentials(), time_base=wall_clock, history_days=twin.history_days,
+            serial_number, credentials, time_base=wall_clock, history_days=twin.history_days,
             speed=twin.speed, start=twin.start, state=store, load=twin.load, push=push,
+            counters=counters, state_kek=kek,
         )  # fmt: skip
     except StateError as e:
         raise click.ClickException(str(e)) from None
@@ -159,7 +170,7 @@ async def _serve(
         option = hint.get(e.listener)
         raise click.ClickException(f"{e}; choose another {option}" if option else str(e)) from None
     try:
-        _banner(served, transport, optical, store)
+        _banner(served, transport, optical, store or counters)
         await served.serve_forever()
     except ServeError as e:
         raise click.ClickException(str(e)) from None
@@ -183,7 +194,9 @@ def _banner(served: ServedTwin, transport: str, optical: Optical, store: StateSt
         click.echo(f"HDLC on {optical.hdlc_serial} at {optical.hdlc_baud} Bd 8N1")
     if (at := served.control_address) is not None:
         click.echo(f"control endpoint (JSON over HTTP) on http://{at[0]}:{at[1]}/")
-    if store is not None:
+    if store is not None and store.path.endswith(".sqlite") and "counters-" in store.path:
+        click.echo(f"invocation counters in {store.path} (no --state)")
+    elif store is not None:
         click.echo(f"state in {store.path}")
 
 

@@ -45,6 +45,7 @@ from openamr.meter.metrology.model import LoadConfig, MeterModel
 from openamr.meter.peripherals import install_peripherals
 from openamr.meter.peripherals.push import Sender
 from openamr.meter.persistence import Persistence, resume_time
+from openamr.meter.persistence.at_rest import load_received
 from openamr.meter.profiles import load_profile_1, load_profile_2
 from openamr.meter.state import ReservedCounter, StateStore
 from openamr.meter.tariff_objects import (
@@ -55,7 +56,7 @@ from openamr.meter.tariff_objects import (
     tariff_objects,
 )
 from openamr.meter.twin import Twin
-from openamr.security.counters import OutgoingCounter
+from openamr.security.counters import OutgoingCounter, ReceivedCounters
 from openamr.security.lls import LlsGuard, LockoutPolicy
 
 FIRMWARE = "MT372-1004"
@@ -139,6 +140,7 @@ def build_mt372(
     push: Sender | None = None,
     counters: StateStore | None = None,
     lockout: LockoutPolicy | None = None,
+    state_kek: bytes | None = None,
 ) -> TwinMeter:
     """The MT372 twin with its three associations, assembled and ready to be served.
 
@@ -158,7 +160,9 @@ def build_mt372(
     meter never reuses an IC under a key, Green Book 9.2.7.2.4: without a store a
     twin is a meter fresh from the factory each time). ``lockout`` is the LLS
     guessing policy (:class:`~openamr.security.lls.LlsGuard`); the start of a
-    lockout is logged as association failed (0x8036).
+    lockout is logged as association failed (0x8036). ``state_kek`` wraps the keys
+    kept in ``state`` (:mod:`openamr.meter.persistence.at_rest`; without it they are not
+    kept).
 
     Built in dependency order, each part with what it needs: the clock, the objects
     and associations, the keys, the engine and its peripherals, the persistence (its
@@ -183,6 +187,9 @@ def build_mt372(
     # the counter is reserved in the store before any IC can leave (openamr.meter.state.counter)
     durable = state if state is not None else counters
     outgoing = OutgoingCounter(1) if durable is None else ReservedCounter(durable)
+    if counters is not None and state is None:
+        counters.mark_open()
+    received = ReceivedCounters() if state is None else load_received(state)
     keys = MeterKeyStore(credentials.keys, configs)
     device.add(*communication_objects(serial, credentials.system_title, keys, outgoing))
     seed = seed_of(serial)
@@ -199,14 +206,20 @@ def build_mt372(
         if config.mechanism is MechanismName.LLS:
             configs[sap] = replace(config, guard=guard)
     if state is not None:
-        persistence = Persistence(state, twin, keys, serial, outgoing)
+        persistence = Persistence(state, twin, keys, serial, outgoing, received, state_kek)
         for sap, config in configs.items():  # every SET and ACTION commits first
             configs[sap] = persistence.recorded(config)
         if resumed is not None:
             persistence.restore(resumed)
         persistence.attach()
     app = ServerApplication(
-        device, configs, SERVER_LOGICAL_ADDRESS, HDLC_PHYSICAL_ADDRESS, outgoing, engine.refresh
+        device,
+        configs,
+        SERVER_LOGICAL_ADDRESS,
+        HDLC_PHYSICAL_ADDRESS,
+        outgoing,
+        engine.refresh,
+        received,
     )
     twin.advance()
     password = credentials.iec_password.decode()

@@ -245,7 +245,7 @@ class Twin:
         self.advance(force=True)
         self.source.set(when)
         self.rules.invalidate()
-        self._error_bits(FF_SUPERCAP_DISCHARGED | FF_INVALID_TIME, on=False)  # a set clock
+        self.error_bits(FF_SUPERCAP_DISCHARGED | FF_INVALID_TIME, on=False)  # a set clock
         self.demand.clock_set(when)
         self.log(when, EventCode.CLOCK_CHANGED)
         self.flag(LpStatus.CLOCK_ADJUSTED)
@@ -366,9 +366,10 @@ class Twin:
         """More than the super-cap's reserve without power: the time is not to be
         trusted until someone sets the clock (clock status, FF bits, LP status)."""
         self.objects.clock.flags |= int(ClockStatus.INVALID_VALUE)
-        self._error_bits(FF_SUPERCAP_DISCHARGED | FF_INVALID_TIME, on=True)
+        self.error_bits(FF_SUPERCAP_DISCHARGED | FF_INVALID_TIME, on=True)
 
-    def _error_bits(self, bits: int, on: bool) -> None:
+    def error_bits(self, bits: int, on: bool) -> None:
+        """Raise or clear bits of the error register FF (MT372.md 3)."""
         errors = self.objects.error_register.value
         assert isinstance(errors, int)
         self.objects.error_register.value = DoubleLongUnsigned(

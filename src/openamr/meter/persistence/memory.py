@@ -9,7 +9,9 @@ What is saved, under which key of the store::
     twin/demand       the DemandEngine's state (periods, window, maxima)
     twin/metrology    injected disturbances and load steps that still matter
     twin/component/*  the state of components that persist (:class:`Persistent`)
-    keys/*            the suite 0 keys of the MeterKeyStore (never logged)
+    keys/*            the suite 0 keys of the MeterKeyStore, wrapped under the state
+                      key-encryption key (:mod:`.at_rest`; never logged)
+    ic/incoming       the last invocation counter accepted per client and key
     alive             true_t at the last commit: where an outage begins
     clock/*           the clock's anchor at the last commit: true time, the time
                       base's reading, and the speed the world ran at
@@ -36,13 +38,21 @@ while the supply is off (``Twin._capture_lp1``): load profile periods ending in
 the outage have no entry, and the first entry after the return carries 0xC0
 (MT372.md 4). Registers never go backwards (they are restored, then only add);
 no interval is captured twice (the rows and true_t were committed together).
-Incoming invocation counters are not kept: each association starts its own.
+The last incoming invocation counters are kept (:mod:`.at_rest`): a request captured
+before a restart is refused after it (issue 11).
+
+A commit that cannot be written (disk full, I/O error) does not stop the meter: it
+goes on from memory, logs once that its memory cannot be written, raises FF bit
+0x00020000 (FRAM access, MT372.md 3) and commits everything again at the next
+checkpoint that can be written, then clears the bit. A state file that cannot be
+read back (damaged values) is refused with a :class:`StateError` saying what to do.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Protocol, runtime_checkable
@@ -57,28 +67,25 @@ from openamr.codec.table import Row
 from openamr.codec.types import Data, DoubleLongUnsigned, LongUnsigned
 from openamr.cosem.classes.profile_generic import ProfileGeneric, SortMethod
 from openamr.cosem.classes.security_setup import KeyId
-from openamr.errors import DecodeError
+from openamr.errors import DecodeError, DlmsError
 from openamr.meter.keys import MeterKeyStore
 from openamr.meter.metrology.model import DAY, Disturbance, DisturbanceKind, seconds
+from openamr.meter.persistence import at_rest
 from openamr.meter.snapshot import snapshot
 from openamr.meter.state.counter import ReservedCounter
-from openamr.meter.state.store import Json, StateError, StateStore
+from openamr.meter.state.store import Json, StateError, StateStore, StateWriteError
 from openamr.meter.tariff import DemandEngine
 from openamr.meter.twin import Twin
-from openamr.security.counters import OutgoingCounter
+from openamr.security.counters import OutgoingCounter, ReceivedCounters
+from openamr.security.keys import KeySet
 
 log = logging.getLogger(__name__)
 
 SERIAL, ENGINE, DEMAND, METROLOGY = "twin/serial", "twin/engine", "twin/demand", "twin/metrology"
 COMPONENT = "twin/component/"
 ANCHOR, BASE, SPEED = "clock/true", "clock/base", "clock/speed"
-#: The key store's keys: the kv key, the key_id, the KeySet field.
-KEYS = (
-    ("keys/ek", KeyId.GLOBAL_UNICAST_ENCRYPTION_KEY, "ek"),
-    ("keys/ak", KeyId.AUTHENTICATION_KEY, "ak"),
-    ("keys/kek", KeyId.MASTER_KEY, "kek"),
-    ("keys/broadcast_ek", KeyId.GLOBAL_BROADCAST_ENCRYPTION_KEY, "broadcast_ek"),
-)
+#: FF bit of a non-volatile memory that cannot be written (MT372.md 3: FRAM access).
+FF_MEMORY = 0x00020000
 #: Written by SET but not parameters: the clock's time lives in the engine's offset.
 NOT_REPLAYED = frozenset({(8, 2)})
 #: Methods that change parameters, by (class_id, method): the attributes to remember
@@ -115,8 +122,30 @@ class ResumedTime:
     offset: dt.timedelta  # meter time - true time, as committed
 
 
+#: What a damaged value raises when it is read back.
+UNREADABLE = (DlmsError, ValueError, TypeError, KeyError, sqlite3.DatabaseError)
+
+
+def unreadable(store: StateStore, cause: Exception) -> StateError:
+    return StateError(
+        f"{store.path}: a stored value cannot be read back ({cause}). Nothing was changed "
+        "in it. Restore it from a backup, or move it away to start a new meter from the "
+        "factory state"
+    )
+
+
 def resume_time(store: StateStore, base_now: dt.datetime) -> ResumedTime | None:
-    """The true time a restarted twin resumes at (None: a fresh store)."""
+    """The true time a restarted twin resumes at (None: a fresh store); StateError
+    for a damaged file."""
+    try:
+        return _resume_time(store, base_now)
+    except StateError:
+        raise
+    except UNREADABLE as e:
+        raise unreadable(store, e) from None
+
+
+def _resume_time(store: StateStore, base_now: dt.datetime) -> ResumedTime | None:
     alive, anchor, base = store.last_alive(), store.get_instant(ANCHOR), store.get_instant(BASE)
     if alive is None or anchor is None or base is None:
         return None
@@ -139,16 +168,24 @@ class Persistence:
         keys: MeterKeyStore,
         serial: str,
         outgoing: OutgoingCounter | None = None,
+        received: ReceivedCounters | None = None,
+        kek: bytes | None = None,
     ) -> None:
         """``outgoing``: the server's invocation counter, topped up after each commit
-        when it is reserved in the store."""
+        when it is reserved in the store; ``received`` the last counters accepted from
+        clients (kept too); ``kek`` the state key-encryption key (never stored here;
+        without it the keys are not kept)."""
         self.store, self.twin, self.keys, self.serial = store, twin, keys, serial
         self.outgoing = outgoing
+        self.received = received if received is not None else ReceivedCounters()
+        self.kek = kek
         self._marks: dict[str, Row | None] = {}  # the last row committed, per profile
         self._copies: dict[str, list[Row]] = {}  # rows committed of non-FIFO profiles
-        self._saved_keys = None if store.get("keys/ek") is None else keys.keys
+        self._saved_keys: KeySet | None = None
         self._saved_metrology: tuple[tuple[Disturbance, ...], tuple[object, ...]] | None = None
+        self._saved_received: dict[str, int] = {}
         self.commits = 0
+        self.failing: str | None = None  # why the last commit could not be written
         stored = store.get(SERIAL)
         if stored is not None and stored != serial:
             raise StateError(f"{store.path} holds meter {stored!r}, not {serial}")
@@ -157,6 +194,7 @@ class Persistence:
 
     def attach(self) -> None:
         """Commit after every change of the twin, and now."""
+        self.store.mark_open()  # from now on the file is written
         self.twin.checkpoints.append(self.commit)
         self.commit()
 
@@ -177,27 +215,52 @@ class Persistence:
         the ``parameters`` (logical name, attribute, value) just written."""
         store, twin = self.store, self.twin
         marks: dict[str, Row | None] = {}
-        with store.transaction():
-            for name, index, value in parameters:
-                store.put_attribute(str(name), index, encode(value))
-            store.put(SERIAL, self.serial)
-            store.put(ENGINE, self._engine())
-            store.put(DEMAND, pj.demand_json(twin.demand.state()))
-            self._save_metrology()
-            for obj in twin.device:
-                if isinstance(obj, ProfileGeneric):
-                    self._save_rows(obj, marks)
-            self._save_components()
-            self._save_keys()
-            store.mark_alive(twin.true_t)
-            store.put_instant(ANCHOR, twin.source.true_now())
-            store.put_instant(BASE, twin.source.base())
-            store.put(SPEED, twin.source.speed)
+        try:
+            with store.transaction():
+                for name, index, value in parameters:
+                    store.put_attribute(str(name), index, encode(value))
+                store.put(SERIAL, self.serial)
+                store.put(ENGINE, self._engine())
+                store.put(DEMAND, pj.demand_json(twin.demand.state()))
+                self._save_metrology()
+                for obj in twin.device:
+                    if isinstance(obj, ProfileGeneric):
+                        self._save_rows(obj, marks)
+                self._save_components()
+                self._save_keys()
+                self._saved_received = at_rest.save_received(
+                    store, self.received, self._saved_received
+                )
+                store.mark_alive(twin.true_t)
+                store.put_instant(ANCHOR, twin.source.true_now())
+                store.put_instant(BASE, twin.source.base())
+                store.put(SPEED, twin.source.speed)
+            outgoing = self.outgoing
+            if isinstance(outgoing, ReservedCounter) and not store.in_transaction:
+                outgoing.top_up()  # outside the transaction: a reservation commits alone
+        except StateWriteError as e:
+            self._cannot_write(str(e))
+            return
         self._marks.update(marks)
         self.commits += 1
-        outgoing = self.outgoing
-        if isinstance(outgoing, ReservedCounter) and not store.in_transaction:
-            outgoing.top_up()  # outside the transaction: a reservation commits alone
+        if self.failing is not None:
+            log.warning("state: %s written again; the meter's memory is whole", store.path)
+            self.failing = None
+            twin.error_bits(FF_MEMORY, on=False)
+
+    def _cannot_write(self, reason: str) -> None:
+        """Go on from memory; everything is written again at the next commit."""
+        self._saved_keys = self._saved_metrology = None
+        self._saved_received = {}
+        self._copies.clear()
+        if self.failing is None:
+            log.error(
+                "state: the meter's memory cannot be written (%s): it goes on from memory, "
+                "FF error bit 0x00020000 raised; it commits again when there is room",
+                reason,
+            )
+            self.twin.error_bits(FF_MEMORY, on=True)
+        self.failing = reason
 
     def written(self, logical_name: Obis, class_id: int, index: int, value: Data) -> None:
         """A SET succeeded: remember the parameter and commit with it."""
@@ -281,21 +344,26 @@ class Persistence:
 
     def _save_keys(self) -> None:
         keys = self.keys.keys
-        if keys is self._saved_keys:
-            return
-        for key, _, name in KEYS:
-            value = getattr(keys, name)
-            if value is None:
-                self.store.delete(key)
-            else:
-                self.store.put(key, bytes(value))
+        if keys is self._saved_keys or self.kek is None:
+            return  # unchanged, or no key-encryption key: keys are never kept in the clear
+        at_rest.save_keys(self.store, keys, self.kek)
         self._saved_keys = keys
 
     # -- restoring ------------------------------------------------------------------------
 
     def restore(self, resumed: ResumedTime) -> None:
         """Bring the twin (built fresh, its clock at ``resumed.resumed``) back to the
-        committed state, then record the outage; call :meth:`attach` after."""
+        committed state, then record the outage; call :meth:`attach` after. A value
+        that cannot be read back: StateError (the file is damaged)."""
+        try:
+            self._restore(resumed)
+        except StateError:
+            raise
+        except UNREADABLE as e:
+            raise unreadable(self.store, e) from None
+
+    def _restore(self, resumed: ResumedTime) -> None:
+        self._saved_received = self.received.snapshot()
         self._replay_attributes()
         self._restore_keys()
         self._restore_engine()
@@ -322,11 +390,11 @@ class Persistence:
         self.twin.rules.invalidate()
 
     def _restore_keys(self) -> None:
-        found = {kid: self.store.get_bytes(key) for key, kid, _ in KEYS}
-        if found[KeyId.GLOBAL_UNICAST_ENCRYPTION_KEY] is None:
+        found, plain = at_rest.load_keys(self.store, self.kek)
+        if KeyId.GLOBAL_UNICAST_ENCRYPTION_KEY not in found:
             return
-        self.keys.install({kid: value for kid, value in found.items() if value is not None})
-        self._saved_keys = self.keys.keys
+        self.keys.install(found)
+        self._saved_keys = None if plain else self.keys.keys  # clear ones: wrap them now
 
     def _restore_engine(self) -> None:
         t, engine = self.twin, pj.as_dict(json_of(self.store, ENGINE))

@@ -8,7 +8,14 @@ invocation counter reserved in blocks (Green Book 9.2.7.2.4). Import from here.
 
 from openamr.meter.state.counter import OUTGOING_IC, ReservedCounter
 from openamr.meter.state.rows import decode_row, decode_rows, encode_row
-from openamr.meter.state.store import SCHEMA_VERSION, Json, StateError, StateStore, Value
+from openamr.meter.state.store import (
+    SCHEMA_VERSION,
+    Json,
+    StateError,
+    StateStore,
+    StateWriteError,
+    Value,
+)
 
 __all__ = [
     "OUTGOING_IC",
@@ -17,6 +24,7 @@ __all__ = [
     "ReservedCounter",
     "StateError",
     "StateStore",
+    "StateWriteError",
     "Value",
     "decode_row",
     "decode_rows",

@@ -27,8 +27,10 @@ that ``next()`` finds room without writing.
 
 from __future__ import annotations
 
-from openamr.errors import LocalProtocolError
-from openamr.meter.state.store import StateStore
+import contextlib
+
+from openamr.errors import LocalProtocolError, SecurityError
+from openamr.meter.state.store import StateStore, StateWriteError
 from openamr.security.counters import MAX_IC, OutgoingCounter
 
 #: The kv key of the server's ceiling (one per key set: use a new key on re-keying).
@@ -68,9 +70,11 @@ class ReservedCounter(OutgoingCounter):
 
     def top_up(self) -> None:
         """Reserve a new block when less than half of one is left (outside
-        transactions: the moment to do the durable write)."""
+        transactions: the moment to do the durable write); a store that takes no
+        writes now is tried again at the next top-up or ``next()``."""
         if self._reserved - self.value < self._block // 2 + 1 and not self.exhausted:
-            self._reserve()
+            with contextlib.suppress(SecurityError):
+                self._reserve()
 
     def _reserve(self) -> None:
         if self._store.in_transaction:
@@ -78,7 +82,11 @@ class ReservedCounter(OutgoingCounter):
                 "an invocation counter reservation must commit on its own, not inside a transaction"
             )
         until = min(self.value + self._block, MAX_IC + 1)
-        self._reserved = self._store.advance(self._key, until)
+        try:
+            self._reserved = self._store.advance(self._key, until)
+        except StateWriteError as e:
+            # no IC leaves unreserved: nothing is ciphered until the store takes writes
+            raise SecurityError(f"no invocation counter can be reserved: {e}") from None
 
     def __repr__(self) -> str:
         return f"ReservedCounter(value={self.value}, reserved_until={self._reserved})"

@@ -25,8 +25,23 @@ commits "energy up to t + profile rows up to t + events up to t" in one.
 One writer: the file is opened in exclusive locking mode, so a second process
 (a second twin on the same state) gets :class:`StateError`, not a shared IC.
 
-Nothing here logs a value (keys are stored as-is in ``kv``), and nothing reads
-the wall clock: instants are arguments.
+Nothing here logs a value, and nothing reads the wall clock: instants are
+arguments. Secrets never lie here in the clear: the twin stores its keys wrapped
+under a key-encryption key kept elsewhere (:mod:`openamr.meter.persistence`);
+files are created 0600 (the -wal takes the file's mode), and ``secure_delete``
+zeroes what is overwritten.
+
+A damaged file is refused with a :class:`StateError` that says what to do, and
+nothing is written to it (issue 11, durability)::
+
+    0 bytes                      "empty": a state file that lost its contents
+    not SQLite, or damaged       PRAGMA integrity_check at open (SQLite's own)
+    -wal missing after a run     the main file says "open" (``store/open``, made
+                                 durable in it by a checkpoint at open, cleared
+                                 by a clean close): the last commits are lost
+
+A write that fails at run time (disk full, I/O error) raises
+:class:`StateWriteError`; the caller decides (the twin goes on from memory).
 """
 
 from __future__ import annotations
@@ -34,6 +49,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import os
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -52,6 +68,7 @@ Json: TypeAlias = "bool | int | float | str | list[Json] | dict[str, Json] | Non
 Value: TypeAlias = "Json | bytes"
 Synchronous = Literal["FULL", "NORMAL"]
 ALIVE = "alive"  # the kv key of the last-alive instant
+OPEN = "store/open"  # in the main file while a process has it open (see the docstring)
 
 _SCHEMA = (
     "CREATE TABLE schema_version (version INTEGER NOT NULL)",
@@ -71,8 +88,46 @@ _PUT = "INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SE
 
 
 class StateError(DlmsError):
-    """The state file cannot be used: not a state store, written by a newer
+    """The state file cannot be used: not a state store, damaged, written by a newer
     openamr, or held by another process."""
+
+
+class StateWriteError(StateError):
+    """A commit failed (disk full, I/O error): nothing of it was written."""
+
+
+def _damaged(path: str | Path, what: str) -> StateError:
+    return StateError(
+        f"{path}: {what}. Nothing was changed in it. Restore it (and its -wal file) from "
+        "a backup, or move it away to start a new meter from the factory state"
+    )
+
+
+def _create_private(path: Path) -> None:
+    """Create an empty file only its owner can read and write (a state file holds
+    counters and wrapped keys); an existing one is made so."""
+    try:
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    except FileExistsError:
+        for p in (path, Path(f"{path}-wal")):
+            if p.exists() and p.stat().st_mode & 0o077:
+                p.chmod(0o600)
+
+
+def _check_integrity(db: sqlite3.Connection, path: str | Path, wal_lost: bool) -> None:
+    """Refuse a damaged file (SQLite's integrity check) or one whose -wal was lost."""
+    problems = [row[0] for row in db.execute("PRAGMA integrity_check(5)")]
+    if problems != ["ok"]:
+        raise _damaged(path, f"the state file is damaged ({'; '.join(problems)})")
+    has_kv = db.execute("SELECT 1 FROM sqlite_master WHERE name = 'kv'").fetchone()
+    if wal_lost and has_kv:
+        row = db.execute("SELECT value FROM kv WHERE key = ?", (OPEN,)).fetchone()
+        if row is not None and row[0] == "true":
+            raise _damaged(
+                path,
+                f"its write-ahead log {path}-wal is missing (the file was in use and its "
+                "last commits are in that log): put the -wal file back next to it",
+            )
 
 
 class StateStore:
@@ -83,6 +138,7 @@ class StateStore:
         mode (``isolation_level=None``): transactions are explicit here."""
         self._db = connection
         self.path = path
+        self._closed = False
         self._depth = 0
         self._profiles: dict[str, int] = {}
         self._migrate()
@@ -94,9 +150,15 @@ class StateStore:
         """Open (creating if needed) the state file at ``path``."""
         if synchronous not in ("FULL", "NORMAL"):
             raise ValueError(f"synchronous is FULL or NORMAL, not {synchronous!r}")
+        file = Path(path)
+        existed = file.exists()
+        if existed and file.is_file() and file.stat().st_size == 0:
+            raise _damaged(path, "the state file is empty (0 bytes): it lost its contents")
+        wal_lost = existed and not Path(f"{path}-wal").exists()
         try:
+            _create_private(file)
             db = sqlite3.connect(path, isolation_level=None, timeout=0)
-        except sqlite3.Error as e:
+        except (OSError, sqlite3.Error) as e:
             raise StateError(f"{path}: cannot open the state file: {e}") from None
         try:
             db.execute("PRAGMA locking_mode = EXCLUSIVE")
@@ -104,13 +166,16 @@ class StateStore:
             if mode != "wal":
                 raise StateError(f"{path}: the state file cannot run in WAL mode ({mode})")
             db.execute(f"PRAGMA synchronous = {synchronous}")
+            db.execute("PRAGMA secure_delete = ON")
+            if existed:
+                _check_integrity(db, path, wal_lost)
             return cls(db, str(path))
         except sqlite3.OperationalError as e:
             db.close()
             raise StateError(f"{path}: the state file is in use or unreadable: {e}") from None
         except sqlite3.DatabaseError as e:
             db.close()
-            raise StateError(f"{path}: not a state file: {e}") from None
+            raise _damaged(path, f"not a state file, or a damaged one ({e})") from None
         except BaseException:
             db.close()
             raise
@@ -140,8 +205,30 @@ class StateStore:
         row = self._db.execute("SELECT version FROM schema_version").fetchone()
         return int(row[0])
 
+    def mark_open(self) -> None:
+        """``store/open`` into the main file itself (a checkpoint), so that a -wal lost
+        while the file was in use is noticed at the next open. Call it once the file
+        was read back whole: nothing is written to a file before (a damaged one is
+        refused as it is)."""
+        if self.path != ":memory:":
+            self.put(OPEN, True)
+            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
     def close(self) -> None:
+        """Close cleanly: ``store/open`` cleared, the WAL checkpointed into the file."""
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            if self.path != ":memory:" and not self.in_transaction:
+                self.put(OPEN, False)
+        except (sqlite3.Error, StateError):
+            pass  # a full disk: the next open finds the -wal, or says the file was open
         self._db.close()
+
+    def __del__(self) -> None:
+        if not getattr(self, "_closed", True):
+            self.close()
 
     def __enter__(self) -> StateStore:
         return self
@@ -166,11 +253,17 @@ class StateStore:
         begin, commit = ("BEGIN IMMEDIATE", "COMMIT") if depth == 0 else (
             f"SAVEPOINT s{depth}", f"RELEASE s{depth}"
         )  # fmt: skip
-        self._db.execute(begin)
+        try:
+            self._db.execute(begin)
+        except sqlite3.OperationalError as e:
+            raise StateWriteError(f"{self.path}: cannot write: {e}") from None
         self._depth += 1
         try:
             yield
             self._db.execute(commit)
+        except sqlite3.OperationalError as e:  # disk full, I/O error: nothing written
+            self._rollback(depth)
+            raise StateWriteError(f"{self.path}: cannot write: {e}") from None
         except BaseException:
             self._rollback(depth)
             raise
@@ -179,12 +272,15 @@ class StateStore:
 
     def _rollback(self, depth: int) -> None:
         self._profiles.clear()  # a profile created inside may be gone
-        if depth == 0:
-            if self._db.in_transaction:  # a failed COMMIT may have ended it already
-                self._db.execute("ROLLBACK")
-        else:
-            self._db.execute(f"ROLLBACK TO s{depth}")
-            self._db.execute(f"RELEASE s{depth}")
+        try:
+            if depth == 0:
+                if self._db.in_transaction:  # a failed COMMIT may have ended it already
+                    self._db.execute("ROLLBACK")
+            else:
+                self._db.execute(f"ROLLBACK TO s{depth}")
+                self._db.execute(f"RELEASE s{depth}")
+        except sqlite3.OperationalError:
+            pass  # SQLite already rolled back (SQLITE_FULL ends the transaction)
 
     @contextmanager
     def _atomic(self) -> Iterator[None]:
