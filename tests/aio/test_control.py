@@ -80,6 +80,8 @@ async def raw(port: int, data: bytes) -> bytes:
 
 def request(method: str, path: str, body: bytes = b"", close: bool = True) -> bytes:
     head = f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: {len(body)}\r\n"
+    if method == "POST":
+        head += "Content-Type: application/json\r\n"
     return (head + ("Connection: close\r\n" if close else "") + "\r\n").encode() + body
 
 
@@ -422,3 +424,38 @@ async def test_close_ends_idle_kept_alive_connections(meter: Meter) -> None:
     rest = await asyncio.wait_for(reader.read(), 5)  # the answer's body, then the end
     assert json.loads(rest)["clock"]["true_time"] == START.isoformat()
     writer.close()
+
+
+# -- origins (issue 11, item 6) ------------------------------------------------------------
+
+
+async def test_a_cross_origin_post_does_not_inject_an_outage(meter: Meter) -> None:
+    """The issue's request: Origin http://evil.example, Content-Type text/plain."""
+    body = b'{"duration_s": 3600}'
+    attack = (
+        b"POST /power-failure HTTP/1.1\r\nHost: 127.0.0.1\r\nOrigin: http://evil.example\r\n"
+        b"Content-Type: text/plain\r\nContent-Length: %d\r\nConnection: close\r\n\r\n" % len(body)
+    ) + body
+    answer = parse_answer(await raw(meter.port, attack))
+    assert answer.status == 403 and "evil.example" in answer.body["error"]
+    plain = attack.replace(b"Origin: http://evil.example\r\n", b"")
+    assert parse_answer(await raw(meter.port, plain)).status == 415  # not JSON
+    assert meter.twin.metrology.disturbances == ()
+
+
+async def test_a_foreign_host_cannot_read_the_state(meter: Meter) -> None:
+    """DNS rebinding: the page's own name in Host, the loopback's address underneath."""
+    rebound = b"GET /state HTTP/1.1\r\nHost: evil.example:4060\r\nConnection: close\r\n\r\n"
+    answer = parse_answer(await raw(meter.port, rebound))
+    assert answer.status == 403 and "clock" not in answer.body
+    no_host = b"GET /state HTTP/1.1\r\nConnection: close\r\n\r\n"
+    assert parse_answer(await raw(meter.port, no_host)).status == 403
+
+
+@pytest.mark.parametrize(
+    "host", ["127.0.0.1", "127.0.0.1:4060", "localhost:80", "LOCALHOST", "[::1]:4060"]
+)
+async def test_loopback_hosts_and_origins_are_served(meter: Meter, host: str) -> None:
+    head = f"GET /state HTTP/1.1\r\nHost: {host}\r\nOrigin: http://{host}\r\n"
+    answer = parse_answer(await raw(meter.port, (head + "Connection: close\r\n\r\n").encode()))
+    assert answer.status == 200

@@ -16,7 +16,8 @@ LOCAL = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # no proxy
 
 def fetch(url: str, body: dict[str, object] | None = None) -> Any:
     data = None if body is None else json.dumps(body).encode()
-    with LOCAL.open(url, data=data, timeout=10) as answer:
+    request = urllib.request.Request(url, data, {"Content-Type": "application/json"})
+    with LOCAL.open(request, timeout=10) as answer:
         return json.loads(answer.read())
 
 

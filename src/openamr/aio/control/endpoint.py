@@ -6,7 +6,8 @@ loopback interface, a thin adapter of the sans-IO :class:`openamr.meter.control.
 DLMS listener is not used: the endpoint has no authentication and stays local).
 Connections persist (HTTP/1.1) and are closed after ``IDLE_S`` without a request; a
 request the HTTP layer cannot read is answered 400/413/505 and the connection closed
-(:mod:`.http11`).
+(:mod:`.http11`). A foreign Host or Origin is refused 403 and a POST that is not
+``application/json`` 415 (:mod:`.origins`: DNS rebinding and cross-origin requests).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import logging
 from http import HTTPStatus
 
 from openamr.aio.control.http11 import MAX_HEAD, HttpError, Request, read_request, response
+from openamr.aio.control.origins import refused_origin
 from openamr.meter.control import Control
 
 log = logging.getLogger(__name__)
@@ -35,7 +37,12 @@ class ControlEndpoint:
 
     def respond(self, request: Request) -> bytes:
         """The whole response to ``request`` (a payload JSON cannot carry is a 500)."""
-        status, payload, extra = self.control.answer(request.method, request.path, request.body)
+        refusal = refused_origin(request)
+        status, payload, extra = (
+            refusal
+            if refusal is not None
+            else self.control.answer(request.method, request.path, request.body)
+        )
         try:
             return response(status, payload, request.keep_alive, extra)
         except (TypeError, ValueError) as e:
