@@ -22,13 +22,20 @@ from openamr.apdu.action import ActionRequestNormal, ActionResponseNormal
 from openamr.apdu.descriptors import (
     CosemAttributeDescriptor,
     CosemMethodDescriptor,
+    DataBlockSA,
     InvokeIdAndPriority,
 )
 from openamr.apdu.exception import ExceptionResponse
 from openamr.apdu.get import GetRequestNormal, GetResponseNormal
 from openamr.apdu.initiate import Conformance, InitiateRequest
 from openamr.apdu.mechanism import ApplicationContextName, MechanismName
-from openamr.apdu.results import ActionResult, ServiceError, StateError
+from openamr.apdu.results import ActionResult, DataAccessResult, ServiceError, StateError
+from openamr.apdu.set import (
+    SetRequestWithDatablock,
+    SetRequestWithFirstDatablock,
+    SetResponseDatablock,
+    SetResponseLastDatablock,
+)
 from openamr.association.server_association import ServerAssociation, State
 from openamr.codec.obis import Obis
 from openamr.security import hls
@@ -234,3 +241,57 @@ def test_a_thousand_wrong_passwords_check_only_a_few() -> None:
         result, _ = diagnostic(server.receive(lls_aarq(b"guess"), now=i / 1000))
         checked += result is AssociationResult.REJECTED_PERMANENT
     assert checked <= LockoutPolicy().lockout_failures
+
+
+def public_association(client: int = 16) -> ServerAssociation:
+    server = new_server(client)
+    aarq = Aarq(user_information=InitiateRequest(proposed_conformance=LONG_SET).to_bytes())
+    if client == 32:
+        aarq = decode_apdu(lls_aarq(b"12345678"))  # type: ignore[assignment]
+        aarq = dataclasses.replace(
+            aarq, user_information=InitiateRequest(proposed_conformance=LONG_SET).to_bytes()
+        )
+    server.receive(aarq.to_bytes())
+    assert server.state is State.ASSOCIATED
+    return server
+
+
+LONG_SET = Conformance.SET | Conformance.BLOCK_TRANSFER_WITH_SET_OR_WRITE | Conformance.GET
+SERIAL = CosemAttributeDescriptor(1, Obis.parse("0.0.96.1.0.255"), 2)
+
+
+def set_answer(server: ServerAssociation, request: object) -> object:
+    answer = server.receive(request.to_bytes())  # type: ignore[attr-defined]
+    assert answer is not None
+    return decode_apdu(answer)
+
+
+def test_a_long_set_without_the_right_is_refused_at_its_first_block() -> None:
+    """Item 10: a public client's long SET used to be buffered block after block."""
+    server = public_association(16)
+    first = SetRequestWithFirstDatablock(SERIAL, DataBlockSA(False, 1, b"\x0a\x10" + b"x" * 8))
+    answer = set_answer(server, first)
+    assert isinstance(answer, SetResponseLastDatablock)
+    assert answer.result is DataAccessResult.READ_WRITE_DENIED
+    assert server.services is not None and server.services.incoming is None
+    later = set_answer(server, SetRequestWithDatablock(DataBlockSA(False, 2, b"y" * 100)))
+    assert isinstance(later, SetResponseLastDatablock)
+    assert later.result is DataAccessResult.NO_LONG_SET_IN_PROGRESS
+
+
+def test_a_long_set_is_bounded() -> None:
+    """Item 10: blocks beyond the reassembly bound are refused and the buffer dropped."""
+    server = public_association(32)
+    assert server.services is not None
+    bound = server.services.max_reassembly
+    block = b"z" * 1000
+    answer = set_answer(server, SetRequestWithFirstDatablock(SERIAL, DataBlockSA(False, 1, block)))
+    assert isinstance(answer, SetResponseDatablock)
+    n = 1
+    while isinstance(answer, SetResponseDatablock):
+        n += 1
+        answer = set_answer(server, SetRequestWithDatablock(DataBlockSA(False, n, block)))
+        assert n <= bound // len(block) + 1
+    assert isinstance(answer, SetResponseLastDatablock)
+    assert answer.result is DataAccessResult.OTHER_REASON
+    assert server.services.incoming is None

@@ -39,3 +39,12 @@ class ServiceHandler(Protocol):
     def action(
         self, class_id: int, logical_name: Obis, index: int, parameters: Data = None
     ) -> tuple[ActionResult, Data]: ...
+
+    def may_set(self, class_id: int, logical_name: Obis, index: int) -> DataAccessResult:
+        """Whether a SET of this attribute would be let through (SUCCESS), before its
+        value is known: a long SET is refused at its first block."""
+        ...
+
+    def may_act(self, class_id: int, logical_name: Obis, index: int) -> ActionResult:
+        """The same for a method (a long ACTION)."""
+        ...

@@ -4,7 +4,12 @@ GET, SET, ACTION; block transfer both ways).
 Requests for services the association did not negotiate are answered with an
 ExceptionResponse (service-not-supported). A long SET or ACTION arrives in
 numbered blocks; each block but the last is acknowledged, the last one applies
-the reassembled value."""
+the reassembled value. Access is checked at the first block (a client without the
+right to write is refused before anything is buffered), and a value being
+reassembled may not grow beyond ``max_reassembly`` bytes (refused: the Green Book
+9.3.5 leaves the bound to the server; ours is 64 KiB by default, above the largest
+value our objects take, a firmware image block or an activity calendar).
+(Issue 11, item 10.)"""
 
 from __future__ import annotations
 
@@ -68,6 +73,10 @@ Finish = Callable[["Data | DataAccessResult", int], Apdu]
 Acknowledge = Callable[[int], Apdu]
 
 
+#: The largest value a long SET or ACTION may reassemble, in bytes.
+MAX_REASSEMBLY = 64 * 1024
+
+
 @dataclass
 class _Incoming:
     """A long SET or ACTION being received."""
@@ -90,9 +99,14 @@ class ServiceServer:
     """Dispatches the service requests of one association to its handler."""
 
     def __init__(
-        self, handler: ServiceHandler, max_pdu_size: int, conformance: Conformance
+        self,
+        handler: ServiceHandler,
+        max_pdu_size: int,
+        conformance: Conformance,
+        max_reassembly: int = MAX_REASSEMBLY,
     ) -> None:
         self.handler = handler
+        self.max_reassembly = max_reassembly
         self.conformance = conformance
         blocks = bool(conformance & Conformance.BLOCK_TRANSFER_WITH_GET_OR_READ)
         self.get = GetServer(handler, max_pdu_size, blocks)
@@ -173,14 +187,17 @@ class ServiceServer:
 
     def _first_set_block(self, request: SetRequestWithFirstDatablock) -> Apdu:
         iip = request.invoke_id_and_priority
+        ref = request.cosem_attribute_descriptor
 
         def finish(value: Data | DataAccessResult, n: int) -> Apdu:
             if not isinstance(value, DataAccessResult):
-                value = self._set(
-                    request.cosem_attribute_descriptor, request.access_selection, value
-                )
+                value = self._set(ref, request.access_selection, value)
             return SetResponseLastDatablock(value, n, iip)
 
+        allowed = self.handler.may_set(ref.class_id, ref.instance_id, ref.attribute_id)
+        if allowed is not DataAccessResult.SUCCESS:
+            self.incoming = None
+            return finish(allowed, request.datablock.block_number)
         return self._start(True, request.datablock, finish, lambda n: SetResponseDatablock(n, iip))
 
     def _first_action_block(self, request: ActionRequestWithFirstPblock) -> Apdu:
@@ -192,6 +209,12 @@ class ServiceServer:
                     ActionResponseWithOptionalData(ActionResult.TYPE_UNMATCHED), iip
                 )
             return ActionResponseNormal(self._act(request.cosem_method_descriptor, value), iip)
+
+        m = request.cosem_method_descriptor
+        allowed = self.handler.may_act(m.class_id, m.instance_id, m.method_id)
+        if allowed is not ActionResult.SUCCESS:
+            self.incoming = None
+            return ActionResponseNormal(ActionResponseWithOptionalData(allowed), iip)
 
         return self._start(
             False, request.pblock, finish, lambda n: ActionResponseNextPblock(n, iip)
@@ -224,6 +247,9 @@ class ServiceServer:
         if block.block_number != pending.last_block + 1:
             self.incoming = None
             return pending.finish(DataAccessResult.DATA_BLOCK_NUMBER_INVALID, block.block_number)
+        if len(pending.raw) + len(block.raw_data) > self.max_reassembly:
+            self.incoming = None
+            return pending.finish(DataAccessResult.OTHER_REASON, block.block_number)
         pending.raw += block.raw_data
         pending.last_block = block.block_number
         return self._complete() if block.last_block else pending.acknowledge(block.block_number)

@@ -97,15 +97,9 @@ class AssociationView:
             return DataAccessResult.READ_WRITE_DENIED
         return obj.get(index, selector, parameters)
 
-    def set(
-        self,
-        class_id: int,
-        logical_name: Obis,
-        index: int,
-        value: Data,
-        selector: int | None = None,
-        parameters: Data = None,
-    ) -> DataAccessResult:
+    def may_set(self, class_id: int, logical_name: Obis, index: int) -> DataAccessResult:
+        """SUCCESS when a SET of the attribute would reach the object (access rights,
+        Blue Book 4.4.3 attribute_access_mode), else the refusal."""
         found = self.resolve(logical_name)
         if found is None:
             return DataAccessResult.OBJECT_UNDEFINED
@@ -116,21 +110,46 @@ class AssociationView:
             return DataAccessResult.OBJECT_UNDEFINED
         if not access.attribute(index).can_write(self.authenticated):
             return DataAccessResult.READ_WRITE_DENIED
+        return DataAccessResult.SUCCESS
+
+    def set(
+        self,
+        class_id: int,
+        logical_name: Obis,
+        index: int,
+        value: Data,
+        selector: int | None = None,
+        parameters: Data = None,
+    ) -> DataAccessResult:
+        allowed = self.may_set(class_id, logical_name, index)
+        if allowed is not DataAccessResult.SUCCESS:
+            return allowed
         if selector is not None:
             return DataAccessResult.SCOPE_OF_ACCESS_VIOLATED
-        return obj.set(index, value)
+        obj = self.resolve(logical_name)
+        assert obj is not None
+        return obj[0].set(index, value)
+
+    def may_act(self, class_id: int, logical_name: Obis, index: int) -> ActionResult:
+        """SUCCESS when the method may be invoked (method_access_mode)."""
+        found = self.resolve(logical_name)
+        if found is None:
+            return ActionResult.OBJECT_UNDEFINED
+        obj, access = found
+        if class_id != obj.CLASS_ID:
+            return ActionResult.OBJECT_CLASS_INCONSISTENT
+        if obj.method(index) is None:
+            return ActionResult.OBJECT_UNDEFINED
+        if not access.method(index).can_invoke(self.authenticated):
+            return ActionResult.READ_WRITE_DENIED
+        return ActionResult.SUCCESS
 
     def action(
         self, class_id: int, logical_name: Obis, index: int, parameters: Data = None
     ) -> MethodResult:
-        found = self.resolve(logical_name)
-        if found is None:
-            return ActionResult.OBJECT_UNDEFINED, None
-        obj, access = found
-        if class_id != obj.CLASS_ID:
-            return ActionResult.OBJECT_CLASS_INCONSISTENT, None
-        if obj.method(index) is None:
-            return ActionResult.OBJECT_UNDEFINED, None
-        if not access.method(index).can_invoke(self.authenticated):
-            return ActionResult.READ_WRITE_DENIED, None
-        return obj.action(index, parameters)
+        allowed = self.may_act(class_id, logical_name, index)
+        if allowed is not ActionResult.SUCCESS:
+            return allowed, None
+        obj = self.resolve(logical_name)
+        assert obj is not None
+        return obj[0].action(index, parameters)

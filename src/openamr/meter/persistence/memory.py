@@ -487,6 +487,12 @@ class RecordingHandler:
             self.persistence.written(logical_name, class_id, index, value)
         return result
 
+    def may_set(self, class_id: int, logical_name: Obis, index: int) -> DataAccessResult:
+        return self.view.may_set(class_id, logical_name, index)
+
+    def may_act(self, class_id: int, logical_name: Obis, index: int) -> ActionResult:
+        return self.view.may_act(class_id, logical_name, index)
+
     def action(
         self, class_id: int, logical_name: Obis, index: int, parameters: Data = None
     ) -> tuple[ActionResult, Data]:
