@@ -4,7 +4,9 @@ RS485/optical line as a byte stream).
 
 Each connection gets its own associations; bytes go into the sans-IO link and
 association machines and their answers are written back. The loop's monotonic
-time is the ``now`` of the HDLC timers.
+time is the ``now`` of the HDLC timers and of the LLS guard. Under load and under
+attack (issue 11): fair service, read backpressure, idle time-outs as advertised and
+a connection limit (:mod:`openamr.aio.connections`).
 """
 
 from __future__ import annotations
@@ -14,40 +16,132 @@ import contextlib
 import logging
 import os
 from asyncio import FIRST_COMPLETED
+from collections import deque
 from collections.abc import Sequence
 
+from openamr.aio.connections import (
+    DEFAULT_MAX_CONNECTIONS,
+    HDLC_SETUP,
+    TCP_UDP_SETUP,
+    ConnectionLimit,
+    advertised_timeout,
+    quiet_accept_errors,
+)
 from openamr.aio.hdlc_line import HdlcLine
 from openamr.aio.lines import DEFAULT_BAUD, FRAMING_8N1, open_serial
-from openamr.association.server_association import ServerAssociation
+from openamr.apdu.mechanism import MechanismName
+from openamr.association.server_association import ServerAssociation, State
 from openamr.link.wrapper import ApduReceived, WrapperConnection, WrapperFailed, encode_wrapper
 from openamr.meter.application import ServerApplication
 
 log = logging.getLogger(__name__)
 
 
-class WrapperSession(asyncio.Protocol):
-    """One TCP connection speaking the wrapper; one association per client wPort."""
+#: APDUs a connection may have waiting before its reads are paused (fair share).
+BUDGET = 16
 
-    def __init__(self, app: ServerApplication) -> None:
-        self.app = app
+
+def _authenticated(association: ServerAssociation | None) -> bool:
+    return (
+        association is not None
+        and association.state is State.ASSOCIATED
+        and association.config is not None
+        and association.config.mechanism is not MechanismName.NONE
+    )
+
+
+class WrapperSession(asyncio.Protocol):
+    """One TCP connection speaking the wrapper; one association per client wPort.
+
+    Fair under load (issue 11): the APDUs of a read are queued and answered one per
+    turn of the loop, so that one peer's pipeline cannot stall the others; reading
+    pauses while ``BUDGET`` APDUs wait, and while the peer does not read what it was
+    sent (asyncio's write high-water mark: :meth:`pause_writing`)."""
+
+    def __init__(self, app: ServerApplication, limit: ConnectionLimit | None = None) -> None:
+        self.app, self.limit = app, limit
         # an incoming APDU longer than any association can receive drops the connection
         largest = max((c.max_receive_pdu_size for c in app.configs.values()), default=0xFFFF)
         self.link = WrapperConnection(max_apdu_size=min(largest, 0xFFFF))
         self.associations: dict[int, ServerAssociation] = {}
         self.transport: asyncio.Transport | None = None
+        self.pending: deque[ApduReceived] = deque()
+        self.idle = advertised_timeout(app, TCP_UDP_SETUP)
+        self._last = 0.0
+        self._timer: asyncio.TimerHandle | None = None
+        self._scheduled = self._blocked = self._paused = False
+
+    @property
+    def authenticated(self) -> bool:
+        return any(_authenticated(a) for a in self.associations.values())
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
         self.transport = transport
+        self.loop = asyncio.get_running_loop()
+        self._last = self.loop.time()
+        if self.limit is not None and not self.limit.admit(self):
+            return
+        self._arm_idle()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self.limit is not None:
+            self.limit.remove(self)
+        if self._timer is not None:
+            self._timer.cancel()
+        self.pending.clear()
+        self.transport = None
+
+    def close(self, reason: str) -> None:
+        if self.transport is not None and not self.transport.is_closing():
+            log.debug("closing a wrapper connection: %s", reason)
+            self.transport.close()
 
     def data_received(self, data: bytes) -> None:
-        assert self.transport is not None
+        self._last = self.loop.time()
         for event in self.link.receive_data(data):
             if isinstance(event, WrapperFailed):
-                log.info("dropping connection: %s", event.reason)
-                self.transport.close()
+                self.close(event.reason)
                 return
-            self._answer(event)
+            self.pending.append(event)
+        self._flow()
+
+    def pause_writing(self) -> None:
+        self._blocked = True
+        self._flow()
+
+    def resume_writing(self) -> None:
+        self._blocked = False
+        self._flow()
+
+    def _flow(self) -> None:
+        """Read while the peer drains its answers and few APDUs wait; answer one."""
+        if self.transport is None or self.transport.is_closing():
+            return
+        pause = self._blocked or len(self.pending) >= BUDGET
+        if pause != self._paused:
+            self._paused = pause
+            (self.transport.pause_reading if pause else self.transport.resume_reading)()
+        if self.pending and not self._blocked and not self._scheduled:
+            self._scheduled = True
+            self.loop.call_soon(self._turn)
+
+    def _turn(self) -> None:
+        self._scheduled = False
+        if self.pending and not self._blocked and self.transport is not None:
+            self._answer(self.pending.popleft())
+        self._flow()
+
+    def _arm_idle(self) -> None:
+        if self.idle is not None and self.transport is not None:
+            self._timer = self.loop.call_at(self._last + self.idle, self._idle_check)
+
+    def _idle_check(self) -> None:
+        assert self.idle is not None
+        if self.loop.time() - self._last >= self.idle and not self.pending:
+            self.close(f"idle for {self.idle:g} s (0.0.25.0.0.255 inactivity_time_out)")
+        else:
+            self._arm_idle()
 
     def _answer(self, event: ApduReceived) -> None:
         if event.destination != self.app.logical_address:
@@ -59,29 +153,64 @@ class WrapperSession(asyncio.Protocol):
             )
             self.associations[event.source] = association
         self.app.refresh()
-        answer = association.receive(event.payload, asyncio.get_running_loop().time())
+        answer = association.receive(event.payload, self.loop.time())
         if answer is not None and self.transport is not None:
             self.transport.write(encode_wrapper(event.destination, event.source, answer))
+        self._last = self.loop.time()
 
 
 class HdlcSession(asyncio.Protocol):
-    """One TCP connection carrying HDLC frames for the meter's secondary station."""
+    """One TCP connection carrying HDLC frames for the meter's secondary station; it
+    is closed when the link drops (DISC, the link's inactivity) and when no link was
+    set up for the advertised ``inactivity_time_out``."""
 
-    def __init__(self, app: ServerApplication) -> None:
-        self.app = app
+    def __init__(self, app: ServerApplication, limit: ConnectionLimit | None = None) -> None:
+        self.app, self.limit = app, limit
         self.line: HdlcLine | None = None
+        self.transport: asyncio.Transport | None = None
+        self.idle = advertised_timeout(app, HDLC_SETUP)
+        self._timer: asyncio.TimerHandle | None = None
+
+    @property
+    def authenticated(self) -> bool:
+        return self.line is not None and any(_authenticated(d.association) for d in self.line.drops)
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
-        self.line = HdlcLine(self.app, transport.write)
+        self.transport = transport
+        self.line = HdlcLine(self.app, transport.write, self._released)
+        if self.limit is not None and not self.limit.admit(self):
+            return
+        if self.idle is not None:
+            self._timer = asyncio.get_running_loop().call_later(self.idle, self._no_link)
 
     def connection_lost(self, exc: Exception | None) -> None:
+        if self.limit is not None:
+            self.limit.remove(self)
+        if self._timer is not None:
+            self._timer.cancel()
         if self.line is not None:
             self.line.close()
+        self.transport = None
+
+    def close(self, reason: str) -> None:
+        if self.transport is not None and not self.transport.is_closing():
+            log.debug("closing an HDLC connection: %s", reason)
+            self.transport.close()
+
+    def _released(self) -> None:
+        self.close("the HDLC link is down")
+
+    def _no_link(self) -> None:
+        if self.line is not None and not self.line.connected:
+            self.close(f"no HDLC link for {self.idle:g} s (0.0.22.0.0.255 inactivity_time_out)")
 
     def data_received(self, data: bytes) -> None:
         if self.line is not None:
             self.line.receive(data)
+            if self._timer is not None and self.line.connected:
+                self._timer.cancel()
+                self._timer = None
 
 
 async def serve_hdlc_stream(
@@ -131,16 +260,24 @@ async def _read_or_release(
     return b""
 
 
-async def serve_wrapper(app: ServerApplication, host: str, port: int) -> asyncio.Server:
-    """Listen for wrapper connections (the GPRS path)."""
+async def serve_wrapper(
+    app: ServerApplication, host: str, port: int, max_connections: int = DEFAULT_MAX_CONNECTIONS
+) -> asyncio.Server:
+    """Listen for wrapper connections (the GPRS path), at most ``max_connections``."""
     loop = asyncio.get_running_loop()
-    return await loop.create_server(lambda: WrapperSession(app), host, port)
+    quiet_accept_errors(loop, loop.time)
+    limit = ConnectionLimit(max_connections)
+    return await loop.create_server(lambda: WrapperSession(app, limit), host, port)
 
 
-async def serve_hdlc(app: ServerApplication, host: str, port: int) -> asyncio.Server:
-    """Listen for HDLC-over-TCP connections."""
+async def serve_hdlc(
+    app: ServerApplication, host: str, port: int, max_connections: int = DEFAULT_MAX_CONNECTIONS
+) -> asyncio.Server:
+    """Listen for HDLC-over-TCP connections, at most ``max_connections``."""
     loop = asyncio.get_running_loop()
-    return await loop.create_server(lambda: HdlcSession(app), host, port)
+    quiet_accept_errors(loop, loop.time)
+    limit = ConnectionLimit(max_connections)
+    return await loop.create_server(lambda: HdlcSession(app, limit), host, port)
 
 
 # -- HDLC on a serial line: one meter's port, or several meters on one RS485 bus ------
