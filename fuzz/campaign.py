@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from fuzz.corpus import load
+from fuzz.negative import run_cases
 from fuzz.peer import STATES, Hang, Peer, Tally
 from fuzz.twin import ServedTwin, start
 
@@ -25,10 +26,12 @@ class Report:
     crashes: list[str] = field(default_factory=list)
     died: list[str] = field(default_factory=list)
     log_bytes: int = 0
+    negative: list[tuple[str, str | None]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        return not (self.crashes or self.died or self.tally.hangs)
+        failed = [n for n, why in self.negative if why is not None]
+        return not (self.crashes or self.died or self.tally.hangs or failed)
 
     def lines(self) -> list[str]:
         t = self.tally
@@ -43,6 +46,9 @@ class Report:
             "answers:",
         ]
         out += [f"  {name:<28} {n:>10,}" for name, n in t.answers.most_common()]
+        out.append(f"negative cases ({len(self.negative)}):")
+        out += [f"  {'pass' if why is None else 'FAIL'}  {name}" + (f": {why}" if why else "")
+                for name, why in self.negative]  # fmt: skip
         out += [f"  crash: {line}" for line in self.crashes[:10]]
         out += [f"  died: {d}" for d in self.died]
         return out
@@ -82,6 +88,7 @@ async def _run(
     connections: int, seed: int, batch: int, deadline: float,
 ) -> Report:  # fmt: skip
     report = Report(seconds, seed)
+    report.negative = await run_cases({t.transport: t.port for t in twins})
     stop_at = time.monotonic() + seconds
     budget = [inputs]
     workers = []
