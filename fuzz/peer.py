@@ -87,7 +87,7 @@ class Tally:
 
 
 def apdu_name(apdu: bytes) -> str:
-    return ANSWER_NAMES.get(apdu[0], f"tag {apdu[0]:#04x}") if apdu else "empty"
+    return ANSWER_NAMES.get(apdu[0], "other APDU") if apdu else "empty"
 
 
 class Peer:
@@ -103,6 +103,7 @@ class Peer:
         self._buffer = b""
         self._splitter = FrameSplitter()
         self._ns = self._nr = 0
+        self._segmented = False  # the last I frame said more segments follow
         self._server: Address = mt372_server()
 
     # -- framing ---------------------------------------------------------------------
@@ -154,7 +155,9 @@ class Peer:
             if frame.kind is Kind.I:
                 self._nr = (frame.control.ns + 1) % 8
                 info = frame.information[3:]
-                self.answers[f"I {apdu_name(info)}"] += 1
+                name = "I (a later segment)" if self._segmented else f"I {apdu_name(info)}"
+                self.answers[name] += 1
+                self._segmented = frame.segmented
             else:
                 self.answers[frame.kind.value] += 1
             frames.append(frame.information[3:] if frame.kind is Kind.I else b"")
