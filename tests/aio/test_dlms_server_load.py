@@ -48,7 +48,7 @@ def advertise(app: ServerApplication, setup: object, seconds: int) -> None:
 
 @pytest.fixture
 def app() -> ServerApplication:
-    return build_mt372("11111111")
+    return build_mt372("11111111").app
 
 
 async def closed(reader: asyncio.StreamReader, within: float) -> bool:

@@ -20,6 +20,7 @@ from openamr.cli.state_files import counters_path
 from openamr.codec.obis import Obis
 from openamr.codec.types import Long
 from openamr.meter.application import ServerApplication
+from openamr.meter.assembly import TwinMeter
 from openamr.meter.associations import DEFAULT_AK, DEFAULT_EK, Credentials
 from openamr.meter.events import EventCode
 from openamr.meter.mt372 import build_mt372
@@ -73,26 +74,26 @@ def hls_reply(stoc: bytes, ic: int) -> bytes:
     return hls.client_reply(stoc, TITLE, ic, DEFAULT_EK, DEFAULT_AK)
 
 
-def meter_time(app: ServerApplication) -> dt.datetime:
-    assert app.twin is not None
-    return app.twin.source.now()
+def meter_time(meter: TwinMeter) -> dt.datetime:
+    return meter.twin.source.now()
 
 
 def test_a_captured_clock_shift_is_not_replayed_in_a_new_association() -> None:
     """Item 1: ACTION shift_time +600 s at IC 1004, replayed after a new association
     whose client starts low (refused at once) and one that starts high."""
-    app = build_mt372()
+    meter = build_mt372()
+    app = meter.app
     first = association(app)
     s, _ = associate_hls(first, 1002)  # AARQ 1002, pass 3 1003
     captured = s.encipher(ActionRequestNormal(SHIFT_TIME, Long(600)).to_bytes())
     assert s.outgoing.value == 1005
-    before = meter_time(app)
+    before = meter_time(meter)
     answer = first.receive(captured)
     assert answer is not None
     done = decode_apdu(s.decipher(answer).apdu)
     assert isinstance(done, ActionResponseNormal)
     assert done.single_response.result is ActionResult.SUCCESS
-    shifted = meter_time(app)
+    shifted = meter_time(meter)
     assert shifted - before >= dt.timedelta(seconds=600)
     low, _ = associate_hls(association(app), 1)
     assert low.outgoing.value == 2  # its AARQ was refused: IC 1 is below 1004
@@ -100,7 +101,7 @@ def test_a_captured_clock_shift_is_not_replayed_in_a_new_association() -> None:
     associate_hls(second, 2000)
     replayed = second.receive(captured)
     assert replayed is not None and isinstance(decode_apdu(replayed), ExceptionResponse)
-    assert meter_time(app) - shifted < dt.timedelta(seconds=600)
+    assert meter_time(meter) - shifted < dt.timedelta(seconds=600)
 
 
 def test_without_a_state_file_the_counter_store_keeps_the_meter_from_reusing_an_ic(
@@ -112,7 +113,7 @@ def test_without_a_state_file_the_counter_store_keeps_the_meter_from_reusing_an_
     used: list[list[int]] = []
     for _run in range(2):
         store = StateStore.open(path)
-        app = build_mt372(counters=store)
+        app = build_mt372(counters=store).app
         server = association(app)
         s, reply = associate_hls(server, 1 + 100 * len(used))
         assert reply is not None
@@ -140,9 +141,9 @@ def lls(password: bytes) -> bytes:
 
 def test_an_lls_lockout_is_in_the_log_book() -> None:
     """Item 7: the meter's guard is shared by every connection and logs 0x8036."""
-    app = build_mt372(lockout=LockoutPolicy(free_failures=1, lockout_failures=3, lockout=60))
-    assert app.twin is not None
-    log = app.twin.objects.event_log
+    meter = build_mt372(lockout=LockoutPolicy(free_failures=1, lockout_failures=3, lockout=60))
+    app = meter.app
+    log = meter.twin.objects.event_log
     before = len(log.rows)
     for i in range(3):  # each attempt on a new connection
         answer = association(app, 32).receive(lls(b"wrong"), now=10.0 * i)

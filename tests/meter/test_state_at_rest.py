@@ -14,12 +14,12 @@ from pathlib import Path
 import pytest
 
 from openamr.cosem.classes.security_setup import KeyId
+from openamr.meter.assembly import TwinMeter
 from openamr.meter.associations import DEFAULT_AK
 from openamr.meter.clock import SteppedTime
 from openamr.meter.persistence.at_rest import INCOMING
 from openamr.meter.persistence.memory import FF_MEMORY
 from openamr.meter.state import StateError, StateStore
-from openamr.meter.twin import Twin
 from openamr.security.counters import ReceivedCounters
 
 from .test_persistence import LP1, START, STATE_KEK, persisted, profile, security
@@ -32,12 +32,12 @@ def raw(path: Path) -> bytes:
     return path.read_bytes() + (wal.read_bytes() if wal.exists() else b"")
 
 
-def rekeyed(path: Path, base: SteppedTime) -> tuple[StateStore, Twin]:
+def rekeyed(path: Path, base: SteppedTime) -> tuple[StateStore, TwinMeter]:
     store = StateStore.open(path)
     twin = persisted(store, base)
     security(twin).key_store.install({KeyId.AUTHENTICATION_KEY: NEW_AK})
     base.step(60)
-    twin.app.refresh()  # the commit takes the keys
+    twin.refresh()  # the commit takes the keys
     return store, twin
 
 
@@ -97,7 +97,7 @@ def test_the_received_counters_survive_a_restart(tmp_path: Path) -> None:
     counter = twin.app.received.counter(b"OPENAMR\x01", bytes(16))
     counter.accept(1004)
     base.step(1)
-    twin.app.refresh()
+    twin.refresh()
     store.close()
     again = StateStore.open(path)
     restarted = persisted(again, SteppedTime(base.current))
@@ -123,14 +123,14 @@ def test_a_full_disk_leaves_the_meter_running_and_it_resumes(
     with caplog.at_level(logging.ERROR):
         for _ in range(6):
             base.step(86400)
-            twin.app.refresh()  # no exception: the meter answers from memory
+            twin.refresh()  # no exception: the meter answers from memory
     errors = [r for r in caplog.records if "cannot be written" in r.getMessage()]
     assert len(errors) == 1, "said once, not at every commit"
-    assert int(twin.objects.error_register.value) & FF_MEMORY  # type: ignore[call-overload]
+    assert int(twin.twin.objects.error_register.value) & FF_MEMORY  # type: ignore[call-overload]
     db.execute("PRAGMA max_page_count = 1000000")
     base.step(60)
-    twin.app.refresh()
-    assert not int(twin.objects.error_register.value) & FF_MEMORY  # type: ignore[call-overload]
+    twin.refresh()
+    assert not int(twin.twin.objects.error_register.value) & FF_MEMORY  # type: ignore[call-overload]
     rows = len(profile(twin, LP1).rows)
     store.close()
     again = StateStore.open(path)
@@ -144,7 +144,7 @@ def saved(tmp_path: Path) -> Path:
     store, base = StateStore.open(path), SteppedTime(START)
     twin = persisted(store, base)
     base.step(7200)  # profile rows and events to damage
-    twin.app.refresh()
+    twin.refresh()
     store.close()
     return path
 
@@ -199,7 +199,7 @@ def test_a_lost_wal_is_refused(tmp_path: Path) -> None:
     store = StateStore.open(path)
     twin = persisted(store, base)
     base.step(7200)
-    twin.app.refresh()  # these commits are in the -wal only
+    twin.refresh()  # these commits are in the -wal only
     copy = tmp_path / "copy.db"
     copy.write_bytes(path.read_bytes())
     store.close()
