@@ -49,6 +49,7 @@ class Report:
         out.append(f"negative cases ({len(self.negative)}):")
         out += [f"  {'pass' if why is None else 'FAIL'}  {name}" + (f": {why}" if why else "")
                 for name, why in self.negative]  # fmt: skip
+        out += [f"  hang: {where}" for where in t.hangs_where[:10]]
         out += [f"  crash: {line}" for line in self.crashes[:10]]
         out += [f"  died: {d}" for d in self.died]
         return out
@@ -73,6 +74,7 @@ async def _worker(
             tally.by_state[f"{twin.transport}/{state}"] += tally.inputs
         except Hang:
             tally.hangs += 1
+            tally.hangs_where.append(f"{twin.transport}/{state}, connection {index}.{connection}")
         except (ConnectionError, TimeoutError, OSError):
             report.setup_refused += 1
             if not twin.alive:
