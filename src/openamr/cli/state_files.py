@@ -32,12 +32,28 @@ def counters_path(system_title: bytes, environ: Mapping[str, str] | None = None)
     return Path(base) / "openamr" / f"counters-{system_title.hex()}.sqlite"
 
 
-def open_counters(system_title: bytes) -> StateStore:
+def open_counters(system_title: bytes) -> StateStore | None:
+    """The counters of this system title; None (and a warning) when another running
+    twin with the same system title holds them: two meters with one identity cannot
+    share a counter, so give each its own ``--state``."""
     path = counters_path(system_title)
     try:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         return StateStore.open(path)
-    except (OSError, StateError) as e:
+    except StateError as e:
+        if "in use" not in str(e):
+            raise click.ClickException(
+                f"cannot keep the invocation counters in {path}: {e}; "
+                "set XDG_STATE_HOME to a writable directory, or use --state FILE"
+            ) from None
+        click.echo(
+            f"warning: another running twin with system title {system_title.hex()} holds "
+            f"{path}: this one's invocation counters are not kept; give each twin its own "
+            "--state FILE",
+            err=True,
+        )
+        return None
+    except OSError as e:
         raise click.ClickException(
             f"cannot keep the invocation counters in {path}: {e}; "
             "set XDG_STATE_HOME to a writable directory, or use --state FILE"
