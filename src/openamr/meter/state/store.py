@@ -227,8 +227,12 @@ class StateStore:
         self._db.close()
 
     def __del__(self) -> None:
-        if not getattr(self, "_closed", True):
+        if getattr(self, "_closed", True):
+            return
+        try:
             self.close()
+        except Exception:  # collected in another thread or at exit: SQLite closes it
+            self._closed = True
 
     def __enter__(self) -> StateStore:
         return self
