@@ -293,9 +293,10 @@ class Persistence:
 
     # -- restoring ------------------------------------------------------------------------
 
-    def restore(self, resumed: ResumedTime) -> None:
+    def restore(self, resumed: ResumedTime, outage: bool = True) -> None:
         """Bring the twin (built fresh, its clock at ``resumed.resumed``) back to the
-        committed state, then record the outage; call :meth:`attach` after."""
+        committed state, then record the outage (``outage=False``: the twin was
+        hibernated, not down; nothing is recorded); call :meth:`attach` after."""
         self._replay_attributes()
         self._restore_keys()
         self._restore_engine()
@@ -304,7 +305,8 @@ class Persistence:
             if isinstance(obj, ProfileGeneric):
                 self._restore_rows(obj)
         self._restore_components()
-        self._outage(resumed)
+        if outage:
+            self._outage(resumed)
         self.twin.publish()  # the restored values into the objects
 
     def _replay_attributes(self) -> None:

@@ -1,0 +1,126 @@
+"""The fleet's fault model (issue 12, "The network and the meters misbehave, on
+purpose and reproducibly"): a pure function of the fleet's seed, the meter's index,
+the time and the session number, so that the same seed gives the same faults.
+
+=================  ==============================================================
+rate (share)       what it does
+=================  ==============================================================
+offline            share of meter-time the modem is not registered: time is cut in
+                   ``offline_hours`` slots (a phase per meter); a slot is offline
+                   with this probability. Connections are refused (RST) meanwhile.
+poor_signal        share of meters with a poor signal (+CSQ 2..9 instead of 10..31)
+slow               share of meters that answer slowly: each answer waits a round
+                   trip drawn per session from ``slow_rtt_s`` (GPRS: 0.5 to 3 s)
+drop               probability that a session is dropped mid-transfer (after its
+                   1st to 4th answer)
+no_answer          probability that a session is accepted but never answered
+rotated_keys       share of meters whose keys were rotated (generation 1): the
+                   commissioning file's keys no longer open an HLS association
+=================  ==============================================================
+
+Cells (``[network] cell_capacity``) refuse connections beyond their capacity; the
+serving adapter counts them (:mod:`openamr.fleet.serve`). The defaults are a
+realistic GPRS fleet (README, "A fleet"): every rate is on; ``FaultRates.none()``
+(``--no-faults``) turns them all off.
+
+Nothing here reads a clock or a random source: ``t`` (true time, seconds) and the
+seed are arguments; draws are BLAKE2b of (seed, what, meter, ...).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import struct
+from dataclasses import dataclass, fields
+from typing import ClassVar
+
+_SCALE = float(1 << 64)
+
+
+def unit(seed: int, what: str, *parts: int) -> float:
+    """A reproducible draw in [0, 1) for (seed, what, parts)."""
+    key = struct.pack(f">q{len(parts)}q", seed, *parts) + what.encode()
+    return int.from_bytes(hashlib.blake2b(key, digest_size=8).digest(), "big") / _SCALE
+
+
+@dataclass(frozen=True)
+class FaultRates:
+    """The rates of the fault model (see the module docstring)."""
+
+    offline: float = 0.02
+    offline_hours: float = 4.0
+    poor_signal: float = 0.05
+    slow: float = 0.10
+    slow_rtt_s: tuple[float, float] = (0.5, 3.0)
+    drop: float = 0.01
+    no_answer: float = 0.01
+    rotated_keys: float = 0.01
+
+    SHARES: ClassVar[frozenset[str]] = frozenset(
+        {"offline", "poor_signal", "slow", "drop", "no_answer", "rotated_keys"}
+    )
+
+    @classmethod
+    def none(cls) -> FaultRates:
+        """A fleet that never misbehaves (benchmarks, protocol tests)."""
+        return cls(**{f.name: 0.0 for f in fields(cls) if f.name in cls.SHARES})
+
+
+@dataclass(frozen=True, slots=True)
+class SessionFate:
+    """What the network does to one connection."""
+
+    refused: str | None = None  # why the connection is refused, or None
+    silent: bool = False  # accepted, never answered
+    rtt_s: float = 0.0  # each answer goes out this long after its request
+    drop_after: int | None = None  # the connection is cut after this many answers
+
+
+class FaultModel:
+    """The faults of one fleet: ``FaultModel(rates, seed)``."""
+
+    def __init__(self, rates: FaultRates, seed: int) -> None:
+        self.rates, self.seed = rates, seed
+
+    def offline(self, meter: int, t: float) -> bool:
+        """The meter's modem is not registered at true second ``t``."""
+        rate = self.rates.offline
+        if rate <= 0:
+            return False
+        slot_s = self.rates.offline_hours * 3600
+        phase = unit(self.seed, "offline-phase", meter) * slot_s
+        slot = math.floor((t + phase) / slot_s)
+        return unit(self.seed, "offline", meter, slot) < rate
+
+    def signal(self, meter: int, t: float) -> int:
+        """+CSQ (0..31) in the hour of true second ``t``; 99: not registered."""
+        if self.offline(meter, t):
+            return 99
+        hour = math.floor(t / 3600)
+        poor = unit(self.seed, "poor", meter) < self.rates.poor_signal
+        low, span = (2, 8) if poor else (10, 22)
+        return low + math.floor(unit(self.seed, "csq", meter, hour) * span)
+
+    def slow(self, meter: int) -> bool:
+        return unit(self.seed, "slow", meter) < self.rates.slow
+
+    def rotated(self, meter: int) -> bool:
+        """The meter's keys were rotated: it serves key generation 1."""
+        return unit(self.seed, "rotated", meter) < self.rates.rotated_keys
+
+    def session(self, meter: int, number: int, t: float) -> SessionFate:
+        """The fate of the meter's ``number``-th connection, made at true second ``t``."""
+        r = self.rates
+        if self.offline(meter, t):
+            return SessionFate(refused="modem not registered")
+        if unit(self.seed, "no-answer", meter, number) < r.no_answer:
+            return SessionFate(silent=True)
+        rtt = 0.0
+        if self.slow(meter):
+            low, high = r.slow_rtt_s
+            rtt = low + (high - low) * unit(self.seed, "rtt", meter, number)
+        drop = None
+        if unit(self.seed, "drop", meter, number) < r.drop:
+            drop = 1 + math.floor(unit(self.seed, "drop-at", meter, number) * 4)
+        return SessionFate(rtt_s=rtt, drop_after=drop)

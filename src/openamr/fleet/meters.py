@@ -1,0 +1,288 @@
+"""The meters of a fleet (issue 12, "Memory", "Persistence"): lazy, hibernated, exact.
+
+A meter costs nothing until it is reached: :meth:`Fleet.app` builds its twin on
+first contact with ``build_mt372(commissioned=<the fleet's epoch - history>)``, and
+the lazy twin simulates everything since, so that a meter built at any instant holds
+exactly what it would hold had it run from the start. An idle meter is hibernated
+(:meth:`Fleet.hibernate`: its memory serialised into the fleet's state file,
+:mod:`.hibernation`) and woken on the next contact, resuming with no outage: it
+answers exactly as one that stayed awake.
+
+One clock for the fleet: a :class:`~openamr.meter.clock.MeterClock` over the time
+base (real time, N x, or stepped in tests); each twin runs on the fleet's true time
+at speed 1. Sans-IO: idle times are given as ``now`` (the adapter's monotonic
+seconds); pushes go to the ``on_push`` callable the adapter passes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from openamr.codec.types import Enum, OctetString, Structure
+from openamr.fleet.config import FleetConfig
+from openamr.fleet.faults import FaultModel
+from openamr.fleet.hibernation import FleetState, MeterStore
+from openamr.fleet.identity import MeterIdentity, credentials, identity
+from openamr.meter.clock import MeterClock
+from openamr.meter.metrology.load import seeded_load
+from openamr.meter.metrology.model import Disturbance, DisturbanceKind, seconds
+from openamr.meter.mt372 import build_mt372, seed_of
+from openamr.meter.peripherals import Peripherals, PushMessage
+from openamr.meter.server import ServerApplication
+
+EPOCH = "commissioned"
+PUSH_SETUP_DESTINATION = 3  # Push setup's send_destination_and_method
+PushSink = Callable[[MeterIdentity, PushMessage], None]
+
+
+@dataclass
+class Awake:
+    """A meter whose twin is in memory."""
+
+    app: ServerApplication
+    store: MeterStore
+    used: float  # the adapter's monotonic seconds of the last contact
+    pinned: int = 0  # scenarios running on it: not hibernated meanwhile
+
+
+@dataclass
+class FleetStats:
+    built: int = 0  # twins built for the first time
+    woken: int = 0  # twins brought back from the state file
+    hibernated: int = 0
+    sessions: int = 0  # connections served to their end
+    refused: int = 0  # connections refused (offline, cell full, outage)
+    alarms: int = 0  # pushes the meters sent
+    connections: int = 0  # open now
+    per_cell: dict[int, int] = field(default_factory=dict)  # open now, by cell
+
+
+@dataclass(frozen=True)
+class Outage:
+    """A scenario's outage: meters (or a cell) without power or network, [start, end)."""
+
+    kind: str  # "feeder" | "cell"
+    target: str
+    start: dt.datetime
+    end: dt.datetime
+    meters: tuple[int, ...]
+
+
+class Fleet:
+    """All meters of ``config``; ``clock`` is the fleet's one clock."""
+
+    def __init__(
+        self,
+        config: FleetConfig,
+        clock: MeterClock,
+        state: FleetState,
+        on_push: PushSink | None = None,
+        push_destination: str | None = None,
+    ) -> None:
+        self.config, self.clock, self.state = config, clock, state
+        self.faults = FaultModel(config.faults, config.seed)
+        self.on_push, self.push_destination = on_push, push_destination
+        epoch = state.get_instant(EPOCH)
+        if epoch is None:
+            epoch = clock.true_now() - dt.timedelta(days=config.history_days)
+            state.put_instant(EPOCH, epoch)
+        self.commissioned = epoch
+        self.awake: OrderedDict[int, Awake] = OrderedDict()  # least recently used first
+        self._index = {serial: i for i, serial in enumerate(config.serials)}
+        self.sleeping = {self._index[s] for s in state.serials() if s in self._index}
+        self.outages: list[Outage] = []
+        self.stats = FleetStats()
+
+    # -- who ----------------------------------------------------------------------------
+
+    def now(self) -> dt.datetime:
+        """The fleet's true time."""
+        return self.clock.true_now()
+
+    def meter(self, index: int) -> MeterIdentity:
+        return identity(self.config, index)
+
+    def index_of(self, serial: str) -> int | None:
+        return self._index.get(serial)
+
+    def select(self, *, meter: str | None = None, group: str | None = None,
+               cell: int | None = None) -> list[int]:  # fmt: skip
+        """The meters a target names: one serial, a group, a cell, or all (none given)."""
+        if meter is not None:
+            index = self.index_of(meter)
+            return [] if index is None else [index]
+        chosen = range(self.config.size)
+        if group is not None:
+            return [i for i in chosen if self.meter(i).group == group]
+        if cell is not None:
+            return [i for i in chosen if self.meter(i).cell == cell]
+        return list(chosen)
+
+    def condition(self, index: int) -> str:
+        """"unbuilt", "awake" or "hibernated"."""
+        if index in self.awake:
+            return "awake"
+        return "hibernated" if index in self.sleeping else "unbuilt"
+
+    # -- the twins ----------------------------------------------------------------------
+
+    def app(self, index: int, now: float = 0.0) -> ServerApplication:
+        """Meter ``index``'s twin, built or woken if it is not in memory, up to now."""
+        awake = self.awake.get(index)
+        if awake is None:
+            awake = self._bring(index, now)
+            self.awake[index] = awake
+        else:
+            self.awake.move_to_end(index)
+            awake.used = now
+        awake.app.refresh()
+        self.collect_pushes(index)
+        return awake.app
+
+    def _bring(self, index: int, now: float) -> Awake:
+        meter = self.meter(index)
+        store = self.state.load(meter.serial) if index in self.sleeping else None
+        woken = store is not None
+        if store is None:
+            store = MeterStore.fresh(meter.serial)
+        load = seeded_load(seed_of(meter.serial), meter.kind, meter.pv, meter.phases)
+        app = build_mt372(
+            meter.serial, credentials(self.config, meter), time_base=self.clock.true_now,
+            load=load, state=store, commissioned=self.commissioned, firmware=meter.firmware,
+            outage=False,
+        )  # fmt: skip
+        if woken:
+            self.stats.woken += 1
+        else:
+            self.stats.built += 1
+        self._set_push_destination(app)
+        self.sleeping.discard(index)
+        return Awake(app, store, now)
+
+    def _set_push_destination(self, app: ServerApplication) -> None:
+        """The head-end's alarm listener, as its commissioning would write it (only on
+        a meter that has no destination of its own)."""
+        if self.push_destination is None or app.twin is None:
+            return
+        setup = Peripherals.of(app.twin).push.setup
+        if setup.request().destination:
+            return
+        destination = Structure([Enum(0), OctetString(self.push_destination.encode()), Enum(0)])
+        setup.set(PUSH_SETUP_DESTINATION, destination)
+
+    def collect_pushes(self, index: int) -> int:
+        """Hand the meter's new pushes to ``on_push``; how many there were."""
+        awake = self.awake.get(index)
+        if awake is None or awake.app.twin is None:
+            return 0
+        messages = Peripherals.of(awake.app.twin).push.drain()
+        self.stats.alarms += len(messages)
+        if self.on_push is not None:
+            meter = self.meter(index)
+            for message in messages:
+                self.on_push(meter, message)
+        return len(messages)
+
+    def hibernate(self, index: int) -> bool:
+        """Save the meter into the state file and drop its twin (False: it is pinned
+        or not awake)."""
+        awake = self.awake.get(index)
+        if awake is None or awake.pinned:
+            return False
+        awake.app.refresh()  # everything up to now is committed into its store
+        self.collect_pushes(index)
+        self.state.save(self.meter(index).serial, awake.store, self.now())
+        del self.awake[index]
+        self.sleeping.add(index)
+        self.stats.hibernated += 1
+        return True
+
+    def hibernate_idle(self, now: float, idle_s: float, keep: int | None = None) -> int:
+        """Hibernate meters untouched for ``idle_s`` seconds, and the least recently
+        used beyond ``keep`` awake; how many went to sleep."""
+        count = 0
+        for index in list(self.awake):
+            awake = self.awake[index]
+            over = keep is not None and len(self.awake) > keep
+            if (over or now - awake.used >= idle_s) and self.hibernate(index):
+                count += 1
+        return count
+
+    def save_awake(self) -> None:
+        """Write every awake meter's memory into the state file (they stay awake)."""
+        for index, awake in self.awake.items():
+            awake.app.refresh()
+            self.state.save(self.meter(index).serial, awake.store, self.now())
+
+    # -- scenarios ----------------------------------------------------------------------
+
+    def feeder_outage(self, group: str, duration_s: int, now: float = 0.0) -> Outage:
+        """The group loses power from the next whole second for ``duration_s``: each
+        meter is woken and kept awake until the end, so that it pushes its
+        power-failure and power-return alarms when they happen (:meth:`sweep`)."""
+        meters = tuple(self.select(group=group))
+        if not meters:
+            raise LookupError(f"no meter is in group {group!r}")
+        start = seconds(self.now()) + 1
+        failure = Disturbance(start, start + duration_s, None, DisturbanceKind.POWER_FAILURE)
+        for index in meters:
+            app = self.app(index, now)
+            assert app.twin is not None
+            app.twin.inject(failure)
+            self.awake[index].pinned += 1
+        outage = Outage("feeder", group, _at(start), _at(start + duration_s), meters)
+        self.outages.append(outage)
+        return outage
+
+    def cell_outage(self, cell: int, duration_s: int) -> Outage:
+        """The cell stops carrying traffic for ``duration_s``: its meters refuse calls."""
+        meters = tuple(self.select(cell=cell))
+        if not meters:
+            raise LookupError(f"no meter is in cell {cell}")
+        start = seconds(self.now())
+        outage = Outage("cell", str(cell), _at(start), _at(start + duration_s), meters)
+        self.outages.append(outage)
+        return outage
+
+    def sweep(self, now: float = 0.0) -> int:
+        """Bring the meters of running scenarios up to now (their pushes go out); end
+        the scenarios that are over (their meters may hibernate again). Pushes sent."""
+        before, t = self.stats.alarms, self.now()
+        for outage in list(self.outages):
+            if outage.kind == "feeder":
+                for index in outage.meters:
+                    self.app(index, now)  # its pushes are collected there
+            if t >= outage.end + dt.timedelta(seconds=1):
+                self.outages.remove(outage)
+                for index in outage.meters if outage.kind == "feeder" else ():
+                    if index in self.awake:
+                        self.awake[index].pinned -= 1
+        return self.stats.alarms - before
+
+    def in_outage(self, index: int) -> Outage | None:
+        t = self.now()
+        for outage in self.outages:
+            if outage.start <= t < outage.end and index in outage.meters:
+                return outage
+        return None
+
+    def refusal(self, index: int, number: int) -> str | None:
+        """Why meter ``index``'s ``number``-th connection is refused now (None: it is not
+        refused by the network; the cell's capacity is the adapter's to count)."""
+        outage = self.in_outage(index)
+        if outage is not None:
+            return "no power" if outage.kind == "feeder" else "cell out of service"
+        fate = self.faults.session(index, number, self.now().timestamp())
+        return fate.refused
+
+    def forget(self, indices: Iterable[int]) -> None:
+        """Drop awake twins without saving (tests of what the state file holds)."""
+        for index in indices:
+            self.awake.pop(index, None)
+
+
+def _at(t: int) -> dt.datetime:
+    return dt.datetime.fromtimestamp(t, dt.UTC)
