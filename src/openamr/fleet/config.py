@@ -112,7 +112,7 @@ class FleetConfig:
     addresses: Addresses = Addresses()
     mix: Mix = Mix()
     network: Network = Network()
-    faults: FaultRates = FaultRates()
+    faults: FaultRates = field(default_factory=FaultRates)
 
     @property
     def size(self) -> int:
@@ -151,9 +151,7 @@ def load(path: str | Path, *, meters: int | None = None) -> FleetConfig:
     return parse(text, meters=meters, secret_reader=lambda p: (base / p).read_text())
 
 
-def parse(
-    text: str, *, meters: int | None = None, secret_reader: Any = None
-) -> FleetConfig:
+def parse(text: str, *, meters: int | None = None, secret_reader: Any = None) -> FleetConfig:
     """The configuration in TOML ``text``; ``secret_reader(path) -> str`` reads the
     secret file (hex) it names."""
     try:
@@ -261,12 +259,15 @@ def _addresses(t: Mapping[str, Any]) -> Addresses:
 
 def _mix(t: Mapping[str, Any]) -> Mix:
     _only(t, {f.name for f in fields(Mix)}, "[mix]")
-    kinds = [_num(t, k, getattr(Mix(), k), 0.0) for k in ("residential", "commercial", "industrial")]
-    if sum(kinds) <= 0:
+    d = Mix()
+    r, c, i = (_num(t, k, getattr(d, k), 0.0) for k in ("residential", "commercial", "industrial"))
+    if r + c + i <= 0:
         raise ConfigError("[mix]: residential + commercial + industrial must be > 0")
     phases_t = t.get("phases", {"1": 0.25, "2": 0.0, "3": 0.75})
     if not isinstance(phases_t, dict) or not set(phases_t) <= {"1", "2", "3"}:
-        raise ConfigError("[mix] phases: a table of shares by phase count, e.g. { 1 = 0.3, 3 = 0.7 }")
+        raise ConfigError(
+            "[mix] phases: a table of shares by phase count, e.g. { 1 = 0.3, 3 = 0.7 }"
+        )
     phases = tuple(_num(phases_t, str(n), 0.0, 0.0) for n in (1, 2, 3))
     firmware_t = t.get("firmware", dict(Mix().firmware))
     if not isinstance(firmware_t, dict) or not firmware_t:
@@ -274,7 +275,7 @@ def _mix(t: Mapping[str, Any]) -> Mix:
     if sum(phases) <= 0:
         raise ConfigError("[mix] phases: the shares must add up to more than 0")
     firmware = tuple((str(k), _num(firmware_t, k, 0.0, 0.0)) for k in firmware_t)
-    return Mix(*kinds, _num(t, "pv", 0.2, 0.0, 1.0), (phases[0], phases[1], phases[2]), firmware)
+    return Mix(r, c, i, _num(t, "pv", 0.2, 0.0, 1.0), (phases[0], phases[1], phases[2]), firmware)
 
 
 def _network(t: Mapping[str, Any]) -> Network:
@@ -324,8 +325,11 @@ def _only(t: Mapping[str, Any], known: set[str], where: str) -> None:
 
 def _int(t: Mapping[str, Any], key: str, default: int, low: int, high: int | None = None) -> int:
     value = t.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, int) or value < low or (
-        high is not None and value > high
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int)
+        or value < low
+        or (high is not None and value > high)
     ):
         span = f"from {low}" + (f" to {high}" if high is not None else "")
         raise ConfigError(f"{key}: a whole number {span}, not {value!r}")
@@ -336,8 +340,11 @@ def _num(
     t: Mapping[str, Any], key: str, default: float, low: float, high: float | None = None
 ) -> float:
     value = t.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, int | float) or value < low or (
-        high is not None and value > high
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or value < low
+        or (high is not None and value > high)
     ):
         span = f">= {low}" + (f" and <= {high}" if high is not None else "")
         raise ConfigError(f"{key}: a number {span}, not {value!r}")

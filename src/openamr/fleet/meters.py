@@ -26,14 +26,14 @@ from openamr.fleet.config import FleetConfig
 from openamr.fleet.faults import FaultModel
 from openamr.fleet.hibernation import FleetState, MeterStore
 from openamr.fleet.identity import MeterIdentity, credentials, identity
-from openamr.meter.clock import MeterClock
+from openamr.meter.clock import MeterClock, TimeBase
 from openamr.meter.metrology.load import seeded_load
 from openamr.meter.metrology.model import Disturbance, DisturbanceKind, seconds
 from openamr.meter.mt372 import build_mt372, seed_of
 from openamr.meter.peripherals import Peripherals, PushMessage
 from openamr.meter.server import ServerApplication
 
-EPOCH = "commissioned"
+EPOCH, CLOCK_TRUE, CLOCK_BASE = "commissioned", "clock/true", "clock/base"
 PUSH_SETUP_DESTINATION = 3  # Push setup's send_destination_and_method
 PushSink = Callable[[MeterIdentity, PushMessage], None]
 
@@ -122,7 +122,7 @@ class Fleet:
         return list(chosen)
 
     def condition(self, index: int) -> str:
-        """"unbuilt", "awake" or "hibernated"."""
+        """ "unbuilt", "awake" or "hibernated"."""
         if index in self.awake:
             return "awake"
         return "hibernated" if index in self.sleeping else "unbuilt"
@@ -212,10 +212,13 @@ class Fleet:
         return count
 
     def save_awake(self) -> None:
-        """Write every awake meter's memory into the state file (they stay awake)."""
+        """Write every awake meter's memory and the fleet's clock into the state file
+        (the meters stay awake)."""
         for index, awake in self.awake.items():
             awake.app.refresh()
             self.state.save(self.meter(index).serial, awake.store, self.now())
+        self.state.put_instant(CLOCK_TRUE, self.clock.true_now())
+        self.state.put_instant(CLOCK_BASE, self.clock.base())
 
     # -- scenarios ----------------------------------------------------------------------
 
@@ -282,6 +285,16 @@ class Fleet:
         """Drop awake twins without saving (tests of what the state file holds)."""
         for index in indices:
             self.awake.pop(index, None)
+
+
+def fleet_clock(config: FleetConfig, state: FleetState, base: TimeBase) -> MeterClock:
+    """The fleet's one clock: from ``config.start`` (default: the base's now) on a new
+    state file; on a restart, where it was plus the downtime at the fleet's speed."""
+    anchor, at = state.get_instant(CLOCK_TRUE), state.get_instant(CLOCK_BASE)
+    if anchor is None or at is None:
+        return MeterClock(base, start=config.start, speed=config.speed)
+    down = max(base() - at, dt.timedelta(0)) * config.speed
+    return MeterClock(base, start=anchor + down, speed=config.speed)
 
 
 def _at(t: int) -> dt.datetime:
