@@ -85,10 +85,13 @@ config_option = click.option("--config", "config_path", type=click.Path(dir_okay
               help="The head-end's alarm listener the meters push to.")  # fmt: skip
 @click.option("--idle", "idle_s", type=click.FloatRange(1), default=60.0, show_default=True,
               help="Seconds without a connection before a meter hibernates.")  # fmt: skip
+@click.option("--save-every", "save_s", type=click.FloatRange(0.1), default=10.0,
+              show_default=True, help="Seconds between writes of the awake meters into the "
+              "state file (what a kill -9 can lose).")  # fmt: skip
 def serve_command(meters: int | None, config_path: str | None, state_path: str,
                   port_range: str | None, control_port: int, start: dt.datetime | None,
                   speed: float | None, history_days: float | None, no_faults: bool,
-                  push_to: str | None, idle_s: float) -> None:  # fmt: skip
+                  push_to: str | None, idle_s: float, save_s: float) -> None:  # fmt: skip
     """Serve the fleet: every meter a full MT372 twin at its own address."""
     from dataclasses import replace
 
@@ -101,7 +104,7 @@ def serve_command(meters: int | None, config_path: str | None, state_path: str,
         cfg = replace(cfg, addresses=replace(cfg.addresses, port_range=span))
         _config_check(cfg)
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(_serve(cfg, state_path, control_port, push_to, idle_s))
+        asyncio.run(_serve(cfg, state_path, control_port, push_to, idle_s, save_s))
 
 
 def _config_check(cfg: Any) -> None:
@@ -118,7 +121,7 @@ def wall_clock() -> dt.datetime:
 
 
 async def _serve(cfg: Any, state_path: str, control_port: int, push_to: str | None,
-                 idle_s: float) -> None:  # fmt: skip
+                 idle_s: float, save_s: float) -> None:  # fmt: skip
     from openamr.aio.push import PushDelivery
     from openamr.fleet.control import FleetControl
     from openamr.fleet.hibernation import FleetState
@@ -136,7 +139,7 @@ async def _serve(cfg: Any, state_path: str, control_port: int, push_to: str | No
         on_push=lambda meter, message: delivery(message), push_destination=push_to,
     )  # fmt: skip
     loop = asyncio.get_running_loop()
-    server = FleetServer(fleet, loop, idle_s=idle_s)
+    server = FleetServer(fleet, loop, idle_s=idle_s, save_s=save_s)
     try:
         server.listen()
     except OSError as e:
