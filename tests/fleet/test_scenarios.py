@@ -58,7 +58,7 @@ def test_a_cell_outage_refuses_its_meters_and_ends() -> None:
     fleet = fleet_on(config, base)
     fleet.cell_outage(fleet.meter(2).cell, 300)
     out = "cell out of service"
-    assert [fleet.refusal(i, 0) for i in range(4)] == [None, None, out, out]
+    assert [fleet.refusal(i) for i in range(4)] == [None, None, out, out]
     base.step(301)
     fleet.sweep()
-    assert [fleet.refusal(i, 0) for i in range(4)] == [None] * 4 and fleet.outages == []
+    assert [fleet.refusal(i) for i in range(4)] == [None] * 4 and fleet.outages == []

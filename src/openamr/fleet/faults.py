@@ -115,13 +115,13 @@ class FaultModel:
         r = self.rates
         if self.offline(meter, t):
             return SessionFate(refused="modem not registered")
-        if unit(self.seed, "no-answer", meter, number) < r.no_answer:
+        if r.no_answer and unit(self.seed, "no-answer", meter, number) < r.no_answer:
             return SessionFate(silent=True)
         rtt = 0.0
-        if self.slow(meter):
+        if r.slow and self.slow(meter):
             low, high = r.slow_rtt_s
             rtt = low + (high - low) * unit(self.seed, "rtt", meter, number)
         drop = None
-        if unit(self.seed, "drop", meter, number) < r.drop:
+        if r.drop and unit(self.seed, "drop", meter, number) < r.drop:
             drop = 1 + math.floor(unit(self.seed, "drop-at", meter, number) * 4)
         return SessionFate(rtt_s=rtt, drop_after=drop)

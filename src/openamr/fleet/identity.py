@@ -109,7 +109,7 @@ def identity(config: FleetConfig, index: int) -> MeterIdentity:
         serial=serial,
         host=host,
         port=port,
-        cell=net.first_cell + index // net.meters_per_cell,
+        cell=cell_of(config, index),
         group=f"feeder-{index // net.meters_per_group + 1:02d}",
         msisdn=f"+{COUNTRY}{NETWORK}{number:06d}",
         iccid=_luhn(f"89{COUNTRY}{NETWORK}{number:011d}"),
@@ -120,6 +120,12 @@ def identity(config: FleetConfig, index: int) -> MeterIdentity:
         phases=_pick(phases, unit(seed, "phases", index)),
         rotated=FaultModel(config.faults, seed).rotated(index),
     )
+
+
+def cell_of(config: FleetConfig, index: int) -> int:
+    """The GSM cell of meter ``index``: consecutive meters share one."""
+    net = config.network
+    return net.first_cell + index // net.meters_per_cell
 
 
 def secrets(config: FleetConfig, serial: str, generation: int = 0) -> Secrets:

@@ -10,8 +10,9 @@ answers exactly as one that stayed awake.
 
 One clock for the fleet: a :class:`~openamr.meter.clock.MeterClock` over the time
 base (real time, N x, or stepped in tests); each twin runs on the fleet's true time
-at speed 1. Sans-IO: idle times are given as ``now`` (the adapter's monotonic
-seconds); pushes go to the ``on_push`` callable the adapter passes.
+at speed 1, in whole seconds (:meth:`Fleet.second`). Sans-IO: idle times are given
+as ``now`` (the adapter's monotonic seconds); pushes go to the ``on_push`` callable
+the adapter passes.
 """
 
 from __future__ import annotations
@@ -88,6 +89,7 @@ class Fleet:
         epoch = state.get_instant(EPOCH)
         if epoch is None:
             epoch = clock.true_now() - dt.timedelta(days=config.history_days)
+            epoch -= dt.timedelta(microseconds=epoch.microsecond)
             state.put_instant(EPOCH, epoch)
         self.commissioned = epoch
         self.awake: OrderedDict[int, Awake] = OrderedDict()  # least recently used first
@@ -101,6 +103,13 @@ class Fleet:
     def now(self) -> dt.datetime:
         """The fleet's true time."""
         return self.clock.true_now()
+
+    def second(self) -> dt.datetime:
+        """The fleet's true time in whole seconds: the twins' time base. A meter's
+        registers move once a second (as the MT372's do), so that the requests of a
+        session within one second cost one advance, not one each."""
+        now = self.clock.true_now()
+        return now - dt.timedelta(microseconds=now.microsecond)
 
     def meter(self, index: int) -> MeterIdentity:
         return identity(self.config, index)
@@ -150,7 +159,7 @@ class Fleet:
             store = MeterStore.fresh(meter.serial)
         load = seeded_load(seed_of(meter.serial), meter.kind, meter.pv, meter.phases)
         app = build_mt372(
-            meter.serial, credentials(self.config, meter), time_base=self.clock.true_now,
+            meter.serial, credentials(self.config, meter), time_base=self.second,
             load=load, state=store, commissioned=self.commissioned, firmware=meter.firmware,
             outage=False,
         )  # fmt: skip
@@ -272,14 +281,13 @@ class Fleet:
                 return outage
         return None
 
-    def refusal(self, index: int, number: int) -> str | None:
-        """Why meter ``index``'s ``number``-th connection is refused now (None: it is not
-        refused by the network; the cell's capacity is the adapter's to count)."""
-        outage = self.in_outage(index)
+    def refusal(self, index: int) -> str | None:
+        """Why a connection to meter ``index`` is refused now by a scenario (None: it
+        is not; the fault model and the cell's capacity decide the rest)."""
+        outage = self.in_outage(index) if self.outages else None
         if outage is not None:
             return "no power" if outage.kind == "feeder" else "cell out of service"
-        fate = self.faults.session(index, number, self.now().timestamp())
-        return fate.refused
+        return None
 
     def forget(self, indices: Iterable[int]) -> None:
         """Drop awake twins without saving (tests of what the state file holds)."""

@@ -35,6 +35,7 @@ from openamr.aio.control_http import MAX_HEAD, HttpError, read_request, response
 from openamr.aio.dlms_server import WrapperSession
 from openamr.fleet.control import FleetControl
 from openamr.fleet.faults import SessionFate
+from openamr.fleet.identity import cell_of
 from openamr.fleet.meters import Fleet
 
 log = logging.getLogger(__name__)
@@ -182,22 +183,23 @@ class FleetServer:
         fleet = self.fleet
         number = self.numbers[index]
         self.numbers[index] = (number + 1) & 0xFFFFFFFF
-        refused = fleet.refusal(index, number)
+        refused = fleet.refusal(index)
         if refused is not None:
             return SessionFate(refused=refused)
+        fate = fleet.faults.session(index, number, fleet.now().timestamp())
         capacity = fleet.config.network.cell_capacity
-        cell = fleet.meter(index).cell
-        if capacity and fleet.stats.per_cell.get(cell, 0) >= capacity:
+        cell = cell_of(fleet.config, index)
+        if fate.refused is None and capacity and fleet.stats.per_cell.get(cell, 0) >= capacity:
             return SessionFate(refused="cell at capacity")
-        return fleet.faults.session(index, number, fleet.now().timestamp())
+        return fate
 
     def opened(self, index: int) -> None:
-        stats, cell = self.fleet.stats, self.fleet.meter(index).cell
+        stats, cell = self.fleet.stats, cell_of(self.fleet.config, index)
         stats.connections += 1
         stats.per_cell[cell] = stats.per_cell.get(cell, 0) + 1
 
     def closed(self, index: int) -> None:
-        stats, cell = self.fleet.stats, self.fleet.meter(index).cell
+        stats, cell = self.fleet.stats, cell_of(self.fleet.config, index)
         stats.connections -= 1
         stats.sessions += 1
         stats.per_cell[cell] -= 1
