@@ -76,3 +76,20 @@ def test_the_fleet_epoch_survives_in_the_state_file() -> None:
     first = fleet_on(small(), SteppedTime(START), state)
     second = fleet_on(small(), SteppedTime(START.replace(day=9)), state)
     assert second.commissioned == first.commissioned
+
+
+def test_clock_drift_and_a_run_down_super_cap() -> None:
+    from dataclasses import replace
+
+    from openamr.fleet.faults import FaultRates
+
+    rates = replace(FaultRates.none(), drift_ppm=50.0, invalid_clock=0.5)
+    config = small(8, faults=rates, history_days=12.0)
+    fleet = fleet_on(config, SteppedTime(START))
+    for i in range(8):
+        twin = fleet.app(i).twin
+        assert twin is not None
+        expected = round(fleet.faults.drift(i) * 1e-6 * 12 * 86_400)
+        assert twin.source.offset.total_seconds() == expected and abs(expected) <= 52
+        assert twin.clock_invalid == fleet.faults.invalid_clock(i)
+    assert {fleet.faults.invalid_clock(i) for i in range(8)} == {True, False}

@@ -16,6 +16,12 @@ drop               probability that a session is dropped mid-transfer (after its
 no_answer          probability that a session is accepted but never answered
 rotated_keys       share of meters whose keys were rotated (generation 1): the
                    commissioning file's keys no longer open an HLS association
+drift_ppm          each meter's crystal runs -d..+d ppm off: its clock is that far
+                   ahead (or behind) after the fleet's history days (a clock error
+                   fixed while serving; a running drift needs the engine)
+invalid_clock      share of meters whose super-cap ran down: an 11-day power
+                   failure from commissioning leaves the clock invalid (clock
+                   status, FF bits, LP status) until a head-end sets it
 =================  ==============================================================
 
 Cells (``[network] cell_capacity``) refuse connections beyond their capacity; the
@@ -56,15 +62,17 @@ class FaultRates:
     drop: float = 0.01
     no_answer: float = 0.01
     rotated_keys: float = 0.01
+    drift_ppm: float = 20.0
+    invalid_clock: float = 0.002
 
     SHARES: ClassVar[frozenset[str]] = frozenset(
-        {"offline", "poor_signal", "slow", "drop", "no_answer", "rotated_keys"}
+        {"offline", "poor_signal", "slow", "drop", "no_answer", "rotated_keys", "invalid_clock"}
     )
 
     @classmethod
     def none(cls) -> FaultRates:
         """A fleet that never misbehaves (benchmarks, protocol tests)."""
-        off = dict.fromkeys(cls.SHARES, 0.0)
+        off = dict.fromkeys(cls.SHARES | {"drift_ppm"}, 0.0)
         return cls(**off)  # type: ignore[arg-type]
 
 
@@ -109,6 +117,16 @@ class FaultModel:
     def rotated(self, meter: int) -> bool:
         """The meter's keys were rotated: it serves key generation 1."""
         return unit(self.seed, "rotated", meter) < self.rates.rotated_keys
+
+    def drift(self, meter: int) -> float:
+        """The meter's crystal error in ppm (-drift_ppm..+drift_ppm)."""
+        d = self.rates.drift_ppm
+        return 0.0 if d <= 0 else d * (2 * unit(self.seed, "drift", meter) - 1)
+
+    def invalid_clock(self, meter: int) -> bool:
+        """The meter's super-cap ran down (its clock is invalid until set)."""
+        rate = self.rates.invalid_clock
+        return rate > 0 and unit(self.seed, "invalid-clock", meter) < rate
 
     def session(self, meter: int, number: int, t: float) -> SessionFate:
         """The fate of the meter's ``number``-th connection, made at true second ``t``."""

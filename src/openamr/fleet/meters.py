@@ -36,6 +36,7 @@ from openamr.meter.server import ServerApplication
 
 EPOCH, CLOCK_TRUE, CLOCK_BASE = "commissioned", "clock/true", "clock/base"
 PUSH_SETUP_DESTINATION = 3  # Push setup's send_destination_and_method
+SUPERCAP_OUTAGE_S = 11 * 86_400  # over the super-cap's 10 days (twin.CLOCK_RESERVE)
 PushSink = Callable[[MeterIdentity, PushMessage], None]
 
 
@@ -161,7 +162,8 @@ class Fleet:
         app = build_mt372(
             meter.serial, credentials(self.config, meter), time_base=self.second,
             load=load, state=store, commissioned=self.commissioned, firmware=meter.firmware,
-            outage=False,
+            outage=False, clock_error=self._clock_error(index),
+            disturbances=self._history(index),
         )  # fmt: skip
         if woken:
             self.stats.woken += 1
@@ -170,6 +172,18 @@ class Fleet:
         self._set_push_destination(app)
         self.sleeping.discard(index)
         return Awake(app, store, now)
+
+    def _clock_error(self, index: int) -> dt.timedelta:
+        """The drift of the meter's crystal over the fleet's history, whole seconds."""
+        days = self.config.history_days
+        return dt.timedelta(seconds=round(self.faults.drift(index) * 1e-6 * days * 86_400))
+
+    def _history(self, index: int) -> tuple[Disturbance, ...]:
+        """A run-down super-cap: 11 days without power from commissioning."""
+        if not self.faults.invalid_clock(index):
+            return ()
+        start = seconds(self.commissioned) + 1
+        return (Disturbance(start, start + SUPERCAP_OUTAGE_S, None, DisturbanceKind.POWER_FAILURE),)
 
     def _set_push_destination(self, app: ServerApplication) -> None:
         """The head-end's alarm listener, as its commissioning would write it (only on
