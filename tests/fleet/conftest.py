@@ -11,8 +11,8 @@ from openamr.fleet.config import FleetConfig, quick
 from openamr.fleet.faults import FaultRates
 from openamr.fleet.hibernation import FleetState
 from openamr.fleet.meters import Fleet
+from openamr.meter.application import ServerApplication
 from openamr.meter.clock import MeterClock, SteppedTime
-from openamr.meter.server import ServerApplication
 
 START = dt.datetime(2026, 3, 2, tzinfo=dt.UTC)
 

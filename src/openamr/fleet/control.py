@@ -27,10 +27,9 @@ import json
 from collections.abc import Mapping
 from http import HTTPStatus
 
-from openamr.aio.control import ROUTES
-from openamr.aio.control_http import HttpError, Request
-from openamr.aio.control_schema import Route, parse_args
-from openamr.aio.control_state import Json, events, lcd, state
+from openamr.aio.control import ROUTES, Route, parse_args
+from openamr.aio.control.http11 import HttpError, Request
+from openamr.aio.control.state import Json, events, lcd, state
 from openamr.fleet.meters import Fleet
 
 TARGETS = ("meter", "group", "cell")

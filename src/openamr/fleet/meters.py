@@ -27,12 +27,12 @@ from openamr.fleet.config import FleetConfig
 from openamr.fleet.faults import FaultModel
 from openamr.fleet.hibernation import FleetState, MeterStore
 from openamr.fleet.identity import MeterIdentity, credentials, identity
+from openamr.meter.application import ServerApplication
 from openamr.meter.clock import MeterClock, TimeBase
 from openamr.meter.metrology.load import seeded_load
 from openamr.meter.metrology.model import Disturbance, DisturbanceKind, seconds
 from openamr.meter.mt372 import build_mt372, seed_of
 from openamr.meter.peripherals import Peripherals, PushMessage
-from openamr.meter.server import ServerApplication
 
 EPOCH, CLOCK_TRUE, CLOCK_BASE = "commissioned", "clock/true", "clock/base"
 PUSH_SETUP_DESTINATION = 3  # Push setup's send_destination_and_method

@@ -31,7 +31,7 @@ from array import array
 from collections.abc import Callable
 from typing import Any
 
-from openamr.aio.control_http import MAX_HEAD, HttpError, read_request, response
+from openamr.aio.control.http11 import MAX_HEAD, HttpError, read_request, response
 from openamr.aio.dlms_server import WrapperSession
 from openamr.fleet.control import FleetControl
 from openamr.fleet.faults import SessionFate
