@@ -62,3 +62,37 @@ def test_a_cell_outage_refuses_its_meters_and_ends() -> None:
     base.step(301)
     fleet.sweep()
     assert [fleet.refusal(i) for i in range(4)] == [None] * 4 and fleet.outages == []
+
+
+def test_next_dst_change() -> None:
+    import datetime as dt
+
+    from openamr.fleet.meters import next_dst_change
+
+    utc = dt.UTC
+    assert next_dst_change(START) == dt.datetime(2026, 3, 29, 1, tzinfo=utc)
+    assert next_dst_change(dt.datetime(2026, 3, 29, 1, tzinfo=utc)) == dt.datetime(
+        2026, 10, 25, 1, tzinfo=utc
+    )
+    assert next_dst_change(dt.datetime(2026, 11, 1, tzinfo=utc)) == dt.datetime(
+        2027, 3, 28, 1, tzinfo=utc
+    )
+
+
+def test_the_dst_scenario_makes_every_meter_log_the_change() -> None:
+    import datetime as dt
+
+    base = SteppedTime(START)
+    fleet = fleet_on(small(3), base)
+    fleet.app(0)  # awake before the skip; 1 hibernated; 2 never reached
+    fleet.app(1)
+    fleet.hibernate(1)
+    change = fleet.dst_change(before_s=60)
+    assert fleet.now() == change - dt.timedelta(seconds=60)
+    base.step(120)
+    for i in range(3):
+        twin = fleet.app(i).twin
+        assert twin is not None
+        codes = [row[1] for row in twin.objects.event_log.rows]
+        assert codes.count(EventCode.DST_CHANGE) == 1, i
+        assert twin.objects.clock.dst_active(twin.position)

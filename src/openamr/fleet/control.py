@@ -16,6 +16,8 @@ the connections. ::
                                   fields are the single twin's
     POST /scenario/feeder-outage  {"group": "feeder-01", "duration_s": 600}
     POST /scenario/cell-outage    {"cell": 1001, "duration_s": 600}
+    POST /scenario/dst            {"before_s": 60}: the fleet's clock skips to a minute
+                                  before the next summer-time change
 
 Errors as the single twin's: 400 (a body it cannot use), 404 (no such route or
 meter), 409 (a twin refuses).
@@ -109,6 +111,12 @@ class FleetControl:
             o = fleet.cell_outage(_int(body["cell"]), _int(body["duration_s"]))
             return {"scenario": "cell-outage", "meters": len(o.meters),
                     "start": o.start.isoformat(), "end": o.end.isoformat()}  # fmt: skip
+        if method == "POST" and parts == ["scenario", "dst"]:
+            body = _body(request.body, {})
+            before = _int(body.get("before_s", 60))
+            change = fleet.dst_change(before)
+            return {"scenario": "dst", "change": change.isoformat(),
+                    "time": fleet.now().isoformat()}  # fmt: skip
         raise HttpError(HTTPStatus.NOT_FOUND, f"no route {method} {request.path}", ROUTE_LIST)
 
     def _meter(self, serial: str, what: str, now: float) -> Json:
@@ -151,7 +159,7 @@ class FleetControl:
 ROUTE_LIST = [
     "GET /", "GET /status", "GET /meters", "GET /meters/<serial>", "GET /meters/<serial>/lcd",
     "GET /meters/<serial>/events", "POST /inject/<event>", "POST /scenario/feeder-outage",
-    "POST /scenario/cell-outage",
+    "POST /scenario/cell-outage", "POST /scenario/dst",
 ]  # fmt: skip
 
 

@@ -263,6 +263,22 @@ class Fleet:
         self.outages.append(outage)
         return outage
 
+    def skip_to(self, instant: dt.datetime) -> None:
+        """Move the fleet's clock forward to ``instant`` (true time never goes back);
+        every meter simulates the time skipped when it is next reached."""
+        if instant <= self.now():
+            raise ValueError(f"the fleet is at {self.now().isoformat()}: it cannot go back")
+        self.clock = MeterClock(self.clock.base, start=instant, speed=self.clock.speed)
+
+    def dst_change(self, before_s: int = 60) -> dt.datetime:
+        """The DST scenario: the fleet's clock skips to ``before_s`` seconds before the
+        next change of summer time (EU rule, the MT372's factory setting: the last
+        Sunday of March and of October at 01:00 UTC); every meter then logs it
+        (0x0008) as its clock passes it. The instant of the change."""
+        change = next_dst_change(self.now() + dt.timedelta(seconds=before_s))
+        self.skip_to(change - dt.timedelta(seconds=before_s))
+        return change
+
     def cell_outage(self, cell: int, duration_s: int) -> Outage:
         """The cell stops carrying traffic for ``duration_s``: its meters refuse calls."""
         meters = tuple(self.select(cell=cell))
@@ -307,6 +323,18 @@ class Fleet:
         """Drop awake twins without saving (tests of what the state file holds)."""
         for index in indices:
             self.awake.pop(index, None)
+
+
+def next_dst_change(after: dt.datetime) -> dt.datetime:
+    """The first EU summer-time change after ``after``: 01:00 UTC on the last Sunday
+    of March or of October."""
+    for year in (after.year, after.year + 1):
+        for month in (3, 10):
+            last = dt.datetime(year, month, 31, 1, tzinfo=dt.UTC)
+            change = last - dt.timedelta(days=(last.weekday() + 1) % 7)
+            if change > after:
+                return change
+    raise AssertionError("a change comes within a year")
 
 
 def fleet_clock(config: FleetConfig, state: FleetState, base: TimeBase) -> MeterClock:
