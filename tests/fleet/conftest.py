@@ -10,9 +10,9 @@ from openamr.cosem.classes.profile_generic import ProfileGeneric
 from openamr.fleet.config import FleetConfig, quick
 from openamr.fleet.faults import FaultRates
 from openamr.fleet.hibernation import FleetState
-from openamr.fleet.meters import Fleet
+from openamr.fleet.meters import Fleet, fleet_clock
 from openamr.meter.application import ServerApplication
-from openamr.meter.clock import MeterClock, SteppedTime
+from openamr.meter.clock import SteppedTime
 
 START = dt.datetime(2026, 3, 2, tzinfo=dt.UTC)
 
@@ -26,8 +26,8 @@ def small(meters: int = 4, **overrides: Any) -> FleetConfig:
 def fleet_on(
     config: FleetConfig, base: SteppedTime, state: FleetState | None = None, **kw: Any
 ) -> Fleet:
-    clock = MeterClock(base, start=config.start, speed=config.speed)
-    return Fleet(config, clock, state or FleetState.memory(), **kw)
+    state = state or FleetState.memory()
+    return Fleet(config, fleet_clock(config, state, base), state, **kw)
 
 
 def readings(app: ServerApplication) -> dict[str, object]:

@@ -93,3 +93,26 @@ def test_clock_drift_and_a_run_down_super_cap() -> None:
         assert twin.source.offset.total_seconds() == expected and abs(expected) <= 52
         assert twin.clock_invalid == fleet.faults.invalid_clock(i)
     assert {fleet.faults.invalid_clock(i) for i in range(8)} == {True, False}
+
+
+def test_a_restart_is_a_power_failure_of_every_meter() -> None:
+    from openamr.meter.events import EventCode
+
+    base, state = SteppedTime(START), FleetState.memory()
+    first = fleet_on(small(3), base, state)
+    first.app(0), first.app(1)
+    base.step(HOUR)
+    first.hibernate(1)
+    base.step(HOUR)
+    first.save_awake()  # then the process dies: nothing more is written
+    down = first.now()
+    base.step(3 * HOUR)
+    second = fleet_on(small(3), base, state)
+    assert len(second.restarts) == 1
+    for i in range(3):  # awake at the kill, hibernated before it, never reached
+        twin = second.app(i).twin
+        assert twin is not None
+        rows = [row for row in twin.objects.event_log.rows if row[1] == EventCode.POWER_FAILURE]
+        returns = [r for r in twin.objects.event_log.rows if r[1] == EventCode.POWER_RETURNED]
+        assert len(rows) == 1 and len(returns) == 1, i
+    assert (second.now() - down).total_seconds() == 3 * HOUR  # the clock went on meanwhile

@@ -8,7 +8,8 @@ it would to its own file). Hibernating a meter serialises that database
 waking it deserialises the row into a fresh in-memory store that the twin resumes
 from (``build_mt372(state=..., outage=False)``: no outage, time ran on)::
 
-    fleet(key TEXT PRIMARY KEY, value)     the fleet's epoch and clock anchor
+    fleet(key TEXT PRIMARY KEY, value)     the fleet's epoch, clock anchor, and its
+                                           downtimes (restart/N: "down/up" instants)
     meter(serial TEXT PRIMARY KEY,         one row per meter that was ever awake
           snapshot BLOB, saved TEXT)       saved: the fleet's true time of the snapshot
 
@@ -98,6 +99,25 @@ class FleetState:
             db.close()
             raise StateError(f"{self.path}: meter {serial}'s snapshot is damaged: {e}") from None
         return MeterStore(db, f"{self.path}#{serial}")
+
+    def saved_at(self, serial: str) -> dt.datetime | None:
+        """The fleet's true time of the meter's last snapshot."""
+        row = self._db.execute("SELECT saved FROM meter WHERE serial = ?", (serial,)).fetchone()
+        return None if row is None else dt.datetime.fromisoformat(row[0])
+
+    def restarts(self) -> list[tuple[dt.datetime, dt.datetime]]:
+        """The fleet's downtimes (last save, restart), oldest first."""
+        rows = self._db.execute(
+            "SELECT value FROM fleet WHERE key LIKE 'restart/%' ORDER BY key"
+        ).fetchall()
+        spans = (row[0].split("/") for row in rows)
+        return [(dt.datetime.fromisoformat(a), dt.datetime.fromisoformat(b)) for a, b in spans]
+
+    def add_restart(self, down: dt.datetime, up: dt.datetime) -> None:
+        key = f"restart/{len(self.restarts()):06d}"
+        self._db.execute(
+            "INSERT INTO fleet VALUES (?, ?)", (key, f"{down.isoformat()}/{up.isoformat()}")
+        )
 
     def serials(self) -> set[str]:
         return {row[0] for row in self._db.execute("SELECT serial FROM meter")}

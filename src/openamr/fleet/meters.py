@@ -93,11 +93,26 @@ class Fleet:
             epoch -= dt.timedelta(microseconds=epoch.microsecond)
             state.put_instant(EPOCH, epoch)
         self.commissioned = epoch
+        self._note_restart()
         self.awake: OrderedDict[int, Awake] = OrderedDict()  # least recently used first
         self._index = {serial: i for i, serial in enumerate(config.serials)}
         self.sleeping = {self._index[s] for s in state.serials() if s in self._index}
         self.outages: list[Outage] = []
         self.stats = FleetStats()
+
+    def _note_restart(self) -> None:
+        """A state file with a clock anchor was left by a fleet that stopped (or was
+        killed): from its last save to now its meters had no power (ARCHITECTURE.md
+        "Nothing lost": outages are power failures). Each meter simulates it when
+        next reached."""
+        down = self.state.get_instant(CLOCK_TRUE)
+        up = self.second()
+        if down is not None and up - down >= dt.timedelta(seconds=2):
+            self.state.add_restart(down, up)
+        self.restarts = [
+            Disturbance(seconds(a) + 1, seconds(b), None, DisturbanceKind.POWER_FAILURE)
+            for a, b in self.state.restarts()
+        ]
 
     # -- who ----------------------------------------------------------------------------
 
@@ -163,7 +178,7 @@ class Fleet:
             meter.serial, credentials(self.config, meter), time_base=self.second,
             load=load, state=store, commissioned=self.commissioned, firmware=meter.firmware,
             outage=False, clock_error=self._clock_error(index),
-            disturbances=self._history(index),
+            disturbances=self._history(index, woken),
         )  # fmt: skip
         if woken:
             self.stats.woken += 1
@@ -178,12 +193,20 @@ class Fleet:
         days = self.config.history_days
         return dt.timedelta(seconds=round(self.faults.drift(index) * 1e-6 * days * 86_400))
 
-    def _history(self, index: int) -> tuple[Disturbance, ...]:
-        """A run-down super-cap: 11 days without power from commissioning."""
-        if not self.faults.invalid_clock(index):
-            return ()
-        start = seconds(self.commissioned) + 1
-        return (Disturbance(start, start + SUPERCAP_OUTAGE_S, None, DisturbanceKind.POWER_FAILURE),)
+    def _history(self, index: int, woken: bool) -> list[Disturbance]:
+        """What the twin has not simulated yet: a fresh twin, a run-down super-cap (11
+        days without power from commissioning) and the fleet's downtimes; a woken one,
+        the downtimes since its snapshot."""
+        if woken:
+            saved = self.state.saved_at(self.meter(index).serial)
+            after = -1 if saved is None else seconds(saved)
+            return [d for d in self.restarts if d.start > after]
+        history = list(self.restarts)
+        if self.faults.invalid_clock(index):
+            start = seconds(self.commissioned) + 1
+            kind = DisturbanceKind.POWER_FAILURE
+            history.append(Disturbance(start, start + SUPERCAP_OUTAGE_S, None, kind))
+        return history
 
     def _set_push_destination(self, app: ServerApplication) -> None:
         """The head-end's alarm listener, as its commissioning would write it (only on
