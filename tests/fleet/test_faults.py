@@ -16,7 +16,7 @@ def _trace(model: FaultModel, meters: int = 200, hours: int = 48) -> list[object
     for m in range(meters):
         for h in range(0, hours, 3):
             t = T0 + h * HOUR
-            out.append((model.offline(m, t), model.signal(m, t), model.session(m, h, t)))
+            out.append((model.offline(m, t), model.signal_base(m), model.session(m, h, t)))
     return out
 
 
@@ -30,7 +30,7 @@ def test_no_faults_means_none() -> None:
     for m in range(100):
         fate = model.session(m, 0, T0)
         assert fate.refused is None and not fate.silent and fate.rtt_s == 0
-        assert fate.drop_after is None and not model.rotated(m) and model.signal(m, T0) >= 10
+        assert fate.drop_after is None and not model.rotated(m) and model.signal_base(m) >= 12
 
 
 def test_offline_share_and_hours() -> None:
@@ -56,5 +56,5 @@ def test_drops_cut_after_a_few_answers_and_poor_signal_is_poor() -> None:
     drops = [model.session(m, n, T0).drop_after for m in range(100) for n in range(10)]
     cut = [d for d in drops if d is not None]
     assert 120 < len(cut) < 280 and set(cut) <= {1, 2, 3, 4}
-    csq = [model.signal(m, T0) for m in range(500)]
-    assert 50 < sum(1 for q in csq if q < 10) < 150
+    csq = [model.signal_base(m) for m in range(500)]
+    assert 50 < sum(1 for q in csq if q < 10) < 150 and min(csq) >= 3 and max(csq) <= 28

@@ -116,3 +116,18 @@ def test_a_restart_is_a_power_failure_of_every_meter() -> None:
         returns = [r for r in twin.objects.event_log.rows if r[1] == EventCode.POWER_RETURNED]
         assert len(rows) == 1 and len(returns) == 1, i
     assert (second.now() - down).total_seconds() == 3 * HOUR  # the clock went on meanwhile
+
+
+def test_the_gsm_diagnostic_shows_the_fleets_cell_and_signal() -> None:
+    from openamr.meter.peripherals import Peripherals
+
+    fleet = fleet_on(small(3), SteppedTime(START))
+    for i in range(3):
+        twin = fleet.app(i).twin
+        assert twin is not None
+        modem = Peripherals.of(twin).modem
+        assert modem.cell_id == fleet.meter(i).cell
+        assert modem.base == fleet.faults.signal_base(i)
+        assert modem.state_at(twin.true_t).registered
+        cell = modem.diagnostic.get(6) if modem.diagnostic is not None else None
+        assert isinstance(cell, (list, tuple)) and cell[0] == fleet.meter(i).cell

@@ -68,7 +68,7 @@ def meters(fleet: Fleet) -> list[object]:
             "firmware": m.firmware, "condition": fleet.condition(index),
             "offline": fleet.faults.offline(index, t),
             "outage": None if outage is None else outage.kind,
-            "csq": fleet.faults.signal(index, t),
+            "csq_base": fleet.faults.signal_base(index),
         })  # fmt: skip
     return out
 

@@ -8,7 +8,8 @@ rate (share)       what it does
 offline            share of meter-time the modem is not registered: time is cut in
                    ``offline_hours`` slots (a phase per meter); a slot is offline
                    with this probability. Connections are refused (RST) meanwhile.
-poor_signal        share of meters with a poor signal (+CSQ 2..9 instead of 10..31)
+poor_signal        share of meters with a poor signal: the modem's +CSQ swings around
+                   3..8 instead of 12..28 (GSM diagnostic 0.0.25.6.0.255)
 slow               share of meters that answer slowly: each answer waits a round
                    trip drawn per session from ``slow_rtt_s`` (GPRS: 0.5 to 3 s)
 drop               probability that a session is dropped mid-transfer (after its
@@ -102,14 +103,12 @@ class FaultModel:
         slot = math.floor((t + phase) / slot_s)
         return unit(self.seed, "offline", meter, slot) < rate
 
-    def signal(self, meter: int, t: float) -> int:
-        """+CSQ (0..31) in the hour of true second ``t``; 99: not registered."""
-        if self.offline(meter, t):
-            return 99
-        hour = math.floor(t / 3600)
+    def signal_base(self, meter: int) -> int:
+        """The +CSQ the meter's signal swings around (the modem moves it by -3..+3
+        each hour): 3..8 for a poor signal, 12..28 otherwise."""
         poor = unit(self.seed, "poor", meter) < self.rates.poor_signal
-        low, span = (2, 8) if poor else (10, 22)
-        return low + math.floor(unit(self.seed, "csq", meter, hour) * span)
+        low, span = (3, 6) if poor else (12, 17)
+        return low + math.floor(unit(self.seed, "csq", meter) * span)
 
     def slow(self, meter: int) -> bool:
         return unit(self.seed, "slow", meter) < self.rates.slow

@@ -32,7 +32,7 @@ from openamr.meter.clock import MeterClock, TimeBase
 from openamr.meter.metrology.load import seeded_load
 from openamr.meter.metrology.model import Disturbance, DisturbanceKind, seconds
 from openamr.meter.mt372 import build_mt372, seed_of
-from openamr.meter.peripherals import Peripherals, PushMessage
+from openamr.meter.peripherals import ModemSite, Peripherals, PushMessage
 
 EPOCH, CLOCK_TRUE, CLOCK_BASE = "commissioned", "clock/true", "clock/base"
 PUSH_SETUP_DESTINATION = 3  # Push setup's send_destination_and_method
@@ -179,6 +179,7 @@ class Fleet:
             load=load, state=store, commissioned=self.commissioned, firmware=meter.firmware,
             outage=False, clock_error=self._clock_error(index),
             disturbances=self._history(index, woken),
+            site=ModemSite(cell_id=meter.cell, signal_base=self.faults.signal_base(index)),
         )  # fmt: skip
         if woken:
             self.stats.woken += 1
