@@ -85,13 +85,17 @@ config_option = click.option("--config", "config_path", type=click.Path(dir_okay
               help="The head-end's alarm listener the meters push to.")  # fmt: skip
 @click.option("--idle", "idle_s", type=click.FloatRange(1), default=60.0, show_default=True,
               help="Seconds without a connection before a meter hibernates.")  # fmt: skip
+@click.option("--max-awake", type=click.IntRange(1), default=256, show_default=True,
+              help="Twins kept in memory at most (about 1 MiB each with 30 days of "
+              "history); the least recently used beyond hibernate.")  # fmt: skip
 @click.option("--save-every", "save_s", type=click.FloatRange(0.1), default=10.0,
               show_default=True, help="Seconds between writes of the awake meters into the "
               "state file (what a kill -9 can lose).")  # fmt: skip
 def serve_command(meters: int | None, config_path: str | None, state_path: str,
                   port_range: str | None, control_port: int, start: dt.datetime | None,
                   speed: float | None, history_days: float | None, no_faults: bool,
-                  push_to: str | None, idle_s: float, save_s: float) -> None:  # fmt: skip
+                  push_to: str | None, idle_s: float, max_awake: int,
+                  save_s: float) -> None:  # fmt: skip
     """Serve the fleet: every meter a full MT372 twin at its own address."""
     from dataclasses import replace
 
@@ -104,7 +108,8 @@ def serve_command(meters: int | None, config_path: str | None, state_path: str,
         cfg = replace(cfg, addresses=replace(cfg.addresses, port_range=span))
         _config_check(cfg)
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(_serve(cfg, state_path, control_port, push_to, idle_s, save_s))
+        limits = (idle_s, max_awake, save_s)
+        asyncio.run(_serve(cfg, state_path, control_port, push_to, limits))
 
 
 def _config_check(cfg: Any) -> None:
@@ -121,7 +126,7 @@ def wall_clock() -> dt.datetime:
 
 
 async def _serve(cfg: Any, state_path: str, control_port: int, push_to: str | None,
-                 idle_s: float, save_s: float) -> None:  # fmt: skip
+                 limits: tuple[float, int, float]) -> None:  # fmt: skip
     from openamr.aio.push import PushDelivery
     from openamr.fleet.control import FleetControl
     from openamr.fleet.hibernation import FleetState
@@ -139,7 +144,8 @@ async def _serve(cfg: Any, state_path: str, control_port: int, push_to: str | No
         on_push=lambda meter, message: delivery(message), push_destination=push_to,
     )  # fmt: skip
     loop = asyncio.get_running_loop()
-    server = FleetServer(fleet, loop, idle_s=idle_s, save_s=save_s)
+    idle_s, max_awake, save_s = limits
+    server = FleetServer(fleet, loop, idle_s=idle_s, max_awake=max_awake, save_s=save_s)
     try:
         server.listen()
     except OSError as e:

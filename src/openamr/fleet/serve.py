@@ -19,6 +19,12 @@ Otherwise the wrapper (IEC 62056-47) is served by the house's adapter
 scenarios are swept (their pushes go out); idle meters hibernate; every
 ``save_s`` the awake meters' memory and the fleet's clock are written to the state
 file.
+
+Memory: a meter never reached costs its listening socket (about 1 KiB); an awake
+twin with 30 days of history about 0.6 MiB of Python objects (0.9 MiB resident with
+its in-memory store), freed when it hibernates (the process reuses it for the next
+twin it wakes). ``max_awake`` bounds the awake ones: the least recently used beyond
+it hibernate at the next tick.
 """
 
 from __future__ import annotations
@@ -129,7 +135,7 @@ class FleetServer:
         fleet: Fleet,
         loop: asyncio.AbstractEventLoop,
         idle_s: float = 60.0,
-        max_awake: int = 2_000,
+        max_awake: int = 256,
         save_s: float = 10.0,
     ) -> None:
         self.fleet, self.loop = fleet, loop
