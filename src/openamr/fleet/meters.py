@@ -180,6 +180,7 @@ class Fleet:
             outage=False, clock_error=self._clock_error(index),
             disturbances=self._history(index, woken),
             site=ModemSite(cell_id=meter.cell, signal_base=self.faults.signal_base(index)),
+            commit_every_advance=False,
         )  # fmt: skip
         if woken:
             self.stats.woken += 1
@@ -233,13 +234,21 @@ class Fleet:
                 self.on_push(meter, message)
         return len(messages)
 
+    @staticmethod
+    def _commit(awake: Awake) -> None:
+        """The twin commits into its in-memory store on demand only (an advance a
+        second does not pay for a commit): here, before its store is written out."""
+        if awake.app.twin is not None:
+            awake.app.twin.save()
+
     def hibernate(self, index: int) -> bool:
         """Save the meter into the state file and drop its twin (False: it is pinned
         or not awake)."""
         awake = self.awake.get(index)
         if awake is None or awake.pinned:
             return False
-        awake.app.refresh()  # everything up to now is committed into its store
+        awake.app.refresh()
+        self._commit(awake)  # everything up to now into its store
         self.collect_pushes(index)
         self.state.save(self.meter(index).serial, awake.store, self.now())
         del self.awake[index]
@@ -263,6 +272,7 @@ class Fleet:
         (the meters stay awake)."""
         for index, awake in self.awake.items():
             awake.app.refresh()
+            self._commit(awake)
             self.state.save(self.meter(index).serial, awake.store, self.now())
         self.state.put_instant(CLOCK_TRUE, self.clock.true_now())
         self.state.put_instant(CLOCK_BASE, self.clock.base())
