@@ -87,7 +87,7 @@ def test_clock_drift_and_a_run_down_super_cap() -> None:
     config = small(8, faults=rates, history_days=12.0)
     fleet = fleet_on(config, SteppedTime(START))
     for i in range(8):
-        twin = fleet.app(i).twin
+        twin = fleet.reach(i).twin
         assert twin is not None
         expected = round(fleet.faults.drift(i) * 1e-6 * 12 * 86_400)
         assert twin.source.offset.total_seconds() == expected and abs(expected) <= 52
@@ -110,7 +110,7 @@ def test_a_restart_is_a_power_failure_of_every_meter() -> None:
     second = fleet_on(small(3), base, state)
     assert len(second.restarts) == 1
     for i in range(3):  # awake at the kill, hibernated before it, never reached
-        twin = second.app(i).twin
+        twin = second.reach(i).twin
         assert twin is not None
         rows = [row for row in twin.objects.event_log.rows if row[1] == EventCode.POWER_FAILURE]
         returns = [r for r in twin.objects.event_log.rows if r[1] == EventCode.POWER_RETURNED]
@@ -119,13 +119,10 @@ def test_a_restart_is_a_power_failure_of_every_meter() -> None:
 
 
 def test_the_gsm_diagnostic_shows_the_fleets_cell_and_signal() -> None:
-    from openamr.meter.peripherals import Peripherals
-
     fleet = fleet_on(small(3), SteppedTime(START))
     for i in range(3):
-        twin = fleet.app(i).twin
-        assert twin is not None
-        modem = Peripherals.of(twin).modem
+        meter = fleet.reach(i)
+        twin, modem = meter.twin, meter.peripherals.modem
         assert modem.cell_id == fleet.meter(i).cell
         assert modem.base == fleet.faults.signal_base(i)
         assert modem.state_at(twin.true_t).registered

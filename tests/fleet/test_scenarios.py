@@ -91,7 +91,7 @@ def test_the_dst_scenario_makes_every_meter_log_the_change() -> None:
     assert fleet.now() == change - dt.timedelta(seconds=60)
     base.step(120)
     for i in range(3):
-        twin = fleet.app(i).twin
+        twin = fleet.reach(i).twin
         assert twin is not None
         codes = [row[1] for row in twin.objects.event_log.rows]
         assert codes.count(EventCode.DST_CHANGE) == 1, i

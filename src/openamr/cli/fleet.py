@@ -127,11 +127,12 @@ def wall_clock() -> dt.datetime:
 
 async def _serve(cfg: Any, state_path: str, control_port: int, push_to: str | None,
                  limits: tuple[float, int, float]) -> None:  # fmt: skip
+    from openamr.aio.control import serve_control
     from openamr.aio.push import PushDelivery
     from openamr.fleet.control import FleetControl
     from openamr.fleet.hibernation import FleetState
     from openamr.fleet.meters import Fleet, fleet_clock
-    from openamr.fleet.serve import FleetServer, serve_control
+    from openamr.fleet.serve import FleetServer
     from openamr.meter.state import StateError
 
     try:
@@ -156,12 +157,14 @@ async def _serve(cfg: Any, state_path: str, control_port: int, push_to: str | No
     click.echo(f"fleet of {cfg.size:,} MT372 twins: {first.url} ({first.serial}) to "
                f"{last.url} ({last.serial}); wrapper, clients 16, 32 (LLS), 1 (HLS)")  # fmt: skip
     try:
-        control = await serve_control(FleetControl(fleet), "127.0.0.1", control_port)
+        endpoint = await serve_control(FleetControl(fleet, loop.time), "127.0.0.1", control_port)
     except OSError as e:
         server.close()
         raise click.ClickException(
             f"cannot listen on 127.0.0.1:{control_port} for the control endpoint: {e.strerror}"
         ) from None
+    assert endpoint.server is not None
+    control = endpoint.server
     bound = control.sockets[0].getsockname()
     click.echo(f"control endpoint on http://{bound[0]}:{bound[1]}/; state in {state.path}")
     server.start()

@@ -1,7 +1,8 @@
 """The fleet's control endpoint (issue 12, "Control"): local JSON over HTTP on
-127.0.0.1, as the single twin's (:mod:`openamr.aio.control`, whose HTTP subset,
-routes and answers it reuses). This module answers requests; :mod:`.serve` runs
-the connections. ::
+127.0.0.1, as the single twin's. Sans-IO: :class:`FleetControl` is a
+:class:`openamr.meter.control.Control` whose answers come from the fleet (the single
+twin's routes, checks and views reused); :func:`openamr.aio.control.serve_control`
+is its HTTP/1.1 adapter. ::
 
     GET  /                        the fleet at a glance (also GET /status)
     GET  /meters                  every meter: serial, url, cell, group, condition,
@@ -26,13 +27,13 @@ meter), 409 (a twin refuses).
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from http import HTTPStatus
 
-from openamr.aio.control import ROUTES, Route, parse_args
-from openamr.aio.control.http11 import HttpError, Request
-from openamr.aio.control.state import Json, events, lcd, state
 from openamr.fleet.meters import Fleet
+from openamr.meter.control import ROUTES, Answer, Control, Controlled, Json, Route, parse_args
+from openamr.meter.control import ControlError as HttpError
+from openamr.meter.control.views import events, lcd, state
 
 TARGETS = ("meter", "group", "cell")
 
@@ -73,25 +74,31 @@ def meters(fleet: Fleet) -> list[object]:
     return out
 
 
-class FleetControl:
-    """Answers the control requests of one fleet."""
+def _no_time() -> float:
+    return 0.0
 
-    def __init__(self, fleet: Fleet) -> None:
-        self.fleet = fleet
+
+class FleetControl(Control):
+    """Answers the control requests of one fleet; ``monotonic`` is the adapter's clock
+    (a meter reached through the endpoint counts as used then)."""
+
+    def __init__(self, fleet: Fleet, monotonic: Callable[[], float] = _no_time) -> None:
+        super().__init__(None)
+        self.fleet, self.monotonic = fleet, monotonic
         self.singles: Mapping[str, Route] = {p: r for (m, p), r in ROUTES.items() if m == "POST"}
 
-    def answer(self, request: Request, now: float = 0.0) -> tuple[HTTPStatus, Json]:
+    def answer(self, method: str, path: str, body: bytes = b"") -> Answer:
         try:
-            return HTTPStatus.OK, self._route(request, now)
+            return HTTPStatus.OK, self._route(method, path, body, self.monotonic()), {}
         except HttpError as e:
-            return e.status, e.payload()
+            return e.status, e.payload(), {}
         except LookupError as e:
-            return HTTPStatus.NOT_FOUND, {"error": str(e).strip("'\"")}
+            return HTTPStatus.NOT_FOUND, {"error": str(e).strip("'\"")}, {}
         except ValueError as e:
-            return HTTPStatus.CONFLICT, {"error": str(e)}
+            return HTTPStatus.CONFLICT, {"error": str(e)}, {}
 
-    def _route(self, request: Request, now: float) -> Json:
-        method, parts = request.method, [p for p in request.path.split("/") if p]
+    def _route(self, method: str, path: str, raw: bytes, now: float) -> Json:
+        parts = [p for p in path.split("/") if p]
         fleet = self.fleet
         if method == "GET" and parts in ([], ["status"]):
             return status(fleet)
@@ -100,37 +107,36 @@ class FleetControl:
         if method == "GET" and len(parts) in (2, 3) and parts[0] == "meters":
             return self._meter(parts[1], parts[2] if len(parts) == 3 else "", now)
         if method == "POST" and len(parts) == 2 and parts[0] == "inject":
-            return self._inject(parts[1], request.body, now)
+            return self._inject(parts[1], raw, now)
         if method == "POST" and parts == ["scenario", "feeder-outage"]:
-            body = _body(request.body, {"group": str, "duration_s": int})
+            body = _body(raw, {"group": str, "duration_s": int})
             o = fleet.feeder_outage(str(body["group"]), _int(body["duration_s"]), now)
             return {"scenario": "feeder-outage", "meters": len(o.meters),
                     "start": o.start.isoformat(), "end": o.end.isoformat()}  # fmt: skip
         if method == "POST" and parts == ["scenario", "cell-outage"]:
-            body = _body(request.body, {"cell": int, "duration_s": int})
+            body = _body(raw, {"cell": int, "duration_s": int})
             o = fleet.cell_outage(_int(body["cell"]), _int(body["duration_s"]))
             return {"scenario": "cell-outage", "meters": len(o.meters),
                     "start": o.start.isoformat(), "end": o.end.isoformat()}  # fmt: skip
         if method == "POST" and parts == ["scenario", "dst"]:
-            body = _body(request.body, {})
+            body = _body(raw, {})
             before = _int(body.get("before_s", 60))
             change = fleet.dst_change(before)
             return {"scenario": "dst", "change": change.isoformat(),
                     "time": fleet.now().isoformat()}  # fmt: skip
-        raise HttpError(HTTPStatus.NOT_FOUND, f"no route {method} {request.path}", ROUTE_LIST)
+        raise HttpError(HTTPStatus.NOT_FOUND, f"no route {method} {path}", ROUTE_LIST)
 
     def _meter(self, serial: str, what: str, now: float) -> Json:
         index = self.fleet.index_of(serial)
         if index is None:
             raise LookupError(f"no meter {serial} in this fleet")
-        twin = self.fleet.app(index, now).twin
-        assert twin is not None
+        meter = self.fleet.reach(index, now)
         if what == "":
-            return state(twin)
+            return state(Controlled(meter.twin, meter.peripherals))
         if what == "lcd":
-            return {"lcd": lcd(twin)}
+            return {"lcd": lcd(meter.peripherals)}
         if what == "events":
-            return {"events": events(twin)}
+            return {"events": events(meter.twin)}
         raise HttpError(HTTPStatus.NOT_FOUND, f"no view {what!r} of a meter", ROUTE_LIST)
 
     def _inject(self, event: str, raw: bytes, now: float) -> Json:
@@ -148,11 +154,10 @@ class FleetControl:
             raise LookupError(f"no meter matches {target}")
         answers: list[object] = []
         for index in chosen:
-            twin = self.fleet.app(index, now).twin
-            assert twin is not None
-            answers.append({"serial": self.fleet.meter(index).serial,
-                            "answer": route.handler(twin, args)})  # fmt: skip
-            twin.checkpoint()
+            meter = self.fleet.reach(index, now)
+            answer = route.handler(Controlled(meter.twin, meter.peripherals), args)
+            answers.append({"serial": meter.serial, "answer": answer})
+            meter.twin.checkpoint()
         return {"event": event, "meters": len(answers), "answers": answers}
 
 

@@ -28,11 +28,12 @@ from openamr.fleet.faults import FaultModel
 from openamr.fleet.hibernation import FleetState, MeterStore
 from openamr.fleet.identity import MeterIdentity, credentials, identity
 from openamr.meter.application import ServerApplication
+from openamr.meter.assembly import TwinMeter
 from openamr.meter.clock import MeterClock, TimeBase
 from openamr.meter.metrology.load import seeded_load
 from openamr.meter.metrology.model import Disturbance, DisturbanceKind, seconds
-from openamr.meter.mt372 import build_mt372, seed_of
-from openamr.meter.peripherals import ModemSite, Peripherals, PushMessage
+from openamr.meter.mt372 import FleetSite, build_mt372, seed_of
+from openamr.meter.peripherals import ModemSite, PushMessage
 
 EPOCH, CLOCK_TRUE, CLOCK_BASE = "commissioned", "clock/true", "clock/base"
 PUSH_SETUP_DESTINATION = 3  # Push setup's send_destination_and_method
@@ -44,7 +45,7 @@ PushSink = Callable[[MeterIdentity, PushMessage], None]
 class Awake:
     """A meter whose twin is in memory."""
 
-    app: ServerApplication
+    meter: TwinMeter
     store: MeterStore
     used: float  # the adapter's monotonic seconds of the last contact
     pinned: int = 0  # scenarios running on it: not hibernated meanwhile
@@ -154,7 +155,7 @@ class Fleet:
 
     # -- the twins ----------------------------------------------------------------------
 
-    def app(self, index: int, now: float = 0.0) -> ServerApplication:
+    def reach(self, index: int, now: float = 0.0) -> TwinMeter:
         """Meter ``index``'s twin, built or woken if it is not in memory, up to now."""
         awake = self.awake.get(index)
         if awake is None:
@@ -163,9 +164,13 @@ class Fleet:
         else:
             self.awake.move_to_end(index)
             awake.used = now
-        awake.app.refresh()
+        awake.meter.refresh()
         self.collect_pushes(index)
-        return awake.app
+        return awake.meter
+
+    def app(self, index: int, now: float = 0.0) -> ServerApplication:
+        """What the transport adapter serves of meter ``index`` (see :meth:`reach`)."""
+        return self.reach(index, now).app
 
     def _bring(self, index: int, now: float) -> Awake:
         meter = self.meter(index)
@@ -174,21 +179,23 @@ class Fleet:
         if store is None:
             store = MeterStore.fresh(meter.serial)
         load = seeded_load(seed_of(meter.serial), meter.kind, meter.pv, meter.phases)
-        app = build_mt372(
+        site = FleetSite(
+            commissioned=self.commissioned, firmware=meter.firmware,
+            clock_error=self._clock_error(index), disturbances=tuple(self._history(index, woken)),
+            modem=ModemSite(cell_id=meter.cell, signal_base=self.faults.signal_base(index)),
+            outage=False, commit_every_advance=False,
+        )  # fmt: skip
+        twin_meter = build_mt372(
             meter.serial, credentials(self.config, meter), time_base=self.second,
-            load=load, state=store, commissioned=self.commissioned, firmware=meter.firmware,
-            outage=False, clock_error=self._clock_error(index),
-            disturbances=self._history(index, woken),
-            site=ModemSite(cell_id=meter.cell, signal_base=self.faults.signal_base(index)),
-            commit_every_advance=False,
+            load=load, state=store, fleet=site,
         )  # fmt: skip
         if woken:
             self.stats.woken += 1
         else:
             self.stats.built += 1
-        self._set_push_destination(app)
+        self._set_push_destination(twin_meter)
         self.sleeping.discard(index)
-        return Awake(app, store, now)
+        return Awake(twin_meter, store, now)
 
     def _clock_error(self, index: int) -> dt.timedelta:
         """The drift of the meter's crystal over the fleet's history, whole seconds."""
@@ -210,12 +217,12 @@ class Fleet:
             history.append(Disturbance(start, start + SUPERCAP_OUTAGE_S, None, kind))
         return history
 
-    def _set_push_destination(self, app: ServerApplication) -> None:
+    def _set_push_destination(self, meter: TwinMeter) -> None:
         """The head-end's alarm listener, as its commissioning would write it (only on
         a meter that has no destination of its own)."""
-        if self.push_destination is None or app.twin is None:
+        if self.push_destination is None:
             return
-        setup = Peripherals.of(app.twin).push.setup
+        setup = meter.peripherals.push.setup
         if setup.request().destination:
             return
         destination = Structure([Enum(0), OctetString(self.push_destination.encode()), Enum(0)])
@@ -224,9 +231,9 @@ class Fleet:
     def collect_pushes(self, index: int) -> int:
         """Hand the meter's new pushes to ``on_push``; how many there were."""
         awake = self.awake.get(index)
-        if awake is None or awake.app.twin is None:
+        if awake is None:
             return 0
-        messages = Peripherals.of(awake.app.twin).push.drain()
+        messages = awake.meter.peripherals.push.drain()
         self.stats.alarms += len(messages)
         if self.on_push is not None:
             meter = self.meter(index)
@@ -238,8 +245,8 @@ class Fleet:
     def _commit(awake: Awake) -> None:
         """The twin commits into its in-memory store on demand only (an advance a
         second does not pay for a commit): here, before its store is written out."""
-        if awake.app.twin is not None:
-            awake.app.twin.save()
+        if awake.meter.persistence is not None:
+            awake.meter.persistence.commit()
 
     def hibernate(self, index: int) -> bool:
         """Save the meter into the state file and drop its twin (False: it is pinned
@@ -247,7 +254,7 @@ class Fleet:
         awake = self.awake.get(index)
         if awake is None or awake.pinned:
             return False
-        awake.app.refresh()
+        awake.meter.refresh()
         self._commit(awake)  # everything up to now into its store
         self.collect_pushes(index)
         self.state.save(self.meter(index).serial, awake.store, self.now())
@@ -271,7 +278,7 @@ class Fleet:
         """Write every awake meter's memory and the fleet's clock into the state file
         (the meters stay awake)."""
         for index, awake in self.awake.items():
-            awake.app.refresh()
+            awake.meter.refresh()
             self._commit(awake)
             self.state.save(self.meter(index).serial, awake.store, self.now())
         self.state.put_instant(CLOCK_TRUE, self.clock.true_now())
@@ -289,9 +296,7 @@ class Fleet:
         start = seconds(self.now()) + 1
         failure = Disturbance(start, start + duration_s, None, DisturbanceKind.POWER_FAILURE)
         for index in meters:
-            app = self.app(index, now)
-            assert app.twin is not None
-            app.twin.inject(failure)
+            self.reach(index, now).twin.inject(failure)
             self.awake[index].pinned += 1
         outage = Outage("feeder", group, _at(start), _at(start + duration_s), meters)
         self.outages.append(outage)

@@ -37,9 +37,7 @@ from array import array
 from collections.abc import Callable
 from typing import Any
 
-from openamr.aio.control.http11 import MAX_HEAD, HttpError, read_request, response
 from openamr.aio.dlms_server import WrapperSession
-from openamr.fleet.control import FleetControl
 from openamr.fleet.faults import SessionFate
 from openamr.fleet.identity import cell_of
 from openamr.fleet.meters import Fleet
@@ -239,34 +237,3 @@ class FleetServer:
             self.loop.remove_reader(sock.fileno())
             sock.close()
         self.sockets.clear()
-
-
-async def serve_control(
-    control: FleetControl, host: str = "127.0.0.1", port: int = 0
-) -> asyncio.Server:
-    """The fleet's control endpoint on ``host``:``port`` (loopback: it has no
-    authentication), HTTP/1.1 as the single twin's."""
-    loop = asyncio.get_running_loop()
-
-    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            while True:
-                try:
-                    async with asyncio.timeout(60.0):
-                        request = await read_request(reader)
-                except HttpError as e:
-                    writer.write(response(e.status, e.payload(), keep_alive=False))
-                    return
-                if request is None:
-                    return
-                status, payload = control.answer(request, loop.time())
-                writer.write(response(status, payload, request.keep_alive))
-                await writer.drain()
-                if not request.keep_alive:
-                    return
-        except (ConnectionError, TimeoutError):
-            pass
-        finally:
-            writer.close()
-
-    return await asyncio.start_server(serve, host, port, limit=MAX_HEAD)

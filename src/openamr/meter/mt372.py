@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 
 from openamr.codec.obis import Obis
 from openamr.codec.types import (
@@ -38,8 +39,8 @@ from openamr.meter.communication import communication_objects
 from openamr.meter.keys import MeterKeyStore
 from openamr.meter.metrology.energy import Metrology
 from openamr.meter.metrology.load import seeded_load
-from openamr.meter.metrology.model import LoadConfig, MeterModel
-from openamr.meter.peripherals import install_peripherals
+from openamr.meter.metrology.model import Disturbance, LoadConfig, MeterModel
+from openamr.meter.peripherals import ModemSite, install_peripherals
 from openamr.meter.peripherals.push import Sender
 from openamr.meter.persistence import Persistence, resume_time
 from openamr.meter.profiles import load_profile_1, load_profile_2
@@ -80,11 +81,16 @@ def _instantaneous() -> Iterator[CosemObject]:
     yield Register("1.0.14.7.0.255", LongUnsigned(5000), ScalerUnit(-2, Unit.HERTZ))
 
 
-def _identification(serial: str) -> Iterator[CosemObject]:
-    yield Data("0.0.42.0.0.255", OctetString(f"ISK{serial:0>13}".encode()))
+def logical_device_name(serial: str) -> str:
+    """0.0.42.0.0.255 of the meter with this serial: "ISK" and the serial on 13 digits."""
+    return f"ISK{serial:0>13}"
+
+
+def _identification(serial: str, firmware: str) -> Iterator[CosemObject]:
+    yield Data("0.0.42.0.0.255", OctetString(logical_device_name(serial).encode()))
     yield Data("0.0.96.1.0.255", VisibleString(serial))
     yield Data("0.0.96.2.0.255", LongUnsigned(0))  # configuration change counter
-    yield Data("1.0.0.2.0.255", OctetString(FIRMWARE.encode()))
+    yield Data("1.0.0.2.0.255", OctetString(firmware.encode()))
     yield Data("0.0.97.97.0.255", DoubleLongUnsigned(0))  # error register FF
     yield Data("1.0.96.240.0.255", Unsigned(0))  # LP status byte
     yield Data("0.0.96.11.0.255", LongUnsigned(0))  # last event code
@@ -117,6 +123,30 @@ def seed_of(serial: str) -> int:
     return int.from_bytes(hashlib.sha256(serial.encode()).digest()[:8], "big")
 
 
+@dataclass(frozen=True)
+class FleetSite:
+    """What a fleet decides about one of its meters (issue 12); the defaults are a
+    meter on its own.
+
+    ``commissioned`` (true time) overrides ``history_days`` with an exact instant (a
+    fleet's meters were all installed at one instant, whenever each twin is built);
+    ``firmware`` is the active firmware identifier 1.0.0.2.0.255; a fresh twin's clock
+    is ``clock_error`` ahead of true time from commissioning on (a crystal's drift);
+    ``disturbances`` are grid events the twin has not simulated yet (in its history,
+    or since its last commit); ``modem`` the GSM cell and signal. ``outage=False``: a
+    resumed store was hibernated, not down (no power failure for the time since its
+    last commit); ``commit_every_advance=False``: the store is committed by SET,
+    ACTION and the owner's ``persistence.commit()``, not by every advance."""
+
+    commissioned: dt.datetime | None = None
+    firmware: str = FIRMWARE
+    clock_error: dt.timedelta = dt.timedelta(0)
+    disturbances: tuple[Disturbance, ...] = ()
+    modem: ModemSite = field(default_factory=ModemSite)
+    outage: bool = True
+    commit_every_advance: bool = True
+
+
 def build_mt372(
     serial: str = "12345678",
     credentials: Credentials | None = None,
@@ -127,6 +157,7 @@ def build_mt372(
     start: dt.datetime | None = None,
     state: StateStore | None = None,
     push: Sender | None = None,
+    fleet: FleetSite | None = None,
 ) -> TwinMeter:
     """The MT372 twin with its three associations, assembled and ready to be served.
 
@@ -143,11 +174,15 @@ def build_mt372(
     that holds this meter resumes it where it was, the time it was down recorded
     as a power failure (``start`` and ``history_days`` then do not apply).
 
+    ``fleet`` places the meter in a fleet (:class:`FleetSite`: its commissioning
+    instant, firmware, clock error, history, modem site, how it resumes and commits).
+
     Built in dependency order, each part with what it needs: the clock, the objects
     and associations, the keys, the engine and its peripherals, the persistence (its
     recording views go into the associations), then the application that serves them
     with the engine's refresh."""
     credentials = credentials or Credentials()
+    site = fleet or FleetSite()
     base = time_base or SteppedTime(EPOCH)
     resumed = None if state is None else resume_time(state, base())
     if resumed is not None:
@@ -156,8 +191,8 @@ def build_mt372(
     clock = Clock("0.0.1.0.0.255", source.now, source.set)
     device = LogicalDevice([clock, load_profile_1(), load_profile_2(), event_log()])
     groups = (
-        _identification(serial), _energy_registers(), _instantaneous(), _quality_counters(),
-        _impulse_inputs(),
+        _identification(serial, site.firmware), _energy_registers(), _instantaneous(),
+        _quality_counters(), _impulse_inputs(),
         demand_objects(), tariff_objects(), billing_profiles(), relay_objects(),
     )  # fmt: skip
     for group in groups:
@@ -168,21 +203,25 @@ def build_mt372(
     keys = MeterKeyStore(credentials.keys, configs)
     device.add(*communication_objects(serial, credentials.system_title, keys, outgoing))
     seed = seed_of(serial)
-    commissioned = source.true_now() - dt.timedelta(days=history_days)
+    commissioned = site.commissioned or source.true_now() - dt.timedelta(days=history_days)
+    source.offset = site.clock_error
     if resumed is not None:  # the registers hold everything before: integrate from there
         commissioned, source.offset = resumed.alive, resumed.offset
     model = MeterModel(seed, load or seeded_load(seed, connection=3))
-    twin = Twin(device, source, Metrology(model, commissioned), commissioned=commissioned)
+    metrology = Metrology(model, commissioned)
+    for disturbance in site.disturbances:
+        metrology.add_disturbance(disturbance)
+    twin = Twin(device, source, metrology, commissioned=commissioned)
     # relays, limiter, inputs, covers, modem, push, LCD
-    engine = Engine(twin, install_peripherals(twin, push))
+    engine = Engine(twin, install_peripherals(twin, push, site=site.modem))
     persistence = None
     if state is not None:
         persistence = Persistence(state, twin, keys, serial, outgoing)
         for sap, config in configs.items():  # every SET and ACTION commits first
             configs[sap] = persistence.recorded(config)
         if resumed is not None:
-            persistence.restore(resumed)
-        persistence.attach()
+            persistence.restore(resumed, outage=site.outage)
+        persistence.attach(on_advance=site.commit_every_advance)
     app = ServerApplication(
         device, configs, SERVER_LOGICAL_ADDRESS, HDLC_PHYSICAL_ADDRESS, outgoing, engine.refresh
     )

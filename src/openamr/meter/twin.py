@@ -161,8 +161,6 @@ class Twin:
         self.powered = True  # the supply is on; while it is off nothing is captured
         #: Called after every change of state (the persistence commits there).
         self.checkpoints: list[Callable[[], None]] = []
-        #: Called by :meth:`save` only (a persistence that commits on demand: a fleet's).
-        self.savers: list[Callable[[], None]] = []
         self.objects.end_of_billing.executor = self._run_script_action
         self.publish()
 
@@ -436,12 +434,6 @@ class Twin:
     def checkpoint(self) -> None:
         self._flush_lp1()
         for hook in self.checkpoints:
-            hook()
-
-    def save(self) -> None:
-        """Commit now what an on-demand persistence holds (``savers``)."""
-        self.checkpoint()
-        for hook in self.savers:
             hook()
 
     def flag(self, bits: LpStatus) -> None:

@@ -155,9 +155,12 @@ class Persistence:
 
     # -- wiring ---------------------------------------------------------------------------
 
-    def attach(self) -> None:
-        """Commit after every change of the twin, and now."""
-        self.twin.checkpoints.append(self.commit)
+    def attach(self, on_advance: bool = True) -> None:
+        """Commit after every change of the twin, and now (``on_advance=False``: only
+        now; the owner calls :meth:`commit`, as a fleet does before it writes an awake
+        meter's store out)."""
+        if on_advance:
+            self.twin.checkpoints.append(self.commit)
         self.commit()
 
     def recorded(self, config: AssociationConfig) -> AssociationConfig:
