@@ -217,3 +217,15 @@ async def test_counter_persisted_by_the_caller(twin: Twin, link: str) -> None:
                        read_invocation_counter=False, **CLIENTS["hls"]) as meter:  # fmt: skip
         await meter.get("0.0.96.1.0.255", class_id=1)
         assert meter.invocation_counter >= 1002
+
+
+async def test_connect_picks_the_client_the_cli_picks(twin: Twin, link: str) -> None:
+    """auth="low" without client= is the reader (32), keys alone mean HLS client 1."""
+    url = twin.url(link)
+    async with connect(url, auth="low", password="12345678", environ={}, timeout=3) as meter:
+        assert meter.client == 32
+        assert (await meter.register("1.0.32.7.0.255")).unit is Unit.VOLT
+    async with connect(url, keys=CLIENTS["hls"]["keys"], environ={}, timeout=3) as meter:
+        assert meter.client == 1 and meter.negotiated is not None
+    async with connect(url, environ={"OPENAMR_PASSWORD": "12345678"}, timeout=3) as meter:
+        assert meter.client == 32

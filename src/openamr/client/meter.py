@@ -58,6 +58,9 @@ AUTH: dict[str, MechanismName] = {
     "high": MechanismName.HLS_GMAC,
 }
 PUBLIC_CLIENT = 16
+#: The client SAP by mechanism when none is given, as on the MT372 (MT372.md section 5):
+#: 16 public, 32 LLS reader, 1 HLS management. The CLI uses the same table.
+DEFAULT_CLIENT: dict[str, int] = {"none": PUBLIC_CLIENT, "low": 32, "high": 1}
 INVOCATION_COUNTER = Obis(0, 0, 43, 1, 0, 255)
 CURRENT_ASSOCIATION = Obis(0, 0, 40, 0, 0, 255)
 #: attributes per Get-Request-With-List (keeps each request well under 1 kB)
@@ -389,8 +392,8 @@ def settings_for(
 @asynccontextmanager
 async def connect(
     url: str | MeterUrl,
-    client: int = PUBLIC_CLIENT,
-    auth: str = "none",
+    client: int | None = None,
+    auth: str | None = None,
     *,
     password: bytes | str | None = None,
     keys: KeySet | None = None,
@@ -408,7 +411,10 @@ async def connect(
     """Open, associate, yield the :class:`Meter`, release and close.
 
     Secrets come from the arguments, else ``keys_file``, else the environment (see
-    :mod:`openamr.client.credentials`). ``timeout`` is per answer, ``retries`` the
+    :mod:`openamr.client.credentials`). Without ``auth`` the secrets choose it (keys:
+    ``high``, a password: ``low``, else ``none``), and without ``client`` the
+    mechanism does (:data:`DEFAULT_CLIENT`), exactly as on the command line.
+    ``timeout`` is the silence allowed (each frame restarts it), ``retries`` the
     resends of a request after a lost connection, ``max_pdu_size`` the client's max
     receive PDU size (longer answers come in blocks). ``read_invocation_counter``
     (default: with ``auth="high"``) reads 0.0.43.1.0.255 as the public client first."""
@@ -417,7 +423,9 @@ async def connect(
         password=password, keys=keys, system_title=system_title, keys_file=keys_file,
         environ=environ,
     )  # fmt: skip
+    auth = secrets.auth if auth is None else auth
     settings = settings_for(auth, secrets, ciphered, max_pdu_size)
+    client = DEFAULT_CLIENT[auth] if client is None else client
     read_ic = auth == "high" if read_invocation_counter is None else read_invocation_counter
     meter = Meter(
         parsed, client, settings, timeout=timeout, retries=retries,
@@ -430,4 +438,4 @@ async def connect(
         await meter.close()
 
 
-__all__ = ["AUTH", "Meter", "connect", "settings_for"]
+__all__ = ["AUTH", "DEFAULT_CLIENT", "Meter", "connect", "settings_for"]
