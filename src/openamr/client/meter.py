@@ -13,10 +13,12 @@ it, and the server's first ciphered answer must not be below it), associates, an
 releases and closes on exit, also on errors and cancellation.
 
 Objects are named by OBIS (``"1.0.1.8.0.255"`` or :class:`Obis`); their class is
-taken from ``class_id=`` or else from the association's object_list, read once and
-cached. A :class:`CosemAttributeDescriptor` / :class:`CosemMethodDescriptor` is used
-as given. Refusals raise :class:`RefusedError`, everything else
-:class:`MeterError`; both name the meter, the step and the reason.
+taken from ``class_id=``, else from what this association already learned (a
+register read finds its class by asking, a few bytes, and keeps it), else from the
+association's object_list, read once and cached. A
+:class:`CosemAttributeDescriptor` / :class:`CosemMethodDescriptor` is used as given.
+Refusals raise :class:`RefusedError`, everything else :class:`MeterError`; both name
+the meter, the step and the reason.
 """
 
 from __future__ import annotations
@@ -96,7 +98,8 @@ class Meter:
         self.name = f"meter {url}"
         self.public_client = public_client
         self.server_invocation_counter: int | None = None
-        self._classes: dict[Obis, int] | None = None
+        self._classes: dict[Obis, int] = {}
+        self._listed = False  # the object list was read: _classes holds all of it
         self._user_counter = invocation_counter
         self.session = Session(
             self.name,
@@ -166,12 +169,20 @@ class Meter:
 
     # -- naming objects --------------------------------------------------------------------
 
+    def known_class(self, target: Target) -> int | None:
+        """The class of an object if this association already knows it (no request)."""
+        return self._classes.get(_obis(target))
+
+    def learn_class(self, target: Target, class_id: int) -> None:
+        """Remember an object's class, found by a request that the meter accepted."""
+        self._classes[_obis(target)] = class_id
+
     async def class_of(self, target: Target) -> int:
-        """The class of an object, from the association's object_list (read once)."""
+        """The class of an object: learned, else from the association's object_list
+        (read once)."""
         obis = _obis(target)
-        if self._classes is None:
+        if obis not in self._classes and not self._listed:
             await self.object_list()
-        assert self._classes is not None
         if obis not in self._classes:
             raise MeterError(self.name, f"find {obis}", "not in this association's object list")
         return self._classes[obis]
@@ -298,6 +309,7 @@ class Meter:
         except ValueError as e:
             raise MeterError(self.name, "read the object list", str(e)) from e
         self._classes = {o.logical_name: o.class_id for o in objects}
+        self._listed = True
         return objects
 
     async def register(self, target: Target, *, class_id: int | None = None) -> RegisterValue:
