@@ -4,7 +4,10 @@ An :class:`HdlcLine` joins the sans-IO secondary stations (``link.hdlc``, routed
 physical address through :class:`~openamr.link.hdlc.multidrop.MultiDrop`) to each
 meter's server associations. Bytes from the line go to :meth:`HdlcLine.receive`,
 frames go out through ``write``; the loop's monotonic time is the ``now`` of the
-HDLC timers (inter-octet time-out, inactivity), armed on the loop. A TCP
+HDLC timers (inter-octet time-out, inactivity), armed on the loop. Each station
+takes its capability and time-outs from the meter's IEC HDLC setup object
+(:func:`link_settings`). Every poll is answered: a request the association does
+not answer (an unknown client SAP) gives the turn back with RR. A TCP
 connection (HDLC through a terminal server), a serial port, an RS485 bus and the
 optical line after mode E all use it.
 """
@@ -17,8 +20,11 @@ import os
 from collections.abc import Callable, Sequence
 
 from openamr.association.server_association import ServerAssociation
+from openamr.codec.obis import Obis
+from openamr.cosem.classes.iec_hdlc_setup import IecHdlcSetup
 from openamr.link.hdlc.address import mt372_server
 from openamr.link.hdlc.multidrop import MultiDrop
+from openamr.link.hdlc.params import HdlcParameters
 from openamr.link.hdlc.secondary import SecondaryStation
 from openamr.link.hdlc.station import (
     Connected,
@@ -26,10 +32,41 @@ from openamr.link.hdlc.station import (
     Disconnected,
     FrameDiscarded,
     HdlcEvent,
+    Timeouts,
 )
 from openamr.meter.application import ServerApplication
 
 log = logging.getLogger(__name__)
+
+
+HDLC_SETUP = Obis(0, 0, 22, 0, 0, 255)
+
+
+def link_settings(app: ServerApplication) -> tuple[HdlcParameters, Timeouts]:
+    """What the meter's IEC HDLC setup object (0.0.22.0.0.255, class 23) allows: the
+    station's capability (information field lengths and windows, negotiated down
+    with the client's SNRM) and its inter-octet and inactivity time-outs. Without
+    the object, the defaults of IEC 62056-46 (128 bytes, window 1)."""
+    setup = app.device.find(HDLC_SETUP)
+    if not isinstance(setup, IecHdlcSetup):
+        return HdlcParameters(), Timeouts()
+    params = HdlcParameters(
+        max_info_tx=_number(setup.max_info_field_length_transmit),
+        max_info_rx=_number(setup.max_info_field_length_receive),
+        window_tx=_number(setup.window_size_transmit),
+        window_rx=_number(setup.window_size_receive),
+    )
+    timeouts = Timeouts(
+        inter_octet=_number(setup.inter_octet_time_out) / 1000,
+        inactivity=float(_number(setup.inactivity_time_out)),
+    )
+    return params, timeouts
+
+
+def _number(value: object) -> int:
+    if not isinstance(value, int):
+        raise TypeError(f"HDLC setup attribute is {value!r}, not a number")
+    return int(value)
 
 
 class _Drop:
@@ -37,7 +74,9 @@ class _Drop:
 
     def __init__(self, app: ServerApplication) -> None:
         self.app = app
-        self.station = SecondaryStation(mt372_server(app.physical_address, app.logical_address))
+        params, self.timeouts = link_settings(app)
+        address = mt372_server(app.physical_address, app.logical_address)
+        self.station = SecondaryStation(address, params, self.timeouts)
         self.association: ServerAssociation | None = None
 
     def handle(self, event: HdlcEvent) -> bytes | None:
@@ -74,7 +113,10 @@ class HdlcLine:
             raise ValueError(f"a line needs meters with distinct HDLC addresses, not {addresses}")
         self.drops = [_Drop(app) for app in apps]
         self._by_station = {id(d.station): d for d in self.drops}
-        self.multidrop = MultiDrop(d.station for d in self.drops)
+        self.multidrop = MultiDrop(
+            (d.station for d in self.drops),
+            Timeouts(inter_octet=min(d.timeouts.inter_octet for d in self.drops)),
+        )
         self.loop = asyncio.get_running_loop()
         self.write, self.on_release = write, on_release
         self.timer: asyncio.TimerHandle | None = None
@@ -101,8 +143,12 @@ class HdlcLine:
         released = False
         for i, (station, event) in enumerate(events):
             answer = self._by_station[id(station)].handle(event)
-            if answer is not None and _link_kept(station, events[i + 1 :]):
+            if not _link_kept(station, events[i + 1 :]):
+                pass
+            elif answer is not None:
                 self._write(station.send_data(answer, now))
+            elif isinstance(event, DataReceived):  # no answer: give the poll back (RR)
+                self._write(station.decline())
             released = released or isinstance(event, Disconnected)
         self._write(self.multidrop.data_to_send())
         self._arm()
