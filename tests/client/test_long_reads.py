@@ -19,8 +19,8 @@ from openamr.codec.types import LongUnsigned, Unsigned
 from openamr.cosem.classes.iec_hdlc_setup import IecHdlcSetup
 from openamr.cosem.classes.profile_generic import ProfileGeneric
 from openamr.link.hdlc.params import HdlcParameters
+from openamr.meter.application import ServerApplication
 from openamr.meter.mt372 import build_mt372
-from openamr.meter.server import ServerApplication
 from tests.client.conftest import CLIENTS
 from tests.client.test_serial_transport import FAST, PASSWORD, serving
 from tests.paced_line import DOWN, PacedLine
@@ -138,7 +138,10 @@ async def test_a_long_answer_on_a_slow_line_is_not_silence(link: str) -> None:
     app = build_mt372("12345678", history_days=6)
     url, server = await url_of(app, link)
     upstream = int(url.rsplit(":", 1)[1])
-    line = PacedLine("127.0.0.1", upstream, baud=57_600, turnaround=0.005)
+    # 64-octet pieces (11 ms): a request or a poll crosses in one piece, so that a
+    # stall of this busy test machine cannot break it against the 25 ms inter-octet
+    # time-out (a lost poll costs the 2 s response timer, more than the timeout here)
+    line = PacedLine("127.0.0.1", upstream, baud=57_600, turnaround=0.005, chunk=64)
     port = await line.start()
     try:
         async with connect(f"{SCHEMES[link]}://127.0.0.1:{port}", timeout=1, **LLS) as meter:
