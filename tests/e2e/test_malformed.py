@@ -20,6 +20,7 @@ from openamr.apdu.descriptors import CosemAttributeDescriptor
 from openamr.apdu.exception import ExceptionResponse
 from openamr.apdu.get import GetRequestNormal, GetResponseNormal
 from openamr.apdu.initiate import Conformance, InitiateRequest
+from openamr.apdu.results import ServiceError, StateError
 from openamr.codec import VisibleString
 from openamr.codec.obis import Obis
 from openamr.link.hdlc.address import Address, mt372_server
@@ -124,10 +125,20 @@ def test_bad_wrapper_version_drops_the_connection(wrapper: RawWrapper) -> None:
     assert wrapper.closed_by_server()
 
 
-def test_oversize_wrapper_length_drops_the_connection(wrapper: RawWrapper) -> None:
-    # announces 65535 bytes, far above the server's max receive PDU size, and sends 3
+def test_oversize_wrapper_apdu_is_answered(wrapper: RawWrapper) -> None:
+    """Issue 11 item 12: an APDU above the max receive PDU size the AARE gave (1024)
+    gets an EXCEPTION-Response pdu-too-long, not a silent close; the connection
+    stays in step for the next APDU."""
+    aare = wrapper.ask(AARQ)
+    assert isinstance(aare, Aare) and aare.result is AssociationResult.ACCEPTED
+    too_long = GetRequestNormal(CosemAttributeDescriptor(1, Obis.parse("0.0.96.1.0.255"), 2))
+    wrapper.send(too_long.to_bytes() + bytes(2000))
+    answer = decode_apdu(wrapper.receive())
+    assert answer == ExceptionResponse(StateError.SERVICE_NOT_ALLOWED, ServiceError.PDU_TOO_LONG)
+    assert_reads_serial(wrapper)
+    # announces 65535 bytes and sends 3: answered at once, the body never buffered
     wrapper.sock.sendall(bytes.fromhex("00 01 00 10 00 01 ff ff c0 01 c1"))
-    assert wrapper.closed_by_server()
+    assert isinstance(decode_apdu(wrapper.receive()), ExceptionResponse)
 
 
 def test_coalesced_and_byte_by_byte_wrapper_frames(wrapper: RawWrapper) -> None:
