@@ -86,7 +86,7 @@ class Timeouts:
     ``response`` is the primary's allowance for the peer's turnaround and latency;
     the time the line itself needs is added from ``baud`` (0: unknown or fast, as on
     TCP): the primary waits ``response`` plus the transmission time of what it sent
-    before it polls again, and each frame received restarts the wait (plus one
+    before it polls again, and whatever it receives restarts the wait (plus one
     frame's transmission time): a long window on a slow line is timed frame by frame
     (:meth:`line_time`). ``inter_octet`` is class 23's inter-octet time-out
     (default 25 ms; a station built from an HDLC setup object takes its value);
