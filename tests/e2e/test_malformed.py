@@ -346,6 +346,24 @@ def test_hdlc_wrong_llc_header_is_answered_at_once(hdlc: RawHdlc) -> None:
     assert isinstance(decode_apdu(aare.information[3:]), Aare)  # the link still works
 
 
+def test_hdlc_request_above_the_max_pdu_size_is_answered(hdlc: RawHdlc) -> None:
+    """As on the wrapper: a request above the max receive PDU size (1024) is not kept
+    but answered with an EXCEPTION-Response pdu-too-long, and the link goes on."""
+    assert hdlc.ask(RawHdlc.frame(Kind.SNRM)).kind is Kind.UA  # 128-byte frames
+    aare = hdlc.ask(RawHdlc.frame(Kind.I, LLC_COMMAND + AARQ))
+    assert isinstance(decode_apdu(aare.information[3:]), Aare)
+    message = LLC_COMMAND + GET_SERIAL + bytes(1100)
+    pieces = [message[i : i + 128] for i in range(0, len(message), 128)]
+    for n, piece in enumerate(pieces):
+        control = Control(Kind.I, True, ns=(1 + n) % 8, nr=1)
+        reply = hdlc.ask(Frame(SERVER, CLIENT, control, piece, n < len(pieces) - 1).encode())
+        if n < len(pieces) - 1:
+            assert reply.kind is Kind.RR and reply.control.nr == (2 + n) % 8
+    assert reply.kind is Kind.I
+    answer = decode_apdu(reply.information[3:])
+    assert answer == ExceptionResponse(StateError.SERVICE_NOT_ALLOWED, ServiceError.PDU_TOO_LONG)
+
+
 def test_hdlc_honours_the_advertised_inter_octet_timeout(hdlc: RawHdlc) -> None:
     """The HDLC setup object says 25 ms (issue 11 item 12): a frame whose bytes pause
     for 150 ms is a broken frame and gets no answer; a whole one does."""

@@ -6,8 +6,10 @@ meter's server associations. Bytes from the line go to :meth:`HdlcLine.receive`,
 frames go out through ``write``; the loop's monotonic time is the ``now`` of the
 HDLC timers (inter-octet time-out, inactivity), armed on the loop. Each station
 takes its capability and time-outs from the meter's IEC HDLC setup object
-(:func:`link_settings`). Every poll is answered: a request the association does
-not answer (an unknown client SAP) gives the turn back with RR. A TCP
+(:func:`link_settings`), and reassembles no request above the largest max receive
+PDU size the meter offers: such a request is answered with an EXCEPTION-Response
+pdu-too-long, as on the wrapper. Every poll is answered: a request the association
+does not answer (an unknown client SAP) gives the turn back with RR. A TCP
 connection (HDLC through a terminal server), a serial port, an RS485 bus and the
 optical line after mode E all use it.
 """
@@ -19,6 +21,8 @@ import logging
 import os
 from collections.abc import Callable, Sequence
 
+from openamr.apdu.exception import ExceptionResponse
+from openamr.apdu.results import ServiceError, StateError
 from openamr.association.server_association import ServerAssociation
 from openamr.codec.obis import Obis
 from openamr.cosem.classes.iec_hdlc_setup import IecHdlcSetup
@@ -27,11 +31,13 @@ from openamr.link.hdlc.multidrop import MultiDrop
 from openamr.link.hdlc.params import HdlcParameters
 from openamr.link.hdlc.secondary import SecondaryStation
 from openamr.link.hdlc.station import (
+    LLC_COMMAND,
     Connected,
     DataReceived,
     Disconnected,
     FrameDiscarded,
     HdlcEvent,
+    MessageTooLong,
     Timeouts,
 )
 from openamr.meter.application import ServerApplication
@@ -40,6 +46,7 @@ log = logging.getLogger(__name__)
 
 
 HDLC_SETUP = Obis(0, 0, 22, 0, 0, 255)
+TOO_LONG = ExceptionResponse(StateError.SERVICE_NOT_ALLOWED, ServiceError.PDU_TOO_LONG).to_bytes()
 
 
 def link_settings(app: ServerApplication) -> tuple[HdlcParameters, Timeouts]:
@@ -56,9 +63,11 @@ def link_settings(app: ServerApplication) -> tuple[HdlcParameters, Timeouts]:
         window_tx=_number(setup.window_size_transmit),
         window_rx=_number(setup.window_size_receive),
     )
+    largest = max((c.max_receive_pdu_size for c in app.configs.values()), default=0xFFFF)
     timeouts = Timeouts(
         inter_octet=_number(setup.inter_octet_time_out) / 1000,
         inactivity=float(_number(setup.inactivity_time_out)),
+        max_message=len(LLC_COMMAND) + largest,
     )
     return params, timeouts
 
@@ -90,6 +99,8 @@ class _Drop:
         elif isinstance(event, DataReceived) and self.association is not None:
             self.app.refresh()  # the twin brings itself up to now before it answers
             return self.association.receive(event.data)
+        elif isinstance(event, MessageTooLong) and event.client_address in self.app.configs:
+            return TOO_LONG  # Green Book 9.5: above the max receive PDU size
         elif isinstance(event, FrameDiscarded):
             log.debug("HDLC %d: %s", self.app.physical_address, event.reason)
         return None
@@ -147,7 +158,7 @@ class HdlcLine:
                 pass
             elif answer is not None:
                 self._write(station.send_data(answer, now))
-            elif isinstance(event, DataReceived):  # no answer: give the poll back (RR)
+            elif isinstance(event, DataReceived | MessageTooLong):  # no answer: RR
                 self._write(station.decline())
             released = released or isinstance(event, Disconnected)
         self._write(self.multidrop.data_to_send())

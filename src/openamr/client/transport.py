@@ -40,7 +40,14 @@ from openamr.errors import DlmsError
 from openamr.link.hdlc.address import mt372_server
 from openamr.link.hdlc.params import HdlcParameters
 from openamr.link.hdlc.primary import PrimaryStation
-from openamr.link.hdlc.station import Connected, DataReceived, Disconnected, HdlcEvent, Timeouts
+from openamr.link.hdlc.station import (
+    Connected,
+    DataReceived,
+    Disconnected,
+    HdlcEvent,
+    MessageTooLong,
+    Timeouts,
+)
 from openamr.link.iec21 import BAUD_MODE_C, DEFAULT_TIMING, ModeControl, Timing
 from openamr.link.iec21.messages import INITIAL_BAUD
 from openamr.link.wrapper import ApduReceived, WrapperConnection, WrapperFailed
@@ -221,6 +228,10 @@ class HdlcTransport:
                     return event
                 if isinstance(event, Disconnected):
                     raise TransportError(f"{self.name}: link down during {step} ({event.reason})")
+                if isinstance(event, MessageTooLong):
+                    raise TransportError(
+                        f"{self.name}: an answer of {event.length} bytes, above the largest APDU"
+                    )
             if now >= give_up:
                 raise TransportError(
                     f"{self.name}: no answer within {self.stream.timeout:g} s ({step})"

@@ -11,9 +11,11 @@ The secondary speaks only when polled (P=1), and answers every poll. A complete
 request gives ``DataReceived``; the server answers with ``send_data`` (sent at
 once if the poll is still owed, else at the next poll) or, having no answer,
 :meth:`~SecondaryStation.decline` (RR); a message that is discarded (wrong LLC
-header, too long) is answered with RR at once. Answers are segmented to the
-negotiated maximum information length and window: I frames with S=1 until the
-last, F=1 on the last of each window; the client's RR asks for the next window.
+header) is answered with RR at once; one too long for ``max_message`` is a
+:class:`~openamr.link.hdlc.station.MessageTooLong` for the application to answer.
+Answers are segmented to the negotiated maximum information length and window:
+I frames with S=1 until the last, F=1 on the last of each window; the client's RR
+asks for the next window.
 
 Frames not addressed to this station are ignored silently (multi-drop);
 frames from another client while connected get DM. A frame the standard says
@@ -41,6 +43,7 @@ from openamr.link.hdlc.station import (
     Disconnected,
     FrameDiscarded,
     HdlcEvent,
+    MessageTooLong,
     Timeouts,
     _Station,
 )
@@ -157,7 +160,7 @@ class SecondaryStation(_Station):
             return self._reject(frame, FRMR_Z)
         events = self._accept_i(frame, self.client_address)
         if frame.control.pf:
-            request = any(isinstance(e, DataReceived) for e in events)
+            request = any(isinstance(e, DataReceived | MessageTooLong) for e in events)
             if frame.segmented or self._has_output() or not request:
                 self._answer_poll()  # a discarded message (LLC, size) is answered too
             else:

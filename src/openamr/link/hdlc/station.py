@@ -66,13 +66,23 @@ class Disconnected:
 
 
 @dataclass(frozen=True, slots=True)
+class MessageTooLong:
+    """A message longer than ``max_message`` arrived whole (its frames were
+    acknowledged, its bytes not kept): the application answers it (Green Book 9.5:
+    EXCEPTION-Response pdu-too-long), so the client is not left waiting."""
+
+    client_address: int
+    length: int
+
+
+@dataclass(frozen=True, slots=True)
 class FrameDiscarded:
     """A frame was dropped (silently on the line); for logs and tests only."""
 
     reason: str
 
 
-HdlcEvent = Connected | DataReceived | Disconnected | FrameDiscarded
+HdlcEvent = Connected | DataReceived | MessageTooLong | Disconnected | FrameDiscarded
 
 
 #: The longest APDU (the u16 max PDU size of the Green Book) with its LLC header.
@@ -129,7 +139,7 @@ class _Station:
         self._unacked: list[tuple[bytes, bool]] = []
         self._queue: deque[tuple[bytes, bool]] = deque()
         self._rx = bytearray()
-        self._rx_overflow = False
+        self._rx_length = 0  # of the message being reassembled, kept or not
 
     # -- bytes in and out ---------------------------------------------------------
 
@@ -219,18 +229,18 @@ class _Station:
         """An in-sequence I frame: advance V(R), reassemble; the message if complete."""
         self.vr = (self.vr + 1) % 8
         self.received_octets += len(frame.information)
-        if not self._rx_overflow:
+        self._rx_length += len(frame.information)
+        if self._rx_length <= self.timeouts.max_message:
             self._rx += frame.information
-            if len(self._rx) > self.timeouts.max_message:
-                self._rx_overflow = True
-                self._rx.clear()
+        else:
+            self._rx.clear()
         if frame.segmented:
             return []
-        message, overflow = bytes(self._rx), self._rx_overflow
+        message, length = bytes(self._rx), self._rx_length
         self._rx.clear()
-        self._rx_overflow = False
-        if overflow:
-            return [FrameDiscarded(f"message above {self.timeouts.max_message} bytes")]
+        self._rx_length = 0
+        if length > self.timeouts.max_message:
+            return [MessageTooLong(client, length - len(self._llc_in))]
         if not message.startswith(self._llc_in):
             expected = self._llc_in.hex(" ")
             return [FrameDiscarded(f"LLC header {message[:3].hex(' ')}, not {expected}")]
