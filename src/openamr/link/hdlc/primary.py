@@ -129,8 +129,8 @@ class PrimaryStation(_Station):
         self._deadline = now + self.timeouts.response + sent
 
     def _heard(self, now: float) -> None:
-        """A frame from the server arrived while we wait: it is alive and sending;
-        the next frame may take one frame's transmission time."""
+        """Bytes arrived while we wait: the server is sending; the frame they belong
+        to may take one frame's transmission time to complete."""
         if self._deadline is not None:
             frame = self.params.max_info_rx + FRAME_OVERHEAD
             self._deadline = max(
@@ -150,7 +150,6 @@ class PrimaryStation(_Station):
     def receive_frame(self, frame: Frame, now: float) -> list[HdlcEvent]:
         if frame.destination != self.client or not frame.source.same_station(self.server):
             return []
-        self._heard(now)
         handler = _HANDLERS[self.state].get(frame.kind)
         if handler is None:
             return [FrameDiscarded(f"{frame.kind.value} in state {self.state.value}")]
