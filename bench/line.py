@@ -22,7 +22,8 @@ typical client. Its fraction uses openamr's payload count (the same APDUs, give 
 take a few bytes of block headers).
 
 Each contender runs once (about 90 s each at 9600 Bd); set OPENAMR_BENCH_LINE_DAYS
-to read a shorter profile for a quick trial.
+to read a shorter profile for a quick trial (the floors are for 30 days: a read of a
+few kilobytes is dominated by the association's round trips and fails them).
 """
 
 from __future__ import annotations
