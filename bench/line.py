@@ -1,10 +1,11 @@
 """Line benchmarks (issue 10): a 30-day load profile (2,880 rows) read over HDLC on a
 9600 Bd line, as a fraction of the line's payload capacity.
 
-Three processes: the MT372 twin (``build_mt372(history_days=30)``, HDLC over TCP), a
-relay that paces the bytes like a 9600 Bd half-duplex line (``tests/paced_line.py``:
-10 bits an octet, delivered in 8-octet pieces, optionally a turnaround at every
-change of direction), and the clients here, which dial the relay. Each contender
+Three processes: the MT372 twin (``build_mt372(history_days=30)`` served by
+``serve_twin``, HDLC over TCP), a relay that paces the bytes like a 9600 Bd
+half-duplex line (``tests/paced_line.py``: 10 bits an octet, delivered in 8-octet
+pieces, optionally a turnaround at every change of direction), and the clients
+here, which dial the relay. Each contender
 connects, associates as the LLS reader (client 32), reads 1.0.99.1.0.255 whole and
 releases.
 
@@ -51,13 +52,13 @@ FLOORS = {0.0: 0.95, TURNAROUND: 0.85}
 
 TWIN = """
 import asyncio, sys
-from openamr.aio.dlms_server import serve_hdlc
+from openamr.aio.serve import Listeners, serve_twin
 from openamr.meter.mt372 import build_mt372
 
 async def main() -> None:
-    app = build_mt372("12345678", history_days=float(sys.argv[1]))
-    server = await serve_hdlc(app, "127.0.0.1", 0)
-    print(server.sockets[0].getsockname()[1], flush=True)
+    meter = build_mt372("12345678", history_days=float(sys.argv[1]))
+    served = await serve_twin(meter, Listeners(port=0, transport="hdlc"))
+    print(served.dlms.sockets[0].getsockname()[1], flush=True)
     await asyncio.Event().wait()
 
 asyncio.run(main())

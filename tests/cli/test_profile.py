@@ -96,7 +96,7 @@ def test_column_not_captured(twin: Twin) -> None:
 def test_a_30_day_profile_over_hdlc_as_the_issue_ran_it() -> None:
     """Issue 10: `openamr profile hdlc+tcp://HOST:PORT 1.0.99.1.0.255 --password
     12345678 --csv` on a twin with 30 days of history gave "no answer within 10 s"."""
-    app = build_mt372("12345678", history_days=30)
+    app = build_mt372("12345678", history_days=30).app
     with background_loop() as bg:
         port = bg.serve(lambda: serve_hdlc(app, "127.0.0.1", 0))
         url = f"hdlc+tcp://127.0.0.1:{port}"
