@@ -18,8 +18,16 @@ from collections.abc import Sequence
 
 from openamr.aio.hdlc_line import HdlcLine
 from openamr.aio.lines import DEFAULT_BAUD, FRAMING_8N1, open_serial
+from openamr.apdu.exception import ExceptionResponse
+from openamr.apdu.results import ServiceError, StateError
 from openamr.association.server_association import ServerAssociation
-from openamr.link.wrapper import ApduReceived, WrapperConnection, WrapperFailed, encode_wrapper
+from openamr.link.wrapper import (
+    ApduReceived,
+    ApduTooLong,
+    WrapperConnection,
+    WrapperFailed,
+    encode_wrapper,
+)
 from openamr.meter.application import ServerApplication
 
 log = logging.getLogger(__name__)
@@ -30,7 +38,8 @@ class WrapperSession(asyncio.Protocol):
 
     def __init__(self, app: ServerApplication) -> None:
         self.app = app
-        # an incoming APDU longer than any association can receive drops the connection
+        # an incoming APDU longer than any association can receive is answered with
+        # an EXCEPTION-Response pdu-too-long (its body skipped, never buffered)
         largest = max((c.max_receive_pdu_size for c in app.configs.values()), default=0xFFFF)
         self.link = WrapperConnection(max_apdu_size=min(largest, 0xFFFF))
         self.associations: dict[int, ServerAssociation] = {}
@@ -47,7 +56,18 @@ class WrapperSession(asyncio.Protocol):
                 log.info("dropping connection: %s", event.reason)
                 self.transport.close()
                 return
-            self._answer(event)
+            if isinstance(event, ApduTooLong):
+                self._too_long(event)
+            else:
+                self._answer(event)
+
+    def _too_long(self, event: ApduTooLong) -> None:
+        """Green Book 9.5: an APDU above the max receive PDU size the AARE gave."""
+        if event.destination != self.app.logical_address or event.source not in self.app.configs:
+            return  # nobody to answer, as for any APDU there
+        assert self.transport is not None
+        answer = ExceptionResponse(StateError.SERVICE_NOT_ALLOWED, ServiceError.PDU_TOO_LONG)
+        self.transport.write(encode_wrapper(event.destination, event.source, answer.to_bytes()))
 
     def _answer(self, event: ApduReceived) -> None:
         if event.destination != self.app.logical_address:

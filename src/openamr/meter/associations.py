@@ -6,10 +6,14 @@ client   mechanism                   rights
 =======  ==========================  =====================================================
 16       none (public)               read-only, a small set of objects
 32       LLS, password ``12345678``  reading and local programming
+100      LLS, the same password      as client 32 (the client of the published Mx372
+                                     head-end driver; MT372.md section 5)
 1        HLS-GMAC, suite 0, ciphered all rights: relay, clock set, keys, firmware
 =======  ==========================  =====================================================
 
-Server logical address 1 (wrapper wPort 1), HDLC physical address 17.
+Server logical address 1 (wrapper wPort 1), HDLC physical address 17. A head-end
+built for the real Mx372 connects as client 100 with LLS, on TCP port 2048 with the
+wrapper (the twin listens on 4059 unless told ``--port 2048``).
 """
 
 from __future__ import annotations
@@ -33,6 +37,8 @@ from openamr.cosem.classes.association_ln import AssociationLN
 from openamr.security.keys import KeySet, SecurityContext
 
 PUBLIC_CLIENT, READER_CLIENT, MANAGEMENT_CLIENT = 16, 32, 1
+#: The Mx372 head-end driver's client: LLS, reading rights as client 32.
+HEAD_END_CLIENT = 100
 SERVER_LOGICAL_ADDRESS = 1
 HDLC_PHYSICAL_ADDRESS = 17
 DEFAULT_PASSWORD = b"12345678"
@@ -107,8 +113,8 @@ class Credentials:
 
 
 def install(device: LogicalDevice, credentials: Credentials) -> dict[int, AssociationConfig]:
-    """Add the three Association LN objects to ``device`` and return the configs the
-    server offers, by client SAP."""
+    """Add the Association LN objects (0.0.40.0.1-4.255) to ``device`` and return
+    the configs the server offers, by client SAP."""
     security = SecurityContext(credentials.keys, credentials.system_title)
     ln, ciphered = (
         ApplicationContextName.LOGICAL_NAME,
@@ -118,6 +124,7 @@ def install(device: LogicalDevice, credentials: Credentials) -> dict[int, Associ
         (PUBLIC_CLIENT, 1, public_policy(), MechanismName.NONE, ln),
         (READER_CLIENT, 2, reader_policy(), MechanismName.LLS, ln),
         (MANAGEMENT_CLIENT, 3, management_policy(), MechanismName.HLS_GMAC, ciphered),
+        (HEAD_END_CLIENT, 4, reader_policy(), MechanismName.LLS, ln),
     )
     configs: dict[int, AssociationConfig] = {}
     for client, instance, policy, mechanism, context in offered:
