@@ -17,7 +17,7 @@ from openamr.client.meter import connect
 from openamr.codec import OctetString, VisibleString
 from openamr.codec.obis import Obis
 from openamr.codec.types import Integer
-from openamr.codec.units import Unit
+from openamr.codec.units import ScalerUnit, Unit
 from openamr.cosem.access import AttributeAccess, MethodAccess
 from openamr.cosem.classes.disconnect_control import ControlState
 from openamr.meter.mt372 import EPOCH
@@ -251,3 +251,18 @@ async def test_register_without_a_class_reads_no_object_list(twin: Twin, link: s
     assert voltage.unit is Unit.VOLT
     assert first < 100, first
     assert again == ["tx", "rx"]  # known: one GET-with-list
+
+
+@pytest.mark.parametrize("who", ["lls", "hls"])
+async def test_a_demand_register_is_scaled_by_its_attribute_4(
+    twin: Twin, link: str, who: str
+) -> None:
+    """Demand register (class 5) keeps scaler_unit in attribute 4 (Blue Book 4.3.4);
+    attribute 3 is the last average value (issue 9: the client read attribute 3)."""
+    demand: Any = twin.app.device.find(Obis.parse("1.0.1.4.0.255"))
+    demand.scaler_unit = ScalerUnit(-1, Unit.WATT).to_data()  # 0.1 W, unlike attribute 3
+    async with connect(twin.url(link), timeout=3, **CLIENTS[who]) as meter:
+        average = await meter.register("1.0.1.4.0.255")
+    assert average.unit is Unit.WATT and average.scaler_unit.scaler == -1
+    assert average.raw == demand.current_average_value
+    assert average.value == pytest.approx(demand.current_average_value / 10)

@@ -4,7 +4,8 @@ Disconnect control; ../shared/MT372.md section 3 for the log-book's codes).
 
 Register and Extended register: attribute 2 ``value`` and 3 ``scaler_unit``
 {integer scaler, enum unit}; Demand register: 2 ``current_average_value`` and 4
-``scaler_unit``; the value is ``raw * 10**scaler``. Clock: attribute 2 ``time`` octet-string(12).
+``scaler_unit`` (:mod:`openamr.cosem.scaling`, from the class declarations); the
+value is ``raw * 10**scaler``. Clock: attribute 2 ``time`` octet-string(12).
 Disconnect control 0.0.96.3.10.255: attributes 2 ``output_state`` boolean,
 3 ``control_state`` enum, 4 ``control_mode`` enum; methods 1 ``remote_disconnect``,
 2 ``remote_reconnect`` (``integer 0``).
@@ -26,6 +27,7 @@ from openamr.codec.obis import Obis
 from openamr.codec.types import OctetString
 from openamr.codec.units import ScalerUnit
 from openamr.cosem.classes.disconnect_control import ControlState
+from openamr.cosem.scaling import scaler_attribute
 from openamr.errors import DecodeError
 
 CLOCK = Obis(0, 0, 1, 0, 0, 255)
@@ -45,7 +47,7 @@ async def read_register(meter: MeterCalls, obis: Obis, class_id: int | None) -> 
     tell a missing object from a foreign one)."""
     known = class_id if class_id is not None else meter.known_class(obis)
     for cid in (known,) if known is not None else _register_classes(obis):
-        scaler_at = CosemAttributeDescriptor(cid, obis, _SCALER_UNIT.get(cid, 3))
+        scaler_at = CosemAttributeDescriptor(cid, obis, scaler_attribute(cid) or 3)
         raw, scaler_unit = await meter.get_many([CosemAttributeDescriptor(cid, obis, 2), scaler_at])
         if known is not None or not (isinstance(raw, DataAccessResult) and raw in _WRONG_CLASS):
             meter.learn_class(obis, cid)
@@ -59,8 +61,6 @@ _WRONG_CLASS = (DataAccessResult.OBJECT_CLASS_INCONSISTENT, DataAccessResult.OBJ
 #: OBIS D field -> the register class it usually names (IEC 62056-61 7.5): 4 current
 #: average (Demand register), 6 maximum (Extended register, with its capture time).
 _CLASS_BY_D = {4: 5, 6: 4}
-#: The scaler_unit attribute by class: Demand register has it at 4 (Blue Book 4.3.4).
-_SCALER_UNIT = {3: 3, 4: 3, 5: 4}
 
 
 def _register_classes(obis: Obis) -> list[int]:

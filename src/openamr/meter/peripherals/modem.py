@@ -25,7 +25,6 @@ import datetime as dt
 from dataclasses import dataclass
 
 from openamr.codec.datetime import CosemDateTime
-from openamr.codec.obis import Obis
 from openamr.cosem.classes.gsm_diagnostic import (
     AdjacentCell,
     CellInfo,
@@ -34,12 +33,13 @@ from openamr.cosem.classes.gsm_diagnostic import (
     PsStatus,
     signal_bars,
 )
+from openamr.devices.mt372 import objects as mt372
 from openamr.meter.metrology.model import DisturbanceKind, instant, mix, seconds
 from openamr.meter.profiles import stamp
 from openamr.meter.twin import Action, Twin
 
-GSM_DIAGNOSTIC = Obis(0, 0, 25, 6, 0, 255)
-GSM_MODE = Obis(0, 0, 128, 20, 10, 255)
+GSM_DIAGNOSTIC = mt372.GSM_DIAGNOSTIC.obis
+GSM_MODE = mt372.GSM_MODE.obis
 GPRS_MODE = 2
 OPERATORS = (("Telekom Slovenije", 293, 41), ("A1 SI", 293, 40), ("Telemach", 293, 70))
 CURSOR_S = 10
