@@ -49,7 +49,7 @@ def test_the_client_names_it_and_the_docs_list_it() -> None:
     assert object_name(REACTIVE, VARIANT) == "reactive energy R+ total"
     assert column_name(3, REACTIVE, 2, VARIANT) == "reactive energy R+ total"
     assert object_name(REACTIVE) == ""  # not an MT372 object
-    row = "| `1.0.3.8.0.255` | Register (3) v0 | reactive energy R+ total | - | r | auth r |"
+    row = "| `1.0.3.8.0.255` | Register (3) v0 | reactive energy R+ total | - | r | auth r | r |"
     assert row in render(VARIANT) and row not in render(MT372)
 
 

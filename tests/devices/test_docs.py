@@ -23,11 +23,12 @@ def test_the_reference_table_is_up_to_date() -> None:
 
 def test_every_object_has_its_row_with_access_per_client() -> None:
     text = render(MT372)
-    assert "| client 16 (none) | client 32 (lls) | client 1 (hls-gmac) |" in text
+    assert "| client 16 (none) | client 32 (lls) | client 1 (hls-gmac) | client 100 (lls) |" in text
     for decl in MT372.objects:
         assert f"| `{decl.obis}` |" in text
     assert (
-        "| `1.0.1.8.0.255` | Register (3) v0 | A+ total | r | r | auth r | Wh | 0 | 1.8.0 |" in text
+        "| `1.0.1.8.0.255` | Register (3) v0 | A+ total | r | r | auth r | r | Wh | 0 | 1.8.0 |"
+        in text
     )
     assert "| `0x8042` | contactor ready for reconnection |" in text
 

@@ -76,7 +76,7 @@ def test_a_profile_refuses_a_second_declaration_of_one_object() -> None:
         MT372.with_objects(twice)
     with pytest.raises(ValueError, match="one right"):
         access(MT372.clients, "r", "r")
-    stranger = ObjectDecl(Obis.parse("1.0.3.8.0.255"), 3, 0, "x", ((100, "r"),))
+    stranger = ObjectDecl(Obis.parse("1.0.3.8.0.255"), 3, 0, "x", ((200, "r"),))
     with pytest.raises(ValueError, match="unknown client"):
         MT372.with_objects(stranger)
 
@@ -117,16 +117,17 @@ def test_the_declared_rights_are_the_decisions_of_mt372_md_section_5() -> None:
     measured = [d for d in MT372.objects if d.class_id in (3, 4, 5) and d.obis.a in (1, 7, 8)]
     assert measured and all(d.right(1) == "auth r" for d in measured)
     assert {d.right(1) for d in MT372.objects} == {"auth r", "auth rw"}
+    assert all(d.right(100) == d.right(32) for d in MT372.objects)  # the head-end as 32
 
 
 def test_each_client_needs_a_mechanism_and_an_association_object() -> None:
     assert [(c.sap, c.mechanism) for c in MT372.offered] == [
-        (16, "none"), (32, "lls"), (1, "hls-gmac")
+        (16, "none"), (32, "lls"), (1, "hls-gmac"), (100, "lls")
     ]  # fmt: skip
     assert MT372.client_of(Obis.parse("0.0.40.0.2.255")).sap == 32
-    no_object = Client(100, "lls", Obis.parse("0.0.40.0.4.255"))
+    no_object = Client(101, "lls", Obis.parse("0.0.40.0.5.255"))
     with pytest.raises(ValueError, match="Association LN object"):
         DeviceProfile(MT372.model, (*MT372.offered, no_object), MT372.objects)
-    odd = Client(100, "kerberos", mt372.ASSOCIATIONS[1].obis)
+    odd = Client(101, "kerberos", mt372.ASSOCIATIONS[1].obis)
     with pytest.raises(ValueError, match="mechanism"):
         DeviceProfile(MT372.model, (*MT372.offered, odd), MT372.objects)
