@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck layers pytest bench fuzz clean
+.PHONY: run test lint typecheck layers pytest bench fuzz docs clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -34,6 +34,10 @@ bench: $(STAMP)
 FUZZ_SECONDS ?= 120
 fuzz: $(STAMP)
 	$(BIN)/python -m fuzz --seconds $(FUZZ_SECONDS)
+
+# docs/objects.md from the device profile (a test checks it is up to date)
+docs: $(STAMP)
+	$(BIN)/python -m openamr.cli.docs
 
 clean:
 	rm -rf $(VENV) build *.egg-info src/*.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -1,7 +1,8 @@
 """The serial variant: 7E1 at 300 Bd, and the baud switch after the option select.
 
-pyserial-asyncio-fast is optional; a stand-in module records how the port is opened and
-carries the bytes over a socket pair, so the whole mode C session runs through it.
+pyserial-asyncio-fast is optional; a stand-in for the port opener records how the port
+is opened and carries the bytes over a socket pair, so the whole mode C session runs
+through it.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import pytest
 from openamr.aio import lines
 from openamr.aio.hhu import OpticalSession
 from openamr.aio.iec21_server import serve_optical_line
+from openamr.aio.lines import Framing
 from openamr.link.iec21 import EXAMPLE_READOUT, OpticalServer, StaticSource, Timing
 
 
@@ -37,16 +39,15 @@ def fake_serial(monkeypatch: pytest.MonkeyPatch) -> tuple[list[FakePort], socket
     ports: list[FakePort] = []
     meter_end, probe_end = socket.socketpair()
 
-    async def open_serial_connection(url: str, **settings: Any) -> Any:
+    async def open_serial(device: str, baud: int, framing: Framing) -> Any:
         reader, writer = await asyncio.open_connection(sock=probe_end)
-        port = FakePort(url=url, **settings)
+        port = FakePort(url=device, baudrate=baud, **framing.settings())
         writer.transport.serial = port  # type: ignore[attr-defined]
         ports.append(port)
         return reader, writer
 
-    module = types.ModuleType("serial_asyncio_fast")
-    module.open_serial_connection = open_serial_connection  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "serial_asyncio_fast", module)
+    monkeypatch.setitem(sys.modules, "serial_asyncio_fast", types.ModuleType("serial_asyncio_fast"))
+    monkeypatch.setattr(lines, "open_serial", open_serial)
     return ports, meter_end
 
 

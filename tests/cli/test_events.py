@@ -51,3 +51,20 @@ def test_events_not_visible_to_the_public_client(twin: Twin) -> None:
     result = invoke(["events", twin.url])
     assert result.exit_code == 1
     assert "openamr objects URL" in result.output
+
+
+def test_the_twins_own_codes_have_names(fresh_twin: Twin) -> None:
+    """Codes the twin logs from the manufacturer range (under voltage, alarm input, the
+    contactor) print with their names, not as bare numbers (issue 9)."""
+    log = fresh_twin.app.device.find(Obis.parse("1.0.99.98.0.255"))
+    assert isinstance(log, ProfileGeneric)
+    codes = (0x8020, 0x8034, 0x8040, 0x8042)
+    for code in codes:
+        log.append_row((CosemDateTime.from_datetime(T0).to_bytes(), code))
+    document = json.loads(invoke(["events", fresh_twin.url, *LLS, "--json"]).stdout)
+    assert [(e["code"], e["name"]) for e in document[-4:]] == [
+        (0x8020, "under voltage begin L1"),
+        (0x8034, "alarm input"),
+        (0x8040, "contactor disconnected"),
+        (0x8042, "contactor ready for reconnection"),
+    ]

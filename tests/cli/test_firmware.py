@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from openamr.meter.associations import DEFAULT_AK, DEFAULT_EK
 from tests.cli.conftest import HLS, LLS, Twin, invoke
 
 
@@ -38,3 +39,16 @@ def test_empty_or_missing_image(twin: Twin, tmp_path: Path) -> None:
     empty.write_bytes(b"")
     assert invoke(["firmware", twin.url, str(empty), *HLS]).exit_code == 2
     assert invoke(["firmware", twin.url, str(tmp_path / "nope.bin"), *HLS]).exit_code == 2
+
+
+def test_readme_firmware_with_a_keys_file(fresh_twin: Twin, tmp_path: Path) -> None:
+    """The README's `openamr firmware ... fw-2.1.bin --keys-file mt372.keys`: the keys
+    file alone chooses HLS and the management client (issue 10)."""
+    keys = tmp_path / "mt372.keys"
+    keys.write_text(f"ek={DEFAULT_EK.hex()}\nak={DEFAULT_AK.hex()}\n")
+    image = tmp_path / "fw-2.1.bin"
+    image.write_bytes(bytes(range(256)) * 2)
+    done = invoke(["firmware", fresh_twin.url, str(image), "--keys-file", str(keys), "--json",
+                   "--no-activate"])  # fmt: skip
+    assert done.exit_code == 0, done.output
+    assert json.loads(done.stdout)["status"] == "verification_successful"

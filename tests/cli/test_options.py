@@ -86,3 +86,47 @@ def test_installed_script_end_to_end(twin: Twin) -> None:
     )  # fmt: skip
     assert failed.returncode == 1
     assert "authentication failed" in failed.stderr and "Traceback" not in failed.stderr
+
+
+def test_secrets_from_a_keys_file_or_the_environment_choose_like_the_flags(
+    tmp_path: Path,
+) -> None:
+    keys = tmp_path / "mt372.keys"
+    keys.write_text(f"ek={DEFAULT_EK.hex()}\nak={DEFAULT_AK.hex()}\n")
+    assert options(keys_file=str(keys)) == (1, "high")
+    env_keys = {"OPENAMR_EK": DEFAULT_EK.hex(), "OPENAMR_AK": DEFAULT_AK.hex()}
+    assert options_in(env_keys) == (1, "high")
+    assert options_in({"OPENAMR_KEYS_FILE": str(keys)}) == (1, "high")
+    assert options_in({"OPENAMR_PASSWORD": "12345678"}) == (32, "low")
+    assert options_in({"OPENAMR_PASSWORD": "x"}, auth="none") == (16, "none")
+
+
+def options_in(environ: dict[str, str], **flags: str | int | None) -> tuple[int, str]:
+    o = build_options("tcp://127.0.0.1:4059", 10.0, 2, environ=environ, **{**NONE, **flags})
+    return o.client, o.auth
+
+
+def test_readme_relay_disconnect_with_a_keys_file(fresh_twin: Twin, tmp_path: Path) -> None:
+    """The README's `openamr relay ... disconnect --keys-file mt372.keys`, no --auth."""
+    keys = tmp_path / "mt372.keys"
+    keys.write_text(f"ek={DEFAULT_EK.hex()}\nak={DEFAULT_AK.hex()}\n")
+    done = invoke(["relay", fresh_twin.url, "disconnect", "--keys-file", str(keys), "--json"])
+    assert done.exit_code == 0, done.output
+    assert json.loads(done.stdout)["output_state"] is False
+    by_env = invoke(["relay", fresh_twin.url, "connect", "--json"],
+                    env={"OPENAMR_KEYS_FILE": str(keys)})  # fmt: skip
+    assert by_env.exit_code == 0, by_env.output
+    assert json.loads(by_env.stdout)["control_state"] != "disconnected"
+
+
+def test_a_password_from_the_environment_reads_as_the_reader(twin: Twin) -> None:
+    done = invoke(["read", twin.url, "1.0.32.7.0.255", "--json"],
+                  env={"OPENAMR_PASSWORD": "12345678"})  # fmt: skip
+    assert done.exit_code == 0, done.output
+
+
+def test_max_pdu_size_flag(twin: Twin) -> None:
+    done = invoke(["read", twin.url, "1.0.1.8.0.255", "--max-pdu-size", "256", "--json"])
+    assert done.exit_code == 0, done.output
+    refused = invoke(["read", twin.url, "1.0.1.8.0.255", "--max-pdu-size", "5"])
+    assert refused.exit_code == 2 and "--max-pdu-size" in refused.output

@@ -7,9 +7,12 @@ import csv
 import io
 import json
 
+from openamr.aio.dlms_server import serve_hdlc
 from openamr.client.values import as_datetime
 from openamr.codec.obis import Obis
 from openamr.cosem.classes.profile_generic import ProfileGeneric
+from openamr.meter.mt372 import build_mt372
+from tests.background import background_loop
 from tests.cli.conftest import LLS, Twin, invoke
 
 LOAD_PROFILE = "1.0.99.1.0.255"
@@ -88,3 +91,16 @@ def test_column_not_captured(twin: Twin) -> None:
     result = invoke(["profile", twin.url, LOAD_PROFILE, *LLS, "--columns", "1.0.32.7.0.255"])
     assert result.exit_code == 1
     assert "is not a capture object of this profile" in result.output
+
+
+def test_a_30_day_profile_over_hdlc_as_the_issue_ran_it() -> None:
+    """Issue 10: `openamr profile hdlc+tcp://HOST:PORT 1.0.99.1.0.255 --password
+    12345678 --csv` on a twin with 30 days of history gave "no answer within 10 s"."""
+    app = build_mt372("12345678", history_days=30).app
+    with background_loop() as bg:
+        port = bg.serve(lambda: serve_hdlc(app, "127.0.0.1", 0))
+        url = f"hdlc+tcp://127.0.0.1:{port}"
+        result = invoke(["profile", url, "1.0.99.1.0.255", *LLS, "--csv"])
+    assert result.exit_code == 0, result.output
+    rows = list(csv.reader(io.StringIO(result.stdout)))
+    assert len(rows) == 1 + 2880  # the header and 30 days of quarter hours

@@ -17,7 +17,7 @@ from openamr.client.meter import connect
 from openamr.codec import OctetString, VisibleString
 from openamr.codec.obis import Obis
 from openamr.codec.types import Integer
-from openamr.codec.units import Unit
+from openamr.codec.units import ScalerUnit, Unit
 from openamr.cosem.access import AttributeAccess, MethodAccess
 from openamr.cosem.classes.disconnect_control import ControlState
 from openamr.meter.mt372 import EPOCH
@@ -219,3 +219,52 @@ async def test_counter_persisted_by_the_caller(twin: Twin, link: str) -> None:
                        read_invocation_counter=False, **CLIENTS["hls"]) as meter:  # fmt: skip
         await meter.get("0.0.96.1.0.255", class_id=1)
         assert meter.invocation_counter >= 1002
+
+
+async def test_connect_picks_the_client_the_cli_picks(twin: Twin, link: str) -> None:
+    """auth="low" without client= is the reader (32), keys alone mean HLS client 1."""
+    url = twin.url(link)
+    async with connect(url, auth="low", password="12345678", environ={}, timeout=3) as meter:
+        assert meter.client == 32
+        assert (await meter.register("1.0.32.7.0.255")).unit is Unit.VOLT
+    async with connect(url, keys=CLIENTS["hls"]["keys"], environ={}, timeout=3) as meter:
+        assert meter.client == 1 and meter.negotiated is not None
+    async with connect(url, environ={"OPENAMR_PASSWORD": "12345678"}, timeout=3) as meter:
+        assert meter.client == 32
+
+
+async def test_register_without_a_class_reads_no_object_list(twin: Twin, link: str) -> None:
+    """The class is learned by asking (a few bytes), once per association; the
+    object list (about 5 kB for client 32) is not read."""
+    seen: list[tuple[str, int]] = []
+    trace = lambda direction, apdu: seen.append((direction, len(apdu)))  # noqa: E731
+    async with connect(twin.url(link), timeout=3, trace=trace, **CLIENTS["lls"]) as meter:
+        seen.clear()
+        voltage = await meter.register("1.0.32.7.0.255")
+        first = sum(n for d, n in seen if d == "rx")
+        for obis, cid in (("1.0.1.6.0.255", 4), ("1.0.1.4.0.255", 5), ("1.0.1.5.0.255", 3)):
+            value = await meter.register(obis)
+            assert value.logical_name == Obis.parse(obis) and meter.known_class(obis) == cid
+        seen.clear()
+        await meter.register("1.0.1.6.0.255")
+        again = [d for d, _ in seen]
+        with pytest.raises(MeterError, match="class 1 is not a register"):
+            await meter.register("0.0.96.1.0.255")
+    assert voltage.unit is Unit.VOLT
+    assert first < 100, first
+    assert again == ["tx", "rx"]  # known: one GET-with-list
+
+
+@pytest.mark.parametrize("who", ["lls", "hls"])
+async def test_a_demand_register_is_scaled_by_its_attribute_4(
+    twin: Twin, link: str, who: str
+) -> None:
+    """Demand register (class 5) keeps scaler_unit in attribute 4 (Blue Book 4.3.4);
+    attribute 3 is the last average value (issue 9: the client read attribute 3)."""
+    demand: Any = twin.app.device.find(Obis.parse("1.0.1.4.0.255"))
+    demand.scaler_unit = ScalerUnit(-1, Unit.WATT).to_data()  # 0.1 W, unlike attribute 3
+    async with connect(twin.url(link), timeout=3, **CLIENTS[who]) as meter:
+        average = await meter.register("1.0.1.4.0.255")
+    assert average.unit is Unit.WATT and average.scaler_unit.scaler == -1
+    assert average.raw == demand.current_average_value
+    assert average.value == pytest.approx(demand.current_average_value / 10)

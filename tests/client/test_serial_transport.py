@@ -112,7 +112,9 @@ async def test_serial_transport_exchange_and_disc(line: PtyLine, twin: ServerApp
         got = decode_apdu(await transport.exchange(SERIAL))
         await transport.close()
     assert isinstance(got, GetResponseNormal) and got.result == VisibleString("87654321")
-    assert line.to_meter.startswith(bytes.fromhex("7e a0 08 02 23 21 93"))  # SNRM to 1/17
+    snrm = line.to_meter[: line.to_meter.index(b"\x7e", 1) + 1]
+    assert snrm[3:7] == bytes.fromhex("02 23 21 93")  # SNRM to 1/17, from client 16
+    assert bytes.fromhex("81 80 14 05 02 07 ee 06 02 07 ee") in snrm  # proposes 2030 bytes
     assert bytes.fromhex("02 23 21 53") in line.to_meter  # ... and DISC at the end
 
 

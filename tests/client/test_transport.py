@@ -27,8 +27,9 @@ SERIAL = GetRequestNormal(CosemAttributeDescriptor(1, Obis.parse("0.0.96.1.0.255
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("tcp://10.0.0.5:4059", MeterUrl("tcp", "10.0.0.5", 4059)),
-        ("hdlc+tcp://host:10001?physical=42", MeterUrl("hdlc+tcp", "host", 10001, physical=42)),
+        ("tcp://10.0.0.5:4059", MeterUrl("tcp", "10.0.0.5", 4059, baud=0)),
+        ("hdlc+tcp://h:10001?physical=42", MeterUrl("hdlc+tcp", "h", 10001, physical=42, baud=0)),
+        ("hdlc+tcp://h:1?baud=9600", MeterUrl("hdlc+tcp", "h", 1, baud=9600)),
         ("serial:///dev/ttyUSB0?baud=19200", MeterUrl("serial", device="/dev/ttyUSB0", baud=19200)),
         ("optical:///dev/ttyUSB1", MeterUrl("optical", device="/dev/ttyUSB1")),
     ],

@@ -8,6 +8,7 @@ import pytest
 
 from openamr.client.values import (
     Event,
+    ObjectInfo,
     RegisterValue,
     event_name,
     events_of,
@@ -41,7 +42,11 @@ T0 = dt.datetime(2026, 1, 1, 1, 0, tzinfo=dt.timezone(dt.timedelta(hours=1)))
         (0x0080, "power failure"),
         (0x0090, "billing reset, power failure"),
         (0x8011, "terminal cover opened"),
-        (0x8020, "event 0x8020"),
+        (0x8020, "under voltage begin L1"),  # the twin logs it: its name, not a number
+        (0x8034, "alarm input"),
+        (0x8040, "contactor disconnected"),
+        (0x8042, "contactor ready for reconnection"),
+        (0x8037, "event 0x8037"),  # no such event
         (0x0400, "event 0x0400"),
         (0x0401, "fatal error, event 0x0400"),
     ],
@@ -90,3 +95,12 @@ def test_rows_of_generic_buffers_keep_nulls() -> None:
     assert rows_of(value) == [(None, 5)]
     with pytest.raises(DecodeError):
         rows_of(DoubleLongUnsigned(1))
+
+
+def test_an_object_is_named_by_the_device_profile() -> None:
+    energy = ObjectInfo(3, 0, Obis.parse("1.0.1.8.0.255"), (), ())
+    demand = ObjectInfo(5, 0, Obis.parse("1.0.1.4.0.255"), (), ())
+    unknown = ObjectInfo(3, 0, Obis.parse("1.0.99.8.0.255"), (), ())
+    assert (energy.name, demand.name, unknown.name) == (
+        "A+ total", "current average demand A+", ""
+    )  # fmt: skip

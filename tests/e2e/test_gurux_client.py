@@ -351,3 +351,36 @@ def test_gurux_column_count_is_refused(meter: RunningMeter) -> None:
         with pytest.raises(GXDLMSException) as refused:
             s.block(s.client.readRowsByEntry(pg, 1, 2, [pg.captureObjects[2]]))
     assert_refused(refused, ErrorCode.ACCESS_VIOLATED)
+
+
+# -- the Mx372 head-end driver's client 100 ---------------------------------------------
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+def test_head_end_client_100_reads_like_the_reader(meter: RunningMeter, transport: str) -> None:
+    """What the published Mx372 head-end driver does (MT372.md section 5): client 100,
+    LLS, device id, clock, profile status and the load profile by date range; writing
+    the disconnector is beyond its reading rights."""
+    rows = server_rows(meter)
+    with session(meter, transport, 100, secret=LLS_PASSWORD) as s:
+        name = s.read(GXDLMSData("0.0.42.0.0.255"), 2)
+        status = s.read(GXDLMSData("1.0.96.240.0.255"), 2)
+        pg = profile(s)
+        s.rows_by_range(pg, rows[0][0], rows[3][0])
+        ranged = gurux_rows(pg)
+        disconnector = GXDLMSData("0.0.128.30.21.255")
+        s.read(disconnector, 2)
+        with pytest.raises(GXDLMSException) as refused:
+            s.write(disconnector, 2)
+        objects = s.objects()
+    assert bytes(name) == b"ISK0000012345678"
+    assert status == server_value(meter, "1.0.96.240.0.255")
+    assert ranged == rows[:4]
+    assert_refused(refused, ErrorCode.READ_WRITE_DENIED)
+    assert names(objects) == visible_to(meter, 100, None)
+
+
+def test_head_end_client_100_needs_the_password(meter: RunningMeter) -> None:
+    with pytest.raises(GXDLMSException) as rejected, session(meter, "wrapper", 100, secret="x"):
+        pass
+    assert rejected.value.diagnostic == SourceDiagnostic.AUTHENTICATION_FAILURE

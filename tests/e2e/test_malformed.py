@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import random
 import socket
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -19,12 +20,13 @@ from openamr.apdu.descriptors import CosemAttributeDescriptor
 from openamr.apdu.exception import ExceptionResponse
 from openamr.apdu.get import GetRequestNormal, GetResponseNormal
 from openamr.apdu.initiate import Conformance, InitiateRequest
+from openamr.apdu.results import ServiceError, StateError
 from openamr.codec import VisibleString
 from openamr.codec.obis import Obis
 from openamr.link.hdlc.address import Address, mt372_server
 from openamr.link.hdlc.fcs import check_sequence
 from openamr.link.hdlc.frame import Control, Frame, FrameSplitter, InvalidFrame, Kind
-from openamr.link.hdlc.station import LLC_COMMAND
+from openamr.link.hdlc.station import LLC_COMMAND, LLC_RESPONSE
 from openamr.link.wrapper import HEADER, encode_wrapper
 
 from .conftest import RunningMeter
@@ -123,10 +125,20 @@ def test_bad_wrapper_version_drops_the_connection(wrapper: RawWrapper) -> None:
     assert wrapper.closed_by_server()
 
 
-def test_oversize_wrapper_length_drops_the_connection(wrapper: RawWrapper) -> None:
-    # announces 65535 bytes, far above the server's max receive PDU size, and sends 3
+def test_oversize_wrapper_apdu_is_answered(wrapper: RawWrapper) -> None:
+    """Issue 11 item 12: an APDU above the max receive PDU size the AARE gave (1024)
+    gets an EXCEPTION-Response pdu-too-long, not a silent close; the connection
+    stays in step for the next APDU."""
+    aare = wrapper.ask(AARQ)
+    assert isinstance(aare, Aare) and aare.result is AssociationResult.ACCEPTED
+    too_long = GetRequestNormal(CosemAttributeDescriptor(1, Obis.parse("0.0.96.1.0.255"), 2))
+    wrapper.send(too_long.to_bytes() + bytes(2000))
+    answer = decode_apdu(wrapper.receive())
+    assert answer == ExceptionResponse(StateError.SERVICE_NOT_ALLOWED, ServiceError.PDU_TOO_LONG)
+    assert_reads_serial(wrapper)
+    # announces 65535 bytes and sends 3: answered at once, the body never buffered
     wrapper.sock.sendall(bytes.fromhex("00 01 00 10 00 01 ff ff c0 01 c1"))
-    assert wrapper.closed_by_server()
+    assert isinstance(decode_apdu(wrapper.receive()), ExceptionResponse)
 
 
 def test_coalesced_and_byte_by_byte_wrapper_frames(wrapper: RawWrapper) -> None:
@@ -311,13 +323,57 @@ def test_hdlc_request_and_disc_in_one_write(hdlc: RawHdlc) -> None:
 
 def test_hdlc_unknown_client_gets_no_aare_but_a_live_link(hdlc: RawHdlc) -> None:
     """No association is offered to client 99: its AARQ is not answered (Green Book
-    9.4.2), but the link answers a poll, so the client is not left hanging."""
+    9.4.2), but the link answers its poll at once (IEC 62056-46: every P=1 gets an
+    F=1), so the client is not left hanging (issue 11 item 12)."""
     assert hdlc.ask(RawHdlc.frame(Kind.SNRM, client=99)).kind is Kind.UA
-    hdlc.sock.sendall(RawHdlc.frame(Kind.I, LLC_COMMAND + AARQ, client=99))
-    assert hdlc.silent()
-    rr = hdlc.ask(RawHdlc.frame(Kind.RR, nr=0, client=99))
-    assert rr.kind is Kind.RR and rr.control.nr == 1  # our I frame was received
+    rr = hdlc.ask(RawHdlc.frame(Kind.I, LLC_COMMAND + AARQ, client=99))
+    assert rr.kind is Kind.RR and rr.control.nr == 1 and rr.control.pf  # received
+    again = hdlc.ask(RawHdlc.frame(Kind.RR, nr=0, client=99))
+    assert again.kind is Kind.RR and again.control.nr == 1
     assert hdlc.ask(RawHdlc.frame(Kind.DISC, client=99)).kind is Kind.UA
+
+
+def test_hdlc_wrong_llc_header_is_answered_at_once(hdlc: RawHdlc) -> None:
+    """Issue 11 item 12: the SNRM ``7e a0 08 02 23 21 93 bd 64 7e``, then an I frame
+    (P=1) carrying the server's LLC header ``e6 e7 00``: the poll gets an RR at once,
+    not only after the client's own RR."""
+    ua = hdlc.ask(bytes.fromhex("7e a0 08 02 23 21 93 bd 64 7e"))
+    assert ua.kind is Kind.UA
+    wrong = RawHdlc.frame(Kind.I, LLC_RESPONSE + AARQ)
+    assert wrong[:7].hex(" ") == f"7e a0 {len(wrong) - 2:02x} 02 23 21 10"
+    rr = hdlc.ask(wrong)
+    assert rr.kind is Kind.RR and rr.control.pf and rr.control.nr == 1
+    aare = hdlc.ask(RawHdlc.frame(Kind.I, LLC_COMMAND + AARQ, ns=1, nr=0))
+    assert isinstance(decode_apdu(aare.information[3:]), Aare)  # the link still works
+
+
+def test_hdlc_request_above_the_max_pdu_size_is_answered(hdlc: RawHdlc) -> None:
+    """As on the wrapper: a request above the max receive PDU size (1024) is not kept
+    but answered with an EXCEPTION-Response pdu-too-long, and the link goes on."""
+    assert hdlc.ask(RawHdlc.frame(Kind.SNRM)).kind is Kind.UA  # 128-byte frames
+    aare = hdlc.ask(RawHdlc.frame(Kind.I, LLC_COMMAND + AARQ))
+    assert isinstance(decode_apdu(aare.information[3:]), Aare)
+    message = LLC_COMMAND + GET_SERIAL + bytes(1100)
+    pieces = [message[i : i + 128] for i in range(0, len(message), 128)]
+    for n, piece in enumerate(pieces):
+        control = Control(Kind.I, True, ns=(1 + n) % 8, nr=1)
+        reply = hdlc.ask(Frame(SERVER, CLIENT, control, piece, n < len(pieces) - 1).encode())
+        if n < len(pieces) - 1:
+            assert reply.kind is Kind.RR and reply.control.nr == (2 + n) % 8
+    assert reply.kind is Kind.I
+    answer = decode_apdu(reply.information[3:])
+    assert answer == ExceptionResponse(StateError.SERVICE_NOT_ALLOWED, ServiceError.PDU_TOO_LONG)
+
+
+def test_hdlc_honours_the_advertised_inter_octet_timeout(hdlc: RawHdlc) -> None:
+    """The HDLC setup object says 25 ms (issue 11 item 12): a frame whose bytes pause
+    for 150 ms is a broken frame and gets no answer; a whole one does."""
+    snrm = RawHdlc.frame(Kind.SNRM)
+    hdlc.sock.sendall(snrm[:5])
+    time.sleep(0.15)
+    hdlc.sock.sendall(snrm[5:])
+    assert hdlc.silent()
+    assert hdlc.ask(snrm).kind is Kind.UA
 
 
 def test_random_bytes_on_hdlc(meter: RunningMeter) -> None:

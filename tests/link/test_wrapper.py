@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from openamr.errors import EncodeError, LocalProtocolError
 from openamr.link.wrapper import (
     ApduReceived,
+    ApduTooLong,
     WrapperConnection,
     WrapperFailed,
     encode_wrapper,
@@ -58,11 +59,19 @@ def test_bad_version_fails_once_then_ignores_input() -> None:
     assert conn.receive_data(good) == []
 
 
-def test_oversize_is_refused_before_the_body_arrives() -> None:
+def test_oversize_is_reported_at_its_header_and_its_body_skipped() -> None:
+    """Issue 11 item 12: an APDU over the size is an event to answer; the stream stays
+    in step and the body is never buffered, in whatever cuts it comes."""
     conn = WrapperConnection(max_apdu_size=100)
-    (event,) = conn.receive_data(bytes.fromhex("00 01 00 10 00 01 00 65"))
-    assert isinstance(event, WrapperFailed)
-    assert "101" in event.reason
+    (event,) = conn.receive_data(bytes.fromhex("00 01 00 10 00 01 00 65") + b"x" * 40)
+    assert event == ApduTooLong(16, 1, 101)
+    assert conn.buffered == 0 and conn.skipping == 61
+    assert conn.receive_data(b"x" * 60) == []
+    good = encode_wrapper(16, 1, b"ok")
+    assert conn.receive_data(b"x" + good) == [ApduReceived(16, 1, b"ok")]
+    both = encode_wrapper(16, 1, b"y" * 101) + good
+    assert conn.receive_data(both) == [ApduTooLong(16, 1, 101), ApduReceived(16, 1, b"ok")]
+    assert not conn.failed
 
 
 def test_send_checks_sizes() -> None:
@@ -97,7 +106,7 @@ def test_any_cut_gives_the_same_apdus(payloads: list[bytes], cuts: list[int]) ->
 @given(st.binary(max_size=200))
 def test_random_bytes_give_only_events(data: bytes) -> None:
     events = WrapperConnection(max_apdu_size=64).receive_data(data)
-    assert all(isinstance(e, ApduReceived | WrapperFailed) for e in events)
+    assert all(isinstance(e, ApduReceived | ApduTooLong | WrapperFailed) for e in events)
 
 
 def test_gurux_frames_are_read() -> None:

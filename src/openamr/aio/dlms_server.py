@@ -29,9 +29,17 @@ from openamr.aio.connections import (
 )
 from openamr.aio.hdlc_line import HdlcLine
 from openamr.aio.lines import DEFAULT_BAUD, FRAMING_8N1, open_serial
+from openamr.apdu.exception import ExceptionResponse
 from openamr.apdu.mechanism import MechanismName
+from openamr.apdu.results import ServiceError, StateError
 from openamr.association.server_association import ServerAssociation, State
-from openamr.link.wrapper import ApduReceived, WrapperConnection, WrapperFailed, encode_wrapper
+from openamr.link.wrapper import (
+    ApduReceived,
+    ApduTooLong,
+    WrapperConnection,
+    WrapperFailed,
+    encode_wrapper,
+)
 from openamr.meter.application import ServerApplication
 
 log = logging.getLogger(__name__)
@@ -60,12 +68,13 @@ class WrapperSession(asyncio.Protocol):
 
     def __init__(self, app: ServerApplication, limit: ConnectionLimit | None = None) -> None:
         self.app, self.limit = app, limit
-        # an incoming APDU longer than any association can receive drops the connection
+        # an incoming APDU longer than any association can receive is answered with
+        # an EXCEPTION-Response pdu-too-long (its body skipped, never buffered)
         largest = max((c.max_receive_pdu_size for c in app.configs.values()), default=0xFFFF)
         self.link = WrapperConnection(max_apdu_size=min(largest, 0xFFFF))
         self.associations: dict[int, ServerAssociation] = {}
         self.transport: asyncio.Transport | None = None
-        self.pending: deque[ApduReceived] = deque()
+        self.pending: deque[ApduReceived | ApduTooLong] = deque()
         self.idle = advertised_timeout(app, TCP_UDP_SETUP)
         self._last = 0.0
         self._timer: asyncio.TimerHandle | None = None
@@ -129,7 +138,11 @@ class WrapperSession(asyncio.Protocol):
     def _turn(self) -> None:
         self._scheduled = False
         if self.pending and not self._blocked and self.transport is not None:
-            self._answer(self.pending.popleft())
+            event = self.pending.popleft()
+            if isinstance(event, ApduTooLong):
+                self._too_long(event)
+            else:
+                self._answer(event)
         self._flow()
 
     def _arm_idle(self) -> None:
@@ -142,6 +155,15 @@ class WrapperSession(asyncio.Protocol):
             self.close(f"idle for {self.idle:g} s (0.0.25.0.0.255 inactivity_time_out)")
         else:
             self._arm_idle()
+
+    def _too_long(self, event: ApduTooLong) -> None:
+        """Green Book 9.5: an APDU above the max receive PDU size the AARE gave."""
+        if event.destination != self.app.logical_address or event.source not in self.app.configs:
+            return  # nobody to answer, as for any APDU there
+        assert self.transport is not None
+        answer = ExceptionResponse(StateError.SERVICE_NOT_ALLOWED, ServiceError.PDU_TOO_LONG)
+        self.transport.write(encode_wrapper(event.destination, event.source, answer.to_bytes()))
+        self._last = self.loop.time()
 
     def _answer(self, event: ApduReceived) -> None:
         if event.destination != self.app.logical_address:

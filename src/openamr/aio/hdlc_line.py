@@ -4,7 +4,12 @@ An :class:`HdlcLine` joins the sans-IO secondary stations (``link.hdlc``, routed
 physical address through :class:`~openamr.link.hdlc.multidrop.MultiDrop`) to each
 meter's server associations. Bytes from the line go to :meth:`HdlcLine.receive`,
 frames go out through ``write``; the loop's monotonic time is the ``now`` of the
-HDLC timers (inter-octet time-out, inactivity), armed on the loop. A TCP
+HDLC timers (inter-octet time-out, inactivity), armed on the loop. Each station
+takes its capability and time-outs from the meter's IEC HDLC setup object
+(:func:`link_settings`), and reassembles no request above the largest max receive
+PDU size the meter offers: such a request is answered with an EXCEPTION-Response
+pdu-too-long, as on the wrapper. Every poll is answered: a request the association
+does not answer (an unknown client SAP) gives the turn back with RR. A TCP
 connection (HDLC through a terminal server), a serial port, an RS485 bus and the
 optical line after mode E all use it.
 """
@@ -16,20 +21,61 @@ import logging
 import os
 from collections.abc import Callable, Sequence
 
+from openamr.apdu.exception import ExceptionResponse
+from openamr.apdu.results import ServiceError, StateError
 from openamr.association.server_association import ServerAssociation
+from openamr.codec.obis import Obis
+from openamr.cosem.classes.iec_hdlc_setup import IecHdlcSetup
 from openamr.link.hdlc.address import mt372_server
 from openamr.link.hdlc.multidrop import MultiDrop
+from openamr.link.hdlc.params import HdlcParameters
 from openamr.link.hdlc.secondary import SecondaryStation
 from openamr.link.hdlc.station import (
+    LLC_COMMAND,
     Connected,
     DataReceived,
     Disconnected,
     FrameDiscarded,
     HdlcEvent,
+    MessageTooLong,
+    Timeouts,
 )
 from openamr.meter.application import ServerApplication
 
 log = logging.getLogger(__name__)
+
+
+HDLC_SETUP = Obis(0, 0, 22, 0, 0, 255)
+TOO_LONG = ExceptionResponse(StateError.SERVICE_NOT_ALLOWED, ServiceError.PDU_TOO_LONG).to_bytes()
+
+
+def link_settings(app: ServerApplication) -> tuple[HdlcParameters, Timeouts]:
+    """What the meter's IEC HDLC setup object (0.0.22.0.0.255, class 23) allows: the
+    station's capability (information field lengths and windows, negotiated down
+    with the client's SNRM) and its inter-octet and inactivity time-outs. Without
+    the object, the defaults of IEC 62056-46 (128 bytes, window 1)."""
+    setup = app.device.find(HDLC_SETUP)
+    if not isinstance(setup, IecHdlcSetup):
+        return HdlcParameters(), Timeouts()
+    params = HdlcParameters(
+        max_info_tx=_number(setup.max_info_field_length_transmit),
+        max_info_rx=_number(setup.max_info_field_length_receive),
+        window_tx=_number(setup.window_size_transmit),
+        window_rx=_number(setup.window_size_receive),
+    )
+    largest = max((c.max_receive_pdu_size for c in app.configs.values()), default=0xFFFF)
+    timeouts = Timeouts(
+        inter_octet=_number(setup.inter_octet_time_out) / 1000,
+        inactivity=float(_number(setup.inactivity_time_out)),
+        max_message=len(LLC_COMMAND) + largest,
+    )
+    return params, timeouts
+
+
+def _number(value: object) -> int:
+    if not isinstance(value, int):
+        raise TypeError(f"HDLC setup attribute is {value!r}, not a number")
+    return int(value)
 
 
 class _Drop:
@@ -37,7 +83,9 @@ class _Drop:
 
     def __init__(self, app: ServerApplication, clock: Callable[[], float]) -> None:
         self.app, self.clock = app, clock
-        self.station = SecondaryStation(mt372_server(app.physical_address, app.logical_address))
+        params, self.timeouts = link_settings(app)
+        address = mt372_server(app.physical_address, app.logical_address)
+        self.station = SecondaryStation(address, params, self.timeouts)
         self.association: ServerAssociation | None = None
 
     def handle(self, event: HdlcEvent) -> bytes | None:
@@ -55,6 +103,8 @@ class _Drop:
         elif isinstance(event, DataReceived) and self.association is not None:
             self.app.refresh()  # the twin brings itself up to now before it answers
             return self.association.receive(event.data, self.clock())
+        elif isinstance(event, MessageTooLong) and event.client_address in self.app.configs:
+            return TOO_LONG  # Green Book 9.5: above the max receive PDU size
         elif isinstance(event, FrameDiscarded):
             log.debug("HDLC %d: %s", self.app.physical_address, event.reason)
         return None
@@ -79,7 +129,10 @@ class HdlcLine:
         self.loop = asyncio.get_running_loop()
         self.drops = [_Drop(app, self.loop.time) for app in apps]
         self._by_station = {id(d.station): d for d in self.drops}
-        self.multidrop = MultiDrop(d.station for d in self.drops)
+        self.multidrop = MultiDrop(
+            (d.station for d in self.drops),
+            Timeouts(inter_octet=min(d.timeouts.inter_octet for d in self.drops)),
+        )
         self.write, self.on_release = write, on_release
         self.timer: asyncio.TimerHandle | None = None
 
@@ -105,8 +158,12 @@ class HdlcLine:
         released = False
         for i, (station, event) in enumerate(events):
             answer = self._by_station[id(station)].handle(event)
-            if answer is not None and _link_kept(station, events[i + 1 :]):
+            if not _link_kept(station, events[i + 1 :]):
+                pass
+            elif answer is not None:
                 self._write(station.send_data(answer, now))
+            elif isinstance(event, DataReceived | MessageTooLong):  # no answer: RR
+                self._write(station.decline())
             released = released or isinstance(event, Disconnected)
         self._write(self.multidrop.data_to_send())
         self._arm()

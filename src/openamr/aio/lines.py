@@ -31,11 +31,13 @@ import asyncio
 import contextlib
 import importlib
 import logging
+import os
 import termios
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+import serial
 import serial_asyncio_fast
 
 from openamr.link.iec21 import (
@@ -85,11 +87,31 @@ async def open_serial(
 
     Raises ``OSError`` when the device cannot be opened or refuses the settings (some
     ptys refuse parity) and ``ValueError`` for settings pyserial does not know."""
+    loop = asyncio.get_running_loop()
     with _refusal_as_oserror(f"{device} at {baud} Bd {framing}"):
-        reader, writer = await serial_asyncio_fast.open_serial_connection(
-            url=device, baudrate=baud, **framing.settings()
-        )
-    return reader, writer
+        port = _Port(device, baudrate=baud, **framing.settings())
+    reader = asyncio.StreamReader()
+    protocol = asyncio.StreamReaderProtocol(reader)
+    transport, _ = await serial_asyncio_fast.connection_for_serial(loop, lambda: protocol, port)
+    return reader, asyncio.StreamWriter(transport, protocol, reader, loop)
+
+
+class _Port(serial.Serial):  # type: ignore[misc]
+    """pyserial's port with a non-blocking write that never spins.
+
+    The asyncio transport makes the port non-blocking (``write_timeout = 0``), but
+    pyserial's ``write`` then loops on EAGAIN while the output buffer is full: a
+    busy loop that holds the event loop until the UART drains (seconds for a window
+    of 2 kB HDLC frames at 9600 Bd, for ever on a pty whose other end is served by
+    the same loop). Here a full buffer raises ``BlockingIOError``, and the transport
+    waits until the port is writable."""
+
+    def write(self, data: bytes) -> int:
+        if self.write_timeout != 0:
+            return int(super().write(data))
+        if not self.is_open:
+            raise serial.PortNotOpenError()
+        return os.write(self.fd, data)
 
 
 @contextlib.contextmanager
@@ -159,14 +181,12 @@ async def open_serial_line(
     device: str, timing: Timing = DEFAULT_TIMING
 ) -> tuple[asyncio.StreamReader, asyncio.StreamWriter, SetBaud]:
     """Open ``device`` at 300 Bd 7E1; the streams and the baud rate switch."""
-    module = _serial_asyncio()
-    reader, writer = await module.open_serial_connection(
-        url=device, baudrate=INITIAL_BAUD, **SERIAL_7E1
-    )
+    _serial_asyncio()  # a clear message when the optional package is missing
+    reader, writer = await open_serial(device, INITIAL_BAUD, FRAMING_7E1)
 
     async def set_baud(baud: int) -> None:
         await writer.drain()
-        port = writer.transport.serial
+        port = serial_port(writer)
         await asyncio.to_thread(port.flush)  # tcdrain: the last stop bit has left
         await asyncio.sleep(timing.baud_switch)
         port.baudrate = baud

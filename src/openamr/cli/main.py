@@ -10,6 +10,7 @@ from openamr.cli.decode import decode_command
 from openamr.cli.dump import dump_command
 from openamr.cli.events import events_command
 from openamr.cli.firmware import firmware_command
+from openamr.cli.fleet import fleet_group
 from openamr.cli.iec21 import iec21_group
 from openamr.cli.meter_serve import meter_group
 from openamr.cli.objects import objects_command
@@ -26,6 +27,7 @@ def cli() -> None:
 
 cli.add_command(decode_command)
 cli.add_command(meter_group)
+cli.add_command(fleet_group)
 cli.add_command(iec21_group)
 cli.add_command(read_command)
 cli.add_command(profile_command)

@@ -1,9 +1,11 @@
 """Names for what an object list gives as numbers: interface classes (Blue Book
 4.3-4.5, by class_id), their attributes and methods (from :mod:`openamr.cosem`'s
-declarations), and access modes (Blue Book 4.4.3, Association LN)."""
+declarations), access modes (Blue Book 4.4.3, Association LN), and the objects and
+profile columns of the MT372 (from its device profile, :mod:`openamr.devices.mt372`)."""
 
 from __future__ import annotations
 
+from openamr.codec.obis import Obis
 from openamr.cosem.access import AttributeAccess, MethodAccess
 from openamr.cosem.base import CosemObject
 from openamr.cosem.classes.activity_calendar import ActivityCalendar
@@ -33,6 +35,10 @@ from openamr.cosem.classes.security_setup import SecuritySetup
 from openamr.cosem.classes.single_action_schedule import SingleActionSchedule
 from openamr.cosem.classes.special_days import SpecialDaysTable
 from openamr.cosem.classes.tcp_udp_setup import TcpUdpSetup
+from openamr.cosem.names import CLASS_NAMES as CLASS_NAMES  # re-exported
+from openamr.cosem.names import class_name as class_name
+from openamr.devices.mt372.objects import MT372
+from openamr.devices.profile import DeviceProfile
 
 _DECLARED: tuple[type[CosemObject], ...] = (
     ActivityCalendar,
@@ -65,23 +71,6 @@ _DECLARED: tuple[type[CosemObject], ...] = (
 )
 CLASSES: dict[int, type[CosemObject]] = {c.CLASS_ID: c for c in _DECLARED}
 
-#: Blue Book names of the interface classes (the declared ones and a few more).
-CLASS_NAMES: dict[int, str] = {
-    1: "Data", 3: "Register", 4: "Extended register", 5: "Demand register",
-    6: "Register activation", 7: "Profile generic", 8: "Clock", 9: "Script table",
-    10: "Schedule", 11: "Special days table", 12: "Association SN", 15: "Association LN",
-    17: "SAP assignment", 18: "Image transfer", 19: "IEC local port setup",
-    20: "Activity calendar", 21: "Register monitor", 22: "Single action schedule",
-    23: "IEC HDLC setup", 24: "IEC twisted pair setup", 26: "Utility tables",
-    27: "Modem configuration", 28: "Auto answer", 29: "Auto connect", 40: "Push setup",
-    41: "TCP-UDP setup", 42: "IPv4 setup", 43: "MAC address setup", 44: "PPP setup",
-    45: "GPRS modem setup", 46: "SMTP setup", 47: "GSM diagnostic", 48: "IPv6 setup",
-    61: "Register table", 62: "Compact data", 63: "Status mapping", 64: "Security setup",
-    65: "Parameter monitor", 67: "Sensor manager", 68: "Arbitrator", 70: "Disconnect control",
-    71: "Limiter", 72: "M-Bus client", 115: "Token gateway", 122: "Function control",
-    123: "Array manager", 124: "Communication port protection",
-}  # fmt: skip
-
 #: Short forms of the access modes for tables ("auth" = authenticated).
 ATTRIBUTE_ACCESS: dict[AttributeAccess, str] = {
     AttributeAccess.NO_ACCESS: "-", AttributeAccess.READ_ONLY: "r",
@@ -96,10 +85,6 @@ METHOD_ACCESS: dict[MethodAccess, str] = {
 }  # fmt: skip
 
 
-def class_name(class_id: int) -> str:
-    return CLASS_NAMES.get(class_id, f"class {class_id}")
-
-
 def attribute_name(class_id: int, index: int) -> str:
     """``"scaler_unit"`` for (3, 3); ``"attribute 9"`` when the class is unknown."""
     declared = CLASSES.get(class_id)
@@ -111,3 +96,18 @@ def method_name(class_id: int, index: int) -> str:
     declared = CLASSES.get(class_id)
     method = declared.method(index) if declared is not None else None
     return method.name if method is not None else f"method {index}"
+
+
+def object_name(obis: Obis, profile: DeviceProfile = MT372) -> str:
+    """The device's name for an object ("A+ total"); "" for one it does not declare
+    (:attr:`openamr.client.values.ObjectInfo.name` for the MT372's)."""
+    return profile.name_of(obis) or ""
+
+
+def column_name(class_id: int, obis: Obis, attribute: int, profile: DeviceProfile = MT372) -> str:
+    """A profile column's name: its object's, with the attribute when it is not the
+    value ("maximum demand A+ total capture_time"); "" for an unknown object."""
+    name = object_name(obis, profile)
+    if name and attribute != 2:
+        return f"{name} {attribute_name(class_id, attribute)}"
+    return name

@@ -1,6 +1,7 @@
 """``openamr objects URL``: the association's object list (Association LN
 attribute 2, Blue Book 4.4.3): each object's class and version, OBIS code, and
-the access this client has to each attribute and method.
+the access this client has to each attribute and method, and the object's name
+where the MT372's device profile declares it.
 
 Access in the table: ``r``, ``w``, ``rw``, ``x`` (method), ``auth`` when the
 request must be authenticated (ciphered), ``-`` none.
@@ -48,9 +49,15 @@ def to_json(o: ObjectInfo) -> dict[str, JsonValue]:
         for m in o.methods
     ]
     return {
-        "obis": str(o.logical_name), "class_id": o.class_id, "class": class_name(o.class_id),
+        "obis": str(o.logical_name), "name": o.name or None,
+        "class_id": o.class_id, "class": class_name(o.class_id),
         "version": o.version, "attributes": attributes, "methods": methods,
     }  # fmt: skip
+
+
+def _titled(o: ObjectInfo) -> str:
+    """The OBIS code, and the object's name below it when the device declares one."""
+    return f"{o.logical_name}\n{o.name}" if o.name else str(o.logical_name)
 
 
 def _cell(items: list[tuple[int, str, str]], separator: str = ", ") -> str:
@@ -63,11 +70,13 @@ def show(objects: list[ObjectInfo], fmt: str) -> None:
         return
     if fmt == "csv":
         rows = [[str(o.logical_name), o.class_id, class_name(o.class_id), o.version,
-                 _cell(_attributes(o)), _cell(_methods(o))] for o in objects]  # fmt: skip
-        write_csv(("obis", "class_id", "class", "version", "attributes", "methods"), rows)
+                 _cell(_attributes(o)), _cell(_methods(o)), o.name]
+                for o in objects]  # fmt: skip
+        header = ("obis", "class_id", "class", "version", "attributes", "methods", "name")
+        write_csv(header, rows)
         return
     rows_text = [
-        [str(o.logical_name), f"{class_name(o.class_id)} ({o.class_id}) v{o.version}",
+        [_titled(o), f"{class_name(o.class_id)} ({o.class_id}) v{o.version}",
          _cell(_attributes(o), "\n"), _cell(_methods(o), "\n")]
         for o in objects
     ]  # fmt: skip

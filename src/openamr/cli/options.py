@@ -4,20 +4,23 @@
 ``--ak``, ``--kek``, ``--system-title``, ``--keys-file``; else ``OPENAMR_EK``,
 ``OPENAMR_AK``, ``OPENAMR_KEK``, ``OPENAMR_PASSWORD``, ``OPENAMR_SYSTEM_TITLE``,
 ``OPENAMR_KEYS_FILE`` as :mod:`openamr.client.credentials` reads them),
-``--timeout`` and ``--retries``. Keys and passwords never appear in any output:
-errors name the flag, never its value.
+``--timeout`` (seconds of silence: each frame restarts it, so a long answer on a
+slow line is not cut short), ``--retries`` and ``--max-pdu-size``. Keys and
+passwords never appear in any output: errors name the flag, never its value.
 
-Without ``--auth`` the mechanism follows the flags given on the command line:
-``high`` with ``--ek``/``--ak``, ``low`` with ``--password``, else ``none``.
-Without ``--client`` the client follows the mechanism, as on the MT372: 16 for
-``none`` (the public client), 32 for ``low``, 1 for ``high``.
+Without ``--auth`` the mechanism follows the secrets, wherever they come from
+(flags, ``--keys-file``, the environment): ``high`` with keys, ``low`` with a
+password, else ``none``. Without ``--client`` the client follows the mechanism,
+as on the MT372: 16 for ``none`` (the public client), 32 for ``low``, 1 for
+``high``. The Python API's :func:`~openamr.client.meter.connect` decides the same
+way, from the same table.
 """
 
 from __future__ import annotations
 
 import asyncio
 import functools
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Mapping
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -25,16 +28,18 @@ from typing import Any, TypeVar
 import click
 
 from openamr.cli.advice import explain
-from openamr.client.meter import Meter, connect
+from openamr.client.credentials import Secrets, load_secrets
+from openamr.client.errors import CredentialsError
+from openamr.client.meter import DEFAULT_CLIENT, Meter, connect
 from openamr.client.url import MeterUrl, UrlError, parse_url
 from openamr.errors import DlmsError
 from openamr.security.keys import KeySet
 
 T = TypeVar("T")
+#: The client's max receive PDU size (Green Book 9.3.3: at least 12; the u16 maximum).
+MIN_PDU_SIZE, MAX_PDU_SIZE = 12, 0xFFFF
 F = TypeVar("F", bound=Callable[..., Any])
 
-#: The client SAP used when --client is not given, by mechanism (the MT372's).
-DEFAULT_CLIENT = {"none": 16, "low": 32, "high": 1}
 _FLAGS = ("client", "auth", "password", "ek", "ak", "kek", "system_title", "keys_file")
 
 
@@ -45,18 +50,18 @@ class MeterOptions:
     url: MeterUrl
     client: int
     auth: str
-    password: str | None = field(default=None, repr=False)
-    keys: KeySet | None = None
-    system_title: bytes | None = None
-    keys_file: str | None = None
+    #: flags over the keys file over the environment, merged once (Secrets hides them)
+    secrets: Secrets = field(default_factory=Secrets)
     timeout: float = 10.0
     retries: int = 2
+    max_pdu_size: int = MAX_PDU_SIZE
 
     def connect(self) -> AbstractAsyncContextManager[Meter]:
+        s = self.secrets
         return connect(
-            self.url, self.client, self.auth, password=self.password, keys=self.keys,
-            system_title=self.system_title, keys_file=self.keys_file,
-            timeout=self.timeout, retries=self.retries,
+            self.url, self.client, self.auth, password=s.password, keys=s.keys,
+            system_title=s.system_title, environ={}, timeout=self.timeout,
+            retries=self.retries, max_pdu_size=self.max_pdu_size,
         )  # fmt: skip
 
     @property
@@ -87,19 +92,31 @@ def _keys(ek: str | None, ak: str | None, kek: str | None) -> KeySet | None:
         raise click.UsageError(f"keys: {e}") from None
 
 
-def build_options(url: str, timeout: float, retries: int, **flags: Any) -> MeterOptions:
-    """The MeterOptions of a command line (click's parsed values)."""
+def build_options(
+    url: str,
+    timeout: float,
+    retries: int,
+    max_pdu_size: int = MAX_PDU_SIZE,
+    environ: Mapping[str, str] | None = None,
+    **flags: Any,
+) -> MeterOptions:
+    """The MeterOptions of a command line (click's parsed values), the secrets merged
+    from the flags, the keys file and ``environ`` (default: the process's)."""
     try:
         parsed = parse_url(url)
     except UrlError as e:
         raise click.BadParameter(str(e), param_hint="URL") from None
-    keys = _keys(flags["ek"], flags["ak"], flags["kek"])
-    auth = flags["auth"] or ("high" if keys else "low" if flags["password"] else "none")
+    try:
+        secrets = load_secrets(
+            password=flags["password"], keys=_keys(flags["ek"], flags["ak"], flags["kek"]),
+            system_title=_hex("--system-title", flags["system_title"]),
+            keys_file=flags["keys_file"], environ=environ,
+        )  # fmt: skip
+    except CredentialsError as e:
+        raise click.UsageError(str(e)) from None
+    auth = flags["auth"] or secrets.auth
     client = flags["client"] if flags["client"] is not None else DEFAULT_CLIENT[auth]
-    return MeterOptions(
-        parsed, client, auth, flags["password"], keys,
-        _hex("--system-title", flags["system_title"]), flags["keys_file"], timeout, retries,
-    )  # fmt: skip
+    return MeterOptions(parsed, client, auth, secrets, timeout, retries, max_pdu_size)
 
 
 _OPTIONS = (
@@ -119,9 +136,12 @@ _OPTIONS = (
                  help="JSON or key=value file with ek, ak, kek, password, system_title "
                       "(or $OPENAMR_KEYS_FILE)."),
     click.option("--timeout", type=click.FloatRange(0.1, 600), default=10.0, show_default=True,
-                 help="Seconds to wait for each answer."),
+                 help="Seconds of silence before giving up (each frame restarts it)."),
     click.option("--retries", type=click.IntRange(0, 10), default=2, show_default=True,
                  help="Resends of a read after a lost connection."),
+    click.option("--max-pdu-size", type=click.IntRange(MIN_PDU_SIZE, MAX_PDU_SIZE),
+                 default=MAX_PDU_SIZE, show_default=True, metavar="BYTES",
+                 help="Largest APDU this client receives; longer answers come in blocks."),
 )  # fmt: skip
 
 
@@ -129,9 +149,11 @@ def meter_options(command: F) -> F:
     """Add the common flags; the command receives ``url`` as a :class:`MeterOptions`."""
 
     @functools.wraps(command)
-    def wrapper(*args: Any, url: str, timeout: float, retries: int, **kwargs: Any) -> Any:
+    def wrapper(
+        *args: Any, url: str, timeout: float, retries: int, max_pdu_size: int, **kwargs: Any
+    ) -> Any:
         flags = {name: kwargs.pop(name) for name in _FLAGS}
-        options = build_options(url, timeout, retries, **flags)
+        options = build_options(url, timeout, retries, max_pdu_size, **flags)
         return command(*args, url=options, **kwargs)
 
     decorated: Any = wrapper

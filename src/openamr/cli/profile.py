@@ -21,14 +21,16 @@ import click
 
 from openamr.apdu.descriptors import CosemAttributeDescriptor
 from openamr.apdu.selective_access import CaptureObjectDefinition
+from openamr.cli.names import column_name
 from openamr.cli.options import MeterOptions, format_option, meter_options, run
 from openamr.cli.output import jsonable, progress, table, text, write_csv, write_json
-from openamr.cli.read import SCALED, scaler_of
+from openamr.cli.read import scaler_of
 from openamr.cli.render import JsonValue
 from openamr.client.meter import Meter
 from openamr.client.values import Profile
 from openamr.codec.obis import Obis
 from openamr.codec.units import ScalerUnit
+from openamr.cosem.scaling import scaler_attribute
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +42,7 @@ class Column:
 
     @property
     def header(self) -> str:
+        """``OBIS [unit]`` (``OBIS:attribute`` for another attribute than the value)."""
         c = self.capture
         name = (
             str(c.logical_name)
@@ -48,6 +51,17 @@ class Column:
         )
         unit = self.scaler_unit.unit.symbol if self.scaler_unit else ""
         return f"{name} [{unit}]" if unit else name
+
+    @property
+    def name(self) -> str:
+        """What the column holds, in words (the device profile's name)."""
+        c = self.capture
+        return column_name(c.class_id, c.logical_name, c.attribute_index)
+
+    @property
+    def heading(self) -> str:
+        """The table's heading: the header, and the name below it."""
+        return f"{self.header}\n{self.name}" if self.name else self.header
 
     def _scaled(self, value: Any) -> bool:
         return (
@@ -72,15 +86,16 @@ class Column:
         c, su = self.capture, self.scaler_unit
         return {
             "obis": str(c.logical_name), "class_id": c.class_id, "attribute": c.attribute_index,
+            "name": self.name or None,
             "unit": su.unit.symbol if su else None, "scaler": su.scaler if su else None,
         }  # fmt: skip
 
 
 def _scaler_descriptor(c: CaptureObjectDefinition) -> CosemAttributeDescriptor | None:
-    scaled = SCALED.get(c.class_id)
-    if scaled is None or c.attribute_index not in scaled[1]:
+    scaler = scaler_attribute(c.class_id, c.attribute_index)
+    if scaler is None:
         return None
-    return CosemAttributeDescriptor(c.class_id, c.logical_name, scaled[0])
+    return CosemAttributeDescriptor(c.class_id, c.logical_name, scaler)
 
 
 async def scale_columns(
@@ -144,7 +159,7 @@ def show(profile: Profile, columns: list[Column], fmt: str) -> None:
         write_csv([c.header for c in columns], rows_text)
     else:
         title = f"{profile.logical_name}: {len(profile.rows)} entries"
-        table(title, [c.header for c in columns], rows_text)
+        table(title, [c.heading for c in columns], rows_text)
 
 
 async def read_profile(

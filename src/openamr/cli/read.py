@@ -3,7 +3,8 @@ association, registers with their scaler applied and their unit.
 
 Classes come from the association's object list. The values and the scalers of
 the registers (Register, Extended register: attribute 3; Demand register:
-attribute 4) are read together, with GET-with-list when the meter negotiated it.
+attribute 4; :mod:`openamr.cosem.scaling`) are read together, with GET-with-list
+when the meter negotiated it.
 An attribute the meter refuses is shown as refused; the command then exits 1.
 """
 
@@ -26,14 +27,8 @@ from openamr.client.meter import Meter
 from openamr.codec.obis import Obis
 from openamr.codec.types import Data
 from openamr.codec.units import ScalerUnit
+from openamr.cosem.scaling import scaler_attribute, scaling
 from openamr.errors import DecodeError
-
-#: class_id -> the attribute holding scaler_unit, for the attributes it scales
-SCALED: dict[int, tuple[int, frozenset[int]]] = {
-    3: (3, frozenset({2})),
-    4: (3, frozenset({2})),
-    5: (4, frozenset({2, 3})),
-}
 
 
 def parse_spec(spec: str) -> tuple[Obis, int]:
@@ -78,8 +73,8 @@ class Reading:
             return format(Decimal(int(self.raw)).scaleb(self.scaler_unit.scaler), "f")
         if self.scaler_unit is not None and self.number():
             return repr(float(self.scaler_unit.apply(self.raw)))  # type: ignore[arg-type]
-        scaler = SCALED.get(self.class_id or 0)
-        if scaler and self.attribute == scaler[0]:
+        scaler = scaling(self.class_id or 0)
+        if scaler and self.attribute == scaler.scaler_unit:
             scaler_unit = scaler_of(self.raw)
             return str(scaler_unit) if scaler_unit else text(self.raw)
         return text(self.raw)
@@ -119,9 +114,9 @@ async def read_attributes(meter: Meter, wanted: list[tuple[Obis, int]]) -> list[
     for obis, attribute in wanted:
         if obis in classes:
             descs.append(CosemAttributeDescriptor(classes[obis], obis, attribute))
-            scaler = SCALED.get(classes[obis])
-            if scaler and attribute in scaler[1]:
-                descs.append(CosemAttributeDescriptor(classes[obis], obis, scaler[0]))
+            scaler = scaler_attribute(classes[obis], attribute)
+            if scaler is not None:
+                descs.append(CosemAttributeDescriptor(classes[obis], obis, scaler))
     unique = list(dict.fromkeys(descs))
     results = dict(zip(unique, await meter.get_many(unique), strict=True)) if unique else {}
     return [_reading(obis, attribute, classes.get(obis), results) for obis, attribute in wanted]
@@ -138,10 +133,10 @@ def _reading(
     result = results[CosemAttributeDescriptor(class_id, obis, attribute)]
     if isinstance(result, DataAccessResult):
         return Reading(obis, attribute, class_id, error=_refusal(result))
-    scaler = SCALED.get(class_id)
+    scaler = scaler_attribute(class_id, attribute)
     scaler_unit = None
-    if scaler and attribute in scaler[1]:
-        scaler_unit = scaler_of(results.get(CosemAttributeDescriptor(class_id, obis, scaler[0])))
+    if scaler is not None:
+        scaler_unit = scaler_of(results.get(CosemAttributeDescriptor(class_id, obis, scaler)))
     return Reading(obis, attribute, class_id, result, scaler_unit)
 
 

@@ -47,6 +47,13 @@ class Secrets:
         title = self.system_title.hex()
         return f"Secrets(password={password}, keys={self.keys!r}, system_title={title})"
 
+    @property
+    def auth(self) -> str:
+        """The mechanism these secrets call for when none is named, wherever they came
+        from (flags, a keys file, the environment): ``high`` with keys, ``low`` with a
+        password, else ``none``."""
+        return "high" if self.keys is not None else "low" if self.password is not None else "none"
+
 
 def read_keys_file(path: str | Path) -> dict[str, str]:
     """The fields of a keys file (JSON or key=value), names lower-cased."""

@@ -2,8 +2,10 @@
 disconnector and the log-book (Blue Book 4.3.2 Register, 4.5.1 Clock, 4.5.8
 Disconnect control; ../shared/MT372.md section 3 for the log-book's codes).
 
-Register: attribute 2 ``value`` and 3 ``scaler_unit`` {integer scaler, enum unit};
-the value is ``raw * 10**scaler``. Clock: attribute 2 ``time`` octet-string(12).
+Register and Extended register: attribute 2 ``value`` and 3 ``scaler_unit``
+{integer scaler, enum unit}; Demand register: 2 ``current_average_value`` and 4
+``scaler_unit`` (:mod:`openamr.cosem.scaling`, from the class declarations); the
+value is ``raw * 10**scaler``. Clock: attribute 2 ``time`` octet-string(12).
 Disconnect control 0.0.96.3.10.255: attributes 2 ``output_state`` boolean,
 3 ``control_state`` enum, 4 ``control_mode`` enum; methods 1 ``remote_disconnect``,
 2 ``remote_reconnect`` (``integer 0``).
@@ -15,6 +17,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from openamr.apdu.descriptors import CosemAttributeDescriptor
+from openamr.apdu.get import GetDataResult
 from openamr.apdu.results import DataAccessResult
 from openamr.client.calls import MeterCalls
 from openamr.client.errors import MeterError, RefusedError
@@ -24,6 +27,7 @@ from openamr.codec.obis import Obis
 from openamr.codec.types import OctetString
 from openamr.codec.units import ScalerUnit
 from openamr.cosem.classes.disconnect_control import ControlState
+from openamr.cosem.scaling import scaler_attribute
 from openamr.errors import DecodeError
 
 CLOCK = Obis(0, 0, 1, 0, 0, 255)
@@ -34,10 +38,39 @@ REMOTE_DISCONNECT, REMOTE_RECONNECT = 1, 2
 
 
 async def read_register(meter: MeterCalls, obis: Obis, class_id: int | None) -> RegisterValue:
-    """Attributes 2 and 3 in one GET-with-list when the meter allows it."""
-    value_at = await meter.attribute(obis, 2, class_id)
-    scaler_at = CosemAttributeDescriptor(value_at.class_id, obis, 3)
-    raw, scaler_unit = await meter.get_many([value_at, scaler_at])
+    """Attributes 2 and 3 in one GET-with-list when the meter allows it.
+
+    Without ``class_id`` the class is learned by asking: Register (3), Extended
+    register (4) or Demand register (5), the likeliest first by the OBIS code's D
+    field; a wrong class costs one refused request of a few bytes, where the object
+    list is kilobytes. The object list is read only when no guess is accepted (to
+    tell a missing object from a foreign one)."""
+    known = class_id if class_id is not None else meter.known_class(obis)
+    for cid in (known,) if known is not None else _register_classes(obis):
+        scaler_at = CosemAttributeDescriptor(cid, obis, scaler_attribute(cid) or 3)
+        raw, scaler_unit = await meter.get_many([CosemAttributeDescriptor(cid, obis, 2), scaler_at])
+        if known is not None or not (isinstance(raw, DataAccessResult) and raw in _WRONG_CLASS):
+            meter.learn_class(obis, cid)
+            return _register_value(meter, obis, raw, scaler_unit)
+    cid = await meter.class_of(obis)
+    raise MeterError(meter.name, f"read register {obis}", f"class {cid} is not a register")
+
+
+#: What a meter answers a GET whose class does not match the object.
+_WRONG_CLASS = (DataAccessResult.OBJECT_CLASS_INCONSISTENT, DataAccessResult.OBJECT_UNDEFINED)
+#: OBIS D field -> the register class it usually names (IEC 62056-61 7.5): 4 current
+#: average (Demand register), 6 maximum (Extended register, with its capture time).
+_CLASS_BY_D = {4: 5, 6: 4}
+
+
+def _register_classes(obis: Obis) -> list[int]:
+    first = _CLASS_BY_D.get(obis.d, 3)
+    return [first, *(c for c in (3, 4, 5) if c != first)]
+
+
+def _register_value(
+    meter: MeterCalls, obis: Obis, raw: GetDataResult, scaler_unit: GetDataResult
+) -> RegisterValue:
     for what, result in (("value", raw), ("scaler_unit", scaler_unit)):
         if isinstance(result, DataAccessResult):
             raise RefusedError(meter.name, f"read register {obis} {what}", result)

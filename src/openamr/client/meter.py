@@ -13,10 +13,12 @@ it, and the server's first ciphered answer must not be below it), associates, an
 releases and closes on exit, also on errors and cancellation.
 
 Objects are named by OBIS (``"1.0.1.8.0.255"`` or :class:`Obis`); their class is
-taken from ``class_id=`` or else from the association's object_list, read once and
-cached. A :class:`CosemAttributeDescriptor` / :class:`CosemMethodDescriptor` is used
-as given. Refusals raise :class:`RefusedError`, everything else
-:class:`MeterError`; both name the meter, the step and the reason.
+taken from ``class_id=``, else from what this association already learned (a
+register read finds its class by asking, a few bytes, and keeps it), else from the
+association's object_list, read once and cached. A
+:class:`CosemAttributeDescriptor` / :class:`CosemMethodDescriptor` is used as given.
+Refusals raise :class:`RefusedError`, everything else :class:`MeterError`; both name
+the meter, the step and the reason.
 """
 
 from __future__ import annotations
@@ -58,6 +60,9 @@ AUTH: dict[str, MechanismName] = {
     "high": MechanismName.HLS_GMAC,
 }
 PUBLIC_CLIENT = 16
+#: The client SAP by mechanism when none is given, as on the MT372 (MT372.md section 5):
+#: 16 public, 32 LLS reader, 1 HLS management. The CLI uses the same table.
+DEFAULT_CLIENT: dict[str, int] = {"none": PUBLIC_CLIENT, "low": 32, "high": 1}
 INVOCATION_COUNTER = Obis(0, 0, 43, 1, 0, 255)
 CURRENT_ASSOCIATION = Obis(0, 0, 40, 0, 0, 255)
 #: attributes per Get-Request-With-List (keeps each request well under 1 kB)
@@ -93,7 +98,8 @@ class Meter:
         self.name = f"meter {url}"
         self.public_client = public_client
         self.server_invocation_counter: int | None = None
-        self._classes: dict[Obis, int] | None = None
+        self._classes: dict[Obis, int] = {}
+        self._listed = False  # the object list was read: _classes holds all of it
         self._user_counter = invocation_counter
         self.session = Session(
             self.name,
@@ -163,12 +169,20 @@ class Meter:
 
     # -- naming objects --------------------------------------------------------------------
 
+    def known_class(self, target: Target) -> int | None:
+        """The class of an object if this association already knows it (no request)."""
+        return self._classes.get(_obis(target))
+
+    def learn_class(self, target: Target, class_id: int) -> None:
+        """Remember an object's class, found by a request that the meter accepted."""
+        self._classes[_obis(target)] = class_id
+
     async def class_of(self, target: Target) -> int:
-        """The class of an object, from the association's object_list (read once)."""
+        """The class of an object: learned, else from the association's object_list
+        (read once)."""
         obis = _obis(target)
-        if self._classes is None:
+        if obis not in self._classes and not self._listed:
             await self.object_list()
-        assert self._classes is not None
         if obis not in self._classes:
             raise MeterError(self.name, f"find {obis}", "not in this association's object list")
         return self._classes[obis]
@@ -295,6 +309,7 @@ class Meter:
         except ValueError as e:
             raise MeterError(self.name, "read the object list", str(e)) from e
         self._classes = {o.logical_name: o.class_id for o in objects}
+        self._listed = True
         return objects
 
     async def register(self, target: Target, *, class_id: int | None = None) -> RegisterValue:
@@ -389,8 +404,8 @@ def settings_for(
 @asynccontextmanager
 async def connect(
     url: str | MeterUrl,
-    client: int = PUBLIC_CLIENT,
-    auth: str = "none",
+    client: int | None = None,
+    auth: str | None = None,
     *,
     password: bytes | str | None = None,
     keys: KeySet | None = None,
@@ -408,7 +423,10 @@ async def connect(
     """Open, associate, yield the :class:`Meter`, release and close.
 
     Secrets come from the arguments, else ``keys_file``, else the environment (see
-    :mod:`openamr.client.credentials`). ``timeout`` is per answer, ``retries`` the
+    :mod:`openamr.client.credentials`). Without ``auth`` the secrets choose it (keys:
+    ``high``, a password: ``low``, else ``none``), and without ``client`` the
+    mechanism does (:data:`DEFAULT_CLIENT`), exactly as on the command line.
+    ``timeout`` is the silence allowed (each frame restarts it), ``retries`` the
     resends of a request after a lost connection, ``max_pdu_size`` the client's max
     receive PDU size (longer answers come in blocks). ``read_invocation_counter``
     (default: with ``auth="high"``) reads 0.0.43.1.0.255 as the public client first."""
@@ -417,7 +435,9 @@ async def connect(
         password=password, keys=keys, system_title=system_title, keys_file=keys_file,
         environ=environ,
     )  # fmt: skip
+    auth = secrets.auth if auth is None else auth
     settings = settings_for(auth, secrets, ciphered, max_pdu_size)
+    client = DEFAULT_CLIENT[auth] if client is None else client
     read_ic = auth == "high" if read_invocation_counter is None else read_invocation_counter
     meter = Meter(
         parsed, client, settings, timeout=timeout, retries=retries,
@@ -430,4 +450,4 @@ async def connect(
         await meter.close()
 
 
-__all__ = ["AUTH", "Meter", "connect", "settings_for"]
+__all__ = ["AUTH", "DEFAULT_CLIENT", "Meter", "connect", "settings_for"]

@@ -16,6 +16,14 @@ URL                      transport               stream
 
 The three HDLC transports share one driver (:class:`HdlcTransport`); they differ only
 in how the byte stream is opened (:meth:`HdlcTransport.open_stream`).
+
+Timing: ``timeout`` is the silence a transport accepts, not the length of an answer:
+every chunk of a wrapper APDU, and every HDLC frame that brings new data, restarts
+it, so a whole profile on a 9600 Bd line arrives however long it is. The HDLC
+station proposes the largest link in SNRM (:data:`CLIENT_HDLC`: 2030-byte
+information fields, window 7) and the meter answers with what it allows (its IEC
+HDLC setup object); the poll timer follows the line's baud rate (``?baud=`` for
+``hdlc+tcp://`` when a slow line is behind the terminal server).
 """
 
 from __future__ import annotations
@@ -30,11 +38,23 @@ from openamr.aio.lines import FRAMING_7E1, FRAMING_8N1, Framing, open_serial, sw
 from openamr.client.url import MeterUrl
 from openamr.errors import DlmsError
 from openamr.link.hdlc.address import mt372_server
+from openamr.link.hdlc.params import HdlcParameters
 from openamr.link.hdlc.primary import PrimaryStation
-from openamr.link.hdlc.station import Connected, DataReceived, Disconnected, HdlcEvent
+from openamr.link.hdlc.station import (
+    Connected,
+    DataReceived,
+    Disconnected,
+    HdlcEvent,
+    MessageTooLong,
+    Timeouts,
+)
 from openamr.link.iec21 import BAUD_MODE_C, DEFAULT_TIMING, ModeControl, Timing
 from openamr.link.iec21.messages import INITIAL_BAUD
 from openamr.link.wrapper import ApduReceived, WrapperConnection, WrapperFailed
+
+#: What the client proposes in SNRM: the largest link IEC 62056-46 allows; the meter
+#: negotiates it down to what it can do.
+CLIENT_HDLC = HdlcParameters(max_info_tx=2030, max_info_rx=2030, window_tx=7, window_rx=7)
 
 
 class TransportError(DlmsError):
@@ -128,9 +148,8 @@ class WrapperTransport:
     async def exchange(self, apdu: bytes) -> bytes:
         self.stream.write(self.link.send(self.client, self.url.server, apdu))
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + self.stream.timeout
-        while True:
-            data = await self.stream.read(deadline)
+        while True:  # each chunk restarts the wait: a long APDU is not silence
+            data = await self.stream.read(loop.time() + self.stream.timeout)
             if not data:
                 raise TransportError(f"{self.name}: no answer within {self.stream.timeout:g} s")
             for event in self.link.receive_data(data):
@@ -149,17 +168,23 @@ class HdlcTransport:
     The HDLC driver of every line: subclasses open another stream."""
 
     def __init__(self, url: MeterUrl, client: int, timeout: float = 10.0) -> None:
-        self.url = url
+        self.url, self.client = url, client
         self.name = f"meter {url} (HDLC {url.physical}/{url.server})"
         self.stream = _Stream(self.name, timeout)
-        self.station = PrimaryStation(client, mt372_server(url.physical, url.server))
+        self.station = self._station(url.baud)
 
-    async def open_stream(self) -> None:
-        """Open the byte stream that carries the frames."""
+    def _station(self, baud: int) -> PrimaryStation:
+        """A fresh primary station for a line of ``baud`` (0: unknown, fast)."""
+        server = mt372_server(self.url.physical, self.url.server)
+        return PrimaryStation(self.client, server, CLIENT_HDLC, Timeouts(baud=baud))
+
+    async def open_stream(self) -> int:
+        """Open the byte stream that carries the frames; its baud rate (0: unknown)."""
         await self.stream.connect(self.url.host, self.url.port)
+        return self.url.baud
 
     async def open(self) -> None:
-        await self.open_stream()
+        self.station = self._station(await self.open_stream())
         loop = asyncio.get_running_loop()
         self.stream.write(self.station.connect(loop.time()))
         await self._until(Connected, "link set-up (SNRM)")
@@ -182,6 +207,8 @@ class HdlcTransport:
             await self.stream.close()
 
     async def _until(self, wanted: type, step: str) -> HdlcEvent:
+        """Drive the station until ``wanted``; give up after ``timeout`` seconds without
+        new data (each frame that brings some restarts the wait)."""
         loop = asyncio.get_running_loop()
         give_up = loop.time() + self.stream.timeout
         while True:
@@ -189,15 +216,22 @@ class HdlcTransport:
             until = give_up if timer is None else min(timer, give_up)
             data = await self.stream.read(until)
             now = loop.time()
+            progress = self.station.received_octets
             events = (
                 self.station.receive_data(data, now) if data else self.station.handle_timer(now)
             )
+            if self.station.received_octets != progress:
+                give_up = now + self.stream.timeout
             self.stream.write(self.station.data_to_send())
             for event in events:
                 if isinstance(event, wanted):
                     return event
                 if isinstance(event, Disconnected):
                     raise TransportError(f"{self.name}: link down during {step} ({event.reason})")
+                if isinstance(event, MessageTooLong):
+                    raise TransportError(
+                        f"{self.name}: an answer of {event.length} bytes, above the largest APDU"
+                    )
             if now >= give_up:
                 raise TransportError(
                     f"{self.name}: no answer within {self.stream.timeout:g} s ({step})"
@@ -213,8 +247,9 @@ class SerialHdlcTransport(HdlcTransport):
         self.name = f"meter {url} (HDLC {url.physical}/{url.server} at {url.baud} Bd)"
         self.stream.name = self.name
 
-    async def open_stream(self) -> None:
+    async def open_stream(self) -> int:
         await self.stream.open_serial(self.url.device, self.url.baud)
+        return self.url.baud
 
 
 class OpticalHdlcTransport(SerialHdlcTransport):
@@ -239,7 +274,7 @@ class OpticalHdlcTransport(SerialHdlcTransport):
         self.stream.name = self.name
         self.timing = timing
 
-    async def open_stream(self) -> None:
+    async def open_stream(self) -> int:
         if self.url.baud not in BAUD_MODE_C.values():
             rates = ", ".join(str(b) for b in sorted(BAUD_MODE_C.values()))
             raise TransportError(f"{self.name}: baud={self.url.baud}; the optical port has {rates}")
@@ -261,6 +296,7 @@ class OpticalHdlcTransport(SerialHdlcTransport):
         except OSError as e:
             raise TransportError(f"{self.name}: cannot switch to mode E ({e})") from None
         await asyncio.sleep(delay)
+        return session.client.baud
 
     async def close(self) -> None:
         """DISC, close the port, and give the meter the time to get back to 300 Bd 7E1

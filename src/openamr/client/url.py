@@ -8,7 +8,9 @@
 ==================================  ===============================================
 
 Query parameters: ``server`` (logical device, default 1), ``physical`` (HDLC
-physical address, default 17), ``baud``.
+physical address, default 17), ``baud`` (the line's speed: default 9600 on
+``serial``/``optical``; on ``hdlc+tcp`` the speed of a line behind the terminal
+server, default 0 = unknown, which the HDLC poll timer then does not count).
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ class MeterUrl:
     device: str = ""
     server: int = 1
     physical: int = 17
-    baud: int = 9600
+    baud: int = 9600  # of the line; 0 = unknown (TCP)
 
     def __str__(self) -> str:
         if self.scheme in ("serial", "optical"):
@@ -51,7 +53,8 @@ def parse_url(url: str) -> MeterUrl:
     try:
         server = int(query.get("server", 1))
         physical = int(query.get("physical", 17))
-        baud = int(query.get("baud", 9600))
+        line = parts.scheme in ("serial", "optical")
+        baud = int(query.get("baud", 9600 if line else 0))
     except ValueError as e:
         raise UrlError(f"{url!r}: {e}") from None
     if parts.scheme in ("serial", "optical"):

@@ -10,7 +10,8 @@
             method_access array of structure {method_id integer, access_mode enum}}}
 
 Log-book entries (../shared/MT372.md section 3): ``{time stamp octet-string(12) (or
-integer 0: the same time as the previous entry), event code long-unsigned}``.
+integer 0: the same time as the previous entry), event code long-unsigned}``; the
+events' names come from the device profile (:mod:`openamr.devices.mt372.events`).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from openamr.codec.table import Table, is_array
 from openamr.codec.types import Data
 from openamr.codec.units import ScalerUnit, Unit
 from openamr.cosem.access import AttributeAccess, MethodAccess
+from openamr.devices.mt372.events import event_name
 from openamr.errors import DecodeError
 
 
@@ -51,6 +53,14 @@ class ObjectInfo:
     logical_name: Obis
     attributes: tuple[AttributeRight, ...]
     methods: tuple[MethodRight, ...]
+
+    @property
+    def name(self) -> str:
+        """The MT372's name for this object ("A+ total"; "" for one it does not
+        declare), from its device profile (loaded on first use)."""
+        from openamr.devices.mt372.objects import MT372
+
+        return MT372.name_of(self.logical_name) or ""
 
     def attribute_access(self, index: int) -> AttributeAccess:
         for right in self.attributes:
@@ -179,44 +189,6 @@ def as_datetime(value: Any) -> dt.datetime | None:
         return CosemDateTime.from_bytes(value).to_datetime()
     except (ValueError, DecodeError):
         return None
-
-
-#: Log-book event codes of the Mx372 (../shared/MT372.md section 3). Codes without
-#: bit 15 are bit flags and may be combined; codes with bit 15 are whole values.
-EVENT_FLAGS: dict[int, str] = {
-    0x0001: "fatal error",
-    0x0002: "clock reserve",
-    0x0004: "value corrupt",
-    0x0008: "DST change",
-    0x0010: "billing reset",
-    0x0020: "device clock changed",
-    0x0040: "power returned",
-    0x0080: "power failure",
-    0x0100: "variable set (parameter change)",
-    0x2000: "event log cleared",
-    0x4000: "load profile cleared",
-}
-EVENT_CODES: dict[int, str] = {
-    0x8001: "power failure L1",
-    0x8002: "power failure L2",
-    0x8003: "power failure L3",
-    0x8004: "power returned L1",
-    0x8005: "power returned L2",
-    0x8006: "power returned L3",
-    0x8010: "meter cover opened",
-    0x8011: "terminal cover opened",
-}
-
-
-def event_name(code: int) -> str:
-    """``0x0090`` -> "billing reset, power failure"; unknown codes by number."""
-    if code & 0x8000:
-        return EVENT_CODES.get(code, f"event 0x{code:04x}")
-    names = [name for bit, name in EVENT_FLAGS.items() if code & bit]
-    rest = code & ~sum(EVENT_FLAGS)
-    if rest or not names:
-        names.append(f"event 0x{rest or code:04x}")
-    return ", ".join(names)
 
 
 @dataclass(frozen=True, slots=True)

@@ -37,7 +37,8 @@ class Attribute:
     """One attribute of an interface class.
 
     ``type`` is the Data tag a SET must carry (None: any); ``check`` a further
-    validation; ``selectors`` the selective-access selectors it supports."""
+    validation; ``selectors`` the selective-access selectors it supports;
+    ``scaled``: the value is ``raw * 10**scaler`` with the class's ``scaler_unit``."""
 
     index: int
     name: str
@@ -45,6 +46,7 @@ class Attribute:
     static: bool = False
     selectors: tuple[int, ...] = ()
     check: Check | None = None
+    scaled: bool = False
 
 
 @dataclass(frozen=True, slots=True)

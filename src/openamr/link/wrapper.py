@@ -14,8 +14,13 @@ client 0x0010 public, server 0x0001 management logical device).
 
 :class:`WrapperConnection` is sans-IO: :meth:`~WrapperConnection.receive_data`
 takes the bytes a read returned (any cut: a header split over two reads, several
-APDUs in one read) and returns one :class:`ApduReceived` per complete APDU. A
-header with a version other than 0x0001, or a length above ``max_apdu_size``,
+APDUs in one read) and returns one :class:`ApduReceived` per complete APDU.
+
+An APDU longer than ``max_apdu_size`` (the receiver's max receive PDU size, which
+the AARE told the client) becomes :class:`ApduTooLong` as soon as its header is
+read; its body is skipped as it arrives, never buffered, and the stream stays in
+step, so the server answers it (an EXCEPTION-Response pdu-too-long, Green Book 9.5)
+instead of closing without a word. A header with a version other than 0x0001
 cannot be resynchronised (there is no flag to hunt for): it becomes one
 :class:`WrapperFailed` event, the connection stops parsing, and **the adapter must
 then drop the TCP connection**. Nothing here raises on peer input.
@@ -55,7 +60,16 @@ class WrapperFailed:
     reason: str
 
 
-WrapperEvent = ApduReceived | WrapperFailed
+@dataclass(frozen=True, slots=True)
+class ApduTooLong:
+    """An APDU of ``length`` bytes, above ``max_apdu_size``: its body is skipped."""
+
+    source: int
+    destination: int
+    length: int
+
+
+WrapperEvent = ApduReceived | ApduTooLong | WrapperFailed
 
 
 def encode_wrapper(source: int, destination: int, payload: bytes) -> bytes:
@@ -70,7 +84,7 @@ def encode_wrapper(source: int, destination: int, payload: bytes) -> bytes:
 class WrapperConnection:
     """Buffers a TCP byte stream and cuts it into wrapper PDUs (both roles alike)."""
 
-    __slots__ = ("_buffer", "_consumed", "_failed", "max_apdu_size")
+    __slots__ = ("_buffer", "_consumed", "_failed", "_skip", "max_apdu_size")
 
     def __init__(self, max_apdu_size: int = DEFAULT_MAX_APDU_SIZE) -> None:
         if not 0 < max_apdu_size <= 0xFFFF:
@@ -79,11 +93,17 @@ class WrapperConnection:
         self._buffer = bytearray()
         self._consumed = 0
         self._failed = False
+        self._skip = 0  # body bytes of a too-long APDU still to come
 
     @property
     def failed(self) -> bool:
         """True once a :class:`WrapperFailed` was reported; input is then ignored."""
         return self._failed
+
+    @property
+    def skipping(self) -> int:
+        """Bytes of a too-long APDU's body still to be skipped."""
+        return self._skip
 
     @property
     def buffered(self) -> int:
@@ -94,9 +114,14 @@ class WrapperConnection:
         """Feed bytes as read from the socket; return the events they complete."""
         if self._failed:
             return []
+        if self._skip:
+            skipped = min(self._skip, len(data))
+            self._skip -= skipped
+            self._consumed += skipped
+            data = data[skipped:]
         self._buffer += data
         events: list[WrapperEvent] = []
-        while len(self._buffer) >= HEADER.size:
+        while len(self._buffer) >= HEADER.size and not self._skip:
             event = self._next_event()
             if event is None:
                 break
@@ -110,7 +135,11 @@ class WrapperConnection:
         if version != WRAPPER_VERSION:
             return self._fail(f"wrapper version 0x{version:04x}, expected 0x0001")
         if length > self.max_apdu_size:
-            return self._fail(f"APDU length {length} above the maximum {self.max_apdu_size}")
+            body = min(length, len(self._buffer) - HEADER.size)
+            del self._buffer[: HEADER.size + body]
+            self._consumed += HEADER.size + body
+            self._skip = length - body
+            return ApduTooLong(source, destination, length)
         end = HEADER.size + length
         if len(self._buffer) < end:
             return None

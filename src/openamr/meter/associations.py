@@ -1,15 +1,20 @@
 """The MT372's associations (../shared/MT372.md section 5; a project decision,
-public documents give none):
+public documents give none), with the access each client has to each object as
+the device profile declares it (:mod:`openamr.devices.mt372.objects`):
 
 =======  ==========================  =====================================================
 client   mechanism                   rights
 =======  ==========================  =====================================================
 16       none (public)               read-only, a small set of objects
 32       LLS, password ``12345678``  reading and local programming
+100      LLS, the same password      as client 32 (the client of the published Mx372
+                                     head-end driver; MT372.md section 5)
 1        HLS-GMAC, suite 0, ciphered all rights: relay, clock set, keys, firmware
 =======  ==========================  =====================================================
 
-Server logical address 1 (wrapper wPort 1), HDLC physical address 17.
+Server logical address 1 (wrapper wPort 1), HDLC physical address 17. A head-end
+built for the real Mx372 connects as client 100 with LLS, on TCP port 2048 with the
+wrapper (the twin listens on 4059 unless told ``--port 2048``).
 """
 
 from __future__ import annotations
@@ -19,8 +24,8 @@ from dataclasses import dataclass, field
 
 from openamr.apdu.mechanism import ApplicationContextName, MechanismName
 from openamr.association.config import AssociationConfig
-from openamr.codec.obis import Obis
 from openamr.cosem import (
+    CURRENT_ASSOCIATION,
     AccessPolicy,
     AssociationView,
     AttributeAccess,
@@ -28,69 +33,48 @@ from openamr.cosem import (
     MethodAccess,
     ObjectAccess,
 )
-from openamr.cosem.base import CosemObject
 from openamr.cosem.classes.association_ln import AssociationLN
+from openamr.devices.mt372 import objects as mt372
+from openamr.devices.mt372.objects import (
+    HEAD_END_CLIENT as HEAD_END_CLIENT,  # the client SAPs, re-exported
+)
+from openamr.devices.mt372.objects import MANAGEMENT_CLIENT as MANAGEMENT_CLIENT
+from openamr.devices.mt372.objects import MT372, PUBLIC_CLIENT
+from openamr.devices.mt372.objects import READER_CLIENT as READER_CLIENT
+from openamr.devices.profile import DeviceProfile, ObjectDecl
 from openamr.security.keys import KeySet, SecurityContext
 
-PUBLIC_CLIENT, READER_CLIENT, MANAGEMENT_CLIENT = 16, 32, 1
 SERVER_LOGICAL_ADDRESS = 1
 HDLC_PHYSICAL_ADDRESS = 17
 DEFAULT_PASSWORD = b"12345678"
 DEFAULT_EK = bytes.fromhex("000102030405060708090A0B0C0D0E0F")
 DEFAULT_AK = bytes.fromhex("D0D1D2D3D4D5D6D7D8D9DADBDCDDDEDF")
-SECURITY_SETUP = Obis(0, 0, 43, 0, 3, 255)
+SECURITY_SETUP = mt372.SECURITY_SETUP.obis
 DEFAULT_KEK = bytes.fromhex("000102030405060708090A0B0C0D0E0F")
 
-#: What the public client sees (read-only).
+#: What the public client sees (read-only), from the device profile; with the
+#: current association 0.0.40.0.0.255, the alias of its own Association LN.
 PUBLIC_OBJECTS = frozenset(
-    Obis.parse(s)
-    for s in (
-        "0.0.1.0.0.255",  # clock
-        "0.0.42.0.0.255",  # logical device name
-        "0.0.96.1.0.255",  # serial number
-        "1.0.0.2.0.255",  # firmware identifier
-        "1.0.1.8.0.255",  # A+ total
-        "1.0.2.8.0.255",  # A- total
-        "0.0.40.0.0.255",  # current association
-        "0.0.40.0.1.255",  # the public association itself
-        "0.0.43.1.0.255",  # invocation counter (read before a ciphered association)
-    )
+    {CURRENT_ASSOCIATION, *(d.obis for d in MT372.objects if d.right(PUBLIC_CLIENT) != "-")}
 )
 
-#: Classes and objects the LLS reader may write (local programming).
-READER_WRITABLE_CLASSES = frozenset({8, 11, 20, 22})  # clock, special days, calendar, schedule
-
-_READ_ONLY = ObjectAccess()
-_READ_WRITE = ObjectAccess(AttributeAccess.READ_AND_WRITE, MethodAccess.ACCESS)
-_AUTH_READ_ONLY = ObjectAccess(AttributeAccess.AUTHENTICATED_READ_ONLY, MethodAccess.NO_ACCESS)
-_AUTH_ALL = ObjectAccess(
-    AttributeAccess.AUTHENTICATED_READ_AND_WRITE, MethodAccess.AUTHENTICATED_ACCESS
-)
-
-
-def measured(obj: CosemObject) -> bool:
-    """Registers the meter measures (energy, demand, instantaneous values, impulse
-    counters): nobody writes or resets them; demand is reset by the end of billing."""
-    return obj.CLASS_ID in (3, 4, 5) and obj.logical_name.a in (1, 6, 7, 8)
+#: The object-level access modes of the device profile (openamr.devices.profile).
+RIGHTS: dict[str, ObjectAccess | None] = {
+    "-": None,
+    "r": ObjectAccess(),
+    "rw": ObjectAccess(AttributeAccess.READ_AND_WRITE, MethodAccess.ACCESS),
+    "auth r": ObjectAccess(AttributeAccess.AUTHENTICATED_READ_ONLY, MethodAccess.NO_ACCESS),
+    "auth rw": ObjectAccess(
+        AttributeAccess.AUTHENTICATED_READ_AND_WRITE, MethodAccess.AUTHENTICATED_ACCESS
+    ),
+}
 
 
-def public_policy() -> AccessPolicy:
+def policy(profile: DeviceProfile, client: int) -> AccessPolicy:
+    """What ``client`` may do with each declared object; undeclared ones are hidden."""
     return AccessPolicy(
-        default=None, rule=lambda o: _READ_ONLY if o.logical_name in PUBLIC_OBJECTS else None
+        default=None, entries={d.obis: RIGHTS[d.right(client)] for d in profile.objects}
     )
-
-
-def reader_policy() -> AccessPolicy:
-    def rule(obj: CosemObject) -> ObjectAccess:
-        if measured(obj):
-            return _READ_ONLY
-        return _READ_WRITE if obj.CLASS_ID in READER_WRITABLE_CLASSES else _READ_ONLY
-
-    return AccessPolicy(rule=rule)
-
-
-def management_policy() -> AccessPolicy:
-    return AccessPolicy(default=_AUTH_ALL, rule=lambda o: _AUTH_READ_ONLY if measured(o) else None)
 
 
 @dataclass(frozen=True)
@@ -106,42 +90,50 @@ class Credentials:
     iec_password: bytes = field(default=DEFAULT_PASSWORD, repr=False)
 
 
-def install(device: LogicalDevice, credentials: Credentials) -> dict[int, AssociationConfig]:
-    """Add the three Association LN objects to ``device`` and return the configs the
-    server offers, by client SAP."""
-    security = SecurityContext(credentials.keys, credentials.system_title)
-    ln, ciphered = (
-        ApplicationContextName.LOGICAL_NAME,
-        ApplicationContextName.LOGICAL_NAME_WITH_CIPHERING,
-    )
-    offered = (
-        (PUBLIC_CLIENT, 1, public_policy(), MechanismName.NONE, ln),
-        (READER_CLIENT, 2, reader_policy(), MechanismName.LLS, ln),
-        (MANAGEMENT_CLIENT, 3, management_policy(), MechanismName.HLS_GMAC, ciphered),
-    )
-    configs: dict[int, AssociationConfig] = {}
-    for client, instance, policy, mechanism, context in offered:
+#: The device profile's mechanisms: mechanism name and application context.
+MECHANISMS: dict[str, tuple[MechanismName, ApplicationContextName]] = {
+    "none": (MechanismName.NONE, ApplicationContextName.LOGICAL_NAME),
+    "lls": (MechanismName.LLS, ApplicationContextName.LOGICAL_NAME),
+    "hls-gmac": (MechanismName.HLS_GMAC, ApplicationContextName.LOGICAL_NAME_WITH_CIPHERING),
+}
+
+
+class Associations:
+    """Builds the Association LN objects a profile declares and collects the
+    configs the server offers, by client SAP (``configs``)."""
+
+    def __init__(
+        self, device: LogicalDevice, profile: DeviceProfile, credentials: Credentials
+    ) -> None:
+        self.device, self.profile, self.credentials = device, profile, credentials
+        self.configs: dict[int, AssociationConfig] = {}
+        self.security = SecurityContext(credentials.keys, credentials.system_title)
+
+    def __call__(self, decl: ObjectDecl) -> AssociationLN:
+        offered = self.profile.client_of(decl.obis)
+        client = offered.sap
+        mechanism, context = MECHANISMS[offered.mechanism]
+        access = policy(self.profile, client)
         association = AssociationLN(
-            f"0.0.40.0.{instance}.255",
-            device,
-            policy,
+            decl.obis,
+            self.device,
+            access,
             client_sap=client,
             server_sap=SERVER_LOGICAL_ADDRESS,
             context_id=context.value,
             mechanism_id=mechanism.value,
-            secret=credentials.password if mechanism is MechanismName.LLS else b"",
+            secret=self.credentials.password if mechanism is MechanismName.LLS else b"",
             security_setup=SECURITY_SETUP if context.ciphered else None,
         )
-        device.add(association)
-        configs[client] = AssociationConfig(
+        self.configs[client] = AssociationConfig(
             client,
-            _opener(device, policy, association),
+            _opener(self.device, access, association),
             mechanism,
             context,
-            secret=credentials.password,
-            security=security if context.ciphered else None,
+            secret=self.credentials.password,
+            security=self.security if context.ciphered else None,
         )
-    return configs
+        return association
 
 
 def _opener(

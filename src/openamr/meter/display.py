@@ -1,4 +1,6 @@
-"""The MT372's display list: what the LCD scrolls and the optical port reads out.
+"""The MT372's display list: what the LCD scrolls and the optical port reads out,
+from the display codes and LCD positions of the device profile
+(:mod:`openamr.devices.mt372.objects`).
 
 One declaration serves both (ARCHITECTURE.md, "one object model"): each entry is the
 address the LCD and the IEC 62056-21 readout print, in the reduced form of
@@ -22,29 +24,8 @@ same object in programming mode).
 
 from __future__ import annotations
 
-#: The auto-scroll list of the LCD, which is also the data readout list (mode C).
-DISPLAY_LIST: tuple[str, ...] = (
-    "C.1.0",  # serial number                   0.0.96.1.0.255
-    "0.2.0",  # active firmware identifier      1.0.0.2.0.255
-    "0.9.1",  # time hhmmss                     clock 0.0.1.0.0.255
-    "0.9.2",  # date 0yymmdd                    clock 0.0.1.0.0.255
-    "1.8.0",  # A+ total, then T1..T4
-    "1.8.1",
-    "1.8.2",
-    "1.8.3",
-    "1.8.4",
-    "2.8.0",  # A- total, then T1..T4
-    "2.8.1",
-    "2.8.2",
-    "2.8.3",
-    "2.8.4",
-    "15.8.0",  # |A| total
-    "1.6.0",  # maximum demand A+ (extended register), when the device has it
-    "32.7.0",  # voltage L1, L2, L3
-    "52.7.0",
-    "72.7.0",
-    "31.7.0",  # current L1, L2, L3
-    "51.7.0",
-    "71.7.0",
-    "F.F",  # error register                   0.0.97.97.0.255
-)
+from openamr.devices.mt372.objects import MT372
+
+#: The auto-scroll list of the LCD, which is also the data readout list (mode C): the
+#: display codes the device profile declares, in LCD order.
+DISPLAY_LIST: tuple[str, ...] = MT372.display_list()

@@ -47,14 +47,16 @@ from openamr.codec.units import ScalerUnit, Unit
 from openamr.cosem import LogicalDevice
 from openamr.cosem.base import CosemObject
 from openamr.cosem.classes.clock import Clock
+from openamr.cosem.scaling import SCALING, scaler_attribute
+from openamr.devices.mt372 import objects as mt372
 from openamr.errors import DecodeError
 from openamr.meter.display import DISPLAY_LIST
 
-CLOCK = Obis(0, 0, 1, 0, 0, 255)
+CLOCK = mt372.CLOCK.obis
 LOCAL_TIME = Obis(1, 0, 0, 9, 1, 255)  # 0.9.1
 LOCAL_DATE = Obis(1, 0, 0, 9, 2, 255)  # 0.9.2
-FIRMWARE = Obis(1, 0, 0, 2, 0, 255)
-SERIAL_NUMBER = Obis(0, 0, 96, 1, 0, 255)
+FIRMWARE = mt372.FIRMWARE_ID.obis
+SERIAL_NUMBER = mt372.SERIAL_NUMBER.obis
 
 #: What the HHU sees when a request is refused (the error message text, 6.3.10).
 UNKNOWN_ADDRESS = "ERROR: unknown address"
@@ -184,14 +186,13 @@ def _number(value: Data) -> int | float | None:
     return value
 
 
-_SCALED: dict[int, tuple[int, int]] = {3: (2, 3), 4: (2, 3), 5: (2, 4)}
-"""Register (3), Extended register (4), Demand register (5): (value, scaler_unit)."""
-
-
 def _scaled(obj: CosemObject) -> Printed | None:
-    value_index, unit_index = _SCALED[obj.CLASS_ID]
+    """A register's value (attribute 2) with the scaler_unit its class declares for
+    it (:mod:`openamr.cosem.scaling`: attribute 3, or 4 for a Demand register)."""
+    value_index = 2
+    unit_index = scaler_attribute(obj.CLASS_ID, value_index)
     raw = _number(obj.get(value_index))
-    if raw is None:
+    if raw is None or unit_index is None:
         return None
     try:
         scaler_unit = ScalerUnit.from_data(obj.get(unit_index))
@@ -219,11 +220,10 @@ def _data(obj: CosemObject) -> Printed | None:
     return None
 
 
+#: How each class prints: Data, and every class with a scaler_unit (cosem.scaling).
 _BY_CLASS: dict[int, Callable[[CosemObject], Printed | None]] = {
     1: _data,
-    3: _scaled,
-    4: _scaled,
-    5: _scaled,
+    **dict.fromkeys(SCALING, _scaled),
 }
 
 

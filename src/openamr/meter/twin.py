@@ -33,7 +33,7 @@ from typing import Protocol
 from openamr.codec.datetime import ClockStatus
 from openamr.codec.table import Row
 from openamr.codec.types import Data as DlmsData
-from openamr.codec.types import DoubleLongUnsigned, Long, LongUnsigned, OctetString, Unsigned
+from openamr.codec.types import DoubleLongUnsigned, LongUnsigned, OctetString, Unsigned
 from openamr.cosem import LogicalDevice
 from openamr.cosem.classes.activity_calendar import ActivityCalendar
 from openamr.cosem.classes.script_table import (
@@ -41,8 +41,8 @@ from openamr.cosem.classes.script_table import (
     ServiceId,
     device_executor,
 )
+from openamr.devices.mt372.events import EventCode, LpStatus, phase_code
 from openamr.meter.clock import MeterClock
-from openamr.meter.events import EventCode, LpStatus, phase_code
 from openamr.meter.metrology.energy import Metrology
 from openamr.meter.metrology.instant import instantaneous
 from openamr.meter.metrology.model import Disturbance, DisturbanceKind, LoadStep, instant
@@ -476,13 +476,15 @@ class Twin:
                 register.capture_time = OctetString(stamp(clock, maximum.captured_at))
 
     def _publish_instantaneous(self) -> None:
+        """Instantaneous values in SI units, into each register as declared (its scaler
+        and type, :class:`openamr.meter.twin_objects.Scaled`)."""
         o = self.objects
         values = instantaneous(self.metrology, self.true_t)
         for phase, v in enumerate(values.phases):
-            o.voltage[phase].value = LongUnsigned(max(0, round(v.voltage_v * 10)))
-            o.current[phase].value = LongUnsigned(max(0, round(v.current_a * 100)))
-            o.phase_pf[phase].value = Long(round(v.power_factor * 1000))
-        o.power_import.value = DoubleLongUnsigned(round(values.import_w))
-        o.power_export.value = DoubleLongUnsigned(round(values.export_w))
-        o.power_factor.value = Long(round(values.power_factor * 1000))
-        o.frequency.value = LongUnsigned(round(values.frequency_hz * 100))
+            o.voltage[phase].publish(v.voltage_v)
+            o.current[phase].publish(v.current_a)
+            o.phase_pf[phase].publish(v.power_factor)
+        o.power_import.publish(values.import_w)
+        o.power_export.publish(values.export_w)
+        o.power_factor.publish(values.power_factor)
+        o.frequency.publish(values.frequency_hz)

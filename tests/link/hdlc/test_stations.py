@@ -150,3 +150,33 @@ def test_local_misuse_raises() -> None:
     primary.connect(0.0)
     with pytest.raises(LocalProtocolError):
         primary.connect(0.0)
+
+
+def test_a_long_window_on_a_slow_line_is_not_polled_while_it_arrives() -> None:
+    """Issue 10: at 9600 Bd a 2030-byte frame takes 2.1 s, more than the 2 s response
+    allowance; a window of seven takes 15 s. Fed at the line's pace, the primary must
+    not poll (a poll makes the server send the whole window again)."""
+    big = HdlcParameters(2030, 2030, 7, 7)
+    slow = Timeouts(baud=9600)
+    primary = PrimaryStation(params=big, timeouts=slow)
+    secondary = SecondaryStation(params=big, timeouts=slow)
+    now = 0.0
+    secondary.receive_data(primary.connect(now), now)
+    primary.receive_data(secondary.data_to_send(), now)
+    request = primary.send_data(b"\xc0\x01", now)
+    assert primary.get_timer() == pytest.approx(now + 2.0 + len(request) * 10 / 9600)
+    (received,) = secondary.receive_data(request, now)
+    assert isinstance(received, DataReceived)
+    window = secondary.send_data(bytes(7 * 2030), now)
+    events = []
+    for i in range(0, len(window), 8):  # 8 octets every 8.3 ms, as the line brings them
+        now += 8 * 10 / 9600
+        timer = primary.get_timer()
+        assert timer is not None and timer > now, f"would poll at {timer} during the window"
+        events += primary.receive_data(window[i : i + 8], now)
+    assert now > 14.0
+    assert (
+        primary.data_to_send()
+        == Frame(MT372_SERVER, Address.client(16), Control(Kind.RR, True, nr=7)).encode()
+    )  # the window's F bit: RR for the rest, nothing sent before it
+    assert not any(isinstance(e, DataReceived) for e in events)  # segmented: more to come

@@ -47,8 +47,8 @@ class DemandRegister(CosemObject, class_id=5, version=0):
     """Current and last average of a quantity over a period."""
 
     ATTRIBUTES = (
-        Attribute(2, "current_average_value"),
-        Attribute(3, "last_average_value"),
+        Attribute(2, "current_average_value", scaled=True),
+        Attribute(3, "last_average_value", scaled=True),
         Attribute(4, "scaler_unit", Tag.STRUCTURE, static=True, check=check_scaler_unit),
         Attribute(5, "status"),
         Attribute(6, "capture_time", Tag.OCTET_STRING, check=check_date_time),

@@ -40,7 +40,7 @@ class ExtendedRegister(CosemObject, class_id=4, version=0):
     """A value, its scaler_unit, status and capture_time."""
 
     ATTRIBUTES = (
-        Attribute(2, "value"),
+        Attribute(2, "value", scaled=True),
         Attribute(3, "scaler_unit", Tag.STRUCTURE, static=True, check=check_scaler_unit),
         Attribute(4, "status"),
         Attribute(5, "capture_time", Tag.OCTET_STRING, check=check_date_time),

@@ -25,7 +25,7 @@ class Register(CosemObject, class_id=3, version=0):
     value to its default (zero of the same type)."""
 
     ATTRIBUTES = (
-        Attribute(2, "value"),
+        Attribute(2, "value", scaled=True),
         Attribute(3, "scaler_unit", Tag.STRUCTURE, static=True, check=check_scaler_unit),
     )
     METHODS = (Method(1, "reset", Tag.INTEGER),)

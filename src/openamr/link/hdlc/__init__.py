@@ -20,6 +20,7 @@ from openamr.link.hdlc.station import (
     Disconnected,
     FrameDiscarded,
     HdlcEvent,
+    MessageTooLong,
     Timeouts,
 )
 
@@ -27,6 +28,7 @@ __all__ = [
     "LLC_COMMAND",
     "LLC_RESPONSE",
     "MT372_SERVER",
+    "MessageTooLong",
     "PUBLIC_CLIENT",
     "Address",
     "Connected",

@@ -15,8 +15,12 @@ last; an RR from the server acknowledges them and asks for the rest. Then the
 server answers with I frames; an answer with S=1 and F=1 is followed by an RR
 poll for the next window, until the frame with S=0 completes ``DataReceived``.
 
-Recovery: when no frame with the final bit arrives within ``timeouts.response``,
-the primary polls with RR(P=1, N(R)=V(R)) (SNRM and DISC are simply repeated).
+Recovery: when no frame with the final bit arrives in time, the primary polls
+with RR(P=1, N(R)=V(R)) (SNRM and DISC are simply repeated). "In time" follows
+the line (:class:`Timeouts`): ``response`` plus the transmission time of what was
+sent, restarted by whatever arrives (plus one frame's transmission time),
+so that a window of long frames on a slow line is never taken for silence (a
+poll sent while the server is still sending makes it send the window again).
 The server's answer tells by its N(R) which of our frames arrived, and our N(R)
 tells it which of its frames to send again: lost, duplicated or corrupted
 frames in either direction are recovered this way.
@@ -32,6 +36,7 @@ from openamr.link.hdlc.address import MT372_SERVER, PUBLIC_CLIENT, Address
 from openamr.link.hdlc.frame import Frame, Kind
 from openamr.link.hdlc.params import HdlcParameters, negotiate
 from openamr.link.hdlc.station import (
+    FRAME_OVERHEAD,
     LLC_COMMAND,
     Connected,
     Disconnected,
@@ -116,11 +121,31 @@ class PrimaryStation(_Station):
         self._send(Kind.SNRM, True, info)
 
     def _arm(self, now: float, fresh: bool = False) -> None:
+        """Wait for the final bit: the turnaround plus the time the line needs to
+        carry what waits in the outbox (all of it was sent now)."""
         if fresh:
             self._retries = 0
-        self._deadline = now + self.timeouts.response
+        sent = self.timeouts.line_time(len(self._outbox))
+        self._deadline = now + self.timeouts.response + sent
+
+    def _heard(self, now: float) -> None:
+        """Bytes arrived while we wait: the server is sending; the frame they belong
+        to may take one frame's transmission time to complete."""
+        if self._deadline is not None:
+            frame = self.params.max_info_rx + FRAME_OVERHEAD
+            self._deadline = max(
+                self._deadline, now + self.timeouts.response + self.timeouts.line_time(frame)
+            )
 
     # -- input ------------------------------------------------------------------------
+
+    def receive_data(self, data: bytes, now: float) -> list[HdlcEvent]:
+        """Bytes from the line. While a frame is still arriving the server is
+        talking, so the wait is restarted by the bytes, not only by whole frames:
+        a 2 kB frame takes 2.1 s at 9600 Bd, longer than the turnaround allowance."""
+        if data:
+            self._heard(now)
+        return super().receive_data(data, now)
 
     def receive_frame(self, frame: Frame, now: float) -> list[HdlcEvent]:
         if frame.destination != self.client or not frame.source.same_station(self.server):
@@ -165,9 +190,12 @@ class PrimaryStation(_Station):
             return [FrameDiscarded("I frame while nothing was asked")]
         if not self._acknowledge(frame.control.nr):
             return [FrameDiscarded(f"invalid N(R) {frame.control.nr}")]
-        if frame.control.ns != self.vr:  # a gap or a repeat: the timer's poll recovers
+        if frame.control.ns != self.vr:  # a gap or a repeat: poll again for the rest
+            if frame.control.pf:  # the server's turn is over: no need to wait for the timer
+                self._poll(now)
             return [FrameDiscarded(f"N(S) {frame.control.ns} out of sequence, V(R) {self.vr}")]
         events = self._accept_i(frame, self.client.upper)
+        self._retries = 0
         if frame.control.pf:
             if frame.segmented:
                 self._poll(now, fresh=True)

@@ -7,11 +7,15 @@ States: NDM (normal disconnected mode) and NRM (normal response mode)::
     NDM: DISC or any polled command -> DM          NRM: SNRM again -> re-initialise
     NRM --no frame for `inactivity` seconds--> NDM (Disconnected, nothing sent)
 
-The secondary speaks only when polled (P=1). A complete request gives
-``DataReceived``; the server answers with ``send_data`` (sent at once if the
-poll is still owed, else at the next poll), segmented to the negotiated maximum
-information length and window: I frames with S=1 until the last, F=1 on the
-last of each window; the client's RR asks for the next window.
+The secondary speaks only when polled (P=1), and answers every poll. A complete
+request gives ``DataReceived``; the server answers with ``send_data`` (sent at
+once if the poll is still owed, else at the next poll) or, having no answer,
+:meth:`~SecondaryStation.decline` (RR); a message that is discarded (wrong LLC
+header) is answered with RR at once; one too long for ``max_message`` is a
+:class:`~openamr.link.hdlc.station.MessageTooLong` for the application to answer.
+Answers are segmented to the negotiated maximum information length and window:
+I frames with S=1 until the last, F=1 on the last of each window; the client's RR
+asks for the next window.
 
 Frames not addressed to this station are ignored silently (multi-drop);
 frames from another client while connected get DM. A frame the standard says
@@ -39,6 +43,7 @@ from openamr.link.hdlc.station import (
     Disconnected,
     FrameDiscarded,
     HdlcEvent,
+    MessageTooLong,
     Timeouts,
     _Station,
 )
@@ -155,8 +160,9 @@ class SecondaryStation(_Station):
             return self._reject(frame, FRMR_Z)
         events = self._accept_i(frame, self.client_address)
         if frame.control.pf:
-            if frame.segmented or self._has_output() or not events:
-                self._answer_poll()
+            request = any(isinstance(e, DataReceived | MessageTooLong) for e in events)
+            if frame.segmented or self._has_output() or not request:
+                self._answer_poll()  # a discarded message (LLC, size) is answered too
             else:
                 self._polled = True
         return events
@@ -204,6 +210,14 @@ class SecondaryStation(_Station):
 
     # -- output -----------------------------------------------------------------------
 
+    def decline(self) -> bytes:
+        """The application has no answer to the last request (an unknown client SAP,
+        an unconfirmed service): a poll still owed is answered with RR, so the client
+        gets the turn back (IEC 62056-46 6.4.4.4.2: every P=1 gets an F=1)."""
+        if self._polled:
+            self._answer_poll()
+        return self.data_to_send()
+
     def send_data(self, data: bytes, now: float) -> bytes:
         """Answer with ``data`` (an APDU; the LLC header is added here)."""
         if self.state is not SecondaryState.NRM:
@@ -215,19 +229,25 @@ class SecondaryStation(_Station):
 
     # -- timers -----------------------------------------------------------------------
 
+    @property
+    def _watching_inactivity(self) -> bool:
+        """Connected, with an inactivity time-out (0 means none: HDLC setup attr 8)."""
+        return (
+            self.state is SecondaryState.NRM
+            and self._last_rx is not None
+            and self.timeouts.inactivity > 0
+        )
+
     def get_timer(self) -> float | None:
         deadlines = [self._octet_deadline()]
-        if self.state is SecondaryState.NRM and self._last_rx is not None:
+        if self._watching_inactivity:
+            assert self._last_rx is not None
             deadlines.append(self._last_rx + self.timeouts.inactivity)
         return min((d for d in deadlines if d is not None), default=None)
 
     def handle_timer(self, now: float) -> list[HdlcEvent]:
         events = self._octet_timer(now)
-        if (
-            self.state is SecondaryState.NRM
-            and self._last_rx is not None
-            and now >= self._last_rx + self.timeouts.inactivity
-        ):
+        if self._watching_inactivity and now >= (self._last_rx or 0.0) + self.timeouts.inactivity:
             events += self._drop("inactivity time-out")
         return events
 

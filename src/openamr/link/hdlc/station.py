@@ -66,28 +66,54 @@ class Disconnected:
 
 
 @dataclass(frozen=True, slots=True)
+class MessageTooLong:
+    """A message longer than ``max_message`` arrived whole (its frames were
+    acknowledged, its bytes not kept): the application answers it (Green Book 9.5:
+    EXCEPTION-Response pdu-too-long), so the client is not left waiting."""
+
+    client_address: int
+    length: int
+
+
+@dataclass(frozen=True, slots=True)
 class FrameDiscarded:
     """A frame was dropped (silently on the line); for logs and tests only."""
 
     reason: str
 
 
-HdlcEvent = Connected | DataReceived | Disconnected | FrameDiscarded
+HdlcEvent = Connected | DataReceived | MessageTooLong | Disconnected | FrameDiscarded
+
+
+#: The longest APDU (the u16 max PDU size of the Green Book) with its LLC header.
+MAX_MESSAGE = len(LLC_COMMAND) + 0xFFFF
 
 
 @dataclass(frozen=True, slots=True)
 class Timeouts:
     """Link timers in seconds (HDLC setup, class 23, and the primary's poll timer).
 
-    Class 23's default inter-octet time-out is 25 ms on a serial line; ours is
-    longer because HDLC also runs over TCP and emulated lines, which jitter.
+    ``response`` is the primary's allowance for the peer's turnaround and latency;
+    the time the line itself needs is added from ``baud`` (0: unknown or fast, as on
+    TCP): the primary waits ``response`` plus the transmission time of what it sent
+    before it polls again, and whatever it receives restarts the wait (plus one
+    frame's transmission time): a long window on a slow line is timed frame by frame
+    (:meth:`line_time`). ``inter_octet`` is class 23's inter-octet time-out
+    (default 25 ms; a station built from an HDLC setup object takes its value);
+    ``inactivity`` 0 means none. ``max_message`` bounds a reassembled message.
     """
 
     response: float = 2.0
     inactivity: float = 120.0
     inter_octet: float = 0.5
     max_retries: int = 3
-    max_message: int = 0x10000
+    max_message: int = MAX_MESSAGE
+    baud: int = 0
+
+    def line_time(self, octets: int) -> float:
+        """Seconds the line takes to carry ``octets`` (10 bits each: start, 8 data,
+        stop); 0 when the line speed is unknown."""
+        return octets * 10 / self.baud if self.baud > 0 else 0.0
 
 
 class _Station:
@@ -103,6 +129,8 @@ class _Station:
         self._splitter = FrameSplitter(min(limit, MAX_FRAME_LENGTH))
         self._byte_at: float | None = None
         self._outbox = bytearray()
+        #: information octets accepted in sequence so far: progress, for a watchdog
+        self.received_octets = 0
         self._reset_sequence()
 
     def _reset_sequence(self) -> None:
@@ -111,7 +139,7 @@ class _Station:
         self._unacked: list[tuple[bytes, bool]] = []
         self._queue: deque[tuple[bytes, bool]] = deque()
         self._rx = bytearray()
-        self._rx_overflow = False
+        self._rx_length = 0  # of the message being reassembled, kept or not
 
     # -- bytes in and out ---------------------------------------------------------
 
@@ -200,18 +228,19 @@ class _Station:
     def _accept_i(self, frame: Frame, client: int) -> list[HdlcEvent]:
         """An in-sequence I frame: advance V(R), reassemble; the message if complete."""
         self.vr = (self.vr + 1) % 8
-        if not self._rx_overflow:
+        self.received_octets += len(frame.information)
+        self._rx_length += len(frame.information)
+        if self._rx_length <= self.timeouts.max_message:
             self._rx += frame.information
-            if len(self._rx) > self.timeouts.max_message:
-                self._rx_overflow = True
-                self._rx.clear()
+        else:
+            self._rx.clear()
         if frame.segmented:
             return []
-        message, overflow = bytes(self._rx), self._rx_overflow
+        message, length = bytes(self._rx), self._rx_length
         self._rx.clear()
-        self._rx_overflow = False
-        if overflow:
-            return [FrameDiscarded(f"message above {self.timeouts.max_message} bytes")]
+        self._rx_length = 0
+        if length > self.timeouts.max_message:
+            return [MessageTooLong(client, length - len(self._llc_in))]
         if not message.startswith(self._llc_in):
             expected = self._llc_in.hex(" ")
             return [FrameDiscarded(f"LLC header {message[:3].hex(' ')}, not {expected}")]

@@ -62,7 +62,7 @@ from __future__ import annotations
 from openamr.meter.peripherals.codes import PeripheralEvent, describe_peripheral
 from openamr.meter.peripherals.install import Peripherals, install_peripherals
 from openamr.meter.peripherals.lcd import LcdState
-from openamr.meter.peripherals.modem import ModemState
+from openamr.meter.peripherals.modem import ModemSite, ModemState
 from openamr.meter.peripherals.outputs import Output
 from openamr.meter.peripherals.push import PushMessage
 from openamr.meter.peripherals.tamper import Cover
@@ -70,6 +70,7 @@ from openamr.meter.peripherals.tamper import Cover
 __all__ = [
     "Cover",
     "LcdState",
+    "ModemSite",
     "ModemState",
     "Output",
     "Peripherals",

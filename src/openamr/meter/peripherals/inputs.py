@@ -28,6 +28,7 @@ from openamr.codec.obis import Obis
 from openamr.codec.types import DoubleLongUnsigned
 from openamr.codec.units import ScalerUnit, Unit
 from openamr.cosem.classes.register import Register
+from openamr.devices.mt372 import objects as mt372
 from openamr.meter.events import EventCode
 from openamr.meter.peripherals.agenda import Agenda, place, run_at
 from openamr.meter.twin import Action, Twin
@@ -37,8 +38,8 @@ LITRES_PER_M3 = 1000
 DEFAULT_CONSTANT = 1000
 #: input number -> (volume register, impulse constant register)
 INPUTS: dict[int, tuple[Obis, Obis]] = {
-    1: (Obis(8, 0, 1, 0, 0, 255), Obis(0, 0, 128, 40, 1, 255)),
-    2: (Obis(7, 0, 3, 0, 0, 255), Obis(0, 0, 128, 40, 2, 255)),
+    1: (mt372.P1.obis, mt372.IMPULSE_CONSTANTS[0].obis),
+    2: (mt372.P2.obis, mt372.IMPULSE_CONSTANTS[1].obis),
 }
 PER_M3 = ScalerUnit(0, Unit.PER_CUBIC_METRE)
 

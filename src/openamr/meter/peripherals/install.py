@@ -9,7 +9,7 @@ from fractions import Fraction
 from openamr.meter.peripherals.inputs import ImpulseInputs
 from openamr.meter.peripherals.lcd import PERIOD_S, Lcd, LcdState
 from openamr.meter.peripherals.limiter import LoadLimiter
-from openamr.meter.peripherals.modem import Modem
+from openamr.meter.peripherals.modem import SEEDED, Modem, ModemSite
 from openamr.meter.peripherals.outputs import LoadControl, Output
 from openamr.meter.peripherals.push import AlarmPush, Sender
 from openamr.meter.peripherals.relays import Contactor
@@ -20,14 +20,20 @@ from openamr.meter.twin import Action, Twin
 class Peripherals:
     """Relays, limiter, inputs, covers, modem, push and LCD of one twin."""
 
-    def __init__(self, twin: Twin, send: Sender | None = None, lcd_period_s: int = PERIOD_S):
+    def __init__(
+        self,
+        twin: Twin,
+        send: Sender | None = None,
+        lcd_period_s: int = PERIOD_S,
+        site: ModemSite = SEEDED,
+    ):
         self.twin = twin
         self.contactor = Contactor(twin)
         self.limiter = LoadLimiter(twin, self.contactor)
         self.outputs = LoadControl(twin)
         self.inputs = ImpulseInputs(twin)
         self.covers = Covers(twin)
-        self.modem = Modem(twin)
+        self.modem = Modem(twin, site)
         self.push = AlarmPush(twin, send)
         self.lcd = Lcd(twin, self.contactor, self.outputs, self.covers, self.modem, lcd_period_s)
         #: push last: it reads the log-book the others wrote in the same advance
@@ -104,10 +110,14 @@ class Peripherals:
 
 
 def install_peripherals(
-    twin: Twin, send: Sender | None = None, lcd_period_s: int = PERIOD_S
+    twin: Twin,
+    send: Sender | None = None,
+    lcd_period_s: int = PERIOD_S,
+    site: ModemSite = SEEDED,
 ) -> Peripherals:
-    """Build the peripherals of ``twin`` and register them as one component."""
-    peripherals = Peripherals(twin, send, lcd_period_s)
+    """Build the peripherals of ``twin`` and register them as one component (``site``:
+    the modem's cell and signal, when a fleet decides them)."""
+    peripherals = Peripherals(twin, send, lcd_period_s, site)
     twin.components.append(peripherals)
     peripherals.publish(twin)  # the objects show the peripherals from the start
     return peripherals

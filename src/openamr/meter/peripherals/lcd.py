@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 from openamr.codec.obis import Obis
 from openamr.cosem.classes.disconnect_control import ControlState
+from openamr.devices.mt372 import objects as mt372
 from openamr.meter.display import DISPLAY_LIST
 from openamr.meter.metrology.instant import instantaneous
 from openamr.meter.peripherals.agenda import present
@@ -34,8 +35,8 @@ from openamr.meter.peripherals.tamper import Cover, Covers
 from openamr.meter.readout import DeviceReadout, Reading
 from openamr.meter.twin import Twin
 
-ERROR_REGISTER = Obis(0, 0, 97, 97, 0, 255)
-ACTIVE_TARIFF = Obis(0, 0, 96, 14, 0, 255)
+ERROR_REGISTER = mt372.ERROR_REGISTER.obis
+ACTIVE_TARIFF = mt372.ACTIVE_TARIFF.obis
 ERROR_PAGE = "F.F"
 PERIOD_S = 10
 MANUAL_TIMEOUT_S = 60

@@ -48,6 +48,7 @@ from openamr.codec.types import (
 )
 from openamr.cosem.classes.limiter import Limiter
 from openamr.cosem.classes.script_table import ScriptTable
+from openamr.devices.mt372 import objects as mt372
 from openamr.errors import DecodeError
 from openamr.meter.metrology.energy import Metrology
 from openamr.meter.metrology.load import PATTERNS
@@ -57,12 +58,12 @@ from openamr.meter.peripherals.codes import PeripheralEvent
 from openamr.meter.peripherals.relays import Contactor
 from openamr.meter.twin import Action, Twin
 
-LIMITER = Obis(0, 0, 17, 0, 0, 255)
+LIMITER = mt372.LIMITER.obis
 DISCONNECT_SCRIPTS = Obis(0, 0, 10, 0, 106, 255)
-CONTRACT_LIMIT = Obis(0, 0, 128, 61, 1, 255)
-CODE_RED_START = Obis(0, 0, 128, 62, 1, 255)
-CODE_RED_DURATION = Obis(0, 0, 128, 62, 2, 255)
-CODE_RED_LIMIT = Obis(0, 0, 128, 62, 3, 255)
+CONTRACT_LIMIT = mt372.CONTRACT_LIMIT.obis
+CODE_RED_START = mt372.CODE_RED_START.obis
+CODE_RED_DURATION = mt372.CODE_RED_DURATION.obis
+CODE_RED_LIMIT = mt372.CODE_RED_LIMIT.obis
 EMERGENCY_ID = 1
 MINUTE = dt.timedelta(minutes=1)
 LOCAL_DISCONNECT, LOCAL_RECONNECT = 1, 2

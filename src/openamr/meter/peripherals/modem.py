@@ -25,7 +25,6 @@ import datetime as dt
 from dataclasses import dataclass
 
 from openamr.codec.datetime import CosemDateTime
-from openamr.codec.obis import Obis
 from openamr.cosem.classes.gsm_diagnostic import (
     AdjacentCell,
     CellInfo,
@@ -34,12 +33,13 @@ from openamr.cosem.classes.gsm_diagnostic import (
     PsStatus,
     signal_bars,
 )
+from openamr.devices.mt372 import objects as mt372
 from openamr.meter.metrology.model import DisturbanceKind, instant, mix, seconds
 from openamr.meter.profiles import stamp
 from openamr.meter.twin import Action, Twin
 
-GSM_DIAGNOSTIC = Obis(0, 0, 25, 6, 0, 255)
-GSM_MODE = Obis(0, 0, 128, 20, 10, 255)
+GSM_DIAGNOSTIC = mt372.GSM_DIAGNOSTIC.obis
+GSM_MODE = mt372.GSM_MODE.obis
 GPRS_MODE = 2
 OPERATORS = (("Telekom Slovenije", 293, 41), ("A1 SI", 293, 40), ("Telemach", 293, 70))
 CURSOR_S = 10
@@ -61,15 +61,30 @@ class ModemState:
         return self.status in (GsmStatus.REGISTERED_HOME, GsmStatus.REGISTERED_ROAMING)
 
 
+@dataclass(frozen=True)
+class ModemSite:
+    """Where the modem is, when someone else decides it (a fleet's cells and fault
+    model): the serving cell's id and the +CSQ the signal swings around. None: drawn
+    from the meter's seed."""
+
+    cell_id: int | None = None
+    signal_base: int | None = None
+
+
+#: Everything drawn from the seed (a meter on its own).
+SEEDED = ModemSite()
+
+
 class Modem:
     """The modem of one twin."""
 
-    def __init__(self, twin: Twin) -> None:
+    def __init__(self, twin: Twin, site: ModemSite = SEEDED) -> None:
         self.twin = twin
         seed = twin.metrology.model.seed
         self.seed = seed
         self.operator = OPERATORS[mix(seed, 1) % len(OPERATORS)]
-        self.base = 8 + mix(seed, 2) % 21
+        self.base = 8 + mix(seed, 2) % 21 if site.signal_base is None else site.signal_base
+        self.cell_id = 1 + mix(seed, 5) % 65_535 if site.cell_id is None else site.cell_id
         self.search_s = 20 + mix(seed, 3) % 71
         found = twin.device.find(GSM_DIAGNOSTIC)
         self.diagnostic = found if isinstance(found, GsmDiagnostic) else None
@@ -145,7 +160,7 @@ class Modem:
             return CellInfo()
         _, mcc, mnc = self.operator
         return CellInfo(
-            cell_id=1 + mix(self.seed, 5) % 65_535,
+            cell_id=self.cell_id,
             location_id=1 + mix(self.seed, 6) % 65_535,
             signal_quality=state.signal_quality,
             ber=0 if state.signal_quality >= 15 else mix(self.seed, 7, state.since) % 4,

@@ -24,15 +24,15 @@ import datetime as dt
 import enum
 
 from openamr.apdu.results import ActionResult, DataAccessResult
-from openamr.codec.obis import Obis
 from openamr.codec.types import Array, Data, LongUnsigned, Structure, Unsigned
 from openamr.cosem.base import SUCCESS, MethodResult
 from openamr.cosem.classes.script_table import ScriptTable
+from openamr.devices.mt372 import objects as mt372
 from openamr.meter.peripherals.agenda import Agenda, ValueView, number, place, run_at
 from openamr.meter.twin import Action, Twin
 
-OUTPUT_STATE = Obis(0, 0, 96, 3, 1, 255)
-SET_OUTPUTS = Obis(0, 0, 10, 0, 103, 255)
+OUTPUT_STATE = mt372.OUTPUT_STATE.obis
+SET_OUTPUTS = mt372.SET_OUTPUTS.obis
 _TICK = dt.timedelta(microseconds=1)
 
 

@@ -38,17 +38,17 @@ from dataclasses import dataclass
 
 from openamr.apdu.notification import DataNotification, LongInvokeIdAndPriority
 from openamr.apdu.results import DataAccessResult
-from openamr.codec.obis import Obis
 from openamr.codec.types import Array, Data, LongUnsigned, OctetString, Structure
 from openamr.cosem.classes.push_setup import LOGICAL_DEVICE_NAME, PushObject, PushRequest, PushSetup
+from openamr.devices.mt372 import objects as mt372
 from openamr.meter.events import EventCode
 from openamr.meter.profiles import stamp
 from openamr.meter.twin import Action, Twin
 
-PUSH_SETUP = Obis(0, 0, 25, 9, 0, 255)
-CLOCK = Obis(0, 0, 1, 0, 0, 255)
-LAST_EVENT = Obis(0, 0, 96, 11, 0, 255)
-EVENT_LOG = Obis(1, 0, 99, 98, 0, 255)
+PUSH_SETUP = mt372.PUSH_SETUP.obis
+CLOCK = mt372.CLOCK.obis
+LAST_EVENT = mt372.LAST_EVENT.obis
+EVENT_LOG = mt372.EVENT_LOG.obis
 OUTBOX = 256
 DEFAULT_ALARMS = frozenset({
     EventCode.POWER_FAILURE, EventCode.POWER_RETURNED, EventCode.METER_COVER_OPENED,

@@ -27,14 +27,15 @@ from openamr.cosem.classes.disconnect_control import (
     DisconnectControl,
     Trigger,
 )
+from openamr.devices.mt372 import objects as mt372
 from openamr.meter.metrology.model import LoadStep, seconds
 from openamr.meter.peripherals.agenda import Agenda, ValueView, number, place, run_at
 from openamr.meter.peripherals.codes import PeripheralEvent
 from openamr.meter.twin import Action, Twin
 
-DISCONNECT_CONTROL = Obis(0, 0, 96, 3, 10, 255)
-MX372_STATE = Obis(0, 0, 128, 30, 21, 255)
-MX372_MODE = Obis(0, 0, 128, 30, 22, 255)
+DISCONNECT_CONTROL = mt372.DISCONNECT_CONTROL.obis
+MX372_STATE = mt372.DISCONNECTOR_STATE.obis
+MX372_MODE = mt372.DISCONNECTOR_MODE.obis
 
 STATE_EVENTS = {
     ControlState.DISCONNECTED: PeripheralEvent.CONTACTOR_DISCONNECTED,

@@ -192,10 +192,13 @@ class Persistence:
 
     # -- wiring ---------------------------------------------------------------------------
 
-    def attach(self) -> None:
-        """Commit after every change of the twin, and now."""
+    def attach(self, on_advance: bool = True) -> None:
+        """Commit after every change of the twin, and now (``on_advance=False``: only
+        now; the owner calls :meth:`commit`, as a fleet does before it writes an awake
+        meter's store out)."""
         self.store.mark_open()  # from now on the file is written
-        self.twin.checkpoints.append(self.commit)
+        if on_advance:
+            self.twin.checkpoints.append(self.commit)
         self.commit()
 
     def recorded(self, config: AssociationConfig) -> AssociationConfig:
@@ -351,18 +354,19 @@ class Persistence:
 
     # -- restoring ------------------------------------------------------------------------
 
-    def restore(self, resumed: ResumedTime) -> None:
+    def restore(self, resumed: ResumedTime, outage: bool = True) -> None:
         """Bring the twin (built fresh, its clock at ``resumed.resumed``) back to the
-        committed state, then record the outage; call :meth:`attach` after. A value
+        committed state, then record the outage (``outage=False``: the twin was
+        hibernated, not down; nothing is recorded); call :meth:`attach` after. A value
         that cannot be read back: StateError (the file is damaged)."""
         try:
-            self._restore(resumed)
+            self._restore(resumed, outage)
         except StateError:
             raise
         except UNREADABLE as e:
             raise unreadable(self.store, e) from None
 
-    def _restore(self, resumed: ResumedTime) -> None:
+    def _restore(self, resumed: ResumedTime, outage: bool) -> None:
         self._saved_received = self.received.snapshot()
         self._replay_attributes()
         self._restore_keys()
@@ -372,7 +376,8 @@ class Persistence:
             if isinstance(obj, ProfileGeneric):
                 self._restore_rows(obj)
         self._restore_components()
-        self._outage(resumed)
+        if outage:
+            self._outage(resumed)
         self.twin.publish()  # the restored values into the objects
 
     def _replay_attributes(self) -> None:

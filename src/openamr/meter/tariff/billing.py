@@ -34,56 +34,38 @@ import enum
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from openamr.apdu.selective_access import CaptureObjectDefinition
 from openamr.codec.datetime import ClockStatus, CosemDateTime
-from openamr.codec.obis import Obis
-from openamr.codec.table import Field, Row
-from openamr.codec.types import Tag
+from openamr.codec.table import Row
+from openamr.devices.mt372 import objects as mt372
+from openamr.devices.mt372.events import EventCode, LpStatus
+from openamr.devices.profile import ObjectDecl
+from openamr.meter.profiles import Column, columns_of
 from openamr.meter.tariff.demand import DemandEngine, MaximumDemand
 from openamr.meter.tariff.localtime import LocalTime, offset_at
 from openamr.meter.tariff.registers import RateSnapshot
 from openamr.meter.tariff.schedule import FIRST_OF_MONTH, MIDNIGHT, Schedule
 
-MONTHLY_BILLING = Obis(1, 0, 98, 1, 0, 255)
-DAILY_BILLING = Obis(1, 0, 98, 2, 0, 255)
-BILLING_COUNTER = Obis(0, 0, 0, 1, 0, 255)
+MONTHLY_BILLING = mt372.MONTHLY_BILLING.obis
+DAILY_BILLING = mt372.DAILY_BILLING.obis
+BILLING_COUNTER = mt372.BILLING_COUNTER.obis
 #: Log-book event code and LP1 status bit of an end of billing (MT372.md 3, 4)
-EVENT_BILLING_RESET = 0x0010
-LP_STATUS_BILLING_RESET = 0x10
+EVENT_BILLING_RESET = int(EventCode.BILLING_RESET)  # 0x0010
+LP_STATUS_BILLING_RESET = int(LpStatus.BILLING_RESET)  # 0x10
 NOT_SPECIFIED_STAMP = bytes.fromhex("ffff ff ff ff ff ff ff ff 8000 ff")
 
 #: The 12 octets of the local date-time of an instant (the Clock's time stamps).
 Stamp = Callable[[dt.datetime], bytes]
 
-_STAMP, _U8, _U32 = (
-    Field(Tag.OCTET_STRING, 12),
-    Field(Tag.UNSIGNED),
-    Field(Tag.DOUBLE_LONG_UNSIGNED),
-)
+
+def _layout(profile: ObjectDecl) -> tuple[Column, ...]:
+    assert profile.layout is not None
+    return columns_of(profile.layout)
 
 
-def _column(
-    class_id: int, obis: Obis, attribute: int, field: Field
-) -> tuple[CaptureObjectDefinition, Field]:
-    return CaptureObjectDefinition(class_id, obis, attribute, 0), field
-
-
-def _energy_columns() -> list[tuple[CaptureObjectDefinition, Field]]:
-    return [_column(3, Obis(1, 0, c, 8, e, 255), 2, _U32) for c in (1, 2) for e in range(5)]
-
-
-def _demand_columns() -> list[tuple[CaptureObjectDefinition, Field]]:
-    return [
-        _column(4, Obis(1, 0, 1, 6, e, 255), attribute, field)
-        for e in range(5)
-        for attribute, field in ((2, _U32), (5, _STAMP))
-    ]
-
-
-CLOCK_COLUMN = _column(8, Obis(0, 0, 1, 0, 0, 255), 2, _STAMP)
-MONTHLY_COLUMNS = (CLOCK_COLUMN, _column(1, BILLING_COUNTER, 2, _U8), *_energy_columns(),
-                   *_demand_columns())  # fmt: skip
-DAILY_COLUMNS = (CLOCK_COLUMN, *_energy_columns())
+#: The rows' columns, as the device profile declares them (openamr.devices.mt372).
+MONTHLY_COLUMNS = _layout(mt372.MONTHLY_BILLING)
+DAILY_COLUMNS = _layout(mt372.DAILY_BILLING)
+CLOCK_COLUMN = MONTHLY_COLUMNS[0]
 
 
 def stamp_for(rules: LocalTime) -> Stamp:

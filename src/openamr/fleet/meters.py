@@ -1,0 +1,390 @@
+"""The meters of a fleet (issue 12, "Memory", "Persistence"): lazy, hibernated, exact.
+
+A meter costs nothing until it is reached: :meth:`Fleet.app` builds its twin on
+first contact with ``build_mt372(commissioned=<the fleet's epoch - history>)``, and
+the lazy twin simulates everything since, so that a meter built at any instant holds
+exactly what it would hold had it run from the start. An idle meter is hibernated
+(:meth:`Fleet.hibernate`: its memory serialised into the fleet's state file,
+:mod:`.hibernation`) and woken on the next contact, resuming with no outage: it
+answers exactly as one that stayed awake.
+
+One clock for the fleet: a :class:`~openamr.meter.clock.MeterClock` over the time
+base (real time, N x, or stepped in tests); each twin runs on the fleet's true time
+at speed 1, in whole seconds (:meth:`Fleet.second`). Sans-IO: idle times are given
+as ``now`` (the adapter's monotonic seconds); pushes go to the ``on_push`` callable
+the adapter passes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from openamr.codec.types import Enum, OctetString, Structure
+from openamr.fleet.config import FleetConfig
+from openamr.fleet.faults import FaultModel
+from openamr.fleet.hibernation import FleetState, MeterStore
+from openamr.fleet.identity import MeterIdentity, credentials, identity
+from openamr.meter.application import ServerApplication
+from openamr.meter.assembly import TwinMeter
+from openamr.meter.clock import MeterClock, TimeBase
+from openamr.meter.metrology.load import seeded_load
+from openamr.meter.metrology.model import Disturbance, DisturbanceKind, seconds
+from openamr.meter.mt372 import FleetSite, build_mt372, seed_of
+from openamr.meter.peripherals import ModemSite, PushMessage
+
+EPOCH, CLOCK_TRUE, CLOCK_BASE = "commissioned", "clock/true", "clock/base"
+PUSH_SETUP_DESTINATION = 3  # Push setup's send_destination_and_method
+SUPERCAP_OUTAGE_S = 11 * 86_400  # over the super-cap's 10 days (twin.CLOCK_RESERVE)
+PushSink = Callable[[MeterIdentity, PushMessage], None]
+
+
+@dataclass
+class Awake:
+    """A meter whose twin is in memory."""
+
+    meter: TwinMeter
+    store: MeterStore
+    used: float  # the adapter's monotonic seconds of the last contact
+    pinned: int = 0  # scenarios running on it: not hibernated meanwhile
+
+
+@dataclass
+class FleetStats:
+    built: int = 0  # twins built for the first time
+    woken: int = 0  # twins brought back from the state file
+    hibernated: int = 0
+    sessions: int = 0  # connections served to their end
+    refused: int = 0  # connections refused (offline, cell full, outage)
+    alarms: int = 0  # pushes the meters sent
+    connections: int = 0  # open now
+    per_cell: dict[int, int] = field(default_factory=dict)  # open now, by cell
+
+
+@dataclass(frozen=True)
+class Outage:
+    """A scenario's outage: meters (or a cell) without power or network, [start, end)."""
+
+    kind: str  # "feeder" | "cell"
+    target: str
+    start: dt.datetime
+    end: dt.datetime
+    meters: tuple[int, ...]
+
+
+class Fleet:
+    """All meters of ``config``; ``clock`` is the fleet's one clock."""
+
+    def __init__(
+        self,
+        config: FleetConfig,
+        clock: MeterClock,
+        state: FleetState,
+        on_push: PushSink | None = None,
+        push_destination: str | None = None,
+    ) -> None:
+        self.config, self.clock, self.state = config, clock, state
+        self.faults = FaultModel(config.faults, config.seed)
+        self.on_push, self.push_destination = on_push, push_destination
+        epoch = state.get_instant(EPOCH)
+        if epoch is None:
+            epoch = clock.true_now() - dt.timedelta(days=config.history_days)
+            epoch -= dt.timedelta(microseconds=epoch.microsecond)
+            state.put_instant(EPOCH, epoch)
+        self.commissioned = epoch
+        self._note_restart()
+        self.awake: OrderedDict[int, Awake] = OrderedDict()  # least recently used first
+        self._index = {serial: i for i, serial in enumerate(config.serials)}
+        self.sleeping = {self._index[s] for s in state.serials() if s in self._index}
+        self.outages: list[Outage] = []
+        self.stats = FleetStats()
+
+    def _note_restart(self) -> None:
+        """A state file with a clock anchor was left by a fleet that stopped (or was
+        killed): from its last save to now its meters had no power (ARCHITECTURE.md
+        "Nothing lost": outages are power failures). Each meter simulates it when
+        next reached."""
+        down = self.state.get_instant(CLOCK_TRUE)
+        up = self.second()
+        if down is not None and up - down >= dt.timedelta(seconds=2):
+            self.state.add_restart(down, up)
+        self.restarts = [
+            Disturbance(seconds(a) + 1, seconds(b), None, DisturbanceKind.POWER_FAILURE)
+            for a, b in self.state.restarts()
+        ]
+
+    # -- who ----------------------------------------------------------------------------
+
+    def now(self) -> dt.datetime:
+        """The fleet's true time."""
+        return self.clock.true_now()
+
+    def second(self) -> dt.datetime:
+        """The fleet's true time in whole seconds: the twins' time base. A meter's
+        registers move once a second (as the MT372's do), so that the requests of a
+        session within one second cost one advance, not one each."""
+        now = self.clock.true_now()
+        return now - dt.timedelta(microseconds=now.microsecond)
+
+    def meter(self, index: int) -> MeterIdentity:
+        return identity(self.config, index)
+
+    def index_of(self, serial: str) -> int | None:
+        return self._index.get(serial)
+
+    def select(self, *, meter: str | None = None, group: str | None = None,
+               cell: int | None = None) -> list[int]:  # fmt: skip
+        """The meters a target names: one serial, a group, a cell, or all (none given)."""
+        if meter is not None:
+            index = self.index_of(meter)
+            return [] if index is None else [index]
+        chosen = range(self.config.size)
+        if group is not None:
+            return [i for i in chosen if self.meter(i).group == group]
+        if cell is not None:
+            return [i for i in chosen if self.meter(i).cell == cell]
+        return list(chosen)
+
+    def condition(self, index: int) -> str:
+        """ "unbuilt", "awake" or "hibernated"."""
+        if index in self.awake:
+            return "awake"
+        return "hibernated" if index in self.sleeping else "unbuilt"
+
+    # -- the twins ----------------------------------------------------------------------
+
+    def reach(self, index: int, now: float = 0.0) -> TwinMeter:
+        """Meter ``index``'s twin, built or woken if it is not in memory, up to now."""
+        awake = self.awake.get(index)
+        if awake is None:
+            awake = self._bring(index, now)
+            self.awake[index] = awake
+        else:
+            self.awake.move_to_end(index)
+            awake.used = now
+        awake.meter.refresh()
+        self.collect_pushes(index)
+        return awake.meter
+
+    def app(self, index: int, now: float = 0.0) -> ServerApplication:
+        """What the transport adapter serves of meter ``index`` (see :meth:`reach`)."""
+        return self.reach(index, now).app
+
+    def _bring(self, index: int, now: float) -> Awake:
+        meter = self.meter(index)
+        store = self.state.load(meter.serial) if index in self.sleeping else None
+        woken = store is not None
+        if store is None:
+            store = MeterStore.fresh(meter.serial)
+        load = seeded_load(seed_of(meter.serial), meter.kind, meter.pv, meter.phases)
+        site = FleetSite(
+            commissioned=self.commissioned, firmware=meter.firmware,
+            clock_error=self._clock_error(index), disturbances=tuple(self._history(index, woken)),
+            modem=ModemSite(cell_id=meter.cell, signal_base=self.faults.signal_base(index)),
+            outage=False, commit_every_advance=False,
+        )  # fmt: skip
+        twin_meter = build_mt372(
+            meter.serial, credentials(self.config, meter), time_base=self.second,
+            load=load, state=store, fleet=site,
+        )  # fmt: skip
+        if woken:
+            self.stats.woken += 1
+        else:
+            self.stats.built += 1
+        self._set_push_destination(twin_meter)
+        self.sleeping.discard(index)
+        return Awake(twin_meter, store, now)
+
+    def _clock_error(self, index: int) -> dt.timedelta:
+        """The drift of the meter's crystal over the fleet's history, whole seconds."""
+        days = self.config.history_days
+        return dt.timedelta(seconds=round(self.faults.drift(index) * 1e-6 * days * 86_400))
+
+    def _history(self, index: int, woken: bool) -> list[Disturbance]:
+        """What the twin has not simulated yet: a fresh twin, a run-down super-cap (11
+        days without power from commissioning) and the fleet's downtimes; a woken one,
+        the downtimes since its snapshot."""
+        if woken:
+            saved = self.state.saved_at(self.meter(index).serial)
+            after = -1 if saved is None else seconds(saved)
+            return [d for d in self.restarts if d.start > after]
+        history = list(self.restarts)
+        if self.faults.invalid_clock(index):
+            start = seconds(self.commissioned) + 1
+            kind = DisturbanceKind.POWER_FAILURE
+            history.append(Disturbance(start, start + SUPERCAP_OUTAGE_S, None, kind))
+        return history
+
+    def _set_push_destination(self, meter: TwinMeter) -> None:
+        """The head-end's alarm listener, as its commissioning would write it (only on
+        a meter that has no destination of its own)."""
+        if self.push_destination is None:
+            return
+        setup = meter.peripherals.push.setup
+        if setup.request().destination:
+            return
+        destination = Structure([Enum(0), OctetString(self.push_destination.encode()), Enum(0)])
+        setup.set(PUSH_SETUP_DESTINATION, destination)
+
+    def collect_pushes(self, index: int) -> int:
+        """Hand the meter's new pushes to ``on_push``; how many there were."""
+        awake = self.awake.get(index)
+        if awake is None:
+            return 0
+        messages = awake.meter.peripherals.push.drain()
+        self.stats.alarms += len(messages)
+        if self.on_push is not None:
+            meter = self.meter(index)
+            for message in messages:
+                self.on_push(meter, message)
+        return len(messages)
+
+    @staticmethod
+    def _commit(awake: Awake) -> None:
+        """The twin commits into its in-memory store on demand only (an advance a
+        second does not pay for a commit): here, before its store is written out."""
+        if awake.meter.persistence is not None:
+            awake.meter.persistence.commit()
+
+    def hibernate(self, index: int) -> bool:
+        """Save the meter into the state file and drop its twin (False: it is pinned
+        or not awake)."""
+        awake = self.awake.get(index)
+        if awake is None or awake.pinned:
+            return False
+        awake.meter.refresh()
+        self._commit(awake)  # everything up to now into its store
+        self.collect_pushes(index)
+        self.state.save(self.meter(index).serial, awake.store, self.now())
+        del self.awake[index]
+        self.sleeping.add(index)
+        self.stats.hibernated += 1
+        return True
+
+    def hibernate_idle(self, now: float, idle_s: float, keep: int | None = None) -> int:
+        """Hibernate meters untouched for ``idle_s`` seconds, and the least recently
+        used beyond ``keep`` awake; how many went to sleep."""
+        count = 0
+        for index in list(self.awake):
+            awake = self.awake[index]
+            over = keep is not None and len(self.awake) > keep
+            if (over or now - awake.used >= idle_s) and self.hibernate(index):
+                count += 1
+        return count
+
+    def save_awake(self) -> None:
+        """Write every awake meter's memory and the fleet's clock into the state file
+        (the meters stay awake)."""
+        for index, awake in self.awake.items():
+            awake.meter.refresh()
+            self._commit(awake)
+            self.state.save(self.meter(index).serial, awake.store, self.now())
+        self.state.put_instant(CLOCK_TRUE, self.clock.true_now())
+        self.state.put_instant(CLOCK_BASE, self.clock.base())
+
+    # -- scenarios ----------------------------------------------------------------------
+
+    def feeder_outage(self, group: str, duration_s: int, now: float = 0.0) -> Outage:
+        """The group loses power from the next whole second for ``duration_s``: each
+        meter is woken and kept awake until the end, so that it pushes its
+        power-failure and power-return alarms when they happen (:meth:`sweep`)."""
+        meters = tuple(self.select(group=group))
+        if not meters:
+            raise LookupError(f"no meter is in group {group!r}")
+        start = seconds(self.now()) + 1
+        failure = Disturbance(start, start + duration_s, None, DisturbanceKind.POWER_FAILURE)
+        for index in meters:
+            self.reach(index, now).twin.inject(failure)
+            self.awake[index].pinned += 1
+        outage = Outage("feeder", group, _at(start), _at(start + duration_s), meters)
+        self.outages.append(outage)
+        return outage
+
+    def skip_to(self, instant: dt.datetime) -> None:
+        """Move the fleet's clock forward to ``instant`` (true time never goes back);
+        every meter simulates the time skipped when it is next reached."""
+        if instant <= self.now():
+            raise ValueError(f"the fleet is at {self.now().isoformat()}: it cannot go back")
+        self.clock = MeterClock(self.clock.base, start=instant, speed=self.clock.speed)
+
+    def dst_change(self, before_s: int = 60) -> dt.datetime:
+        """The DST scenario: the fleet's clock skips to ``before_s`` seconds before the
+        next change of summer time (EU rule, the MT372's factory setting: the last
+        Sunday of March and of October at 01:00 UTC); every meter then logs it
+        (0x0008) as its clock passes it. The instant of the change."""
+        change = next_dst_change(self.now() + dt.timedelta(seconds=before_s))
+        self.skip_to(change - dt.timedelta(seconds=before_s))
+        return change
+
+    def cell_outage(self, cell: int, duration_s: int) -> Outage:
+        """The cell stops carrying traffic for ``duration_s``: its meters refuse calls."""
+        meters = tuple(self.select(cell=cell))
+        if not meters:
+            raise LookupError(f"no meter is in cell {cell}")
+        start = seconds(self.now())
+        outage = Outage("cell", str(cell), _at(start), _at(start + duration_s), meters)
+        self.outages.append(outage)
+        return outage
+
+    def sweep(self, now: float = 0.0) -> int:
+        """Bring the meters of running scenarios up to now (their pushes go out); end
+        the scenarios that are over (their meters may hibernate again). Pushes sent."""
+        before, t = self.stats.alarms, self.now()
+        for outage in list(self.outages):
+            if outage.kind == "feeder":
+                for index in outage.meters:
+                    self.app(index, now)  # its pushes are collected there
+            if t >= outage.end + dt.timedelta(seconds=1):
+                self.outages.remove(outage)
+                for index in outage.meters if outage.kind == "feeder" else ():
+                    if index in self.awake:
+                        self.awake[index].pinned -= 1
+        return self.stats.alarms - before
+
+    def in_outage(self, index: int) -> Outage | None:
+        t = self.now()
+        for outage in self.outages:
+            if outage.start <= t < outage.end and index in outage.meters:
+                return outage
+        return None
+
+    def refusal(self, index: int) -> str | None:
+        """Why a connection to meter ``index`` is refused now by a scenario (None: it
+        is not; the fault model and the cell's capacity decide the rest)."""
+        outage = self.in_outage(index) if self.outages else None
+        if outage is not None:
+            return "no power" if outage.kind == "feeder" else "cell out of service"
+        return None
+
+    def forget(self, indices: Iterable[int]) -> None:
+        """Drop awake twins without saving (tests of what the state file holds)."""
+        for index in indices:
+            self.awake.pop(index, None)
+
+
+def next_dst_change(after: dt.datetime) -> dt.datetime:
+    """The first EU summer-time change after ``after``: 01:00 UTC on the last Sunday
+    of March or of October."""
+    for year in (after.year, after.year + 1):
+        for month in (3, 10):
+            last = dt.datetime(year, month, 31, 1, tzinfo=dt.UTC)
+            change = last - dt.timedelta(days=(last.weekday() + 1) % 7)
+            if change > after:
+                return change
+    raise AssertionError("a change comes within a year")
+
+
+def fleet_clock(config: FleetConfig, state: FleetState, base: TimeBase) -> MeterClock:
+    """The fleet's one clock: from ``config.start`` (default: the base's now) on a new
+    state file; on a restart, where it was plus the downtime at the fleet's speed."""
+    anchor, at = state.get_instant(CLOCK_TRUE), state.get_instant(CLOCK_BASE)
+    if anchor is None or at is None:
+        return MeterClock(base, start=config.start, speed=config.speed)
+    down = max(base() - at, dt.timedelta(0)) * config.speed
+    return MeterClock(base, start=anchor + down, speed=config.speed)
+
+
+def _at(t: int) -> dt.datetime:
+    return dt.datetime.fromtimestamp(t, dt.UTC)

@@ -1,0 +1,239 @@
+"""``openamr fleet serve``: the fleet's asyncio adapter (issue 12, "Addresses like
+GPRS"), the only module of the fleet that does I/O.
+
+Each meter listens at its own address (by default its own loopback address
+127.x.y.z, port 4059, as each GPRS meter has its own IP; or a port each): one
+listening socket per meter, watched with ``loop.add_reader`` (no ``asyncio.Server``
+per meter: a listener costs a socket and a callback). A connection is shaped by the
+fault model (:mod:`.faults`) before the meter sees it:
+
+* refused (RST) while the meter's modem is offline, its feeder without power, its
+  cell out of service, or its cell at capacity (``[network] cell_capacity``);
+* accepted and never answered (``no_answer``);
+* each answer held back a round trip (``slow``: 0.5 to 3 s);
+* cut after its 1st to 4th answer (``drop``).
+
+Otherwise the wrapper (IEC 62056-47) is served by the house's adapter
+(:class:`openamr.aio.dlms_server.WrapperSession`) on the meter's twin, which
+:meth:`Fleet.app` builds or wakes on the connection. Every second the fleet's
+scenarios are swept (their pushes go out); idle meters hibernate; every
+``save_s`` the awake meters' memory and the fleet's clock are written to the state
+file.
+
+Memory: a meter never reached costs its listening socket (about 1 KiB); an awake
+twin with 30 days of history about 0.6 MiB of Python objects (0.9 MiB resident with
+its in-memory store), freed when it hibernates (the process reuses it for the next
+twin it wakes). ``max_awake`` bounds the awake ones: the least recently used beyond
+it hibernate at the next tick.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import resource
+import socket
+from array import array
+from collections.abc import Callable
+from typing import Any
+
+from openamr.aio.dlms_server import WrapperSession
+from openamr.fleet.faults import SessionFate
+from openamr.fleet.identity import cell_of
+from openamr.fleet.meters import Fleet
+
+log = logging.getLogger(__name__)
+
+
+def raise_file_limit(needed: int) -> int:
+    """Raise RLIMIT_NOFILE to the hard limit (a listener per meter); the new limit."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < needed and soft != hard:
+        target = hard if hard != resource.RLIM_INFINITY else max(needed, soft)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+        soft = target
+    return soft
+
+
+class _Shaped(asyncio.Transport):
+    """The transport the meter's session writes to: answers held back ``rtt_s``,
+    the connection cut after ``drop_after`` answers."""
+
+    def __init__(self, real: asyncio.Transport, fate: SessionFate) -> None:
+        super().__init__()
+        self.real, self.fate, self.answers = real, fate, 0
+
+    def write(self, data: bytes | bytearray | memoryview) -> None:
+        self.answers += 1
+        cut = self.fate.drop_after is not None and self.answers >= self.fate.drop_after
+        if self.fate.rtt_s > 0:
+            loop = asyncio.get_running_loop()
+            loop.call_later(self.fate.rtt_s, self._send, bytes(data), cut)
+        else:
+            self._send(bytes(data), cut)
+
+    def _send(self, data: bytes, cut: bool) -> None:
+        if self.real.is_closing():
+            return
+        if cut:  # mid-transfer: half of the frame, then the line is gone
+            self.real.write(data[: max(1, len(data) // 2)])
+            self.real.abort()
+        else:
+            self.real.write(data)
+
+    def close(self) -> None:
+        self.real.close()
+
+    def is_closing(self) -> bool:
+        return self.real.is_closing()
+
+    def get_extra_info(self, name: str, default: Any = None) -> Any:
+        return self.real.get_extra_info(name, default)
+
+
+class MeterSession(asyncio.Protocol):
+    """One connection to one meter of the fleet."""
+
+    def __init__(self, server: FleetServer, index: int) -> None:
+        self.server, self.index = server, index
+        self.inner: WrapperSession | None = None
+        self.counted = False
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        fleet, index = self.server.fleet, self.index
+        fate = self.server.admit(index)
+        if fate.refused is not None:
+            fleet.stats.refused += 1
+            transport.abort()
+            return
+        self.counted = True
+        self.server.opened(index)
+        if fate.silent:
+            return
+        app = fleet.app(index, self.server.loop.time())
+        self.inner = WrapperSession(app)
+        self.inner.connection_made(_Shaped(transport, fate))
+
+    def data_received(self, data: bytes) -> None:
+        if self.inner is not None:
+            self.inner.data_received(data)
+            self.server.fleet.collect_pushes(self.index)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self.counted:
+            self.server.closed(self.index)
+
+
+class FleetServer:
+    """The listeners and the housekeeping of one fleet."""
+
+    def __init__(
+        self,
+        fleet: Fleet,
+        loop: asyncio.AbstractEventLoop,
+        idle_s: float = 60.0,
+        max_awake: int = 256,
+        save_s: float = 10.0,
+    ) -> None:
+        self.fleet, self.loop = fleet, loop
+        self.idle_s, self.max_awake, self.save_s = idle_s, max_awake, save_s
+        self.sockets: list[socket.socket] = []
+        self.numbers = array("I", bytes(4 * fleet.config.size))  # connections per meter
+        self._tasks: list[asyncio.Task[None]] = []
+
+    # -- listening ----------------------------------------------------------------------
+
+    def listen(self, backlog: int = 16) -> None:
+        """One listening socket per meter (OSError names the address that failed)."""
+        raise_file_limit(self.fleet.config.size + 256)
+        for index in range(self.fleet.config.size):
+            meter = self.fleet.meter(index)
+            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            try:
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                sock.bind((meter.host, meter.port))
+                sock.listen(backlog)
+            except OSError as e:
+                sock.close()
+                self.close()
+                raise OSError(e.errno, f"{meter.host}:{meter.port}: {e.strerror}") from None
+            sock.setblocking(False)
+            self.loop.add_reader(sock.fileno(), self._accept, sock, index)
+            self.sockets.append(sock)
+
+    def _accept(self, listener: socket.socket, index: int) -> None:
+        try:
+            conn, _ = listener.accept()
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError as e:  # out of file descriptors: say so, keep listening
+            log.warning("meter %d: accept failed: %s", index, e)
+            return
+        conn.setblocking(False)
+        conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.loop.create_task(self._connect(conn, index))
+
+    async def _connect(self, conn: socket.socket, index: int) -> None:
+        try:
+            await self.loop.connect_accepted_socket(lambda: MeterSession(self, index), conn)
+        except OSError:
+            conn.close()
+
+    # -- the network --------------------------------------------------------------------
+
+    def admit(self, index: int) -> SessionFate:
+        """The fate of a new connection to meter ``index`` (counts it)."""
+        fleet = self.fleet
+        number = self.numbers[index]
+        self.numbers[index] = (number + 1) & 0xFFFFFFFF
+        refused = fleet.refusal(index)
+        if refused is not None:
+            return SessionFate(refused=refused)
+        fate = fleet.faults.session(index, number, fleet.now().timestamp())
+        capacity = fleet.config.network.cell_capacity
+        cell = cell_of(fleet.config, index)
+        if fate.refused is None and capacity and fleet.stats.per_cell.get(cell, 0) >= capacity:
+            return SessionFate(refused="cell at capacity")
+        return fate
+
+    def opened(self, index: int) -> None:
+        stats, cell = self.fleet.stats, cell_of(self.fleet.config, index)
+        stats.connections += 1
+        stats.per_cell[cell] = stats.per_cell.get(cell, 0) + 1
+
+    def closed(self, index: int) -> None:
+        stats, cell = self.fleet.stats, cell_of(self.fleet.config, index)
+        stats.connections -= 1
+        stats.sessions += 1
+        stats.per_cell[cell] -= 1
+
+    # -- housekeeping -------------------------------------------------------------------
+
+    def start(self) -> None:
+        self._tasks.append(self.loop.create_task(self._every(1.0, self._tick)))
+        self._tasks.append(self.loop.create_task(self._every(self.save_s, self._save)))
+
+    async def _every(self, period: float, job: Callable[[], None]) -> None:
+        while True:
+            await asyncio.sleep(period)
+            try:
+                job()
+            except Exception:  # a bug must not stop the housekeeping of the others
+                log.exception("fleet housekeeping failed")
+
+    def _tick(self) -> None:
+        now = self.loop.time()
+        self.fleet.sweep(now)
+        self.fleet.hibernate_idle(now, self.idle_s, keep=self.max_awake)
+
+    def _save(self) -> None:
+        self.fleet.save_awake()
+
+    def close(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for sock in self.sockets:
+            self.loop.remove_reader(sock.fileno())
+            sock.close()
+        self.sockets.clear()

@@ -1,0 +1,130 @@
+"""The fleet's meters are lazy and exact: built late, or hibernated and woken, a
+meter holds exactly what one that ran all along holds."""
+
+from __future__ import annotations
+
+from openamr.codec.obis import Obis
+from openamr.codec.types import DoubleLongUnsigned
+from openamr.fleet.hibernation import FleetState
+from openamr.meter.clock import SteppedTime
+from openamr.meter.mt372 import logical_device_name
+from tests.fleet.conftest import START, fleet_on, readings, small
+
+HOUR = 3600
+SERIAL = Obis.parse("0.0.96.1.0.255")
+LDN = Obis.parse("0.0.42.0.0.255")
+
+
+def test_a_meter_nobody_reached_costs_no_twin() -> None:
+    fleet = fleet_on(small(3), SteppedTime(START))
+    assert fleet.awake == {} and [fleet.condition(i) for i in range(3)] == ["unbuilt"] * 3
+
+
+def test_each_meter_is_its_own() -> None:
+    fleet = fleet_on(small(3), SteppedTime(START))
+    for i in range(3):
+        app = fleet.app(i)
+        serial = fleet.meter(i).serial
+        assert app.device.find(SERIAL).get(2) == serial  # type: ignore[union-attr]
+        assert app.device.find(LDN).get(2) == logical_device_name(serial).encode()  # type: ignore[union-attr]
+
+
+def test_built_late_equals_built_early() -> None:
+    early_base, late_base = SteppedTime(START), SteppedTime(START)
+    early, late = fleet_on(small(), early_base), fleet_on(small(), late_base)
+    early.app(1)
+    for _ in range(5):  # the early one is read every 5 hours
+        early_base.step(5 * HOUR)
+        early.app(1)
+    late_base.step(25 * HOUR)
+    assert readings(late.app(1)) == readings(early.app(1))
+
+
+def test_a_hibernated_meter_answers_as_one_that_stayed_awake() -> None:
+    awake_base, sleepy_base = SteppedTime(START), SteppedTime(START)
+    state = FleetState.memory()
+    awake, sleepy = fleet_on(small(), awake_base), fleet_on(small(), sleepy_base, state)
+    awake.app(2), sleepy.app(2)
+    for base in (awake_base, sleepy_base):
+        base.step(7 * HOUR)
+    awake.app(2)
+    assert sleepy.hibernate(2) and sleepy.condition(2) == "hibernated"
+    assert 2 not in sleepy.awake and state.bytes_of(sleepy.meter(2).serial) > 0
+    for base in (awake_base, sleepy_base):
+        base.step(30 * HOUR)  # over a day boundary: LP2 and the daily billing row
+    woken = sleepy.app(2)
+    assert sleepy.stats.woken == 1
+    assert readings(woken) == readings(awake.app(2))
+
+
+def test_a_woken_meter_keeps_what_a_client_wrote() -> None:
+    base, state = SteppedTime(START), FleetState.memory()
+    fleet = fleet_on(small(), base, state)
+    app = fleet.app(0)
+    lp1 = app.device.find(Obis.parse("1.0.99.1.0.255"))
+    assert lp1 is not None
+    handler = app.configs[1].open_handler(True)  # management (persistence records it)
+    assert handler.set(7, lp1.logical_name, 4, DoubleLongUnsigned(1800)).name == "SUCCESS"
+    fleet.hibernate(0)
+    base.step(2 * HOUR)
+    woken = fleet.app(0).device.find(lp1.logical_name)
+    assert woken is not None and woken.get(4) == 1800
+
+
+def test_the_fleet_epoch_survives_in_the_state_file() -> None:
+    state = FleetState.memory()
+    first = fleet_on(small(), SteppedTime(START), state)
+    second = fleet_on(small(), SteppedTime(START.replace(day=9)), state)
+    assert second.commissioned == first.commissioned
+
+
+def test_clock_drift_and_a_run_down_super_cap() -> None:
+    from dataclasses import replace
+
+    from openamr.fleet.faults import FaultRates
+
+    rates = replace(FaultRates.none(), drift_ppm=50.0, invalid_clock=0.5)
+    config = small(8, faults=rates, history_days=12.0)
+    fleet = fleet_on(config, SteppedTime(START))
+    for i in range(8):
+        twin = fleet.reach(i).twin
+        assert twin is not None
+        expected = round(fleet.faults.drift(i) * 1e-6 * 12 * 86_400)
+        assert twin.source.offset.total_seconds() == expected and abs(expected) <= 52
+        assert twin.clock_invalid == fleet.faults.invalid_clock(i)
+    assert {fleet.faults.invalid_clock(i) for i in range(8)} == {True, False}
+
+
+def test_a_restart_is_a_power_failure_of_every_meter() -> None:
+    from openamr.meter.events import EventCode
+
+    base, state = SteppedTime(START), FleetState.memory()
+    first = fleet_on(small(3), base, state)
+    first.app(0), first.app(1)
+    base.step(HOUR)
+    first.hibernate(1)
+    base.step(HOUR)
+    first.save_awake()  # then the process dies: nothing more is written
+    down = first.now()
+    base.step(3 * HOUR)
+    second = fleet_on(small(3), base, state)
+    assert len(second.restarts) == 1
+    for i in range(3):  # awake at the kill, hibernated before it, never reached
+        twin = second.reach(i).twin
+        assert twin is not None
+        rows = [row for row in twin.objects.event_log.rows if row[1] == EventCode.POWER_FAILURE]
+        returns = [r for r in twin.objects.event_log.rows if r[1] == EventCode.POWER_RETURNED]
+        assert len(rows) == 1 and len(returns) == 1, i
+    assert (second.now() - down).total_seconds() == 3 * HOUR  # the clock went on meanwhile
+
+
+def test_the_gsm_diagnostic_shows_the_fleets_cell_and_signal() -> None:
+    fleet = fleet_on(small(3), SteppedTime(START))
+    for i in range(3):
+        meter = fleet.reach(i)
+        twin, modem = meter.twin, meter.peripherals.modem
+        assert modem.cell_id == fleet.meter(i).cell
+        assert modem.base == fleet.faults.signal_base(i)
+        assert modem.state_at(twin.true_t).registered
+        cell = modem.diagnostic.get(6) if modem.diagnostic is not None else None
+        assert isinstance(cell, (list, tuple)) and cell[0] == fleet.meter(i).cell
