@@ -36,7 +36,8 @@ meters_per_group = 5
 
 def fetch(url: str, body: dict[str, object] | None = None) -> Any:
     data = None if body is None else json.dumps(body).encode()
-    with LOCAL.open(url, data=data, timeout=30) as answer:
+    request = urllib.request.Request(url, data, {"Content-Type": "application/json"})
+    with LOCAL.open(request, timeout=30) as answer:
         return json.loads(answer.read())
 
 
