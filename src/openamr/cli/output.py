@@ -22,7 +22,8 @@ import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
-from typing import TYPE_CHECKING, Any
+from itertools import chain
+from typing import TYPE_CHECKING, Any, cast
 
 from openamr.cli.render import JsonValue, to_jsonable
 from openamr.client.values import as_datetime
@@ -183,11 +184,24 @@ def pairs(title: str | None, items: Sequence[tuple[str, str]]) -> None:
 
 def write_csv(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
     """Rows as CSV on stdout, in one write (stdout may be unbuffered)."""
+    sys.stdout.write(csv_text(headers, rows))
+
+
+def csv_text(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    """The text ``csv.writer(..., lineterminator="\\n")`` writes for ``headers`` and
+    ``rows`` (None as an empty field). Text cells that need no quoting (the whole
+    of a profile) are joined directly, which is several times faster."""
+    lines = [headers, *rows]
+    if set(map(type, chain.from_iterable(lines))) <= {str} and min(map(len, lines)) >= 2:
+        texts = cast("list[Sequence[str]]", lines)
+        joined = "\n".join(map(",".join, texts)) + "\n"
+        commas = sum(map(len, lines)) - len(lines)
+        plain = '"' not in joined and "\r" not in joined
+        if plain and joined.count(",") == commas and joined.count("\n") == len(lines):
+            return joined
     buffer = io.StringIO()
-    out = csv.writer(buffer, lineterminator="\n")
-    out.writerow(headers)
-    out.writerows(rows)  # None is written as an empty field
-    sys.stdout.write(buffer.getvalue())
+    csv.writer(buffer, lineterminator="\n").writerows(lines)  # None: an empty field
+    return buffer.getvalue()
 
 
 def write_json(document: JsonValue) -> None:

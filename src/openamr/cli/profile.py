@@ -18,20 +18,21 @@ stamps go straight to ISO 8601 (:func:`~openamr.cli.output.iso_octets`).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import click
 
 from openamr.apdu.descriptors import CosemAttributeDescriptor
 from openamr.apdu.selective_access import CaptureObjectDefinition
 from openamr.cli.options import MeterOptions, format_option, meter_options, run
-from openamr.cli.output import jsonable, progress, table, text, write_csv, write_json
+from openamr.cli.output import iso_octets, jsonable, progress, table, text, write_csv, write_json
 from openamr.cli.read import SCALED, scaler_of
 from openamr.cli.render import JsonValue
 from openamr.client.meter import Meter
 from openamr.client.values import Profile
+from openamr.codec.datetime import CosemDateTime
 from openamr.codec.obis import Obis
 from openamr.codec.units import ScalerUnit
 
@@ -67,6 +68,18 @@ class Column:
                 return scaled(value, self.scaler_unit.scaler)
             return repr(float(self.scaler_unit.apply(value)))
         return text(value)
+
+    def texts(self, values: Sequence[Any]) -> Iterable[str]:
+        """:meth:`text` of each of ``values``: integers shown as they are in C."""
+        types = set(map(type, values))
+        if self.scaler_unit is None or self.scaler_unit.scaler == 0:
+            if types <= {int}:
+                return map(str, values)
+            if types == {bytes} and set(map(len, values)) == {CosemDateTime.SIZE}:
+                stamps = list(map(iso_octets, values))
+                if None not in stamps:
+                    return cast("list[str]", stamps)
+        return map(self.formatter(), values)
 
     def formatter(self) -> Callable[[Any], str]:
         """:meth:`text` as one function for the whole column."""
@@ -167,7 +180,7 @@ def cells(columns: list[Column], rows: list[tuple[Any, ...]]) -> list[tuple[str,
     if not rows:
         return []
     values = zip(*rows, strict=True)
-    by_column = [map(c.formatter(), column) for c, column in zip(columns, values, strict=True)]
+    by_column = [c.texts(column) for c, column in zip(columns, values, strict=True)]
     return list(zip(*by_column, strict=True))
 
 
