@@ -17,7 +17,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from openamr.apdu.selective_access import CaptureObjectDefinition
-from openamr.cli.output import iso_octets, text
+from openamr.cli.output import csv_text, iso_octets, text
 from openamr.cli.profile import Column, cells, scaled
 from openamr.client.values import as_datetime
 from openamr.codec.datetime import CosemDateTime
@@ -148,3 +148,23 @@ def scaler_of(twin: Twin, capture: CaptureObjectDefinition) -> ScalerUnit | None
     if obj is None or attribute is None or capture.attribute_index != 2:
         return None
     return ScalerUnit.from_data(obj.get(attribute))
+
+
+CELLS = st.one_of(
+    st.text(alphabet=st.sampled_from('ab1.-:+T ,"\r\n'), max_size=6),
+    st.integers(-5, 5),
+    st.none(),
+)
+
+
+@given(st.lists(st.lists(CELLS, min_size=1, max_size=4), max_size=6),
+       st.lists(st.text(alphabet="ab ,", max_size=3), min_size=1, max_size=4))  # fmt: skip
+@example([["2026-01-01T00:00:00+01:00", "8", "52", "0"]], ["a", "b", "c", "d"])
+@example([[""]], ["a"])
+@example([["", ""]], ["a", "b"])
+def test_csv_text_is_what_csv_writer_writes(rows: list[list[Any]], headers: list[str]) -> None:
+    expected = io.StringIO()
+    writer = csv.writer(expected, lineterminator="\n")
+    writer.writerow(headers)
+    writer.writerows(rows)
+    assert csv_text(headers, rows) == expected.getvalue()
