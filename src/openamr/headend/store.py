@@ -62,6 +62,21 @@ class Store:
     def _skip_duplicates(self, table: Table) -> Insert:
         return self._insert(table).on_conflict_do_nothing()
 
+    async def _insert_once(self, table: Table, params: list[dict[str, Any]]) -> int | None:
+        """Insert, skipping rows already there; the number of new rows. SQLite: one
+        executemany (its rowcount adds up). PostgreSQL: multi-row VALUES in chunks
+        under asyncpg's 32767 parameters, whose rowcounts are exact."""
+        async with self.engine.begin() as conn:
+            if self.url.dialect == "sqlite":
+                result = await conn.execute(self._skip_duplicates(table), params)
+                return result.rowcount if result.rowcount >= 0 else None
+            chunk, total = 30000 // len(table.columns), 0
+            for i in range(0, len(params), chunk):
+                statement = self._insert(table).values(params[i : i + chunk])
+                result = await conn.execute(statement.on_conflict_do_nothing())
+                total += result.rowcount
+            return total
+
     async def _rows(self, query: Select[Any]) -> list[Any]:
         async with self.engine.connect() as conn:
             return list((await conn.execute(query)).all())
@@ -166,16 +181,30 @@ class Store:
         """Store a batch once; the number of new rows where the driver says it."""
         if not rows:
             return 0
-        params = [asdict(r) for r in rows]
-        async with self.engine.begin() as conn:
-            result = await conn.execute(self._skip_duplicates(schema.readings), params)
-        return result.rowcount if result.rowcount >= 0 else None
+        return await self._insert_once(schema.readings, [asdict(r) for r in rows])
 
     async def last_reading(self, meter_id: int, channel: str) -> int | None:
         t = schema.readings
         async with self.engine.connect() as conn:
             value = await conn.scalar(
                 select(func.max(t.c.ts)).where(t.c.meter_id == meter_id, t.c.channel == channel)
+            )
+        return None if value is None else int(value)
+
+    async def last_reading_in(self, meter_id: int, prefix: str) -> int | None:
+        """The newest time stored on any channel whose name starts with ``prefix``."""
+        return await self._edge_in(meter_id, prefix, func.max)
+
+    async def first_reading_in(self, meter_id: int, prefix: str) -> int | None:
+        return await self._edge_in(meter_id, prefix, func.min)
+
+    async def _edge_in(self, meter_id: int, prefix: str, edge: Any) -> int | None:
+        t = schema.readings
+        async with self.engine.connect() as conn:
+            value = await conn.scalar(
+                select(edge(t.c.ts)).where(
+                    t.c.meter_id == meter_id, t.c.channel >= prefix, t.c.channel < prefix + "\uffff"
+                )
             )
         return None if value is None else int(value)
 
@@ -218,11 +247,7 @@ class Store:
     async def add_events(self, rows: Sequence[EventRecord]) -> int | None:
         if not rows:
             return 0
-        async with self.engine.begin() as conn:
-            result = await conn.execute(
-                self._skip_duplicates(schema.events), [asdict(r) for r in rows]
-            )
-        return result.rowcount if result.rowcount >= 0 else None
+        return await self._insert_once(schema.events, [asdict(r) for r in rows])
 
     async def last_event(self, meter_id: int, log: str) -> int | None:
         t = schema.events
