@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -14,11 +15,11 @@ import pytest
 from openamr.client.values import as_datetime
 from openamr.codec.obis import Obis
 from openamr.codec.units import ScalerUnit
-from openamr.headend.collector import BILLING, LOAD_PROFILE, LOGBOOK, CollectPolicy, Collector
+from openamr.headend.collector import BILLING, LOAD_PROFILE, LOGBOOK, Collector, CollectPolicy
 from openamr.headend.inventory import import_file
 from openamr.headend.model import MeterRecord
 from openamr.headend.store import Store
-from openamr.headend.vault import Kek
+from openamr.headend.vault import Kek, MeterSecrets
 from openamr.meter.associations import DEFAULT_AK, DEFAULT_EK
 from openamr.meter.mt372 import EPOCH
 from tests.client.conftest import Twin, start_twin, stop_twin
@@ -35,8 +36,8 @@ async def twin() -> AsyncIterator[Twin]:
 
 
 async def imported(store: Store, tmp_path: Path, url: str, **kw: Any) -> MeterRecord:
-    path = write_json(tmp_path / "fleet.json", KEK_BYTES,
-                      [entry(KEK_BYTES, "12345678", url, DEFAULT_EK, DEFAULT_AK, **kw)])  # fmt: skip
+    rows = [entry(KEK_BYTES, "12345678", url, DEFAULT_EK, DEFAULT_AK, **kw)]
+    path = write_json(tmp_path / "fleet.json", KEK_BYTES, rows)
     await import_file(store, path, Kek(KEK_BYTES), now=1)
     return await store.meter("12345678")
 
@@ -133,8 +134,8 @@ async def test_failures_are_stored_with_their_reason(
     assert not out.ok and out.transient and "cannot connect" in out.reason
     wrong = await imported(store, tmp_path, twin.url("wrapper"))
     assert wrong.id is not None
-    await store.put_meter(MeterRecord(serial=wrong.serial, url=wrong.url, secrets=type(
-        (await store.secrets_of(wrong.id, Kek(KEK_BYTES))))(b"x", bytes(16), bytes(16))), Kek(KEK_BYTES), 2)  # fmt: skip
+    bad_keys = MeterSecrets(b"x", bytes(16), bytes(16))
+    await store.put_meter(replace(wrong, secrets=bad_keys), Kek(KEK_BYTES), 2)
     out = await collector.collect(wrong)
     assert not out.ok and not out.transient, out.reason
     reasons = [(s.outcome, s.reason) for s in await store.sessions()]
