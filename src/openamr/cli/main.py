@@ -11,6 +11,7 @@ from openamr.cli.dump import dump_command
 from openamr.cli.events import events_command
 from openamr.cli.firmware import firmware_command
 from openamr.cli.fleet import fleet_group
+from openamr.cli.headend import headend_group
 from openamr.cli.iec21 import iec21_group
 from openamr.cli.meter_serve import meter_group
 from openamr.cli.objects import objects_command
@@ -37,6 +38,7 @@ cli.add_command(clock_command)
 cli.add_command(relay_command)
 cli.add_command(firmware_command)
 cli.add_command(dump_command)
+cli.add_command(headend_group)
 
 
 def main() -> None:

@@ -107,3 +107,20 @@ class ClockCorrection:
     shift_s: float  # what was applied (negative: set back)
     forced: bool
     session_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class JobRow:
+    """A job as stored (``jobs``): the API answers an on-demand request with its
+    correlation id at once, and the result is looked up here later."""
+
+    correlation_id: str
+    meter_id: int
+    kind: str
+    priority: int
+    state: str  # queued, running, done, failed
+    due: int
+    deadline: int
+    attempts: int
+    reason: str
+    updated: int

@@ -23,7 +23,14 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from openamr.headend import db, schema
-from openamr.headend.model import ClockCorrection, EventRecord, MeterRecord, Reading, SessionRecord
+from openamr.headend.model import (
+    ClockCorrection,
+    EventRecord,
+    JobRow,
+    MeterRecord,
+    Reading,
+    SessionRecord,
+)
 from openamr.headend.vault import Kek, MeterSecrets
 
 _FIELDS = [
@@ -387,3 +394,25 @@ class Store:
             .order_by(h.c.id)
         )
         return [(int(r.ts), r.state, r.note) for r in await self._rows(query)]
+
+    # -- jobs ------------------------------------------------------------------------------
+
+    async def put_job(self, job: JobRow) -> None:
+        """Record a job's state (by correlation id: added, then updated)."""
+        t = schema.jobs
+        values = asdict(job)
+        statement = self._insert(t).values(**values, created=job.updated)
+        statement = statement.on_conflict_do_update(
+            index_elements=[t.c.correlation_id],
+            set_={k: statement.excluded[k] for k in values if k != "correlation_id"},
+        )
+        async with self.engine.begin() as conn:
+            await conn.execute(statement)
+
+    async def job(self, correlation_id: str) -> JobRow | None:
+        t = schema.jobs
+        rows = await self._rows(select(t).where(t.c.correlation_id == correlation_id))
+        if not rows:
+            return None
+        data = rows[0]._asdict()
+        return JobRow(**{k: data[k] for k in JobRow.__dataclass_fields__})
