@@ -45,7 +45,7 @@ from openamr.headend.model import (
     Reading,
     SessionRecord,
 )
-from openamr.headend.store import Store
+from openamr.headend.store import MeterState, Store
 from openamr.headend.vault import Kek, VaultError
 from openamr.security.keys import KeySet
 
@@ -110,6 +110,8 @@ class Collector:
     async def collect(
         self, meter: MeterRecord, *, force_clock: bool = False, job_id: int | None = None
     ) -> Outcome:
+        """One session; what it read is stored in one transaction with the session's
+        record, also when it failed part-way (what was read is kept)."""
         assert meter.id is not None
         counts = {"tx": 0, "rx": 0}
 
@@ -118,74 +120,64 @@ class Collector:
 
         started = self.now()
         run = _Run(self, meter, force_clock)
+        ok, reason, transient = True, "", False
         try:
             await run.session(trace)
-            outcome = Outcome(True, "", False, run.readings, run.events, run.gaps)
         except (DlmsError, VaultError, OSError, TimeoutError) as e:
+            ok = False
             reason, transient = classify(e)
-            outcome = Outcome(False, reason, transient, run.readings, run.events, run.gaps)
-        await run.save_counters()
         record = SessionRecord(
             meter.id, int(started.timestamp()), int(self.now().timestamp()), counts["tx"],
-            counts["rx"], "ok" if outcome.ok else "failed", outcome.reason, outcome.readings,
-            job_id,
+            counts["rx"], "ok" if ok else "failed", reason, 0, job_id,
         )  # fmt: skip
-        session_id = await self.store.add_session(record)
-        for correction in run.corrections:
-            await self.store.add_clock_correction(_with_session(correction, session_id))
-        return Outcome(outcome.ok, outcome.reason, outcome.transient, outcome.readings,
-                       outcome.events, outcome.gaps_reread, session_id)  # fmt: skip
-
-
-def _with_session(c: ClockCorrection, session_id: int) -> ClockCorrection:
-    return ClockCorrection(c.meter_id, c.ts, c.offset_s, c.shift_s, c.forced, session_id)
+        session_id, new, new_events = await self.store.save_session(
+            record, run.rows, run.event_rows, run.counters, run.corrections
+        )
+        return Outcome(
+            ok, reason, transient, len(run.rows) if new is None else new,
+            len(run.event_rows) if new_events is None else new_events, run.gaps, session_id,
+        )  # fmt: skip
 
 
 class _Run:
-    """The state of one session."""
+    """The state of one session: what it learnt and read, stored at its end."""
 
     def __init__(self, collector: Collector, meter: MeterRecord, force_clock: bool) -> None:
         self.c, self.meter, self.force_clock = collector, meter, force_clock
         assert meter.id is not None
         self.meter_id = meter.id
-        self.readings = self.events = self.gaps = 0
+        self.gaps = 0
+        self.rows: list[Reading] = []
+        self.event_rows: list[EventRecord] = []
+        self.counters: dict[str, int] = {}
         self.corrections: list[ClockCorrection] = []
         self.scalers: dict[Obis, ScalerUnit] = {}
-        self.client: Meter | None = None
         self.quality = 0
-        self.marker: str | None = None  # the profile's first value channel
 
     async def session(self, trace: Callable[[str, bytes], None]) -> None:
-        store, p = self.c.store, self.c.policy
-        secrets = await store.secrets_of(self.meter_id, self.c.kek)
+        p = self.c.policy
+        state = await self.c.store.session_state(
+            self.meter_id, self.c.kek, f"{p.profile}/", p.logbook, int(p.gap_days * 86400)
+        )
+        secrets = state.secrets
         if self.meter.auth == "high" and (secrets.ek is None or secrets.ak is None):
             raise CredentialsError(f"meter {self.meter.serial}: no keys in the inventory for HLS")
         keys = None if secrets.ek is None or secrets.ak is None else KeySet(secrets.ek, secrets.ak)
-        last_ic = await store.counter(self.meter_id, "client")
+        last_ic = state.client_counter
         async with connect(
             self.meter.url, self.meter.client, self.meter.auth, password=secrets.password,
             keys=keys, environ={}, timeout=p.timeout, trace=trace,
             invocation_counter=None if last_ic is None else last_ic + 1,
         ) as client:  # fmt: skip
-            self.client = client
-            if client.server_invocation_counter is not None:
-                await store.raise_counter(self.meter_id, "server", client.server_invocation_counter,
-                                          int(self.c.now().timestamp()))  # fmt: skip
-            stamp = await self.clock(client)
-            await self.registers(client, stamp)
-            await self.profile(client)
-            await self.logbook(client)
-
-    async def save_counters(self) -> None:
-        if self.client is not None:
-            now = int(self.c.now().timestamp())
-            await self.c.store.raise_counter(
-                self.meter_id, "client", self.client.invocation_counter - 1, now
-            )
-
-    async def _store(self, rows: Sequence[Reading]) -> None:
-        new = await self.c.store.add_readings(rows)
-        self.readings += len(rows) if new is None else new
+            try:
+                if client.server_invocation_counter is not None:
+                    self.counters["server"] = client.server_invocation_counter
+                stamp = await self.clock(client)
+                await self.registers(client, stamp)
+                await self.profile(client, state)
+                await self.logbook(client, state.last_event)
+            finally:
+                self.counters["client"] = client.invocation_counter - 1
 
     # -- 1. clock --------------------------------------------------------------------
 
@@ -233,29 +225,24 @@ class _Run:
             self.scalers[o] = scaler
             rows.append(Reading(self.meter_id, channel(o), stamp, float(scaler.apply(raw)),
                                 scaler.unit.symbol, None, self.quality))  # fmt: skip
-        await self._store(rows)
+        self.rows += rows
 
     # -- 3. load profile, gaps ---------------------------------------------------------------
 
-    async def profile(self, client: Meter) -> None:
-        p, store = self.c.policy, self.c.store
-        last = await store.last_reading_in(self.meter_id, f"{p.profile}/")
-        now = self.c.now()
+    async def profile(self, client: Meter, state: MeterState) -> None:
+        """Since the last stored entry (the first time: ``first_days`` back); then
+        each run of missing intervals of the last ``gap_days`` re-read by range."""
+        p = self.c.policy
+        last, now = state.last_profile, self.c.now()
         start = (now - dt.timedelta(days=p.first_days) if last is None
                  else dt.datetime.fromtimestamp(last + 1, dt.UTC))  # fmt: skip
         period = await self._capture_period(client)
         times = await self._read_profile(client, start, now, period)
-        if last is None or period <= 0:
+        if last is None or period <= 0 or state.first_profile is None:
             return
-        newest = max([last, *times])
-        oldest = max(
-            newest - int(p.gap_days * 86400),
-            await store.first_reading_in(self.meter_id, f"{p.profile}/") or newest,
-        )
-        if self.marker is None:
-            return
-        present = set(await store.reading_times(self.meter_id, self.marker, oldest, newest))
-        for lo, hi in find_gaps(sorted(present), period):
+        present = sorted(set(state.profile_times) | set(times))
+        present = [t for t in present if t >= state.first_profile]
+        for lo, hi in find_gaps(present, period):
             self.gaps += 1
             await self._read_profile(client, dt.datetime.fromtimestamp(lo, dt.UTC),
                                      dt.datetime.fromtimestamp(hi, dt.UTC), period)  # fmt: skip
@@ -269,7 +256,7 @@ class _Run:
     ) -> list[int]:
         profile = await client.profile(self.c.policy.profile, start=start, end=end)
         rows, times = await self._profile_rows(client, profile, period)
-        await self._store(rows)
+        self.rows += rows
         return times
 
     async def _profile_rows(
@@ -283,8 +270,6 @@ class _Run:
                  for i in values}  # fmt: skip
         for i in values:
             await self._scaler(client, cols[i].logical_name, cols[i].class_id)
-        if values and self.marker is None:
-            self.marker = names[values[0]]
         rows: list[Reading] = []
         times: list[int] = []
         previous: int | None = None
@@ -322,9 +307,8 @@ class _Run:
 
     # -- 4. log-book --------------------------------------------------------------------
 
-    async def logbook(self, client: Meter) -> None:
-        log, store = self.c.policy.logbook, self.c.store
-        last = await store.last_event(self.meter_id, log)
+    async def logbook(self, client: Meter, last: int | None) -> None:
+        log = self.c.policy.logbook
         start = None if last is None else dt.datetime.fromtimestamp(last, dt.UTC)
         profile = await client.profile(log, start=start, end=self.c.now() if start else None)
         rows = []
@@ -337,8 +321,7 @@ class _Run:
                     self.meter_id, log, int(when.timestamp()), event.code, event_name(event.code)
                 )
             )
-        new = await store.add_events(rows)
-        self.events += len(rows) if new is None else new
+        self.event_rows += rows
 
 
 def find_gaps(times: Sequence[int], period: int) -> list[tuple[int, int]]:

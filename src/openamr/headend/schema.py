@@ -69,6 +69,7 @@ readings = Table(
     Column("unit", String(16), nullable=False),
     Column("status", Integer, nullable=True),
     Column("quality", Integer, nullable=False, server_default="0"),
+    sqlite_with_rowid=False,  # the key is the table (one B-tree to write, not two)
 )
 
 events = Table(
@@ -79,6 +80,7 @@ events = Table(
     Column("ts", BigInteger, primary_key=True),
     Column("code", Integer, primary_key=True),
     Column("name", String(64), nullable=False),
+    sqlite_with_rowid=False,
 )
 
 alarms = Table(

@@ -1,92 +1,51 @@
 """The head-end's storage behind one interface, on SQLite or PostgreSQL
 (:mod:`openamr.headend.db` for URLs and migrations, :mod:`openamr.headend.schema`
-for the tables).
+for the tables, :mod:`openamr.headend.store_work` for sessions, counters, commands
+and jobs).
 
 Readings and events go in batches (one executemany of ``INSERT ... ON CONFLICT DO
 NOTHING``): a row already stored is skipped, so a re-read or a retried batch stores
-nothing twice. Invocation counters only go up (``ON CONFLICT DO UPDATE ... WHERE
-stored < new``). Meter secrets are sealed under the KEK before they reach the
+nothing twice. A collection session reads what it needs in one go
+(:meth:`Store.session_state`) and stores all it read in one transaction
+(:meth:`Store.save_session`): a head-end killed mid-session loses that session only,
+never half of it. Meter secrets are sealed under the KEK before they reach the
 database and are opened only by :meth:`Store.secrets_of`.
 """
 
 from __future__ import annotations
 
-import json
-import uuid
 from collections.abc import Sequence
-from dataclasses import asdict
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from sqlalchemy import Insert, Select, Table, func, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import OperationalError
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy import func, insert, select, update
 
-from openamr.headend import db, schema
-from openamr.headend.model import (
-    ClockCorrection,
-    EventRecord,
-    JobRow,
-    MeterRecord,
-    Reading,
-    SessionRecord,
-)
+from openamr.headend import schema
+from openamr.headend.model import ClockCorrection, EventRecord, MeterRecord, Reading, SessionRecord
+from openamr.headend.store_base import StoreError
+from openamr.headend.store_work import WorkStore
 from openamr.headend.vault import Kek, MeterSecrets
 
 _FIELDS = [
     "serial", "url", "client", "auth", "logical_device_name", "system_title", "cell",
     "tariff_group", "msisdn", "iccid", "imsi", "firmware", "state",
 ]  # fmt: skip
-COMMAND_STATES = ("queued", "sent", "confirmed", "failed")
 
 
-class StoreError(Exception):
-    """A store operation that cannot be done; the message says what to do."""
+@dataclass(frozen=True, slots=True)
+class MeterState:
+    """What a collection session needs to know before it starts."""
+
+    secrets: MeterSecrets = field(repr=False)
+    client_counter: int | None
+    first_profile: int | None  # the oldest and newest stored profile entry
+    last_profile: int | None
+    profile_times: tuple[int, ...]  # stored entry times within the gap window
+    last_event: int | None
 
 
-class Store:
-    """One database; build it with :meth:`Store.open`."""
-
-    def __init__(self, engine: AsyncEngine, url: db.DatabaseUrl) -> None:
-        self.engine, self.url = engine, url
-        self._insert = sqlite.insert if url.dialect == "sqlite" else postgresql.insert
-
-    @classmethod
-    async def open(cls, url: str) -> Store:
-        """Connect and bring the schema up to date."""
-        parsed = db.parse_database_url(url)
-        engine = db.create_engine(parsed)
-        try:
-            await db.migrate(engine, parsed.schema)
-        except (OperationalError, OSError) as e:
-            await engine.dispose()
-            raise StoreError(f"cannot open the database {url}: {e}; check the URL") from None
-        return cls(engine, parsed)
-
-    async def close(self) -> None:
-        await self.engine.dispose()
-
-    def _skip_duplicates(self, table: Table) -> Insert:
-        return self._insert(table).on_conflict_do_nothing()
-
-    async def _insert_once(self, table: Table, params: list[dict[str, Any]]) -> int | None:
-        """Insert, skipping rows already there; the number of new rows. SQLite: one
-        executemany (its rowcount adds up). PostgreSQL: multi-row VALUES in chunks
-        under asyncpg's 32767 parameters, whose rowcounts are exact."""
-        async with self.engine.begin() as conn:
-            if self.url.dialect == "sqlite":
-                result = await conn.execute(self._skip_duplicates(table), params)
-                return result.rowcount if result.rowcount >= 0 else None
-            chunk, total = 30000 // len(table.columns), 0
-            for i in range(0, len(params), chunk):
-                statement = self._insert(table).values(params[i : i + chunk])
-                result = await conn.execute(statement.on_conflict_do_nothing())
-                total += result.rowcount
-            return total
-
-    async def _rows(self, query: Select[Any]) -> list[Any]:
-        async with self.engine.connect() as conn:
-            return list((await conn.execute(query)).all())
+class Store(WorkStore):
+    """The head-end's database; build it with ``await Store.open(url)``."""
 
     # -- inventory -------------------------------------------------------------------
 
@@ -186,9 +145,8 @@ class Store:
 
     async def add_readings(self, rows: Sequence[Reading]) -> int | None:
         """Store a batch once; the number of new rows where the driver says it."""
-        if not rows:
-            return 0
-        return await self._insert_once(schema.readings, [asdict(r) for r in rows])
+        async with self.engine.begin() as conn:
+            return await self._insert_readings(conn, rows)
 
     async def last_reading(self, meter_id: int, channel: str) -> int | None:
         t = schema.readings
@@ -252,9 +210,8 @@ class Store:
             return int(await conn.scalar(select(func.count()).select_from(t)) or 0)
 
     async def add_events(self, rows: Sequence[EventRecord]) -> int | None:
-        if not rows:
-            return 0
-        return await self._insert_once(schema.events, [asdict(r) for r in rows])
+        async with self.engine.begin() as conn:
+            return await self._insert_once(conn, schema.events, [asdict(r) for r in rows])
 
     async def last_event(self, meter_id: int, log: str) -> int | None:
         t = schema.events
@@ -289,130 +246,49 @@ class Store:
             )  # fmt: skip
         return bool(result.rowcount)
 
-    # -- sessions, clock, counters ------------------------------------------------------
+    # -- a collection session ---------------------------------------------------------------
 
-    async def add_session(self, record: SessionRecord) -> int:
-        async with self.engine.begin() as conn:
-            result = await conn.execute(insert(schema.sessions).values(**asdict(record)))
-        return int(result.inserted_primary_key[0])  # type: ignore[index]
-
-    async def sessions(self, meter_id: int | None = None) -> list[SessionRecord]:
-        t = schema.sessions
-        query = select(t).order_by(t.c.id)
-        if meter_id is not None:
-            query = query.where(t.c.meter_id == meter_id)
-        return [
-            SessionRecord(**{k: v for k, v in r._asdict().items() if k != "id"})
-            for r in await self._rows(query)
-        ]
-
-    async def add_clock_correction(self, record: ClockCorrection) -> None:
-        async with self.engine.begin() as conn:
-            await conn.execute(insert(schema.clock_corrections).values(**asdict(record)))
-
-    async def clock_corrections(self, meter_id: int) -> list[ClockCorrection]:
-        t = schema.clock_corrections
-        query = select(t).where(t.c.meter_id == meter_id).order_by(t.c.id)
-        return [
-            ClockCorrection(**{k: v for k, v in r._asdict().items() if k != "id"})
-            for r in await self._rows(query)
-        ]
-
-    async def raise_counter(self, meter_id: int, key: str, value: int, now: int) -> int:
-        """Record an invocation counter; a lower value than the stored one is ignored.
-        Returns the stored value."""
-        t = schema.invocation_counters
-        statement = self._insert(t).values(meter_id=meter_id, key=key, value=value, updated=now)
-        statement = statement.on_conflict_do_update(
-            index_elements=[t.c.meter_id, t.c.key],
-            set_={"value": statement.excluded.value, "updated": statement.excluded.updated},
-            where=t.c.value < statement.excluded.value,
+    async def session_state(
+        self, meter_id: int, kek: Kek | None, profile: str, logbook: str, gap_seconds: int
+    ) -> MeterState:
+        secrets = await self.secrets_of(meter_id, kek)
+        r, e, c = schema.readings, schema.events, schema.invocation_counters
+        in_profile = (
+            r.c.meter_id == meter_id,
+            r.c.channel >= profile,
+            r.c.channel < profile + "\uffff",
         )
-        async with self.engine.begin() as conn:
-            await conn.execute(statement)
-            stored = await conn.scalar(
-                select(t.c.value).where(t.c.meter_id == meter_id, t.c.key == key)
-            )
-        assert stored is not None
-        return int(stored)
-
-    async def counter(self, meter_id: int, key: str) -> int | None:
-        t = schema.invocation_counters
         async with self.engine.connect() as conn:
-            value = await conn.scalar(
-                select(t.c.value).where(t.c.meter_id == meter_id, t.c.key == key)
+            first, last = (
+                await conn.execute(select(func.min(r.c.ts), func.max(r.c.ts)).where(*in_profile))
+            ).one()
+            times: list[Any] = []
+            if last is not None:
+                recent = select(r.c.ts).distinct().where(*in_profile, r.c.ts >= last - gap_seconds)
+                times = list((await conn.execute(recent.order_by(r.c.ts))).scalars())
+            last_event = await conn.scalar(
+                select(func.max(e.c.ts)).where(e.c.meter_id == meter_id, e.c.log == logbook)
             )
-        return None if value is None else int(value)
-
-    # -- commands (state with history) -----------------------------------------------------
-
-    async def add_command(
-        self,
-        meter_id: int,
-        kind: str,
-        parameters: dict[str, Any],
-        now: int,
-        correlation_id: str | None = None,
-    ) -> str:
-        """Queue a command; returns its correlation id."""
-        cid = correlation_id or str(uuid.uuid4())
-        async with self.engine.begin() as conn:
-            result = await conn.execute(insert(schema.commands).values(
-                correlation_id=cid, meter_id=meter_id, kind=kind,
-                parameters=json.dumps(parameters), state="queued", created=now, updated=now,
-            ))  # fmt: skip
-            command_id = result.inserted_primary_key[0]  # type: ignore[index]
-            await conn.execute(insert(schema.command_history).values(
-                command_id=command_id, ts=now, state="queued", note=""))  # fmt: skip
-        return cid
-
-    async def set_command_state(
-        self, correlation_id: str, state: str, now: int, note: str = "", result: str | None = None
-    ) -> None:
-        if state not in COMMAND_STATES:
-            raise StoreError(f"command state {state!r}: one of {', '.join(COMMAND_STATES)}")
-        t = schema.commands
-        values: dict[str, Any] = {"state": state, "updated": now}
-        if result is not None:
-            values["result"] = result
-        async with self.engine.begin() as conn:
-            command_id = await conn.scalar(
-                select(t.c.id).where(t.c.correlation_id == correlation_id)
+            counter = await conn.scalar(
+                select(c.c.value).where(c.c.meter_id == meter_id, c.c.key == "client")
             )
-            if command_id is None:
-                raise StoreError(f"no command {correlation_id}")
-            await conn.execute(update(t).where(t.c.id == command_id).values(**values))
-            await conn.execute(insert(schema.command_history).values(
-                command_id=command_id, ts=now, state=state, note=note))  # fmt: skip
+        return MeterState(secrets, counter, first, last, tuple(int(t) for t in times), last_event)
 
-    async def command_history(self, correlation_id: str) -> list[tuple[int, str, str]]:
-        c, h = schema.commands, schema.command_history
-        query = (
-            select(h.c.ts, h.c.state, h.c.note)
-            .join(c, c.c.id == h.c.command_id)
-            .where(c.c.correlation_id == correlation_id)
-            .order_by(h.c.id)
-        )
-        return [(int(r.ts), r.state, r.note) for r in await self._rows(query)]
-
-    # -- jobs ------------------------------------------------------------------------------
-
-    async def put_job(self, job: JobRow) -> None:
-        """Record a job's state (by correlation id: added, then updated)."""
-        t = schema.jobs
-        values = asdict(job)
-        statement = self._insert(t).values(**values, created=job.updated)
-        statement = statement.on_conflict_do_update(
-            index_elements=[t.c.correlation_id],
-            set_={k: statement.excluded[k] for k in values if k != "correlation_id"},
-        )
+    async def save_session(
+        self, record: SessionRecord, readings: Sequence[Reading], events: Sequence[EventRecord],
+        counters: dict[str, int], corrections: Sequence[ClockCorrection],
+    ) -> tuple[int, int | None, int | None]:  # fmt: skip
+        """Everything a session read, in one transaction: (session id, new readings,
+        new events); the session's ``readings`` field is the number of new ones."""
         async with self.engine.begin() as conn:
-            await conn.execute(statement)
-
-    async def job(self, correlation_id: str) -> JobRow | None:
-        t = schema.jobs
-        rows = await self._rows(select(t).where(t.c.correlation_id == correlation_id))
-        if not rows:
-            return None
-        data = rows[0]._asdict()
-        return JobRow(**{k: data[k] for k in JobRow.__dataclass_fields__})
+            new = await self._insert_readings(conn, readings)
+            new_events = await self._insert_once(conn, schema.events, [asdict(x) for x in events])
+            values = asdict(record) | {"readings": len(readings) if new is None else new}
+            result = await conn.execute(insert(schema.sessions).values(**values))
+            session_id = int(result.inserted_primary_key[0])  # type: ignore[index]
+            for key, value in counters.items():
+                await self._raise_counter(conn, record.meter_id, key, value, record.ended)
+            if corrections:
+                await conn.execute(insert(schema.clock_corrections), [
+                    asdict(x) | {"session_id": session_id} for x in corrections])  # fmt: skip
+        return session_id, new, new_events
