@@ -30,6 +30,7 @@ class Runner:
         self.outcomes: dict[str, Outcome] = {}  # by correlation id, the last attempt
         self.wake = asyncio.Event()
         self._planned: dt.date | None = None
+        self._dirty: dict[str, JobRow] = {}
 
     def _ts(self) -> float:
         return self.now().timestamp()
@@ -39,18 +40,23 @@ class Runner:
         meter = self.meters[serial]
         job = self.scheduler.on_demand(serial, meter.cell, self._ts(), correlation_id,
                                        force_clock=force_clock)  # fmt: skip
-        await self._record(job)
+        self._record(job)
         self.wake.set()
         return job
 
-    async def _record(self, job: Job) -> None:
+    def _record(self, job: Job) -> None:
+        """Note a job's state; written with the others at :meth:`flush`."""
         meter = self.meters[job.serial]
         assert meter.id is not None
         reason = job.failures[-1][1] if job.failures else ""
-        await self.store.put_job(JobRow(
+        self._dirty[job.correlation_id] = (JobRow(
             job.correlation_id, meter.id, job.kind, int(job.priority), str(job.state),
             int(job.due), int(job.deadline), job.attempts, reason, int(self._ts()),
         ))  # fmt: skip
+
+    async def flush(self) -> None:
+        rows, self._dirty = list(self._dirty.values()), {}
+        await self.store.put_jobs(rows)
 
     def _plan(self) -> None:
         today = self.now().astimezone(dt.UTC).date()
@@ -72,13 +78,15 @@ class Runner:
                         self.collector.collect(meter, force_clock=job.force_clock)
                     )
                     tasks[task] = job
-                    await self._record(job)
+                    self._record(job)
+                await self.flush()
                 if not tasks and self.scheduler.pending == 0 and not daily:
                     return
                 await self._wait(tasks, stop)
         finally:
             for task in tasks:
                 task.cancel()
+            await self.flush()
 
     async def _wait(
         self, tasks: dict[asyncio.Task[Outcome], Job], stop: asyncio.Event | None
@@ -108,7 +116,7 @@ class Runner:
             self.scheduler.succeeded(job, now)
         else:
             self.scheduler.failed(job, now, outcome.reason, outcome.transient)
-        await self._record(job)
+        self._record(job)
 
     def finished(self) -> list[Job]:
         return [j for j in self.scheduler.finished if j.state in (JobState.DONE, JobState.FAILED)]

@@ -286,8 +286,8 @@ class Store(WorkStore):
             values = asdict(record) | {"readings": len(readings) if new is None else new}
             result = await conn.execute(insert(schema.sessions).values(**values))
             session_id = int(result.inserted_primary_key[0])  # type: ignore[index]
-            for key, value in counters.items():
-                await self._raise_counter(conn, record.meter_id, key, value, record.ended)
+            if counters:
+                await self._raise_counters(conn, record.meter_id, counters, record.ended)
             if corrections:
                 await conn.execute(insert(schema.clock_corrections), [
                     asdict(x) | {"session_id": session_id} for x in corrections])  # fmt: skip

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Sequence
 from dataclasses import asdict
 from typing import Any
 
@@ -52,17 +53,27 @@ class WorkStore(StoreBase):
         async with self.engine.begin() as conn:
             return await self._raise_counter(conn, meter_id, key, value, now)
 
-    async def _raise_counter(
-        self, conn: AsyncConnection, meter_id: int, key: str, value: int, now: int
-    ) -> int:
+    def _counter_upsert(self) -> Any:
         t = schema.invocation_counters
-        statement = self._insert(t).values(meter_id=meter_id, key=key, value=value, updated=now)
-        statement = statement.on_conflict_do_update(
+        statement = self._insert(t)
+        return statement.on_conflict_do_update(
             index_elements=[t.c.meter_id, t.c.key],
             set_={"value": statement.excluded.value, "updated": statement.excluded.updated},
             where=t.c.value < statement.excluded.value,
         )
-        await conn.execute(statement)
+
+    async def _raise_counters(
+        self, conn: AsyncConnection, meter_id: int, values: dict[str, int], now: int
+    ) -> None:
+        await conn.execute(self._counter_upsert(), [
+            {"meter_id": meter_id, "key": k, "value": v, "updated": now} for k, v in values.items()
+        ])  # fmt: skip
+
+    async def _raise_counter(
+        self, conn: AsyncConnection, meter_id: int, key: str, value: int, now: int
+    ) -> int:
+        await self._raise_counters(conn, meter_id, {key: value}, now)
+        t = schema.invocation_counters
         stored = await conn.scalar(
             select(t.c.value).where(t.c.meter_id == meter_id, t.c.key == key)
         )
@@ -130,17 +141,19 @@ class WorkStore(StoreBase):
 
     # -- jobs ------------------------------------------------------------------------------
 
-    async def put_job(self, job: JobRow) -> None:
-        """Record a job's state (by correlation id: added, then updated)."""
+    async def put_jobs(self, jobs: Sequence[JobRow]) -> None:
+        """Record jobs' states (by correlation id: added, then updated), in one go."""
+        if not jobs:
+            return
         t = schema.jobs
-        values = asdict(job)
-        statement = self._insert(t).values(**values, created=job.updated)
+        statement = self._insert(t)
         statement = statement.on_conflict_do_update(
             index_elements=[t.c.correlation_id],
-            set_={k: statement.excluded[k] for k in values if k != "correlation_id"},
-        )
+            set_={k: statement.excluded[k] for k in JobRow.__dataclass_fields__
+                  if k != "correlation_id"},
+        )  # fmt: skip
         async with self.engine.begin() as conn:
-            await conn.execute(statement)
+            await conn.execute(statement, [asdict(j) | {"created": j.updated} for j in jobs])
 
     async def job(self, correlation_id: str) -> JobRow | None:
         t = schema.jobs
