@@ -4,14 +4,18 @@ reason stored."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import random
 import time
 from collections.abc import AsyncIterator
 
 import pytest
 
+from openamr.headend.collector import Collector
 from openamr.headend.model import MeterRecord
-from openamr.headend.scheduler import Policy
+from openamr.headend.runner import Runner
+from openamr.headend.scheduler import Policy, Scheduler
 from openamr.headend.service import collect_now
 from openamr.headend.store import Store
 from openamr.headend.vault import Kek, MeterSecrets
@@ -59,3 +63,33 @@ async def test_collect_now_with_a_dead_meter(sqlite_store: Store, twins: list[Tw
     sessions = await store.sessions()
     assert len(sessions) == 3 + dead.job.attempts
     assert sum(s.outcome == "failed" for s in sessions) == dead.job.attempts
+
+
+async def test_daily_schedule_collects_every_active_meter_once(
+    sqlite_store: Store, twins: list[Twin]
+) -> None:
+    store = sqlite_store
+    for i, t in enumerate(twins):
+        await store.put_meter(
+            MeterRecord(f"{i + 1}", t.url("hdlc"), cell=i, secrets=SECRETS), KEK, 0
+        )
+    await store.put_meter(MeterRecord("9", "tcp://127.0.0.1:1", state="decommissioned"), KEK, 0)
+    began = time.monotonic()
+
+    def now() -> dt.datetime:  # the day starts at EPOCH, midnight, and runs in real time
+        return EPOCH + dt.timedelta(seconds=time.monotonic() - began)
+
+    policy = Policy(window_start=0, window_length=60, spread=1)
+    runner = Runner(store, Collector(store, KEK, now), Scheduler(policy, random.Random(7)),
+                    await store.meters(), now)  # fmt: skip
+    stop = asyncio.Event()
+    serving = asyncio.create_task(runner.run(daily=True, stop=stop))
+    while len(runner.finished()) < len(twins) and not serving.done():
+        await asyncio.sleep(0.05)
+    stop.set()
+    await serving
+    assert sorted(j.serial for j in runner.finished()) == ["1", "2", "3"]
+    for serial in "123":
+        row = await store.job(f"collect-2026-01-01-{serial}")
+        assert row is not None and row.state == "done" and row.priority == 1
+    assert len(await store.sessions()) == 3

@@ -292,3 +292,6 @@ class Store(WorkStore):
                 await conn.execute(insert(schema.clock_corrections), [
                     asdict(x) | {"session_id": session_id} for x in corrections])  # fmt: skip
         return session_id, new, new_events
+
+
+__all__ = ["MeterState", "Store", "StoreError"]
