@@ -140,3 +140,11 @@ async def test_failures_are_stored_with_their_reason(
     assert not out.ok and not out.transient, out.reason
     reasons = [(s.outcome, s.reason) for s in await store.sessions()]
     assert [o for o, _ in reasons] == ["failed", "failed"] and all(r for _, r in reasons)
+
+
+async def test_no_kek_is_a_permanent_failure(
+    sqlite_store: Store, twin: Twin, tmp_path: Path
+) -> None:
+    meter = await imported(sqlite_store, tmp_path, twin.url("wrapper"))
+    out = await Collector(sqlite_store, None, lambda: EPOCH).collect(meter)
+    assert not out.ok and not out.transient and "pass --kek-file" in out.reason

@@ -147,3 +147,15 @@ def test_plan_day_skips_meters_already_waiting() -> None:
     sched = Scheduler(Policy(), random.Random(5))
     assert len(sched.plan_day(fleet_of(3, 1), DAY)) == 3
     assert sched.plan_day(fleet_of(4, 1), DAY)[0].serial == "10000003"
+
+
+def test_one_session_per_meter() -> None:
+    sched = Scheduler(Policy(max_sessions=5, per_cell=5, spread=0), random.Random(6))
+    (scheduled,) = sched.plan_day([("1", 0)], DAY)
+    t = MIDNIGHT + 3600
+    assert sched.take(t) == [scheduled]
+    urgent = sched.on_demand("1", 0, t, "req-1")
+    other = sched.on_demand("2", 0, t, "req-2")
+    assert sched.take(t) == [other]  # meter 1 is in a session: its job waits
+    sched.succeeded(scheduled, t + 5)
+    assert sched.take(t + 5) == [urgent]

@@ -45,7 +45,7 @@ from openamr.headend.model import (
     Reading,
     SessionRecord,
 )
-from openamr.headend.store import MeterState, Store
+from openamr.headend.store import MeterState, Store, StoreError
 from openamr.headend.vault import Kek, VaultError
 from openamr.security.keys import KeySet
 
@@ -123,7 +123,7 @@ class Collector:
         ok, reason, transient = True, "", False
         try:
             await run.session(trace)
-        except (DlmsError, VaultError, OSError, TimeoutError) as e:
+        except (DlmsError, VaultError, StoreError, OSError, TimeoutError) as e:
             ok = False
             reason, transient = classify(e)
         record = SessionRecord(

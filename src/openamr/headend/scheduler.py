@@ -6,8 +6,9 @@ time and a random generator; it never reads a clock or sleeps).
   not call at once; its deadline is the window's end.
 - On demand: a job due now, ahead of every scheduled job that is due (priority 0
   before 1), with its own deadline.
-- Concurrency: at most ``max_sessions`` at once, and at most ``per_cell`` in one GSM
-  cell (a cell over its capacity refuses connections: the head-end must not hammer it).
+- Concurrency: at most ``max_sessions`` at once, at most ``per_cell`` in one GSM cell
+  (a cell over its capacity refuses connections: the head-end must not hammer it), and
+  one session per meter (an on-demand job waits for the scheduled one under way).
 - Failures: a transient one (no answer, connection refused, cell busy) is retried after
   ``retry_base * 2**(attempt-1)`` seconds (at most ``retry_max``, times a random factor
   in [0.5, 1) against synchronised retries) while that is before the deadline; a
@@ -85,6 +86,7 @@ class Scheduler:
         self._ready: dict[int | None, list[tuple[int, float, int, Job]]] = {}
         self._running: dict[int, Job] = {}
         self._per_cell: Counter[int | None] = Counter()
+        self._busy: set[str] = set()  # meters in a session now
         self._queued_serials: set[tuple[str, Priority]] = set()
         self.finished: list[Job] = []
 
@@ -131,6 +133,7 @@ class Scheduler:
             ready = self._ready.setdefault(job.cell, [])
             heapq.heappush(ready, (job.priority, job.due, job.id, job))
         out: list[Job] = []
+        blocked: list[tuple[int, float, int, Job]] = []  # their meter is in a session
         p = self.policy
         while len(self._running) < p.max_sessions:
             best: tuple[int, float, int, Job] | None = None
@@ -145,16 +148,23 @@ class Scheduler:
                 break
             job = best[3]
             heapq.heappop(self._ready[job.cell])
+            if job.serial in self._busy:
+                blocked.append(best)
+                continue
             self._queued_serials.discard((job.serial, job.priority))
             job.state, job.attempts = JobState.RUNNING, job.attempts + 1
             self._running[job.id] = job
             self._per_cell[job.cell] += 1
+            self._busy.add(job.serial)
             out.append(job)
+        for item in blocked:
+            heapq.heappush(self._ready[item[3].cell], item)
         return out
 
     def _release(self, job: Job) -> None:
         del self._running[job.id]
         self._per_cell[job.cell] -= 1
+        self._busy.discard(job.serial)
 
     def succeeded(self, job: Job, now: float) -> None:
         self._release(job)
