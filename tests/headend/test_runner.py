@@ -93,3 +93,12 @@ async def test_daily_schedule_collects_every_active_meter_once(
         row = await store.job(f"collect-2026-01-01-{serial}")
         assert row is not None and row.state == "done" and row.priority == 1
     assert len(await store.sessions()) == 3
+    # restarted the same day: the meters done today are not collected again
+    again = Runner(store, Collector(store, KEK, now), Scheduler(policy, random.Random(8)),
+                   await store.meters(), now)  # fmt: skip
+    stop = asyncio.Event()
+    serving = asyncio.create_task(again.run(daily=True, stop=stop))
+    await asyncio.sleep(1.5)  # past every start the day's plan could draw
+    stop.set()
+    await serving
+    assert again.finished() == [] and len(await store.sessions()) == 3

@@ -16,7 +16,7 @@ from typing import Any
 
 from openamr.headend.collector import Collector, Outcome
 from openamr.headend.model import JobRow, MeterRecord
-from openamr.headend.scheduler import Job, JobState, Scheduler
+from openamr.headend.scheduler import DAILY_PREFIX, Job, JobState, Scheduler
 from openamr.headend.store import Store
 
 
@@ -58,11 +58,15 @@ class Runner:
         rows, self._dirty = list(self._dirty.values()), {}
         await self.store.put_jobs(rows)
 
-    def _plan(self) -> None:
+    async def _plan(self) -> None:
+        """Plan the day once; meters whose job of the day is done already (a head-end
+        restarted that day) are not collected again."""
         today = self.now().astimezone(dt.UTC).date()
         if self._planned != today:
             self._planned = today
-            active = [(m.serial, m.cell) for m in self.meters.values() if m.state == "active"]
+            done = await self.store.jobs_done(f"{DAILY_PREFIX}{today.isoformat()}-")
+            active = [(m.serial, m.cell) for m in self.meters.values()
+                      if m.state == "active" and m.id not in done]  # fmt: skip
             self.scheduler.plan_day(active, today)
 
     async def run(self, *, daily: bool = False, stop: asyncio.Event | None = None) -> None:
@@ -71,7 +75,7 @@ class Runner:
         try:
             while not (stop is not None and stop.is_set()):
                 if daily:
-                    self._plan()
+                    await self._plan()
                 for job in self.scheduler.take(self._ts()):
                     meter = self.meters[job.serial]
                     task = asyncio.create_task(

@@ -28,6 +28,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 DAY = 86400.0
+#: a daily job's correlation id: ``collect-YYYY-MM-DD-SERIAL``
+DAILY_PREFIX = "collect-"
 
 
 class Priority(enum.IntEnum):
@@ -110,7 +112,7 @@ class Scheduler:
             due = start + self.rng.random() * p.spread
             jid = next(self._ids)
             jobs.append(self._add(Job(jid, serial, cell, Priority.SCHEDULED, due, end,
-                                      f"collect-{day.isoformat()}-{serial}")))  # fmt: skip
+                                      f"{DAILY_PREFIX}{day.isoformat()}-{serial}")))  # fmt: skip
         return jobs
 
     def on_demand(

@@ -162,3 +162,13 @@ class WorkStore(StoreBase):
             return None
         data = rows[0]._asdict()
         return JobRow(**{k: data[k] for k in JobRow.__dataclass_fields__})
+
+    async def jobs_done(self, prefix: str) -> set[int]:
+        """The meters whose job with a correlation id starting with ``prefix`` is done."""
+        t = schema.jobs
+        query = select(t.c.meter_id).where(
+            t.c.correlation_id >= prefix,
+            t.c.correlation_id < prefix + "\uffff",
+            t.c.state == "done",
+        )
+        return {int(r.meter_id) for r in await self._rows(query)}
