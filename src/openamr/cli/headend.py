@@ -69,10 +69,6 @@ def _epoch() -> int:
     return int(dt.datetime.now(dt.UTC).timestamp())
 
 
-def _iso(ts: int) -> str:
-    return dt.datetime.fromtimestamp(ts, dt.UTC).isoformat().replace("+00:00", "Z")
-
-
 def _utc(when: dt.datetime | None) -> int | None:
     return None if when is None else int(when.replace(tzinfo=when.tzinfo or dt.UTC).timestamp())
 
@@ -309,7 +305,7 @@ def collect_command(
         done = await collect_now(store, ctx.kek(), meters, policy=policy,
                                  collect_policy=CollectPolicy(timeout=timeout),
                                  force_clock=force_clock)  # fmt: skip
-        rows = [_collected_row(c) for c in done]
+        rows = [c.as_row() for c in done]
         if fmt == "json":
             write_json(rows)  # type: ignore[arg-type]
         else:
@@ -324,30 +320,6 @@ def collect_command(
         raise click.exceptions.Exit(1)
 
 
-def _collected_row(c: Any) -> dict[str, Any]:
-    out = c.outcome
-    return {
-        "serial": c.meter.serial, "outcome": "ok" if out and out.ok else "failed",
-        "attempts": c.job.attempts, "readings": out.readings if out else 0,
-        "events": out.events if out else 0, "reason": out.reason if out else "not started",
-        "correlation_id": c.job.correlation_id,
-    }  # fmt: skip
-
-
-async def _reading_rows(store: Store, serial: str | None, channel: str | None,
-                        start: dt.datetime | None, end: dt.datetime | None,
-                        limit: int | None) -> list[list[Any]]:  # fmt: skip
-    from openamr.headend.service import quality_names
-
-    serials = {m.id: m.serial for m in await store.meters(state=None)}
-    meter_id = None if serial is None else (await store.meter(serial)).id
-    found = await store.readings(meter_id, channel, _utc(start), _utc(end), limit)
-    return [[serials[r.meter_id], r.channel, _iso(r.ts), r.value, r.unit,
-             "" if r.status is None else f"0x{r.status:02x}", quality_names(r.quality)]
-            for r in found]  # fmt: skip
-
-
-READING_COLUMNS = ("meter", "channel", "time", "value", "unit", "status", "quality")
 _SELECT = (
     click.option("--meter", "serial", default=None, metavar="SERIAL"),
     click.option("--channel", default=None, help="e.g. 1.0.1.8.0.255:2"),
@@ -379,9 +351,12 @@ def readings_command(
 ) -> None:
     """Stored readings, with units, status and quality flags."""
     from openamr.cli.output import table, write_csv, write_json
+    from openamr.headend.service import READING_COLUMNS, reading_rows
 
-    rows = _run(lambda: _with_store(
-        ctx, lambda s: _reading_rows(s, serial, channel, start, end, limit)))  # fmt: skip
+    first, last = _utc(start), _utc(end)
+    rows = _run(
+        lambda: _with_store(ctx, lambda s: reading_rows(s, serial, first, last, channel, limit))
+    )
     if fmt == "json":
         write_json([dict(zip(READING_COLUMNS, r, strict=True)) for r in rows])
     elif fmt == "csv":
@@ -405,9 +380,10 @@ def export_command(
 ) -> None:
     """Every stored reading of the selection as CSV on stdout."""
     from openamr.cli.output import write_csv
+    from openamr.headend.service import READING_COLUMNS, reading_rows
 
     rows = _run(
-        lambda: _with_store(ctx, lambda s: _reading_rows(s, serial, channel, start, end, None))
+        lambda: _with_store(ctx, lambda s: reading_rows(s, serial, _utc(start), _utc(end), channel))
     )
     write_csv(READING_COLUMNS, rows)
 

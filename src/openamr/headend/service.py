@@ -9,6 +9,7 @@ import random
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from openamr.headend.collector import Collector, CollectPolicy, Outcome
 from openamr.headend.model import MeterRecord, Quality
@@ -27,6 +28,15 @@ class Collected:
     meter: MeterRecord
     job: Job
     outcome: Outcome | None
+
+    def as_row(self) -> dict[str, Any]:
+        out = self.outcome
+        return {
+            "serial": self.meter.serial, "outcome": "ok" if out and out.ok else "failed",
+            "attempts": self.job.attempts, "readings": out.readings if out else 0,
+            "events": out.events if out else 0, "reason": out.reason if out else "not started",
+            "correlation_id": self.job.correlation_id,
+        }  # fmt: skip
 
 
 async def collect_now(
@@ -61,3 +71,24 @@ async def serve(
 
 def quality_names(flags: int) -> str:
     return ",".join(q.name.lower() for q in Quality if q and flags & q)  # type: ignore[union-attr]
+
+
+READING_COLUMNS = ("meter", "channel", "time", "value", "unit", "status", "quality")
+
+
+def iso(ts: int) -> str:
+    return dt.datetime.fromtimestamp(ts, dt.UTC).isoformat().replace("+00:00", "Z")
+
+
+async def reading_rows(
+    store: Store, serial: str | None = None, start: int | None = None, end: int | None = None,
+    channel: str | None = None, limit: int | None = None,
+) -> list[list[Any]]:  # fmt: skip
+    """Stored readings as rows of :data:`READING_COLUMNS` (time in ISO 8601 UTC,
+    status in hex, quality flags by name)."""
+    serials = {m.id: m.serial for m in await store.meters(state=None)}
+    meter_id = None if serial is None else (await store.meter(serial)).id
+    found = await store.readings(meter_id, channel, start, end, limit)
+    return [[serials[r.meter_id], r.channel, iso(r.ts), r.value, r.unit,
+             "" if r.status is None else f"0x{r.status:02x}", quality_names(r.quality)]
+            for r in found]  # fmt: skip
