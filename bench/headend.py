@@ -29,19 +29,18 @@ TWINS = 40
 
 SERVER = """
 import asyncio, datetime as dt, sys
-from openamr.aio.dlms_server import serve_wrapper
+from openamr.aio.serve import Listeners, serve_twin
 from openamr.meter.mt372 import build_mt372
 
 def now():
     return dt.datetime.now(dt.UTC)
 
 async def main(n):
-    ports = []
+    served = []
     for i in range(n):
-        app = build_mt372(f"{10000001 + i}", time_base=now, history_days=1)
-        server = await serve_wrapper(app, "127.0.0.1", 0)
-        ports.append(server.sockets[0].getsockname()[1])
-    print(" ".join(map(str, ports)), flush=True)
+        meter = build_mt372(f"{10000001 + i}", time_base=now, history_days=1)
+        served.append(await serve_twin(meter, Listeners(port=0)))
+    print(" ".join(str(s.dlms_address[1]) for s in served), flush=True)
     await asyncio.Event().wait()
 
 asyncio.run(main(int(sys.argv[1])))

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from openamr.aio.dlms_server import serve_wrapper
+from openamr.aio.serve import Listeners
 from openamr.meter.associations import DEFAULT_AK, DEFAULT_EK
 from openamr.meter.mt372 import build_mt372
 from tests.background import background_loop
@@ -34,8 +34,8 @@ def wall() -> dt.datetime:
 def urls() -> Iterator[list[str]]:
     with background_loop() as bg:
         ports = [
-            bg.serve(lambda i=i: serve_wrapper(  # type: ignore[misc]
-                build_mt372(f"{20000001 + i}", time_base=wall, history_days=1), "127.0.0.1", 0))
+            bg.serve_twin(build_mt372(f"{20000001 + i}", time_base=wall, history_days=1),
+                          Listeners(port=0))
             for i in range(N)
         ]  # fmt: skip
         yield [f"tcp://127.0.0.1:{p}" for p in ports]
