@@ -112,3 +112,31 @@ def test_kek_sources(tmp_path: Path) -> None:
         load_kek(None, {"OPENAMR_KEK": "0011"})
     with pytest.raises(VaultError, match="not hex"):
         load_kek(None, {"OPENAMR_KEK": "xyz"})
+
+
+@pytest.mark.parametrize("encoding", ["json", "csv"])
+async def test_imports_what_the_fleet_exports(
+    tmp_path: Path, encoding: str, sqlite_store: Store
+) -> None:
+    """The fleet's writer (openamr.fleet.commissioning) against this reader."""
+    from openamr.fleet import commissioning
+    from openamr.fleet.config import FleetConfig
+
+    config = FleetConfig(serials=("10000001", "10000002", "10000003"))
+    kek = bytes(range(32))
+    text = (commissioning.to_json if encoding == "json" else commissioning.to_csv)(config, kek)
+    path = tmp_path / f"fleet.{encoding}"
+    path.write_text(text)
+    written = list(commissioning.records(config, kek))
+    report = await import_file(sqlite_store, path, Kek(kek), now=1)
+    assert (report.added, report.updated) == (3, 0)
+    for record in written:
+        (m,) = await sqlite_store.meters(serial=str(record["serial"]))
+        assert (m.url, m.client, m.auth, m.cell, m.group) == (
+            record["url"], int(record["client"]), record["auth"], int(record["cell"]),
+            record["group"])  # fmt: skip
+        assert m.id is not None
+        got = await sqlite_store.secrets_of(m.id, Kek(kek))
+        assert got.ek == Kek(kek).unwrap(str(record["ek"]), "ek") and got.ek is not None
+    with pytest.raises(CommissioningError, match="but the KEK given is"):
+        read_inventory_file(path, Kek(bytes(32)))
