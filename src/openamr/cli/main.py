@@ -61,6 +61,8 @@ COMMANDS: tuple[Entry, ...] = (
           "The MT372 meter twin."),
     Entry("fleet", "openamr.cli.fleet:fleet_group",
           "Many MT372 twins in one process, each at its own address."),
+    Entry("headend", "openamr.cli.headend:headend_group",
+          "The head-end: inventory, scheduled collection, readings, export."),
 )  # fmt: skip
 
 
