@@ -154,3 +154,103 @@ def collect_twins() -> list[Case]:
             raise AssertionError("a meter's day of profile was not stored")
 
     return [Case("openamr", lambda: loop.run(once()), check, note="Collector + Runner, SQLite")]
+
+
+ALARMS = 5000
+ALARM_METERS = 100
+ALARM_SENDER = """
+import socket, sys
+from openamr.apdu.notification import DataNotification
+from openamr.codec import LongUnsigned, OctetString, Structure
+from openamr.codec.datetime import CosemDateTime
+from openamr.link.wrapper import encode_wrapper
+from openamr.security.ciphering import encipher
+from openamr.security.control_byte import SecurityControl
+import datetime as dt
+
+EK = bytes.fromhex("000102030405060708090A0B0C0D0E0F")
+AK = bytes.fromhex("D0D1D2D3D4D5D6D7D8D9DADBDCDDDEDF")
+SC = SecurityControl(authentication=True, encryption=True)
+N, M, CONNECTIONS, PORT = (int(x) for x in sys.argv[1:5])
+T0 = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+
+def frames(run):
+    out = []
+    for i in range(N):
+        m = i % M
+        when = CosemDateTime.from_datetime(T0 + dt.timedelta(seconds=run * N + i)).to_bytes()
+        body = Structure((OctetString(bytes(6)), OctetString(f"ISK{10000001 + m:0>13}".encode()),
+                          OctetString(when), LongUnsigned(0x8010)))
+        apdu = DataNotification(body, when).to_bytes()
+        if i % 2:  # every other one ciphered under the meter's keys, counters rising
+            title = b"ISK" + (10000001 + m).to_bytes(5, "big")
+            apdu = encipher(apdu, SC, title, run * N + i, EK, AK, general=True)
+        out.append(encode_wrapper(1, 1, apdu))
+    return out
+
+run = 0
+while True:  # the next run's frames are built while the head-end ingests this one
+    run += 1
+    batch = frames(run)
+    socks = [socket.create_connection(("127.0.0.1", PORT)) for _ in range(CONNECTIONS)]
+    print("ready", flush=True)
+    if not sys.stdin.readline():
+        break
+    for c, s in enumerate(socks):  # a meter's pushes in order on one connection
+        s.sendall(b"".join(f for i, f in enumerate(batch) if i % M % CONNECTIONS == c))
+    for s in socks:
+        s.close()
+"""
+
+
+@suite("headend", f"ingest {ALARMS:,} alarm pushes from another process (half ciphered)",
+       unit="alarms", items=ALARMS)  # fmt: skip
+def ingest_alarms() -> list[Case]:
+    import datetime as dt
+
+    from openamr.headend.listener import AlarmListener
+    from openamr.headend.model import MeterRecord
+    from openamr.headend.store import Store
+    from openamr.headend.vault import Kek, MeterSecrets
+
+    loop, tmp = _Loop(), Path(tempfile.mkdtemp(prefix="openamr-bench-"))
+    kek = Kek(bytes(16))
+    secrets = MeterSecrets(None, bytes.fromhex("000102030405060708090A0B0C0D0E0F"),
+                           bytes.fromhex("D0D1D2D3D4D5D6D7D8D9DADBDCDDDEDF"))  # fmt: skip
+    store: Store = loop.run(Store.open(f"sqlite:///{tmp / 'alarms.db'}"))
+    for i in range(ALARM_METERS):
+        serial = f"{10000001 + i}"
+        title = (b"ISK" + (10000001 + i).to_bytes(5, "big")).hex()
+        loop.run(store.put_meter(MeterRecord(serial, "tcp://127.0.0.1:1", system_title=title,
+                 logical_device_name=f"ISK{serial:0>13}", secrets=secrets), kek, 0))  # fmt: skip
+    listener = AlarmListener(store, kek, lambda: dt.datetime.now(dt.UTC))
+    _, port = loop.run(listener.start("127.0.0.1", 0))
+    atexit.register(lambda: loop.run(listener.close()))  # before the loop closes (LIFO)
+    sender = subprocess.Popen(
+        [sys.executable, "-c", ALARM_SENDER, str(ALARMS), str(ALARM_METERS), "8", str(port)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    atexit.register(sender.terminate)
+    stdin, stdout = sender.stdin, sender.stdout
+    assert stdin is not None and stdout is not None
+
+    async def until(stored: int) -> None:
+        while listener.stats.stored + listener.stats.refused < stored:
+            await asyncio.sleep(0.002)
+        await listener.drain()
+
+    def run() -> int:
+        if stdout.readline().strip() != "ready":  # at once: it got ready during the last run
+            raise RuntimeError("the alarm sender stopped")
+        start, refused = listener.stats.stored, listener.stats.refused
+        stdin.write("go\n")
+        stdin.flush()
+        loop.run(until(start + refused + ALARMS))
+        return listener.stats.stored - start
+
+    def check(out: object) -> None:
+        if out != ALARMS or listener.stats.refused:
+            raise AssertionError(f"{out} alarms stored, {listener.stats.refused} refused")
+
+    return [Case("openamr", run, check,
+                 note="AlarmListener: wrapper, decipher, batch insert once, SQLite")]  # fmt: skip

@@ -21,9 +21,11 @@ import logging
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from openamr.headend import schema
 from openamr.headend.alarms import POWER_RETURNED, Alarm, Directory, Reader, Refusal, Sender
@@ -33,6 +35,7 @@ from openamr.link.wrapper import ApduReceived, WrapperConnection
 
 log = logging.getLogger(__name__)
 PUSH_COUNTER = "push"
+_ALARM_COLUMNS = ("meter_id", "sender", "ts", "code", "name", "payload", "received")
 Reaction = Callable[[Alarm, str], Awaitable[None]]
 
 
@@ -88,10 +91,11 @@ class AlarmListener:
         self._server: asyncio.Server | None = None
         self._writer: asyncio.Task[None] | None = None
         self._refreshed = float("-inf")
+        self._open: set[asyncio.Task[Any]] = set()
         self._idle = asyncio.Event()
         self._idle.set()
         insert = sqlite.insert if store.url.dialect == "sqlite" else postgresql.insert
-        self._insert_alarm = insert(schema.alarms).on_conflict_do_nothing()
+        self._insert = insert
         c = schema.invocation_counters
         upsert = insert(c)
         self._raise_counter = upsert.on_conflict_do_update(
@@ -110,6 +114,8 @@ class AlarmListener:
     async def close(self) -> None:
         if self._server is not None:
             self._server.close()
+            for task in list(self._open):
+                task.cancel()
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self._server.wait_closed(), 2)
         await self.drain()
@@ -132,6 +138,9 @@ class AlarmListener:
     async def _connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         link, peer = WrapperConnection(), writer.get_extra_info("peername")
         session = Reader(self.directory)
+        task = asyncio.current_task()
+        if task is not None:
+            self._open.add(task)
         try:
             while data := await reader.read(65536):
                 for event in link.receive_data(data):
@@ -139,9 +148,10 @@ class AlarmListener:
                         log.warning("push from %s dropped: %s", peer, event.reason)
                         return
                     await self._payload(session, event.payload, peer)
-        except (OSError, asyncio.IncompleteReadError):
+        except (OSError, asyncio.IncompleteReadError, asyncio.CancelledError):
             pass
         finally:
+            self._open.discard(task)  # type: ignore[arg-type]
             writer.close()
             with contextlib.suppress(OSError):
                 await writer.wait_closed()
@@ -182,26 +192,46 @@ class AlarmListener:
                     self._idle.set()
 
     async def _store(self, batch: list[Alarm]) -> list[Alarm]:
-        new: list[Alarm] = []
+        """One statement for the batch: ``INSERT ... ON CONFLICT DO NOTHING RETURNING``
+        names the rows that were new (both engines), in one transaction with the
+        counters."""
+        unique: dict[tuple[str, int, int], Alarm] = {}
         counters: dict[int, tuple[int, int]] = {}
+        for a in batch:
+            unique.setdefault((a.serial, a.ts, a.code), a)
+            if a.counter is not None and a.counter > counters.get(a.meter_id, (-1, 0))[0]:
+                counters[a.meter_id] = (a.counter, a.received)
+        rows = [(a.meter_id, a.serial, a.ts, a.code, a.name, a.payload, a.received)
+                for a in unique.values()]  # fmt: skip
         async with self.store.engine.begin() as conn:
-            for a in batch:
-                result = await conn.execute(self._insert_alarm.values(
-                    meter_id=a.meter_id, sender=a.serial, ts=a.ts, code=a.code, name=a.name,
-                    payload=a.payload, received=a.received,
-                ))  # fmt: skip
-                if result.rowcount:
-                    new.append(a)
-                if a.counter is not None and a.counter > counters.get(a.meter_id, (-1, 0))[0]:
-                    counters[a.meter_id] = (a.counter, a.received)
+            keys = await self._insert_alarms(conn, rows)
             if counters:
                 await conn.execute(self._raise_counter, [
                     {"meter_id": m, "key": PUSH_COUNTER, "value": v, "updated": t}
                     for m, (v, t) in counters.items()
                 ])  # fmt: skip
+        new = [unique[(str(k[0]), int(k[1]), int(k[2]))] for k in keys]
+        new.sort(key=lambda a: (a.ts, a.code))
         self.stats.stored += len(new)
         self.stats.duplicates += len(batch) - len(new)
         return new
+
+    async def _insert_alarms(self, conn: AsyncConnection, rows: list[tuple[Any, ...]]) -> list[Any]:
+        """``INSERT ... ON CONFLICT DO NOTHING RETURNING`` the new rows' keys. SQLite:
+        the statement as text with its parameters as they are (compiling a
+        multi-row VALUES through SQLAlchemy costs more than the insert)."""
+        if self.store.url.dialect == "sqlite":
+            sql = (f"INSERT INTO alarms ({', '.join(_ALARM_COLUMNS)}) VALUES "
+                   + ", ".join(["(?, ?, ?, ?, ?, ?, ?)"] * len(rows))
+                   + " ON CONFLICT DO NOTHING RETURNING sender, ts, code")  # fmt: skip
+            flat = tuple(v for row in rows for v in row)
+            return list((await conn.exec_driver_sql(sql, flat)).all())
+        t = schema.alarms
+        statement = (
+            self._insert(t).values([dict(zip(_ALARM_COLUMNS, row, strict=True)) for row in rows])
+            .on_conflict_do_nothing().returning(t.c.sender, t.c.ts, t.c.code)
+        )  # fmt: skip
+        return list((await conn.execute(statement)).all())
 
     async def _react(self, alarm: Alarm) -> None:
         rule = self.policy.rules.get(alarm.code)
