@@ -406,6 +406,10 @@ def export_command(
 )
 @click.option("--max-sessions", type=click.IntRange(1, 10000), default=64, show_default=True)
 @click.option("--per-cell", type=click.IntRange(1, 1000), default=8, show_default=True)
+@click.option("--listen", default="127.0.0.1:4061", show_default=True, metavar="HOST:PORT",
+              help="The push listener (alarm call-backs); 'off' for none.")  # fmt: skip
+@click.option("--api", "api_at", default="127.0.0.1:8080", show_default=True,
+              metavar="HOST:PORT", help="The REST API (docs at /docs); 'off' for none.")  # fmt: skip
 @pass_context
 def serve_command(
     ctx: Context,
@@ -415,10 +419,15 @@ def serve_command(
     spread_hours: float,
     max_sessions: int,
     per_cell: int,
+    listen: str,
+    api_at: str,
 ) -> None:
-    """Collect every active meter daily in its window, until interrupted (Ctrl-C)."""
+    """Collect every active meter daily in its window, take alarm call-backs and
+    serve the API, until interrupted (Ctrl-C)."""
     from openamr.headend.scheduler import Policy
-    from openamr.headend.service import serve
+    from openamr.headend.server import Endpoints, Running, serve_all
+
+    endpoints = Endpoints(*_host_port(listen, "--listen"), *_host_port(api_at, "--api"))
 
     try:
         hours, minutes = (int(x) for x in window_start.split(":"))
@@ -432,9 +441,27 @@ def serve_command(
     async def work(store: Store) -> None:
         click.echo(f"openamr headend: collecting daily at {window_start} UTC for "
                    f"{window_hours:g} h, database {ctx.db}; Ctrl-C stops", err=True)  # fmt: skip
-        await serve(store, ctx.kek(), policy, None, asyncio.Event())
+
+        def started(running: Running) -> None:
+            if running.listen_port is not None:
+                click.echo(f"alarm listener on {endpoints.listen_host}:{running.listen_port}",
+                           err=True)  # fmt: skip
+            if running.api_port is not None:
+                click.echo(f"API on http://{endpoints.api_host}:{running.api_port}/docs", err=True)
+
+        await serve_all(store, ctx.kek(), policy, None, asyncio.Event(), endpoints,
+                        started=started)  # fmt: skip
 
     try:
         _run(lambda: _with_store(ctx, work))
     except KeyboardInterrupt:
         click.echo("stopped", err=True)
+
+
+def _host_port(text: str, flag: str) -> tuple[str, int | None]:
+    if text == "off":
+        return "127.0.0.1", None
+    host, _, port = text.rpartition(":")
+    if not host or not port.isdigit() or not 0 <= int(port) < 65536:
+        raise click.UsageError(f"{flag} {text!r}: give HOST:PORT, e.g. 127.0.0.1:4061, or off")
+    return host, int(port)

@@ -151,7 +151,7 @@ class AlarmListener:
         except (OSError, asyncio.IncompleteReadError, asyncio.CancelledError):
             pass
         finally:
-            self._open.discard(task)  # type: ignore[arg-type]
+            self._open.discard(task)
             writer.close()
             with contextlib.suppress(OSError):
                 await writer.wait_closed()
