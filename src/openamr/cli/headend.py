@@ -409,7 +409,7 @@ def export_command(
 @click.option("--listen", default="127.0.0.1:4061", show_default=True, metavar="HOST:PORT",
               help="The push listener (alarm call-backs); 'off' for none.")  # fmt: skip
 @click.option("--api", "api_at", default="127.0.0.1:8080", show_default=True,
-              metavar="HOST:PORT", help="The REST API (docs at /docs); 'off' for none.")  # fmt: skip
+              metavar="HOST:PORT", help="REST API (docs at /docs); 'off' for none.")  # fmt: skip
 @pass_context
 def serve_command(
     ctx: Context,
