@@ -151,6 +151,15 @@ def create_app(
     async def meter_of(serial: str) -> MeterRecord:
         return await store.meter(serial)
 
+    async def changed(serial: str) -> MeterRecord:
+        """The inventory changed: the scheduler and the listener see it at once."""
+        meter = await store.meter(serial)
+        if runner is not None:  # kept when decommissioned: a queued job may still name it
+            runner.meters[serial] = meter
+        if listener is not None:
+            await listener.refresh()
+        return meter
+
     # -- meters ------------------------------------------------------------------------
 
     @app.get("/meters")
@@ -179,19 +188,19 @@ def create_app(
         except ValueError as e:
             raise RequestError("body", str(e)) from None
         await store.put_meter(record, kek, ts())
-        return public(await meter_of(body.serial))
+        return public(await changed(body.serial))
 
     @app.patch("/meters/{serial}")
     async def update_meter(serial: str, body: MeterChange) -> dict[str, Any]:
         changes = body.model_dump(exclude_none=True)
         if changes:
             await store.update_meter(serial, ts(), **changes)
-        return public(await meter_of(serial))
+        return public(await changed(serial))
 
     @app.delete("/meters/{serial}")
     async def decommission(serial: str) -> dict[str, Any]:
         await store.decommission(serial, ts())
-        return public(await meter_of(serial))
+        return public(await changed(serial))
 
     # -- what was stored ------------------------------------------------------------------
 
@@ -251,14 +260,14 @@ def create_app(
         r = schema.readings
         first_day = (ts() // DAY - days + 1) * DAY
         query = (
-            select((r.c.ts - 1) / DAY, func.count(func.distinct(r.c.ts)))
+            select((r.c.ts - 1) // DAY, func.count(func.distinct(r.c.ts)))
             .where(
                 r.c.meter_id == meter.id,
                 r.c.channel >= PROFILE,
                 r.c.channel < PROFILE + "\uffff",
                 r.c.ts > first_day,
             )
-            .group_by((r.c.ts - 1) / DAY)
+            .group_by((r.c.ts - 1) // DAY)
         )
         async with store.engine.connect() as conn:
             got = {int(d): int(n) for d, n in (await conn.execute(query)).all()}

@@ -293,8 +293,12 @@ class OnDemand:
             else:
                 await client.disconnect_relay()
             state = await client.relay_state()
-            wanted, got = connect_it, state.output_state
-            result = {"output_state": got, "control_state": state.control_state.name.lower()}
+            control = state.control_state.name.lower()
+            # a remote reconnect may leave the contactor ready for reconnection (the
+            # control mode): the customer's button then closes it; both are accepted
+            accepted = ("connected", "ready_for_reconnection") if connect_it else ("disconnected",)
+            wanted, got = True, control in accepted
+            result = {"output_state": state.output_state, "control_state": control}
         else:
             current = await client.get(LIMITER, 4, class_id=71)
             kind_of = (

@@ -54,7 +54,7 @@ async def serve_all(
     stop: asyncio.Event, endpoints: Endpoints = Endpoints(),
     now: Callable[[], dt.datetime] = utc_now,
     listener_policy: ListenerPolicy | None = None,
-    started: Callable[[Running], None] | None = None, daily: bool = True,
+    started: Callable[[Running], None] | None = None,
 ) -> Running:  # fmt: skip
     """Run until ``stop`` is set (or the API server stops); ``started`` is called
     once everything listens."""
@@ -96,9 +96,7 @@ async def serve_all(
             api.add_done_callback(lambda _: stop.set())
         if started is not None:
             started(running)
-        await runner.run(daily=daily, stop=stop)
-        if not daily:
-            await stop.wait()
+        await runner.run(daily=True, stop=stop)
     finally:
         if server is not None and api is not None:
             server.should_exit = True
