@@ -174,11 +174,10 @@ async def test_serve_all_over_real_sockets_a_power_return_is_collected(
     time = SteppedTime(EPOCH)
     twin = await start_twin(history_days=1, time_base=time)
     from openamr.aio.push import PushDelivery
-    from openamr.meter.peripherals import Peripherals
 
-    assert twin.app.twin is not None
+    served = twin.served[0].meter
     delivery = PushDelivery(twin.app.logical_address, repetition_delay=0.05)
-    Peripherals.of(twin.app.twin).push.send = delivery
+    served.peripherals.push.send = delivery
     ready: asyncio.Queue[Running] = asyncio.Queue()
     stop = asyncio.Event()
     serving = asyncio.create_task(serve_all(
@@ -196,10 +195,10 @@ async def test_serve_all_over_real_sockets_a_power_return_is_collected(
             where = f"127.0.0.1:{running.listen_port}".encode()
             assert setup.set(3, Structure((Enum(0), OctetString(where), Enum(0)))).name == "SUCCESS"
             start = int(time().timestamp()) + 5
-            twin.app.twin.inject(Disturbance(start, start + 60, None,
+            served.twin.inject(Disturbance(start, start + 60, None,
                                              DisturbanceKind.POWER_FAILURE, 0.0))  # fmt: skip
             time.step(120)
-            twin.app.refresh()
+            served.refresh()
             await asyncio.wait_for(delivery.wait(), 10)
             for _ in range(500):
                 sessions = (await client.get("/meters/12345678/sessions")).json()

@@ -22,7 +22,6 @@ from openamr.meter.associations import Credentials
 from openamr.meter.clock import SteppedTime
 from openamr.meter.metrology.model import Disturbance, DisturbanceKind
 from openamr.meter.mt372 import build_mt372
-from openamr.meter.peripherals import Peripherals
 from openamr.security.ciphering import encipher
 from openamr.security.control_byte import SecurityControl
 from tests.headend.conftest import KEK
@@ -72,9 +71,9 @@ async def start_listener(store: Store) -> tuple[AlarmListener, int, Reactions]:
 async def twin_power_failure(port: int) -> list[bytes]:
     """A twin pushes a power failure and its return to ``port``; their APDUs."""
     time = SteppedTime(START)
-    app = build_mt372(SERIAL, time_base=time)
-    assert app.twin is not None
-    push = Peripherals.of(app.twin).push
+    meter = build_mt372(SERIAL, time_base=time)
+    app = meter.app
+    push = meter.peripherals.push
     delivery = PushDelivery(app.logical_address, repetition_delay=0.05)
     push.send = delivery
     setup = app.device.find(Obis.parse("0.0.25.9.0.255"))
@@ -82,9 +81,9 @@ async def twin_power_failure(port: int) -> list[bytes]:
     where = Structure((Enum(0), OctetString(f"127.0.0.1:{port}".encode()), Enum(0)))
     assert setup.set(3, where).name == "SUCCESS"
     start = int(START.timestamp()) + 10
-    app.twin.inject(Disturbance(start, start + 120, None, DisturbanceKind.POWER_FAILURE, 0.0))
+    meter.twin.inject(Disturbance(start, start + 120, None, DisturbanceKind.POWER_FAILURE, 0.0))
     time.step(300)
-    app.refresh()
+    meter.refresh()
     await asyncio.wait_for(delivery.wait(), 10)
     assert delivery.delivered == 2
     return [m.apdu for m in push.drain()]
