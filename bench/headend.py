@@ -9,6 +9,11 @@ per second from twins in another process.
   one subprocess on as many loopback ports; each run imports them into a fresh
   SQLite inventory and collects them all at once (clock, 12 registers, the day's
   96 intervals of the load profile by range, the log-book), storing everything.
+* alarms: another process pushes 5,000 DATA-NOTIFICATIONs (half of them in
+  general-glo-ciphering under the meter's keys, counters rising) from 100 meters over
+  8 loopback connections (each meter's on one, in order) to the ``AlarmListener``;
+  timed until every one is stored once in SQLite. The sender builds each run's
+  frames and connects during the previous run, so the time is the listener's.
 """
 
 from __future__ import annotations
