@@ -31,7 +31,7 @@ from openamr.headend import schema
 from openamr.headend.alarms import POWER_RETURNED, Alarm, Directory, Reader, Refusal, Sender
 from openamr.headend.store import Store
 from openamr.headend.vault import Kek
-from openamr.link.wrapper import ApduReceived, WrapperConnection
+from openamr.link.wrapper import ApduTooLong, WrapperConnection, WrapperFailed
 
 log = logging.getLogger(__name__)
 PUSH_COUNTER = "push"
@@ -144,10 +144,16 @@ class AlarmListener:
         try:
             while data := await reader.read(65536):
                 for event in link.receive_data(data):
-                    if not isinstance(event, ApduReceived):
+                    if isinstance(event, ApduTooLong):  # skipped by the link; go on
+                        self.stats.refused += 1
+                        log.warning(
+                            "push of %d bytes from %s skipped: too long", event.length, peer
+                        )
+                    elif isinstance(event, WrapperFailed):
                         log.warning("push from %s dropped: %s", peer, event.reason)
                         return
-                    await self._payload(session, event.payload, peer)
+                    else:
+                        await self._payload(session, event.payload, peer)
         except (OSError, asyncio.IncompleteReadError, asyncio.CancelledError):
             pass
         finally:
