@@ -47,7 +47,12 @@ from openamr.cosem.classes.push_setup import PushSetup
 from openamr.cosem.classes.register import NO_UNIT, Register
 from openamr.cosem.classes.register_activation import RegisterActivation
 from openamr.cosem.classes.sap_assignment import SapAssignment
-from openamr.cosem.classes.script_table import ActionSpecification, ScriptTable, ServiceId
+from openamr.cosem.classes.script_table import (
+    ActionSpecification,
+    Executor,
+    ScriptTable,
+    ServiceId,
+)
 from openamr.cosem.classes.security_setup import SecurityPolicy, SecuritySetup
 from openamr.cosem.classes.single_action_schedule import SingleActionSchedule
 from openamr.cosem.classes.special_days import SpecialDaysTable
@@ -77,7 +82,8 @@ class Collaborators:
     firmware: str  # the active firmware identifier (a fleet gives each meter its own)
     system_title: bytes
     now: TimeSource
-    set_now: TimeSetter
+    set_now: TimeSetter  # the clock object's setter (the twin's clock set)
+    run_script: Executor  # the end of billing script's executor (the twin's)
     keys: MeterKeyStore
     counter: OutgoingCounter
 
@@ -176,7 +182,7 @@ def _end_of_billing(d: ObjectDecl, c: Collaborators) -> CosemObject:
     capture = ActionSpecification(
         ServiceId.EXECUTE_METHOD, 7, mt372.MONTHLY_BILLING.obis, 2, Integer(0)
     )
-    return ScriptTable(d.obis, {1: (capture,)})
+    return ScriptTable(d.obis, {1: (capture,)}, c.run_script)
 
 
 def _billing_schedule(d: ObjectDecl, c: Collaborators) -> CosemObject:

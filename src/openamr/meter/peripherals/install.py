@@ -107,17 +107,3 @@ class Peripherals:
     def publish(self, twin: Twin) -> None:
         for part in self.parts:
             part.publish(twin)
-
-
-def install_peripherals(
-    twin: Twin,
-    send: Sender | None = None,
-    lcd_period_s: int = PERIOD_S,
-    site: ModemSite = SEEDED,
-) -> Peripherals:
-    """Build the peripherals of ``twin`` and register them as one component (``site``:
-    the modem's cell and signal, when a fleet decides them)."""
-    peripherals = Peripherals(twin, send, lcd_period_s, site)
-    twin.components.append(peripherals)
-    peripherals.publish(twin)  # the objects show the peripherals from the start
-    return peripherals
