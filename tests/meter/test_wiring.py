@@ -17,15 +17,13 @@ from openamr.cosem.classes.script_table import ScriptTable
 from openamr.devices.mt372.events import EventCode
 from openamr.meter.clock import SteppedTime
 from openamr.meter.mt372 import build_mt372
+from openamr.meter.peripherals.push import PushPort
 from openamr.meter.state import StateStore
 from openamr.meter.twin import TwinPort
 
 METER = Path(__file__).parents[2] / "src" / "openamr" / "meter"
 #: The twin's lists of collaborators: only the assembly, which owns them, fills them.
 HOOK_LISTS = {"components", "checkpoints", "refresh_hooks"}
-#: Known and left for later (see the branch's report): the push peripheral answers
-#: the Push setup's push method through a sender set after the object is built.
-KNOWN = {("peripherals/push.py", "setup.sender = self._requested")}
 
 
 def _callable_ref(node: ast.expr, functions: set[str]) -> bool:
@@ -109,7 +107,7 @@ def test_no_module_of_the_meter_installs_a_hook_after_construction() -> None:
         for path in sorted(METER.rglob("*.py"))
         for statement in hooks_installed(path.read_text())
     }
-    assert found == KNOWN
+    assert found == set()
 
 
 def test_the_assembled_meter_reaches_its_parts_through_its_constructors() -> None:
@@ -134,6 +132,12 @@ def test_the_assembled_meter_reaches_its_parts_through_its_constructors() -> Non
     counter = twin.billing.counter
     assert script.execute(LongUnsigned(1)) == SUCCESS
     assert twin.billing.counter == counter + 1
+    # the Push setup's push method is the alarm push's
+    setup = meter.peripherals.push.setup
+    assert setup.sender is not None
+    assert isinstance(setup.sender.__self__, PushPort)  # type: ignore[attr-defined]
+    meter.peripherals.push.drain()
+    assert setup.sender(setup.request()) and len(meter.peripherals.push.drain()) == 1
 
 
 def test_a_port_not_bound_says_so() -> None:

@@ -17,12 +17,13 @@ No part is patched after it is built (STYLE.md "Wire in plain sight";
 ``tests/meter/test_wiring.py`` checks it). The engine and its parts need each other,
 and ``build_mt372`` resolves that in plain sight, in this order::
 
-    port = TwinPort()                 a forward reference to the twin, built first
-    objects(set_now=port.set_time,    the clock object and the end of billing script
-            run_script=port.run_script)    call the twin through it
-    twin = Twin(..., port, components, checkpoints)    binds the port, once
-    components.append(Peripherals(twin, ...))          built on the twin
-    checkpoints.append(persistence.commit)             Persistence(store, twin, ...)
+    port, push_port = TwinPort(), PushPort()   forward references, built first
+    objects(set_now=port.set_time,             the clock object, the end of billing
+            run_script=port.run_script,        script and the Push setup call the
+            push_sender=push_port.push)        twin and its alarm push through them
+    twin = Twin(..., port, components, checkpoints)      binds the port, once
+    components.append(Peripherals(twin, push_port, ...)) built on the twin; binds
+    checkpoints.append(persistence.commit)               Persistence(store, twin, ...)
 
 ``components`` and ``checkpoints`` are the assembly's own lists, given to the twin's
 constructor and filled before its first advance.

@@ -31,7 +31,7 @@ from openamr.meter.metrology.energy import Metrology
 from openamr.meter.metrology.load import seeded_load
 from openamr.meter.metrology.model import Disturbance, LoadConfig, MeterModel
 from openamr.meter.peripherals import ModemSite, Peripherals
-from openamr.meter.peripherals.push import Sender
+from openamr.meter.peripherals.push import PushPort, Sender
 from openamr.meter.persistence import Persistence, resume_time
 from openamr.meter.state import ReservedCounter, StateStore
 from openamr.meter.twin import Component, Twin, TwinPort
@@ -125,10 +125,11 @@ def build_mt372(
     keys = MeterKeyStore(credentials.keys, configs)
     # the counter is reserved in the store before any IC can leave (openamr.meter.state.counter)
     outgoing = OutgoingCounter(1) if state is None else ReservedCounter(state)
-    port = TwinPort()  # the twin, for the clock and the end of billing script built before it
+    # forward references for the objects built before the twin and its alarm push
+    port, push_port = TwinPort(), PushPort()
     collaborators = Collaborators(
         serial, site.firmware, credentials.system_title, source.now, port.set_time,
-        port.run_script, keys, outgoing,
+        port.run_script, push_port.push, keys, outgoing,
     )  # fmt: skip
     device.add(*build_objects(profile, collaborators, associations))
     seed = seed_of(serial)
@@ -145,7 +146,7 @@ def build_mt372(
     checkpoints: list[Callable[[], None]] = []
     twin = Twin(device, source, metrology, port, components, checkpoints, commissioned=commissioned)
     # relays, limiter, inputs, covers, modem, push, LCD: one component
-    peripherals = Peripherals(twin, push, site=site.modem)
+    peripherals = Peripherals(twin, push_port, push, site=site.modem)
     components.append(peripherals)
     peripherals.publish(twin)  # the objects show the peripherals from the start
     engine = Engine(twin, peripherals)
