@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from openamr.cosem import LogicalDevice
@@ -29,11 +30,11 @@ from openamr.meter.keys import MeterKeyStore
 from openamr.meter.metrology.energy import Metrology
 from openamr.meter.metrology.load import seeded_load
 from openamr.meter.metrology.model import Disturbance, LoadConfig, MeterModel
-from openamr.meter.peripherals import ModemSite, install_peripherals
-from openamr.meter.peripherals.push import Sender
+from openamr.meter.peripherals import ModemSite, Peripherals
+from openamr.meter.peripherals.push import PushPort, Sender
 from openamr.meter.persistence import Persistence, resume_time
 from openamr.meter.state import ReservedCounter, StateStore
-from openamr.meter.twin import Twin
+from openamr.meter.twin import Component, Twin, TwinPort
 from openamr.security.counters import OutgoingCounter
 
 #: The active firmware identifier of a factory-fresh MT372 (1.0.0.2.0.255).
@@ -124,9 +125,12 @@ def build_mt372(
     keys = MeterKeyStore(credentials.keys, configs)
     # the counter is reserved in the store before any IC can leave (openamr.meter.state.counter)
     outgoing = OutgoingCounter(1) if state is None else ReservedCounter(state)
+    # forward references for the objects built before the twin and its alarm push
+    port, push_port = TwinPort(), PushPort()
     collaborators = Collaborators(
-        serial, site.firmware, credentials.system_title, source.now, source.set, keys, outgoing
-    )
+        serial, site.firmware, credentials.system_title, source.now, port.set_time,
+        port.run_script, push_port.push, keys, outgoing,
+    )  # fmt: skip
     device.add(*build_objects(profile, collaborators, associations))
     seed = seed_of(serial)
     commissioned = site.commissioned or source.true_now() - dt.timedelta(days=history_days)
@@ -137,9 +141,15 @@ def build_mt372(
     metrology = Metrology(model, commissioned)
     for disturbance in site.disturbances:
         metrology.add_disturbance(disturbance)
-    twin = Twin(device, source, metrology, commissioned=commissioned)
-    # relays, limiter, inputs, covers, modem, push, LCD
-    engine = Engine(twin, install_peripherals(twin, push, site=site.modem))
+    # the twin's components and checkpoints: the parts built on the twin, right below
+    components: list[Component] = []
+    checkpoints: list[Callable[[], None]] = []
+    twin = Twin(device, source, metrology, port, components, checkpoints, commissioned=commissioned)
+    # relays, limiter, inputs, covers, modem, push, LCD: one component
+    peripherals = Peripherals(twin, push_port, push, site=site.modem)
+    components.append(peripherals)
+    peripherals.publish(twin)  # the objects show the peripherals from the start
+    engine = Engine(twin, peripherals)
     persistence = None
     if state is not None:
         persistence = Persistence(state, twin, keys, serial, outgoing)
@@ -147,7 +157,9 @@ def build_mt372(
             configs[sap] = persistence.recorded(config)
         if resumed is not None:
             persistence.restore(resumed, outage=site.outage)
-        persistence.attach(on_advance=site.commit_every_advance)
+        if site.commit_every_advance:  # else the owner commits (a fleet, hibernating)
+            checkpoints.append(persistence.commit)
+        persistence.commit()
     app = ServerApplication(
         device, configs, SERVER_LOGICAL_ADDRESS, HDLC_PHYSICAL_ADDRESS, outgoing, engine.refresh
     )

@@ -17,13 +17,14 @@ What is saved, under which key of the store::
     attribute table   every attribute written by a successful DLMS SET, A-XDR
     profile rows      the rows of every Profile generic, append-only FIFO
 
-When: after every change of the twin (``Twin.checkpoints``: each advance that
-moved, clock set, injected event) and after every successful SET or ACTION,
-everything in ONE transaction (energy up to t + rows up to t + events up to t +
-alive = t). The twin advances in the server's refresh hook, before a request is
-answered, so nothing a client sees was not committed. A caller that serves real
-time refreshes the twin every few seconds (``openamr meter serve`` does), so the
-last-alive instant stays recent while nobody reads the meter.
+When: after every change of the twin (the assembly puts :meth:`Persistence.commit`
+in the twin's checkpoints: each advance that moved, clock set, injected event) and
+after every successful SET or ACTION, everything in ONE transaction (energy up to t
++ rows up to t + events up to t + alive = t). The twin advances in the server's
+refresh hook, before a request is answered, so nothing a client sees was not
+committed. A caller that serves real time refreshes the twin every few seconds
+(``openamr meter serve`` does), so the last-alive instant stays recent while nobody
+reads the meter.
 
 Restart (:func:`resume_time` then :meth:`Persistence.restore`): the world went on
 while the process was dead, at the speed it ran: true time resumes at
@@ -152,16 +153,6 @@ class Persistence:
         stored = store.get(SERIAL)
         if stored is not None and stored != serial:
             raise StateError(f"{store.path} holds meter {stored!r}, not {serial}")
-
-    # -- wiring ---------------------------------------------------------------------------
-
-    def attach(self, on_advance: bool = True) -> None:
-        """Commit after every change of the twin, and now (``on_advance=False``: only
-        now; the owner calls :meth:`commit`, as a fleet does before it writes an awake
-        meter's store out)."""
-        if on_advance:
-            self.twin.checkpoints.append(self.commit)
-        self.commit()
 
     def recorded(self, config: AssociationConfig) -> AssociationConfig:
         """``config`` whose views commit after every successful SET or ACTION (the
