@@ -43,6 +43,7 @@ from openamr.apdu.mechanism import MechanismName
 from openamr.apdu.results import ActionResult, ServiceError, StateError
 from openamr.apdu.service_error import ConfirmedServiceName, InitiateError
 from openamr.association.config import AssociationConfig
+from openamr.association.handler import Negotiated
 from openamr.association.services import ServiceServer
 from openamr.codec.obis import Obis
 from openamr.errors import DecodeError, DlmsError, SecurityError
@@ -252,8 +253,15 @@ class ServerAssociation:
             info = self.ciphering.encipher(info)
         hls_pending = config.mechanism is MechanismName.HLS_GMAC
         authenticated = config.mechanism is not MechanismName.NONE
+        negotiated = Negotiated(
+            conformance,
+            max_receive_pdu_size=config.max_receive_pdu_size,
+            max_send_pdu_size=min(client_max, 0xFFFF),
+            dlms_version=DLMS_VERSION,
+            quality_of_service=initiate.proposed_quality_of_service or 0,
+        )
         self.services = ServiceServer(
-            config.open_handler(hls_pending and config.ciphered),
+            config.open_handler(hls_pending and config.ciphered, negotiated),
             max_pdu_size=min(client_max, 0xFFFF) - (24 if config.ciphered else 0),
             conformance=conformance,
         )

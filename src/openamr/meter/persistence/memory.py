@@ -50,7 +50,7 @@ from typing import Protocol, runtime_checkable
 import openamr.meter.persistence.json_codec as pj
 from openamr.apdu.results import ActionResult, DataAccessResult
 from openamr.association.config import AssociationConfig
-from openamr.association.handler import ServiceHandler
+from openamr.association.handler import Negotiated, ServiceHandler
 from openamr.codec import decode, encode
 from openamr.codec.obis import Obis
 from openamr.codec.table import Row
@@ -168,8 +168,8 @@ class Persistence:
         answer goes out after the commit); the assembly builds the associations so."""
         opener = config.open_handler
 
-        def open_view(authenticated: bool) -> ServiceHandler:
-            return RecordingHandler(opener(authenticated), self)
+        def open_view(authenticated: bool, negotiated: Negotiated | None = None) -> ServiceHandler:
+            return RecordingHandler(opener(authenticated, negotiated), self)
 
         return replace(config, open_handler=open_view)
 
