@@ -95,6 +95,7 @@ class ServerAssociation:
         self._stoc = b""
         self._ctos = b""
         self._client_title = b""
+        self._initiate_response: InitiateResponse | None = None
 
     # -- entry point ------------------------------------------------------------------
 
@@ -248,6 +249,7 @@ class ServerAssociation:
             negotiated_conformance=conformance,
             server_max_receive_pdu_size=config.max_receive_pdu_size,
         )
+        self._initiate_response = response
         info = response.to_bytes()
         if self.ciphering is not None:
             info = self.ciphering.encipher(info)
@@ -317,9 +319,23 @@ class ServerAssociation:
         return ActionResponseNormal(result, apdu.invoke_id_and_priority)
 
     def _release(self, rlrq: Rlrq) -> Apdu:
+        """RLRQ -> RLRE. In a ciphered context the RLRQ may carry the ciphered xDLMS
+        InitiateRequest (proving the release comes from the client that associated):
+        the RLRE then carries the ciphered InitiateResponse of the association being
+        released (Green Book 9.3.3.2). Decision: a user-information that does not
+        decipher (a third party) releases nothing and gets RLRE reason not-finished."""
+        info = None
+        if rlrq.user_information is not None and self.ciphering is not None:
+            try:
+                InitiateRequest.from_bytes(self.ciphering.decipher(rlrq.user_information).apdu)
+            except (DlmsError, ValueError):
+                return Rlre(reason=ReleaseResponseReason.NOT_FINISHED)
+            if self._initiate_response is not None:
+                info = self.ciphering.encipher(self._initiate_response.to_bytes())
         self.state = State.IDLE
         self.services = None
-        return Rlre(reason=ReleaseResponseReason.NORMAL)
+        self._initiate_response = None
+        return Rlre(reason=ReleaseResponseReason.NORMAL, user_information=info)
 
 
 Handler = Callable[[ServerAssociation, Apdu, bool], "Apdu | None"]
