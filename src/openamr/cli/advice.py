@@ -20,8 +20,6 @@ _BY_REASON: tuple[tuple[str, str], ...] = (
                          "(a meter ignores clients it does not know), or raise --timeout"),
     ("not in this association's object list",
      "run `openamr objects URL` to list what this client sees; another --client may see more"),
-    ("object undefined", "the meter has no such object or attribute: check the OBIS code "
-                         "and attribute (`openamr objects URL`)"),
     ("read write denied", "this client may not do that: use a client with more rights "
                           "(e.g. --auth high --client 1 with keys)"),
     ("scope of access violated", "this client may not do that: use a client with more "

@@ -22,7 +22,7 @@ from openamr.cli.names import attribute_name
 from openamr.cli.options import MeterOptions, format_option, meter_options, run
 from openamr.cli.output import jsonable, table, text, write_csv, write_json
 from openamr.cli.render import JsonValue
-from openamr.client.errors import MeterError
+from openamr.client.errors import NOT_LISTED, MeterError, refusal_words
 from openamr.client.meter import Meter
 from openamr.codec.obis import Obis
 from openamr.codec.types import Data
@@ -104,7 +104,7 @@ def scaler_of(result: Data | DataAccessResult | None) -> ScalerUnit | None:
 
 
 def _refusal(result: DataAccessResult) -> str:
-    return f"refused: {result.name.lower().replace('_', ' ')}"
+    return refusal_words(result)
 
 
 async def read_attributes(meter: Meter, wanted: list[tuple[Obis, int]]) -> list[Reading]:
@@ -129,7 +129,7 @@ def _reading(
     results: dict[CosemAttributeDescriptor, Data | DataAccessResult],
 ) -> Reading:
     if class_id is None:
-        return Reading(obis, attribute, None, error="not in this association's object list")
+        return Reading(obis, attribute, None, error=NOT_LISTED)
     result = results[CosemAttributeDescriptor(class_id, obis, attribute)]
     if isinstance(result, DataAccessResult):
         return Reading(obis, attribute, class_id, error=_refusal(result))
