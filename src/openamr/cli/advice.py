@@ -8,6 +8,7 @@ never their values, and the advice is built from the options' public parts.
 from __future__ import annotations
 
 from openamr.client.errors import CredentialsError, MeterError
+from openamr.cosem.classes.image_transfer import DEFAULT_MAX_IMAGE_SIZE as MAX_IMAGE
 
 #: (text found in the reason, or in the step, advice); the first match wins.
 _BY_REASON: tuple[tuple[str, str], ...] = (
@@ -24,6 +25,9 @@ _BY_REASON: tuple[tuple[str, str], ...] = (
                           "(e.g. --auth high --client 1 with keys)"),
     ("scope of access violated", "this client may not do that: use a client with more "
                                  "rights (e.g. --auth high --client 1 with keys)"),
+    ("image_transfer_initiate", "the meter would not start this transfer: the image may be "
+                                f"larger than it takes (the MT372 twin: {MAX_IMAGE:,} bytes, "
+                                "1 MiB, at most), or image transfer is disabled"),
     ("replayed answer", "the meter's invocation counter went backwards: check for a "
                         "second head-end or a reset meter"),
 )  # fmt: skip

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from enum import IntEnum
 
 import click
 
@@ -27,8 +28,18 @@ from openamr.client.meter import Meter
 from openamr.codec.obis import Obis
 from openamr.codec.types import Data
 from openamr.codec.units import ScalerUnit
+from openamr.cosem.classes.association_ln import AssociationStatus
+from openamr.cosem.classes.disconnect_control import ControlState
+from openamr.cosem.classes.image_transfer import ImageTransferStatus
 from openamr.cosem.scaling import scaler_attribute, scaling
 from openamr.errors import DecodeError
+
+#: (class_id, attribute) of an enum -> its values' names (shown beside the number)
+ENUMS: dict[tuple[int, int], type[IntEnum]] = {
+    (15, 8): AssociationStatus,
+    (18, 6): ImageTransferStatus,
+    (70, 3): ControlState,
+}
 
 
 def parse_spec(spec: str) -> tuple[Obis, int]:
@@ -77,6 +88,9 @@ class Reading:
         if scaler and self.attribute == scaler.scaler_unit:
             scaler_unit = scaler_of(self.raw)
             return str(scaler_unit) if scaler_unit else text(self.raw)
+        named = ENUMS.get((self.class_id or 0, self.attribute))
+        if named is not None and isinstance(self.raw, int) and self.raw in named._value2member_map_:
+            return f"{self.raw} ({named(self.raw).name.lower().replace('_', ' ')})"
         return text(self.raw)
 
     def to_json(self) -> dict[str, JsonValue]:

@@ -25,6 +25,7 @@ from openamr.meter.associations import (
 from openamr.meter.clock import MeterClock, SteppedTime, TimeBase
 from openamr.meter.declared import Collaborators, build_objects
 from openamr.meter.declared import logical_device_name as logical_device_name  # re-exported
+from openamr.meter.firmware import install_firmware
 from openamr.meter.keys import MeterKeyStore
 from openamr.meter.metrology.energy import Metrology
 from openamr.meter.metrology.load import seeded_load
@@ -140,6 +141,7 @@ def build_mt372(
     twin = Twin(device, source, metrology, commissioned=commissioned)
     # relays, limiter, inputs, covers, modem, push, LCD
     engine = Engine(twin, install_peripherals(twin, push, site=site.modem))
+    install_firmware(twin)  # activation shows the new identifier and logs it
     persistence = None
     if state is not None:
         persistence = Persistence(state, twin, keys, serial, outgoing)
