@@ -182,6 +182,8 @@ class ServerAssociation:
             return _aare_rejected(config, refusal)
         try:
             initiate = self._initiate_request(aarq, config)
+        except SecurityError:  # the ciphered InitiateRequest does not authenticate: keys
+            return _aare_rejected(config, AcseServiceUser.AUTHENTICATION_FAILURE)
         except (DlmsError, ValueError):
             return _aare_rejected(config, AcseServiceUser.NO_REASON_GIVEN)
         error = _check_initiate(initiate, config)

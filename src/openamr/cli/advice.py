@@ -12,7 +12,8 @@ from openamr.cosem.classes.image_transfer import DEFAULT_MAX_IMAGE_SIZE as MAX_I
 
 #: (text found in the reason, or in the step, advice); the first match wins.
 _BY_REASON: tuple[tuple[str, str], ...] = (
-    ("authentication failed", "check --password (or --ek/--ak/--keys-file) and --client"),
+    ("authentication failed", "check --ek/--ak (or --keys-file) for --auth high, "
+                              "--password for --auth low, and --client"),
     ("association refused", "check --client, --auth and its password or keys "
                             "(--password, --ek/--ak, --keys-file)"),
     ("cannot connect", "check the URL's host and port, and that the meter is online"),
