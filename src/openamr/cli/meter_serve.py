@@ -139,6 +139,18 @@ async def _serve(
 ) -> None:
     serial_number = twin.serial_number
     store = _open_state(twin.state)
+    if store is not None and store.last_alive() is not None:
+        ignored = [
+            f
+            for f, given in (("--start", twin.start), ("--history-days", twin.history_days))
+            if given
+        ]
+        if ignored:
+            click.echo(
+                f"warning: {' and '.join(ignored)} ignored: {store.path} resumes its meter where "
+                "it stopped (give --state a new file for a fresh meter)",
+                err=True,
+            )
     # alarm call-backs go out once a head-end set a destination
     push = PushDelivery(SERVER_LOGICAL_ADDRESS)
     try:
