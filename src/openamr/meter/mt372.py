@@ -27,6 +27,7 @@ from openamr.meter.declared import Collaborators, build_objects
 from openamr.meter.declared import logical_device_name as logical_device_name  # re-exported
 from openamr.meter.firmware import install_firmware
 from openamr.meter.keys import MeterKeyStore
+from openamr.meter.metrology.disturbances import GridRates, seeded_disturbances
 from openamr.meter.metrology.energy import Metrology
 from openamr.meter.metrology.load import seeded_load
 from openamr.meter.metrology.model import Disturbance, LoadConfig, MeterModel
@@ -86,6 +87,7 @@ def build_mt372(
     push: Sender | None = None,
     fleet: FleetSite | None = None,
     profile: DeviceProfile = MT372,
+    disturbances: GridRates | None = None,
 ) -> TwinMeter:
     """The MT372 twin with its three associations, assembled and ready to be served.
 
@@ -96,7 +98,9 @@ def build_mt372(
     it answers. ``load`` defaults to a three-phase consumer drawn from the serial
     number (pass a LoadConfig for a single- or two-phase hook-up). ``push`` delivers
     the alarm pushes (:class:`openamr.aio.push.PushDelivery` on the wire; None keeps
-    them in the push component's outbox).
+    them in the push component's outbox). ``disturbances`` seeds the grid's outages,
+    sags and swells at those rates (:mod:`openamr.meter.metrology.disturbances`;
+    ``FIELD_RATES`` for the field's; None: a quiet grid, only what is injected).
 
     ``state`` makes the twin non-volatile (:mod:`openamr.meter.persistence`): a store
     that holds this meter resumes it where it was, the time it was down recorded
@@ -135,7 +139,10 @@ def build_mt372(
     if resumed is not None:  # the registers hold everything before: integrate from there
         commissioned, source.offset = resumed.alive, resumed.offset
     model = MeterModel(seed, load or seeded_load(seed, connection=3))
-    metrology = Metrology(model, commissioned)
+    grid = (
+        () if disturbances is None else seeded_disturbances(seed, commissioned, rates=disturbances)
+    )
+    metrology = Metrology(model, commissioned, disturbances=grid)
     for disturbance in site.disturbances:
         metrology.add_disturbance(disturbance)
     twin = Twin(device, source, metrology, commissioned=commissioned)

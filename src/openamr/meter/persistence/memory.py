@@ -365,8 +365,11 @@ class Persistence:
         if saved is None:
             return
         m, obj = self.twin.metrology, pj.as_dict(saved)
+        known = set(m.disturbances)  # the seeded grid's come back with the twin itself
         for d in pj.as_list(pj.field(obj, "disturbances")):
-            m.add_disturbance(pj.disturbance_of(d))
+            disturbance = pj.disturbance_of(d)
+            if disturbance not in known:
+                m.add_disturbance(disturbance)
         for s in pj.as_list(pj.field(obj, "steps")):
             m.add_load_step(pj.step_of(s))
 
