@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import statistics
+from pathlib import Path
 
 from click.testing import CliRunner
 
@@ -15,6 +16,7 @@ from openamr.meter.clock import SteppedTime
 from openamr.meter.metrology.disturbances import FIELD_RATES, year_disturbances
 from openamr.meter.metrology.model import DisturbanceKind
 from openamr.meter.mt372 import build_mt372, seed_of
+from openamr.meter.state import StateStore
 
 LONG = 180
 
@@ -51,3 +53,16 @@ def test_a_year_of_the_field_is_logged_and_a_quiet_grid_stays_quiet() -> None:
 def test_meter_serve_offers_the_switch() -> None:
     help_text = CliRunner().invoke(cli, ["meter", "serve", "--help"]).output
     assert "--disturbances / --no-disturbances" in help_text
+
+
+def test_a_restarted_twin_has_its_seeded_grid_once(tmp_path: Path) -> None:
+    base = SteppedTime(dt.datetime(2027, 3, 1, tzinfo=dt.UTC))
+    with StateStore.open(tmp_path / "m.db") as store:
+        first = build_mt372("12345678", time_base=base, state=store, disturbances=FIELD_RATES)
+        before = first.twin.metrology.disturbances
+    base.step(3600)
+    with StateStore.open(tmp_path / "m.db") as store:
+        again = build_mt372("12345678", time_base=base, state=store, disturbances=FIELD_RATES)
+        after = again.twin.metrology.disturbances
+    assert len(after) == len(set(after))  # nothing twice
+    assert set(before) - set(after) <= {d for d in before if d.end < base().timestamp()}
