@@ -12,8 +12,7 @@ from openamr.cosem.classes.image_transfer import DEFAULT_MAX_IMAGE_SIZE as MAX_I
 
 #: (text found in the reason, or in the step, advice); the first match wins.
 _BY_REASON: tuple[tuple[str, str], ...] = (
-    ("authentication failed", "check --ek/--ak (or --keys-file) for --auth high, "
-                              "--password for --auth low, and --client"),
+    ("authentication failed", "check --password (or --ek/--ak/--keys-file) and --client"),
     ("association refused", "check --client, --auth and its password or keys "
                             "(--password, --ek/--ak, --keys-file)"),
     ("cannot connect", "check the URL's host and port, and that the meter is online"),
@@ -59,6 +58,8 @@ def explain(error: Exception) -> str:
         return f"{error}: check --ek/--ak/--kek/--system-title, the keys file or OPENAMR_*"
     if isinstance(error, MeterError):
         advice = _advice(error.reason) or _advice(error.step)
+        if "authentication failed" in error.reason and ", high)" in error.step:
+            advice = "check --ek/--ak (or --keys-file) and --client"  # HLS: the keys
         return f"{error} — {advice}" if advice else str(error)
     if isinstance(error, OSError):
         where = getattr(error, "filename", None)
