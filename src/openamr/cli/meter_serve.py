@@ -14,6 +14,7 @@ from openamr.aio.lines import BAUD_RATES, DEFAULT_BAUD
 from openamr.aio.push import PushDelivery
 from openamr.aio.serve import Listeners, ServedTwin, ServeError, serve_twin
 from openamr.meter.associations import SERVER_LOGICAL_ADDRESS, Credentials
+from openamr.meter.metrology.disturbances import FIELD_RATES
 from openamr.meter.metrology.load import seeded_load
 from openamr.meter.metrology.model import LoadConfig, ProfileKind
 from openamr.meter.mt372 import build_mt372, seed_of
@@ -69,6 +70,9 @@ def meter_group() -> None:
 @click.option("--pv/--no-pv", default=None, help="With or without PV export (default: drawn).")
 @click.option("--phases", type=click.IntRange(1, 3), default=3, show_default=True,
               help="Phases wired to the meter (the MT372 is poly-phase: 1, 2 or 3).")  # fmt: skip
+@click.option("--disturbances/--no-disturbances", default=True, show_default=True,
+              help="Seeded outages, sags and swells at the field's rates (README); "
+                   "off: a quiet grid, only what the control port injects.")  # fmt: skip
 @click.option("-v", "--verbose", is_flag=True, help="Log protocol events.")
 def serve_command(
     host: str,
@@ -87,6 +91,7 @@ def serve_command(
     load_kind: str | None,
     pv: bool | None,
     phases: int,
+    disturbances: bool,
     verbose: bool,
 ) -> None:
     """Serve the MT372 object list: client 16 public, 32 LLS, 1 HLS-GMAC + ciphering."""
@@ -96,7 +101,7 @@ def serve_command(
         start = start.replace(tzinfo=dt.UTC)
     kind = ProfileKind(load_kind) if load_kind else None
     load = seeded_load(seed_of(serial_number), kind, pv, phases)
-    twin = TwinOptions(serial_number, history_days, start, speed, state_path, load)
+    twin = TwinOptions(serial_number, history_days, start, speed, state_path, load, disturbances)
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(_serve(host, port, transport, twin, optical, control_port))
 
@@ -116,6 +121,7 @@ class TwinOptions:
     speed: float = 1.0
     state: str | None = None  # the state file (--state)
     load: LoadConfig | None = None  # the consumer (default: drawn from the serial)
+    disturbances: bool = True  # the field's seeded grid events (--no-disturbances: none)
 
 
 @dataclass(frozen=True)
@@ -139,12 +145,25 @@ async def _serve(
 ) -> None:
     serial_number = twin.serial_number
     store = _open_state(twin.state)
+    if store is not None and store.last_alive() is not None:
+        ignored = [
+            f
+            for f, given in (("--start", twin.start), ("--history-days", twin.history_days))
+            if given
+        ]
+        if ignored:
+            click.echo(
+                f"warning: {' and '.join(ignored)} ignored: {store.path} resumes its meter where "
+                "it stopped (give --state a new file for a fresh meter)",
+                err=True,
+            )
     # alarm call-backs go out once a head-end set a destination
     push = PushDelivery(SERVER_LOGICAL_ADDRESS)
     try:
         meter = build_mt372(
             serial_number, Credentials(), time_base=wall_clock, history_days=twin.history_days,
             speed=twin.speed, start=twin.start, state=store, load=twin.load, push=push,
+            disturbances=FIELD_RATES if twin.disturbances else None,
         )  # fmt: skip
     except StateError as e:
         raise click.ClickException(str(e)) from None

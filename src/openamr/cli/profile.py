@@ -150,6 +150,9 @@ async def scale_columns(
     return columns
 
 
+MAX_ENTRY = 0xFFFFFFFF
+
+
 def parse_time(text: str | None, flag: str) -> dt.datetime | None:
     if text is None:
         return None
@@ -174,7 +177,25 @@ def parse_entries(text: str | None) -> tuple[int, int] | None:
         raise click.BadParameter(
             f"{text!r}: write A:B (1-based) or A: to the newest", param_hint="--entries"
         )
+    if max(entries) > MAX_ENTRY:  # entry_descriptor: double-long-unsigned (Blue Book 4.3.6)
+        raise click.BadParameter(
+            f"{text!r}: an entry number is at most {MAX_ENTRY:,}", param_hint="--entries"
+        )
     return entries
+
+
+def check_range(since: dt.datetime | None, until: dt.datetime | None) -> None:
+    """--from after --to selects nothing: refused rather than answered with no rows."""
+    if since is None or until is None:
+        return
+    naive = since.tzinfo is None, until.tzinfo is None
+    if naive[0] != naive[1]:
+        return  # one in the meter's time, one with an offset: the meter compares them
+    if since > until:
+        raise click.BadParameter(
+            f"--from {since.isoformat()} is later than --to {until.isoformat()}",
+            param_hint="--from/--to",
+        )
 
 
 def parse_columns(text: str | None) -> list[int | str] | None:
@@ -251,6 +272,7 @@ def profile_command(
     except ValueError as e:
         raise click.BadParameter(str(e), param_hint="OBIS") from None
     since, until = parse_time(start, "--from"), parse_time(end, "--to")
+    check_range(since, until)
     span = parse_entries(entries)
     if span and (since or until):
         raise click.UsageError("use --from/--to or --entries, not both")

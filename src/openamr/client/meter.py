@@ -44,7 +44,7 @@ from openamr.association.client import Associated, ClientAssociation, ClientSett
 from openamr.client import device, firmware, profile
 from openamr.client.calls import AttributeSpec, Selection, Target
 from openamr.client.credentials import Secrets, load_secrets
-from openamr.client.errors import CredentialsError, MeterError, RefusedError
+from openamr.client.errors import NOT_LISTED, CredentialsError, MeterError, RefusedError
 from openamr.client.session import BlockProgress, Session, Trace
 from openamr.client.transport import open_transport
 from openamr.client.url import MeterUrl, parse_url
@@ -184,7 +184,7 @@ class Meter:
         if obis not in self._classes and not self._listed:
             await self.object_list()
         if obis not in self._classes:
-            raise MeterError(self.name, f"find {obis}", "not in this association's object list")
+            raise MeterError(self.name, f"find {obis}", NOT_LISTED)
         return self._classes[obis]
 
     async def attribute(

@@ -26,7 +26,9 @@ from openamr.meter.associations import (
 from openamr.meter.clock import MeterClock, SteppedTime, TimeBase
 from openamr.meter.declared import Collaborators, build_objects
 from openamr.meter.declared import logical_device_name as logical_device_name  # re-exported
+from openamr.meter.firmware import install_firmware
 from openamr.meter.keys import MeterKeyStore
+from openamr.meter.metrology.disturbances import GridRates, seeded_disturbances
 from openamr.meter.metrology.energy import Metrology
 from openamr.meter.metrology.load import seeded_load
 from openamr.meter.metrology.model import Disturbance, LoadConfig, MeterModel
@@ -86,6 +88,7 @@ def build_mt372(
     push: Sender | None = None,
     fleet: FleetSite | None = None,
     profile: DeviceProfile = MT372,
+    disturbances: GridRates | None = None,
 ) -> TwinMeter:
     """The MT372 twin with its three associations, assembled and ready to be served.
 
@@ -96,7 +99,9 @@ def build_mt372(
     it answers. ``load`` defaults to a three-phase consumer drawn from the serial
     number (pass a LoadConfig for a single- or two-phase hook-up). ``push`` delivers
     the alarm pushes (:class:`openamr.aio.push.PushDelivery` on the wire; None keeps
-    them in the push component's outbox).
+    them in the push component's outbox). ``disturbances`` seeds the grid's outages,
+    sags and swells at those rates (:mod:`openamr.meter.metrology.disturbances`;
+    ``FIELD_RATES`` for the field's; None: a quiet grid, only what is injected).
 
     ``state`` makes the twin non-volatile (:mod:`openamr.meter.persistence`): a store
     that holds this meter resumes it where it was, the time it was down recorded
@@ -138,7 +143,10 @@ def build_mt372(
     if resumed is not None:  # the registers hold everything before: integrate from there
         commissioned, source.offset = resumed.alive, resumed.offset
     model = MeterModel(seed, load or seeded_load(seed, connection=3))
-    metrology = Metrology(model, commissioned)
+    grid = (
+        () if disturbances is None else seeded_disturbances(seed, commissioned, rates=disturbances)
+    )
+    metrology = Metrology(model, commissioned, disturbances=grid)
     for disturbance in site.disturbances:
         metrology.add_disturbance(disturbance)
     # the twin's components and checkpoints: the parts built on the twin, right below
@@ -150,6 +158,7 @@ def build_mt372(
     components.append(peripherals)
     peripherals.publish(twin)  # the objects show the peripherals from the start
     engine = Engine(twin, peripherals)
+    install_firmware(twin)  # activation shows the new identifier and logs it
     persistence = None
     if state is not None:
         persistence = Persistence(state, twin, keys, serial, outgoing)

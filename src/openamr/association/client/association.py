@@ -64,11 +64,12 @@ from openamr.apdu.descriptors import (
 )
 from openamr.apdu.exception import ExceptionResponse
 from openamr.apdu.get import GetDataResult, GetRequestNormal, GetRequestWithList
-from openamr.apdu.initiate import ConfirmedServiceError, Conformance
+from openamr.apdu.initiate import ConfirmedServiceError, Conformance, InitiateRequest
 from openamr.apdu.mechanism import ApplicationContextName, MechanismName
 from openamr.apdu.results import DataAccessResult
 from openamr.apdu.set import SetRequestNormal
 from openamr.association.client.acse import (
+    DLMS_VERSION,
     AarqParameters,
     Associated,
     EstablishExchange,
@@ -221,9 +222,20 @@ class ClientAssociation:
         return self._begin(x)
 
     def release(self) -> Exchange[Released]:
-        """RLRQ (reason normal) ... RLRE."""
+        """RLRQ (reason normal) ... RLRE; in a ciphered context the RLRQ carries the
+        ciphered InitiateRequest, proving who releases (Green Book 9.3.3.2)."""
         self._free(State.ASSOCIATED)
-        x = ReleaseExchange(self, Rlrq(reason=ReleaseRequestReason.NORMAL))
+        info = None
+        if self.session is not None:
+            s = self.settings
+            initiate = InitiateRequest(
+                proposed_conformance=s.conformance,
+                client_max_receive_pdu_size=s.max_receive_pdu_size,
+                proposed_dlms_version_number=DLMS_VERSION,
+            )
+            info = self.session.encipher(initiate.to_bytes())
+        rlrq = Rlrq(reason=ReleaseRequestReason.NORMAL, user_information=info)
+        x = ReleaseExchange(self, rlrq)
         self.state = State.RELEASING
         return self._begin(x)
 

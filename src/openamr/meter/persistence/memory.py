@@ -51,7 +51,7 @@ from typing import Protocol, runtime_checkable
 import openamr.meter.persistence.json_codec as pj
 from openamr.apdu.results import ActionResult, DataAccessResult
 from openamr.association.config import AssociationConfig
-from openamr.association.handler import ServiceHandler
+from openamr.association.handler import Negotiated, ServiceHandler
 from openamr.codec import decode, encode
 from openamr.codec.obis import Obis
 from openamr.codec.table import Row
@@ -159,8 +159,8 @@ class Persistence:
         answer goes out after the commit); the assembly builds the associations so."""
         opener = config.open_handler
 
-        def open_view(authenticated: bool) -> ServiceHandler:
-            return RecordingHandler(opener(authenticated), self)
+        def open_view(authenticated: bool, negotiated: Negotiated | None = None) -> ServiceHandler:
+            return RecordingHandler(opener(authenticated, negotiated), self)
 
         return replace(config, open_handler=open_view)
 
@@ -356,8 +356,11 @@ class Persistence:
         if saved is None:
             return
         m, obj = self.twin.metrology, pj.as_dict(saved)
+        known = set(m.disturbances)  # the seeded grid's come back with the twin itself
         for d in pj.as_list(pj.field(obj, "disturbances")):
-            m.add_disturbance(pj.disturbance_of(d))
+            disturbance = pj.disturbance_of(d)
+            if disturbance not in known:
+                m.add_disturbance(disturbance)
         for s in pj.as_list(pj.field(obj, "steps")):
             m.add_load_step(pj.step_of(s))
 
