@@ -7,7 +7,8 @@ import sys
 
 import click
 
-from openamr.cli.render import to_jsonable, tree
+from openamr.cli.render import tree
+from openamr.cli.values import to_typed
 from openamr.codec import decode
 from openamr.errors import DecodeError
 
@@ -30,6 +31,6 @@ def decode_command(hexdata: str | None, as_json: bool) -> None:
             f"(…{raw[max(0, e.offset - 4) : e.offset + 4].hex(' ')}…)"
         ) from None
     if as_json:
-        click.echo(json.dumps(to_jsonable(value), indent=2))
+        click.echo(json.dumps(to_typed(value)))
     else:
         click.echo("\n".join(tree(value)))
