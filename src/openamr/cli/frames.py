@@ -94,7 +94,7 @@ def describe_apdu(data: bytes, keys: Keys) -> tuple[list[str], dict[str, Any]]:
     decipher it."""
     apdu = decode_apdu(data)
     lines = [f"APDU {type(apdu).__name__} ({len(data)} bytes)"]
-    for f in dataclasses.fields(apdu):  # type: ignore[arg-type]  (every Apdu is one)
+    for f in dataclasses.fields(apdu):  # type: ignore[arg-type]
         lines += _field(f.name, getattr(apdu, f.name), "  ")
     out: dict[str, Any] = {"apdu": _jsonable(apdu)}
     if data and is_ciphered(data[0]) and keys.keys is not None:
