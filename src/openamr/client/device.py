@@ -80,8 +80,14 @@ def _register_value(
         raise MeterError(meter.name, f"read register {obis}", str(e)) from e
 
 
-async def read_events(meter: MeterCalls, obis: Obis) -> list[Event]:
-    buffer = await meter.profile(obis)
+async def read_events(
+    meter: MeterCalls,
+    obis: Obis,
+    start: dt.datetime | None = None,
+    end: dt.datetime | None = None,
+) -> list[Event]:
+    """The log-book's events, all or those from ``start`` to ``end`` (inclusive)."""
+    buffer = await meter.profile(obis, start, end)
     try:
         return events_of(buffer.rows)
     except DecodeError as e:
