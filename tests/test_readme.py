@@ -6,7 +6,7 @@ README's ports (4059 wrapper, 4060 control, 6210 optical) become the free ports
 of the live twin, a twin started as the README says the examples' twin is
 started (``--start 2026-01-31T00:00 --history-days 30``). ``openamr`` lines run
 in-process (the CLI's start-up is the slow part of a subprocess), the others
-(curl, printf, head) in ``bash``. Each must exit 0.
+(curl, printf, head, and lines with ``||`` or pipes) in ``bash``. Each must exit 0.
 
 A trailing tag in a line's comment marks what is not run as a plain command
 (the README explains the tags, section "Command line"):
@@ -22,6 +22,7 @@ A trailing tag in a line's comment marks what is not run as a plain command
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 import shlex
 import shutil
@@ -112,7 +113,8 @@ def ports() -> Iterator[Ports]:
 def run_line(line: Line, ports: Ports, cwd: Path) -> tuple[int, str]:
     text = ports.rewrite(line.text)
     words = shlex.split(text, comments=True)
-    if words and words[0] in ("openamr", ".venv/bin/openamr"):
+    shell = any(w in ("|", "||", "&&", ";") for w in words)
+    if words and words[0] in ("openamr", ".venv/bin/openamr") and not shell:
         out_file = None
         if ">" in words:
             at = words.index(">")
@@ -121,9 +123,12 @@ def run_line(line: Line, ports: Ports, cwd: Path) -> tuple[int, str]:
         if out_file is not None:
             (cwd / out_file).write_text(result.stdout)
         return result.exit_code, result.output
+    path = f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OPENAMR_")} | {"PATH": path}
     proc = subprocess.run(
-        ["bash", "-c", text], cwd=cwd, capture_output=True, text=True, timeout=60, check=False
-    )
+        ["bash", "-c", text], cwd=cwd, env=env, capture_output=True, text=True, timeout=60,
+        check=False,
+    )  # fmt: skip
     return proc.returncode, proc.stdout + proc.stderr
 
 
