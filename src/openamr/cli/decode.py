@@ -35,9 +35,7 @@ def decode_command(
     as_json: bool,
 ) -> None:
     """Decode captured bytes given as hex (spaces allowed; read from stdin if omitted)."""
-    from openamr.cli.frames import Keys, describe
-    from openamr.cli.options import hex_flag, keys_flags
-    from openamr.errors import DecodeError, SecurityError
+    from openamr.errors import DecodeError
 
     text = hexdata if hexdata is not None else sys.stdin.read()
     try:
@@ -46,17 +44,50 @@ def decode_command(
         raise click.UsageError(f"not hex: {e}; give bytes like '11 05' or '1105'") from None
     if not raw:
         raise click.UsageError("no bytes given: give them as hex, e.g. '11 05'")
+    if kind in ("auto", "data") and raw[:1] != b"\x7e":
+        # a Data value needs the codec only (the frames' stack loads when it is not one)
+        from openamr.cli.render import tree
+        from openamr.cli.values import to_typed
+        from openamr.codec import decode
+
+        try:
+            value = decode(raw)
+        except DecodeError:
+            if kind == "data":
+                raise click.ClickException(_cannot(raw, *_where(raw))) from None
+        else:
+            click.echo(json.dumps(to_typed(value)) if as_json else "\n".join(tree(value)))
+            return
+    from openamr.cli.frames import Keys, describe
+    from openamr.cli.options import hex_flag, keys_flags
+    from openamr.errors import SecurityError
+
     keys = Keys(keys_flags(ek, ak, None), hex_flag("--system-title", system_title))
     try:
         lines, jsn = describe(raw, kind, keys)
     except DecodeError as e:
-        raise click.ClickException(
-            f"cannot decode: {e.reason} at byte {e.offset} "
-            f"(…{raw[max(0, e.offset - 4) : e.offset + 4].hex(' ')}…); "
-            "--as data|apdu|wrapper|hdlc says what the bytes are"
-        ) from None
+        raise click.ClickException(_cannot(raw, e.reason, e.offset)) from None
     except SecurityError as e:
         raise click.ClickException(
             f"cannot decipher: {e}: check --ek/--ak and --system-title (the sender's)"
         ) from None
     click.echo(json.dumps(jsn) if as_json else "\n".join(lines))
+
+
+def _where(raw: bytes) -> tuple[str, int]:
+    from openamr.codec import decode
+    from openamr.errors import DecodeError
+
+    try:
+        decode(raw)
+    except DecodeError as e:
+        return e.reason, e.offset
+    return "", 0  # pragma: no cover - only called after a failure
+
+
+def _cannot(raw: bytes, reason: str, offset: int) -> str:
+    return (
+        f"cannot decode: {reason} at byte {offset} "
+        f"(…{raw[max(0, offset - 4) : offset + 4].hex(' ')}…); "
+        "--as data|apdu|wrapper|hdlc says what the bytes are"
+    )
