@@ -53,10 +53,20 @@ COMMANDS: tuple[Entry, ...] = (
           "Upgrade the firmware through Image transfer (resumable)."),
     Entry("dump", "openamr.cli.dump:dump_command",
           "Read every readable attribute of every object to JSON."),
+    Entry("get", "openamr.cli.get:get_command",
+          "GET any attribute: CLASS OBIS ATTR, printed as decode does."),
+    Entry("set", "openamr.cli.set_:set_command",
+          "SET any attribute to a value given as typed JSON."),
+    Entry("action", "openamr.cli.action:action_command",
+          "Invoke any method, with parameters as typed JSON."),
+    Entry("install-check", "openamr.cli.install_check:install_check_command",
+          "The datasheet's Fit and go installation check, step by step."),
+    Entry("listen", "openamr.cli.listen:listen_command",
+          "Receive the meter's alarm call-backs and print them decoded."),
     Entry("iec21", "openamr.cli.iec21:iec21_group",
           "The optical port (IEC 62056-21 mode C): readout, get, set."),
     Entry("decode", "openamr.cli.decode:decode_command",
-          "Decode A-XDR Data given as hex (or from stdin)."),
+          "Decode captured hex: Data, APDUs, wrapper or HDLC frames."),
     Entry("meter", "openamr.cli.meter_serve:meter_group",
           "The MT372 meter twin."),
     Entry("fleet", "openamr.cli.fleet:fleet_group",
@@ -91,7 +101,7 @@ class LazyGroup(click.Group):
         rows = [(entry.name, entry.help) for entry in self.entries.values()]
         if rows:
             with formatter.section("Commands"):
-                formatter.write_dl(rows)
+                formatter.write_dl(rows, col_max=10)  # a longer name: its own line
 
 
 @click.group(

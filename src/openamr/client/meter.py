@@ -332,9 +332,15 @@ class Meter:
             self, _obis(target), start, end, entries, columns, progress
         )
 
-    async def events(self, target: Target = "1.0.99.98.0.255") -> list[Event]:
-        """The log-book, with event names (../shared/MT372.md section 3)."""
-        return await device.read_events(self, _obis(target))
+    async def events(
+        self,
+        target: Target = "1.0.99.98.0.255",
+        start: dt.datetime | None = None,
+        end: dt.datetime | None = None,
+    ) -> list[Event]:
+        """The log-book, with event names (docs/mt372.md), all of it or by time range
+        (``start``/``end``, inclusive, as :meth:`profile`)."""
+        return await device.read_events(self, _obis(target), start, end)
 
     async def clock(self) -> dt.datetime:
         return await device.read_clock(self)
