@@ -4,13 +4,19 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck layers pytest bench fuzz docs clean
+.PHONY: run test lint typecheck layers pytest bench bytecode fuzz docs clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e '.[dev]'
+	$(MAKE) bytecode
 	touch $(STAMP)
+
+# The editable install runs from src/; with PYTHONDONTWRITEBYTECODE=1 (set on this
+# machine) nothing would ever be cached and every start would recompile every module.
+bytecode:
+	$(BIN)/python -m compileall -q src/openamr
 
 run: $(STAMP)
 	$(BIN)/openamr meter serve --port 4059 --history-days 30
@@ -27,7 +33,7 @@ typecheck: $(STAMP)
 pytest: $(STAMP)
 	$(BIN)/python -m pytest
 
-bench: $(STAMP)
+bench: $(STAMP) bytecode
 	$(BIN)/python -m bench
 
 # The campaign (fuzz/, RELIABILITY.md): twins over real sockets, bounded in time.

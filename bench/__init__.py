@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 #: Topic modules, imported in this order by :func:`load`.
-TOPICS: tuple[str, ...] = ("codec", "client", "twin", "fleet", "line")
+TOPICS: tuple[str, ...] = ("codec", "client", "twin", "fleet", "line", "headend", "startup")
 
 BASELINE = "openamr"
 
@@ -51,6 +51,7 @@ class Suite:
     #: items/s at a physical limit (a line's capacity), known once ``build`` ran;
     #: the table then shows each rate against it instead of a struct bound
     capacity: Callable[[], float] | None = None
+    repeat: int | None = None  # exactly this many runs, whatever the budget
 
 
 @dataclass
@@ -88,11 +89,12 @@ def suite(
     unit: str,
     items: int,
     capacity: Callable[[], float] | None = None,
+    repeat: int | None = None,
 ) -> Callable[[Callable[[], list[Case]]], Callable[[], list[Case]]]:
     """Register a suite builder (called lazily, so setup costs nothing at import)."""
 
     def register(build: Callable[[], list[Case]]) -> Callable[[], list[Case]]:
-        REGISTRY.append(Suite(topic, title, unit, items, build, capacity))
+        REGISTRY.append(Suite(topic, title, unit, items, build, capacity, repeat))
         return build
 
     return register
@@ -127,6 +129,8 @@ def _timed_once(run: Callable[[], object]) -> tuple[float, object]:
 
 def run_suite(s: Suite, repeat: int, budget: float) -> Result:
     result = Result(s)
+    if s.repeat is not None:
+        repeat, budget = s.repeat, float("inf")
     cases = s.build()
     # The inputs of every contender stay alive for the whole suite: freeze them so
     # that no contender pays for collecting through the others' objects.

@@ -192,6 +192,21 @@ async def main() -> None:
 
 asyncio.run(main())
 """
+#: The same twin with the API of commit BEFORE (build_mt372 returned the application,
+#: served by aio.dlms_server.serve_wrapper; there was no serve_twin yet).
+TWIN_BEFORE = """
+import asyncio, datetime as dt
+from openamr.aio.dlms_server import serve_wrapper
+from openamr.meter.mt372 import build_mt372
+
+async def main() -> None:
+    app = build_mt372("12345678", time_base=lambda: dt.datetime.now(dt.UTC), history_days=30)
+    server = await serve_wrapper(app, "127.0.0.1", 0)
+    print(server.sockets[0].getsockname()[1], flush=True)
+    await server.serve_forever()
+
+asyncio.run(main())
+"""
 
 
 def cpu_seconds(pid: int) -> float:
@@ -205,7 +220,8 @@ def start_twin(src: str | None = None) -> tuple[subprocess.Popen[str], int]:
     """A twin on the real clock in a subprocess (of the code in ``src``, default the
     installed one), and its port; it is stopped at exit."""
     env = None if src is None else {**os.environ, "PYTHONPATH": src}
-    proc = subprocess.Popen([sys.executable, "-c", TWIN], stdout=subprocess.PIPE, text=True,
+    script = TWIN if src is None else TWIN_BEFORE
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True,
                             env=env)  # fmt: skip
     atexit.register(proc.terminate)
     assert proc.stdout is not None

@@ -3,13 +3,12 @@
 The package is layered (see ARCHITECTURE.md): ``codec`` (A-XDR data, OBIS, COSEM
 date-time) at the bottom, then ``apdu``, ``security``, ``link``, ``association``,
 ``cosem``, ``meter``, and the I/O layers ``aio``, ``client``, ``cli`` on top.
+
+``__version__`` is the one place of the version: ``pyproject.toml`` reads it as a
+dynamic version, and ``openamr --version`` prints it without ``importlib.metadata``
+(which alone costs more than the rest of a start).
 """
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("openamr")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree
-    __version__ = "0.0.0"
+__version__ = "0.1.0"
 
 __all__ = ["__version__"]

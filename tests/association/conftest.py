@@ -8,7 +8,8 @@ from collections.abc import Callable
 import pytest
 
 from openamr.apdu.mechanism import ApplicationContextName, MechanismName
-from openamr.association.config import AssociationConfig
+from openamr.association.config import AssociationConfig, HandlerFactory
+from openamr.association.handler import Negotiated
 from openamr.association.server_association import ServerAssociation
 from openamr.codec import DoubleLongUnsigned, OctetString, Structure, Unsigned, VisibleString
 from openamr.codec.units import ScalerUnit, Unit
@@ -37,9 +38,13 @@ def build_device() -> LogicalDevice:
 
 
 def configs(device: LogicalDevice) -> dict[int, AssociationConfig]:
-    def opener(client: int, policy: AccessPolicy) -> Callable[[bool], AssociationView]:
+    def opener(client: int, policy: AccessPolicy) -> HandlerFactory:
         ln = AssociationLN(f"0.0.40.0.{client}.255", device, policy, client_sap=client)
-        return lambda authenticated: AssociationView(device, policy, ln, authenticated)
+
+        def open_view(authenticated: bool, negotiated: Negotiated | None = None) -> AssociationView:
+            return AssociationView(device, policy, ln, authenticated, negotiated)
+
+        return open_view
 
     public = AccessPolicy()
     security = SecurityContext(KeySet(EK, AK), SERVER_TITLE)

@@ -116,9 +116,10 @@ def test_missing_mechanism_is_refused_in_words() -> None:
 def test_wrong_key_with_ciphering_is_refused() -> None:
     settings = replace(SETTINGS[1], security=client_keys(ak=bytes(16)))
     pair = make_pair(1, settings)
-    with pytest.raises(AssociationRefused, match="no reason given") as e:
+    # the ciphered InitiateRequest does not authenticate: named so, the user checks the keys
+    with pytest.raises(AssociationRefused, match="authentication failed") as e:
         pair.client.associate().run(pair.transport)
-    assert e.value.diagnostic is AcseServiceUser.NO_REASON_GIVEN
+    assert e.value.diagnostic is AcseServiceUser.AUTHENTICATION_FAILURE
 
 
 def test_wrong_key_without_ciphering_fails_in_pass_3() -> None:

@@ -32,7 +32,8 @@ def test_dump_to_file(twin: Twin, tmp_path: Path) -> None:
     assert f"{len(objects)} objects, {read} attributes read, {refused} refused" in result.stderr
     assert read > 250
     secret = next(a for a in objects["0.0.40.0.2.255"]["attributes"] if a["index"] == 7)
-    assert secret["error"] == "read_write_denied"  # the LLS secret is never read out
+    # the LLS secret is never read out, and advertised so (the reader may not write it)
+    assert secret["access"] == "no_access" and "value" not in secret
     energy = next(a for a in objects["1.0.1.8.0.255"]["attributes"] if a["index"] == 2)
     reading = json.loads(invoke(["read", twin.url, *LLS, "1.0.1.8.0.255", "--json"]).stdout)
     assert energy["value"] == reading[0]["raw"]

@@ -68,3 +68,14 @@ def test_the_twins_own_codes_have_names(fresh_twin: Twin) -> None:
         (0x8040, "contactor disconnected"),
         (0x8042, "contactor ready for reconnection"),
     ]
+
+
+def test_events_from_to_selects_by_time(fresh_twin: Twin) -> None:
+    record(fresh_twin)
+    since, until = "2026-01-01T00:12+01:00", "2026-01-01T00:50+01:00"
+    r = invoke(["events", fresh_twin.url, *LLS, "--from", since, "--to", until, "--json"])
+    assert r.exit_code == 0, r.output
+    codes = [e["code"] for e in json.loads(r.stdout)]
+    assert codes == [0x0040, 0x8010]
+    r = invoke(["events", fresh_twin.url, *LLS, "--from", "yesterday"])
+    assert r.exit_code == 2 and "--from" in r.output and "ISO 8601" in r.output

@@ -52,3 +52,30 @@ def test_readme_firmware_with_a_keys_file(fresh_twin: Twin, tmp_path: Path) -> N
                    "--no-activate"])  # fmt: skip
     assert done.exit_code == 0, done.output
     assert json.loads(done.stdout)["status"] == "verification_successful"
+
+
+def test_a_3_mb_image_is_refused_with_the_limit(twin: Twin, tmp_path: Path) -> None:
+    image = tmp_path / "big.bin"
+    image.write_bytes(b"\x5a" * (3 << 20))
+    result = invoke(["firmware", twin.url, str(image), *HLS])
+    assert result.exit_code == 1, result.output
+    assert "image_transfer_initiate of 3,145,728 bytes" in result.output
+    assert "1,048,576 bytes" in result.output and "Traceback" not in result.output
+
+
+def test_after_activation_the_meter_runs_and_logged_the_new_image(
+    fresh_twin: Twin, tmp_path: Path
+) -> None:
+    image = tmp_path / "MT372-1100"
+    image.write_bytes(bytes(range(256)) * 4)
+    before = invoke(["read", fresh_twin.url, "1.0.0.2.0.255"])
+    assert "MT372-1004" in before.output, before.output
+    done = invoke(["firmware", fresh_twin.url, str(image), *HLS])
+    assert done.exit_code == 0, done.output
+    after = invoke(["read", fresh_twin.url, "1.0.0.2.0.255"])
+    assert "MT372-1100" in after.output and "MT372-1004" not in after.output, after.output
+    status = invoke(["read", fresh_twin.url, "0.0.44.0.0.255:6", *HLS])
+    assert "6 (activation successful)" in status.output, status.output
+    events = invoke(["events", fresh_twin.url, *LLS, "--json"])
+    assert events.exit_code == 0, events.output
+    assert 0x8035 in [e["code"] for e in json.loads(events.stdout)], events.stdout

@@ -26,13 +26,12 @@ them with :func:`openamr.apdu.decode_apdu` once deciphered.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import IntEnum, IntFlag
 from typing import ClassVar
 
 from openamr.apdu import acse_fields as f
 from openamr.apdu.acse_fields import Element
-from openamr.apdu.base import Apdu, register
+from openamr.apdu.base import Apdu, message, register
 from openamr.apdu.mechanism import ApplicationContextName, MechanismName
 from openamr.codec import ber
 from openamr.codec.ber import ObjectIdentifier
@@ -185,7 +184,7 @@ _RLRE: tuple[Element, ...] = (
 )
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@message(kw_only=True)
 class Aarq(Apdu):
     """AARQ-apdu ::= [APPLICATION 0] IMPLICIT SEQUENCE (tag 0x60).
 
@@ -215,7 +214,7 @@ class Aarq(Apdu):
         f.write_sequence(w, self.TAG, _AARQ, self)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@message(kw_only=True)
 class Aare(Apdu):
     """AARE-apdu ::= [APPLICATION 1] IMPLICIT SEQUENCE (tag 0x61).
 
@@ -243,7 +242,7 @@ class Aare(Apdu):
         f.write_sequence(w, self.TAG, _AARE, self)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@message(kw_only=True)
 class Rlrq(Apdu):
     """RLRQ-apdu ::= [APPLICATION 2] IMPLICIT SEQUENCE (tag 0x62)::
 
@@ -258,7 +257,7 @@ class Rlrq(Apdu):
         f.write_sequence(w, self.TAG, _RLRQ, self)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@message(kw_only=True)
 class Rlre(Apdu):
     """RLRE-apdu ::= [APPLICATION 3] IMPLICIT SEQUENCE (tag 0x63)::
 

@@ -17,10 +17,10 @@ mandatory ones present, no bytes left over inside a primitive.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from enum import IntEnum, IntFlag
 from typing import Any, TypeVar
 
+from openamr.apdu.base import message
 from openamr.apdu.mechanism import ApplicationContextName, MechanismName, to_oid
 from openamr.codec import ber
 from openamr.codec.buffer import Reader, Writer
@@ -31,7 +31,7 @@ E = TypeVar("E", bound=IntEnum)
 F = TypeVar("F", bound=IntFlag)
 
 
-@dataclass(frozen=True, slots=True)
+@message
 class Element:
     """One element of an ACSE SEQUENCE: ``tag``, the dataclass ``field`` it fills, how
     its contents are encoded and decoded, and whether it must be present."""

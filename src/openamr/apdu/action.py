@@ -20,10 +20,10 @@ An absent OPTIONAL is :data:`~openamr.apdu.descriptors.ABSENT`; ``None`` is null
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import ClassVar
 
-from openamr.apdu.base import register
+from openamr.apdu.base import message, register
 from openamr.apdu.descriptors import (
     ABSENT,
     Absent,
@@ -55,7 +55,7 @@ def _read_methods(r: Reader) -> tuple[CosemMethodDescriptor, ...]:
     return read_sequence_of(r, CosemMethodDescriptor.read, 9)
 
 
-@dataclass(frozen=True, slots=True)
+@message
 class ActionResponseWithOptionalData:
     """Action-Response-With-Optional-Data: ``result | 00`` or ``result | 01 Get-Data-Result``."""
 
@@ -81,7 +81,7 @@ class ActionResponseWithOptionalData:
 # -- requests -----------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@message
 class ActionRequestNormal(ServiceApdu):
     """Action-Request-Normal: invoke one method, with OPTIONAL parameters."""
 
@@ -109,7 +109,7 @@ class ActionRequestNormal(ServiceApdu):
         return cls(desc, read_data(r), iip)
 
 
-@dataclass(frozen=True, slots=True)
+@message
 class ActionRequestNextPblock(ServiceApdu):
     """Action-Request-Next-Pblock: ask for the block after ``block_number``."""
 
@@ -131,7 +131,7 @@ class ActionRequestNextPblock(ServiceApdu):
         return cls(r.u32(), iip)
 
 
-@dataclass(frozen=True, slots=True)
+@message
 class ActionRequestWithList(ServiceApdu):
     """Action-Request-With-List: several methods, one parameter each (null-data if none)."""
 
@@ -153,7 +153,7 @@ class ActionRequestWithList(ServiceApdu):
         return cls(methods, read_sequence_of(r, read_data), iip)
 
 
-@dataclass(frozen=True, slots=True)
+@message
 class ActionRequestWithFirstPblock(ServiceApdu):
     """Action-Request-With-First-Pblock: one method, parameters in blocks."""
 
@@ -175,7 +175,7 @@ class ActionRequestWithFirstPblock(ServiceApdu):
         return cls(desc, DataBlockSA.read(r), iip)
 
 
-@dataclass(frozen=True, slots=True)
+@message
 class ActionRequestWithListAndFirstPblock(ServiceApdu):
     """Action-Request-With-List-And-First-Pblock: several methods, parameters in blocks."""
 
@@ -197,7 +197,7 @@ class ActionRequestWithListAndFirstPblock(ServiceApdu):
         return cls(methods, DataBlockSA.read(r), iip)
 
 
-@dataclass(frozen=True, slots=True)
+@message
 class ActionRequestWithPblock(ServiceApdu):
     """Action-Request-With-Pblock: a following block of parameters."""
 
@@ -219,7 +219,7 @@ class ActionRequestWithPblock(ServiceApdu):
 # -- responses ----------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@message
 class ActionResponseNormal(ServiceApdu):
     """Action-Response-Normal: the outcome of one method, OPTIONAL return parameters."""
 
@@ -238,7 +238,7 @@ class ActionResponseNormal(ServiceApdu):
         return cls(ActionResponseWithOptionalData.read(r), iip)
 
 
-@dataclass(frozen=True, slots=True)
+@message
 class ActionResponseWithPblock(ServiceApdu):
     """Action-Response-With-Pblock: one block of long return parameters."""
 
@@ -257,7 +257,7 @@ class ActionResponseWithPblock(ServiceApdu):
         return cls(DataBlockSA.read(r), iip)
 
 
-@dataclass(frozen=True, slots=True)
+@message
 class ActionResponseWithList(ServiceApdu):
     """Action-Response-With-List: one response per invoked method."""
 
@@ -276,7 +276,7 @@ class ActionResponseWithList(ServiceApdu):
         return cls(read_sequence_of(r, ActionResponseWithOptionalData.read, 2), iip)
 
 
-@dataclass(frozen=True, slots=True)
+@message
 class ActionResponseNextPblock(ServiceApdu):
     """Action-Response-Next-Pblock: block ``block_number`` received, send the next."""
 

@@ -25,10 +25,9 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import ClassVar, Self
 
-from openamr.apdu.base import Apdu, register
+from openamr.apdu.base import Apdu, message, register
 from openamr.codec.buffer import Reader, Writer
 from openamr.errors import DecodeError, EncodeError
 
@@ -129,7 +128,7 @@ def _read_content(r: Reader) -> bytes:
     return content
 
 
-@dataclass(frozen=True, slots=True)
+@message
 class CipheredApdu(_SecurityHeader, Apdu):
     """A service-specific ciphered APDU: ``tag | length | SC IC ciphered-text``."""
 
@@ -157,7 +156,7 @@ class CipheredApdu(_SecurityHeader, Apdu):
         w.write(self.ciphered_content)
 
 
-@dataclass(frozen=True, slots=True)
+@message
 class _GeneralCiphering(_SecurityHeader, Apdu):
     system_title: bytes
     ciphered_content: bytes
@@ -183,7 +182,7 @@ class _GeneralCiphering(_SecurityHeader, Apdu):
         return cls(title, _read_content(r))
 
 
-@dataclass(frozen=True, slots=True)
+@message
 class GeneralGloCiphering(_GeneralCiphering):
     """general-glo-ciphering [219]: ``DB | len system-title | len SC IC ciphered-text``."""
 
@@ -191,7 +190,7 @@ class GeneralGloCiphering(_GeneralCiphering):
     DEDICATED: ClassVar[bool] = False
 
 
-@dataclass(frozen=True, slots=True)
+@message
 class GeneralDedCiphering(_GeneralCiphering):
     """general-ded-ciphering [220]: as general-glo-ciphering, with the dedicated key."""
 

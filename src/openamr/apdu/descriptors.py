@@ -18,10 +18,9 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import ClassVar, Final, Literal, TypeVar
 
-from openamr.apdu.base import Apdu
+from openamr.apdu.base import Apdu, message
 from openamr.codec.axdr import read_data, write_data
 from openamr.codec.buffer import Reader, Writer
 from openamr.codec.obis import Obis
@@ -58,7 +57,7 @@ def check_u32(name: str, value: int) -> None:
     check_range(name, value, 0, 0xFFFFFFFF)
 
 
-@dataclass(frozen=True, slots=True)
+@message
 class InvokeIdAndPriority:
     """Invoke-Id-And-Priority: one octet (Green Book 9.5)::
 
@@ -125,7 +124,7 @@ def read_i8(r: Reader) -> int:
     return b - 256 if b > 127 else b
 
 
-@dataclass(frozen=True, slots=True)
+@message
 class CosemAttributeDescriptor:
     """Cosem-Attribute-Descriptor: ``class-id u16 | instance-id 6 octets | attribute-id i8``.
 
@@ -151,7 +150,7 @@ class CosemAttributeDescriptor:
         w.u8(self.attribute_id & 0xFF)
 
 
-@dataclass(frozen=True, slots=True)
+@message
 class CosemMethodDescriptor:
     """Cosem-Method-Descriptor: ``class-id u16 | instance-id 6 octets | method-id i8``."""
 
@@ -177,7 +176,7 @@ def read_obis(r: Reader) -> Obis:
     return Obis(*r.read(6))
 
 
-@dataclass(frozen=True, slots=True)
+@message
 class SelectiveAccessDescriptor:
     """Selective-Access-Descriptor: ``access-selector u8 | access-parameters Data``.
 
@@ -219,7 +218,7 @@ def read_bool(r: Reader) -> bool:
     return r.u8() != 0
 
 
-@dataclass(frozen=True, slots=True)
+@message
 class CosemAttributeDescriptorWithSelection:
     """Cosem-Attribute-Descriptor-With-Selection: a descriptor and an OPTIONAL
     Selective-Access-Descriptor (``00`` or ``01 selector parameters``)."""
@@ -245,7 +244,7 @@ def write_access_selection(w: Writer, sel: SelectiveAccessDescriptor | None) -> 
         sel.write(w)
 
 
-@dataclass(frozen=True, slots=True)
+@message
 class DataBlockSA:
     """DataBlock-SA (SET and ACTION block transfer)::
 

@@ -13,10 +13,9 @@ tag is the value): 1 operation-not-possible, 2 service-not-supported, 3 other-re
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import ClassVar
 
-from openamr.apdu.base import Apdu, register
+from openamr.apdu.base import Apdu, message, register
 from openamr.apdu.descriptors import check_u32
 from openamr.apdu.results import ServiceError, StateError, read_enum
 from openamr.codec.buffer import Reader, Writer
@@ -25,7 +24,7 @@ from openamr.errors import EncodeError
 EXCEPTION_RESPONSE = 0xD8
 
 
-@dataclass(frozen=True, slots=True)
+@message
 class ExceptionResponse(Apdu):
     """EXCEPTION-Response. ``invocation_counter`` is present exactly when
     ``service_error`` is INVOCATION_COUNTER_ERROR (the counter the server expects)."""

@@ -15,10 +15,10 @@ A Get-Data-Result is either a ``Data`` value or a :class:`DataAccessResult`
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import ClassVar, TypeAlias
 
-from openamr.apdu.base import register
+from openamr.apdu.base import message, register
 from openamr.apdu.descriptors import (
     CosemAttributeDescriptor,
     CosemAttributeDescriptorWithSelection,
@@ -68,7 +68,7 @@ def write_get_data_result(w: Writer, result: GetDataResult) -> None:
 # -- requests -----------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@message
 class GetRequestNormal(ServiceApdu):
     """Get-Request-Normal: one attribute, optionally with selective access."""
 
@@ -90,7 +90,7 @@ class GetRequestNormal(ServiceApdu):
         return cls(desc, read_optional(r, SelectiveAccessDescriptor.read), iip)
 
 
-@dataclass(frozen=True, slots=True)
+@message
 class GetRequestNext(ServiceApdu):
     """Get-Request-Next: ask for the block after ``block_number`` (the last received)."""
 
@@ -112,7 +112,7 @@ class GetRequestNext(ServiceApdu):
         return cls(r.u32(), iip)
 
 
-@dataclass(frozen=True, slots=True)
+@message
 class GetRequestWithList(ServiceApdu):
     """Get-Request-With-List: several attributes in one request."""
 
@@ -135,7 +135,7 @@ class GetRequestWithList(ServiceApdu):
 # -- responses ----------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@message
 class GetResponseNormal(ServiceApdu):
     """Get-Response-Normal: the value of one attribute, or why not."""
 
@@ -154,7 +154,7 @@ class GetResponseNormal(ServiceApdu):
         return cls(read_get_data_result(r), iip)
 
 
-@dataclass(frozen=True, slots=True)
+@message
 class DataBlockG:
     """DataBlock-G (GET block transfer)::
 
@@ -192,7 +192,7 @@ class DataBlockG:
             w.write(self.result)
 
 
-@dataclass(frozen=True, slots=True)
+@message
 class GetResponseWithDatablock(ServiceApdu):
     """Get-Response-With-Datablock: one block of a long GET response."""
 
@@ -211,7 +211,7 @@ class GetResponseWithDatablock(ServiceApdu):
         return cls(DataBlockG.read(r), iip)
 
 
-@dataclass(frozen=True, slots=True)
+@message
 class GetResponseWithList(ServiceApdu):
     """Get-Response-With-List: one Get-Data-Result per requested attribute."""
 

@@ -26,11 +26,10 @@ ConfirmedServiceError::
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import IntFlag
 from typing import ClassVar
 
-from openamr.apdu.base import Apdu, register
+from openamr.apdu.base import Apdu, message, register
 from openamr.apdu.service_error import (
     ConfirmedServiceName,
     ServiceError,
@@ -118,7 +117,7 @@ def _write_optional_i8(w: Writer, value: int | None) -> None:
         w.write(value.to_bytes(1, "big", signed=True))
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@message(kw_only=True)
 class InitiateRequest(Apdu):
     """InitiateRequest (tag 0x01): the client's proposed xDLMS context."""
 
@@ -170,7 +169,7 @@ def _read_initiate_request(r: Reader) -> Apdu:
     )
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@message(kw_only=True)
 class InitiateResponse(Apdu):
     """InitiateResponse (tag 0x08): the server's negotiated xDLMS context."""
 
@@ -211,7 +210,7 @@ def _read_initiate_response(r: Reader) -> Apdu:
     )
 
 
-@dataclass(frozen=True, slots=True)
+@message
 class ConfirmedServiceError(Apdu):
     """ConfirmedServiceError (tag 0x0E): the service that failed and why, e.g.
     ``ConfirmedServiceError(ConfirmedServiceName.INITIATE_ERROR,

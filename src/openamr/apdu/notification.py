@@ -16,10 +16,10 @@ Long-Invoke-Id-And-Priority (Unsigned32)::
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import ClassVar
 
-from openamr.apdu.base import Apdu, register
+from openamr.apdu.base import Apdu, message, register
 from openamr.apdu.descriptors import (
     CosemAttributeDescriptor,
     read_optional,
@@ -37,7 +37,7 @@ _BITS = (("high_priority", 31), ("confirmed", 30), ("break_on_error", 29),
          ("self_descriptive", 28))  # fmt: skip
 
 
-@dataclass(frozen=True, slots=True)
+@message
 class LongInvokeIdAndPriority:
     """Long-Invoke-Id-And-Priority (Unsigned32); ``reserved`` keeps bits 27-24 as received."""
 
@@ -76,7 +76,7 @@ def _check_time(name: str, value: bytes | None) -> None:
         raise EncodeError(f"{name}: use None for no date-time, not an empty octet-string")
 
 
-@dataclass(frozen=True, slots=True)
+@message
 class DataNotification(Apdu):
     """DATA-NOTIFICATION: an unsolicited push (Push setup, class 40).
 
@@ -117,7 +117,7 @@ class DataNotification(Apdu):
         return cls(read_data(r), time, liip)
 
 
-@dataclass(frozen=True, slots=True)
+@message
 class EventNotificationRequest(Apdu):
     """EVENT-NOTIFICATION-Request: an attribute value the server reports on its own.
 

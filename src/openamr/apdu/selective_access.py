@@ -15,9 +15,9 @@ decoded), which a server turns into a Data-Access-Result.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import ClassVar
 
+from openamr.apdu.base import message
 from openamr.apdu.descriptors import SelectiveAccessDescriptor, check_range
 from openamr.codec.obis import Obis
 from openamr.codec.table import Table
@@ -49,7 +49,7 @@ def _int(value: Data, what: str) -> int:
     return int(value)
 
 
-@dataclass(frozen=True, slots=True)
+@message
 class CaptureObjectDefinition:
     """capture_object_definition (Blue Book 4.3.6)::
 
@@ -90,7 +90,7 @@ class CaptureObjectDefinition:
             raise _fail(str(e)) from None
 
 
-@dataclass(frozen=True, slots=True)
+@message
 class RangeDescriptor:
     """range_descriptor, access selector 1 (Blue Book 4.3.6)::
 
@@ -123,7 +123,7 @@ class RangeDescriptor:
         return SelectiveAccessDescriptor(self.ACCESS_SELECTOR, self.to_data())
 
 
-@dataclass(frozen=True, slots=True)
+@message
 class EntryDescriptor:
     """entry_descriptor, access selector 2 (Blue Book 4.3.6); entries and values
     count from 1, a ``to_`` of 0 means "up to the last"::

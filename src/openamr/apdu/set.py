@@ -17,10 +17,10 @@ Byte layouts (A-XDR; ``iip`` Invoke-Id-And-Priority, ``desc`` class(2) ln(6) att
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import ClassVar
 
-from openamr.apdu.base import register
+from openamr.apdu.base import message, register
 from openamr.apdu.descriptors import (
     CosemAttributeDescriptor,
     CosemAttributeDescriptorWithSelection,
@@ -63,7 +63,7 @@ def _write_descs(w: Writer, items: tuple[CosemAttributeDescriptorWithSelection, 
 # -- requests -----------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@message
 class SetRequestNormal(ServiceApdu):
     """Set-Request-Normal: write one attribute."""
 
@@ -88,7 +88,7 @@ class SetRequestNormal(ServiceApdu):
         return cls(desc, read_data(r), sel, iip)
 
 
-@dataclass(frozen=True, slots=True)
+@message
 class SetRequestWithFirstDatablock(ServiceApdu):
     """Set-Request-With-First-Datablock: start writing one attribute in blocks."""
 
@@ -113,7 +113,7 @@ class SetRequestWithFirstDatablock(ServiceApdu):
         return cls(desc, DataBlockSA.read(r), sel, iip)
 
 
-@dataclass(frozen=True, slots=True)
+@message
 class SetRequestWithDatablock(ServiceApdu):
     """Set-Request-With-Datablock: a following block of a long SET."""
 
@@ -132,7 +132,7 @@ class SetRequestWithDatablock(ServiceApdu):
         return cls(DataBlockSA.read(r), iip)
 
 
-@dataclass(frozen=True, slots=True)
+@message
 class SetRequestWithList(ServiceApdu):
     """Set-Request-With-List: several attributes and one value each."""
 
@@ -154,7 +154,7 @@ class SetRequestWithList(ServiceApdu):
         return cls(descs, read_sequence_of(r, read_data), iip)
 
 
-@dataclass(frozen=True, slots=True)
+@message
 class SetRequestWithListAndFirstDatablock(ServiceApdu):
     """Set-Request-With-List-And-First-Datablock: several attributes, values in blocks."""
 
@@ -179,7 +179,7 @@ class SetRequestWithListAndFirstDatablock(ServiceApdu):
 # -- responses ----------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@message
 class SetResponseNormal(ServiceApdu):
     """Set-Response-Normal: the outcome of one SET."""
 
@@ -198,7 +198,7 @@ class SetResponseNormal(ServiceApdu):
         return cls(_read_dar(r), iip)
 
 
-@dataclass(frozen=True, slots=True)
+@message
 class SetResponseDatablock(ServiceApdu):
     """Set-Response-Datablock: block ``block_number`` received, send the next."""
 
@@ -220,7 +220,7 @@ class SetResponseDatablock(ServiceApdu):
         return cls(r.u32(), iip)
 
 
-@dataclass(frozen=True, slots=True)
+@message
 class SetResponseLastDatablock(ServiceApdu):
     """Set-Response-Last-Datablock: the outcome of a long SET of one attribute."""
 
@@ -245,7 +245,7 @@ class SetResponseLastDatablock(ServiceApdu):
         return cls(result, r.u32(), iip)
 
 
-@dataclass(frozen=True, slots=True)
+@message
 class SetResponseLastDatablockWithList(ServiceApdu):
     """Set-Response-Last-Datablock-With-List: the outcomes of a long SET of a list."""
 
@@ -270,7 +270,7 @@ class SetResponseLastDatablockWithList(ServiceApdu):
         return cls(results, r.u32(), iip)
 
 
-@dataclass(frozen=True, slots=True)
+@message
 class SetResponseWithList(ServiceApdu):
     """Set-Response-With-List: one Data-Access-Result per attribute."""
 

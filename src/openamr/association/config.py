@@ -3,12 +3,12 @@ conformance and PDU size (Green Book 9.4.2 "Association establishment")."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from openamr.apdu.initiate import Conformance
 from openamr.apdu.mechanism import ApplicationContextName, MechanismName
-from openamr.association.handler import ServiceHandler
+from openamr.association.handler import Negotiated, ServiceHandler
 from openamr.security.control_byte import SecurityControl
 from openamr.security.keys import SecurityContext
 from openamr.security.lls import LlsGuard
@@ -25,9 +25,15 @@ SERVER_CONFORMANCE = (
     | Conformance.ACTION
 )
 
-#: Builds the object-model view of an association; the flag says whether its
-#: APDUs are authenticated (the ``authenticated_*`` access modes need that).
-HandlerFactory = Callable[[bool], ServiceHandler]
+
+class HandlerFactory(Protocol):
+    """Builds the object-model view of an association; ``authenticated`` says whether
+    its APDUs are authenticated (the ``authenticated_*`` access modes need that),
+    ``negotiated`` is the xDLMS context agreed (None outside an association)."""
+
+    def __call__(
+        self, authenticated: bool, negotiated: Negotiated | None = None
+    ) -> ServiceHandler: ...
 
 
 @dataclass(frozen=True)

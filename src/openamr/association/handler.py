@@ -7,11 +7,29 @@ method reference to a :class:`ServiceHandler`; the object model
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Protocol
 
+from openamr.apdu.initiate import Conformance
 from openamr.apdu.results import ActionResult, DataAccessResult
 from openamr.codec.obis import Obis
 from openamr.codec.types import Data
+
+
+@dataclass(frozen=True, slots=True)
+class Negotiated:
+    """The xDLMS context one association agreed (Green Book 9.4.6.1; what Association
+    LN ``xDLMS_context_info``, Blue Book 4.4.3 attribute 5, shows while it lasts).
+
+    ``max_receive_pdu_size`` is the server's, ``max_send_pdu_size`` the client's
+    max receive PDU size (what the server may send)."""
+
+    conformance: Conformance
+    max_receive_pdu_size: int
+    max_send_pdu_size: int
+    dlms_version: int = 6
+    quality_of_service: int = 0
+    cyphering_info: bytes = b""
 
 
 class ServiceHandler(Protocol):

@@ -69,6 +69,7 @@ from openamr.apdu.mechanism import MechanismName
 from openamr.apdu.results import ActionResult, ServiceError, StateError
 from openamr.apdu.service_error import ConfirmedServiceName, InitiateError
 from openamr.association.config import AssociationConfig
+from openamr.association.handler import Negotiated
 from openamr.association.services import ServiceServer
 from openamr.codec.obis import Obis
 from openamr.errors import DecodeError, DlmsError, SecurityError
@@ -131,6 +132,7 @@ class ServerAssociation:
         self._stoc = b""
         self._ctos = b""
         self._client_title = b""
+        self._initiate_response: InitiateResponse | None = None
 
     # -- entry point ------------------------------------------------------------------
 
@@ -259,6 +261,8 @@ class ServerAssociation:
             return _aare_rejected(config, refusal)
         try:
             initiate = self._initiate_request(aarq, config)
+        except SecurityError:  # the ciphered InitiateRequest does not authenticate: keys
+            return _aare_rejected(config, AcseServiceUser.AUTHENTICATION_FAILURE)
         except (DlmsError, ValueError):
             return _aare_rejected(config, AcseServiceUser.NO_REASON_GIVEN)
         error = _check_initiate(initiate, config)
@@ -327,13 +331,21 @@ class ServerAssociation:
             negotiated_conformance=conformance,
             server_max_receive_pdu_size=config.max_receive_pdu_size,
         )
+        self._initiate_response = response
         info = response.to_bytes()
         if self.ciphering is not None:
             info = self.ciphering.encipher(info)
         hls_pending = config.mechanism is MechanismName.HLS_GMAC
         authenticated = config.mechanism is not MechanismName.NONE
+        negotiated = Negotiated(
+            conformance,
+            max_receive_pdu_size=config.max_receive_pdu_size,
+            max_send_pdu_size=min(client_max, 0xFFFF),
+            dlms_version=DLMS_VERSION,
+            quality_of_service=initiate.proposed_quality_of_service or 0,
+        )
         self.services = ServiceServer(
-            config.open_handler(hls_pending and config.ciphered),
+            config.open_handler(hls_pending and config.ciphered, negotiated),
             max_pdu_size=min(client_max, 0xFFFF) - (24 if config.ciphered else 0),
             conformance=conformance,
         )
@@ -389,9 +401,23 @@ class ServerAssociation:
         return ActionResponseNormal(result, apdu.invoke_id_and_priority)
 
     def _release(self, rlrq: Rlrq) -> Apdu:
+        """RLRQ -> RLRE. In a ciphered context the RLRQ may carry the ciphered xDLMS
+        InitiateRequest (proving the release comes from the client that associated):
+        the RLRE then carries the ciphered InitiateResponse of the association being
+        released (Green Book 9.3.3.2). Decision: a user-information that does not
+        decipher (a third party) releases nothing and gets RLRE reason not-finished."""
+        info = None
+        if rlrq.user_information is not None and self.ciphering is not None:
+            try:
+                InitiateRequest.from_bytes(self.ciphering.decipher(rlrq.user_information).apdu)
+            except (DlmsError, ValueError):
+                return Rlre(reason=ReleaseResponseReason.NOT_FINISHED)
+            if self._initiate_response is not None:
+                info = self.ciphering.encipher(self._initiate_response.to_bytes())
         self.state = State.IDLE
         self.services = None
-        return Rlre(reason=ReleaseResponseReason.NORMAL)
+        self._initiate_response = None
+        return Rlre(reason=ReleaseResponseReason.NORMAL, user_information=info)
 
 
 Handler = Callable[[ServerAssociation, Apdu, bool], "Apdu | None"]

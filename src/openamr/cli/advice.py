@@ -8,6 +8,7 @@ never their values, and the advice is built from the options' public parts.
 from __future__ import annotations
 
 from openamr.client.errors import CredentialsError, MeterError
+from openamr.cosem.classes.image_transfer import DEFAULT_MAX_IMAGE_SIZE as MAX_IMAGE
 
 #: (text found in the reason, or in the step, advice); the first match wins.
 _BY_REASON: tuple[tuple[str, str], ...] = (
@@ -20,12 +21,13 @@ _BY_REASON: tuple[tuple[str, str], ...] = (
                          "(a meter ignores clients it does not know), or raise --timeout"),
     ("not in this association's object list",
      "run `openamr objects URL` to list what this client sees; another --client may see more"),
-    ("object undefined", "the meter has no such object or attribute: check the OBIS code "
-                         "and attribute (`openamr objects URL`)"),
     ("read write denied", "this client may not do that: use a client with more rights "
                           "(e.g. --auth high --client 1 with keys)"),
     ("scope of access violated", "this client may not do that: use a client with more "
                                  "rights (e.g. --auth high --client 1 with keys)"),
+    ("image_transfer_initiate", "the meter would not start this transfer: the image may be "
+                                f"larger than it takes (the MT372 twin: {MAX_IMAGE:,} bytes, "
+                                "1 MiB, at most), or image transfer is disabled"),
     ("replayed answer", "the meter's invocation counter went backwards: check for a "
                         "second head-end or a reset meter"),
 )  # fmt: skip
@@ -56,6 +58,8 @@ def explain(error: Exception) -> str:
         return f"{error}: check --ek/--ak/--kek/--system-title, the keys file or OPENAMR_*"
     if isinstance(error, MeterError):
         advice = _advice(error.reason) or _advice(error.step)
+        if "authentication failed" in error.reason and ", high)" in error.step:
+            advice = "check --ek/--ak (or --keys-file) and --client"  # HLS: the keys
         return f"{error} — {advice}" if advice else str(error)
     if isinstance(error, OSError):
         where = getattr(error, "filename", None)

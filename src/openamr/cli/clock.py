@@ -62,7 +62,9 @@ async def clock(
 
 
 def _seconds(delta: dt.timedelta) -> str:
-    return f"{delta.total_seconds():+.1f} s"
+    """``+1.5 s``, ``-0.3 s``; a difference that rounds to zero is ``0.0 s`` (no sign)."""
+    text = f"{delta.total_seconds():+.1f}"
+    return f"{'0.0' if text in ('+0.0', '-0.0') else text} s"
 
 
 def show(r: ClockReport, fmt: str) -> None:

@@ -1,5 +1,5 @@
 """``openamr events URL [OBIS]``: a log-book (default the MT372's event log
-1.0.99.98.0.255) with the events' names (../shared/MT372.md section 3).
+1.0.99.98.0.255) with the events' names (docs/mt372.md).
 
 Codes without bit 15 are bit flags and may combine ("billing reset, power
 failure"); codes with bit 15 are whole values ("meter cover opened").
@@ -31,10 +31,17 @@ def show(events: list[Event], fmt: str, title: str) -> None:
 @click.command("events")
 @meter_options
 @click.argument("obis", metavar="[OBIS]", default=EVENT_LOG)
+@click.option("--from", "start", metavar="ISO", help="First event time (inclusive).")
+@click.option("--to", "end", metavar="ISO", help="Last event time (inclusive).")
 @click.option("--last", type=click.IntRange(1), default=None, help="Only the newest N events.")
 @format_option("json", "csv")
-def events_command(url: MeterOptions, obis: str, last: int | None, fmt: str) -> None:
-    """Read the event log, with event names."""
+def events_command(
+    url: MeterOptions, obis: str, start: str | None, end: str | None, last: int | None, fmt: str
+) -> None:
+    """Read the event log, with event names (--from/--to: as for `openamr profile`)."""
+    from openamr.cli.profile import parse_time
+
+    since, until = parse_time(start, "--from"), parse_time(end, "--to")
     try:
         name = Obis.parse(obis)
     except ValueError as e:
@@ -43,7 +50,7 @@ def events_command(url: MeterOptions, obis: str, last: int | None, fmt: str) -> 
     async def go() -> list[Event]:
         async with url.connect() as meter:
             with progress(f"reading {name}"):
-                return await meter.events(name)
+                return await meter.events(name, since, until)
 
     events = run(go)
     events = events[-last:] if last else events

@@ -1,42 +1,118 @@
-"""``openamr``: the command-line entry point. Subcommands register here."""
+"""``openamr``: the command-line entry point, a table of commands loaded lazily.
+
+Each command lives in its own module and is imported only when it runs (or when its
+own ``--help`` is asked for), so ``openamr --version``, ``openamr --help`` and a
+command that needs only the codec do not pay for the client stack, asyncio, rich or
+the twin. ``openamr --help`` lists the commands from :data:`COMMANDS` without
+importing any of them.
+
+Adding a command is one line in :data:`COMMANDS`: its name, ``module:attribute`` of
+the :class:`click.Command` (or group), and the short help shown by ``openamr --help``::
+
+    Entry("headend", "openamr.cli.headend:headend_group",
+          "The head-end: ..."),
+
+The module must import nothing heavy at import time beyond what the command itself
+needs (``tests/cli/test_main.py`` checks what ``--help``, ``--version`` and ``decode``
+load).
+"""
 
 from __future__ import annotations
+
+import importlib
+from typing import NamedTuple
 
 import click
 
 from openamr import __version__
-from openamr.cli.clock import clock_command
-from openamr.cli.decode import decode_command
-from openamr.cli.dump import dump_command
-from openamr.cli.events import events_command
-from openamr.cli.firmware import firmware_command
-from openamr.cli.fleet import fleet_group
-from openamr.cli.iec21 import iec21_group
-from openamr.cli.meter_serve import meter_group
-from openamr.cli.objects import objects_command
-from openamr.cli.profile import profile_command
-from openamr.cli.read import read_command
-from openamr.cli.relay import relay_command
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class Entry(NamedTuple):
+    """One command of ``openamr``: name, ``module:attribute``, short help."""
+
+    name: str
+    target: str
+    help: str
+
+
+#: The commands of ``openamr``, in the order ``openamr --help`` lists them.
+COMMANDS: tuple[Entry, ...] = (
+    Entry("read", "openamr.cli.read:read_command",
+          "Read attributes by OBIS: values scaled, with units."),
+    Entry("profile", "openamr.cli.profile:profile_command",
+          "Read a profile's buffer (load profile, billing values), scaled."),
+    Entry("events", "openamr.cli.events:events_command",
+          "Read the event log, with event names."),
+    Entry("objects", "openamr.cli.objects:objects_command",
+          "List the objects this client sees: classes, access rights."),
+    Entry("clock", "openamr.cli.clock:clock_command",
+          "Show the meter's time against the system's; set or sync it."),
+    Entry("relay", "openamr.cli.relay:relay_command",
+          "Connect or disconnect the supply, or show its state."),
+    Entry("firmware", "openamr.cli.firmware:firmware_command",
+          "Upgrade the firmware through Image transfer (resumable)."),
+    Entry("dump", "openamr.cli.dump:dump_command",
+          "Read every readable attribute of every object to JSON."),
+    Entry("get", "openamr.cli.get:get_command",
+          "GET any attribute: CLASS OBIS ATTR, printed as decode does."),
+    Entry("set", "openamr.cli.set_:set_command",
+          "SET any attribute to a value given as typed JSON."),
+    Entry("action", "openamr.cli.action:action_command",
+          "Invoke any method, with parameters as typed JSON."),
+    Entry("install-check", "openamr.cli.install_check:install_check_command",
+          "The datasheet's Fit and go installation check, step by step."),
+    Entry("listen", "openamr.cli.listen:listen_command",
+          "Receive the meter's alarm call-backs and print them decoded."),
+    Entry("iec21", "openamr.cli.iec21:iec21_group",
+          "The optical port (IEC 62056-21 mode C): readout, get, set."),
+    Entry("decode", "openamr.cli.decode:decode_command",
+          "Decode captured hex: Data, APDUs, wrapper or HDLC frames."),
+    Entry("meter", "openamr.cli.meter_serve:meter_group",
+          "The MT372 meter twin."),
+    Entry("fleet", "openamr.cli.fleet:fleet_group",
+          "Many MT372 twins in one process, each at its own address."),
+    Entry("headend", "openamr.cli.headend:headend_group",
+          "The head-end: inventory, scheduled collection, readings, export."),
+)  # fmt: skip
+
+
+class LazyGroup(click.Group):
+    """A group whose subcommands are :class:`Entry` lines, imported when used."""
+
+    def __init__(self, *args: object, entries: tuple[Entry, ...], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.entries = {entry.name: entry for entry in entries}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(self.entries)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        entry = self.entries.get(cmd_name)
+        if entry is None:
+            return None
+        module, _, attribute = entry.target.partition(":")
+        command = getattr(importlib.import_module(module), attribute)
+        if not isinstance(command, click.Command):  # pragma: no cover - a wrong table line
+            raise TypeError(f"{entry.target} is not a click command")
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The commands and their short help from the table, importing none of them."""
+        rows = [(entry.name, entry.help) for entry in self.entries.values()]
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows, col_max=10)  # a longer name: its own line
+
+
+@click.group(
+    "openamr",
+    cls=LazyGroup,
+    entries=COMMANDS,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
 @click.version_option(__version__, prog_name="openamr")
 def cli() -> None:
     """openamr: DLMS/COSEM tools and the Iskraemeco MT372 meter twin."""
-
-
-cli.add_command(decode_command)
-cli.add_command(meter_group)
-cli.add_command(fleet_group)
-cli.add_command(iec21_group)
-cli.add_command(read_command)
-cli.add_command(profile_command)
-cli.add_command(events_command)
-cli.add_command(objects_command)
-cli.add_command(clock_command)
-cli.add_command(relay_command)
-cli.add_command(firmware_command)
-cli.add_command(dump_command)
 
 
 def main() -> None:

@@ -15,6 +15,7 @@ from openamr.aio.push import PushDelivery
 from openamr.aio.serve import Listeners, ServedTwin, ServeError, serve_twin
 from openamr.cli.state_files import open_counters, state_kek
 from openamr.meter.associations import SERVER_LOGICAL_ADDRESS, Credentials
+from openamr.meter.metrology.disturbances import FIELD_RATES
 from openamr.meter.metrology.load import seeded_load
 from openamr.meter.metrology.model import LoadConfig, ProfileKind
 from openamr.meter.mt372 import build_mt372, seed_of
@@ -73,6 +74,9 @@ def meter_group() -> None:
 @click.option("--pv/--no-pv", default=None, help="With or without PV export (default: drawn).")
 @click.option("--phases", type=click.IntRange(1, 3), default=3, show_default=True,
               help="Phases wired to the meter (the MT372 is poly-phase: 1, 2 or 3).")  # fmt: skip
+@click.option("--disturbances/--no-disturbances", default=True, show_default=True,
+              help="Seeded outages, sags and swells at the field's rates (README); "
+                   "off: a quiet grid, only what the control port injects.")  # fmt: skip
 @click.option("-v", "--verbose", is_flag=True, help="Log protocol events.")
 def serve_command(
     host: str,
@@ -92,6 +96,7 @@ def serve_command(
     load_kind: str | None,
     pv: bool | None,
     phases: int,
+    disturbances: bool,
     verbose: bool,
 ) -> None:
     """Serve the MT372 object list: client 16 public, 32 LLS, 1 HLS-GMAC + ciphering."""
@@ -101,7 +106,9 @@ def serve_command(
         start = start.replace(tzinfo=dt.UTC)
     kind = ProfileKind(load_kind) if load_kind else None
     load = seeded_load(seed_of(serial_number), kind, pv, phases)
-    twin = TwinOptions(serial_number, history_days, start, speed, state_path, load, state_key)
+    twin = TwinOptions(
+        serial_number, history_days, start, speed, state_path, load, state_key, disturbances
+    )
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(_serve(host, port, transport, twin, optical, control_port))
 
@@ -122,6 +129,7 @@ class TwinOptions:
     state: str | None = None  # the state file (--state)
     load: LoadConfig | None = None  # the consumer (default: drawn from the serial)
     state_key: str | None = None  # the state key-encryption key's file (--state-key)
+    disturbances: bool = True  # the field's seeded grid events (--no-disturbances: none)
 
 
 @dataclass(frozen=True)
@@ -149,6 +157,18 @@ async def _serve(
     # without --state the invocation counters are kept anyway: never an IC twice
     counters = None if store is not None else open_counters(credentials.system_title)
     kek = None if twin.state is None else state_kek(twin.state, twin.state_key)
+    if store is not None and store.last_alive() is not None:
+        ignored = [
+            f
+            for f, given in (("--start", twin.start), ("--history-days", twin.history_days))
+            if given
+        ]
+        if ignored:
+            click.echo(
+                f"warning: {' and '.join(ignored)} ignored: {store.path} resumes its meter where "
+                "it stopped (give --state a new file for a fresh meter)",
+                err=True,
+            )
     # alarm call-backs go out once a head-end set a destination
     push = PushDelivery(SERVER_LOGICAL_ADDRESS)
     try:
@@ -156,6 +176,7 @@ async def _serve(
             serial_number, credentials, time_base=wall_clock, history_days=twin.history_days,
             speed=twin.speed, start=twin.start, state=store, load=twin.load, push=push,
             counters=counters, state_kek=kek,
+            disturbances=FIELD_RATES if twin.disturbances else None,
         )  # fmt: skip
     except StateError as e:
         raise click.ClickException(str(e)) from None

@@ -70,7 +70,7 @@ class MeterOptions:
         return self.auth == "high"
 
 
-def _hex(flag: str, text: str | None) -> bytes | None:
+def hex_flag(flag: str, text: str | None) -> bytes | None:
     if text is None:
         return None
     try:
@@ -79,7 +79,7 @@ def _hex(flag: str, text: str | None) -> bytes | None:
         raise click.BadParameter("not hex (the value is not shown)", param_hint=flag) from None
 
 
-def _keys(ek: str | None, ak: str | None, kek: str | None) -> KeySet | None:
+def keys_flags(ek: str | None, ak: str | None, kek: str | None) -> KeySet | None:
     if ek is None and ak is None:
         if kek is not None:
             raise click.UsageError("--kek needs --ek and --ak")
@@ -87,7 +87,9 @@ def _keys(ek: str | None, ak: str | None, kek: str | None) -> KeySet | None:
     if ek is None or ak is None:
         raise click.UsageError("give both --ek and --ak (or neither, to use a keys file)")
     try:
-        return KeySet(_hex("--ek", ek) or b"", _hex("--ak", ak) or b"", _hex("--kek", kek))
+        return KeySet(
+            hex_flag("--ek", ek) or b"", hex_flag("--ak", ak) or b"", hex_flag("--kek", kek)
+        )
     except DlmsError as e:
         raise click.UsageError(f"keys: {e}") from None
 
@@ -108,8 +110,8 @@ def build_options(
         raise click.BadParameter(str(e), param_hint="URL") from None
     try:
         secrets = load_secrets(
-            password=flags["password"], keys=_keys(flags["ek"], flags["ak"], flags["kek"]),
-            system_title=_hex("--system-title", flags["system_title"]),
+            password=flags["password"], keys=keys_flags(flags["ek"], flags["ak"], flags["kek"]),
+            system_title=hex_flag("--system-title", flags["system_title"]),
             keys_file=flags["keys_file"], environ=environ,
         )  # fmt: skip
     except CredentialsError as e:

@@ -8,14 +8,19 @@ values as captured. Time stamps print in ISO 8601 with the meter's offset.
 ``--from``/``--to`` take ISO 8601; a time without an offset is the meter's local
 time (the request's deviation is then "not specified"). ``--entries A:B`` are
 1-based and inclusive; ``A:`` reads to the newest entry.
+
+A buffer has tens of thousands of cells: each column makes one formatter up front
+(:meth:`Column.formatter`), integers are scaled by moving the decimal point of their
+digits (:func:`scaled`, the text of ``Decimal(value).scaleb(scaler)``) and time
+stamps go straight to ISO 8601 (:func:`~openamr.cli.output.iso_octets`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 import click
 
@@ -23,11 +28,12 @@ from openamr.apdu.descriptors import CosemAttributeDescriptor
 from openamr.apdu.selective_access import CaptureObjectDefinition
 from openamr.cli.names import column_name
 from openamr.cli.options import MeterOptions, format_option, meter_options, run
-from openamr.cli.output import jsonable, progress, table, text, write_csv, write_json
+from openamr.cli.output import iso_octets, jsonable, progress, table, text, write_csv, write_json
 from openamr.cli.read import scaler_of
 from openamr.cli.render import JsonValue
 from openamr.client.meter import Meter
 from openamr.client.values import Profile
+from openamr.codec.datetime import CosemDateTime
 from openamr.codec.obis import Obis
 from openamr.codec.units import ScalerUnit
 from openamr.cosem.scaling import scaler_attribute
@@ -73,9 +79,30 @@ class Column:
     def text(self, value: Any) -> str:
         if self._scaled(value) and self.scaler_unit is not None:
             if isinstance(value, int):
-                return format(Decimal(value).scaleb(self.scaler_unit.scaler), "f")
+                return scaled(value, self.scaler_unit.scaler)
             return repr(float(self.scaler_unit.apply(value)))
         return text(value)
+
+    def texts(self, values: Sequence[Any]) -> Iterable[str]:
+        """:meth:`text` of each of ``values``: integers shown as they are in C."""
+        types = set(map(type, values))
+        if self.scaler_unit is None or self.scaler_unit.scaler == 0:
+            if types <= {int}:
+                return map(str, values)
+            if types == {bytes} and set(map(len, values)) == {CosemDateTime.SIZE}:
+                stamps = list(map(iso_octets, values))
+                if None not in stamps:
+                    return cast("list[str]", stamps)
+        return map(self.formatter(), values)
+
+    def formatter(self) -> Callable[[Any], str]:
+        """:meth:`text` as one function for the whole column."""
+        if self.scaler_unit is None:
+            return text
+        scaler, slow = self.scaler_unit.scaler, self.text
+        if scaler == 0:
+            return lambda value: str(value) if type(value) is int else slow(value)
+        return lambda value: scaled(value, scaler) if type(value) is int else slow(value)
 
     def json(self, value: Any) -> JsonValue:
         if self._scaled(value) and self.scaler_unit is not None:
@@ -89,6 +116,17 @@ class Column:
             "name": self.name or None,
             "unit": su.unit.symbol if su else None, "scaler": su.scaler if su else None,
         }  # fmt: skip
+
+
+def scaled(value: int, scaler: int) -> str:
+    """``value * 10**scaler`` in decimal, as many places as the scaler gives:
+    ``scaled(12345, -3) == "12.345"``, ``scaled(0, -3) == "0.000"``,
+    ``scaled(5, 2) == "500"`` (what ``format(Decimal(value).scaleb(scaler), "f")``
+    prints for every integer a meter sends)."""
+    if scaler >= 0:
+        return str(value * 10**scaler)
+    digits = str(abs(value)).rjust(1 - scaler, "0")
+    return f"{'-' if value < 0 else ''}{digits[:scaler]}.{digits[scaler:]}"
 
 
 def _scaler_descriptor(c: CaptureObjectDefinition) -> CosemAttributeDescriptor | None:
@@ -110,6 +148,9 @@ async def scale_columns(
         d = _scaler_descriptor(c)
         columns.append(Column(c, scaler_of(results.get(d)) if d is not None else None))
     return columns
+
+
+MAX_ENTRY = 0xFFFFFFFF
 
 
 def parse_time(text: str | None, flag: str) -> dt.datetime | None:
@@ -136,7 +177,25 @@ def parse_entries(text: str | None) -> tuple[int, int] | None:
         raise click.BadParameter(
             f"{text!r}: write A:B (1-based) or A: to the newest", param_hint="--entries"
         )
+    if max(entries) > MAX_ENTRY:  # entry_descriptor: double-long-unsigned (Blue Book 4.3.6)
+        raise click.BadParameter(
+            f"{text!r}: an entry number is at most {MAX_ENTRY:,}", param_hint="--entries"
+        )
     return entries
+
+
+def check_range(since: dt.datetime | None, until: dt.datetime | None) -> None:
+    """--from after --to selects nothing: refused rather than answered with no rows."""
+    if since is None or until is None:
+        return
+    naive = since.tzinfo is None, until.tzinfo is None
+    if naive[0] != naive[1]:
+        return  # one in the meter's time, one with an offset: the meter compares them
+    if since > until:
+        raise click.BadParameter(
+            f"--from {since.isoformat()} is later than --to {until.isoformat()}",
+            param_hint="--from/--to",
+        )
 
 
 def parse_columns(text: str | None) -> list[int | str] | None:
@@ -144,6 +203,21 @@ def parse_columns(text: str | None) -> list[int | str] | None:
     if not text:
         return None
     return [int(p) if p.strip().isdigit() else p.strip() for p in text.split(",")]
+
+
+def cells(columns: list[Column], rows: list[tuple[Any, ...]]) -> list[tuple[str, ...]]:
+    """The rows' text, formatted a column at a time."""
+    width = len(columns)
+    odd = next((row for row in rows if len(row) != width), None)
+    if odd is not None:
+        raise click.ClickException(
+            f"the meter sent an entry of {len(odd)} values for {width} columns captured"
+        )
+    if not rows:
+        return []
+    values = zip(*rows, strict=True)
+    by_column = [c.texts(column) for c, column in zip(columns, values, strict=True)]
+    return list(zip(*by_column, strict=True))
 
 
 def show(profile: Profile, columns: list[Column], fmt: str) -> None:
@@ -154,7 +228,7 @@ def show(profile: Profile, columns: list[Column], fmt: str) -> None:
         described: list[JsonValue] = [c.describe() for c in columns]
         write_json({"obis": str(profile.logical_name), "columns": described, "rows": rows})
         return
-    rows_text = [[c.text(v) for c, v in zip(columns, row, strict=True)] for row in profile.rows]
+    rows_text = cells(columns, profile.rows)
     if fmt == "csv":
         write_csv([c.header for c in columns], rows_text)
     else:
@@ -198,6 +272,7 @@ def profile_command(
     except ValueError as e:
         raise click.BadParameter(str(e), param_hint="OBIS") from None
     since, until = parse_time(start, "--from"), parse_time(end, "--to")
+    check_range(since, until)
     span = parse_entries(entries)
     if span and (since or until):
         raise click.UsageError("use --from/--to or --entries, not both")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from enum import IntEnum
 
 import click
 
@@ -22,13 +23,23 @@ from openamr.cli.names import attribute_name
 from openamr.cli.options import MeterOptions, format_option, meter_options, run
 from openamr.cli.output import jsonable, table, text, write_csv, write_json
 from openamr.cli.render import JsonValue
-from openamr.client.errors import MeterError
+from openamr.client.errors import NOT_LISTED, MeterError, refusal_words
 from openamr.client.meter import Meter
 from openamr.codec.obis import Obis
 from openamr.codec.types import Data
 from openamr.codec.units import ScalerUnit
+from openamr.cosem.classes.association_ln import AssociationStatus
+from openamr.cosem.classes.disconnect_control import ControlState
+from openamr.cosem.classes.image_transfer import ImageTransferStatus
 from openamr.cosem.scaling import scaler_attribute, scaling
 from openamr.errors import DecodeError
+
+#: (class_id, attribute) of an enum -> its values' names (shown beside the number)
+ENUMS: dict[tuple[int, int], type[IntEnum]] = {
+    (15, 8): AssociationStatus,
+    (18, 6): ImageTransferStatus,
+    (70, 3): ControlState,
+}
 
 
 def parse_spec(spec: str) -> tuple[Obis, int]:
@@ -77,6 +88,9 @@ class Reading:
         if scaler and self.attribute == scaler.scaler_unit:
             scaler_unit = scaler_of(self.raw)
             return str(scaler_unit) if scaler_unit else text(self.raw)
+        named = ENUMS.get((self.class_id or 0, self.attribute))
+        if named is not None and isinstance(self.raw, int) and self.raw in named._value2member_map_:
+            return f"{self.raw} ({named(self.raw).name.lower().replace('_', ' ')})"
         return text(self.raw)
 
     def to_json(self) -> dict[str, JsonValue]:
@@ -104,7 +118,7 @@ def scaler_of(result: Data | DataAccessResult | None) -> ScalerUnit | None:
 
 
 def _refusal(result: DataAccessResult) -> str:
-    return f"refused: {result.name.lower().replace('_', ' ')}"
+    return refusal_words(result)
 
 
 async def read_attributes(meter: Meter, wanted: list[tuple[Obis, int]]) -> list[Reading]:
@@ -129,7 +143,7 @@ def _reading(
     results: dict[CosemAttributeDescriptor, Data | DataAccessResult],
 ) -> Reading:
     if class_id is None:
-        return Reading(obis, attribute, None, error="not in this association's object list")
+        return Reading(obis, attribute, None, error=NOT_LISTED)
     result = results[CosemAttributeDescriptor(class_id, obis, attribute)]
     if isinstance(result, DataAccessResult):
         return Reading(obis, attribute, class_id, error=_refusal(result))

@@ -1,6 +1,6 @@
 """Typed calls on the standard objects of a meter: registers, the clock, the
 disconnector and the log-book (Blue Book 4.3.2 Register, 4.5.1 Clock, 4.5.8
-Disconnect control; ../shared/MT372.md section 3 for the log-book's codes).
+Disconnect control; docs/mt372.md for the log-book's codes).
 
 Register and Extended register: attribute 2 ``value`` and 3 ``scaler_unit``
 {integer scaler, enum unit}; Demand register: 2 ``current_average_value`` and 4
@@ -80,8 +80,14 @@ def _register_value(
         raise MeterError(meter.name, f"read register {obis}", str(e)) from e
 
 
-async def read_events(meter: MeterCalls, obis: Obis) -> list[Event]:
-    buffer = await meter.profile(obis)
+async def read_events(
+    meter: MeterCalls,
+    obis: Obis,
+    start: dt.datetime | None = None,
+    end: dt.datetime | None = None,
+) -> list[Event]:
+    """The log-book's events, all or those from ``start`` to ``end`` (inclusive)."""
+    buffer = await meter.profile(obis, start, end)
     try:
         return events_of(buffer.rows)
     except DecodeError as e:

@@ -28,7 +28,20 @@ class RefusedError(MeterError):
 
     def __init__(self, meter: str, step: str, result: enum.IntEnum) -> None:
         self.result = result
-        super().__init__(meter, step, f"refused: {result.name.lower().replace('_', ' ')}")
+        super().__init__(meter, step, refusal_words(result))
+
+
+#: A meter answers object-undefined for an object it has but this association may
+#: not see (Blue Book 4.4.3: only the object list's objects exist for it) as for one
+#: it does not have: both are named as what they surely are.
+NOT_LISTED = "not in this association's object list"
+
+
+def refusal_words(result: enum.IntEnum) -> str:
+    """The reason of a refusal, in words; object-undefined as :data:`NOT_LISTED`."""
+    if result.name == "OBJECT_UNDEFINED":
+        return f"refused: object undefined: {NOT_LISTED}, or no such attribute"
+    return f"refused: {result.name.lower().replace('_', ' ')}"
 
 
 class CredentialsError(DlmsError, ValueError):
@@ -36,4 +49,4 @@ class CredentialsError(DlmsError, ValueError):
     the secret."""
 
 
-__all__ = ["CredentialsError", "MeterError", "RefusedError"]
+__all__ = ["NOT_LISTED", "CredentialsError", "MeterError", "RefusedError", "refusal_words"]

@@ -82,6 +82,8 @@ class _Transfer:
             IMAGE_TRANSFER, method, parameters, class_id=CLASS_ID, retry=True
         )
         if answer.result not in (ActionResult.SUCCESS, ActionResult.TEMPORARY_FAILURE):
+            if method == INITIATE and answer.result is ActionResult.OTHER_REASON:  # the size?
+                step = f"firmware upgrade: image_transfer_initiate of {len(self.image):,} bytes"
             raise RefusedError(self.meter.name, step, answer.result)
         return answer.result
 

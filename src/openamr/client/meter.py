@@ -44,7 +44,7 @@ from openamr.association.client import Associated, ClientAssociation, ClientSett
 from openamr.client import device, firmware, profile
 from openamr.client.calls import AttributeSpec, Selection, Target
 from openamr.client.credentials import Secrets, load_secrets
-from openamr.client.errors import CredentialsError, MeterError, RefusedError
+from openamr.client.errors import NOT_LISTED, CredentialsError, MeterError, RefusedError
 from openamr.client.session import BlockProgress, Session, Trace
 from openamr.client.transport import open_transport
 from openamr.client.url import MeterUrl, parse_url
@@ -184,7 +184,7 @@ class Meter:
         if obis not in self._classes and not self._listed:
             await self.object_list()
         if obis not in self._classes:
-            raise MeterError(self.name, f"find {obis}", "not in this association's object list")
+            raise MeterError(self.name, f"find {obis}", NOT_LISTED)
         return self._classes[obis]
 
     async def attribute(
@@ -332,9 +332,15 @@ class Meter:
             self, _obis(target), start, end, entries, columns, progress
         )
 
-    async def events(self, target: Target = "1.0.99.98.0.255") -> list[Event]:
-        """The log-book, with event names (../shared/MT372.md section 3)."""
-        return await device.read_events(self, _obis(target))
+    async def events(
+        self,
+        target: Target = "1.0.99.98.0.255",
+        start: dt.datetime | None = None,
+        end: dt.datetime | None = None,
+    ) -> list[Event]:
+        """The log-book, with event names (docs/mt372.md), all of it or by time range
+        (``start``/``end``, inclusive, as :meth:`profile`)."""
+        return await device.read_events(self, _obis(target), start, end)
 
     async def clock(self) -> dt.datetime:
         return await device.read_clock(self)

@@ -38,7 +38,8 @@ class MeterUrl:
     def __str__(self) -> str:
         if self.scheme in ("serial", "optical"):
             return f"{self.scheme}://{self.device}"
-        return f"{self.scheme}://{self.host}:{self.port}"
+        host = f"[{self.host}]" if ":" in self.host else self.host  # IPv6 (RFC 3986 3.2.2)
+        return f"{self.scheme}://{host}:{self.port}"
 
 
 def parse_url(url: str) -> MeterUrl:

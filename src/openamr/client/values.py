@@ -9,7 +9,7 @@
                 access_mode enum, access_selectors null-data | array of integer},
             method_access array of structure {method_id integer, access_mode enum}}}
 
-Log-book entries (../shared/MT372.md section 3): ``{time stamp octet-string(12) (or
+Log-book entries (docs/mt372.md): ``{time stamp octet-string(12) (or
 integer 0: the same time as the previous entry), event code long-unsigned}``; the
 events' names come from the device profile (:mod:`openamr.devices.mt372.events`).
 """

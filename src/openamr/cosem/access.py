@@ -78,6 +78,25 @@ class ObjectAccess:
         return self.methods.get(index, self.method_default)
 
 
+def attribute_rights(obj: CosemObject, access: ObjectAccess, index: int) -> AttributeAccess:
+    """The mode of attribute ``index`` of ``obj`` for an association with ``access``:
+    its rights narrowed by what the object allows at all (a secret is never read,
+    what only the server changes is never written). The object list advertises
+    exactly this and GET and SET enforce exactly this (Blue Book 4.4.3)."""
+    mode = access.attribute(index)
+    read = mode.can_read(True) and obj.readable(index)
+    write = mode.can_write(True) and obj.writable(index)
+    if not read and not write:
+        return AttributeAccess.NO_ACCESS
+    plain = (
+        AttributeAccess.READ_AND_WRITE
+        if read and write
+        else (AttributeAccess.READ_ONLY if read else AttributeAccess.WRITE_ONLY)
+    )
+    authenticated = mode >= AttributeAccess.AUTHENTICATED_READ_ONLY
+    return AttributeAccess(plain + 3) if authenticated else plain
+
+
 READ_ONLY = ObjectAccess()
 READ_WRITE = ObjectAccess(AttributeAccess.READ_AND_WRITE, MethodAccess.ACCESS)
 

@@ -16,13 +16,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import ClassVar, TypeAlias
+from typing import TYPE_CHECKING, ClassVar, TypeAlias
 
 from openamr.apdu.results import ActionResult, DataAccessResult
 from openamr.codec.axdr import tag_of
 from openamr.codec.obis import Obis
 from openamr.codec.types import Data, OctetString, Tag
 from openamr.errors import EncodeError
+
+if TYPE_CHECKING:
+    from openamr.association.handler import Negotiated
 
 #: The outcome of a method: the result and the optional return parameters.
 MethodResult: TypeAlias = tuple[ActionResult, Data]
@@ -59,6 +62,18 @@ class Method:
 
 
 LOGICAL_NAME = Attribute(1, "logical_name", Tag.OCTET_STRING, static=True)
+
+
+def denied(value: Data) -> DataAccessResult:
+    """``set_<name>`` of an attribute only the server changes (``staticmethod(denied)``):
+    the object list then advertises it without write access (:meth:`CosemObject.writable`)."""
+    return DataAccessResult.READ_WRITE_DENIED
+
+
+def hidden() -> DataAccessResult:
+    """``get_<name>`` of a secret (a password, a PIN): never readable, whatever the
+    rights; the object list advertises it without read access."""
+    return DataAccessResult.READ_WRITE_DENIED
 
 
 class CosemObject:
@@ -106,6 +121,25 @@ class CosemObject:
     @classmethod
     def method(cls, index: int) -> Method | None:
         return cls._methods.get(index)
+
+    def readable(self, index: int) -> bool:
+        """Whether attribute ``index`` can be read by anyone (a secret cannot): the
+        association's rights are narrowed by it, in the object list and in GET alike."""
+        spec = self._attributes.get(index)
+        return spec is not None and getattr(self, f"get_{spec.name}", None) is not hidden
+
+    def writable(self, index: int) -> bool:
+        """Whether attribute ``index`` can be written by anyone (logical_name and what
+        only the server changes cannot); narrows the rights like :meth:`readable`."""
+        spec = self._attributes.get(index)
+        if spec is None or index == 1:
+            return False
+        return getattr(self, f"set_{spec.name}", None) is not denied
+
+    def in_association(self, index: int, negotiated: Negotiated) -> Data | None:
+        """Attribute ``index`` as the association reading it sees it (Association LN:
+        its status and xDLMS context); None: the stored value."""
+        return None
 
     # -- services -------------------------------------------------------------------
 

@@ -12,9 +12,10 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from openamr.apdu.results import ActionResult, DataAccessResult
+from openamr.association.handler import Negotiated
 from openamr.codec.obis import Obis
 from openamr.codec.types import Data
-from openamr.cosem.access import AccessPolicy, ObjectAccess
+from openamr.cosem.access import AccessPolicy, ObjectAccess, attribute_rights
 from openamr.cosem.base import CosemObject, MethodResult
 
 CURRENT_ASSOCIATION = Obis(0, 0, 40, 0, 0, 255)
@@ -56,6 +57,8 @@ class AssociationView:
     policy: AccessPolicy
     association: CosemObject | None = None
     authenticated: bool = False
+    #: the xDLMS context agreed; the association's own Association LN object shows it
+    negotiated: Negotiated | None = None
 
     def resolve(self, logical_name: Obis) -> tuple[CosemObject, ObjectAccess] | None:
         obj = (
@@ -93,8 +96,12 @@ class AssociationView:
             return DataAccessResult.OBJECT_CLASS_INCONSISTENT
         if obj.attribute(index) is None:
             return DataAccessResult.OBJECT_UNDEFINED
-        if not access.attribute(index).can_read(self.authenticated):
+        if not attribute_rights(obj, access, index).can_read(self.authenticated):
             return DataAccessResult.READ_WRITE_DENIED
+        if obj is self.association and self.negotiated is not None and selector is None:
+            current = obj.in_association(index, self.negotiated)
+            if current is not None:
+                return current
         return obj.get(index, selector, parameters)
 
     def may_set(self, class_id: int, logical_name: Obis, index: int) -> DataAccessResult:
@@ -108,7 +115,7 @@ class AssociationView:
             return DataAccessResult.OBJECT_CLASS_INCONSISTENT
         if obj.attribute(index) is None:
             return DataAccessResult.OBJECT_UNDEFINED
-        if not access.attribute(index).can_write(self.authenticated):
+        if not attribute_rights(obj, access, index).can_write(self.authenticated):
             return DataAccessResult.READ_WRITE_DENIED
         return DataAccessResult.SUCCESS
 

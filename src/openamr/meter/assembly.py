@@ -12,6 +12,21 @@ sight"). :func:`openamr.meter.mt372.build_mt372` returns one::
 
 ``app.refresh`` is :meth:`TwinMeter.refresh`: before a request is answered the engine
 comes up to now and the modem notes the activity (the LCD's communication cursor).
+
+No part is patched after it is built (STYLE.md "Wire in plain sight";
+``tests/meter/test_wiring.py`` checks it). The engine and its parts need each other,
+and ``build_mt372`` resolves that in plain sight, in this order::
+
+    port, push_port = TwinPort(), PushPort()   forward references, built first
+    objects(set_now=port.set_time,             the clock object, the end of billing
+            run_script=port.run_script,        script and the Push setup call the
+            push_sender=push_port.push)        twin and its alarm push through them
+    twin = Twin(..., port, components, checkpoints)      binds the port, once
+    components.append(Peripherals(twin, push_port, ...)) built on the twin; binds
+    checkpoints.append(persistence.commit)               Persistence(store, twin, ...)
+
+``components`` and ``checkpoints`` are the assembly's own lists, given to the twin's
+constructor and filled before its first advance.
 """
 
 from __future__ import annotations

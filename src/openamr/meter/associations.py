@@ -19,11 +19,11 @@ wrapper (the twin listens on 4059 unless told ``--port 2048``).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from openamr.apdu.mechanism import ApplicationContextName, MechanismName
-from openamr.association.config import AssociationConfig
+from openamr.association.config import AssociationConfig, HandlerFactory
+from openamr.association.handler import Negotiated
 from openamr.cosem import (
     CURRENT_ASSOCIATION,
     AccessPolicy,
@@ -136,10 +136,8 @@ class Associations:
         return association
 
 
-def _opener(
-    device: LogicalDevice, policy: AccessPolicy, ln: AssociationLN
-) -> Callable[[bool], AssociationView]:
-    def open_view(authenticated: bool) -> AssociationView:
-        return AssociationView(device, policy, ln, authenticated)
+def _opener(device: LogicalDevice, policy: AccessPolicy, ln: AssociationLN) -> HandlerFactory:
+    def open_view(authenticated: bool, negotiated: Negotiated | None = None) -> AssociationView:
+        return AssociationView(device, policy, ln, authenticated, negotiated)
 
     return open_view

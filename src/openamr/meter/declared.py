@@ -43,11 +43,16 @@ from openamr.cosem.classes.image_transfer import ImageTransfer
 from openamr.cosem.classes.ipv4_setup import Ipv4Setup
 from openamr.cosem.classes.limiter import Limiter
 from openamr.cosem.classes.profile_generic import ProfileGeneric
-from openamr.cosem.classes.push_setup import PushSetup
+from openamr.cosem.classes.push_setup import PushSender, PushSetup
 from openamr.cosem.classes.register import NO_UNIT, Register
 from openamr.cosem.classes.register_activation import RegisterActivation
 from openamr.cosem.classes.sap_assignment import SapAssignment
-from openamr.cosem.classes.script_table import ActionSpecification, ScriptTable, ServiceId
+from openamr.cosem.classes.script_table import (
+    ActionSpecification,
+    Executor,
+    ScriptTable,
+    ServiceId,
+)
 from openamr.cosem.classes.security_setup import SecurityPolicy, SecuritySetup
 from openamr.cosem.classes.single_action_schedule import SingleActionSchedule
 from openamr.cosem.classes.special_days import SpecialDaysTable
@@ -77,7 +82,9 @@ class Collaborators:
     firmware: str  # the active firmware identifier (a fleet gives each meter its own)
     system_title: bytes
     now: TimeSource
-    set_now: TimeSetter
+    set_now: TimeSetter  # the clock object's setter (the twin's clock set)
+    run_script: Executor  # the end of billing script's executor (the twin's)
+    push_sender: PushSender  # the Push setup's sender (the alarm push peripheral's)
     keys: MeterKeyStore
     counter: OutgoingCounter
 
@@ -134,7 +141,8 @@ BY_CLASS: dict[int, Builder] = {
     1: _data, 3: _register, 4: _extended_register, 5: _demand_register, 7: _profile_generic,
     9: lambda d, c: ScriptTable(d.obis, {}),
     18: _setup(ImageTransfer), 19: _setup(IecLocalPortSetup), 23: _setup(IecHdlcSetup),
-    28: _setup(AutoAnswer), 29: _setup(AutoConnect), 40: _setup(PushSetup),
+    28: _setup(AutoAnswer), 29: _setup(AutoConnect),
+    40: lambda d, c: PushSetup(d.obis, sender=c.push_sender),
     41: _setup(TcpUdpSetup), 42: _setup(Ipv4Setup), 45: _setup(GprsModemSetup),
     47: _setup(GsmDiagnostic), 70: _setup(DisconnectControl),
 }  # fmt: skip
@@ -176,7 +184,7 @@ def _end_of_billing(d: ObjectDecl, c: Collaborators) -> CosemObject:
     capture = ActionSpecification(
         ServiceId.EXECUTE_METHOD, 7, mt372.MONTHLY_BILLING.obis, 2, Integer(0)
     )
-    return ScriptTable(d.obis, {1: (capture,)})
+    return ScriptTable(d.obis, {1: (capture,)}, c.run_script)
 
 
 def _billing_schedule(d: ObjectDecl, c: Collaborators) -> CosemObject:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from openamr.apdu.mechanism import MechanismName
@@ -27,16 +28,18 @@ from openamr.meter.clock import MeterClock, SteppedTime, TimeBase
 from openamr.meter.declared import Collaborators, build_objects
 from openamr.meter.declared import logical_device_name as logical_device_name  # re-exported
 from openamr.meter.events import EventCode
+from openamr.meter.firmware import install_firmware
 from openamr.meter.keys import MeterKeyStore
+from openamr.meter.metrology.disturbances import GridRates, seeded_disturbances
 from openamr.meter.metrology.energy import Metrology
 from openamr.meter.metrology.load import seeded_load
 from openamr.meter.metrology.model import Disturbance, LoadConfig, MeterModel
-from openamr.meter.peripherals import ModemSite, install_peripherals
-from openamr.meter.peripherals.push import Sender
+from openamr.meter.peripherals import ModemSite, Peripherals
+from openamr.meter.peripherals.push import PushPort, Sender
 from openamr.meter.persistence import Persistence, resume_time
 from openamr.meter.persistence.at_rest import load_received
 from openamr.meter.state import ReservedCounter, StateStore
-from openamr.meter.twin import Twin
+from openamr.meter.twin import Component, Twin, TwinPort
 from openamr.security.counters import OutgoingCounter, ReceivedCounters
 from openamr.security.lls import LlsGuard, LockoutPolicy
 
@@ -98,6 +101,7 @@ def build_mt372(
     state_kek: bytes | None = None,
     fleet: FleetSite | None = None,
     profile: DeviceProfile = MT372,
+    disturbances: GridRates | None = None,
 ) -> TwinMeter:
     """The MT372 twin with its three associations, assembled and ready to be served.
 
@@ -108,7 +112,9 @@ def build_mt372(
     it answers. ``load`` defaults to a three-phase consumer drawn from the serial
     number (pass a LoadConfig for a single- or two-phase hook-up). ``push`` delivers
     the alarm pushes (:class:`openamr.aio.push.PushDelivery` on the wire; None keeps
-    them in the push component's outbox).
+    them in the push component's outbox). ``disturbances`` seeds the grid's outages,
+    sags and swells at those rates (:mod:`openamr.meter.metrology.disturbances`;
+    ``FIELD_RATES`` for the field's; None: a quiet grid, only what is injected).
 
     ``state`` makes the twin non-volatile (:mod:`openamr.meter.persistence`): a store
     that holds this meter resumes it where it was, the time it was down recorded
@@ -148,9 +154,12 @@ def build_mt372(
     if counters is not None and state is None:
         counters.mark_open()
     received = ReceivedCounters() if state is None else load_received(state)
+    # forward references for the objects built before the twin and its alarm push
+    port, push_port = TwinPort(), PushPort()
     collaborators = Collaborators(
-        serial, site.firmware, credentials.system_title, source.now, source.set, keys, outgoing
-    )
+        serial, site.firmware, credentials.system_title, source.now, port.set_time,
+        port.run_script, push_port.push, keys, outgoing,
+    )  # fmt: skip
     device.add(*build_objects(profile, collaborators, associations))
     seed = seed_of(serial)
     commissioned = site.commissioned or source.true_now() - dt.timedelta(days=history_days)
@@ -158,12 +167,22 @@ def build_mt372(
     if resumed is not None:  # the registers hold everything before: integrate from there
         commissioned, source.offset = resumed.alive, resumed.offset
     model = MeterModel(seed, load or seeded_load(seed, connection=3))
-    metrology = Metrology(model, commissioned)
+    grid = (
+        () if disturbances is None else seeded_disturbances(seed, commissioned, rates=disturbances)
+    )
+    metrology = Metrology(model, commissioned, disturbances=grid)
     for disturbance in site.disturbances:
         metrology.add_disturbance(disturbance)
-    twin = Twin(device, source, metrology, commissioned=commissioned)
-    # relays, limiter, inputs, covers, modem, push, LCD
-    engine = Engine(twin, install_peripherals(twin, push, site=site.modem))
+    # the twin's components and checkpoints: the parts built on the twin, right below
+    components: list[Component] = []
+    checkpoints: list[Callable[[], None]] = []
+    twin = Twin(device, source, metrology, port, components, checkpoints, commissioned=commissioned)
+    # relays, limiter, inputs, covers, modem, push, LCD: one component
+    peripherals = Peripherals(twin, push_port, push, site=site.modem)
+    components.append(peripherals)
+    peripherals.publish(twin)  # the objects show the peripherals from the start
+    engine = Engine(twin, peripherals)
+    install_firmware(twin)  # activation shows the new identifier and logs it
     persistence = None
     guard = LlsGuard(lockout, on_lockout=lambda: _log_lockout(twin))
     for sap, config in list(configs.items()):
@@ -175,7 +194,10 @@ def build_mt372(
             configs[sap] = persistence.recorded(config)
         if resumed is not None:
             persistence.restore(resumed, outage=site.outage)
-        persistence.attach(on_advance=site.commit_every_advance)
+        if site.commit_every_advance:  # else the owner commits (a fleet, hibernating)
+            checkpoints.append(persistence.commit)
+        state.mark_open()  # read back whole: from now on the file is written
+        persistence.commit()
     app = ServerApplication(
         device,
         configs,

@@ -19,6 +19,13 @@ One advance walks a timeline of boundaries in *meter time* (the meter's own cloc
 then publishes the registers, demand, instantaneous values and status into the
 COSEM objects. Energy flows in *true time* (the grid's), so a DLMS clock set
 changes the time stamps but never counts energy twice or loses any.
+
+Wiring (STYLE.md "Wire in plain sight"): the twin gets every collaborator in its
+constructor. The clock object and the end of billing script are built before it, so
+they are built with a :class:`TwinPort` (a forward reference the constructor binds
+once); the components and the checkpoint callbacks are built on the twin, so the
+assembly passes its own lists and fills them before the first advance
+(:mod:`openamr.meter.assembly`).
 """
 
 from __future__ import annotations
@@ -122,6 +129,32 @@ class Component(Protocol):
         ...
 
 
+class TwinPort:
+    """The twin, for the objects built before it (a forward reference, bound once by
+    :class:`Twin`'s constructor): the clock object is built with :meth:`set_time` as
+    its setter and the end of billing script with :meth:`run_script` as its executor,
+    so a DLMS clock set and an executed script go through the engine."""
+
+    def __init__(self) -> None:
+        self._twin: Twin | None = None
+
+    def bind(self, twin: Twin) -> None:
+        if self._twin is not None:
+            raise RuntimeError("a TwinPort serves one twin, and it is bound already")
+        self._twin = twin
+
+    def _bound(self) -> Twin:
+        if self._twin is None:
+            raise RuntimeError("the twin is not built yet: build Twin with this port")
+        return self._twin
+
+    def set_time(self, when: dt.datetime) -> None:
+        self._bound().set_time(when)
+
+    def run_script(self, action: ActionSpecification) -> bool:
+        return self._bound().run_script_action(action)
+
+
 class Twin:
     """One MT372 in time. Build it with :func:`openamr.meter.mt372.build_mt372`."""
 
@@ -130,16 +163,22 @@ class Twin:
         device: LogicalDevice,
         source: MeterClock,
         metrology: Metrology,
+        port: TwinPort,
+        components: list[Component],
+        checkpoints: list[Callable[[], None]],
         plan: CalendarPlan | None = None,
         commissioned: dt.datetime | None = None,
         lp_period: int = 900,
     ) -> None:
         """``commissioned`` (true time, default now): the twin is complete up to there
-        and its first advance simulates everything since."""
+        and its first advance simulates everything since. ``port``: the forward
+        reference the clock and the end of billing script were built with (bound here).
+        ``components`` (the peripherals) and ``checkpoints`` (called after every change
+        of state: the persistence commits there) are the assembly's lists, which it
+        fills with the parts built on this twin before its first advance."""
         self.device, self.source, self.metrology = device, source, metrology
         self.objects = TwinObjects(device)
         clock = self.objects.clock
-        clock.set_now = self.set_time  # a DLMS clock set goes through the twin
         self.rules = CachedLocalTime(clock)
         self._calendar_key: tuple[object, ...] = ()
         self.plan = plan if plan is not None else self._calendar_plan()
@@ -154,14 +193,13 @@ class Twin:
         self.status = LpStatus(0)  # status bits of the running LP1 period
         self.day_status = LpStatus(0)  # and of the running day (LP2)
         self.rate = self.plan.rate_at(self.position, self.rules)
-        self.components: list[Component] = []
+        self.components = components
         self.down_since: dt.datetime | None = None  # meter time of the last power failure
         self._rates: deque[RateSegment] = deque()  # of the running advance
         self._lp1_rows: list[Row] = []  # LP1 rows of the running advance
         self.powered = True  # the supply is on; while it is off nothing is captured
-        #: Called after every change of state (the persistence commits there).
-        self.checkpoints: list[Callable[[], None]] = []
-        self.objects.end_of_billing.executor = self._run_script_action
+        self.checkpoints = checkpoints
+        port.bind(self)
         self.publish()
 
     # -- time ---------------------------------------------------------------------------
@@ -258,7 +296,7 @@ class Twin:
         self._end_of_billing(self.position, Trigger.COMMAND)
         self.publish()
 
-    def _run_script_action(self, action: ActionSpecification) -> bool:
+    def run_script_action(self, action: ActionSpecification) -> bool:
         """The meter's own scripts: capturing the monthly billing profile is the end
         of billing (registers, maximum demand reset, counter); any other action runs
         on the device's objects."""

@@ -20,12 +20,6 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable
 
-from cryptography.hazmat.primitives.keywrap import (
-    InvalidUnwrap,
-    aes_key_unwrap,
-    aes_key_wrap,
-)
-
 from openamr.codec.table import Table
 from openamr.codec.types import Array, Data, Enum, OctetString, Structure
 from openamr.errors import DecodeError, SecurityError
@@ -47,6 +41,8 @@ def wrap(kek: bytes, key: bytes) -> bytes:
     """Wrap a 16-byte ``key`` with the 16-byte master key: 24 bytes."""
     check_key(kek, "key-encrypting key")
     check_key(key, "key to wrap")
+    from cryptography.hazmat.primitives.keywrap import aes_key_wrap
+
     return aes_key_wrap(bytes(kek), bytes(key))
 
 
@@ -55,6 +51,8 @@ def unwrap(kek: bytes, wrapped: bytes) -> bytes:
     check_key(kek, "key-encrypting key")
     if len(wrapped) != WRAPPED_LENGTH:
         raise SecurityError(f"wrapped key of {len(wrapped)} bytes, expected {WRAPPED_LENGTH}")
+    from cryptography.hazmat.primitives.keywrap import InvalidUnwrap, aes_key_unwrap
+
     try:
         return aes_key_unwrap(bytes(kek), bytes(wrapped))
     except InvalidUnwrap:

@@ -16,15 +16,13 @@ The ciphered content of a glo-/ded- APDU or of general-glo-ciphering::
 T is the GCM tag truncated to its 12 leftmost octets. Every primitive is the
 ``cryptography`` package's AES-GCM. Which encryption key (unicast, broadcast or
 dedicated) is passed in as ``ek`` is the caller's choice, by the SC key-set bit
-and the APDU tag.
+and the APDU tag. ``cryptography`` is imported by the first use of AES, so that a
+public or LLS session does not pay for loading it.
 """
 
 from __future__ import annotations
 
 import struct
-
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from openamr.errors import SecurityError
 from openamr.security.control_byte import SecurityControl
@@ -63,6 +61,8 @@ def _aad(sc: int, ak: bytes, plaintext: bytes, control: SecurityControl) -> byte
 
 def gcm_encrypt(iv: bytes, ek: bytes, aad: bytes, plaintext: bytes) -> tuple[bytes, bytes]:
     """AES-GCM: (ciphertext, 12-byte tag)."""
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
     encryptor = Cipher(algorithms.AES(ek), modes.GCM(iv)).encryptor()
     encryptor.authenticate_additional_data(aad)
     ciphertext = encryptor.update(plaintext) + encryptor.finalize()
@@ -71,6 +71,9 @@ def gcm_encrypt(iv: bytes, ek: bytes, aad: bytes, plaintext: bytes) -> tuple[byt
 
 def gcm_decrypt(iv: bytes, ek: bytes, aad: bytes, ciphertext: bytes, tag: bytes) -> bytes:
     """AES-GCM with a 12-byte tag; raises SecurityError when the tag does not verify."""
+    from cryptography.exceptions import InvalidTag
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
     mode = modes.GCM(iv, tag, min_tag_length=TAG_LENGTH)
     decryptor = Cipher(algorithms.AES(ek), mode).decryptor()
     decryptor.authenticate_additional_data(aad)
@@ -84,6 +87,8 @@ def gcm_decrypt(iv: bytes, ek: bytes, aad: bytes, ciphertext: bytes, tag: bytes)
 def ctr_only(iv: bytes, ek: bytes, data: bytes) -> bytes:
     """The GCM keystream applied without a tag (encryption only): GCM's ciphertext
     does not depend on the AAD, so encrypting and decrypting are the same operation."""
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
     encryptor = Cipher(algorithms.AES(ek), modes.GCM(iv)).encryptor()
     return encryptor.update(data) + encryptor.finalize()
 

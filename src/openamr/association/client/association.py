@@ -69,6 +69,7 @@ from openamr.apdu.mechanism import ApplicationContextName, MechanismName
 from openamr.apdu.results import DataAccessResult
 from openamr.apdu.set import SetRequestNormal
 from openamr.association.client.acse import (
+    DLMS_VERSION,
     AarqParameters,
     Associated,
     EstablishExchange,
@@ -221,8 +222,8 @@ class ClientAssociation:
         return self._begin(x)
 
     def release(self) -> Exchange[Released]:
-        """RLRQ (reason normal) ... RLRE. In a ciphered context the RLRQ carries a
-        glo-ciphered InitiateRequest, which proves the client (Green Book 9.4.2.2.4)."""
+        """RLRQ (reason normal) ... RLRE; in a ciphered context the RLRQ carries the
+        ciphered InitiateRequest, proving who releases (Green Book 9.3.3.2)."""
         self._free(State.ASSOCIATED)
         info = None
         if self.session is not None:
@@ -230,6 +231,7 @@ class ClientAssociation:
             initiate = InitiateRequest(
                 proposed_conformance=s.conformance,
                 client_max_receive_pdu_size=s.max_receive_pdu_size,
+                proposed_dlms_version_number=DLMS_VERSION,
             )
             info = self.session.encipher(initiate.to_bytes())
         rlrq = Rlrq(reason=ReleaseRequestReason.NORMAL, user_information=info)

@@ -17,10 +17,11 @@ from __future__ import annotations
 import enum
 from typing import TYPE_CHECKING
 
-from openamr.apdu.results import ActionResult, DataAccessResult
+from openamr.apdu.results import ActionResult
 from openamr.codec.obis import Obis
 from openamr.codec.types import (
     Array,
+    BitString,
     Data,
     Enum,
     Integer,
@@ -30,10 +31,11 @@ from openamr.codec.types import (
     Tag,
     Unsigned,
 )
-from openamr.cosem.access import AccessPolicy, ObjectAccess
-from openamr.cosem.base import SUCCESS, Attribute, CosemObject, Method, MethodResult
+from openamr.cosem.access import AccessPolicy, ObjectAccess, attribute_rights
+from openamr.cosem.base import SUCCESS, Attribute, CosemObject, Method, MethodResult, hidden
 
 if TYPE_CHECKING:
+    from openamr.association.handler import Negotiated
     from openamr.cosem.device import LogicalDevice
 
 #: application context names (2.16.756.5.8.1.x), as the 7-octet BER OID content.
@@ -52,7 +54,7 @@ def object_list_element(obj: CosemObject, access: ObjectAccess) -> Structure:
         Structure(
             (
                 Integer(a.index),
-                Enum(access.attribute(a.index)),
+                Enum(attribute_rights(obj, access, a.index)),
                 Array(Integer(s) for s in a.selectors) if a.selectors else None,
             )
         )
@@ -67,6 +69,23 @@ def object_list_element(obj: CosemObject, access: ObjectAccess) -> Structure:
             Unsigned(obj.VERSION),
             OctetString(obj.logical_name.to_bytes()),
             Structure((attrs, methods)),
+        )
+    )
+
+
+def xdlms_context_info(n: Negotiated) -> Structure:
+    """xDLMS_context_type ::= structure {conformance bit-string(24), max_receive_pdu_size
+    long-unsigned, max_send_pdu_size long-unsigned, dlms_version_number unsigned,
+    quality_of_service integer, cyphering_info octet-string} (Blue Book 4.4.3).
+    cyphering_info is empty: decision, the twin never shows a dedicated key."""
+    return Structure(
+        (
+            BitString(int(n.conformance).to_bytes(3, "big"), 24),
+            LongUnsigned(n.max_receive_pdu_size),
+            LongUnsigned(n.max_send_pdu_size),
+            Unsigned(n.dlms_version),
+            Integer(n.quality_of_service),
+            OctetString(n.cyphering_info),
         )
     )
 
@@ -129,8 +148,16 @@ class AssociationLN(CosemObject, class_id=15, version=1):
                 elements.append(object_list_element(obj, access))
         return Array(elements)
 
-    def get_secret(self) -> Data | DataAccessResult:
-        return DataAccessResult.READ_WRITE_DENIED  # never readable, whatever the rights
+    def in_association(self, index: int, negotiated: Negotiated) -> Data | None:
+        """While associated: status ``associated`` (attribute 8) and the agreed xDLMS
+        context (attribute 5); the object at rest reads non-associated and null-data."""
+        if index == 8:
+            return Enum(AssociationStatus.ASSOCIATED)
+        if index == 5:
+            return xdlms_context_info(negotiated)
+        return None
+
+    get_secret = staticmethod(hidden)  # never readable, whatever the rights
 
     def reply_to_hls_authentication(self, parameters: Data) -> MethodResult:
         """HLS pass 3 is answered by the association layer while the association is

@@ -39,7 +39,7 @@ import enum
 from openamr.apdu.results import ActionResult, DataAccessResult
 from openamr.codec.obis import Obis
 from openamr.codec.types import Data, Enum, Tag
-from openamr.cosem.base import SUCCESS, Attribute, CosemObject, Method, MethodResult
+from openamr.cosem.base import SUCCESS, Attribute, CosemObject, Method, MethodResult, denied
 
 
 class ControlState(enum.IntEnum):
@@ -119,14 +119,12 @@ class DisconnectControl(CosemObject, class_id=70, version=0):
     def get_output_state(self) -> Data:
         return self.state is ControlState.CONNECTED
 
-    def set_output_state(self, value: Data) -> DataAccessResult:
-        return DataAccessResult.READ_WRITE_DENIED  # it follows control_state
+    set_output_state = staticmethod(denied)  # it follows control_state
 
     def get_control_state(self) -> Data:
         return Enum(self.state)
 
-    def set_control_state(self, value: Data) -> DataAccessResult:
-        return DataAccessResult.READ_WRITE_DENIED  # only the methods move it
+    set_control_state = staticmethod(denied)  # only the methods move it
 
     def get_control_mode(self) -> Data:
         return Enum(self.mode)

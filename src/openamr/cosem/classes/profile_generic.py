@@ -45,7 +45,7 @@ from openamr.codec.obis import Obis
 from openamr.codec.table import Field, Row, RowLayout, is_array
 from openamr.codec.types import Array, Data, DoubleLongUnsigned, Enum, Tag
 from openamr.cosem import selective
-from openamr.cosem.base import SUCCESS, Attribute, CosemObject, Method, MethodResult
+from openamr.cosem.base import SUCCESS, Attribute, CosemObject, Method, MethodResult, denied
 from openamr.errors import DecodeError, EncodeError
 
 if TYPE_CHECKING:
@@ -246,8 +246,7 @@ class ProfileGeneric(CosemObject, class_id=7, version=1):
         entries, columns = chosen
         return selective.project(self.fields, self.rows, entries, columns, self.period)
 
-    def set_buffer(self, value: Data) -> DataAccessResult:
-        return DataAccessResult.READ_WRITE_DENIED  # entries come from captures only
+    set_buffer = staticmethod(denied)  # entries come from captures only
 
     def get_capture_objects(self) -> Data:
         return Array(d.to_data() for d in self.definitions)
@@ -305,8 +304,7 @@ class ProfileGeneric(CosemObject, class_id=7, version=1):
     def get_entries_in_use(self) -> Data:
         return DoubleLongUnsigned(len(self.rows))
 
-    def set_entries_in_use(self, value: Data) -> DataAccessResult:
-        return DataAccessResult.READ_WRITE_DENIED  # it counts the buffer
+    set_entries_in_use = staticmethod(denied)  # it counts the buffer
 
     def get_profile_entries(self) -> Data:
         return DoubleLongUnsigned(self.capacity)

@@ -28,7 +28,7 @@ from typing import TypeAlias
 from openamr.apdu.results import DataAccessResult
 from openamr.codec.axdr import tag_of
 from openamr.codec.types import Data, Structure, Tag
-from openamr.cosem.base import Check
+from openamr.cosem.base import Check, denied, hidden
 from openamr.errors import EncodeError
 
 LOGICAL_NAME_LENGTH = 6
@@ -122,14 +122,7 @@ def among(values: Iterable[int]) -> Check:
     return check
 
 
-def denied(value: Data) -> DataAccessResult:
-    """``set_<name>`` of an attribute only the server changes (``staticmethod(denied)``)."""
-    return DataAccessResult.READ_WRITE_DENIED
-
-
-def hidden() -> DataAccessResult:
-    """``get_<name>`` of a secret (a password, a PIN): never readable, whatever the rights."""
-    return DataAccessResult.READ_WRITE_DENIED
+__all__ = ["denied", "hidden"]  # declared with the machinery (openamr.cosem.base)
 
 
 def check_logical_name(value: Data) -> DataAccessResult | None:

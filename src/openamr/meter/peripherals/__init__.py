@@ -4,9 +4,10 @@ R1/R2 load-control outputs, the S0 inputs P1/P2 and the alarm input P3, the cove
 switches, the GSM modem, the alarm push and the LCD.
 
 Everything runs on the twin's time (sans-IO: no clock is read). Each part is a
-:class:`~openamr.meter.twin.Component`; :func:`install_peripherals` builds them all
-as one (the assembled :class:`openamr.meter.assembly.TwinMeter` holds them). ``at`` is
-always *meter time* (aware); None means the twin's now (brought up to date first). An
+:class:`~openamr.meter.twin.Component`; :class:`Peripherals` builds them all as
+one, the twin's component in the assembly (:func:`openamr.meter.mt372.build_mt372`;
+the assembled :class:`openamr.meter.assembly.TwinMeter` holds them). ``at`` is always
+*meter time* (aware); None means the twin's now (brought up to date first). An
 instant before the twin's present raises ValueError (the past is not rewritten); a
 later one is kept and applied when the twin's advance reaches it.
 
@@ -60,7 +61,7 @@ Log-book codes of the contactor and limiter: :mod:`.codes` (0x8040-0x8046).
 from __future__ import annotations
 
 from openamr.meter.peripherals.codes import PeripheralEvent, describe_peripheral
-from openamr.meter.peripherals.install import Peripherals, install_peripherals
+from openamr.meter.peripherals.install import Peripherals
 from openamr.meter.peripherals.lcd import LcdState
 from openamr.meter.peripherals.modem import ModemSite, ModemState
 from openamr.meter.peripherals.outputs import Output
@@ -77,5 +78,4 @@ __all__ = [
     "PeripheralEvent",
     "PushMessage",
     "describe_peripheral",
-    "install_peripherals",
 ]

@@ -90,6 +90,10 @@ class ValueView(Data):
     def set_value(self, value: DlmsData) -> DataAccessResult | None:
         return DataAccessResult.READ_WRITE_DENIED if self.write is None else self.write(value)
 
+    def writable(self, index: int) -> bool:
+        """A view without a writer is read-only (and advertised so)."""
+        return index != 2 or self.write is not None
+
 
 def place(device: LogicalDevice, obj: CosemObject) -> None:
     """Put ``obj`` in the device, in the place of an object of the same name if there

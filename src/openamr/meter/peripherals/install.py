@@ -11,18 +11,20 @@ from openamr.meter.peripherals.lcd import PERIOD_S, Lcd, LcdState
 from openamr.meter.peripherals.limiter import LoadLimiter
 from openamr.meter.peripherals.modem import SEEDED, Modem, ModemSite
 from openamr.meter.peripherals.outputs import LoadControl, Output
-from openamr.meter.peripherals.push import AlarmPush, Sender
+from openamr.meter.peripherals.push import AlarmPush, PushPort, Sender
 from openamr.meter.peripherals.relays import Contactor
 from openamr.meter.peripherals.tamper import Cover, Covers
 from openamr.meter.twin import Action, Twin
 
 
 class Peripherals:
-    """Relays, limiter, inputs, covers, modem, push and LCD of one twin."""
+    """Relays, limiter, inputs, covers, modem, push and LCD of one twin (``push_port``:
+    the forward reference the Push setup object was built with)."""
 
     def __init__(
         self,
         twin: Twin,
+        push_port: PushPort,
         send: Sender | None = None,
         lcd_period_s: int = PERIOD_S,
         site: ModemSite = SEEDED,
@@ -34,7 +36,7 @@ class Peripherals:
         self.inputs = ImpulseInputs(twin)
         self.covers = Covers(twin)
         self.modem = Modem(twin, site)
-        self.push = AlarmPush(twin, send)
+        self.push = AlarmPush(twin, push_port, send)
         self.lcd = Lcd(twin, self.contactor, self.outputs, self.covers, self.modem, lcd_period_s)
         #: push last: it reads the log-book the others wrote in the same advance
         self.parts = (self.contactor, self.limiter, self.outputs, self.inputs, self.covers,
@@ -107,17 +109,3 @@ class Peripherals:
     def publish(self, twin: Twin) -> None:
         for part in self.parts:
             part.publish(twin)
-
-
-def install_peripherals(
-    twin: Twin,
-    send: Sender | None = None,
-    lcd_period_s: int = PERIOD_S,
-    site: ModemSite = SEEDED,
-) -> Peripherals:
-    """Build the peripherals of ``twin`` and register them as one component (``site``:
-    the modem's cell and signal, when a fleet decides them)."""
-    peripherals = Peripherals(twin, send, lcd_period_s, site)
-    twin.components.append(peripherals)
-    peripherals.publish(twin)  # the objects show the peripherals from the start
-    return peripherals

@@ -25,7 +25,7 @@ import enum
 
 from openamr.apdu.results import ActionResult, DataAccessResult
 from openamr.codec.types import Array, Data, LongUnsigned, Structure, Unsigned
-from openamr.cosem.base import SUCCESS, MethodResult
+from openamr.cosem.base import SUCCESS, MethodResult, denied
 from openamr.cosem.classes.script_table import ScriptTable
 from openamr.devices.mt372 import objects as mt372
 from openamr.meter.peripherals.agenda import Agenda, ValueView, number, place, run_at
@@ -60,8 +60,7 @@ class OutputScripts(ScriptTable):
     def get_scripts(self) -> Data:
         return Array(Structure((LongUnsigned(s), Array())) for s in SELECTORS)
 
-    def set_scripts(self, value: Data) -> DataAccessResult:  # type: ignore[override]
-        return DataAccessResult.READ_WRITE_DENIED
+    set_scripts = staticmethod(denied)  # type: ignore[assignment]  # the meter's own
 
     def execute(self, parameters: Data) -> MethodResult:
         selector = number(parameters)

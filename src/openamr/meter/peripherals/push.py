@@ -81,18 +81,37 @@ def factory_objects() -> tuple[PushObject, ...]:
     )
 
 
+class PushPort:
+    """The alarm push, for the Push setup object built before it: the object is built
+    with :meth:`push` as its sender (a forward reference, bound once by
+    :class:`AlarmPush`'s constructor)."""
+
+    def __init__(self) -> None:
+        self._push: AlarmPush | None = None
+
+    def bind(self, push: AlarmPush) -> None:
+        if self._push is not None:
+            raise RuntimeError("a PushPort serves one alarm push, and it is bound already")
+        self._push = push
+
+    def push(self, request: PushRequest) -> bool:
+        """The push method of the Push setup (before the peripherals: nothing sent)."""
+        return self._push is not None and self._push.requested(request)
+
+
 class AlarmPush:
     """Pushes alarms and answers the push method; messages go to ``send`` (if given)
-    and to :attr:`outbox`, which the aio side drains."""
+    and to :attr:`outbox`, which the aio side drains. ``port``: the forward reference
+    the Push setup object was built with (bound here)."""
 
-    def __init__(self, twin: Twin, send: Sender | None = None) -> None:
+    def __init__(self, twin: Twin, port: PushPort, send: Sender | None = None) -> None:
         self.twin, self.send = twin, send
         setup = twin.device.find(PUSH_SETUP)
         if not isinstance(setup, PushSetup):
             raise LookupError(f"the twin needs Push setup {PUSH_SETUP}")
         self.setup = setup
         setup.push_object_list = Array(o.to_data() for o in factory_objects())
-        setup.sender = self._requested
+        port.bind(self)
         self.alarms: set[int] = set(DEFAULT_ALARMS)
         self.outbox: deque[PushMessage] = deque(maxlen=OUTBOX)
         self.invoke = 0
@@ -142,7 +161,7 @@ class AlarmPush:
         at = self.twin.position
         self._emit(request, when, at, code)
 
-    def _requested(self, request: PushRequest) -> bool:
+    def requested(self, request: PushRequest) -> bool:
         at = self.twin.position
         self._emit(request, stamp(self.twin.objects.clock, at), at, None)
         return True

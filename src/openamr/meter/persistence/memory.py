@@ -19,13 +19,14 @@ What is saved, under which key of the store::
     attribute table   every attribute written by a successful DLMS SET, A-XDR
     profile rows      the rows of every Profile generic, append-only FIFO
 
-When: after every change of the twin (``Twin.checkpoints``: each advance that
-moved, clock set, injected event) and after every successful SET or ACTION,
-everything in ONE transaction (energy up to t + rows up to t + events up to t +
-alive = t). The twin advances in the server's refresh hook, before a request is
-answered, so nothing a client sees was not committed. A caller that serves real
-time refreshes the twin every few seconds (``openamr meter serve`` does), so the
-last-alive instant stays recent while nobody reads the meter.
+When: after every change of the twin (the assembly puts :meth:`Persistence.commit`
+in the twin's checkpoints: each advance that moved, clock set, injected event) and
+after every successful SET or ACTION, everything in ONE transaction (energy up to t
++ rows up to t + events up to t + alive = t). The twin advances in the server's
+refresh hook, before a request is answered, so nothing a client sees was not
+committed. A caller that serves real time refreshes the twin every few seconds
+(``openamr meter serve`` does), so the last-alive instant stays recent while nobody
+reads the meter.
 
 Restart (:func:`resume_time` then :meth:`Persistence.restore`): the world went on
 while the process was dead, at the speed it ran: true time resumes at
@@ -60,7 +61,7 @@ from typing import Protocol, runtime_checkable
 import openamr.meter.persistence.json_codec as pj
 from openamr.apdu.results import ActionResult, DataAccessResult
 from openamr.association.config import AssociationConfig
-from openamr.association.handler import ServiceHandler
+from openamr.association.handler import Negotiated, ServiceHandler
 from openamr.codec import decode, encode
 from openamr.codec.obis import Obis
 from openamr.codec.table import Row
@@ -190,24 +191,13 @@ class Persistence:
         if stored is not None and stored != serial:
             raise StateError(f"{store.path} holds meter {stored!r}, not {serial}")
 
-    # -- wiring ---------------------------------------------------------------------------
-
-    def attach(self, on_advance: bool = True) -> None:
-        """Commit after every change of the twin, and now (``on_advance=False``: only
-        now; the owner calls :meth:`commit`, as a fleet does before it writes an awake
-        meter's store out)."""
-        self.store.mark_open()  # from now on the file is written
-        if on_advance:
-            self.twin.checkpoints.append(self.commit)
-        self.commit()
-
     def recorded(self, config: AssociationConfig) -> AssociationConfig:
         """``config`` whose views commit after every successful SET or ACTION (the
         answer goes out after the commit); the assembly builds the associations so."""
         opener = config.open_handler
 
-        def open_view(authenticated: bool) -> ServiceHandler:
-            return RecordingHandler(opener(authenticated), self)
+        def open_view(authenticated: bool, negotiated: Negotiated | None = None) -> ServiceHandler:
+            return RecordingHandler(opener(authenticated, negotiated), self)
 
         return replace(config, open_handler=open_view)
 
@@ -433,8 +423,11 @@ class Persistence:
         if saved is None:
             return
         m, obj = self.twin.metrology, pj.as_dict(saved)
+        known = set(m.disturbances)  # the seeded grid's come back with the twin itself
         for d in pj.as_list(pj.field(obj, "disturbances")):
-            m.add_disturbance(pj.disturbance_of(d))
+            disturbance = pj.disturbance_of(d)
+            if disturbance not in known:
+                m.add_disturbance(disturbance)
         for s in pj.as_list(pj.field(obj, "steps")):
             m.add_load_step(pj.step_of(s))
 

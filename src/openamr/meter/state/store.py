@@ -192,6 +192,18 @@ class StateStore:
                 "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'"
             ).fetchone()
             if found is None:
+                others = [
+                    name
+                    for (name,) in self._db.execute(
+                        "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"
+                    )
+                ]
+                if others:  # a database of another program: never written into
+                    shown = ", ".join(others[:5]) + (", ..." if len(others) > 5 else "")
+                    raise StateError(
+                        f"{self.path}: not an openamr state file (it holds the tables "
+                        f"{shown}): give --state a new file or one the twin wrote"
+                    )
                 for statement in _SCHEMA:
                     self._db.execute(statement)
                 self._db.execute("INSERT INTO schema_version VALUES (?)", (SCHEMA_VERSION,))

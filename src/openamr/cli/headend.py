@@ -1,0 +1,467 @@
+"""``openamr headend``: the head-end's inventory, collection and stored readings.
+
+The database is ``--db URL`` (or ``$OPENAMR_DB``; default ``sqlite:///openamr-headend.db``
+here), the key-encryption key ``--kek-file PATH`` (or ``$OPENAMR_KEK``). The head-end's
+modules (and SQLAlchemy) are imported only when a subcommand runs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import os
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+from openamr.cli.options import format_option
+
+if TYPE_CHECKING:
+    from openamr.headend.store import Store
+    from openamr.headend.vault import Kek
+
+T = TypeVar("T")
+DEFAULT_DB = "sqlite:///openamr-headend.db"
+ISO = ["%Y-%m-%d", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
+
+
+@dataclass
+class Context:
+    db: str
+    kek_file: str | None
+
+    def kek(self, required: bool = False) -> Kek | None:
+        from openamr.headend.vault import load_kek
+
+        if self.kek_file is None and not os.environ.get("OPENAMR_KEK") and not required:
+            return None
+        return load_kek(self.kek_file)
+
+    async def store(self) -> Store:
+        from openamr.headend.store import Store
+
+        return await Store.open(self.db)
+
+
+def _run(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    """Run a coroutine; a user's mistake is a message and exit 1, no traceback."""
+    from openamr.errors import DlmsError
+    from openamr.headend.db import DatabaseError
+    from openamr.headend.store import StoreError
+
+    try:
+        return asyncio.run(make())
+    except (StoreError, DatabaseError, ValueError, OSError, DlmsError) as e:
+        raise click.ClickException(str(e)) from None
+
+
+async def _with_store(ctx: Context, /, work: Callable[[Store], Coroutine[Any, Any, T]]) -> T:
+    store = await ctx.store()
+    try:
+        return await work(store)
+    finally:
+        await store.close()
+
+
+def _epoch() -> int:
+    return int(dt.datetime.now(dt.UTC).timestamp())
+
+
+def _utc(when: dt.datetime | None) -> int | None:
+    return None if when is None else int(when.replace(tzinfo=when.tzinfo or dt.UTC).timestamp())
+
+
+@click.group("headend")
+@click.option(
+    "--db",
+    default=lambda: os.environ.get("OPENAMR_DB", DEFAULT_DB),
+    show_default="$OPENAMR_DB or " + DEFAULT_DB,
+    metavar="URL",
+    help="sqlite:///PATH or postgresql://USER@HOST/DB[?schema=NAME].",
+)
+@click.option(
+    "--kek-file",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Key-encryption key of the inventory's secrets, hex (or $OPENAMR_KEK).",
+)
+@click.pass_context
+def headend_group(click_ctx: click.Context, db: str, kek_file: str | None) -> None:
+    """The head-end: inventory, collection, stored readings."""
+    click_ctx.obj = Context(db, kek_file)
+
+
+pass_context = click.make_pass_decorator(Context)
+
+
+@headend_group.group("meters")
+def meters_group() -> None:
+    """The inventory: import, add, update, decommission, list."""
+
+
+@meters_group.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@pass_context
+def import_command(ctx: Context, /, file: str) -> None:
+    """Import a commissioning file (JSON or CSV, openamr-commissioning/1) or a plain CSV."""
+    from openamr.headend.inventory import import_file
+
+    async def work(store: Store) -> None:
+        report = await import_file(store, file, ctx.kek(), _epoch())
+        click.echo(
+            f"{file}: {report.total} meters ({report.added} added, {report.updated} updated)"
+        )
+
+    _run(lambda: _with_store(ctx, work))
+
+
+_RECORD_OPTIONS = (
+    click.option("--url", default=None, help="Client URL, e.g. tcp://10.0.0.5:4059."),
+    click.option("--client", type=click.IntRange(1, 0x7F), default=None, help="Client SAP."),
+    click.option("--auth", type=click.Choice(["none", "low", "high"]), default=None),
+    click.option("--cell", type=int, default=None, help="GSM cell id."),
+    click.option("--group", default=None, help="Group (feeder, district)."),
+    click.option("--tariff-group", default=None),
+    click.option("--logical-device-name", default=None),
+    click.option("--system-title", default=None, metavar="HEX", help="The meter's, 8 bytes."),
+    click.option("--msisdn", default=None),
+    click.option("--iccid", default=None),
+    click.option("--imsi", default=None),
+    click.option("--firmware", default=None),
+)  # fmt: skip
+
+
+def _record_options(command: Any) -> Any:
+    for option in reversed(_RECORD_OPTIONS):
+        command = option(command)
+    return command
+
+
+@meters_group.command("add")
+@click.argument("serial")
+@_record_options
+@click.option("--password", default=None, help="LLS password (better: import a file).")
+@click.option("--ek", default=None, metavar="HEX", help="Encryption key (better: import a file).")
+@click.option("--ak", default=None, metavar="HEX", help="Authentication key.")
+@pass_context
+def add_command(
+    ctx: Context,
+    /,
+    serial: str,
+    password: str | None,
+    ek: str | None,
+    ak: str | None,
+    **fields: Any,
+) -> None:
+    """Add a meter (or replace the one with that serial)."""
+    from openamr.headend.model import MeterRecord
+    from openamr.headend.vault import MeterSecrets
+
+    values = {k: v for k, v in fields.items() if v is not None}
+    if "url" not in values:
+        raise click.UsageError("--url is required to add a meter")
+    try:
+        secrets = MeterSecrets(
+            None if password is None else password.encode(),
+            None if ek is None else bytes.fromhex(ek), None if ak is None else bytes.fromhex(ak),
+        )  # fmt: skip
+        record = MeterRecord(serial=serial, secrets=secrets, **values)
+    except ValueError as e:
+        raise click.UsageError(str(e)) from None
+
+    async def work(store: Store) -> None:
+        await store.put_meter(record, ctx.kek(required=bool(secrets)), _epoch())
+        click.echo(f"meter {serial}: stored")
+
+    _run(lambda: _with_store(ctx, work))
+
+
+@meters_group.command("update")
+@click.argument("serial")
+@_record_options
+@pass_context
+def update_command(ctx: Context, /, serial: str, **fields: Any) -> None:
+    """Change a meter's fields (secrets: import a file or add again)."""
+    changes = {k: v for k, v in fields.items() if v is not None}
+    if not changes:
+        raise click.UsageError("nothing to change: give at least one option, e.g. --cell 12")
+
+    async def work(store: Store) -> None:
+        await store.update_meter(serial, _epoch(), **changes)
+        click.echo(f"meter {serial}: updated {', '.join(sorted(changes))}")
+
+    _run(lambda: _with_store(ctx, work))
+
+
+@meters_group.command("decommission")
+@click.argument("serial")
+@pass_context
+def decommission_command(ctx: Context, /, serial: str) -> None:
+    """Mark a meter decommissioned: it is no longer collected; its data stays."""
+
+    async def work(store: Store) -> None:
+        await store.decommission(serial, _epoch())
+        click.echo(f"meter {serial}: decommissioned")
+
+    _run(lambda: _with_store(ctx, work))
+
+
+METER_COLUMNS = ("serial", "url", "client", "auth", "cell", "group", "tariff_group",
+                 "logical_device_name", "firmware", "state")  # fmt: skip
+
+
+@meters_group.command("list")
+@click.option("--group", default=None)
+@click.option("--all", "everything", is_flag=True, help="Also decommissioned meters.")
+@format_option("json", "csv")
+@pass_context
+def list_command(ctx: Context, /, group: str | None, everything: bool, fmt: str) -> None:
+    """The inventory (never its secrets)."""
+    from openamr.cli.output import table, write_csv, write_json
+
+    async def work(store: Store) -> None:
+        found = await store.meters(group=group, state=None if everything else "active")
+        rows = [[getattr(m, c) for c in METER_COLUMNS] for m in found]
+        if fmt == "json":
+            write_json([dict(zip(METER_COLUMNS, r, strict=True)) for r in rows])
+        elif fmt == "csv":
+            write_csv(METER_COLUMNS, rows)
+        else:
+            table(
+                f"{len(rows)} meters",
+                METER_COLUMNS,
+                [["" if v is None else str(v) for v in r] for r in rows],
+            )
+
+    _run(lambda: _with_store(ctx, work))
+
+
+def _meters_for(store: Store, meter: tuple[str, ...], group: str | None) -> Any:
+    async def pick() -> list[Any]:
+        if meter:
+            return [await store.meter(s) for s in meter]
+        return await store.meters(group=group)
+
+    return pick()
+
+
+@headend_group.command("collect")
+@click.option("--meter", multiple=True, metavar="SERIAL", help="This meter (repeatable).")
+@click.option("--group", default=None, help="Every active meter of this group.")
+@click.option("--force-clock", is_flag=True, help="Set the clock whatever the drift.")
+@click.option("--max-sessions", type=click.IntRange(1, 10000), default=64, show_default=True)
+@click.option("--per-cell", type=click.IntRange(1, 1000), default=8, show_default=True)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(0.1, 600),
+    default=10.0,
+    show_default=True,
+    help="Seconds to wait for each answer.",
+)
+@click.option(
+    "--deadline",
+    type=click.FloatRange(0),
+    default=120.0,
+    show_default=True,
+    help="Seconds within which transient failures are retried.",
+)
+@click.option(
+    "--retry-after",
+    type=click.FloatRange(0.1),
+    default=10.0,
+    show_default=True,
+    help="Seconds before the first retry (doubling after each).",
+)
+@format_option("json")
+@pass_context
+def collect_command(
+    ctx: Context,
+    /,
+    meter: tuple[str, ...],
+    group: str | None,
+    force_clock: bool,
+    max_sessions: int,
+    per_cell: int,
+    timeout: float,
+    deadline: float,
+    retry_after: float,
+    fmt: str,
+) -> None:
+    """Collect now: clock, billing registers, load profile since the last, log-book.
+    Without --meter or --group: every active meter."""
+    from openamr.cli.output import table, write_json
+    from openamr.headend.collector import CollectPolicy
+    from openamr.headend.scheduler import Policy
+    from openamr.headend.service import collect_now
+
+    async def work(store: Store) -> int:
+        meters = await _meters_for(store, meter, group)
+        if not meters:
+            raise click.ClickException("no meters to collect; see 'openamr headend meters list'")
+        policy = Policy(max_sessions=max_sessions, per_cell=per_cell, on_demand_deadline=deadline,
+                        retry_base=retry_after)  # fmt: skip
+        done = await collect_now(store, ctx.kek(), meters, policy=policy,
+                                 collect_policy=CollectPolicy(timeout=timeout),
+                                 force_clock=force_clock)  # fmt: skip
+        rows = [c.as_row() for c in done]
+        if fmt == "json":
+            write_json(rows)  # type: ignore[arg-type]
+        else:
+            heads = ("serial", "outcome", "attempts", "readings", "events", "reason")
+            table(
+                f"{len(rows)} meters collected", heads, [[str(r[h]) for h in heads] for r in rows]
+            )
+        return sum(1 for r in rows if r["outcome"] != "ok")
+
+    failed = _run(lambda: _with_store(ctx, work))
+    if failed:
+        raise click.exceptions.Exit(1)
+
+
+_SELECT = (
+    click.option("--meter", "serial", default=None, metavar="SERIAL"),
+    click.option("--channel", default=None, help="e.g. 1.0.1.8.0.255:2"),
+    click.option("--from", "start", type=click.DateTime(ISO), default=None, help="UTC."),
+    click.option("--to", "end", type=click.DateTime(ISO), default=None, help="UTC, inclusive."),
+)
+
+
+def _select_options(command: Any) -> Any:
+    for option in reversed(_SELECT):
+        command = option(command)
+    return command
+
+
+@headend_group.command("readings")
+@_select_options
+@click.option("--limit", type=click.IntRange(1), default=100, show_default=True)
+@format_option("json", "csv")
+@pass_context
+def readings_command(
+    ctx: Context,
+    /,
+    serial: str | None,
+    channel: str | None,
+    start: dt.datetime | None,
+    end: dt.datetime | None,
+    limit: int,
+    fmt: str,
+) -> None:
+    """Stored readings, with units, status and quality flags."""
+    from openamr.cli.output import table, write_csv, write_json
+    from openamr.headend.service import READING_COLUMNS, reading_rows
+
+    first, last = _utc(start), _utc(end)
+    rows = _run(
+        lambda: _with_store(ctx, lambda s: reading_rows(s, serial, first, last, channel, limit))
+    )
+    if fmt == "json":
+        write_json([dict(zip(READING_COLUMNS, r, strict=True)) for r in rows])
+    elif fmt == "csv":
+        write_csv(READING_COLUMNS, rows)
+    else:
+        table(f"{len(rows)} readings", READING_COLUMNS, [[str(v) for v in r] for r in rows])
+
+
+@headend_group.command("export")
+@_select_options
+@click.option("--csv", "as_csv", is_flag=True, required=True, help="CSV (the one format yet).")
+@pass_context
+def export_command(
+    ctx: Context,
+    /,
+    serial: str | None,
+    channel: str | None,
+    start: dt.datetime | None,
+    end: dt.datetime | None,
+    as_csv: bool,
+) -> None:
+    """Every stored reading of the selection as CSV on stdout."""
+    from openamr.cli.output import write_csv
+    from openamr.headend.service import READING_COLUMNS, reading_rows
+
+    rows = _run(
+        lambda: _with_store(ctx, lambda s: reading_rows(s, serial, _utc(start), _utc(end), channel))
+    )
+    write_csv(READING_COLUMNS, rows)
+
+
+@headend_group.command("serve")
+@click.option(
+    "--window-start",
+    default="01:00",
+    show_default=True,
+    metavar="HH:MM",
+    help="Start of the daily collection window, UTC.",
+)
+@click.option("--window-hours", type=click.FloatRange(0.1, 24), default=4.0, show_default=True)
+@click.option(
+    "--spread-hours",
+    type=click.FloatRange(0, 24),
+    default=1.0,
+    show_default=True,
+    help="Starts are drawn at random in this part of the window.",
+)
+@click.option("--max-sessions", type=click.IntRange(1, 10000), default=64, show_default=True)
+@click.option("--per-cell", type=click.IntRange(1, 1000), default=8, show_default=True)
+@click.option("--listen", default="127.0.0.1:4061", show_default=True, metavar="HOST:PORT",
+              help="The push listener (alarm call-backs); 'off' for none.")  # fmt: skip
+@click.option("--api", "api_at", default="127.0.0.1:8080", show_default=True,
+              metavar="HOST:PORT", help="REST API (docs at /docs); 'off' for none.")  # fmt: skip
+@pass_context
+def serve_command(
+    ctx: Context,
+    /,
+    window_start: str,
+    window_hours: float,
+    spread_hours: float,
+    max_sessions: int,
+    per_cell: int,
+    listen: str,
+    api_at: str,
+) -> None:
+    """Collect every active meter daily in its window, take alarm call-backs and
+    serve the API, until interrupted (Ctrl-C)."""
+    from openamr.headend.scheduler import Policy
+    from openamr.headend.server import Endpoints, Running, serve_all
+
+    endpoints = Endpoints(*_host_port(listen, "--listen"), *_host_port(api_at, "--api"))
+
+    try:
+        hours, minutes = (int(x) for x in window_start.split(":"))
+        policy = Policy(window_start=hours * 3600.0 + minutes * 60.0,
+                        window_length=window_hours * 3600, spread=spread_hours * 3600,
+                        max_sessions=max_sessions, per_cell=per_cell)  # fmt: skip
+    except ValueError as e:
+        message = f"--window-start HH:MM and --spread-hours <= --window-hours ({e})"
+        raise click.UsageError(message) from None
+
+    async def work(store: Store) -> None:
+        click.echo(f"openamr headend: collecting daily at {window_start} UTC for "
+                   f"{window_hours:g} h, database {ctx.db}; Ctrl-C stops", err=True)  # fmt: skip
+
+        def started(running: Running) -> None:
+            if running.listen_port is not None:
+                click.echo(f"alarm listener on {endpoints.listen_host}:{running.listen_port}",
+                           err=True)  # fmt: skip
+            if running.api_port is not None:
+                click.echo(f"API on http://{endpoints.api_host}:{running.api_port}/docs", err=True)
+
+        await serve_all(store, ctx.kek(), policy, None, asyncio.Event(), endpoints,
+                        started=started)  # fmt: skip
+
+    try:
+        _run(lambda: _with_store(ctx, work))
+    except KeyboardInterrupt:
+        click.echo("stopped", err=True)
+
+
+def _host_port(text: str, flag: str) -> tuple[str, int | None]:
+    if text == "off":
+        return "127.0.0.1", None
+    host, _, port = text.rpartition(":")
+    if not host or not port.isdigit() or not 0 <= int(port) < 65536:
+        raise click.UsageError(f"{flag} {text!r}: give HOST:PORT, e.g. 127.0.0.1:4061, or off")
+    return host, int(port)

@@ -1,0 +1,334 @@
+"""One collection session with one meter, over :func:`openamr.client.connect`:
+
+1. the clock 0.0.1.0.0.255 (Blue Book 4.5.1): read; set when the drift passes
+   ``threshold``, by at most ``max_shift`` per session (``forced``: all of it); every
+   correction stored;
+2. the billing registers (Register, 4.3.2): A+ and A- totals and per rate, the S0
+   inputs (../shared/MT372.md section 2), attributes 2 and 3 with-list;
+3. the load profile 1.0.99.1.0.255 (Profile generic, 4.3.6) by range from the last
+   stored entry; then the missing intervals of the last ``gap_days`` (by the capture
+   period, attribute 4) re-read by range;
+4. the log-book 1.0.99.98.0.255 by range from the last stored event;
+
+and the session itself (start, end, APDU bytes each way, outcome, reason). The
+invocation counters seen are stored and never lowered: the server's, read by the
+client from 0.0.43.1.0.255 before an HLS association, and our own next one.
+
+A failure is transient (no answer, lost connection: retry later) or permanent
+(refused association, wrong keys, a refused read: retrying will not help):
+:func:`classify`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from openamr.apdu.descriptors import CosemAttributeDescriptor
+from openamr.apdu.results import DataAccessResult
+from openamr.client.errors import CredentialsError
+from openamr.client.meter import Meter, connect
+from openamr.client.transport import TransportError
+from openamr.client.values import Profile, as_datetime, event_name, events_of
+from openamr.codec.obis import Obis
+from openamr.codec.units import ScalerUnit
+from openamr.errors import DlmsError
+from openamr.headend.model import (
+    STATUS_SUSPECT,
+    ClockCorrection,
+    EventRecord,
+    MeterRecord,
+    Quality,
+    Reading,
+    SessionRecord,
+)
+from openamr.headend.store import MeterState, Store, StoreError
+from openamr.headend.vault import Kek, VaultError
+from openamr.security.keys import KeySet
+
+BILLING = tuple(
+    [f"1.0.1.8.{t}.255" for t in range(5)] + [f"1.0.2.8.{t}.255" for t in range(5)]
+    + ["8.0.1.0.0.255", "7.0.3.0.0.255"]
+)  # fmt: skip
+LOAD_PROFILE = "1.0.99.1.0.255"
+LOGBOOK = "1.0.99.98.0.255"
+REGISTER = 3
+STATUS_OBIS = Obis(1, 0, 96, 240, 0, 255)
+
+
+@dataclass(frozen=True, slots=True)
+class CollectPolicy:
+    threshold: float = 10.0  # s of drift before the clock is set
+    max_shift: float = 300.0  # s the clock may move in one session (unless forced)
+    registers: tuple[str, ...] = BILLING
+    profile: str = LOAD_PROFILE
+    logbook: str = LOGBOOK
+    first_days: float = 2.0  # how far back the first profile read goes
+    gap_days: float = 7.0  # how far back missing intervals are looked for
+    timeout: float = 10.0
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    ok: bool
+    reason: str = ""
+    transient: bool = False
+    readings: int = 0
+    events: int = 0
+    gaps_reread: int = 0
+    session_id: int | None = None
+
+
+def classify(error: BaseException) -> tuple[str, bool]:
+    """(reason, transient) of a failed session."""
+    chain: BaseException | None = error
+    while chain is not None:
+        if isinstance(chain, TransportError | OSError | TimeoutError):
+            return str(error) or type(error).__name__, True
+        chain = chain.__cause__
+    return str(error) or type(error).__name__, False
+
+
+def channel(obis: Obis | str, attribute: int = 2, profile: str | None = None) -> str:
+    name = f"{obis}:{attribute}"
+    return name if profile is None else f"{profile}/{name}"
+
+
+class Collector:
+    """Collects one meter per call; ``now`` is the reference clock (aware, UTC)."""
+
+    def __init__(
+        self, store: Store, kek: Kek | None, now: Callable[[], dt.datetime],
+        policy: CollectPolicy | None = None,
+    ) -> None:  # fmt: skip
+        self.store, self.kek, self.now = store, kek, now
+        self.policy = policy or CollectPolicy()
+
+    async def collect(
+        self, meter: MeterRecord, *, force_clock: bool = False, job_id: int | None = None
+    ) -> Outcome:
+        """One session; what it read is stored in one transaction with the session's
+        record, also when it failed part-way (what was read is kept)."""
+        assert meter.id is not None
+        counts = {"tx": 0, "rx": 0}
+
+        def trace(direction: str, apdu: bytes) -> None:
+            counts[direction] = counts.get(direction, 0) + len(apdu)
+
+        started = self.now()
+        run = _Run(self, meter, force_clock)
+        ok, reason, transient = True, "", False
+        try:
+            await run.session(trace)
+        except (DlmsError, VaultError, StoreError, OSError, TimeoutError) as e:
+            ok = False
+            reason, transient = classify(e)
+        record = SessionRecord(
+            meter.id, int(started.timestamp()), int(self.now().timestamp()), counts["tx"],
+            counts["rx"], "ok" if ok else "failed", reason, 0, job_id,
+        )  # fmt: skip
+        session_id, new, new_events = await self.store.save_session(
+            record, run.rows, run.event_rows, run.counters, run.corrections
+        )
+        return Outcome(
+            ok, reason, transient, len(run.rows) if new is None else new,
+            len(run.event_rows) if new_events is None else new_events, run.gaps, session_id,
+        )  # fmt: skip
+
+
+class _Run:
+    """The state of one session: what it learnt and read, stored at its end."""
+
+    def __init__(self, collector: Collector, meter: MeterRecord, force_clock: bool) -> None:
+        self.c, self.meter, self.force_clock = collector, meter, force_clock
+        assert meter.id is not None
+        self.meter_id = meter.id
+        self.gaps = 0
+        self.rows: list[Reading] = []
+        self.event_rows: list[EventRecord] = []
+        self.counters: dict[str, int] = {}
+        self.corrections: list[ClockCorrection] = []
+        self.scalers: dict[Obis, ScalerUnit] = {}
+        self.quality = 0
+
+    async def session(self, trace: Callable[[str, bytes], None]) -> None:
+        p = self.c.policy
+        state = await self.c.store.session_state(
+            self.meter_id, self.c.kek, f"{p.profile}/", p.logbook, int(p.gap_days * 86400)
+        )
+        secrets = state.secrets
+        if self.meter.auth == "high" and (secrets.ek is None or secrets.ak is None):
+            raise CredentialsError(f"meter {self.meter.serial}: no keys in the inventory for HLS")
+        keys = None if secrets.ek is None or secrets.ak is None else KeySet(secrets.ek, secrets.ak)
+        last_ic = state.client_counter
+        async with connect(
+            self.meter.url, self.meter.client, self.meter.auth, password=secrets.password,
+            keys=keys, environ={}, timeout=p.timeout, trace=trace,
+            invocation_counter=None if last_ic is None else last_ic + 1,
+        ) as client:  # fmt: skip
+            try:
+                if client.server_invocation_counter is not None:
+                    self.counters["server"] = client.server_invocation_counter
+                stamp = await self.clock(client)
+                await self.registers(client, stamp)
+                await self.profile(client, state)
+                await self.logbook(client, state.last_event)
+            finally:
+                self.counters["client"] = client.invocation_counter - 1
+
+    # -- 1. clock --------------------------------------------------------------------
+
+    async def clock(self, client: Meter) -> int:
+        """Read (and correct) the clock; the meter's time after that, UTC seconds."""
+        p = self.c.policy
+        meter_time = await client.clock()
+        reference = self.c.now()
+        if meter_time.tzinfo is None:
+            meter_time = meter_time.replace(tzinfo=dt.UTC)
+        offset = (meter_time - reference).total_seconds()
+        if abs(offset) <= p.threshold and not self.force_clock:
+            return int(meter_time.timestamp())
+        shift = -offset if self.force_clock else max(-p.max_shift, min(p.max_shift, -offset))
+        target = self.c.now() + dt.timedelta(seconds=offset + shift)
+        await client.set_clock(target)
+        self.corrections.append(
+            ClockCorrection(
+                self.meter_id, int(reference.timestamp()), offset, shift, self.force_clock
+            )
+        )
+        if abs(offset + shift) > p.threshold:
+            self.quality |= Quality.CLOCK_SUSPECT
+        return int(target.timestamp())
+
+    # -- 2. billing registers ---------------------------------------------------------------
+
+    async def registers(self, client: Meter, stamp: int) -> None:
+        obis = [Obis.parse(o) for o in self.c.policy.registers]
+        wanted: list[Any] = []
+        for o in obis:
+            wanted += [
+                CosemAttributeDescriptor(REGISTER, o, 2),
+                CosemAttributeDescriptor(REGISTER, o, 3),
+            ]
+        results = await client.get_many(wanted)
+        rows = []
+        for i, o in enumerate(obis):
+            raw, su = results[2 * i], results[2 * i + 1]
+            if isinstance(raw, DataAccessResult) or isinstance(su, DataAccessResult):
+                continue  # not on this meter (e.g. no S0 input wired)
+            if isinstance(raw, bool) or not isinstance(raw, int | float):
+                continue
+            scaler = ScalerUnit.from_data(su)
+            self.scalers[o] = scaler
+            rows.append(Reading(self.meter_id, channel(o), stamp, float(scaler.apply(raw)),
+                                scaler.unit.symbol, None, self.quality))  # fmt: skip
+        self.rows += rows
+
+    # -- 3. load profile, gaps ---------------------------------------------------------------
+
+    async def profile(self, client: Meter, state: MeterState) -> None:
+        """Since the last stored entry (the first time: ``first_days`` back); then
+        each run of missing intervals of the last ``gap_days`` re-read by range."""
+        p = self.c.policy
+        last, now = state.last_profile, self.c.now()
+        start = (now - dt.timedelta(days=p.first_days) if last is None
+                 else dt.datetime.fromtimestamp(last + 1, dt.UTC))  # fmt: skip
+        period = await self._capture_period(client)
+        times = await self._read_profile(client, start, now, period)
+        if last is None or period <= 0 or state.first_profile is None:
+            return
+        present = sorted(set(state.profile_times) | set(times))
+        present = [t for t in present if t >= state.first_profile]
+        for lo, hi in find_gaps(present, period):
+            self.gaps += 1
+            await self._read_profile(client, dt.datetime.fromtimestamp(lo, dt.UTC),
+                                     dt.datetime.fromtimestamp(hi, dt.UTC), period)  # fmt: skip
+
+    async def _capture_period(self, client: Meter) -> int:
+        value = await client.get(self.c.policy.profile, 4, class_id=7)
+        return int(value) if isinstance(value, int) and not isinstance(value, bool) else 0
+
+    async def _read_profile(
+        self, client: Meter, start: dt.datetime, end: dt.datetime, period: int
+    ) -> list[int]:
+        profile = await client.profile(self.c.policy.profile, start=start, end=end)
+        rows, times = await self._profile_rows(client, profile, period)
+        self.rows += rows
+        return times
+
+    async def _profile_rows(
+        self, client: Meter, profile: Profile, period: int
+    ) -> tuple[list[Reading], list[int]]:
+        cols = profile.columns
+        clock_at = next((i for i, c in enumerate(cols) if c.class_id == 8), None)
+        status_at = next((i for i, c in enumerate(cols) if c.logical_name == STATUS_OBIS), None)
+        values = [i for i in range(len(cols)) if i not in (clock_at, status_at)]
+        names = {i: channel(cols[i].logical_name, cols[i].attribute_index, self.c.policy.profile)
+                 for i in values}  # fmt: skip
+        for i in values:
+            await self._scaler(client, cols[i].logical_name, cols[i].class_id)
+        rows: list[Reading] = []
+        times: list[int] = []
+        previous: int | None = None
+        for entry in profile.rows:
+            when = None if clock_at is None else as_datetime(entry[clock_at])
+            if when is None and previous is not None and period > 0:
+                ts = previous + period  # a null stamp: previous + capture period
+            elif when is None:
+                continue
+            else:
+                ts = int((when if when.tzinfo else when.replace(tzinfo=dt.UTC)).timestamp())
+            previous = ts
+            times.append(ts)
+            status = entry[status_at] if status_at is not None else None
+            status = status if isinstance(status, int) and not isinstance(status, bool) else None
+            quality = self.quality | (
+                Quality.METER_FLAGGED if status and status & STATUS_SUSPECT else 0
+            )
+            for i in values:
+                raw = entry[i]
+                if isinstance(raw, bool) or not isinstance(raw, int | float):
+                    continue
+                scaler = self.scalers[cols[i].logical_name]
+                rows.append(Reading(
+                    self.meter_id, names[i], ts, float(scaler.apply(raw)), scaler.unit.symbol,
+                    status, int(quality),
+                ))  # fmt: skip
+        return rows, times
+
+    async def _scaler(self, client: Meter, obis: Obis, class_id: int) -> ScalerUnit:
+        if obis not in self.scalers:
+            value = await client.get(obis, 3, class_id=class_id)
+            self.scalers[obis] = ScalerUnit.from_data(value)
+        return self.scalers[obis]
+
+    # -- 4. log-book --------------------------------------------------------------------
+
+    async def logbook(self, client: Meter, last: int | None) -> None:
+        log = self.c.policy.logbook
+        start = None if last is None else dt.datetime.fromtimestamp(last, dt.UTC)
+        profile = await client.profile(log, start=start, end=self.c.now() if start else None)
+        rows = []
+        for event in events_of(profile.rows):
+            if event.time is None:
+                continue
+            when = event.time if event.time.tzinfo else event.time.replace(tzinfo=dt.UTC)
+            rows.append(
+                EventRecord(
+                    self.meter_id, log, int(when.timestamp()), event.code, event_name(event.code)
+                )
+            )
+        self.event_rows += rows
+
+
+def find_gaps(times: Sequence[int], period: int) -> list[tuple[int, int]]:
+    """Runs of missing interval ends between consecutive stored ones, as inclusive
+    (first missing, last missing) pairs; ``times`` sorted."""
+    gaps = []
+    for a, b in itertools.pairwise(times):
+        if b - a > period:
+            gaps.append((a + period, b - period))
+    return gaps

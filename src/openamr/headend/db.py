@@ -1,0 +1,127 @@
+"""The database: one URL, two engines, one versioned migration runner.
+
+=================================  =======================================================
+URL                                engine
+=================================  =======================================================
+``sqlite:///PATH`` or a bare PATH  SQLite through aiosqlite, WAL journal (the default)
+``postgresql://USER@HOST/DB``      PostgreSQL through asyncpg (``?schema=NAME`` puts the
+                                   tables in that schema, created when missing)
+=================================  =======================================================
+
+Migrations are numbered steps applied in order inside one transaction each; the
+``schema_version`` table records which ran. A step is never edited once released:
+a change of schema is a new step (``ALTER TABLE``, new tables), appended here.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from sqlalchemy import event, insert, select, text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+from openamr.headend import schema
+
+
+class DatabaseError(Exception):
+    """The database URL is unusable or the database cannot be reached."""
+
+
+@dataclass(frozen=True, slots=True)
+class DatabaseUrl:
+    """A parsed database URL: the SQLAlchemy URL and the PostgreSQL schema, if any."""
+
+    sqlalchemy_url: str
+    dialect: str  # "sqlite" or "postgresql"
+    schema: str | None = None
+
+
+def parse_database_url(url: str) -> DatabaseUrl:
+    """``sqlite:///x.db``, a path, or ``postgresql://...[?schema=NAME]``."""
+    if url.startswith(("postgresql://", "postgres://", "postgresql+asyncpg://")):
+        parts = urlsplit(url)
+        query = dict(parse_qsl(parts.query))
+        name = query.pop("schema", None)
+        if name is not None and not name.replace("_", "").isalnum():
+            raise DatabaseError(f"schema name {name!r}: use letters, digits and '_' only")
+        rest = urlunsplit(("postgresql+asyncpg", parts.netloc, parts.path, urlencode(query), ""))
+        return DatabaseUrl(rest, "postgresql", name)
+    if url.startswith(("sqlite:///", "sqlite+aiosqlite:///")):
+        return DatabaseUrl("sqlite+aiosqlite:///" + url.split(":///", 1)[1], "sqlite")
+    if "://" in url:
+        raise DatabaseError(
+            f"database URL {url.split('://')[0]}://...: use sqlite:///PATH or postgresql://..."
+        )
+    return DatabaseUrl("sqlite+aiosqlite:///" + str(Path(url)), "sqlite")
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=OFF")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+def create_engine(url: DatabaseUrl) -> AsyncEngine:
+    if url.dialect == "sqlite":
+        engine = create_async_engine(url.sqlalchemy_url)
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        return engine
+    args: dict[str, Any] = {}
+    if url.schema is not None:
+        args["server_settings"] = {"search_path": url.schema}
+    return create_async_engine(url.sqlalchemy_url, connect_args=args, pool_size=10)
+
+
+Step = Callable[[AsyncConnection], Awaitable[None]]
+
+
+async def _v1(conn: AsyncConnection) -> None:
+    await conn.run_sync(lambda c: schema.metadata.create_all(c, tables=schema.V1_TABLES))
+
+
+#: (version, what it does, the step); append only
+MIGRATIONS: list[tuple[int, str, Step]] = [
+    (1, "inventory, readings, events, alarms, sessions, clock, commands, counters, jobs", _v1),
+]
+LATEST = MIGRATIONS[-1][0]
+
+
+async def migrate(engine: AsyncEngine, schema_name: str | None = None) -> list[int]:
+    """Apply the steps not yet applied; return their versions."""
+    async with engine.begin() as conn:
+        if schema_name is not None:
+            await conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema_name}"'))
+        await conn.run_sync(lambda c: schema.schema_version.create(c, checkfirst=True))
+    applied: list[int] = []
+    for version, description, step in MIGRATIONS:
+        async with engine.begin() as conn:
+            done = await conn.scalar(
+                select(schema.schema_version.c.version).where(
+                    schema.schema_version.c.version == version
+                )
+            )
+            if done is not None:
+                continue
+            await step(conn)
+            await conn.execute(
+                insert(schema.schema_version).values(
+                    version=version, description=description, applied=int(time.time())
+                )
+            )
+            applied.append(version)
+    return applied
+
+
+async def current_version(engine: AsyncEngine) -> int:
+    async with engine.connect() as conn:
+        value = await conn.scalar(select(schema.schema_version.c.version).order_by(
+            schema.schema_version.c.version.desc()).limit(1))  # fmt: skip
+    return int(value or 0)

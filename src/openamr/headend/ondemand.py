@@ -1,0 +1,319 @@
+"""On-demand work, answered asynchronously with a correlation id (as the big
+head-ends do): the request is recorded and returns at once; the work runs as a task
+of the event loop; its state is in the ``jobs`` table (queued, running, done,
+failed, with the reason) and its result is kept here until fetched.
+
+Operations (Green Book 9.3 services through :func:`openamr.client.connect`, one
+association each, with the meter's credentials from the inventory; the invocation
+counters seen are stored and never lowered, as in a collection):
+
+- ``read``: one attribute (``obis``, ``attribute``, ``class_id``); ``profile``: a
+  Profile generic by range (``obis``, ``start``, ``end`` UTC seconds);
+- ``get`` / ``set`` / ``action``: any attribute or method (``set`` takes a typed
+  value, :func:`typed_value`);
+- ``ping``: associate and read the clock (the round trip in ms);
+- ``objects``: the association's object list;
+- commands with confirmation (the ``commands`` table, states queued -> sent ->
+  confirmed or failed, with history): ``disconnect`` and ``reconnect`` (Disconnect
+  control 0.0.96.3.10.255, class 70), ``load_limit`` (Limiter 0.0.17.0.0.255,
+  class 71, threshold_normal, attribute 4): each written, read back and compared.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+from openamr import codec
+from openamr.apdu.results import DataAccessResult
+from openamr.client.meter import Meter, connect
+from openamr.codec.datetime import CosemDateTime
+from openamr.codec.obis import Obis
+from openamr.errors import DlmsError
+from openamr.headend.model import JobRow, MeterRecord
+from openamr.headend.store import Store
+from openamr.headend.vault import Kek, VaultError
+from openamr.security.keys import KeySet
+
+LIMITER = "0.0.17.0.0.255"
+OPERATIONS = ("read", "profile", "get", "set", "action", "ping", "objects")
+COMMANDS = ("disconnect", "reconnect", "load_limit")
+TYPES: dict[str, type] = {
+    "boolean": bool,
+    "integer": codec.Integer,
+    "long": codec.Long,
+    "double-long": codec.DoubleLong,
+    "unsigned": codec.Unsigned,
+    "long-unsigned": codec.LongUnsigned,
+    "double-long-unsigned": codec.DoubleLongUnsigned,
+    "long64": codec.Long64,
+    "long64-unsigned": codec.Long64Unsigned,
+    "enum": codec.Enum,
+    "octet-string": codec.OctetString,
+    "visible-string": codec.VisibleString,
+    "float64": codec.Float64,
+}
+Json = Any
+
+
+class RequestError(ValueError):
+    """A request that cannot be done as given; the message says which field."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+
+
+def jsonable(value: Any) -> Json:
+    """A value read from a meter as JSON (date-times ISO 8601, octets hex)."""
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, bytes):
+        if len(value) == CosemDateTime.SIZE:
+            try:
+                when = CosemDateTime.from_bytes(value).to_datetime()
+                return when.isoformat()
+            except (DlmsError, ValueError):
+                pass
+        return value.hex()
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    if isinstance(value, DataAccessResult):
+        return {"error": value.name.lower()}
+    if isinstance(value, list | tuple):
+        return [jsonable(v) for v in value]
+    if hasattr(value, "values") and not isinstance(value, dict):
+        return jsonable(list(value.values))
+    return str(value)
+
+
+def typed_value(spec: Any) -> Any:
+    """``{"type": "long-unsigned", "value": 5}`` as a DLMS value (octet-string: hex)."""
+    if not isinstance(spec, dict) or "type" not in spec or "value" not in spec:
+        raise RequestError("value", 'give {"type": ..., "value": ...}')
+    kind = TYPES.get(str(spec["type"]))
+    if kind is None:
+        raise RequestError("value.type", f"one of {', '.join(TYPES)}")
+    try:
+        if kind is codec.OctetString:
+            return codec.OctetString(bytes.fromhex(str(spec["value"])))
+        return kind(spec["value"])
+    except (ValueError, TypeError, OverflowError) as e:
+        raise RequestError("value.value", f"not a {spec['type']}: {e}") from None
+
+
+def obis_of(params: dict[str, Any], name: str = "obis") -> Obis:
+    try:
+        return Obis.parse(str(params[name]))
+    except KeyError:
+        raise RequestError(name, "required, e.g. 1.0.1.8.0.255") from None
+    except (ValueError, DlmsError):
+        raise RequestError(
+            name, f"{params[name]!r} is not an OBIS code like 1.0.1.8.0.255"
+        ) from None
+
+
+def check(kind: str, params: dict[str, Any]) -> None:
+    """Refuse a request before it is queued (the API answers 422 with the field)."""
+    if kind not in OPERATIONS + COMMANDS:
+        raise RequestError("kind", f"one of {', '.join(OPERATIONS + COMMANDS)}")
+    if kind in ("read", "profile", "get", "set", "action"):
+        obis_of(params)
+    if kind == "set":
+        typed_value(params.get("value"))
+    if kind == "load_limit" and not isinstance(params.get("threshold"), int | float):
+        raise RequestError("threshold", "required: the limiter's threshold_normal, a number")
+    for name in ("attribute", "method", "class_id", "start", "end"):
+        if name in params and not isinstance(params[name], int):
+            raise RequestError(name, "an integer")
+
+
+class OnDemand:
+    """Runs on-demand work; ``now`` is the reference clock (aware, UTC)."""
+
+    def __init__(
+        self,
+        store: Store,
+        kek: Kek | None,
+        now: Callable[[], dt.datetime],
+        max_sessions: int = 16,
+        timeout: float = 10.0,
+    ) -> None:
+        self.store, self.kek, self.now, self.timeout = store, kek, now, timeout
+        self.results: dict[str, Json] = {}
+        self._limit = asyncio.Semaphore(max_sessions)
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def _ts(self) -> int:
+        return int(self.now().timestamp())
+
+    async def submit(self, meter: MeterRecord, kind: str, params: dict[str, Any]) -> str:
+        """Queue ``kind`` for ``meter``; its correlation id, at once."""
+        check(kind, params)
+        assert meter.id is not None
+        cid = str(uuid.uuid4())
+        if kind in COMMANDS:
+            await self.store.add_command(meter.id, kind, params, self._ts(), cid)
+        await self._state(cid, meter.id, kind, "queued", 0)
+        task = asyncio.create_task(self._run(cid, meter, kind, params))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return cid
+
+    async def wait(self) -> None:
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    async def close(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    async def _state(
+        self, cid: str, meter_id: int, kind: str, state: str, attempts: int, reason: str = ""
+    ) -> None:
+        now = self._ts()
+        await self.store.put_jobs(
+            [JobRow(cid, meter_id, kind, 0, state, now, now, attempts, reason, now)]
+        )
+
+    async def _run(self, cid: str, meter: MeterRecord, kind: str, params: dict[str, Any]) -> None:
+        assert meter.id is not None
+        async with self._limit:
+            await self._state(cid, meter.id, kind, "running", 1)
+            try:
+                async with self.session(meter) as client:
+                    if kind in COMMANDS:
+                        result = await self._command(cid, client, kind, params)
+                    else:
+                        result = await self._operation(client, kind, params)
+            except (DlmsError, VaultError, OSError, TimeoutError, RequestError) as e:
+                reason = str(e) or type(e).__name__
+                self.results[cid] = {"error": reason}
+                if kind in COMMANDS:
+                    await self.store.set_command_state(cid, "failed", self._ts(), reason)
+                await self._state(cid, meter.id, kind, "failed", 1, reason)
+                return
+            self.results[cid] = result
+            failed = isinstance(result, dict) and result.get("confirmed") is False
+            await self._state(
+                cid,
+                meter.id,
+                kind,
+                "failed" if failed else "done",
+                1,
+                "read back differs" if failed else "",
+            )
+
+    @asynccontextmanager
+    async def session(self, meter: MeterRecord) -> AsyncIterator[Meter]:
+        """One association with the inventory's credentials; counters stored after."""
+        assert meter.id is not None
+        secrets = await self.store.secrets_of(meter.id, self.kek)
+        keys = None if secrets.ek is None or secrets.ak is None else KeySet(secrets.ek, secrets.ak)
+        last = await self.store.counter(meter.id, "client")
+        async with connect(
+            meter.url,
+            meter.client,
+            meter.auth,
+            password=secrets.password,
+            keys=keys,
+            environ={},
+            timeout=self.timeout,
+            invocation_counter=None if last is None else last + 1,
+        ) as client:
+            try:
+                yield client
+            finally:
+                now = self._ts()
+                await self.store.raise_counter(
+                    meter.id, "client", client.invocation_counter - 1, now
+                )
+                if client.server_invocation_counter is not None:
+                    await self.store.raise_counter(
+                        meter.id, "server", client.server_invocation_counter, now
+                    )
+
+    async def _operation(self, client: Meter, kind: str, params: dict[str, Any]) -> Json:
+        class_id = params.get("class_id")
+        if kind == "ping":
+            started = time.perf_counter()
+            clock = await client.clock()
+            return {
+                "clock": clock.isoformat(),
+                "ms": round((time.perf_counter() - started) * 1e3, 1),
+            }
+        if kind == "objects":
+            return [
+                {"class_id": o.class_id, "version": o.version, "obis": str(o.logical_name)}
+                for o in await client.object_list()
+            ]
+        obis = obis_of(params)
+        if kind in ("read", "get"):
+            value = await client.get(obis, int(params.get("attribute", 2)), class_id=class_id)
+            return {
+                "obis": str(obis),
+                "attribute": params.get("attribute", 2),
+                "value": jsonable(value),
+            }
+        if kind == "profile":
+            start, end = params.get("start"), params.get("end")
+            profile = await client.profile(
+                obis,
+                start=None if start is None else dt.datetime.fromtimestamp(start, dt.UTC),
+                end=None if end is None else dt.datetime.fromtimestamp(end, dt.UTC),
+            )
+            columns = [f"{c.logical_name}:{c.attribute_index}" for c in profile.columns]
+            return {"columns": columns, "rows": [jsonable(list(r)) for r in profile.rows]}
+        if kind == "set":
+            attribute = int(params.get("attribute", 2))
+            await client.set(obis, typed_value(params["value"]), attribute, class_id=class_id)
+            return {"obis": str(obis), "attribute": attribute, "written": True}
+        method = int(params.get("method", 1))
+        parameter = typed_value(params["parameter"]) if "parameter" in params else codec.Integer(0)
+        answer = await client.action(obis, method, parameter, class_id=class_id)
+        return {"obis": str(obis), "method": method, "value": jsonable(answer)}
+
+    async def _command(self, cid: str, client: Meter, kind: str, params: dict[str, Any]) -> Json:
+        """Write, read back, compare; every step in the command's history."""
+        sent = self._ts()
+        wanted: object
+        got: object
+        if kind in ("disconnect", "reconnect"):
+            connect_it = kind == "reconnect"
+            await self.store.set_command_state(cid, "sent", sent, f"{kind} (class 70)")
+            if connect_it:
+                await client.connect_relay()
+            else:
+                await client.disconnect_relay()
+            state = await client.relay_state()
+            control = state.control_state.name.lower()
+            # a remote reconnect may leave the contactor ready for reconnection (the
+            # control mode): the customer's button then closes it; both are accepted
+            accepted = ("connected", "ready_for_reconnection") if connect_it else ("disconnected",)
+            wanted, got = True, control in accepted
+            result = {"output_state": state.output_state, "control_state": control}
+        else:
+            current = await client.get(LIMITER, 4, class_id=71)
+            kind_of = (
+                type(current) if isinstance(current, int | float) else codec.DoubleLongUnsigned
+            )
+            wanted = kind_of(params["threshold"])
+            await self.store.set_command_state(
+                cid, "sent", sent, f"threshold_normal {current!r} -> {wanted!r}"
+            )
+            await client.set(LIMITER, wanted, 4, class_id=71)
+            got = await client.get(LIMITER, 4, class_id=71)
+            result = {"threshold_normal": jsonable(got), "previous": jsonable(current)}
+        confirmed = got == wanted
+        note = f"read back {got!r}" + ("" if confirmed else f", expected {wanted!r}")
+        await self.store.set_command_state(
+            cid, "confirmed" if confirmed else "failed", self._ts(), note, json.dumps(result)
+        )
+        return result | {"confirmed": confirmed}

@@ -1,0 +1,126 @@
+"""The asyncio driver of the sans-IO :class:`~openamr.headend.scheduler.Scheduler`:
+it starts the sessions the scheduler hands out, as tasks of one event loop, reports
+how each ended, records every job's state in the store, and sleeps until the next job
+falls due, a session ends or on-demand work arrives.
+
+``daily=True`` (``openamr headend serve``) plans each day's collection of the active
+meters when the day begins (today's at start, the part of its window still ahead).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+from openamr.headend.collector import Collector, Outcome
+from openamr.headend.model import JobRow, MeterRecord
+from openamr.headend.scheduler import DAILY_PREFIX, Job, JobState, Scheduler
+from openamr.headend.store import Store
+
+
+class Runner:
+    def __init__(
+        self, store: Store, collector: Collector, scheduler: Scheduler,
+        meters: list[MeterRecord], now: Callable[[], dt.datetime],
+    ) -> None:  # fmt: skip
+        self.store, self.collector, self.scheduler, self.now = store, collector, scheduler, now
+        self.meters = {m.serial: m for m in meters}
+        self.outcomes: dict[str, Outcome] = {}  # by correlation id, the last attempt
+        self.wake = asyncio.Event()
+        self._planned: dt.date | None = None
+        self._dirty: dict[str, JobRow] = {}
+
+    def _ts(self) -> float:
+        return self.now().timestamp()
+
+    async def submit(self, serial: str, correlation_id: str, force_clock: bool = False) -> Job:
+        """On-demand collection of one meter, ahead of the scheduled work."""
+        meter = self.meters[serial]
+        job = self.scheduler.on_demand(serial, meter.cell, self._ts(), correlation_id,
+                                       force_clock=force_clock)  # fmt: skip
+        self._record(job)
+        self.wake.set()
+        return job
+
+    def _record(self, job: Job) -> None:
+        """Note a job's state; written with the others at :meth:`flush`."""
+        meter = self.meters[job.serial]
+        assert meter.id is not None
+        reason = job.failures[-1][1] if job.failures else ""
+        self._dirty[job.correlation_id] = (JobRow(
+            job.correlation_id, meter.id, job.kind, int(job.priority), str(job.state),
+            int(job.due), int(job.deadline), job.attempts, reason, int(self._ts()),
+        ))  # fmt: skip
+
+    async def flush(self) -> None:
+        rows, self._dirty = list(self._dirty.values()), {}
+        await self.store.put_jobs(rows)
+
+    async def _plan(self) -> None:
+        """Plan the day once; meters whose job of the day is done already (a head-end
+        restarted that day) are not collected again."""
+        today = self.now().astimezone(dt.UTC).date()
+        if self._planned != today:
+            self._planned = today
+            done = await self.store.jobs_done(f"{DAILY_PREFIX}{today.isoformat()}-")
+            active = [(m.serial, m.cell) for m in self.meters.values()
+                      if m.state == "active" and m.id not in done]  # fmt: skip
+            self.scheduler.plan_day(active, today)
+
+    async def run(self, *, daily: bool = False, stop: asyncio.Event | None = None) -> None:
+        """Run until nothing is left to do (or, ``daily``, until ``stop`` is set)."""
+        tasks: dict[asyncio.Task[Outcome], Job] = {}
+        try:
+            while not (stop is not None and stop.is_set()):
+                if daily:
+                    await self._plan()
+                for job in self.scheduler.take(self._ts()):
+                    meter = self.meters[job.serial]
+                    task = asyncio.create_task(
+                        self.collector.collect(meter, force_clock=job.force_clock)
+                    )
+                    tasks[task] = job
+                    self._record(job)
+                await self.flush()
+                if not tasks and self.scheduler.pending == 0 and not daily:
+                    return
+                await self._wait(tasks, stop)
+        finally:
+            for task in tasks:
+                task.cancel()
+            await self.flush()
+
+    async def _wait(
+        self, tasks: dict[asyncio.Task[Outcome], Job], stop: asyncio.Event | None
+    ) -> None:
+        due = self.scheduler.next_due()
+        timeout = 60.0 if due is None else min(60.0, max(0.0, due - self._ts()))
+        self.wake.clear()
+        extras: list[asyncio.Future[Any]] = [asyncio.ensure_future(self.wake.wait())]
+        if stop is not None:
+            extras.append(asyncio.ensure_future(stop.wait()))
+        waiters: set[asyncio.Future[Any]] = {*tasks, *extras}
+        done, _ = await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+        for extra in extras:
+            extra.cancel()
+        for task in [t for t in tasks if t in done]:
+            job = tasks.pop(task)
+            await self._finished(job, task)
+
+    async def _finished(self, job: Job, task: asyncio.Task[Outcome]) -> None:
+        now = self._ts()
+        try:
+            outcome = task.result()
+        except Exception as e:  # the store failed under the collector: not the meter's fault
+            outcome = Outcome(False, f"head-end: {e}", transient=True)
+        self.outcomes[job.correlation_id] = outcome
+        if outcome.ok:
+            self.scheduler.succeeded(job, now)
+        else:
+            self.scheduler.failed(job, now, outcome.reason, outcome.transient)
+        self._record(job)
+
+    def finished(self) -> list[Job]:
+        return [j for j in self.scheduler.finished if j.state in (JobState.DONE, JobState.FAILED)]

@@ -1,0 +1,191 @@
+"""The head-end's tables, one schema for SQLite and PostgreSQL (SQLAlchemy Core).
+
+Times are integer seconds since 1970-01-01 UTC (``BigInteger``): the same on both
+engines, compact, and fast to insert in batches. A reading's channel is the OBIS and
+attribute of what was read, ``"1.0.1.8.0.255:2"`` for a register; a load-profile
+column is named by its profile and capture object, ``"1.0.99.1.0.255/1.0.1.8.0.255:2"``
+(so that "the last stored entry of the profile" is one indexed look-up). Readings,
+events and alarms are unique on (meter, channel or code, time): a batch is inserted
+with ``ON CONFLICT DO NOTHING`` and a reading read twice is stored once.
+
+Secrets are never in plain text here: ``meters.secrets`` is an AES-GCM box under the
+head-end's key-encryption key (:mod:`openamr.headend.vault`), which is kept outside
+the database; ``kek_id`` names the key that sealed it.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData()
+
+meters = Table(
+    "meters",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("serial", String(32), nullable=False, unique=True),
+    Column("logical_device_name", String(32), nullable=False, server_default=""),
+    Column("url", String(255), nullable=False),
+    Column("client", Integer, nullable=False),
+    Column("auth", String(8), nullable=False),
+    Column("secrets", LargeBinary, nullable=True),
+    Column("kek_id", String(8), nullable=True),
+    Column("system_title", String(16), nullable=False, server_default=""),
+    Column("cell", Integer, nullable=True),
+    Column("group_name", String(64), nullable=False, server_default=""),
+    Column("tariff_group", String(64), nullable=False, server_default=""),
+    Column("msisdn", String(20), nullable=False, server_default=""),
+    Column("iccid", String(22), nullable=False, server_default=""),
+    Column("imsi", String(15), nullable=False, server_default=""),
+    Column("firmware", String(64), nullable=False, server_default=""),
+    Column("state", String(16), nullable=False, server_default="active"),
+    Column("created", BigInteger, nullable=False),
+    Column("updated", BigInteger, nullable=False),
+)
+Index("meters_group", meters.c.group_name)
+Index("meters_cell", meters.c.cell)
+
+readings = Table(
+    "readings",
+    metadata,
+    Column("meter_id", Integer, ForeignKey("meters.id"), primary_key=True),
+    Column("channel", String(64), primary_key=True),
+    Column("ts", BigInteger, primary_key=True),
+    Column("value", Float, nullable=False),
+    Column("unit", String(16), nullable=False),
+    Column("status", Integer, nullable=True),
+    Column("quality", Integer, nullable=False, server_default="0"),
+    sqlite_with_rowid=False,  # the key is the table (one B-tree to write, not two)
+)
+
+events = Table(
+    "events",
+    metadata,
+    Column("meter_id", Integer, ForeignKey("meters.id"), primary_key=True),
+    Column("log", String(32), primary_key=True),
+    Column("ts", BigInteger, primary_key=True),
+    Column("code", Integer, primary_key=True),
+    Column("name", String(64), nullable=False),
+    sqlite_with_rowid=False,
+)
+
+alarms = Table(
+    "alarms",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("meter_id", Integer, ForeignKey("meters.id"), nullable=True),
+    Column("sender", String(32), nullable=False),
+    Column("ts", BigInteger, nullable=False),
+    Column("code", Integer, nullable=False),
+    Column("name", String(64), nullable=False),
+    Column("payload", LargeBinary, nullable=True),
+    Column("state", String(16), nullable=False, server_default="open"),
+    Column("received", BigInteger, nullable=False),
+    UniqueConstraint("sender", "ts", "code", name="alarms_once"),
+)
+
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("meter_id", Integer, ForeignKey("meters.id"), nullable=False),
+    Column("job_id", Integer, nullable=True),
+    Column("started", BigInteger, nullable=False),
+    Column("ended", BigInteger, nullable=False),
+    Column("bytes_sent", Integer, nullable=False),
+    Column("bytes_received", Integer, nullable=False),
+    Column("outcome", String(16), nullable=False),
+    Column("reason", Text, nullable=False, server_default=""),
+    Column("readings", Integer, nullable=False, server_default="0"),
+)
+Index("sessions_meter", sessions.c.meter_id, sessions.c.started)
+
+clock_corrections = Table(
+    "clock_corrections",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("meter_id", Integer, ForeignKey("meters.id"), nullable=False),
+    Column("session_id", Integer, nullable=True),
+    Column("ts", BigInteger, nullable=False),
+    Column("offset_s", Float, nullable=False),
+    Column("shift_s", Float, nullable=False),
+    Column("forced", Boolean, nullable=False),
+)
+
+commands = Table(
+    "commands",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("correlation_id", String(36), nullable=False, unique=True),
+    Column("meter_id", Integer, ForeignKey("meters.id"), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("parameters", Text, nullable=False, server_default="{}"),
+    Column("state", String(16), nullable=False),
+    Column("result", Text, nullable=False, server_default=""),
+    Column("created", BigInteger, nullable=False),
+    Column("updated", BigInteger, nullable=False),
+)
+
+command_history = Table(
+    "command_history",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("command_id", Integer, ForeignKey("commands.id"), nullable=False),
+    Column("ts", BigInteger, nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("note", Text, nullable=False, server_default=""),
+)
+
+invocation_counters = Table(
+    "invocation_counters",
+    metadata,
+    Column("meter_id", Integer, ForeignKey("meters.id"), primary_key=True),
+    Column("key", String(16), primary_key=True),
+    Column("value", BigInteger, nullable=False),
+    Column("updated", BigInteger, nullable=False),
+)
+
+jobs = Table(
+    "jobs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("correlation_id", String(36), nullable=False, unique=True),
+    Column("meter_id", Integer, ForeignKey("meters.id"), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("priority", Integer, nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("due", BigInteger, nullable=False),
+    Column("deadline", BigInteger, nullable=False),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("reason", Text, nullable=False, server_default=""),
+    Column("created", BigInteger, nullable=False),
+    Column("updated", BigInteger, nullable=False),
+)
+
+schema_version = Table(
+    "schema_version",
+    metadata,
+    Column("version", Integer, primary_key=True),
+    Column("description", Text, nullable=False),
+    Column("applied", BigInteger, nullable=False),
+)
+
+#: the tables migration 1 creates
+V1_TABLES = [
+    meters, readings, events, alarms, sessions, clock_corrections, commands,
+    command_history, invocation_counters, jobs,
+]  # fmt: skip

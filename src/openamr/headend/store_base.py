@@ -1,0 +1,88 @@
+"""The store's foundation: the engine, the dialect's INSERT, and the one way rows
+are inserted once (``ON CONFLICT DO NOTHING``) on both engines. :class:`Store`
+(:mod:`openamr.headend.store`) is the interface the rest of the head-end uses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Self
+
+from sqlalchemy import Insert, Select, Table, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from openamr.headend import db, schema
+from openamr.headend.model import Reading
+
+# a Reading is a row of the readings table, in its column order (insert_readings relies on it)
+assert tuple(schema.readings.c.keys()) == Reading._fields
+
+
+class StoreError(Exception):
+    """A store operation that cannot be done; the message says what to do."""
+
+
+class StoreBase:
+    """One database; build it with :meth:`open`."""
+
+    def __init__(self, engine: AsyncEngine, url: db.DatabaseUrl) -> None:
+        self.engine, self.url = engine, url
+        self._insert = sqlite.insert if url.dialect == "sqlite" else postgresql.insert
+        self._readings_sql = str(
+            self._skip_duplicates(schema.readings).compile(dialect=engine.dialect)
+        )
+
+    @classmethod
+    async def open(cls, url: str) -> Self:
+        """Connect and bring the schema up to date."""
+        parsed = db.parse_database_url(url)
+        engine = db.create_engine(parsed)
+        try:
+            await db.migrate(engine, parsed.schema)
+        except (OperationalError, OSError) as e:
+            await engine.dispose()
+            raise StoreError(f"cannot open the database {url}: {e}; check the URL") from None
+        return cls(engine, parsed)
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+    def _skip_duplicates(self, table: Table) -> Insert:
+        return self._insert(table).on_conflict_do_nothing()
+
+    async def _insert_once(
+        self, conn: AsyncConnection, table: Table, params: list[dict[str, Any]]
+    ) -> int | None:
+        """Insert, skipping rows already there; the number of new rows. SQLite: one
+        executemany (its rowcount adds up). PostgreSQL: multi-row VALUES in chunks
+        under asyncpg's 32767 parameters, whose rowcounts are exact."""
+        if not params:
+            return 0
+        if self.url.dialect == "sqlite":
+            result = await conn.execute(self._skip_duplicates(table), params)
+            return result.rowcount if result.rowcount >= 0 else None
+        chunk, total = 30000 // len(table.columns), 0
+        for i in range(0, len(params), chunk):
+            statement = self._insert(table).values(params[i : i + chunk])
+            result = await conn.execute(statement.on_conflict_do_nothing())
+            total += result.rowcount
+        return total
+
+    async def _insert_readings(self, conn: AsyncConnection, rows: Sequence[Reading]) -> int | None:
+        if not rows:
+            return 0
+        if self.url.dialect == "sqlite":  # the rows are tuples in column order: as they are
+            result = await conn.exec_driver_sql(self._readings_sql, list(rows))
+            return result.rowcount if result.rowcount >= 0 else None
+        return await self._insert_once(conn, schema.readings, [r._asdict() for r in rows])
+
+    async def _rows(self, query: Select[Any]) -> list[Any]:
+        async with self.engine.connect() as conn:
+            return list((await conn.execute(query)).all())
+
+    async def count(self, table: str) -> int:
+        t = schema.metadata.tables[table]
+        async with self.engine.connect() as conn:
+            return int(await conn.scalar(select(func.count()).select_from(t)) or 0)
