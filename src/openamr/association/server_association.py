@@ -61,7 +61,6 @@ from openamr.apdu.descriptors import ServiceApdu
 from openamr.apdu.exception import ExceptionResponse
 from openamr.apdu.initiate import (
     ConfirmedServiceError,
-    Conformance,
     InitiateRequest,
     InitiateResponse,
 )
@@ -192,23 +191,13 @@ class ServerAssociation:
 
     def _on_rlrq(self, apdu: Apdu, ciphered: bool) -> Apdu:
         assert isinstance(apdu, Rlrq)
-        if self.ciphering is None or self.state is State.IDLE:
-            return self._release(apdu)
         # a ciphered context is released only by a client that proves itself: the
-        # RLRQ's user-information is a ciphered InitiateRequest (Green Book 9.4.2.2.4)
-        try:
-            if apdu.user_information is None:
-                raise SecurityError("a plain RLRQ in a ciphered context")
-            InitiateRequest.from_bytes(self.ciphering.decipher(apdu.user_information).apdu)
-        except (DlmsError, ValueError):
+        # RLRQ's user-information is a ciphered InitiateRequest (Green Book 9.4.2.2.4),
+        # deciphered (once: its IC is then spent) by _release
+        plain = apdu.user_information is None  # a plain RLRQ in a ciphered context
+        if plain and self.ciphering is not None and self.state is not State.IDLE:
             return Rlre(reason=ReleaseResponseReason.NOT_FINISHED)
-        response = InitiateResponse(
-            negotiated_conformance=self.services.conformance if self.services else Conformance(0),
-            server_max_receive_pdu_size=self.config.max_receive_pdu_size if self.config else 0,
-        )
-        info = None if self.outgoing.exhausted else self.ciphering.encipher(response.to_bytes())
-        self._release(apdu)
-        return Rlre(reason=ReleaseResponseReason.NORMAL, user_information=info)
+        return self._release(apdu)
 
     def _service(self, apdu: Apdu, ciphered: bool) -> Apdu:
         if self.services is None or (
@@ -412,7 +401,7 @@ class ServerAssociation:
                 InitiateRequest.from_bytes(self.ciphering.decipher(rlrq.user_information).apdu)
             except (DlmsError, ValueError):
                 return Rlre(reason=ReleaseResponseReason.NOT_FINISHED)
-            if self._initiate_response is not None:
+            if self._initiate_response is not None and not self.outgoing.exhausted:
                 info = self.ciphering.encipher(self._initiate_response.to_bytes())
         self.state = State.IDLE
         self.services = None
