@@ -18,7 +18,7 @@ from pathlib import Path
 
 import click
 
-from openamr.meter.state import StateError, StateStore
+from openamr.meter.state import StateError, StateInUseError, StateStore
 
 KEK_ENV = "OPENAMR_STATE_KEK"
 KEK_LENGTH = 16
@@ -40,12 +40,7 @@ def open_counters(system_title: bytes) -> StateStore | None:
     try:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         return StateStore.open(path)
-    except StateError as e:
-        if "in use" not in str(e):
-            raise click.ClickException(
-                f"cannot keep the invocation counters in {path}: {e}; "
-                "set XDG_STATE_HOME to a writable directory, or use --state FILE"
-            ) from None
+    except StateInUseError:
         click.echo(
             f"warning: another running twin with system title {system_title.hex()} holds "
             f"{path}: this one's invocation counters are not kept; give each twin its own "
@@ -53,7 +48,7 @@ def open_counters(system_title: bytes) -> StateStore | None:
             err=True,
         )
         return None
-    except OSError as e:
+    except (StateError, OSError) as e:
         raise click.ClickException(
             f"cannot keep the invocation counters in {path}: {e}; "
             "set XDG_STATE_HOME to a writable directory, or use --state FILE"

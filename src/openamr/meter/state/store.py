@@ -92,6 +92,10 @@ class StateError(DlmsError):
     openamr, or held by another process."""
 
 
+class StateInUseError(StateError):
+    """The state file is held by another process (SQLite's exclusive lock)."""
+
+
 class StateWriteError(StateError):
     """A commit failed (disk full, I/O error): nothing of it was written."""
 
@@ -172,7 +176,7 @@ class StateStore:
             return cls(db, str(path))
         except sqlite3.OperationalError as e:
             db.close()
-            raise StateError(f"{path}: the state file is in use or unreadable: {e}") from None
+            raise StateInUseError(f"{path}: the state file is in use or unreadable: {e}") from None
         except sqlite3.DatabaseError as e:
             db.close()
             raise _damaged(path, f"not a state file, or a damaged one ({e})") from None
