@@ -40,7 +40,7 @@ from openamr.errors import DlmsError
 from openamr.security.ciphering import decipher
 
 EVENT_CODE = Obis(0, 0, 96, 11, 0, 255)
-#: the log-book codes of the MT372 (../shared/MT372.md section 5) the rules know
+#: the log-book codes of the MT372 (docs/mt372.md) the rules know
 POWER_FAILURE, POWER_RETURNED = 0x0080, 0x0040
 
 

@@ -4,7 +4,7 @@
    ``threshold``, by at most ``max_shift`` per session (``forced``: all of it); every
    correction stored;
 2. the billing registers (Register, 4.3.2): A+ and A- totals and per rate, the S0
-   inputs (../shared/MT372.md section 2), attributes 2 and 3 with-list;
+   inputs (docs/mt372.md), attributes 2 and 3 with-list;
 3. the load profile 1.0.99.1.0.255 (Profile generic, 4.3.6) by range from the last
    stored entry; then the missing intervals of the last ``gap_days`` (by the capture
    period, attribute 4) re-read by range;

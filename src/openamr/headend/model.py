@@ -27,7 +27,7 @@ class Quality(enum.IntFlag):
     CLOCK_SUSPECT = 8
 
 
-#: profile status bits (../shared/MT372.md section 4) that make a reading METER_FLAGGED
+#: profile status bits (docs/mt372.md) that make a reading METER_FLAGGED
 STATUS_SUSPECT = 0x80 | 0x40 | 0x20 | 0x04 | 0x02 | 0x01
 
 

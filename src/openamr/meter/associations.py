@@ -1,4 +1,4 @@
-"""The MT372's associations (../shared/MT372.md section 5; a project decision,
+"""The MT372's associations (docs/mt372.md; a project decision,
 public documents give none), with the access each client has to each object as
 the device profile declares it (:mod:`openamr.devices.mt372.objects`):
 

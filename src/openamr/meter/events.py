@@ -1,7 +1,7 @@
 """The MT372 log-book's event codes and LP status bits, as the meter side uses them.
 
 They are declared once, with their names, in :mod:`openamr.devices.mt372.events`
-(../shared/MT372.md sections 3 and 4); this module only gives them to the engine.
+(docs/mt372.md); this module only gives them to the engine.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """The twin's firmware download (Blue Book 4.4.6, Image transfer 0.0.44.0.0.255;
-../shared/MT372.md section 2): after "activation successful" the meter runs the new
+docs/mt372.md): after "activation successful" the meter runs the new
 image, so the active firmware identifier 1.0.0.2.0.255 names it and the log-book
 records event 0x8035, firmware activated (the codes of :mod:`openamr.meter.events`).
 

@@ -1,5 +1,5 @@
 """The MT372 twin, assembled: its logical device built from the device profile
-(:mod:`openamr.devices.mt372`, ../shared/MT372.md section 2), the associations, the
+(:mod:`openamr.devices.mt372`, docs/mt372.md), the associations, the
 engine and the peripherals. The profile holds the values of a meter fresh from the
 factory; the twin's behaviour (issue 4) drives them from the simulated grid and clock.
 """

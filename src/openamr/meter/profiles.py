@@ -1,7 +1,7 @@
 """The MT372's profile rows as the Profile generic objects hold them (Blue Book
 4.3.6: capture objects {class_id, logical_name, attribute_index, data_index} and
 the wire type of each column), from the layouts the device profile declares
-(:mod:`openamr.devices.mt372.objects`, ../shared/MT372.md section 4), and the
+(:mod:`openamr.devices.mt372.objects`, docs/mt372.md), and the
 time stamps the meter writes in them.
 
 Entries are time-stamped at the end of their period.

@@ -1,4 +1,4 @@
-"""The Iskraemeco MT372, declared once (../shared/MT372.md): its objects with their
+"""The Iskraemeco MT372, declared once (docs/mt372.md): its objects with their
 classes, values, scalers, units, access per association, display list and row
 layouts (:mod:`.objects`), and the log-book's event codes and names (:mod:`.events`).
 

@@ -1,4 +1,4 @@
-"""The MT372 log-book's event codes and their names, one table (../shared/MT372.md
+"""The MT372 log-book's event codes and their names, one table (docs/mt372.md
 section 3), and the load profile's status bits (section 4).
 
 Codes without bit 15 are bit flags (they may be combined: 0x0090 is "billing reset,

@@ -1,4 +1,4 @@
-"""The MT372's objects, declared once (../shared/MT372.md sections 2 to 6): the values
+"""The MT372's objects, declared once (docs/mt372.md): the values
 of a meter fresh from the factory, the access of each association, the display list,
 the profile and billing row layouts. Adding an object to the meter is adding it here.
 

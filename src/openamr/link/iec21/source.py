@@ -81,7 +81,7 @@ def iskraemeco_identification(
 ) -> IdentificationMessage:
     """The Iskraemeco identification ``/ISK5\\2MT372-1004``.
 
-    Form taken from ``/ISK5\\2ME371-2105`` and ``/ISK5\\2MT382-1008`` (shared/MT372.md
+    Form taken from ``/ISK5\\2ME371-2105`` and ``/ISK5\\2MT382-1008`` (docs/mt372.md
     section 6): ISK, 9600 Bd ('5'), mode E capable (``\\2``), model-version.
     """
     return IdentificationMessage("ISK", baud_char, f"{model}-{version}", enhanced="2")

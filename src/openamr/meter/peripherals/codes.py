@@ -1,6 +1,6 @@
 """Log-book codes of the peripherals (a project decision, [I]).
 
-The MT372's published list (../shared/MT372.md section 3) names the cover openings
+The MT372's published list (docs/mt372.md) names the cover openings
 (0x8010, 0x8011); the alarm input P3 (0x8034), the contactor and the limiter
 (0x8040..0x8046) take codes of the project's manufacturer range. All of them, with
 their names, are declared once in :mod:`openamr.devices.mt372.events`.
