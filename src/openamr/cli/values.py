@@ -19,7 +19,6 @@ encoding in hex, as ``openamr decode`` reads it, prefixed ``hex:`` (for example
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from typing import Any
 
 from openamr.codec import (
@@ -32,27 +31,15 @@ from openamr.codec import (
     Table,
     decode,
 )
-from openamr.codec.axdr import tag_of
+from openamr.codec.axdr import DATE_TYPES, FIXED_TYPES, tag_of
 from openamr.codec.types import (
     DONT_CARE,
     Array,
-    Bcd,
-    DoubleLong,
-    DoubleLongUnsigned,
-    Enum,
     FixedFloat,
     FixedInt,
-    Float32,
-    Float64,
-    Integer,
-    Long,
-    Long64,
-    Long64Unsigned,
-    LongUnsigned,
     OctetString,
     Structure,
     Tag,
-    Unsigned,
     Utf8String,
     VisibleString,
 )
@@ -61,16 +48,9 @@ from openamr.errors import DecodeError, DlmsError
 #: A value given on the command line that is not a DLMS value; the message says why.
 ValueFormError = ValueError
 
-_INTS: dict[Tag, type[FixedInt]] = {
-    c.tag: c
-    for c in (Integer, Long, DoubleLong, Long64, Unsigned, LongUnsigned,
-              DoubleLongUnsigned, Long64Unsigned, Enum, Bcd)
-}  # fmt: skip
-_FLOATS: dict[Tag, type[FixedFloat]] = {Tag.FLOAT32: Float32, Tag.FLOAT64: Float64}
-_DATES: dict[Tag, Callable[[bytes], Data]] = {
-    Tag.DATE_TIME: CosemDateTime.from_bytes,
-    Tag.DATE: CosemDate.from_bytes,
-    Tag.TIME: CosemTime.from_bytes,
+_INTS: dict[int, type[FixedInt]] = {t: c for t, c in FIXED_TYPES.items() if issubclass(c, FixedInt)}
+_FLOATS: dict[int, type[FixedFloat]] = {
+    t: c for t, c in FIXED_TYPES.items() if issubclass(c, FixedFloat)
 }
 
 
@@ -144,8 +124,8 @@ def _content(tag: Tag, name: str, content: Any) -> Data:
         if isinstance(content, bool) or not isinstance(content, (int, float)):
             raise ValueFormError(f"{name}: give a number")
         return _FLOATS[tag](content)
-    if tag in _DATES:
-        return _DATES[tag](_hex(content, name))
+    if tag in DATE_TYPES:
+        return DATE_TYPES[tag].from_bytes(_hex(content, name))
     if tag == Tag.OCTET_STRING:
         return OctetString(_hex(content, name))
     if tag in (Tag.VISIBLE_STRING, Tag.UTF8_STRING):

@@ -54,7 +54,8 @@ from openamr.errors import DecodeError, EncodeError
 #: Deepest nesting of arrays/structures accepted from the wire.
 MAX_DEPTH = 32
 
-_FIXED: dict[int, type[FixedInt] | type[FixedFloat]] = {
+#: The fixed-length types by tag (one table, also used by the CLI's value form).
+FIXED_TYPES: dict[int, type[FixedInt] | type[FixedFloat]] = {
     t.tag: t
     for t in (
         Integer, Long, DoubleLong, Long64, Unsigned, LongUnsigned, DoubleLongUnsigned,
@@ -62,7 +63,8 @@ _FIXED: dict[int, type[FixedInt] | type[FixedFloat]] = {
     )
 }  # fmt: skip
 
-_DATES: dict[int, type[CosemDateTime] | type[CosemDate] | type[CosemTime]] = {
+#: The date and time types by tag.
+DATE_TYPES: dict[int, type[CosemDateTime] | type[CosemDate] | type[CosemTime]] = {
     Tag.DATE_TIME: CosemDateTime,
     Tag.DATE: CosemDate,
     Tag.TIME: CosemTime,
@@ -89,7 +91,7 @@ def read_data(r: Reader, depth: int = 0) -> Data:
 
 
 def _read_content(r: Reader, tag: int, depth: int, start: int) -> Data:
-    fixed = _FIXED.get(tag)
+    fixed = FIXED_TYPES.get(tag)
     if fixed is not None:
         (v,) = r.unpack(fixed.fmt)
         return fixed(v)  # type: ignore[arg-type]
@@ -163,7 +165,7 @@ def _read_text(
 
 
 def _read_date(tag: int) -> Callable[[Reader, int], Data]:
-    cls = _DATES[tag]
+    cls = DATE_TYPES[tag]
 
     def read(r: Reader, depth: int) -> Data:
         return cls.from_bytes(r.read(cls.SIZE))
@@ -200,7 +202,7 @@ def _read_description_node(r: Reader, depth: int) -> TypeDescription:
         n = _count(r, 1)
         d = _nested(depth, r)
         return TypeDescription(Tag.STRUCTURE, tuple(read_type_description(r, d) for _ in range(n)))
-    if (tag not in _FIXED and tag not in _READERS) or tag == Tag.COMPACT_ARRAY:
+    if (tag not in FIXED_TYPES and tag not in _READERS) or tag == Tag.COMPACT_ARRAY:
         raise DecodeError(start, f"type-description names unknown tag {tag}")
     return TypeDescription(Tag(tag))
 
