@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck layers pytest bench bytecode fuzz docs clean
+.PHONY: run test chromium lint typecheck layers pytest bench bytecode fuzz docs clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -21,7 +21,7 @@ bytecode:
 run: $(STAMP)
 	$(BIN)/openamr meter serve --port 4059 --history-days 30
 
-test: lint typecheck pytest
+test: lint typecheck chromium pytest
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench fuzz
@@ -32,6 +32,10 @@ typecheck: $(STAMP)
 
 pytest: $(STAMP)
 	$(BIN)/python -m pytest
+
+# The browser tests drive Debian's chromium (tests/browser.py); as root, install it when missing.
+chromium:
+	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null; } || echo "chromium missing: the browser tests will skip (apt-get install chromium)"
 
 bench: $(STAMP) bytecode
 	$(BIN)/python -m bench
