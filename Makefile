@@ -35,7 +35,7 @@ pytest: $(STAMP)
 
 # The browser tests drive Debian's chromium (tests/browser.py); as root, install it when missing.
 chromium:
-	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null; } || echo "chromium missing: the browser tests will skip (apt-get install chromium)"
+	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && export DEBIAN_FRONTEND=noninteractive && { apt-get install -y -q chromium >/dev/null 2>&1 || { apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null; }; }; } || echo "chromium missing: the browser tests will skip (apt-get install chromium)"
 
 bench: $(STAMP) bytecode
 	$(BIN)/python -m bench
