@@ -28,6 +28,7 @@ from gurux_dlms.secure import GXDLMSSecureClient
 from openamr.client.meter import connect
 from openamr.codec import VisibleString, decode
 from openamr.errors import DlmsError
+from openamr.fleet.config import Addresses
 from openamr.fleet.hibernation import FleetState
 from openamr.fleet.identity import MeterIdentity, Secrets, secrets
 from openamr.fleet.meters import Fleet
@@ -55,7 +56,9 @@ def running() -> Iterator[Running]:
     from openamr.meter.clock import SteppedTime
     from tests.fleet.conftest import START
 
-    config = small(METERS, history_days=0.5)
+    # a loopback /16 of its own, drawn per run: two runs on one machine do not collide
+    first = f"127.{random.randrange(100, 250)}.0.1"
+    config = small(METERS, history_days=0.5, addresses=Addresses(first=first))
     fleet = fleet_on(config, SteppedTime(START), FleetState.memory())
     with background_loop() as bg:
 

@@ -72,7 +72,8 @@ class WrapperSession(asyncio.Protocol):
         # an EXCEPTION-Response pdu-too-long (its body skipped, never buffered)
         largest = max((c.max_receive_pdu_size for c in app.configs.values()), default=0xFFFF)
         self.link = WrapperConnection(max_apdu_size=min(largest, 0xFFFF))
-        self.associations: dict[int, ServerAssociation] = {}
+        # by (destination wPort, client wPort): a gateway serves many meters
+        self.associations: dict[tuple[int, int], ServerAssociation] = {}
         self.transport: asyncio.Transport | None = None
         self.pending: deque[ApduReceived | ApduTooLong] = deque()
         self.idle = advertised_timeout(app, TCP_UDP_SETUP)
@@ -156,9 +157,15 @@ class WrapperSession(asyncio.Protocol):
         else:
             self._arm_idle()
 
+    def route(self, destination: int) -> ServerApplication | None:
+        """The meter a destination wPort reaches: its logical device only (a gateway
+        of many meters, :mod:`openamr.fleet.serve`, chooses by wPort)."""
+        return self.app if destination == self.app.logical_address else None
+
     def _too_long(self, event: ApduTooLong) -> None:
         """Green Book 9.5: an APDU above the max receive PDU size the AARE gave."""
-        if event.destination != self.app.logical_address or event.source not in self.app.configs:
+        app = self.route(event.destination)
+        if app is None or event.source not in app.configs:
             return  # nobody to answer, as for any APDU there
         assert self.transport is not None
         answer = ExceptionResponse(StateError.SERVICE_NOT_ALLOWED, ServiceError.PDU_TOO_LONG)
@@ -166,15 +173,17 @@ class WrapperSession(asyncio.Protocol):
         self._last = self.loop.time()
 
     def _answer(self, event: ApduReceived) -> None:
-        if event.destination != self.app.logical_address:
+        app = self.route(event.destination)
+        if app is None:
             return  # no such logical device: the wrapper has nobody to answer
-        association = self.associations.get(event.source)
+        key = (event.destination, event.source)
+        association = self.associations.get(key)
         if association is None:
             association = ServerAssociation(
-                self.app.configs, event.source, os.urandom, self.app.outgoing, self.app.received
+                app.configs, event.source, os.urandom, app.outgoing, app.received
             )
-            self.associations[event.source] = association
-        self.app.refresh()
+            self.associations[key] = association
+        app.refresh()
         answer = association.receive(event.payload, self.loop.time())
         if answer is not None and self.transport is not None:
             self.transport.write(encode_wrapper(event.destination, event.source, answer))

@@ -26,7 +26,7 @@ from openamr.apdu.results import ServiceError, StateError
 from openamr.association.server_association import ServerAssociation
 from openamr.codec.obis import Obis
 from openamr.cosem.classes.iec_hdlc_setup import IecHdlcSetup
-from openamr.link.hdlc.address import mt372_server
+from openamr.link.hdlc.address import Address, mt372_server
 from openamr.link.hdlc.multidrop import MultiDrop
 from openamr.link.hdlc.params import HdlcParameters
 from openamr.link.hdlc.secondary import SecondaryStation
@@ -114,27 +114,47 @@ class HdlcLine:
     """The secondary stations of one or several meters on one byte stream.
 
     ``on_release`` is called when a link goes down (DISC, inactivity): the optical
-    port takes its line back then. Physical addresses must differ."""
+    port takes its line back then. Physical addresses must differ.
+
+    ``resolve`` finds the meter at an address no meter of ``apps`` has, when a frame
+    first names it (a fleet's bus: :mod:`openamr.fleet.serve`); None: nobody there."""
 
     def __init__(
         self,
         apps: ServerApplication | Sequence[ServerApplication],
         write: Callable[[bytes], object],
         on_release: Callable[[], object] | None = None,
+        resolve: Callable[[Address], ServerApplication | None] | None = None,
     ) -> None:
         apps = [apps] if isinstance(apps, ServerApplication) else list(apps)
         addresses = [(a.physical_address, a.logical_address) for a in apps]
-        if not apps or len(set(addresses)) != len(addresses):
+        if (not apps and resolve is None) or len(set(addresses)) != len(addresses):
             raise ValueError(f"a line needs meters with distinct HDLC addresses, not {addresses}")
         self.loop = asyncio.get_running_loop()
         self.drops = [_Drop(app, self.loop.time) for app in apps]
         self._by_station = {id(d.station): d for d in self.drops}
+        self.resolve = resolve
+        inter_octet = min((d.timeouts.inter_octet for d in self.drops), default=None)
         self.multidrop = MultiDrop(
             (d.station for d in self.drops),
-            Timeouts(inter_octet=min(d.timeouts.inter_octet for d in self.drops)),
+            Timeouts() if inter_octet is None else Timeouts(inter_octet=inter_octet),
+            factory=None if resolve is None else self._station_at,
         )
         self.write, self.on_release = write, on_release
         self.timer: asyncio.TimerHandle | None = None
+
+    def _station_at(self, address: Address) -> SecondaryStation | None:
+        assert self.resolve is not None
+        app = self.resolve(address)
+        if app is None or (app.logical_address, app.physical_address) != (
+            address.upper,
+            address.lower,
+        ):
+            return None
+        drop = _Drop(app, self.loop.time)
+        self.drops.append(drop)
+        self._by_station[id(drop.station)] = drop
+        return drop.station
 
     @property
     def connected(self) -> bool:

@@ -72,6 +72,11 @@ config_option = click.option("--config", "config_path", type=click.Path(dir_okay
 @click.option("--port-range", default=None, metavar="LOW-HIGH",
               help="All meters on 127.0.0.1, meter i at port LOW+i (default: meter i at "
                    "its own address 127.1.x.y, port 4059).")  # fmt: skip
+@click.option("--bus", type=click.IntRange(1, 32), default=None, metavar="N",
+              help="HDLC buses of N meters (RS485 behind a terminal server): bus b listens "
+                   "where meter b would, a meter at physical address 16 + its place.")  # fmt: skip
+@click.option("--gateway", is_flag=True, help="Every meter behind one wrapper listener, "
+              "meter i at destination wPort 16 + i.")  # fmt: skip
 @click.option("--control-port", type=click.IntRange(0, 65535), default=DEFAULT_CONTROL_PORT,
               show_default=True, help="The control endpoint (JSON/HTTP, 127.0.0.1).")  # fmt: skip
 @click.option("--start", type=click.DateTime(ISO_FORMATS), default=None,
@@ -92,7 +97,8 @@ config_option = click.option("--config", "config_path", type=click.Path(dir_okay
               show_default=True, help="Seconds between writes of the awake meters into the "
               "state file (what a kill -9 can lose).")  # fmt: skip
 def serve_command(meters: int | None, config_path: str | None, state_path: str,
-                  port_range: str | None, control_port: int, start: dt.datetime | None,
+                  port_range: str | None, bus: int | None, gateway: bool,
+                  control_port: int, start: dt.datetime | None,
                   speed: float | None, history_days: float | None, no_faults: bool,
                   push_to: str | None, idle_s: float, max_awake: int,
                   save_s: float) -> None:  # fmt: skip
@@ -104,8 +110,13 @@ def serve_command(meters: int | None, config_path: str | None, state_path: str,
     cfg = _config(meters, config_path, start=start, speed=speed, history_days=history_days,
                   no_faults=no_faults)  # fmt: skip
     span = _port_range(port_range)
-    if span is not None:
-        cfg = replace(cfg, addresses=replace(cfg.addresses, port_range=span))
+    layout: dict[str, Any] = {} if span is None else {"port_range": span}
+    if bus is not None:
+        layout["bus"] = bus
+    if gateway:
+        layout["gateway"] = True
+    if layout:
+        cfg = replace(cfg, addresses=replace(cfg.addresses, **layout))
         _config_check(cfg)
     with contextlib.suppress(KeyboardInterrupt):
         limits = (idle_s, max_awake, save_s)
@@ -154,8 +165,16 @@ async def _serve(cfg: Any, state_path: str, control_port: int, push_to: str | No
             f"cannot listen on {e.strerror}; choose --port-range or free the address"
         ) from None
     first, last = fleet.meter(0), fleet.meter(cfg.size - 1)
+    a = cfg.addresses
+    how = (
+        f"HDLC buses of {a.bus}, a meter by physical address"
+        if a.bus
+        else "one wrapper gateway, a meter by destination wPort"
+        if a.gateway
+        else "wrapper"
+    )
     click.echo(f"fleet of {cfg.size:,} MT372 twins: {first.url} ({first.serial}) to "
-               f"{last.url} ({last.serial}); wrapper, clients 16, 32 (LLS), 1 (HLS)")  # fmt: skip
+               f"{last.url} ({last.serial}); {how}, clients 16, 32 (LLS), 1 (HLS)")  # fmt: skip
     try:
         endpoint = await serve_control(FleetControl(fleet, loop.time), "127.0.0.1", control_port)
     except OSError as e:

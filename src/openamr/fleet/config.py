@@ -19,6 +19,11 @@ A complete file, every key optional (these are the defaults)::
     port = 4059
     # port_range = [5000, 5999]   # or all on `host`, meter i at port_range[0] + i
     # host = "127.0.0.1"
+    # bus = 32                    # or HDLC buses of up to 32 meters (RS485 behind a
+                                  # terminal server): bus b listens where meter b
+                                  # would, its meters at physical 16, 17, ...
+    # gateway = true              # or every meter behind one wrapper listener (at
+    # first_wport = 16            # first:port), meter i at destination wPort 16 + i
 
     [mix]                         # shares of the consumers (normalised)
     residential = 0.80
@@ -84,19 +89,57 @@ class Network:
     meters_per_group: int = 50
 
 
+#: Physical addresses on a bus count from here (IEC 62056-46: 0x10 is the first
+#: that is not reserved); a bus carries at most 32 meters (the MT372's RS485 option).
+FIRST_PHYSICAL, MAX_BUS = 0x10, 32
+
+
 @dataclass(frozen=True)
 class Addresses:
-    """Where meter i listens: its own loopback address, or one host and a port each."""
+    """Where meter i is reached (issue 12, "Addresses like GPRS"): each at its own
+    listener (its own loopback address, or one host and a port each), ``bus`` meters
+    to an HDLC bus (one listener a bus, a meter by its physical address), or all
+    behind one wrapper listener (``gateway``: a meter by its destination wPort)."""
 
     first: str = "127.1.0.1"
     port: int = 4059
     port_range: tuple[int, int] | None = None
     host: str = "127.0.0.1"
+    bus: int = 0  # meters per HDLC bus; 0: the wrapper
+    gateway: bool = False
+    first_wport: int = 16
 
-    def of(self, index: int) -> tuple[str, int]:
+    def of(self, listener: int) -> tuple[str, int]:
+        """The address of listener ``listener`` (meter, bus or the gateway's 0)."""
         if self.port_range is not None:
-            return self.host, self.port_range[0] + index
-        return str(ipaddress.ip_address(self.first) + index), self.port
+            return self.host, self.port_range[0] + listener
+        return str(ipaddress.ip_address(self.first) + listener), self.port
+
+    def listener(self, index: int) -> int:
+        """Which listener reaches meter ``index``."""
+        if self.gateway:
+            return 0
+        return index // self.bus if self.bus else index
+
+    def listeners(self, size: int) -> int:
+        """How many listeners ``size`` meters need."""
+        return 0 if size == 0 else self.listener(size - 1) + 1
+
+    def physical(self, index: int) -> int:
+        """Meter ``index``'s HDLC physical address (on a bus: its place on it)."""
+        return FIRST_PHYSICAL + index % self.bus if self.bus else 17
+
+    def wport(self, index: int) -> int:
+        """The destination wPort that reaches meter ``index`` (its logical device)."""
+        return self.first_wport + index if self.gateway else 1
+
+    def url(self, index: int) -> str:
+        host, port = self.of(self.listener(index))
+        if self.bus:
+            return f"hdlc+tcp://{host}:{port}?physical={self.physical(index)}"
+        if self.gateway:
+            return f"tcp://{host}:{port}?server={self.wport(index)}"
+        return f"tcp://{host}:{port}"
 
 
 @dataclass(frozen=True)
@@ -182,16 +225,25 @@ def check(config: FleetConfig) -> None:
     """Refuse what would break at serve time: addresses off loopback, duplicates."""
     if len(set(config.serials)) != len(config.serials):
         raise ConfigError("[fleet] serials: each serial may appear once")
-    last = config.size - 1
-    if config.addresses.port_range is not None:
-        low, high = config.addresses.port_range
+    a = config.addresses
+    if a.bus and a.gateway:
+        raise ConfigError("[addresses]: choose bus (HDLC buses) or gateway (wPorts), not both")
+    if not 0 <= a.bus <= MAX_BUS:
+        raise ConfigError(f"[addresses] bus: 1 to {MAX_BUS} meters on one bus, not {a.bus}")
+    if a.gateway and not 1 <= a.first_wport <= 0xFFFF - max(config.size - 1, 0):
+        raise ConfigError(
+            f"[addresses] first_wport: {config.size} meters need wPorts "
+            f"first_wport to first_wport + {config.size - 1}, all below 65536"
+        )
+    needed = a.listeners(config.size)
+    last = max(needed - 1, 0)
+    if a.port_range is not None:
+        low, high = a.port_range
         if high - low < last or not 0 < low <= high <= 65535:
-            raise ConfigError(
-                f"[addresses] port_range: {config.size} meters need {config.size} ports"
-            )
-        hosts = [config.addresses.host]
+            raise ConfigError(f"[addresses] port_range: {config.size} meters need {needed} ports")
+        hosts = [a.host]
     else:
-        hosts = [config.addresses.of(0)[0], config.addresses.of(last)[0]]
+        hosts = [a.of(0)[0], a.of(last)[0]]
     for host in hosts:
         if ipaddress.ip_address(host) not in LOOPBACK:
             raise ConfigError(f"[addresses]: {host} is not a loopback address (127.x.y.z)")
@@ -241,7 +293,8 @@ def _secret(fleet: Mapping[str, Any], reader: Any) -> bytes | None:
 
 
 def _addresses(t: Mapping[str, Any]) -> Addresses:
-    _only(t, {"first", "port", "port_range", "host"}, "[addresses]")
+    _only(t, {"first", "port", "port_range", "host", "bus", "gateway", "first_wport"},
+          "[addresses]")  # fmt: skip
     span = t.get("port_range")
     if span is not None:
         ok = isinstance(span, list) and len(span) == 2 and all(isinstance(p, int) for p in span)
@@ -252,9 +305,13 @@ def _addresses(t: Mapping[str, Any]) -> Addresses:
         ipaddress.ip_address(first), ipaddress.ip_address(host)
     except ValueError as e:
         raise ConfigError(f"[addresses]: {e}") from None
+    gateway = t.get("gateway", False)
+    if not isinstance(gateway, bool):
+        raise ConfigError("[addresses] gateway: true or false")
     return Addresses(
-        first, _int(t, "port", 4059, 1, 65535), None if span is None else (span[0], span[1]), host
-    )
+        first, _int(t, "port", 4059, 1, 65535), None if span is None else (span[0], span[1]),
+        host, _int(t, "bus", 0, 0, MAX_BUS), gateway, _int(t, "first_wport", 16, 1, 65535),
+    )  # fmt: skip
 
 
 def _mix(t: Mapping[str, Any]) -> Mix:

@@ -65,8 +65,10 @@ class MeterIdentity:
 
     index: int
     serial: str
-    host: str
+    host: str  # of its listener: its own, its bus's or the gateway's
     port: int
+    url: str
+    physical: int  # HDLC physical address (17 unless on a bus)
     cell: int
     group: str
     msisdn: str
@@ -86,17 +88,14 @@ class MeterIdentity:
     def system_title(self) -> bytes:
         return b"ISK" + int(self.serial).to_bytes(5, "big")
 
-    @property
-    def url(self) -> str:
-        return f"tcp://{self.host}:{self.port}"
-
 
 def identity(config: FleetConfig, index: int) -> MeterIdentity:
     """Meter ``index`` (0-based) of the fleet ``config`` describes."""
     if not 0 <= index < config.size:
         raise IndexError(f"the fleet has meters 0 to {config.size - 1}, not {index}")
     serial, seed, mix, net = config.serials[index], config.seed, config.mix, config.network
-    host, port = config.addresses.of(index)
+    addresses = config.addresses
+    host, port = addresses.of(addresses.listener(index))
     kinds = (
         (ProfileKind.RESIDENTIAL, mix.residential),
         (ProfileKind.COMMERCIAL, mix.commercial),
@@ -109,6 +108,8 @@ def identity(config: FleetConfig, index: int) -> MeterIdentity:
         serial=serial,
         host=host,
         port=port,
+        url=addresses.url(index),
+        physical=addresses.physical(index),
         cell=cell_of(config, index),
         group=f"feeder-{index // net.meters_per_group + 1:02d}",
         msisdn=f"+{COUNTRY}{NETWORK}{number:06d}",

@@ -172,6 +172,21 @@ class Fleet:
         """What the transport adapter serves of meter ``index`` (see :meth:`reach`)."""
         return self.reach(index, now).app
 
+    def hold(self, index: int, now: float = 0.0) -> ServerApplication:
+        """:meth:`app`, kept awake until :meth:`release`: a connection's sessions are
+        served by one twin however long they last (a meter hibernated under an open
+        association would come back as another object)."""
+        app = self.app(index, now)
+        self.awake[index].pinned += 1
+        return app
+
+    def release(self, index: int, now: float = 0.0) -> None:
+        """The connection that held meter ``index`` is gone: its idle time starts now."""
+        awake = self.awake.get(index)
+        if awake is not None and awake.pinned > 0:
+            awake.pinned -= 1
+            awake.used = now
+
     def _bring(self, index: int, now: float) -> Awake:
         meter = self.meter(index)
         store = self.state.load(meter.serial) if index in self.sleeping else None
@@ -183,7 +198,7 @@ class Fleet:
             commissioned=self.commissioned, firmware=meter.firmware,
             clock_error=self._clock_error(index), disturbances=tuple(self._history(index, woken)),
             modem=ModemSite(cell_id=meter.cell, signal_base=self.faults.signal_base(index)),
-            outage=False, commit_every_advance=False,
+            outage=False, commit_every_advance=False, hdlc_address=meter.physical,
         )  # fmt: skip
         twin_meter = build_mt372(
             meter.serial, credentials(self.config, meter), time_base=self.second,

@@ -4,8 +4,15 @@ GPRS"), the only module of the fleet that does I/O.
 Each meter listens at its own address (by default its own loopback address
 127.x.y.z, port 4059, as each GPRS meter has its own IP; or a port each): one
 listening socket per meter, watched with ``loop.add_reader`` (no ``asyncio.Server``
-per meter: a listener costs a socket and a callback). A connection is shaped by the
-fault model (:mod:`.faults`) before the meter sees it:
+per meter: a listener costs a socket and a callback). Or many meters behind one
+listener (``[addresses]`` in :mod:`.config`): HDLC buses of up to 32 meters, a
+listener each (RS485 behind a terminal server; a meter by its HDLC physical
+address, IEC 62056-46 6.4.2), or one wrapper listener for the whole fleet (a meter
+by its destination wPort, IEC 62056-47 5.2). A meter is woken when a frame or an
+APDU first names it, and held awake while the connection lasts (:meth:`Fleet.hold`).
+
+A connection to a meter's own listener is shaped by the fault model (:mod:`.faults`)
+before the meter sees it:
 
 * refused (RST) while the meter's modem is offline, its feeder without power, its
   cell out of service, or its cell at capacity (``[network] cell_capacity``);
@@ -38,9 +45,14 @@ from collections.abc import Callable
 from typing import Any
 
 from openamr.aio.dlms_server import WrapperSession
+from openamr.aio.hdlc_line import HdlcLine
+from openamr.fleet.config import FIRST_PHYSICAL
 from openamr.fleet.faults import SessionFate
 from openamr.fleet.identity import cell_of
 from openamr.fleet.meters import Fleet
+from openamr.link.hdlc.address import Address
+from openamr.link.wrapper import ApduReceived
+from openamr.meter.application import ServerApplication
 
 log = logging.getLogger(__name__)
 
@@ -111,7 +123,7 @@ class MeterSession(asyncio.Protocol):
         self.server.opened(index)
         if fate.silent:
             return
-        app = fleet.app(index, self.server.loop.time())
+        app = fleet.hold(index, self.server.loop.time())
         self.inner = WrapperSession(app)
         self.inner.connection_made(_Shaped(transport, fate))
 
@@ -121,8 +133,97 @@ class MeterSession(asyncio.Protocol):
             self.server.fleet.collect_pushes(self.index)
 
     def connection_lost(self, exc: Exception | None) -> None:
+        if self.inner is not None:
+            self.inner.connection_lost(exc)
+            self.server.fleet.release(self.index, self.server.loop.time())
         if self.counted:
             self.server.closed(self.index)
+
+
+class GatewaySession(WrapperSession):
+    """One wrapper connection to the fleet's gateway: each destination wPort reaches
+    one meter (``first_wport + index``), with its own associations; a wPort that
+    names no meter, or a meter without power, is not answered (IEC 62056-47 5.2:
+    nobody listens there)."""
+
+    def __init__(self, server: FleetServer, template: ServerApplication) -> None:
+        super().__init__(template)
+        self.server = server
+        self.held: dict[int, ServerApplication] = {}
+
+    def route(self, destination: int) -> ServerApplication | None:
+        fleet = self.server.fleet
+        index = destination - fleet.config.addresses.first_wport
+        if not 0 <= index < fleet.config.size:
+            return None
+        app = self.held.get(index)
+        if app is None:
+            if fleet.refusal(index) is not None:
+                return None
+            app = self.held[index] = fleet.hold(index, self.loop.time())
+        return app
+
+    def _answer(self, event: ApduReceived) -> None:
+        super()._answer(event)
+        index = event.destination - self.server.fleet.config.addresses.first_wport
+        if index in self.held:
+            self.server.fleet.collect_pushes(index)
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.server.fleet.stats.connections += 1
+        super().connection_made(transport)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        super().connection_lost(exc)
+        stats, now = self.server.fleet.stats, self.server.loop.time()
+        stats.connections -= 1
+        stats.sessions += 1
+        for index in self.held:
+            self.server.fleet.release(index, now)
+        self.held.clear()
+
+
+class BusSession(asyncio.Protocol):
+    """One connection to an HDLC bus of the fleet (an RS485 line of up to 32 meters
+    behind a terminal server): each meter answers at its own physical address; a
+    link going down on one meter leaves the line to the others."""
+
+    def __init__(self, server: FleetServer, bus: int) -> None:
+        self.server, self.bus = server, bus
+        self.held: list[int] = []
+        self.line: HdlcLine | None = None
+
+    def _meter(self, address: Address) -> ServerApplication | None:
+        fleet = self.server.fleet
+        size = fleet.config.addresses.bus
+        slot = (address.lower or 0) - FIRST_PHYSICAL
+        index = self.bus * size + slot
+        if not 0 <= slot < size or index >= fleet.config.size or fleet.refusal(index):
+            return None
+        self.held.append(index)
+        return fleet.hold(index, self.server.loop.time())
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.server.fleet.stats.connections += 1
+        self.line = HdlcLine([], transport.write, resolve=self._meter)
+
+    def data_received(self, data: bytes) -> None:
+        if self.line is not None:
+            self.line.receive(data)
+            for index in self.held:
+                self.server.fleet.collect_pushes(index)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        stats, now = self.server.fleet.stats, self.server.loop.time()
+        stats.connections -= 1
+        stats.sessions += 1
+        if self.line is not None:
+            self.line.close()
+            self.line = None
+        for index in self.held:
+            self.server.fleet.release(index, now)
+        self.held.clear()
 
 
 class FleetServer:
@@ -141,42 +242,53 @@ class FleetServer:
         self.sockets: list[socket.socket] = []
         self.numbers = array("I", bytes(4 * fleet.config.size))  # connections per meter
         self._tasks: list[asyncio.Task[None]] = []
+        self._make: Callable[[int], asyncio.Protocol] = lambda index: MeterSession(self, index)
 
     # -- listening ----------------------------------------------------------------------
 
     def listen(self, backlog: int = 16) -> None:
-        """One listening socket per meter (OSError names the address that failed)."""
-        raise_file_limit(self.fleet.config.size + 256)
-        for index in range(self.fleet.config.size):
-            meter = self.fleet.meter(index)
+        """One listening socket per meter, per bus, or the gateway's one (OSError names
+        the address that failed)."""
+        addresses, size = self.fleet.config.addresses, self.fleet.config.size
+        count = addresses.listeners(size)
+        raise_file_limit(count + 256)
+        if addresses.gateway:
+            template = self.fleet.app(0)  # the MT372's limits (max PDU, inactivity)
+            self._make = lambda _: GatewaySession(self, template)
+        elif addresses.bus:
+            self._make = lambda bus: BusSession(self, bus)
+        else:
+            self._make = lambda index: MeterSession(self, index)
+        for listener in range(count):
+            host, port = addresses.of(listener)
             sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
             try:
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-                sock.bind((meter.host, meter.port))
+                sock.bind((host, port))
                 sock.listen(backlog)
             except OSError as e:
                 sock.close()
                 self.close()
-                raise OSError(e.errno, f"{meter.host}:{meter.port}: {e.strerror}") from None
+                raise OSError(e.errno, f"{host}:{port}: {e.strerror}") from None
             sock.setblocking(False)
-            self.loop.add_reader(sock.fileno(), self._accept, sock, index)
+            self.loop.add_reader(sock.fileno(), self._accept, sock, listener)
             self.sockets.append(sock)
 
-    def _accept(self, listener: socket.socket, index: int) -> None:
+    def _accept(self, listener: socket.socket, number: int) -> None:
         try:
             conn, _ = listener.accept()
         except (BlockingIOError, InterruptedError):
             return
         except OSError as e:  # out of file descriptors: say so, keep listening
-            log.warning("meter %d: accept failed: %s", index, e)
+            log.warning("listener %d: accept failed: %s", number, e)
             return
         conn.setblocking(False)
         conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self.loop.create_task(self._connect(conn, index))
+        self.loop.create_task(self._connect(conn, number))
 
-    async def _connect(self, conn: socket.socket, index: int) -> None:
+    async def _connect(self, conn: socket.socket, number: int) -> None:
         try:
-            await self.loop.connect_accepted_socket(lambda: MeterSession(self, index), conn)
+            await self.loop.connect_accepted_socket(lambda: self._make(number), conn)
         except OSError:
             conn.close()
 

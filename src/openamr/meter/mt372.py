@@ -12,7 +12,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from openamr.apdu.mechanism import MechanismName
+from openamr.codec import LongUnsigned
 from openamr.cosem import LogicalDevice
+from openamr.cosem.classes.iec_hdlc_setup import IecHdlcSetup
 from openamr.devices.mt372 import objects as mt372_objects
 from openamr.devices.mt372.objects import MT372
 from openamr.devices.profile import DeviceProfile
@@ -84,6 +86,7 @@ class FleetSite:
     modem: ModemSite = field(default_factory=ModemSite)
     outage: bool = True
     commit_every_advance: bool = True
+    hdlc_address: int = HDLC_PHYSICAL_ADDRESS
 
 
 def build_mt372(
@@ -161,6 +164,8 @@ def build_mt372(
         port.run_script, push_port.push, keys, outgoing,
     )  # fmt: skip
     device.add(*build_objects(profile, collaborators, associations))
+    if site.hdlc_address != HDLC_PHYSICAL_ADDRESS:
+        _set_hdlc_address(device, site.hdlc_address)
     seed = seed_of(serial)
     commissioned = site.commissioned or source.true_now() - dt.timedelta(days=history_days)
     source.offset = site.clock_error
@@ -202,7 +207,7 @@ def build_mt372(
         device,
         configs,
         SERVER_LOGICAL_ADDRESS,
-        HDLC_PHYSICAL_ADDRESS,
+        site.hdlc_address,
         outgoing,
         engine.refresh,
         received,
@@ -210,3 +215,11 @@ def build_mt372(
     twin.advance()
     password = credentials.iec_password.decode()
     return TwinMeter(serial, app, engine, keys, persistence, password)
+
+
+def _set_hdlc_address(device: LogicalDevice, address: int) -> None:
+    """The meter's HDLC physical address in its IEC HDLC setup object(s) (class 23,
+    attribute 9 device_address, Blue Book 4.3.7)."""
+    for obj in device:
+        if isinstance(obj, IecHdlcSetup):
+            obj.device_address = LongUnsigned(address)

@@ -12,29 +12,64 @@ collected by :meth:`data_to_send`, do not collide on a half-duplex line::
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
+from openamr.link.hdlc.address import Address
 from openamr.link.hdlc.frame import FrameSplitter, InvalidFrame
 from openamr.link.hdlc.secondary import SecondaryStation
 from openamr.link.hdlc.station import FrameDiscarded, HdlcEvent, Timeouts
 
+#: Makes the station of an address the line has not seen yet (None: nobody there).
+StationFactory = Callable[[Address], SecondaryStation | None]
+
 
 class MultiDrop:
-    """Routes one line's frames to several secondary stations by address."""
+    """Routes one line's frames to several secondary stations by address.
 
-    def __init__(self, stations: Iterable[SecondaryStation], timeouts: Timeouts | None = None):
-        self.stations = list(stations)
+    A frame goes to the one station its destination names, found by address (the
+    cost of a frame does not grow with the stations on the line); broadcasts are
+    never answered (IEC 62056-46 6.4.2.3), so no station needs them. ``factory``
+    makes a station when a frame first names its address (a fleet's bus wakes a
+    meter only when it is addressed)."""
+
+    def __init__(
+        self,
+        stations: Iterable[SecondaryStation],
+        timeouts: Timeouts | None = None,
+        factory: StationFactory | None = None,
+    ):
+        self.stations: list[SecondaryStation] = []
+        self._by_address: dict[tuple[int, int | None], SecondaryStation | None] = {}
+        for station in stations:
+            self._add(station)
         self.timeouts = timeouts or Timeouts()
+        self.factory = factory
         self._splitter = FrameSplitter()
         self._byte_at: float | None = None
+
+    def _add(self, station: SecondaryStation) -> None:
+        self.stations.append(station)
+        self._by_address[(station.address.upper, station.address.lower)] = station
+
+    def station_for(self, destination: Address) -> SecondaryStation | None:
+        """The station ``destination`` names (made by the factory the first time)."""
+        key = (destination.upper, destination.lower)
+        if key in self._by_address:
+            return self._by_address[key]
+        station = None if self.factory is None else self.factory(destination)
+        self._by_address[key] = station
+        if station is not None:
+            self.stations.append(station)
+        return station
 
     def receive_data(self, data: bytes, now: float) -> list[tuple[SecondaryStation, HdlcEvent]]:
         """Feed bytes from the line; events tagged with the station they belong to."""
         out: list[tuple[SecondaryStation, HdlcEvent]] = []
         for item in self._splitter.feed(data):
-            if isinstance(item, InvalidFrame):
-                continue  # invalid frames are nobody's: dropped silently
-            for station in self.stations:
+            if isinstance(item, InvalidFrame) or item.destination.is_broadcast:
+                continue  # invalid frames are nobody's, broadcasts unanswered: dropped
+            station = self.station_for(item.destination)
+            if station is not None:
                 out += [(station, e) for e in station.receive_frame(item, now)]
         self._byte_at = now if self._splitter.pending else None
         return out
