@@ -128,3 +128,35 @@ def test_the_gsm_diagnostic_shows_the_fleets_cell_and_signal() -> None:
         assert modem.state_at(twin.true_t).registered
         cell = modem.diagnostic.get(6) if modem.diagnostic is not None else None
         assert isinstance(cell, (list, tuple)) and cell[0] == fleet.meter(i).cell
+
+
+def test_a_clock_drifts_on_while_served_hibernated_and_after_a_set() -> None:
+    """Issue 12: clocks that drift (ppm per meter), not a fixed error: awake, across
+    hibernation (as if it had stayed awake) and from where a clock set put it."""
+    from dataclasses import replace
+
+    from openamr.fleet.faults import FaultRates
+
+    config = small(4, faults=replace(FaultRates.none(), drift_ppm=50.0), history_days=1.0)
+    base = SteppedTime(START)
+    fleet = fleet_on(config, base)
+    index = max(range(4), key=lambda i: abs(fleet.faults.drift(i)))
+    ppm = fleet.faults.drift(index)
+    assert abs(ppm) > 5
+
+    def offset() -> float:
+        twin = fleet.reach(index).twin
+        assert twin is not None
+        return twin.source.offset.total_seconds()
+
+    first = offset()
+    base.step(86_400)
+    assert abs(offset() - first - ppm * 1e-6 * 86_400) < 0.01
+    fleet.hibernate(index)
+    base.step(86_400)
+    assert abs(offset() - first - ppm * 1e-6 * 2 * 86_400) < 0.01  # woken: drifted meanwhile
+    twin = fleet.reach(index).twin
+    assert twin is not None
+    twin.source.set(twin.source.true_now())  # the head-end sets the clock
+    base.step(86_400)
+    assert abs(offset() - ppm * 1e-6 * 86_400) < 0.01

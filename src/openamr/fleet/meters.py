@@ -199,6 +199,7 @@ class Fleet:
             clock_error=self._clock_error(index), disturbances=tuple(self._history(index, woken)),
             modem=ModemSite(cell_id=meter.cell, signal_base=self.faults.signal_base(index)),
             outage=False, commit_every_advance=False, hdlc_address=meter.physical,
+            drift_ppm=self.faults.drift(index),
         )  # fmt: skip
         twin_meter = build_mt372(
             meter.serial, credentials(self.config, meter), time_base=self.second,
@@ -213,9 +214,10 @@ class Fleet:
         return Awake(twin_meter, store, now)
 
     def _clock_error(self, index: int) -> dt.timedelta:
-        """The drift of the meter's crystal over the fleet's history, whole seconds."""
-        days = self.config.history_days
-        return dt.timedelta(seconds=round(self.faults.drift(index) * 1e-6 * days * 86_400))
+        """The drift of the meter's crystal from commissioning to now, whole seconds
+        (from here on the twin's clock drifts on by itself: ``FleetSite.drift_ppm``)."""
+        elapsed = (self.now() - self.commissioned).total_seconds()
+        return dt.timedelta(seconds=round(self.faults.drift(index) * 1e-6 * elapsed))
 
     def _history(self, index: int, woken: bool) -> list[Disturbance]:
         """What the twin has not simulated yet: a fresh twin, a run-down super-cap (11

@@ -20,19 +20,42 @@ TimeBase = Callable[[], dt.datetime]
 
 
 class MeterClock:
-    """true time = start + speed x (base elapsed); meter time = true time + offset."""
+    """true time = start + speed x (base elapsed); meter time = true time + offset.
+
+    ``drift`` is the crystal's rate error (20e-6: 20 ppm fast): the offset then grows
+    by that share of the true time that passes, from wherever it was last set."""
 
     def __init__(
-        self, base: TimeBase, start: dt.datetime | None = None, speed: float = 1.0
+        self,
+        base: TimeBase,
+        start: dt.datetime | None = None,
+        speed: float = 1.0,
+        drift: float = 0.0,
     ) -> None:
         if speed <= 0:
             raise ValueError(f"speed must be positive, got {speed}")
-        self.base, self.speed = base, speed
+        self.base, self.speed, self.drift = base, speed, drift
         self._base0 = base()
         self._start = start if start is not None else self._base0
         if self._start.tzinfo is None:
             raise ValueError("the meter clock needs an aware start time (give a UTC offset)")
-        self.offset = dt.timedelta(0)
+        self._offset = dt.timedelta(0)
+        self._offset_at = self._start  # true time the offset was last set at
+
+    @property
+    def offset(self) -> dt.timedelta:
+        """Meter time minus true time, now."""
+        if not self.drift:
+            return self._offset
+        return self._offset + (self.true_now() - self._offset_at) * self.drift
+
+    @offset.setter
+    def offset(self, value: dt.timedelta) -> None:
+        self.set_offset(value, self.true_now())
+
+    def set_offset(self, value: dt.timedelta, at: dt.datetime) -> None:
+        """The offset was ``value`` at true time ``at`` (a snapshot's): it drifted since."""
+        self._offset, self._offset_at = value, at
 
     def true_now(self) -> dt.datetime:
         return self._start + (self.base() - self._base0) * self.speed

@@ -87,6 +87,7 @@ class FleetSite:
     outage: bool = True
     commit_every_advance: bool = True
     hdlc_address: int = HDLC_PHYSICAL_ADDRESS
+    drift_ppm: float = 0.0
 
 
 def build_mt372(
@@ -146,7 +147,7 @@ def build_mt372(
     resumed = None if state is None else resume_time(state, base())
     if resumed is not None:
         start = resumed.resumed
-    source = MeterClock(base, start=start, speed=speed)
+    source = MeterClock(base, start=start, speed=speed, drift=site.drift_ppm * 1e-6)
     device = LogicalDevice([])
     associations = Associations(device, profile, credentials)
     configs = associations.configs

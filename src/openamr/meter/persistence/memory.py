@@ -394,7 +394,7 @@ class Persistence:
     def _restore_engine(self) -> None:
         t, engine = self.twin, pj.as_dict(json_of(self.store, ENGINE))
         t.true_t = pj.instant_of(pj.field(engine, "true_t"))
-        t.source.offset = pj.delta_of(pj.field(engine, "offset"))
+        t.source.set_offset(pj.delta_of(pj.field(engine, "offset")), at=t.true_t)
         t.rules.invalidate()
         t.status = type(t.status)(pj.as_int(pj.field(engine, "status")))
         t.day_status = type(t.day_status)(pj.as_int(pj.field(engine, "day_status")))
