@@ -3,9 +3,13 @@ meter holds exactly what one that ran all along holds."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from openamr.codec.obis import Obis
 from openamr.codec.types import DoubleLongUnsigned
+from openamr.fleet.config import Mix
 from openamr.fleet.hibernation import FleetState
+from openamr.fleet.meters import Fleet
 from openamr.meter.clock import SteppedTime
 from openamr.meter.mt372 import logical_device_name
 from tests.fleet.conftest import START, fleet_on, readings, small
@@ -160,3 +164,36 @@ def test_a_clock_drifts_on_while_served_hibernated_and_after_a_set() -> None:
     twin.source.set(twin.source.true_now())  # the head-end sets the clock
     base.step(86_400)
     assert abs(offset() - ppm * 1e-6 * 86_400) < 0.01
+
+
+def _energy(fleet: Fleet, index: int) -> int:
+    register = fleet.app(index).device.find(Obis.parse("1.0.1.8.0.255"))
+    assert register is not None
+    value = register.get(2)
+    assert isinstance(value, int)
+    return value
+
+
+def test_after_a_kill_no_register_goes_back_and_a_set_is_kept() -> None:
+    """Issue 12 "Persistence": as safe through kill -9 as one twin's. What a client
+    read after the last periodic save is not taken back (the outage starts after
+    it), and a SET answered before the kill is in the state file."""
+    base, state = SteppedTime(START), FleetState.memory()
+    first = fleet_on(small(2, mix=replace(Mix(), residential=0.0, commercial=0.0)), base, state)
+    first.save_awake()  # the last periodic save
+    base.step(300)  # five minutes of an industrial load, read by a client
+    first.answering()
+    read = _energy(first, 0)
+    period = Obis.parse("1.0.99.1.0.255")
+    meter = first.reach(1)
+    profile = meter.app.device.find(period)
+    assert profile is not None and meter.persistence is not None
+    first.answering()
+    profile.set(4, DoubleLongUnsigned(1800))  # a client's SET of the capture period
+    meter.persistence.written(period, 7, 4, DoubleLongUnsigned(1800))
+    # killed here: nothing more is written
+    base.step(3600)
+    second = fleet_on(small(2, mix=replace(Mix(), residential=0.0, commercial=0.0)), base, state)
+    assert _energy(second, 0) >= read
+    again = second.app(1).device.find(period)
+    assert again is not None and again.get(4) == 1800

@@ -44,10 +44,12 @@ class FleetState:
         except sqlite3.DatabaseError as e:
             raise StateError(f"{path}: not a fleet state file: {e}") from None
 
+    # check_same_thread=False: one event loop uses the file, but not always from the
+    # thread that opened it (the tests run the fleet's loop in a background thread).
     @classmethod
     def open(cls, path: str | Path) -> FleetState:
         try:
-            db = sqlite3.connect(path, isolation_level=None, timeout=0)
+            db = sqlite3.connect(path, isolation_level=None, timeout=0, check_same_thread=False)
             db.execute("PRAGMA locking_mode = EXCLUSIVE")
             db.execute("PRAGMA journal_mode = WAL")
             db.execute("PRAGMA synchronous = FULL")
@@ -59,7 +61,9 @@ class FleetState:
 
     @classmethod
     def memory(cls) -> FleetState:
-        return cls(sqlite3.connect(":memory:", isolation_level=None), ":memory:")
+        return cls(
+            sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False), ":memory:"
+        )
 
     def close(self) -> None:
         self._db.close()

@@ -36,6 +36,9 @@ from openamr.meter.mt372 import FleetSite, build_mt372, seed_of
 from openamr.meter.peripherals import ModemSite, PushMessage
 
 EPOCH, CLOCK_TRUE, CLOCK_BASE = "commissioned", "clock/true", "clock/base"
+#: The fleet's true time it may have answered up to (written ahead, :meth:`Fleet.answering`).
+ALIVE = "clock/alive"
+ALIVE_AHEAD = dt.timedelta(seconds=2)
 PUSH_SETUP_DESTINATION = 3  # Push setup's send_destination_and_method
 SUPERCAP_OUTAGE_S = 11 * 86_400  # over the super-cap's 10 days (twin.CLOCK_RESERVE)
 PushSink = Callable[[MeterIdentity, PushMessage], None]
@@ -94,6 +97,7 @@ class Fleet:
             epoch -= dt.timedelta(microseconds=epoch.microsecond)
             state.put_instant(EPOCH, epoch)
         self.commissioned = epoch
+        self._alive: dt.datetime | None = None
         self._note_restart()
         self.awake: OrderedDict[int, Awake] = OrderedDict()  # least recently used first
         self._index = {serial: i for i, serial in enumerate(config.serials)}
@@ -106,7 +110,9 @@ class Fleet:
         killed): from its last save to now its meters had no power (ARCHITECTURE.md
         "Nothing lost": outages are power failures). Each meter simulates it when
         next reached."""
-        down = self.state.get_instant(CLOCK_TRUE)
+        saved, alive = self.state.get_instant(CLOCK_TRUE), self.state.get_instant(ALIVE)
+        down = max((t for t in (saved, alive) if t is not None), default=None)
+        self._alive = alive
         up = self.second()
         if down is not None and up - down >= dt.timedelta(seconds=2):
             self.state.add_restart(down, up)
@@ -180,6 +186,23 @@ class Fleet:
         self.awake[index].pinned += 1
         return app
 
+    def answering(self) -> None:
+        """A meter is about to answer: the state file says the fleet was alive up to a
+        little past this second first, so that after a ``kill -9`` the outage starts
+        after anything a client read (the twins rebuild exactly up to it: no register
+        goes back, no energy counts twice). One small write a second, fleet-wide."""
+        now = self.second()
+        if self._alive is None or now >= self._alive:
+            self._alive = now + ALIVE_AHEAD
+            self.state.put_instant(ALIVE, self._alive)
+
+    def _write_out(self, index: int) -> None:
+        """A client's SET or ACTION was committed: the meter goes into the state file
+        before the answer (as the single twin's file is written before it answers)."""
+        awake = self.awake.get(index)
+        if awake is not None:
+            self.state.save(self.meter(index).serial, awake.store, self.now())
+
     def release(self, index: int, now: float = 0.0) -> None:
         """The connection that held meter ``index`` is gone: its idle time starts now."""
         awake = self.awake.get(index)
@@ -199,7 +222,7 @@ class Fleet:
             clock_error=self._clock_error(index), disturbances=tuple(self._history(index, woken)),
             modem=ModemSite(cell_id=meter.cell, signal_base=self.faults.signal_base(index)),
             outage=False, commit_every_advance=False, hdlc_address=meter.physical,
-            drift_ppm=self.faults.drift(index),
+            drift_ppm=self.faults.drift(index), on_write=lambda: self._write_out(index),
         )  # fmt: skip
         twin_meter = build_mt372(
             meter.serial, credentials(self.config, meter), time_base=self.second,

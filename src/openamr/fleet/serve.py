@@ -129,6 +129,7 @@ class MeterSession(asyncio.Protocol):
 
     def data_received(self, data: bytes) -> None:
         if self.inner is not None:
+            self.server.fleet.answering()
             self.inner.data_received(data)
             self.server.fleet.collect_pushes(self.index)
 
@@ -164,6 +165,7 @@ class GatewaySession(WrapperSession):
         return app
 
     def _answer(self, event: ApduReceived) -> None:
+        self.server.fleet.answering()
         super()._answer(event)
         index = event.destination - self.server.fleet.config.addresses.first_wport
         if index in self.held:
@@ -210,6 +212,7 @@ class BusSession(asyncio.Protocol):
 
     def data_received(self, data: bytes) -> None:
         if self.line is not None:
+            self.server.fleet.answering()
             self.line.receive(data)
             for index in self.held:
                 self.server.fleet.collect_pushes(index)

@@ -88,6 +88,7 @@ class FleetSite:
     commit_every_advance: bool = True
     hdlc_address: int = HDLC_PHYSICAL_ADDRESS
     drift_ppm: float = 0.0
+    on_write: Callable[[], None] | None = None
 
 
 def build_mt372(
@@ -195,7 +196,9 @@ def build_mt372(
         if config.mechanism is MechanismName.LLS:
             configs[sap] = replace(config, guard=guard)
     if state is not None:
-        persistence = Persistence(state, twin, keys, serial, outgoing, received, state_kek)
+        persistence = Persistence(
+            state, twin, keys, serial, outgoing, received, state_kek, on_write=site.on_write
+        )
         for sap, config in configs.items():  # every SET and ACTION commits first
             configs[sap] = persistence.recorded(config)
         if resumed is not None:

@@ -54,7 +54,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Protocol, runtime_checkable
 
@@ -171,12 +171,15 @@ class Persistence:
         outgoing: OutgoingCounter | None = None,
         received: ReceivedCounters | None = None,
         kek: bytes | None = None,
+        on_write: Callable[[], None] | None = None,
     ) -> None:
         """``outgoing``: the server's invocation counter, topped up after each commit
         when it is reserved in the store; ``received`` the last counters accepted from
         clients (kept too); ``kek`` the state key-encryption key (never stored here;
-        without it the keys are not kept)."""
+        without it the keys are not kept); ``on_write`` is called after the commit of
+        a SET or an ACTION, before the answer (a fleet writes the meter's store out)."""
         self.store, self.twin, self.keys, self.serial = store, twin, keys, serial
+        self.on_write = on_write
         self.outgoing = outgoing
         self.received = received if received is not None else ReceivedCounters()
         self.kek = kek
@@ -259,6 +262,8 @@ class Persistence:
         """A SET succeeded: remember the parameter and commit with it."""
         replayed = (class_id, index) not in NOT_REPLAYED
         self.commit([(logical_name, index, value)] if replayed else [])
+        if self.on_write is not None:
+            self.on_write()
 
     def acted(self, logical_name: Obis, class_id: int, method: int) -> None:
         """An ACTION succeeded: remember the parameters it changed, commit."""
@@ -269,6 +274,8 @@ class Persistence:
             if not isinstance(value, DataAccessResult):
                 changed.append((logical_name, index, value))
         self.commit(changed)
+        if self.on_write is not None:
+            self.on_write()
 
     def _engine(self) -> dict[str, Json]:
         s = snapshot(self.twin)
