@@ -58,3 +58,13 @@ def test_the_lcd_and_the_readout_show_it() -> None:
     app = build_mt372(profile=VARIANT).app
     readings = {r.address: r for r in DeviceReadout(app.device, VARIANT.display_list()).readout()}
     assert (readings["3.8.0"].value, readings["3.8.0"].unit) == ("000000.042", "kVArh")
+
+
+def test_the_twins_own_lcd_and_optical_readout_show_it() -> None:
+    """The twin built from the variant scrolls it on its LCD and reads it out on its
+    optical port (both from the profile's display list, not the MT372's)."""
+    meter = build_mt372(profile=VARIANT)
+    assert meter.app.display_list == VARIANT.display_list()
+    pages = [r.address for r in meter.peripherals.lcd.readout.readout()]
+    assert "3.8.0" in pages and pages[-1] == "F.F"
+    assert "3.8.0" not in [r.address for r in build_mt372().peripherals.lcd.readout.readout()]

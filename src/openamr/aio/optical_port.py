@@ -97,7 +97,7 @@ async def start_meter_optical_port(
     timing: Timing = DEFAULT_TIMING,
 ) -> asyncio.Server:
     """Serve the meter's optical port on TCP ``host:port`` (0 picks a free port)."""
-    source = DeviceSource(DeviceReadout(app.device), app.refresh)
+    source = DeviceSource(DeviceReadout(app.device, app.display_list), app.refresh)
     return await start_optical_server(
         host, port, source, on_mode_e=mode_e(app), timing=timing, **_options(app, password)
     )
@@ -107,7 +107,7 @@ async def serve_meter_optical_serial(
     app: ServerApplication, device: str, *, password: str, timing: Timing = DEFAULT_TIMING
 ) -> None:
     """Serve the meter's optical port on a serial line until the line closes."""
-    source = DeviceSource(DeviceReadout(app.device), app.refresh)
+    source = DeviceSource(DeviceReadout(app.device, app.display_list), app.refresh)
     await serve_optical_serial(
         device, source, timing, on_mode_e=mode_e(app), **_options(app, password)
     )

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from openamr.association.config import AssociationConfig
 from openamr.cosem import LogicalDevice
+from openamr.meter.display import DISPLAY_LIST
 from openamr.security.counters import OutgoingCounter, ReceivedCounters
 
 
@@ -34,3 +35,5 @@ class ServerApplication:
     #: The last invocation counter accepted per client and key, across associations
     #: (Green Book 9.2.7.2.4: a captured request is never accepted again).
     received: ReceivedCounters = field(default_factory=ReceivedCounters)
+    #: What the optical port reads out (mode C): the device profile's display list.
+    display_list: tuple[str, ...] = DISPLAY_LIST

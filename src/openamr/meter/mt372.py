@@ -185,7 +185,8 @@ def build_mt372(
     checkpoints: list[Callable[[], None]] = []
     twin = Twin(device, source, metrology, port, components, checkpoints, commissioned=commissioned)
     # relays, limiter, inputs, covers, modem, push, LCD: one component
-    peripherals = Peripherals(twin, push_port, push, site=site.modem)
+    display = profile.display_list()
+    peripherals = Peripherals(twin, push_port, push, site=site.modem, display_list=display)
     components.append(peripherals)
     peripherals.publish(twin)  # the objects show the peripherals from the start
     engine = Engine(twin, peripherals)
@@ -215,6 +216,7 @@ def build_mt372(
         outgoing,
         engine.refresh,
         received,
+        display,
     )
     twin.advance()
     password = credentials.iec_password.decode()

@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Iterable
 from fractions import Fraction
 
+from openamr.meter.display import DISPLAY_LIST
 from openamr.meter.peripherals.inputs import ImpulseInputs
 from openamr.meter.peripherals.lcd import PERIOD_S, Lcd, LcdState
 from openamr.meter.peripherals.limiter import LoadLimiter
@@ -28,6 +29,7 @@ class Peripherals:
         send: Sender | None = None,
         lcd_period_s: int = PERIOD_S,
         site: ModemSite = SEEDED,
+        display_list: tuple[str, ...] = DISPLAY_LIST,
     ):
         self.twin = twin
         self.contactor = Contactor(twin)
@@ -37,7 +39,8 @@ class Peripherals:
         self.covers = Covers(twin)
         self.modem = Modem(twin, site)
         self.push = AlarmPush(twin, push_port, send)
-        self.lcd = Lcd(twin, self.contactor, self.outputs, self.covers, self.modem, lcd_period_s)
+        self.lcd = Lcd(twin, self.contactor, self.outputs, self.covers, self.modem, lcd_period_s,
+                       display_list=display_list)  # fmt: skip
         #: push last: it reads the log-book the others wrote in the same advance
         self.parts = (self.contactor, self.limiter, self.outputs, self.inputs, self.covers,
                       self.modem, self.push)  # fmt: skip

@@ -2,9 +2,9 @@
 scroll, programmable data set, OBIS codes; status: L1 L2 L3, phase sequence,
 current reversal, communication cursor, signal level; "FF" on an error).
 
-Pages are the display list (:data:`openamr.meter.display.DISPLAY_LIST`, shared with
-the optical readout) resolved against the device; entries the device lacks are
-skipped. Decisions ([I]):
+Pages are the display list (the device profile's, by default the MT372's
+:data:`openamr.meter.display.DISPLAY_LIST`; shared with the optical readout)
+resolved against the device; entries the device lacks are skipped. Decisions ([I]):
 
 * Auto scroll: page ``floor(t / period) mod pages`` of meter time ``t`` (period
   10 s by default), so the display is a pure function of time, whatever the steps.
@@ -86,6 +86,7 @@ class Lcd:
         modem: Modem,
         period_s: int = PERIOD_S,
         manual_timeout_s: int = MANUAL_TIMEOUT_S,
+        display_list: tuple[str, ...] = DISPLAY_LIST,
     ) -> None:
         if period_s <= 0 or manual_timeout_s <= 0:
             raise ValueError("the scroll period and the manual timeout are positive")
@@ -93,7 +94,7 @@ class Lcd:
         self.covers, self.modem = covers, modem
         self.period = dt.timedelta(seconds=period_s)
         self.timeout = dt.timedelta(seconds=manual_timeout_s)
-        self.readout = DeviceReadout(twin.device, DISPLAY_LIST)
+        self.readout = DeviceReadout(twin.device, display_list)
         self._press: tuple[dt.datetime, int] | None = None  # last press, page shown
 
     def press_button(self, at: dt.datetime | None = None, long: bool = False) -> None:
