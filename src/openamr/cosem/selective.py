@@ -36,9 +36,11 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import struct
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Sequence
-from operator import itemgetter
-from typing import Any
+from itertools import islice, repeat
+from operator import itemgetter, le
+from typing import Any, cast
 
 from openamr.apdu.results import DataAccessResult
 from openamr.apdu.selective_access import CaptureObjectDefinition, EntryDescriptor, RangeDescriptor
@@ -71,6 +73,8 @@ Selection = tuple[list[int], list[int]]
 _DATE_TIME = struct.Struct(">HBBBBBBBhB")
 _ORDINAL_1970 = dt.date(1970, 1, 1).toordinal()
 _NO_DEVIATION = -0x8000
+#: time stamps kept as plain octets (the buffer's usual form): keyed without a Python loop
+_STAMP_TYPES = {bytes, OctetString}
 
 #: The typed value of a plain cell, by column tag.
 CELL_TYPES: dict[Tag, Callable[[Any], Data]] = {
@@ -140,9 +144,11 @@ def column_keys(
 ) -> list[float | None]:
     """Each entry's value in ``column`` as a number (None: not comparable). Null
     timestamps in a date-time column are the previous entry's plus ``period`` s."""
-    values = map(itemgetter(column), rows)
+    values = list(map(itemgetter(column), rows))
     if not is_datetime_column(field):
         return [number(v) for v in values]
+    if set(map(type, values)) <= _STAMP_TYPES:  # no null, no CosemDateTime: all in C
+        return list(map(datetime_seconds, values, repeat(naive_offset, len(values))))
     keys: list[float | None] = []
     previous: float | None = None
     for v in values:
@@ -197,8 +203,16 @@ def select_by_range(
     if lo is None or hi is None:
         return DataAccessResult.SCOPE_OF_ACCESS_VIOLATED
     keys = column_keys(rows, column, field, period, naive_offset)
-    picked = [i for i, k in enumerate(keys) if k is not None and lo <= k <= hi]
-    return picked, columns
+    return _within(keys, lo, hi), columns
+
+
+def _within(keys: list[float | None], lo: float, hi: float) -> list[int]:
+    """The indices of the keys in [lo, hi]; by bisection when the keys ascend (a
+    buffer in time order, the usual case), else by a scan."""
+    ordered = cast("list[float]", keys)  # when None is not in it
+    if None not in keys and all(map(le, ordered, islice(ordered, 1, None))):
+        return list(range(bisect_left(ordered, lo), bisect_right(ordered, hi)))
+    return [i for i, k in enumerate(keys) if k is not None and lo <= k <= hi]
 
 
 def _selected_columns(
