@@ -5,71 +5,65 @@ profile columns of the MT372 (from its device profile, :mod:`openamr.devices.mt3
 
 from __future__ import annotations
 
+import functools
+import importlib
+from typing import TYPE_CHECKING
+
 from openamr.codec.obis import Obis
 from openamr.cosem.access import AttributeAccess, MethodAccess
-from openamr.cosem.base import CosemObject
-from openamr.cosem.classes.activity_calendar import ActivityCalendar
-from openamr.cosem.classes.association_ln import AssociationLN
-from openamr.cosem.classes.auto_answer import AutoAnswer
-from openamr.cosem.classes.auto_connect import AutoConnect
-from openamr.cosem.classes.clock import Clock
-from openamr.cosem.classes.data import Data
-from openamr.cosem.classes.demand_register import DemandRegister
-from openamr.cosem.classes.disconnect_control import DisconnectControl
-from openamr.cosem.classes.extended_register import ExtendedRegister
-from openamr.cosem.classes.gprs_modem_setup import GprsModemSetup
-from openamr.cosem.classes.gsm_diagnostic import GsmDiagnostic
-from openamr.cosem.classes.iec_hdlc_setup import IecHdlcSetup
-from openamr.cosem.classes.iec_local_port_setup import IecLocalPortSetup
-from openamr.cosem.classes.image_transfer import ImageTransfer
-from openamr.cosem.classes.ipv4_setup import Ipv4Setup
-from openamr.cosem.classes.limiter import Limiter
-from openamr.cosem.classes.profile_generic import ProfileGeneric
-from openamr.cosem.classes.push_setup import PushSetup
-from openamr.cosem.classes.register import Register
-from openamr.cosem.classes.register_activation import RegisterActivation
-from openamr.cosem.classes.register_monitor import RegisterMonitor
-from openamr.cosem.classes.sap_assignment import SapAssignment
-from openamr.cosem.classes.script_table import ScriptTable
-from openamr.cosem.classes.security_setup import SecuritySetup
-from openamr.cosem.classes.single_action_schedule import SingleActionSchedule
-from openamr.cosem.classes.special_days import SpecialDaysTable
-from openamr.cosem.classes.tcp_udp_setup import TcpUdpSetup
 from openamr.cosem.names import CLASS_NAMES as CLASS_NAMES  # re-exported
 from openamr.cosem.names import class_name as class_name
-from openamr.devices.mt372.objects import MT372
-from openamr.devices.profile import DeviceProfile
 
-_DECLARED: tuple[type[CosemObject], ...] = (
-    ActivityCalendar,
-    AssociationLN,
-    AutoAnswer,
-    AutoConnect,
-    Clock,
-    Data,
-    DemandRegister,
-    DisconnectControl,
-    ExtendedRegister,
-    GprsModemSetup,
-    GsmDiagnostic,
-    IecHdlcSetup,
-    IecLocalPortSetup,
-    ImageTransfer,
-    Ipv4Setup,
-    Limiter,
-    ProfileGeneric,
-    PushSetup,
-    Register,
-    RegisterActivation,
-    RegisterMonitor,
-    SapAssignment,
-    ScriptTable,
-    SecuritySetup,
-    SingleActionSchedule,
-    SpecialDaysTable,
-    TcpUdpSetup,
-)
-CLASSES: dict[int, type[CosemObject]] = {c.CLASS_ID: c for c in _DECLARED}
+if TYPE_CHECKING:
+    from openamr.cosem.base import CosemObject
+    from openamr.devices.profile import DeviceProfile
+
+#: The declared interface classes by class_id, as "module:Class" of
+#: :mod:`openamr.cosem.classes`. A class is imported when one of its names is first
+#: asked for: ``openamr read`` of a register loads the Register class, not all 27.
+DECLARED: dict[int, str] = {
+    1: "data:Data",
+    3: "register:Register",
+    4: "extended_register:ExtendedRegister",
+    5: "demand_register:DemandRegister",
+    6: "register_activation:RegisterActivation",
+    7: "profile_generic:ProfileGeneric",
+    8: "clock:Clock",
+    9: "script_table:ScriptTable",
+    11: "special_days:SpecialDaysTable",
+    15: "association_ln:AssociationLN",
+    17: "sap_assignment:SapAssignment",
+    18: "image_transfer:ImageTransfer",
+    19: "iec_local_port_setup:IecLocalPortSetup",
+    20: "activity_calendar:ActivityCalendar",
+    21: "register_monitor:RegisterMonitor",
+    22: "single_action_schedule:SingleActionSchedule",
+    23: "iec_hdlc_setup:IecHdlcSetup",
+    28: "auto_answer:AutoAnswer",
+    29: "auto_connect:AutoConnect",
+    40: "push_setup:PushSetup",
+    41: "tcp_udp_setup:TcpUdpSetup",
+    42: "ipv4_setup:Ipv4Setup",
+    45: "gprs_modem_setup:GprsModemSetup",
+    47: "gsm_diagnostic:GsmDiagnostic",
+    64: "security_setup:SecuritySetup",
+    70: "disconnect_control:DisconnectControl",
+    71: "limiter:Limiter",
+}
+
+
+@functools.cache
+def declared_class(class_id: int) -> type[CosemObject] | None:
+    """The class declaration of ``class_id`` (None: not declared), imported once."""
+    where = DECLARED.get(class_id)
+    if where is None:
+        return None
+    module, name = where.split(":")
+    declared: type[CosemObject] = getattr(
+        importlib.import_module(f"openamr.cosem.classes.{module}"), name
+    )
+    return declared
+
 
 #: Short forms of the access modes for tables ("auth" = authenticated).
 ATTRIBUTE_ACCESS: dict[AttributeAccess, str] = {
@@ -87,24 +81,30 @@ METHOD_ACCESS: dict[MethodAccess, str] = {
 
 def attribute_name(class_id: int, index: int) -> str:
     """``"scaler_unit"`` for (3, 3); ``"attribute 9"`` when the class is unknown."""
-    declared = CLASSES.get(class_id)
+    declared = declared_class(class_id)
     attribute = declared.attribute(index) if declared is not None else None
     return attribute.name if attribute is not None else f"attribute {index}"
 
 
 def method_name(class_id: int, index: int) -> str:
-    declared = CLASSES.get(class_id)
+    declared = declared_class(class_id)
     method = declared.method(index) if declared is not None else None
     return method.name if method is not None else f"method {index}"
 
 
-def object_name(obis: Obis, profile: DeviceProfile = MT372) -> str:
+def object_name(obis: Obis, profile: DeviceProfile | None = None) -> str:
     """The device's name for an object ("A+ total"); "" for one it does not declare
-    (:attr:`openamr.client.values.ObjectInfo.name` for the MT372's)."""
+    (:attr:`openamr.client.values.ObjectInfo.name` for the MT372's, the default)."""
+    if profile is None:
+        from openamr.devices.mt372.objects import MT372  # only when a name is shown
+
+        profile = MT372
     return profile.name_of(obis) or ""
 
 
-def column_name(class_id: int, obis: Obis, attribute: int, profile: DeviceProfile = MT372) -> str:
+def column_name(
+    class_id: int, obis: Obis, attribute: int, profile: DeviceProfile | None = None
+) -> str:
     """A profile column's name: its object's, with the attribute when it is not the
     value ("maximum demand A+ total capture_time"); "" for an unknown object."""
     name = object_name(obis, profile)

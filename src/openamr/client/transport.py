@@ -20,7 +20,7 @@ in how the byte stream is opened (:meth:`HdlcTransport.open_stream`).
 Timing: ``timeout`` is the silence a transport accepts, not the length of an answer:
 every chunk of a wrapper APDU, and every HDLC frame that brings new data, restarts
 it, so a whole profile on a 9600 Bd line arrives however long it is. The HDLC
-station proposes the largest link in SNRM (:data:`CLIENT_HDLC`: 2030-byte
+station proposes the largest link in SNRM (:func:`client_hdlc`: 2030-byte
 information fields, window 7) and the meter answers with what it allows (its IEC
 HDLC setup object); the poll timer follows the line's baud rate (``?baud=`` for
 ``hdlc+tcp://`` when a slow line is behind the terminal server).
@@ -31,30 +31,28 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Callable
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from openamr.aio.hhu import OpticalPortError, OpticalSession
-from openamr.aio.lines import FRAMING_7E1, FRAMING_8N1, Framing, open_serial, switch_line
 from openamr.client.url import MeterUrl
 from openamr.errors import DlmsError
-from openamr.link.hdlc.address import mt372_server
-from openamr.link.hdlc.params import HdlcParameters
-from openamr.link.hdlc.primary import PrimaryStation
-from openamr.link.hdlc.station import (
-    Connected,
-    DataReceived,
-    Disconnected,
-    HdlcEvent,
-    MessageTooLong,
-    Timeouts,
-)
-from openamr.link.iec21 import BAUD_MODE_C, DEFAULT_TIMING, ModeControl, Timing
-from openamr.link.iec21.messages import INITIAL_BAUD
 from openamr.link.wrapper import ApduReceived, WrapperConnection, WrapperFailed
 
-#: What the client proposes in SNRM: the largest link IEC 62056-46 allows; the meter
-#: negotiates it down to what it can do.
-CLIENT_HDLC = HdlcParameters(max_info_tx=2030, max_info_rx=2030, window_tx=7, window_rx=7)
+# HDLC, the serial lines and the optical port are imported by the transports that use
+# them, when they open: a tcp:// read does not load them (issue 9, start-up).
+if TYPE_CHECKING:
+    from openamr.aio.lines import Framing
+    from openamr.link.hdlc.params import HdlcParameters
+    from openamr.link.hdlc.primary import PrimaryStation
+    from openamr.link.hdlc.station import HdlcEvent
+    from openamr.link.iec21 import Timing
+
+
+def client_hdlc() -> HdlcParameters:
+    """What the client proposes in SNRM: the largest link IEC 62056-46 allows; the
+    meter negotiates it down to what it can do."""
+    from openamr.link.hdlc.params import HdlcParameters
+
+    return HdlcParameters(max_info_tx=2030, max_info_rx=2030, window_tx=7, window_rx=7)
 
 
 class TransportError(DlmsError):
@@ -93,7 +91,11 @@ class _Stream:
                 "the meter's modem is online"
             ) from None
 
-    async def open_serial(self, device: str, baud: int, framing: Framing = FRAMING_8N1) -> None:
+    async def open_serial(self, device: str, baud: int, framing: Framing | None = None) -> None:
+        """Open a serial line, 8N1 unless ``framing`` says otherwise."""
+        from openamr.aio.lines import FRAMING_8N1, open_serial
+
+        framing = FRAMING_8N1 if framing is None else framing
         try:
             self.attach(*await asyncio.wait_for(open_serial(device, baud, framing), self.timeout))
         except (OSError, ValueError, TimeoutError) as e:
@@ -175,8 +177,12 @@ class HdlcTransport:
 
     def _station(self, baud: int) -> PrimaryStation:
         """A fresh primary station for a line of ``baud`` (0: unknown, fast)."""
+        from openamr.link.hdlc.address import mt372_server
+        from openamr.link.hdlc.primary import PrimaryStation
+        from openamr.link.hdlc.station import Timeouts
+
         server = mt372_server(self.url.physical, self.url.server)
-        return PrimaryStation(self.client, server, CLIENT_HDLC, Timeouts(baud=baud))
+        return PrimaryStation(self.client, server, client_hdlc(), Timeouts(baud=baud))
 
     async def open_stream(self) -> int:
         """Open the byte stream that carries the frames; its baud rate (0: unknown)."""
@@ -184,12 +190,16 @@ class HdlcTransport:
         return self.url.baud
 
     async def open(self) -> None:
+        from openamr.link.hdlc.station import Connected
+
         self.station = self._station(await self.open_stream())
         loop = asyncio.get_running_loop()
         self.stream.write(self.station.connect(loop.time()))
         await self._until(Connected, "link set-up (SNRM)")
 
     async def exchange(self, apdu: bytes) -> bytes:
+        from openamr.link.hdlc.station import DataReceived
+
         loop = asyncio.get_running_loop()
         self.stream.write(self.station.send_data(apdu, loop.time()))
         event = await self._until(DataReceived, "waiting for the answer")
@@ -197,6 +207,8 @@ class HdlcTransport:
         return event.data
 
     async def close(self) -> None:
+        from openamr.link.hdlc.station import Disconnected
+
         try:
             loop = asyncio.get_running_loop()
             self.stream.write(self.station.disconnect(loop.time()))
@@ -209,6 +221,8 @@ class HdlcTransport:
     async def _until(self, wanted: type, step: str) -> HdlcEvent:
         """Drive the station until ``wanted``; give up after ``timeout`` seconds without
         new data (each frame that brings some restarts the wait)."""
+        from openamr.link.hdlc.station import Disconnected, MessageTooLong
+
         loop = asyncio.get_running_loop()
         give_up = loop.time() + self.stream.timeout
         while True:
@@ -267,14 +281,21 @@ class OpticalHdlcTransport(SerialHdlcTransport):
     After the DISC the meter is back in IEC 62056-21 at 300 Bd 7E1."""
 
     def __init__(
-        self, url: MeterUrl, client: int, timeout: float = 10.0, timing: Timing = DEFAULT_TIMING
+        self, url: MeterUrl, client: int, timeout: float = 10.0, timing: Timing | None = None
     ) -> None:
+        from openamr.link.iec21 import DEFAULT_TIMING
+
         super().__init__(url, client, timeout)
         self.name = f"meter {url} (optical, mode E, HDLC {url.physical}/{url.server})"
         self.stream.name = self.name
-        self.timing = timing
+        self.timing = DEFAULT_TIMING if timing is None else timing
 
     async def open_stream(self) -> int:
+        from openamr.aio.hhu import OpticalPortError, OpticalSession
+        from openamr.aio.lines import FRAMING_7E1, FRAMING_8N1, switch_line
+        from openamr.link.iec21 import BAUD_MODE_C, ModeControl
+        from openamr.link.iec21.messages import INITIAL_BAUD
+
         if self.url.baud not in BAUD_MODE_C.values():
             rates = ", ".join(str(b) for b in sorted(BAUD_MODE_C.values()))
             raise TransportError(f"{self.name}: baud={self.url.baud}; the optical port has {rates}")
