@@ -40,6 +40,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 from collections.abc import Callable
+from typing import Any
 
 from openamr.apdu.results import ActionResult, DataAccessResult
 from openamr.codec.datetime import (
@@ -171,6 +172,9 @@ class Clock(CosemObject, class_id=8, version=0):
         self.flags = 0
         self.preset: tuple[dt.datetime, dt.datetime, dt.datetime] | None = None
         self._dst_cache: dict[tuple[object, ...], tuple[dt.datetime, dt.datetime] | None] = {}
+        #: the last year dst_active answered for: the attributes it was computed from,
+        #: the year's span and its window, as UTC instants
+        self._dst_year: tuple[Any, ...] | None = None
 
     # -- local time -------------------------------------------------------------------------
 
@@ -182,6 +186,30 @@ class Clock(CosemObject, class_id=8, version=0):
         """Whether summer time is in force at ``instant`` (aware)."""
         if not self.daylight_savings_enabled:
             return False
+        year = self._dst_year
+        if (
+            year is not None
+            and year[0] is self.time_zone
+            and year[1] is self.daylight_savings_begin
+            and year[2] is self.daylight_savings_end
+            and year[3] is self.daylight_savings_deviation
+            and year[4] <= instant < year[5]
+        ):  # the year asked last, as instants: no conversion
+            start: dt.datetime | None = year[6]
+            stop: dt.datetime | None = year[7]
+        else:
+            try:
+                start, stop = self._dst_instants(instant)
+            except OverflowError:  # a window at the ends of the calendar
+                return self._dst_active_standard(instant)
+        if start is None or stop is None:
+            return False
+        if start <= stop:
+            return start <= instant < stop
+        return instant >= start or instant < stop  # southern hemisphere
+
+    def _dst_active_standard(self, instant: dt.datetime) -> bool:
+        """:meth:`dst_active`, compared in local standard time."""
         standard = (instant.astimezone(dt.UTC) + self.standard_offset()).replace(tzinfo=None)
         window = self._dst_window(standard.year)
         if window is None:
@@ -190,6 +218,33 @@ class Clock(CosemObject, class_id=8, version=0):
         if start <= stop:
             return start <= standard < stop
         return standard >= start or standard < stop  # southern hemisphere
+
+    def _dst_instants(
+        self, instant: dt.datetime
+    ) -> tuple[dt.datetime, dt.datetime] | tuple[None, None]:
+        """The summer time window of the standard-time year holding ``instant``, as
+        UTC instants (each local standard time less the standard offset), and that
+        year's span, remembered for the next question; (None, None): no window."""
+        offset = self.standard_offset()
+        standard = (instant.astimezone(dt.UTC) + offset).replace(tzinfo=None)
+        window = self._dst_window(standard.year)
+        span = [
+            (dt.datetime(y, 1, 1) - offset).replace(tzinfo=dt.UTC) if y <= dt.MAXYEAR else None
+            for y in (standard.year, standard.year + 1)
+        ]  # an OverflowError at year 1 or 9999: the caller compares in standard time
+        if window is None:
+            start = stop = None
+        else:
+            start, stop = ((w - offset).replace(tzinfo=dt.UTC) for w in window)
+        lo, hi = span
+        if lo is not None and hi is not None:
+            self._dst_year = (
+                self.time_zone, self.daylight_savings_begin, self.daylight_savings_end,
+                self.daylight_savings_deviation, lo, hi, start, stop,
+            )  # fmt: skip
+        if start is None or stop is None:
+            return None, None
+        return start, stop
 
     def _dst_window(self, year: int) -> tuple[dt.datetime, dt.datetime] | None:
         """Summer time of ``year`` in local standard time, [start, stop). Cached by
