@@ -10,6 +10,7 @@ from fractions import Fraction
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from openamr.codec.datetime import CosemDateTime
 from openamr.cosem.classes.clock import Clock
 from openamr.meter.clock import SteppedTime
 from openamr.meter.mt372 import build_mt372
@@ -71,7 +72,10 @@ def test_lp_stamps_equal_the_clock_stamps(microseconds: int, flags: int) -> None
     clock = Clock("0.0.1.0.0.255", lambda: T0, lambda _: None)
     clock.flags = flags
     at = dt.datetime(2026, 1, 1, tzinfo=dt.UTC) + dt.timedelta(microseconds=microseconds)
-    assert lp_stamp(clock, at, clock.dst_active(at), clock.flags) == stamp(clock, at)
+    local = at.astimezone(clock.zone(at))
+    dataclass_form = CosemDateTime.from_datetime(local, clock.clock_status(at)).to_bytes()
+    assert lp_stamp(clock, at, clock.dst_active(at), clock.flags) == dataclass_form
+    assert stamp(clock, at) == dataclass_form
 
 
 def test_within_the_second_the_twin_returns_at_once_and_loses_nothing() -> None:

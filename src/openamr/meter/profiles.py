@@ -12,10 +12,10 @@ from __future__ import annotations
 import datetime as dt
 
 from openamr.apdu.selective_access import CaptureObjectDefinition
-from openamr.codec.datetime import CosemDateTime
 from openamr.codec.table import Field
 from openamr.cosem.classes.clock import Clock
 from openamr.devices.profile import Layout
+from openamr.meter.stamps import lp_stamp
 
 #: A profile's column: what it captures and its wire type.
 Column = tuple[CaptureObjectDefinition, Field]
@@ -33,6 +33,8 @@ def columns_of(layout: Layout) -> tuple[Column, ...]:
 
 
 def stamp(clock: Clock, instant: dt.datetime) -> bytes:
-    """The 12-byte local time stamp the meter writes for ``instant``."""
-    local = instant.astimezone(clock.zone(instant))
-    return CosemDateTime.from_datetime(local, clock.clock_status(instant)).to_bytes()
+    """The 12-byte local time stamp the meter writes for ``instant``: the date-time
+    (Blue Book 4.1.6.1) of ``instant`` in the clock's zone with the clock's status,
+    ``CosemDateTime.from_datetime(local, clock.clock_status(instant))``, packed at
+    once (:func:`openamr.meter.stamps.lp_stamp`)."""
+    return lp_stamp(clock, instant, clock.dst_active(instant), clock.flags)

@@ -14,6 +14,7 @@ Unconnected phases (``LoadConfig.connection``) have no voltage.
 from __future__ import annotations
 
 import enum
+import functools
 import math
 from collections.abc import Sequence
 
@@ -40,17 +41,32 @@ class VoltageState(enum.Enum):
     OVER = "over"  # above 1.15 Un
 
 
+#: :func:`unit`, remembered (it is pure; a reading asks the same ones within a minute)
+_unit = functools.lru_cache(maxsize=1 << 16)(unit)
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _knot(seed: int, phase: int, k: int) -> float:
+    """The noise at knot ``k`` (pure: remembered, as the next reading asks it again)."""
+    return unit(seed, 0x7017, phase, k)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _feeder_offset(seed: int, phase: int) -> tuple[float, float]:
+    """The meter's feeder level and the phase's own offset (pure: remembered)."""
+    return 0.06 * unit(seed, 0xFEED) - 0.03, 0.02 * unit(seed, 0xFEED, phase) - 0.01
+
+
 def _noise(seed: int, phase: int, t: int) -> float:
     k, r = divmod(t, _KNOT)
-    a, b = unit(seed, 0x7017, phase, k), unit(seed, 0x7017, phase, k + 1)
+    a, b = _knot(seed, phase, k), _knot(seed, phase, k + 1)
     return (a + (b - a) * r / _KNOT) * 2.0 - 1.0
 
 
 def nominal_voltage(model: MeterModel, phase: Phase, t: int) -> float:
     """The undisturbed voltage of ``phase`` at ``t`` (V, 0.1 V resolution)."""
     seed = model.seed
-    feeder = 0.06 * unit(seed, 0xFEED) - 0.03
-    offset = 0.02 * unit(seed, 0xFEED, int(phase)) - 0.01
+    feeder, offset = _feeder_offset(seed, int(phase))
     evening = 0.012 * math.sin(2 * math.pi * ((t % DAY) / DAY - 0.5))
     rel = 1.0 + feeder + offset + evening + 0.004 * _noise(seed, int(phase), t)
     return round(model.ratings.un_v * rel, 1)
@@ -150,8 +166,8 @@ def frequency(model: MeterModel, disturbances: Sequence[Disturbance], t: int) ->
     """The supply frequency at ``t`` (Hz, 0.01 Hz resolution); 0 when the meter is down."""
     if not any(phase_present(model, disturbances, t)):
         return 0.0
-    slow = 0.03 * math.sin(2 * math.pi * (t % 5400) / 5400 + unit(model.seed, 0xF0))
-    noise = 0.01 * (2.0 * unit(model.seed, 0xF1, t // 60) - 1.0)
+    slow = 0.03 * math.sin(2 * math.pi * (t % 5400) / 5400 + _unit(model.seed, 0xF0))
+    noise = 0.01 * (2.0 * _unit(model.seed, 0xF1, t // 60) - 1.0)
     return round(model.ratings.fn_hz + slow + noise, 2)
 
 
