@@ -35,6 +35,7 @@ from __future__ import annotations
 import bisect
 import enum
 from collections.abc import Callable, Sequence
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 from openamr.apdu.results import ActionResult, DataAccessResult
@@ -43,10 +44,13 @@ from openamr.codec.axdr import tag_of
 from openamr.codec.datetime import CosemDate, CosemDateTime, CosemTime
 from openamr.codec.obis import Obis
 from openamr.codec.table import Field, Row, RowLayout, is_array
-from openamr.codec.types import Array, Data, DoubleLongUnsigned, Enum, Tag
+from openamr.codec.types import Array, Data, DoubleLongUnsigned, Enum, OctetString, Tag
 from openamr.cosem import selective
 from openamr.cosem.base import SUCCESS, Attribute, CosemObject, Method, MethodResult, denied
 from openamr.errors import DecodeError, EncodeError
+
+#: the types of octet-string cells :meth:`ProfileGeneric._fit` takes column by column
+_OCTETS = {bytes, OctetString}
 
 if TYPE_CHECKING:
     from openamr.cosem.device import LogicalDevice
@@ -190,13 +194,35 @@ class ProfileGeneric(CosemObject, class_id=7, version=1):
             for row in rows:
                 self.append_row(row)
             return
-        for row in rows:
-            self._check_row(row)
+        if not self._fit(rows):
+            for row in rows:
+                self._check_row(row)  # raises for the first row that does not fit
         if self.capacity <= 0:
             return
         self.rows.extend(rows)
         if len(self.rows) > self.capacity:
             del self.rows[: len(self.rows) - self.capacity]
+
+    def _fit(self, rows: list[Row]) -> bool:
+        """True when every row passes :meth:`_check_row`, checked column by column
+        (the twin's LP1 rows of a day in one go); False: check them one by one."""
+        layout, width = self._layout, len(self.fields)
+        if layout is None or not rows or set(map(len, rows)) != {width}:
+            return False
+        for c, f in enumerate(self.fields):
+            if f.tag == Tag.OCTET_STRING:
+                column = list(map(itemgetter(c), rows))
+                if not set(map(type, column)) <= _OCTETS or set(map(len, column)) != {f.size}:
+                    return False  # null, another type or another size: row by row
+        if any(None in row for row in rows):
+            return False
+        try:
+            pack = layout.struct.pack
+            for row in rows:
+                pack(*row)
+        except Exception:  # struct.error or TypeError: the row-by-row check says which
+            return False
+        return True
 
     def _check_row(self, row: Row) -> None:
         if len(row) != len(self.fields):
