@@ -60,6 +60,10 @@ class DayTable:
 
     def energy(self, x: int) -> tuple[int, int]:
         """(A+, A-) in mJ from the day's start to second ``x`` (0..86400)."""
+        if self.starts is SLOT_STARTS:  # the usual day: segments are the slots
+            i = x // SLOT if x < DAY else SLOTS - 1
+            d = pattern_integral(self.pattern[i], x - i * SLOT)
+            return self.cum_plus[i] + self.pos_w[i] * d, self.cum_minus[i] + self.neg_w[i] * d
         i = self.segment(x)
         s0 = self.starts[i]
         slot0 = s0 - s0 % SLOT

@@ -303,22 +303,26 @@ class DemandEngine:
         :meth:`add`). The ended period is not returned."""
         if at.tzinfo is not dt.UTC:
             at = at.astimezone(dt.UTC)
-        if at > self.period_start + self._span or not self._to_exact():
+        end = self.period_start + self._span
+        if at > end or not (self._exact or self._to_exact()):
             self.add(Fraction(energy_mj, MJ_PER_WH), rate, at)
             return
         if not 1 <= rate <= self.rates:
             raise ValueError(f"rate {rate} is not in 1..{self.rates}")
         if energy_mj < 0 or at < self.position:
             raise ValueError("energy must be >= 0 and time must not go back (use clock_set)")
-        self._e = energy_mj if self._e is None else self._e + energy_mj
+        e = self._e
+        self._e = energy_mj if e is None else e + energy_mj
         self.rate, self.position = rate, at
-        if at == self.period_start + self._span:
-            self._close_exact(at)
+        if at == end:
+            self._close_exact(at, aligned=True)
             self._e, self.rate = 0, rate  # what add counts after the end: an exact 0
 
-    def _close_exact(self, end: dt.datetime) -> None:
-        """:meth:`_close` in integers."""
-        covered = (self.position - self.start_time_current).total_seconds()
+    def _close_exact(self, end: dt.datetime, aligned: bool | None = None) -> None:
+        """:meth:`_close` in integers; ``aligned``: ``end`` is known to be the running
+        period's end."""
+        started, period_start = self.started, self.period_start
+        covered = (self.position - max(period_start, started)).total_seconds()
         w = self._w
         w.append((self._e, covered))
         if len(w) == 1:
@@ -334,10 +338,12 @@ class DemandEngine:
             if best is None or value > best:
                 self._m[index] = value
                 self._maxima[index] = MaximumDemand(self.last_average, end)
-        aligned = end == self.period_start + self._span  # the usual end: no align needed
-        self.period_start = end if aligned else align(end, self.period)
+        if aligned is None:
+            aligned = end == period_start + self._span  # the usual end: no align needed
+        self.period_start = period_start = end if aligned else align(end, self.period)
         self._e, self.rate = None, None
-        self.started = max(self.started, self.period_start)
+        if period_start > started:
+            self.started = period_start
 
     def _count(self, energy_wh: Wh, rate: int, at: dt.datetime) -> None:
         self.energy += energy_wh
