@@ -18,6 +18,7 @@ the package then loads in half the time). Only ``__init__`` is generated.
 from __future__ import annotations
 
 import reprlib
+import sys
 from collections.abc import Callable
 from dataclasses import FrozenInstanceError, dataclass, field, fields
 from operator import attrgetter
@@ -57,8 +58,14 @@ def _repr(self: Any) -> str:
 
 
 def _setattr(self: Any, name: str, value: object) -> None:
-    """Frozen: ``__init__`` sets each field once; nothing else sets anything."""
-    if name in type(self).__message_fields__:
+    """Frozen: ``__init__`` sets each field once; nothing else sets anything. The
+    class's own ``__init__`` is known by its code (a frame look-up, no exception
+    raised and caught per field: an APDU is built field by field in every session)."""
+    cls = type(self)
+    if name in cls.__message_fields__:
+        if sys._getframe(1).f_code is cls.__init__.__code__:
+            object.__setattr__(self, name, value)
+            return
         try:
             object.__getattribute__(self, name)
         except AttributeError:  # not set yet: __init__ is setting it
