@@ -17,6 +17,7 @@ events' names come from the device profile (:mod:`openamr.devices.mt372.events`)
 from __future__ import annotations
 
 import datetime as dt
+import struct
 from dataclasses import dataclass
 from typing import Any
 
@@ -189,6 +190,33 @@ def as_datetime(value: Any) -> dt.datetime | None:
         return CosemDateTime.from_bytes(value).to_datetime()
     except (ValueError, DecodeError):
         return None
+
+
+_DATE_TIME = struct.Struct(">HBBBBBBBhB")  # date-time, Blue Book 4.1.6.1
+_UNSPECIFIED, _NO_YEAR, _NO_DEVIATION = 0xFF, 0xFFFF, -0x8000
+
+
+def as_timestamp(value: Any) -> int | None:
+    """POSIX seconds of :func:`as_datetime` (a date-time without deviation read as
+    UTC), truncated as ``int(when.timestamp())``; None where it is None. One struct
+    unpack and no dataclass: a head-end dates every profile row with it."""
+    if isinstance(value, CosemDateTime):
+        value = value.to_bytes()
+    if not isinstance(value, bytes) or len(value) != CosemDateTime.SIZE:
+        return None
+    year, month, day, _, hour, minute, second, hundredths, deviation, _ = _DATE_TIME.unpack(value)
+    if year == _NO_YEAR or month > 12 or day > 31 or _UNSPECIFIED in (hour, minute):
+        return None  # wildcards: CosemDate.to_date and CosemTime.to_time refuse them
+    second = 0 if second == _UNSPECIFIED else second
+    hundredths = 0 if hundredths == _UNSPECIFIED else hundredths
+    try:
+        zone = (
+            dt.UTC if deviation == _NO_DEVIATION else dt.timezone(dt.timedelta(minutes=-deviation))
+        )
+        when = dt.datetime(year, month, day, hour, minute, second, hundredths * 10_000, zone)
+    except ValueError:
+        return None
+    return int(when.timestamp())
 
 
 @dataclass(frozen=True, slots=True)

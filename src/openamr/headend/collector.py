@@ -32,7 +32,7 @@ from openamr.apdu.results import DataAccessResult
 from openamr.client.errors import CredentialsError
 from openamr.client.meter import Meter, connect
 from openamr.client.transport import TransportError
-from openamr.client.values import Profile, as_datetime, event_name, events_of
+from openamr.client.values import Profile, as_timestamp, event_name, events_of
 from openamr.codec.obis import Obis
 from openamr.codec.units import ScalerUnit
 from openamr.errors import DlmsError
@@ -268,19 +268,21 @@ class _Run:
         values = [i for i in range(len(cols)) if i not in (clock_at, status_at)]
         names = {i: channel(cols[i].logical_name, cols[i].attribute_index, self.c.policy.profile)
                  for i in values}  # fmt: skip
+        scaled = []  # per value column: its scaler and unit symbol, looked up once
         for i in values:
-            await self._scaler(client, cols[i].logical_name, cols[i].class_id)
+            scaler = await self._scaler(client, cols[i].logical_name, cols[i].class_id)
+            scaled.append((i, scaler, scaler.unit.symbol))
         rows: list[Reading] = []
         times: list[int] = []
         previous: int | None = None
         for entry in profile.rows:
-            when = None if clock_at is None else as_datetime(entry[clock_at])
+            when = None if clock_at is None else as_timestamp(entry[clock_at])
             if when is None and previous is not None and period > 0:
                 ts = previous + period  # a null stamp: previous + capture period
             elif when is None:
                 continue
             else:
-                ts = int((when if when.tzinfo else when.replace(tzinfo=dt.UTC)).timestamp())
+                ts = when  # a stamp without deviation is UTC
             previous = ts
             times.append(ts)
             status = entry[status_at] if status_at is not None else None
@@ -288,13 +290,12 @@ class _Run:
             quality = self.quality | (
                 Quality.METER_FLAGGED if status and status & STATUS_SUSPECT else 0
             )
-            for i in values:
+            for i, scaler, symbol in scaled:
                 raw = entry[i]
                 if isinstance(raw, bool) or not isinstance(raw, int | float):
                     continue
-                scaler = self.scalers[cols[i].logical_name]
                 rows.append(Reading(
-                    self.meter_id, names[i], ts, float(scaler.apply(raw)), scaler.unit.symbol,
+                    self.meter_id, names[i], ts, float(scaler.apply(raw)), symbol,
                     status, int(quality),
                 ))  # fmt: skip
         return rows, times
