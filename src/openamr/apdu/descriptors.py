@@ -173,7 +173,7 @@ class CosemMethodDescriptor:
 
 
 def read_obis(r: Reader) -> Obis:
-    return Obis(*r.read(6))
+    return Obis.from_bytes(r.read(6))
 
 
 @message

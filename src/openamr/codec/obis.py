@@ -16,6 +16,7 @@ Text forms accepted by :meth:`Obis.parse`:
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -61,10 +62,12 @@ class Obis:
 
     @classmethod
     def from_bytes(cls, data: bytes | bytearray | memoryview) -> Obis:
-        """The 6-octet logical name as carried on the wire."""
+        """The 6-octet logical name as carried on the wire (the codes a meter is asked
+        for repeat: each is built and checked once, then shared; it is immutable)."""
         if len(data) != SIZE:
             raise DecodeError(0, f"an OBIS code is {SIZE} octets, got {len(data)}")
-        return cls(*bytes(data))
+        octets = bytes(data)
+        return _from_octets(octets) if cls is Obis else cls(*octets)
 
     def to_bytes(self) -> bytes:
         return bytes((self.a, self.b, self.c, self.d, self.e, self.f))
@@ -81,3 +84,8 @@ class Obis:
 
 
 __all__ = ["Obis"]
+
+
+@functools.lru_cache(maxsize=4096)
+def _from_octets(octets: bytes) -> Obis:
+    return Obis(*octets)
