@@ -41,17 +41,18 @@ class VoltageState(enum.Enum):
     OVER = "over"  # above 1.15 Un
 
 
-#: :func:`unit`, remembered (it is pure; a reading asks the same ones within a minute)
-_unit = functools.lru_cache(maxsize=1 << 16)(unit)
+#: :func:`unit`, remembered (it is pure; a reading asks the same ones within a minute).
+#: The caches below are bounded: at most about 1 MiB each, whatever the fleet's size.
+_unit = functools.lru_cache(maxsize=1 << 12)(unit)
 
 
-@functools.lru_cache(maxsize=1 << 14)
+@functools.lru_cache(maxsize=1 << 12)
 def _knot(seed: int, phase: int, k: int) -> float:
     """The noise at knot ``k`` (pure: remembered, as the next reading asks it again)."""
     return unit(seed, 0x7017, phase, k)
 
 
-@functools.lru_cache(maxsize=1 << 16)
+@functools.lru_cache(maxsize=1 << 12)
 def _feeder_offset(seed: int, phase: int) -> tuple[float, float]:
     """The meter's feeder level and the phase's own offset (pure: remembered)."""
     return 0.06 * unit(seed, 0xFEED) - 0.03, 0.02 * unit(seed, 0xFEED, phase) - 0.01
