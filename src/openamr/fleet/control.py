@@ -10,6 +10,7 @@ is its HTTP/1.1 adapter. ::
     GET  /meters/<serial>         one meter's state (the single twin's GET /)
     GET  /meters/<serial>/lcd     what its LCD shows
     GET  /meters/<serial>/events  its log-book
+    GET  /meters/<serial>/index   its place in the fleet (for the page's "go to")
     POST /inject/<event>          any POST route of the single twin (power-failure,
                                   sag, cover, pulses, ...) into the meters the body's
                                   target names: "meter": "<serial>", "group":
@@ -19,6 +20,9 @@ is its HTTP/1.1 adapter. ::
     POST /scenario/cell-outage    {"cell": 1001, "duration_s": 600}
     POST /scenario/dst            {"before_s": 60}: the fleet's clock skips to a minute
                                   before the next summer-time change
+    GET  /lcds/<offset>/<limit>   a page of meters (at most 48) with what each LCD
+                                  shows and its whole scroll list (wakes those twins)
+    GET  /ui/                     the fleet's web page (static files of fleet/static/)
 
 Errors as the single twin's: 400 (a body it cannot use), 404 (no such route or
 meter), 409 (a twin refuses).
@@ -29,6 +33,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 from http import HTTPStatus
+from importlib.resources import files
 
 from openamr.fleet.meters import Fleet
 from openamr.meter.control import ROUTES, Answer, Control, Controlled, Json, Route, parse_args
@@ -88,6 +93,10 @@ class FleetControl(Control):
         self.singles: Mapping[str, Route] = {p: r for (m, p), r in ROUTES.items() if m == "POST"}
 
     def answer(self, method: str, path: str, body: bytes = b"") -> Answer:
+        if method == "GET" and path == "/ui":
+            return HTTPStatus.MOVED_PERMANENTLY, {"location": "/ui/"}, {"Location": "/ui/"}
+        if method == "GET" and path.startswith("/ui/"):
+            return page_file(path[len("/ui/") :] or "index.html")
         try:
             return HTTPStatus.OK, self._route(method, path, body, self.monotonic()), {}
         except HttpError as e:
@@ -106,6 +115,8 @@ class FleetControl(Control):
             return {"meters": meters(fleet)}
         if method == "GET" and len(parts) in (2, 3) and parts[0] == "meters":
             return self._meter(parts[1], parts[2] if len(parts) == 3 else "", now)
+        if method == "GET" and len(parts) == 3 and parts[0] == "lcds":
+            return lcd_page(fleet, _whole(parts[1]), min(MAX_LCDS, _whole(parts[2])), now)
         if method == "POST" and len(parts) == 2 and parts[0] == "inject":
             return self._inject(parts[1], raw, now)
         if method == "POST" and parts == ["scenario", "feeder-outage"]:
@@ -130,6 +141,8 @@ class FleetControl(Control):
         index = self.fleet.index_of(serial)
         if index is None:
             raise LookupError(f"no meter {serial} in this fleet")
+        if what == "index":  # where the page finds it (without waking it)
+            return {"serial": serial, "index": index}
         meter = self.fleet.reach(index, now)
         if what == "":
             return state(Controlled(meter.twin, meter.peripherals))
@@ -163,9 +176,51 @@ class FleetControl(Control):
 
 ROUTE_LIST = [
     "GET /", "GET /status", "GET /meters", "GET /meters/<serial>", "GET /meters/<serial>/lcd",
-    "GET /meters/<serial>/events", "POST /inject/<event>", "POST /scenario/feeder-outage",
-    "POST /scenario/cell-outage", "POST /scenario/dst",
+    "GET /meters/<serial>/events", "GET /meters/<serial>/index", "POST /inject/<event>", "POST /scenario/feeder-outage",
+    "POST /scenario/cell-outage", "POST /scenario/dst", "GET /lcds/<offset>/<limit>", "GET /ui/",
 ]  # fmt: skip
+MAX_LCDS = 48
+PAGE_FILES = files("openamr.fleet") / "static"
+PAGE_TYPES = {
+    ".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8",
+    ".css": "text/css; charset=utf-8", ".svg": "image/svg+xml",
+}  # fmt: skip
+
+
+def page_file(name: str) -> Answer:
+    """A file of the fleet's page (a flat directory: no other path is served)."""
+    kind = PAGE_TYPES.get(name[name.rfind(".") :] if "." in name else "")
+    file = PAGE_FILES / name
+    if "/" in name or kind is None or not file.is_file():
+        return HTTPStatus.NOT_FOUND, {"error": f"no file {name!r} on the fleet's page"}, {}
+    return HTTPStatus.OK, file.read_bytes(), {"Content-Type": kind}
+
+
+def lcd_page(fleet: Fleet, offset: int, limit: int, now: float) -> Json:
+    """Meters ``offset`` to ``offset + limit``: who, where, and their LCD (the page
+    shown now and every page of the scroll list, datasheet "programmable data set")."""
+    t = fleet.now().timestamp()
+    out: list[object] = []
+    for index in range(offset, min(offset + limit, fleet.config.size)):
+        identity = fleet.meter(index)
+        meter = fleet.reach(index, now)
+        p = meter.peripherals
+        pages = [] if p is None else p.lcd.readout.readout()
+        out.append({
+            "serial": identity.serial, "url": identity.url, "cell": identity.cell,
+            "group": identity.group, "offline": fleet.faults.offline(index, t),
+            "outage": None if (o := fleet.in_outage(index)) is None else o.kind,
+            "lcd": lcd(p),
+            "scroll": [{"address": r.address, "value": r.value, "unit": r.unit} for r in pages],
+        })  # fmt: skip
+    return {"total": fleet.config.size, "offset": offset, "meters": out}
+
+
+def _whole(text: str) -> int:
+    if not text.isdigit():
+        raise HttpError(HTTPStatus.BAD_REQUEST, f"{text!r}: expected a whole number",
+                        "GET /lcds/<offset>/<limit>, e.g. /lcds/0/12")  # fmt: skip
+    return int(text)
 
 
 def _str(value: object) -> str | None:

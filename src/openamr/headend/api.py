@@ -8,6 +8,8 @@ returns 202 at once with a correlation id; ``GET /jobs/{id}`` gives its state an
 result, ``GET /commands/{id}`` a command's state and history). Errors are JSON
 ``{"error": ..., "hint": ...}``: 404 names what is missing, 422 which field.
 
+The web page (``/ui/``) and the endpoints it reads are :mod:`openamr.headend.webui`.
+
 The app binds nothing itself: ``openamr headend serve`` runs it under uvicorn on
 127.0.0.1 by default.
 """
@@ -33,6 +35,7 @@ from openamr.headend.ondemand import OnDemand, RequestError
 from openamr.headend.runner import Runner
 from openamr.headend.store import Store, StoreError
 from openamr.headend.vault import Kek, MeterSecrets
+from openamr.headend.webui import mount_web
 
 DAY = 86400
 PROFILE = "1.0.99.1.0.255/"
@@ -334,7 +337,10 @@ def create_app(
         if body.kind == "collect":
             if runner is None:
                 raise RequestError("kind", "collect needs the scheduler (openamr headend serve)")
-            job = await runner.submit(serial, _new_id())
+            force = body.params.get("force_clock", False)
+            if not isinstance(force, bool):
+                raise RequestError("params.force_clock", "true or false")
+            job = await runner.submit(serial, _new_id(), force)
             return accepted(job.correlation_id, "jobs")
         cid = await ondemand.submit(meter, body.kind, body.params)
         return accepted(cid, "jobs")
@@ -386,6 +392,7 @@ def create_app(
             "history": [{"ts": t, "state": s, "note": n} for t, s, n in history],
         }
 
+    mount_web(app, store, now, public)
     return app
 
 

@@ -131,7 +131,7 @@ class Collector:
             counts["rx"], "ok" if ok else "failed", reason, 0, job_id,
         )  # fmt: skip
         session_id, new, new_events = await self.store.save_session(
-            record, run.rows, run.event_rows, run.counters, run.corrections
+            record, run.rows, run.event_rows, run.counters, run.corrections, run.offset
         )
         return Outcome(
             ok, reason, transient, len(run.rows) if new is None else new,
@@ -153,6 +153,7 @@ class _Run:
         self.corrections: list[ClockCorrection] = []
         self.scalers: dict[Obis, ScalerUnit] = {}
         self.quality = 0
+        self.offset: float | None = None  # the clock's, as read (before a correction)
 
     async def session(self, trace: Callable[[str, bytes], None]) -> None:
         p = self.c.policy
@@ -189,6 +190,7 @@ class _Run:
         if meter_time.tzinfo is None:
             meter_time = meter_time.replace(tzinfo=dt.UTC)
         offset = (meter_time - reference).total_seconds()
+        self.offset = offset
         if abs(offset) <= p.threshold and not self.force_clock:
             return int(meter_time.timestamp())
         shift = -offset if self.force_clock else max(-p.max_shift, min(p.max_shift, -offset))

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from sqlalchemy import event, insert, select, text
+from sqlalchemy import event, func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from openamr.headend import schema
@@ -87,9 +87,27 @@ async def _v1(conn: AsyncConnection) -> None:
     await conn.run_sync(lambda c: schema.metadata.create_all(c, tables=schema.V1_TABLES))
 
 
+async def _v2(conn: AsyncConnection) -> None:
+    """The web page's summaries: profile intervals per meter and day (filled from the
+    readings already stored), every session's clock offset, and the indexes the
+    fleet's counts use (sessions by start, alarms by state)."""
+    await conn.run_sync(lambda c: schema.metadata.create_all(c, tables=schema.V2_TABLES))
+    r, d = schema.readings, schema.profile_days
+    day = (r.c.ts - 1) // 86400
+    profile = (r.c.channel >= "1.0.99.1.0.255/", r.c.channel < "1.0.99.1.0.255/\uffff")
+    await conn.execute(insert(d).from_select(
+        ["meter_id", "day", "received"],
+        select(r.c.meter_id, day, func.count(func.distinct(r.c.ts)))
+        .where(*profile).group_by(r.c.meter_id, day),
+    ))  # fmt: skip
+    await conn.execute(text("CREATE INDEX IF NOT EXISTS sessions_started ON sessions (started)"))
+    await conn.execute(text("CREATE INDEX IF NOT EXISTS alarms_state ON alarms (state, sender)"))
+
+
 #: (version, what it does, the step); append only
 MIGRATIONS: list[tuple[int, str, Step]] = [
     (1, "inventory, readings, events, alarms, sessions, clock, commands, counters, jobs", _v1),
+    (2, "profile intervals per day, session clock offsets, session and alarm indexes", _v2),
 ]
 LATEST = MIGRATIONS[-1][0]
 

@@ -189,3 +189,29 @@ V1_TABLES = [
     meters, readings, events, alarms, sessions, clock_corrections, commands,
     command_history, invocation_counters, jobs,
 ]  # fmt: skip
+
+#: per meter and UTC day (``(ts - 1) // 86400``: an interval ending at midnight belongs
+#: to the day it closes), the load-profile intervals stored: the completeness heat map
+#: of the web page reads this, not the readings (kept by ``Store.save_session``)
+profile_days = Table(
+    "profile_days",
+    metadata,
+    Column("day", Integer, primary_key=True),  # first: the heat map reads days x meters
+    Column("meter_id", Integer, ForeignKey("meters.id"), primary_key=True),
+    Column("received", Integer, nullable=False),
+    sqlite_with_rowid=False,
+)
+
+#: the meter's clock offset (meter - reference, seconds) as every session read it,
+#: corrected or not: the clock drift history
+session_clock = Table(
+    "session_clock",
+    metadata,
+    Column("meter_id", Integer, ForeignKey("meters.id"), primary_key=True),
+    Column("ts", BigInteger, primary_key=True),
+    Column("offset_s", Float, nullable=False),
+    sqlite_with_rowid=False,
+)
+
+#: the tables migration 2 creates
+V2_TABLES = [profile_days, session_clock]

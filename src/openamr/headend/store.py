@@ -20,7 +20,7 @@ from typing import Any
 
 from sqlalchemy import func, insert, select, update
 
-from openamr.headend import schema
+from openamr.headend import schema, summary
 from openamr.headend.model import ClockCorrection, EventRecord, MeterRecord, Reading, SessionRecord
 from openamr.headend.store_base import StoreError
 from openamr.headend.store_work import WorkStore
@@ -277,11 +277,20 @@ class Store(WorkStore):
     async def save_session(
         self, record: SessionRecord, readings: Sequence[Reading], events: Sequence[EventRecord],
         counters: dict[str, int], corrections: Sequence[ClockCorrection],
+        clock_offset: float | None = None,
     ) -> tuple[int, int | None, int | None]:  # fmt: skip
         """Everything a session read, in one transaction: (session id, new readings,
-        new events); the session's ``readings`` field is the number of new ones."""
+        new events); the session's ``readings`` field is the number of new ones. The
+        web page's summaries (:mod:`openamr.headend.summary`) in the same transaction:
+        the new profile intervals per day, the clock offset the session read."""
         async with self.engine.begin() as conn:
+            days = await summary.new_profile_days(conn, record.meter_id, readings)
             new = await self._insert_readings(conn, readings)
+            await summary.add_profile_days(conn, self._insert, record.meter_id, days)
+            if clock_offset is not None:
+                await summary.add_clock_offset(
+                    conn, self._insert, record.meter_id, record.started, clock_offset
+                )
             new_events = await self._insert_once(conn, schema.events, [asdict(x) for x in events])
             values = asdict(record) | {"readings": len(readings) if new is None else new}
             result = await conn.execute(insert(schema.sessions).values(**values))

@@ -134,8 +134,12 @@ def response(
     extra: dict[str, str] | None = None,
     head_only: bool = False,
 ) -> bytes:
-    """A complete JSON response (status line, fields, body)."""
-    body = (json.dumps(payload, indent=2, ensure_ascii=False) + "\n").encode()
+    """A complete response (status line, fields, body): JSON, or ``payload`` as it is
+    when it is bytes (a static file; ``extra`` then names its Content-Type)."""
+    if isinstance(payload, bytes):
+        body = payload
+    else:
+        body = (json.dumps(payload, indent=2, ensure_ascii=False) + "\n").encode()
     fields = {
         "Content-Type": "application/json; charset=utf-8",
         "Content-Length": str(len(body)),
