@@ -73,6 +73,8 @@ COMMANDS: tuple[Entry, ...] = (
           "Many MT372 twins in one process, each at its own address."),
     Entry("headend", "openamr.cli.headend:headend_group",
           "The head-end: inventory, scheduled collection, readings, export."),
+    Entry("demo", "openamr.cli.demo:demo_command",
+          "The AMR system: a fleet of twins, the head-end, both web pages."),
 )  # fmt: skip
 
 

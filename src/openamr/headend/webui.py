@@ -315,9 +315,13 @@ def mount_web(
         return {"ts": times, "columns": sorted(columns.values(), key=lambda c: c["channel"])}
 
     @app.get("/alarms/stream", response_class=StreamingResponse)
-    async def alarm_stream(request: Request, after: int | None = None) -> StreamingResponse:
+    async def alarm_stream(
+        request: Request, after: int | None = None,
+        timeout: float = Query(STREAM_LIFETIME_S, gt=0, le=300),
+    ) -> StreamingResponse:  # fmt: skip
         """``text/event-stream``: one ``alarm`` event per alarm stored after ``after``
-        (or the ``Last-Event-ID`` the browser resends; default: from now on)."""
+        (or the ``Last-Event-ID`` the browser resends; default: from now on), for
+        ``timeout`` seconds; then the browser's EventSource reconnects where it was."""
         a = schema.alarms
         resumed = request.headers.get("last-event-id", "")
         start = int(resumed) if resumed.isdigit() else after
@@ -326,7 +330,7 @@ def mount_web(
 
         async def events() -> AsyncIterator[str]:
             last, loop = start, asyncio.get_running_loop()
-            until = loop.time() + STREAM_LIFETIME_S
+            until = loop.time() + timeout
             yield f"retry: 1000\nevent: hello\ndata: {json.dumps({'after': last})}\n\n"
             while loop.time() < until and not await request.is_disconnected():
                 new = await rows(select(a.c.id, a.c.sender, a.c.ts, a.c.code, a.c.name,
@@ -339,7 +343,7 @@ def mount_web(
                                        "received": x.received})  # fmt: skip
                     yield f"id: {last}\nevent: alarm\ndata: {body}\n\n"
                 if not new:
-                    await asyncio.sleep(STREAM_POLL_S)
+                    await asyncio.sleep(min(STREAM_POLL_S, max(0.0, until - loop.time())))
 
         return StreamingResponse(events(), media_type="text/event-stream",
                                  headers={"Cache-Control": "no-store"})  # fmt: skip

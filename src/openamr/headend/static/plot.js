@@ -130,6 +130,13 @@ export class Plot {
         pen = true;
       });
       g.stroke();
+      const shown = s.values.filter((v) => v !== null).length;
+      if (shown <= 60) {
+        g.fillStyle = s.color;
+        s.values.forEach((v, i) => {
+          if (v !== null) { g.beginPath(); g.arc(X(this.x[i]), Y(v), 2.5, 0, 7); g.fill(); }
+        });
+      }
     }
     g.restore();
     // legend
