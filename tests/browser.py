@@ -84,9 +84,18 @@ def open_page(width: int = 1280, height: int = 860) -> Iterator[Page]:
 
             page.route("**/*", guard)
             page.outside_requests = outside  # type: ignore[attr-defined]
+            page.guard = guard  # type: ignore[attr-defined]
             yield page
         finally:
             browser.close()
+
+
+def another_page(page: Page) -> Page:
+    """A second page (a tab) of :func:`open_page`'s browser, guarded the same way: its
+    outside requests go to the first page's ``outside_requests``."""
+    other = page.context.new_page()
+    other.route("**/*", page.guard)  # type: ignore[attr-defined]
+    return other
 
 
 def screenshot(page: Page, name: str) -> Path:

@@ -1,0 +1,108 @@
+"""Both pages in Debian's chromium against ``openamr demo`` in its own process (real
+sockets: a fleet of 12 twins and the head-end collecting them): the meters appear
+collected, "Read now" goes through its confirmation to a finished job, a cover
+opened on the fleet's page arrives as a live alarm on the head-end's page, nothing
+is asked of the internet; screenshots are saved as artifacts. ``make run`` is this
+demo with 100 meters."""
+
+from __future__ import annotations
+
+import os
+import random
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from tests.browser import another_page, open_page, require_chromium, screenshot
+
+CLI = [sys.executable, "-c", "from openamr.cli.main import main; main()"]
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    require_chromium()
+    first = f"127.{random.randrange(10, 250)}.{random.randrange(0, 250)}.1"
+    proc = subprocess.Popen(
+        [*CLI, "demo", "--dir", str(tmp_path_factory.mktemp("demo")), "--meters", "12",
+         "--api-port", "0", "--fleet-port", "0", "--listen-port", "0", "--first-address", first,
+         "--no-faults", "--spread", "2", "--every", "0"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )  # fmt: skip
+    heard: list[str] = []
+    ready = threading.Event()
+
+    def pump() -> None:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            heard.append(line)
+            if "Ctrl-C stops everything" in line:
+                ready.set()
+        ready.set()
+
+    threading.Thread(target=pump, daemon=True).start()
+    try:
+        assert ready.wait(60) and proc.poll() is None, "".join(heard)
+        text = "".join(heard)
+        urls = dict(re.findall(r"(head-end page|fleet page)\s+(http://127\.0\.0\.1:\d+/\S*)", text))
+        yield {"headend": urls["head-end page"], "fleet": urls["fleet page"]}
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(30)
+    out = "".join(heard)
+    assert "Traceback" not in out, out
+    assert out.rstrip().endswith("stopped"), out
+
+
+def test_the_pages_show_the_fleet_act_and_get_a_live_alarm(demo: dict[str, str]) -> None:
+    with open_page() as page:
+        started = time.monotonic()
+        page.goto(demo["headend"])
+        page.wait_for_selector("body[data-loaded=fleet]")
+        loaded_s = time.monotonic() - started
+        collected = page.locator('[data-count="collected today"] b')
+        for _ in range(60):  # the demo's collection is spread over 2 s
+            if collected.inner_text() == "12":
+                break
+            page.wait_for_timeout(500)
+            page.evaluate("document.querySelector('#filters').dispatchEvent(new Event('input'))")
+        assert collected.inner_text() == "12"
+        assert page.locator("#meters tbody tr").count() == 12
+        assert page.locator("#heat td").count() >= 14
+        page.wait_for_selector("#live-dot.on")
+        screenshot(page, "headend-fleet")
+
+        page.goto(demo["headend"] + "ui/#/meter/10000003")
+        page.wait_for_selector("body[data-loaded='meter 10000003']")
+        assert page.locator("#m-registers tbody tr").count() >= 10
+        page.click("[data-action=collect]")
+        assert page.locator("#confirm").is_visible()
+        page.click("#confirm-ok")
+        page.wait_for_selector("#m-progress li[data-state=done]", timeout=30_000)
+        page.wait_for_selector("body[data-loaded='meter 10000003']")
+        assert page.locator("#m-sessions tbody tr").count() >= 2
+        screenshot(page, "headend-meter")
+
+        page.goto(demo["headend"] + "ui/#/")
+        page.wait_for_selector("body[data-loaded=fleet]")
+        page.wait_for_selector("#live-dot.on")
+        fleet = another_page(page)
+        fleet.goto(demo["fleet"])
+        fleet.wait_for_selector("body[data-loaded]")
+        card = fleet.locator("article[data-serial='10000002']")
+        assert card.locator(".digits .value").inner_text().strip()
+        card.get_by_text("Open cover").click()
+        fleet.wait_for_selector("article[data-serial='10000002'] .cover.on")
+        screenshot(fleet, "fleet")
+        alarm = page.locator("#alarm-list li", has_text="10000002")
+        alarm.wait_for(timeout=20_000)
+        assert "cover" in alarm.inner_text()
+        screenshot(page, "headend-alarm")
+        assert page.outside_requests == []  # type: ignore[attr-defined]
+    print(f"head-end page loaded in {loaded_s:.2f} s")
