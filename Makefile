@@ -18,8 +18,10 @@ $(STAMP): pyproject.toml
 bytecode:
 	$(BIN)/python -m compileall -q src/openamr
 
+# The AMR system: 100 MT372 twins and the head-end collecting them, both web pages on
+# 127.0.0.1 (openamr demo; its files in openamr-demo/). Ctrl-C stops everything.
 run: $(STAMP)
-	$(BIN)/openamr meter serve --port 4059 --history-days 30
+	$(BIN)/openamr demo --dir openamr-demo --meters 100
 
 test: lint typecheck chromium pytest
 

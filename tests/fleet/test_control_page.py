@@ -45,7 +45,10 @@ def test_a_page_of_lcds_and_an_injected_cover_on_it() -> None:
     body = json.dumps({"meter": "10000002", "which": "main"}).encode()
     assert c.answer("POST", "/inject/cover", body)[0] == HTTPStatus.OK
     _, again, _ = c.answer("GET", "/lcds/1/1")
-    assert isinstance(again, dict) and list(again["meters"][0]["lcd"]["covers_open"]) == [True, False]
+    assert isinstance(again, dict) and list(again["meters"][0]["lcd"]["covers_open"]) == [
+        True,
+        False,
+    ]
     assert c.answer("GET", "/lcds/4/48")[1]["meters"][0]["serial"] == "10000005"  # type: ignore[index]
 
 

@@ -24,16 +24,22 @@ def profile_rows(meter_id: int, first: int, count: int) -> list[Reading]:
         ts = T0 + (first + k) * 900
         rows += [Reading(meter_id, f"{PROFILE}1.0.1.8.0.255:2", ts, 1.0 * k, "Wh"),
                  Reading(meter_id, f"{PROFILE}1.0.2.8.0.255:2", ts, 0.0, "Wh")]  # fmt: skip
-    return rows + [Reading(meter_id, "1.0.1.8.0.255:2", T0 + first * 900, 5.0, "Wh")]
+    return [*rows, Reading(meter_id, "1.0.1.8.0.255:2", T0 + first * 900, 5.0, "Wh")]
 
 
 async def counted(store: Store) -> tuple[dict[int, int], dict[int, int]]:
     r, d = schema.readings, schema.profile_days
     day = (r.c.ts - 1) // DAY
     async with store.engine.connect() as conn:
-        truth = dict((await conn.execute(
-            select(day, func.count(func.distinct(r.c.ts)))
-            .where(r.c.channel >= PROFILE, r.c.channel < PROFILE + "\uffff").group_by(day))).all())
+        truth = dict(
+            (
+                await conn.execute(
+                    select(day, func.count(func.distinct(r.c.ts)))
+                    .where(r.c.channel >= PROFILE, r.c.channel < PROFILE + "\uffff")
+                    .group_by(day)
+                )
+            ).all()
+        )
         kept = dict((await conn.execute(select(d.c.day, d.c.received))).all())
     return {int(k): int(v) for k, v in truth.items()}, {int(k): int(v) for k, v in kept.items()}
 

@@ -65,8 +65,11 @@ async def seed(store: Store, now: int, meters: int = 10_000, days: int = 14) -> 
         for obis in energy:
             energy[obis] += rng.uniform(50, 400) if obis.startswith("1.0.1") else rng.uniform(0, 60)
             readings.append({"meter_id": one, "channel": f"{PROFILE}{obis}:2", "ts": ts,
-                             "value": energy[obis], "unit": "Wh", "status": 0, "quality": 0})  # fmt: skip
-    clock = [{"meter_id": one, "ts": now - d * DAY, "offset_s": 0.4 * (days - d)} for d in range(days)]
+                             "value": energy[obis], "unit": "Wh", "status": 0,
+                             "quality": 0})  # fmt: skip
+    clock = [
+        {"meter_id": one, "ts": now - d * DAY, "offset_s": 0.4 * (days - d)} for d in range(days)
+    ]
     async with store.engine.begin() as conn:
         await conn.execute(insert(schema.meters), inventory)
         await conn.execute(insert(schema.profile_days), completeness)

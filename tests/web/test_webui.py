@@ -26,7 +26,9 @@ def at_now() -> dt.datetime:
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def fleet(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[tuple[Any, dict[str, Any]]]:
+async def fleet(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> AsyncIterator[tuple[Any, dict[str, Any]]]:
     store = await Store.open(f"sqlite:///{tmp_path_factory.mktemp('web') / 'h.db'}")
     seeded = await seed(store, int(NOW.timestamp()))
     ondemand = OnDemand(store, None, at_now)

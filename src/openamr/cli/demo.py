@@ -116,7 +116,8 @@ def _collect_all(api: str, serials: list[str]) -> None:
 
 @click.command("demo")
 @click.option("--dir", "directory", type=click.Path(file_okay=False), default="openamr-demo",
-              show_default=True, help="Where the demo keeps its files (kept between runs).")  # fmt: skip
+              show_default=True, help="Where the demo keeps its files (kept between "
+              "runs).")  # fmt: skip
 @click.option("--meters", type=click.IntRange(1, 10_000), default=100, show_default=True)
 @click.option("--api-port", type=click.IntRange(0, 65535), default=8080, show_default=True,
               help="The head-end's page and API (0: any free port).")  # fmt: skip
@@ -159,7 +160,7 @@ def demo_command(directory: str, meters: int, api_port: int, fleet_port: int, li
     commissioning.write_text(to_json(cfg, parse_kek(kek_file.read_text())))
     db = f"sqlite:///{home / 'headend.db'}"
 
-    async def load() -> int:
+    async def load_inventory() -> int:
         store = await Store.open(db)
         try:
             report = await import_file(store, commissioning, load_kek(str(kek_file)),
@@ -169,17 +170,17 @@ def demo_command(directory: str, meters: int, api_port: int, fleet_port: int, li
             await store.close()
 
     try:
-        imported = asyncio.run(load())
+        imported = asyncio.run(load_inventory())
     except (StoreError, ValueError, OSError) as e:
         raise click.ClickException(str(e)) from None
     ports = [p or _free_port() for p in (api_port, fleet_port, listen_port)]
     api_port, fleet_port, listen_port = ports
     now = dt.datetime.now(dt.UTC)
-    fleet = Child("fleet", [*PYTHON_CLI, "fleet", "serve", "--config", str(toml),
-                            "--state", str(home / "fleet.state"),
-                            "--control-port", str(fleet_port),
-                            "--push-to", f"127.0.0.1:{listen_port}",
-                            *(["--no-faults"] if no_faults else [])], "control endpoint on")  # fmt: skip
+    fleet_argv = [*PYTHON_CLI, "fleet", "serve", "--config", str(toml),
+                  "--state", str(home / "fleet.state"), "--control-port", str(fleet_port),
+                  "--push-to", f"127.0.0.1:{listen_port}",
+                  *(["--no-faults"] if no_faults else [])]  # fmt: skip
+    fleet = Child("fleet", fleet_argv, "control endpoint on")
     children = [fleet]
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -194,13 +195,15 @@ def demo_command(directory: str, meters: int, api_port: int, fleet_port: int, li
         children.append(headend)
         headend.wait_ready()
         api = f"http://127.0.0.1:{api_port}"
-        click.echo(f"\nopenamr demo: {imported} MT372 twins and the head-end collecting them "
-                   f"(files in {home}/)\n"
-                   f"  head-end page   {api}/\n"
-                   f"  fleet page      http://127.0.0.1:{fleet_port}/ui/\n"
-                   f"  API             {api}/docs\n"
-                   "The meters are collected over the next minute; press an inject button "
-                   "on the fleet page to see its alarm arrive. Ctrl-C stops everything.\n")
+        click.echo(
+            f"\nopenamr demo: {imported} MT372 twins and the head-end collecting them "
+            f"(files in {home}/)\n"
+            f"  head-end page   {api}/\n"
+            f"  fleet page      http://127.0.0.1:{fleet_port}/ui/\n"
+            f"  API             {api}/docs\n"
+            "The meters are collected over the next minute; press an inject button "
+            "on the fleet page to see its alarm arrive. Ctrl-C stops everything.\n"
+        )
         serials = list(cfg.serials) if every else []
         due = time.monotonic() + max(every, spread + 30)
         while not stop.wait(1.0):

@@ -176,8 +176,9 @@ class FleetControl(Control):
 
 ROUTE_LIST = [
     "GET /", "GET /status", "GET /meters", "GET /meters/<serial>", "GET /meters/<serial>/lcd",
-    "GET /meters/<serial>/events", "GET /meters/<serial>/index", "POST /inject/<event>", "POST /scenario/feeder-outage",
-    "POST /scenario/cell-outage", "POST /scenario/dst", "GET /lcds/<offset>/<limit>", "GET /ui/",
+    "GET /meters/<serial>/events", "GET /meters/<serial>/index", "POST /inject/<event>",
+    "POST /scenario/feeder-outage", "POST /scenario/cell-outage", "POST /scenario/dst",
+    "GET /lcds/<offset>/<limit>", "GET /ui/",
 ]  # fmt: skip
 MAX_LCDS = 48
 PAGE_FILES = files("openamr.fleet") / "static"

@@ -16,7 +16,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import Insert, Table, select
+from sqlalchemy import Table, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from openamr.headend import schema
@@ -47,7 +47,7 @@ async def new_profile_days(
 
 
 async def add_profile_days(
-    conn: AsyncConnection, insert: Callable[[Table], Insert], meter_id: int, days: Counter[int]
+    conn: AsyncConnection, insert: Callable[[Table], Any], meter_id: int, days: Counter[int]
 ) -> None:
     if not days:
         return
@@ -63,7 +63,7 @@ async def add_profile_days(
 
 
 async def add_clock_offset(
-    conn: AsyncConnection, insert: Callable[[Table], Insert], meter_id: int, ts: int,
+    conn: AsyncConnection, insert: Callable[[Table], Any], meter_id: int, ts: int,
     offset_s: float,
 ) -> None:  # fmt: skip
     values: dict[str, Any] = {"meter_id": meter_id, "ts": ts, "offset_s": offset_s}

@@ -134,12 +134,8 @@ def mount_web(
         if f.status is None:
             return ids
         seen = await today(sessions_since())
-        wanted = {
-            "collected": lambda s: s is not None and s[1],
-            "failed": lambda s: s is not None and s[2] and not s[1],
-            "uncollected": lambda s: s is None or not s[1],
-        }[f.status]
-        return [i for i in ids if wanted(seen.get(i))]
+        status = f.status
+        return [i for i in ids if _status_is(status, seen.get(i))]
 
     @app.get("/", include_in_schema=False)
     async def root() -> RedirectResponse:
@@ -155,7 +151,9 @@ def mount_web(
             .where(a.c.state == "open", a.c.meter_id.in_(f.meters()))
         )  # fmt: skip
         groups = await rows(select(m.c.group_name).distinct().order_by(m.c.group_name))
-        cells = await rows(select(m.c.cell).distinct().where(m.c.cell.is_not(None)).order_by(m.c.cell))
+        cells = await rows(
+            select(m.c.cell).distinct().where(m.c.cell.is_not(None)).order_by(m.c.cell)
+        )
         mine = [seen[i] for i in ids if i in seen]
         return {
             "meters": len(ids),
@@ -347,6 +345,16 @@ def mount_web(
 
         return StreamingResponse(events(), media_type="text/event-stream",
                                  headers={"Cache-Control": "no-store"})  # fmt: skip
+
+
+def _status_is(status: str, seen: tuple[bool, bool, bool] | None) -> bool:
+    """Whether a meter's sessions (:func:`today`'s triple, None: no session) match."""
+    ok_today = seen is not None and seen[1]
+    if status == "collected":
+        return ok_today
+    if status == "failed":
+        return seen is not None and seen[2] and not ok_today
+    return not ok_today  # uncollected
 
 
 def _expected(day: int, now: int, period: int) -> int:
