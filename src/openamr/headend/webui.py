@@ -37,7 +37,7 @@ from typing import Annotated, Any
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.responses import RedirectResponse, StreamingResponse
 from fastapi.staticfiles import StaticFiles
-from sqlalchemy import Select, and_, func, select
+from sqlalchemy import Select, and_, case, func, select
 
 from openamr.codec.obis import Obis
 from openamr.devices.mt372.objects import MT372
@@ -137,14 +137,50 @@ def mount_web(
         status = f.status
         return [i for i in ids if _status_is(status, seen.get(i))]
 
+    async def page_of(f: Filters, offset: int, limit: int) -> tuple[int, list[int]]:
+        """(how many the filters choose, the ids of one page of them, by serial)."""
+        if f.status is not None:
+            ids = await chosen(f)
+            return len(ids), ids[offset : offset + limit]
+        m = schema.meters
+        total = await rows(select(func.count()).select_from(m).where(*f.conditions()))
+        page = await rows(f.meters().order_by(m.c.serial).offset(offset).limit(limit))
+        return int(total[0][0]), [int(r[0]) for r in page]
+
     @app.get("/", include_in_schema=False)
     async def root() -> RedirectResponse:
         return RedirectResponse("/ui/")
 
+    async def counts(f: Fleet) -> tuple[int, int, int, int]:
+        """(meters, online, collected today, failed today), aggregated by the database
+        (with a ``status`` filter, which is no column, from :func:`chosen`)."""
+        if f.status is not None:
+            ids = set(await chosen(f))
+            seen = [s for i, s in (await today(sessions_since())).items() if i in ids]
+            return (len(ids), sum(1 for s in seen if s[0]), sum(1 for s in seen if s[1]),
+                    sum(1 for s in seen if s[2] and not s[1]))  # fmt: skip
+        m, s, t = schema.meters, schema.sessions, ts()
+        midnight, ok = t // DAY * DAY, s.c.outcome == "ok"
+
+        def flag(*when: Any) -> Any:
+            return func.max(case((and_(*when), 1), else_=0))
+
+        per_meter = (
+            select(flag(ok, s.c.started >= t - DAY).label("online"),
+                   flag(ok, s.c.started >= midnight).label("ok"),
+                   flag(s.c.started >= midnight).label("tried"))
+            .select_from(s.join(m, m.c.id == s.c.meter_id))
+            .where(s.c.started >= sessions_since(), *f.conditions()).group_by(s.c.meter_id)
+        ).subquery()  # fmt: skip
+        x = per_meter.c
+        total = await rows(select(func.count()).select_from(m).where(*f.conditions()))
+        failed = func.sum(case((and_(x.tried == 1, x.ok == 0), 1), else_=0))
+        got = (await rows(select(func.sum(x.online), func.sum(x.ok), failed)))[0]
+        return int(total[0][0]), int(got[0] or 0), int(got[1] or 0), int(got[2] or 0)
+
     @app.get("/fleet/summary")
     async def summary(f: Fleet) -> dict[str, Any]:
-        ids = set(await chosen(f))
-        seen = await today(sessions_since())
+        meters, online, collected, failed = await counts(f)
         m, a = schema.meters, schema.alarms
         open_alarms = await rows(
             select(func.count()).select_from(a)
@@ -154,12 +190,11 @@ def mount_web(
         cells = await rows(
             select(m.c.cell).distinct().where(m.c.cell.is_not(None)).order_by(m.c.cell)
         )
-        mine = [seen[i] for i in ids if i in seen]
         return {
-            "meters": len(ids),
-            "online": sum(1 for s in mine if s[0]),
-            "collected_today": sum(1 for s in mine if s[1]),
-            "failed": sum(1 for s in mine if s[2] and not s[1]),
+            "meters": meters,
+            "online": online,
+            "collected_today": collected,
+            "failed": failed,
             "alarms_open": int(open_alarms[0][0]),
             "groups": [g for (g,) in groups if g],
             "cells": [int(c) for (c,) in cells],
@@ -170,8 +205,7 @@ def mount_web(
     async def fleet_meters(
         f: Fleet, offset: int = Query(0, ge=0), limit: int = Query(50, ge=1, le=500)
     ) -> dict[str, Any]:
-        ids = await chosen(f)
-        page = ids[offset : offset + limit]
+        total, page = await page_of(f, offset, limit)
         m, s = schema.meters, schema.sessions
         meters = {r.id: r for r in await rows(
             select(m.c.id, m.c.serial, m.c.group_name, m.c.cell, m.c.state, m.c.firmware)
@@ -190,7 +224,7 @@ def mount_web(
                     "started": x.started, "outcome": x.outcome, "reason": x.reason,
                     "readings": x.readings},
             })  # fmt: skip
-        return {"total": len(ids), "offset": offset, "meters": out}
+        return {"total": total, "offset": offset, "meters": out}
 
     @app.get("/fleet/completeness")
     async def fleet_completeness(
@@ -220,9 +254,7 @@ def mount_web(
             total = len(keys)
             keys = keys[offset : offset + limit]
         else:
-            ids = await chosen(f)
-            total = len(ids)
-            page = ids[offset : offset + limit]
+            total, page = await page_of(f, offset, limit)
             serials = dict(await rows(select(m.c.id, m.c.serial).where(m.c.id.in_(page))))
             got = await rows(select(d.c.meter_id, d.c.day, d.c.received)
                              .where(in_days, d.c.meter_id.in_(page)))  # fmt: skip
