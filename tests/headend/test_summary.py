@@ -1,13 +1,13 @@
 """The web page's summaries kept by ``save_session``: the profile intervals per meter
 and day equal a count over the readings after overlapping and repeated sessions, on
 both engines; migration 2 fills them from readings stored before it; every session's
-clock offset is kept."""
+clock offset is kept; a database of before migration 2 gets the column."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, text
 
 from openamr.headend import db, schema
 from openamr.headend.model import MeterRecord, Reading, SessionRecord
@@ -45,8 +45,8 @@ async def counted(store: Store) -> tuple[dict[int, int], dict[int, int]]:
 
 
 async def session(store: Store, meter_id: int, rows: list[Reading], offset: float | None) -> None:
-    record = SessionRecord(meter_id, T0, T0 + 1, 10, 10, "ok")
-    await store.save_session(record, rows, [], {}, [], offset)
+    record = SessionRecord(meter_id, T0, T0 + 1, 10, 10, "ok", clock_offset_s=offset)
+    await store.save_session(record, rows, [], {}, [])
 
 
 async def test_profile_days_count_each_interval_once(store: Store) -> None:
@@ -56,10 +56,10 @@ async def test_profile_days_count_each_interval_once(store: Store) -> None:
     await session(store, meter_id, profile_rows(meter_id, 100, 100), None)  # all again
     truth, kept = await counted(store)
     assert kept == truth and sum(kept.values()) == 199  # intervals 1 to 199
-    c = schema.session_clock
+    s = schema.sessions
     async with store.engine.connect() as conn:
-        offsets = (await conn.execute(select(c.c.offset_s))).scalars().all()
-    assert offsets == [1.5]
+        offsets = (await conn.execute(select(s.c.clock_offset_s).order_by(s.c.id))).scalars()
+        assert list(offsets) == [1.5, None, None]
 
 
 async def test_migration_2_fills_profile_days_from_stored_readings(tmp_path: Path) -> None:
@@ -71,7 +71,10 @@ async def test_migration_2_fills_profile_days_from_stored_readings(tmp_path: Pat
         async with store.engine.begin() as conn:  # as a database of before migration 2
             await conn.execute(delete(schema.profile_days))
             await conn.execute(delete(v).where(v.c.version == 2))
+            await conn.execute(text("ALTER TABLE sessions DROP COLUMN clock_offset_s"))
         assert await db.migrate(store.engine) == [2]
+        record = SessionRecord(meter_id, T0, T0 + 1, 10, 10, "ok", clock_offset_s=-2.0)
+        await store.save_session(record, [], [], {}, [])  # the column is back
         truth, kept = await counted(store)
         assert kept == truth and sum(kept.values()) == 80
     finally:

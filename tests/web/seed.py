@@ -51,7 +51,7 @@ async def seed(store: Store, now: int, meters: int = 10_000, days: int = 14) -> 
         sessions.append({"meter_id": i + 1, "started": started, "ended": started + 2,
                          "bytes_sent": 900, "bytes_received": 9000, "outcome": outcome,
                          "reason": "" if outcome == "ok" else "connection refused",
-                         "readings": 200})  # fmt: skip
+                         "readings": 200, "clock_offset_s": None})  # fmt: skip
     for k in range(300):
         i = rng.randrange(meters)
         alarms.append({"meter_id": i + 1, "sender": serial_of(i), "ts": now - k * 60,
@@ -67,14 +67,16 @@ async def seed(store: Store, now: int, meters: int = 10_000, days: int = 14) -> 
             readings.append({"meter_id": one, "channel": f"{PROFILE}{obis}:2", "ts": ts,
                              "value": energy[obis], "unit": "Wh", "status": 0,
                              "quality": 0})  # fmt: skip
-    clock = [
-        {"meter_id": one, "ts": now - d * DAY, "offset_s": 0.4 * (days - d)} for d in range(days)
-    ]
+    for d in range(1, days):  # a session a day, its clock drifting 0.4 s a day
+        at = now - d * DAY - 7200
+        sessions.append({"meter_id": one, "started": at, "ended": at + 2,
+                         "bytes_sent": 900, "bytes_received": 9000, "outcome": "ok",
+                         "reason": "", "readings": 96,
+                         "clock_offset_s": 0.4 * (days - d)})  # fmt: skip
     async with store.engine.begin() as conn:
         await conn.execute(insert(schema.meters), inventory)
         await conn.execute(insert(schema.profile_days), completeness)
         await conn.execute(insert(schema.sessions), sessions)
         await conn.execute(insert(schema.alarms), alarms)
         await conn.execute(insert(schema.readings), readings)
-        await conn.execute(insert(schema.session_clock), clock)
     return {"meters": meters, "collected": collected, "failed": failed, "alarms": len(alarms)}

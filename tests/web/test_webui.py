@@ -81,7 +81,7 @@ async def test_one_meter_in_one_request_and_its_profile_in_another(
     client, _ = fleet
     o = (await client.get("/meters/10000001/overview")).json()
     assert o["meter"]["serial"] == "10000001" and "ek" not in o["meter"]
-    assert len(o["clock"]) == 14 and o["clock"][-1]["offset_s"] > o["clock"][0]["offset_s"]
+    assert len(o["clock"]) == 13 and o["clock"][-1]["offset_s"] > o["clock"][0]["offset_s"]
     p = (await client.get("/meters/10000001/profile", params={"days": 7})).json()
     assert len(p["ts"]) == 7 * 96
     assert [c["name"] for c in p["columns"]] == ["A+ total", "A- total"]

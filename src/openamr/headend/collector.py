@@ -128,10 +128,10 @@ class Collector:
             reason, transient = classify(e)
         record = SessionRecord(
             meter.id, int(started.timestamp()), int(self.now().timestamp()), counts["tx"],
-            counts["rx"], "ok" if ok else "failed", reason, 0, job_id,
+            counts["rx"], "ok" if ok else "failed", reason, 0, job_id, run.offset,
         )  # fmt: skip
         session_id, new, new_events = await self.store.save_session(
-            record, run.rows, run.event_rows, run.counters, run.corrections, run.offset
+            record, run.rows, run.event_rows, run.counters, run.corrections
         )
         return Outcome(
             ok, reason, transient, len(run.rows) if new is None else new,

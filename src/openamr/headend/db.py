@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from sqlalchemy import event, func, insert, select, text
+from sqlalchemy import event, func, insert, inspect, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from openamr.headend import schema
@@ -89,9 +89,12 @@ async def _v1(conn: AsyncConnection) -> None:
 
 async def _v2(conn: AsyncConnection) -> None:
     """The web page's summaries: profile intervals per meter and day (filled from the
-    readings already stored), every session's clock offset, and the indexes the
-    fleet's counts use (sessions by start, alarms by state)."""
+    readings already stored), every session's clock offset (a column of sessions),
+    and the indexes the fleet's counts use (sessions by start, alarms by state)."""
     await conn.run_sync(lambda c: schema.metadata.create_all(c, tables=schema.V2_TABLES))
+    columns = await conn.run_sync(lambda c: [x["name"] for x in inspect(c).get_columns("sessions")])
+    if "clock_offset_s" not in columns:
+        await conn.execute(text("ALTER TABLE sessions ADD COLUMN clock_offset_s FLOAT"))
     r, d = schema.readings, schema.profile_days
     day = (r.c.ts - 1) // 86400
     profile = (r.c.channel >= "1.0.99.1.0.255/", r.c.channel < "1.0.99.1.0.255/\uffff")
@@ -107,7 +110,7 @@ async def _v2(conn: AsyncConnection) -> None:
 #: (version, what it does, the step); append only
 MIGRATIONS: list[tuple[int, str, Step]] = [
     (1, "inventory, readings, events, alarms, sessions, clock, commands, counters, jobs", _v1),
-    (2, "profile intervals per day, session clock offsets, session and alarm indexes", _v2),
+    (2, "profile intervals per day, sessions' clock offsets, session and alarm indexes", _v2),
 ]
 LATEST = MIGRATIONS[-1][0]
 

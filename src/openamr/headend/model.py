@@ -98,6 +98,7 @@ class SessionRecord:
     reason: str = ""
     readings: int = 0
     job_id: int | None = None
+    clock_offset_s: float | None = None  # the meter's clock - the reference, as read
 
 
 @dataclass(frozen=True, slots=True)

@@ -111,6 +111,9 @@ sessions = Table(
     Column("outcome", String(16), nullable=False),
     Column("reason", Text, nullable=False, server_default=""),
     Column("readings", Integer, nullable=False, server_default="0"),
+    # the clock's offset as the session read it (meter - reference, s): added by
+    # migration 2 to a database of before it (a fresh one has it from migration 1)
+    Column("clock_offset_s", Float, nullable=True),
 )
 Index("sessions_meter", sessions.c.meter_id, sessions.c.started)
 
@@ -202,16 +205,5 @@ profile_days = Table(
     sqlite_with_rowid=False,
 )
 
-#: the meter's clock offset (meter - reference, seconds) as every session read it,
-#: corrected or not: the clock drift history
-session_clock = Table(
-    "session_clock",
-    metadata,
-    Column("meter_id", Integer, ForeignKey("meters.id"), primary_key=True),
-    Column("ts", BigInteger, primary_key=True),
-    Column("offset_s", Float, nullable=False),
-    sqlite_with_rowid=False,
-)
-
 #: the tables migration 2 creates
-V2_TABLES = [profile_days, session_clock]
+V2_TABLES = [profile_days]

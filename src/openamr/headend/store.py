@@ -277,20 +277,15 @@ class Store(WorkStore):
     async def save_session(
         self, record: SessionRecord, readings: Sequence[Reading], events: Sequence[EventRecord],
         counters: dict[str, int], corrections: Sequence[ClockCorrection],
-        clock_offset: float | None = None,
     ) -> tuple[int, int | None, int | None]:  # fmt: skip
         """Everything a session read, in one transaction: (session id, new readings,
         new events); the session's ``readings`` field is the number of new ones. The
-        web page's summaries (:mod:`openamr.headend.summary`) in the same transaction:
-        the new profile intervals per day, the clock offset the session read."""
+        profile intervals per day (:mod:`openamr.headend.summary`) in the same one."""
         async with self.engine.begin() as conn:
-            days = await summary.new_profile_days(conn, record.meter_id, readings)
             new = await self._insert_readings(conn, readings)
-            await summary.add_profile_days(conn, self._insert, record.meter_id, days)
-            if clock_offset is not None:
-                await summary.add_clock_offset(
-                    conn, self._insert, record.meter_id, record.started, clock_offset
-                )
+            await summary.note_profile_days(
+                conn, self._insert, record.meter_id, readings, new == len(readings)
+            )
             new_events = await self._insert_once(conn, schema.events, [asdict(x) for x in events])
             values = asdict(record) | {"readings": len(readings) if new is None else new}
             result = await conn.execute(insert(schema.sessions).values(**values))

@@ -1,13 +1,15 @@
 """What the web page's fleet view reads instead of the readings: per meter and UTC day,
-the load-profile intervals stored (``profile_days``), and every session's clock
-offset (``session_clock``). Both are written by :meth:`Store.save_session
-<openamr.headend.store.Store.save_session>` in the session's own transaction, so
-they are exactly as durable as the readings they count.
+the load-profile intervals stored (``profile_days``), written by :meth:`Store.save_session
+<openamr.headend.store.Store.save_session>` in the session's own transaction, so that
+it is exactly as durable as the readings it counts.
 
 A profile interval counts once per meter and time, whatever its columns (a reading
 of a profile column is named ``PROFILE/OBIS:attribute``): the session's interval
-times are those of its first profile column, less those that column already held,
-counted before the batch is inserted (a re-read or a retried batch adds nothing).
+times are those of its first profile column. When every row of the session was new
+(the insert's row count says so: the usual case, a session reads from the last
+stored entry on), its intervals are added to the days' counts, with no query; when
+some were stored already (a re-read), the days it touched are counted again from
+the readings (one indexed range per day). Either way one statement more per session.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import Table, select
+from sqlalchemy import Table, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from openamr.headend import schema
@@ -30,41 +32,39 @@ def day_of(ts: int) -> int:
     return (ts - 1) // DAY
 
 
-async def new_profile_days(
-    conn: AsyncConnection, meter_id: int, rows: Sequence[Reading]
-) -> Counter[int]:
-    """Per day, the profile intervals of ``rows`` not stored yet (call before inserting)."""
+async def note_profile_days(
+    conn: AsyncConnection, insert: Callable[[Table], Any], meter_id: int,
+    rows: Sequence[Reading], all_new: bool,
+) -> None:  # fmt: skip
+    """Count the profile intervals of ``rows`` (just inserted) into ``profile_days``."""
     first = next((r.channel for r in rows if "/" in r.channel), None)
     if first is None:
-        return Counter()
-    times = {r.ts for r in rows if r.channel == first}
-    t = schema.readings
-    stored = select(t.c.ts).where(
-        t.c.meter_id == meter_id, t.c.channel == first, t.c.ts.between(min(times), max(times))
-    )
-    times -= set((await conn.execute(stored)).scalars())
-    return Counter(day_of(ts) for ts in times)
-
-
-async def add_profile_days(
-    conn: AsyncConnection, insert: Callable[[Table], Any], meter_id: int, days: Counter[int]
-) -> None:
-    if not days:
         return
-    d = schema.profile_days
-    upsert = insert(d)
-    upsert = upsert.on_conflict_do_update(
-        index_elements=[d.c.day, d.c.meter_id],
-        set_={"received": d.c.received + upsert.excluded.received},
-    )
-    await conn.execute(upsert, [
+    days = Counter(day_of(r.ts) for r in rows if r.channel == first)
+    if not all_new:  # some were there: the touched days counted again
+        t = schema.readings
+        for day in days:
+            days[day] = int(await conn.scalar(select(func.count()).where(
+                t.c.meter_id == meter_id, t.c.channel == first,
+                t.c.ts.between(day * DAY + 1, (day + 1) * DAY))) or 0)  # fmt: skip
+    await conn.execute(_upsert(insert, all_new), [
         {"meter_id": meter_id, "day": day, "received": n} for day, n in days.items()
     ])  # fmt: skip
 
 
-async def add_clock_offset(
-    conn: AsyncConnection, insert: Callable[[Table], Any], meter_id: int, ts: int,
-    offset_s: float,
-) -> None:  # fmt: skip
-    values: dict[str, Any] = {"meter_id": meter_id, "ts": ts, "offset_s": offset_s}
-    await conn.execute(insert(schema.session_clock).on_conflict_do_nothing(), [values])
+_UPSERTS: dict[tuple[Callable[[Table], Any], bool], Any] = {}
+
+
+def _upsert(insert: Callable[[Table], Any], add: bool) -> Any:
+    """The upsert of ``profile_days`` (``add``: to the count, else: replacing it), built
+    once per dialect (building it costs more than running it)."""
+    statement = _UPSERTS.get((insert, add))
+    if statement is None:
+        d = schema.profile_days
+        upsert = insert(d)
+        received = d.c.received + upsert.excluded.received if add else upsert.excluded.received
+        statement = upsert.on_conflict_do_update(
+            index_elements=[d.c.day, d.c.meter_id], set_={"received": received}
+        )
+        _UPSERTS[(insert, add)] = statement
+    return statement

@@ -292,16 +292,17 @@ def mount_web(
         relay = await rows(select(c.c.kind, c.c.state, c.c.result, c.c.updated)
                            .where(c.c.meter_id == i, c.c.kind.in_(RELAY_KINDS))
                            .order_by(c.c.id.desc()).limit(1))  # fmt: skip
-        cc, k = schema.clock_corrections, schema.session_clock
+        cc = schema.clock_corrections
         return {
             "meter": public(meter),
             "registers": registers,
             "relay": None if not relay else {
                 "command": relay[0].kind, "state": relay[0].state, "updated": relay[0].updated,
                 "result": json.loads(relay[0].result) if relay[0].result else None},
-            "clock": [{"ts": x.ts, "offset_s": x.offset_s} for x in await rows(
-                select(k.c.ts, k.c.offset_s).where(k.c.meter_id == i)
-                .order_by(k.c.ts.desc()).limit(500))][::-1],
+            "clock": [{"ts": x.started, "offset_s": x.clock_offset_s} for x in await rows(
+                select(s.c.started, s.c.clock_offset_s)
+                .where(s.c.meter_id == i, s.c.clock_offset_s.is_not(None))
+                .order_by(s.c.started.desc()).limit(500))][::-1],
             "corrections": [dict(x._mapping) for x in await rows(
                 select(cc.c.ts, cc.c.offset_s, cc.c.shift_s, cc.c.forced)
                 .where(cc.c.meter_id == i).order_by(cc.c.ts.desc()).limit(50))],
