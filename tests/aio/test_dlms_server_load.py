@@ -187,7 +187,7 @@ def hdlc(kind: Kind, info: bytes = b"", client: int = 16) -> bytes:
 
 
 async def read_frames(reader: asyncio.StreamReader, count: int, timeout: float = 5) -> list[Frame]:
-    splitter, frames = FrameSplitter(), []
+    splitter, frames = FrameSplitter(), list[Frame]()
     while len(frames) < count:
         data = await asyncio.wait_for(reader.read(4096), timeout)
         frames += [f for f in splitter.feed(data) if isinstance(f, Frame)]
@@ -195,7 +195,7 @@ async def read_frames(reader: asyncio.StreamReader, count: int, timeout: float =
 
 
 def recv_frames(sock: socket.socket, count: int) -> list[Frame]:
-    splitter, frames = FrameSplitter(), []
+    splitter, frames = FrameSplitter(), list[Frame]()
     while len(frames) < count and (data := sock.recv(65536)):
         frames += [f for f in splitter.feed(data) if isinstance(f, Frame)]
     return frames
