@@ -25,7 +25,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--transport", choices=TRANSPORTS, action="append")
     parser.add_argument("--found", type=Path, default=Path(__file__).parent / "found",
-                        help="where hanging connections leave transcripts (fuzz/found)")  # fmt: skip
+                        help="transcripts of hanging connections (fuzz/found)")  # fmt: skip
     args = parser.parse_args(argv)
     if args.command == "capture":
         print(f"captured {capture()} APDUs")
