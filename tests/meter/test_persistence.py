@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from openamr.codec import DoubleLongUnsigned, Enum, Integer, Long, OctetString, Structure
 from openamr.codec.datetime import CosemDateTime
 from openamr.codec.obis import Obis
+from openamr.codec.types import Data
 from openamr.cosem.classes.profile_generic import ProfileGeneric
 from openamr.cosem.classes.security_setup import KeyId, SecuritySetup
 from openamr.meter.assembly import TwinMeter
@@ -378,7 +379,9 @@ def test_the_activated_firmware_identifier_survives_a_restart(tmp_path: Path) ->
     transfer, identifier = Obis.parse("0.0.44.0.0.255"), Obis.parse("1.0.0.2.0.255")
     size = twin.twin.device.find(transfer).block_size  # type: ignore[union-attr]
     image, name = bytes(i % 251 for i in range(3 * size)), b"MT372-2.0.7"
-    steps = [(1, Structure([OctetString(name), DoubleLongUnsigned(len(image))]))]
+    steps: list[tuple[int, Data]] = [
+        (1, Structure([OctetString(name), DoubleLongUnsigned(len(image))]))
+    ]
     steps += [
         (2, Structure([DoubleLongUnsigned(n), OctetString(image[n * size : (n + 1) * size])]))
         for n in range(3)
