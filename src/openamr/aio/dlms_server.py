@@ -361,11 +361,15 @@ async def serve_bus_stream(
 
 
 async def serve_bus(
-    apps: Sequence[ServerApplication], device: str, baud: int = DEFAULT_BAUD
+    apps: Sequence[ServerApplication],
+    device: str,
+    baud: int = DEFAULT_BAUD,
+    line: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None,
 ) -> None:
-    """Serve the meters ``apps`` on the serial line ``device`` (8N1 at ``baud``), each at
-    its own HDLC physical address, until cancelled or the device goes away."""
-    reader, writer = await open_serial(device, baud, FRAMING_8N1)
+    """Serve the meters ``apps`` on the serial line ``device`` (8N1 at ``baud``; ``line``:
+    opened already), each at its own HDLC physical address, until cancelled or the
+    device goes away."""
+    reader, writer = line if line is not None else await open_serial(device, baud, FRAMING_8N1)
     try:
         await serve_bus_stream(apps, reader, writer)
     finally:
@@ -374,6 +378,11 @@ async def serve_bus(
             await writer.wait_closed()
 
 
-async def serve_serial(app: ServerApplication, device: str, baud: int = DEFAULT_BAUD) -> None:
-    """Serve one meter's HDLC port on ``device`` (8N1 at ``baud``)."""
-    await serve_bus([app], device, baud)
+async def serve_serial(
+    app: ServerApplication,
+    device: str,
+    baud: int = DEFAULT_BAUD,
+    line: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None,
+) -> None:
+    """Serve one meter's HDLC port on ``device`` (8N1 at ``baud``; ``line``: opened)."""
+    await serve_bus([app], device, baud, line)
