@@ -15,14 +15,13 @@ from openamr.aio.push import PushDelivery
 from openamr.aio.serve import Listeners, ServedTwin, ServeError, serve_twin
 from openamr.cli.advice import serial_advice
 from openamr.cli.state_files import open_counters, state_kek
+from openamr.cli.times import IsoTime, twin_local
 from openamr.meter.associations import SERVER_LOGICAL_ADDRESS, Credentials
 from openamr.meter.metrology.disturbances import FIELD_RATES
 from openamr.meter.metrology.load import seeded_load
 from openamr.meter.metrology.model import LoadConfig, ProfileKind
 from openamr.meter.mt372 import build_mt372, seed_of
 from openamr.meter.state import StateError, StateStore
-
-ISO_FORMATS = ["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d"]
 
 
 @click.group("meter")
@@ -56,8 +55,9 @@ def meter_group() -> None:
 @click.option("--baud", type=click.Choice([str(b) for b in BAUD_RATES]),
               default=str(DEFAULT_BAUD), show_default=True,
               help="Baud rate of --serial.")  # fmt: skip
-@click.option("--start", type=click.DateTime(ISO_FORMATS), default=None,
-              help="Meter time to start at (ISO 8601; no offset: UTC). Default: now.")  # fmt: skip
+@click.option("--start", type=IsoTime(), default=None,
+              help="Meter time to start at (ISO 8601; no offset: the meter's local time, "
+                   "CET/CEST). Default: now.")  # fmt: skip
 @click.option("--speed", type=click.FloatRange(min=0, min_open=True), default=1.0,
               show_default=True, help="Run meter time N times faster than real time.")  # fmt: skip
 @click.option("--control-port", type=click.IntRange(0, 65535), default=None,
@@ -103,8 +103,8 @@ def serve_command(
     """Serve the MT372 object list: client 16 public, 32 LLS, 1 HLS-GMAC + ciphering."""
     logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING)
     optical = Optical(optical_port, optical_serial, serial_device, int(baud))
-    if start is not None and start.tzinfo is None:
-        start = start.replace(tzinfo=dt.UTC)
+    if start is not None:
+        start = twin_local(start)  # no offset: the twin's local time (cli/times.py)
     kind = ProfileKind(load_kind) if load_kind else None
     load = seeded_load(seed_of(serial_number), kind, pv, phases)
     twin = TwinOptions(

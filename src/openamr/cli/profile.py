@@ -6,8 +6,8 @@ GET-with-list when allowed) and headed with their unit; ``--raw`` shows the
 values as captured. Time stamps print in ISO 8601 with the meter's offset.
 
 ``--from``/``--to`` take ISO 8601; a time without an offset is the meter's local
-time (the request's deviation is then "not specified"). ``--entries A:B`` are
-1-based and inclusive; ``A:`` reads to the newest entry.
+time (the request's deviation is then "not specified"; :mod:`openamr.cli.times`).
+``--entries A:B`` are 1-based and inclusive; ``A:`` reads to the newest entry.
 
 A buffer has tens of thousands of cells: each column makes one formatter up front
 (:meth:`Column.formatter`), integers are scaled by moving the decimal point of their
@@ -31,6 +31,7 @@ from openamr.cli.options import MeterOptions, format_option, meter_options, run
 from openamr.cli.output import iso_octets, jsonable, progress, table, text, write_csv, write_json
 from openamr.cli.read import scaler_of
 from openamr.cli.render import JsonValue
+from openamr.cli.times import parse_time
 from openamr.client.meter import Meter
 from openamr.client.values import Profile
 from openamr.codec.datetime import CosemDateTime
@@ -151,17 +152,6 @@ async def scale_columns(
 
 
 MAX_ENTRY = 0xFFFFFFFF
-
-
-def parse_time(text: str | None, flag: str) -> dt.datetime | None:
-    if text is None:
-        return None
-    try:
-        return dt.datetime.fromisoformat(text)
-    except ValueError:
-        raise click.BadParameter(
-            f"{text!r} is not ISO 8601, e.g. 2026-01-01T00:00+01:00", param_hint=flag
-        ) from None
 
 
 def parse_entries(text: str | None) -> tuple[int, int] | None:
