@@ -172,27 +172,23 @@ async def hdlc_unknown_control(peer: Peer) -> str | None:
 
 
 async def hdlc_bad_fcs_ignored(peer: Peer) -> str | None:
-    before = sum(n for k, n in peer.answers.items() if k.startswith("I "))
-    frame = bytearray(peer.wrap(GET))
-    frame[-2] ^= 0xFF  # the FCS
-    assert peer.writer is not None
-    peer.writer.write(bytes(frame))
-    rr = Frame(peer._server, Address.client(16), Control(Kind.RR, True, nr=peer._nr))
-    peer.writer.write(rr.encode())  # the link is still up and answers a poll
-    await asyncio.wait_for(_until(peer, "RR"), 3)
-    after = sum(n for k, n in peer.answers.items() if k.startswith("I "))
-    return None if after == before else "answered the damaged frame"
+    return await _damaged_frame_ignored(peer, -2)  # the FCS, before the closing flag
 
 
 async def hdlc_bad_hcs_discarded(peer: Peer) -> str | None:
+    return await _damaged_frame_ignored(peer, 3 + len(peer._server.encode()) + 2)  # the HCS
+
+
+async def _damaged_frame_ignored(peer: Peer, at: int) -> str | None:
+    """An I frame with the octet at ``at`` damaged gets no answer, and the link is
+    still up: it answers a poll."""
     before = sum(n for k, n in peer.answers.items() if k.startswith("I "))
     frame = bytearray(peer.wrap(GET))
-    header = 3 + len(peer._server.encode()) + 2  # flag, format, addresses, control
-    frame[header] ^= 0xFF  # the HCS, right after the control field
+    frame[at] ^= 0xFF
     assert peer.writer is not None
     peer.writer.write(bytes(frame))
     rr = Frame(peer._server, Address.client(16), Control(Kind.RR, True, nr=peer._nr))
-    peer.writer.write(rr.encode())  # the link is still up and answers a poll
+    peer.writer.write(rr.encode())
     await asyncio.wait_for(_until(peer, "RR"), 3)
     after = sum(n for k, n in peer.answers.items() if k.startswith("I "))
     return None if after == before else "answered the damaged frame"
