@@ -27,7 +27,7 @@ from openamr.aio.connections import (
     advertised_timeout,
     quiet_accept_errors,
 )
-from openamr.aio.hdlc_line import HdlcLine
+from openamr.aio.hdlc_line import HdlcLine, whole_frames
 from openamr.aio.lines import DEFAULT_BAUD, FRAMING_8N1, open_serial
 from openamr.apdu.exception import ExceptionResponse
 from openamr.apdu.mechanism import MechanismName
@@ -47,6 +47,9 @@ log = logging.getLogger(__name__)
 
 #: APDUs a connection may have waiting before its reads are paused (fair share).
 BUDGET = 16
+#: Bytes of an HDLC connection framed per turn at most (whole frames; a frame is at
+#: most 2 KB with the 2030-byte information field the twin negotiates).
+SPLIT = 4096
 
 
 def _authenticated(association: ServerAssociation | None) -> bool:
@@ -223,6 +226,7 @@ class HdlcSession(FairSession):
         self.transport: asyncio.Transport | None = None
         self.idle = advertised_timeout(app, HDLC_SETUP)
         self._timer: asyncio.TimerHandle | None = None
+        self._raw = bytearray()  # received, not yet framed
 
     @property
     def authenticated(self) -> bool:
@@ -262,14 +266,29 @@ class HdlcSession(FairSession):
 
     def data_received(self, data: bytes) -> None:
         if self.line is not None:
-            self.line.take(data)
+            self._raw += data
+            if not self.line.queue and len(self._raw) <= SPLIT:
+                self._split()  # the usual case, at once: the inter-octet time-out runs
             self._flow()
 
+    def _split(self) -> None:
+        """Frame the next few KB of what came (splitting checks each frame's FCS: a
+        256 KiB read is framed a piece per turn, not in one go)."""
+        assert self.line is not None
+        cut = whole_frames(self._raw, SPLIT)
+        chunk = bytes(self._raw[:cut])
+        del self._raw[:cut]
+        self.line.take(chunk)
+
     def _waiting(self) -> int:
-        return len(self.line.queue) if self.line is not None else 0
+        if self.line is None:
+            return 0
+        return len(self.line.queue) + -(-len(self._raw) // SPLIT)
 
     def _serve_one(self) -> None:
         assert self.line is not None
+        if not self.line.queue:
+            self._split()
         self.line.turn()
         if self._timer is not None and self.line.connected:
             self._timer.cancel()

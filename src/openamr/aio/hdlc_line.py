@@ -237,3 +237,24 @@ def _link_kept(
         f.kind in (Kind.DISC, Kind.SNRM) and f.destination.same_station(station.address)
         for f in queued
     )
+
+
+def whole_frames(data: bytes | bytearray, limit: int) -> int:
+    """How many leading bytes of ``data`` to frame now: all of it when it is at most
+    ``limit`` bytes, else up to the closing flag of the last whole frame within
+    ``limit`` (IEC 62056-46 frame format: the length sub-field counts the octets
+    between the flags), or ``limit`` when the bytes are not frames (the splitter
+    drops them)."""
+    if len(data) <= limit:
+        return len(data)
+    i, cut = 0, 0
+    while i + 2 < len(data) and data[i] == 0x7E:
+        while i + 1 < len(data) and data[i + 1] == 0x7E:
+            i += 1  # idle or shared flags
+        if i + 2 >= len(data):
+            break
+        end = i + 1 + (((data[i + 1] & 0x07) << 8) | data[i + 2])  # the closing flag
+        if end >= len(data) or end + 1 > limit or data[end] != 0x7E or end <= i + 2:
+            break
+        cut, i = end + 1, end  # the closing flag may open the next frame
+    return cut or limit
