@@ -75,3 +75,10 @@ def test_clock_set_without_an_offset_is_the_meters_local_time(fresh_twin: Twin) 
     document = json.loads(result.stdout)
     assert document["meter_time"] == "2026-07-01T12:00:00+02:00"  # CEST, the meter's zone
     assert document["system_time"].endswith("+02:00")
+
+
+def test_json_shows_date_times_in_iso_8601() -> None:
+    from openamr.cli.render import to_jsonable
+
+    aware = CosemDateTime.from_datetime(dt.datetime(2026, 12, 3, 18, 38, 39, tzinfo=CET))
+    assert to_jsonable([aware]) == ["2026-12-03T18:38:39+01:00"]

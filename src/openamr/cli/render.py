@@ -69,4 +69,9 @@ def to_jsonable(value: Data) -> JsonValue:
         return [to_jsonable(v) for v in value.values]
     if isinstance(value, (list, tuple, Table)):
         return [to_jsonable(v) for v in value]
+    if isinstance(value, CosemDateTime):  # ISO 8601 with the meter's offset (cli/times)
+        try:
+            return value.to_datetime().isoformat()
+        except ValueError:
+            pass  # wildcards: as the codec writes them
     return str(value)
