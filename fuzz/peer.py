@@ -75,6 +75,8 @@ class Tally:
     answers: Counter[str] = field(default_factory=Counter)
     by_state: Counter[str] = field(default_factory=Counter)
     hangs_where: list[str] = field(default_factory=list)  # transport/state, connection
+    slowest: float = 0.0  # the longest FIN-to-close of a batch, seconds
+    slowest_where: str = ""
 
     def add(self, other: Tally) -> None:
         self.inputs += other.inputs
@@ -84,6 +86,8 @@ class Tally:
         self.answers.update(other.answers)
         self.by_state.update(other.by_state)
         self.hangs_where += other.hangs_where
+        if other.slowest > self.slowest:
+            self.slowest, self.slowest_where = other.slowest, other.slowest_where
 
 
 def apdu_name(apdu: bytes) -> str:
@@ -105,6 +109,8 @@ class Peer:
         self._ns = self._nr = 0
         self._segmented = False  # the last I frame said more segments follow
         self._server: Address = mt372_server()
+        self.sent: list[bytes] = []  # what the batch wrote after the set-up (a transcript)
+        self.drained = 0.0  # seconds from the FIN to the twin's close
 
     # -- framing ---------------------------------------------------------------------
 
@@ -248,15 +254,37 @@ class Peer:
         assert self.writer is not None
         sent = 1
         for _ in range(count - 1):
-            self.writer.write(self.wrap(self.fuzzed_apdu(corpus)))
+            self._send(self.wrap(self.fuzzed_apdu(corpus)))
             sent += 1
             if self.transport == "hdlc" and not await self._settle():
                 break  # the link is down (FRMR, DM): the rest would only be refused
         whole = self.wrap(self.rng.choice(corpus))
-        self.writer.write(self.padded(mutate(self.rng, whole, corpus)))
-        self.writer.write_eof()
-        await self._drain_to_end(deadline)
+        self._send(self.padded(mutate(self.rng, whole, corpus)))
+        await self.finish(deadline)
         return sent
+
+    def _send(self, data: bytes) -> None:
+        assert self.writer is not None
+        self.sent.append(data)
+        self.writer.write(data)
+
+    async def replay(self, inputs: Sequence[bytes], deadline: float) -> None:
+        """Send a transcript's inputs (after :meth:`open`), then finish as a batch does."""
+        for data in inputs:
+            self._send(data)
+            if self.transport == "hdlc":
+                await self._settle()
+        await self.finish(deadline)
+
+    async def finish(self, deadline: float) -> None:
+        """Half-close and read to the end; the time it took is ``drained``."""
+        assert self.writer is not None
+        self.writer.write_eof()
+        began = asyncio.get_running_loop().time()
+        try:
+            await self._drain_to_end(deadline)
+        finally:
+            self.drained = asyncio.get_running_loop().time() - began
 
     async def _settle(self) -> bool:
         """HDLC has a window of one: wait for the answer to an I frame (not long: an

@@ -39,13 +39,14 @@ from click.testing import CliRunner
 
 from openamr.aio.serve import Listeners, serve_twin
 from openamr.cli.main import cli
+from openamr.cli.times import twin_local
 from openamr.meter.mt372 import build_mt372
 from tests.background import background_loop
 from tests.cli.conftest import CLEAN_ENV
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 TAGS = ("server", "device", "make", "fleet")
-START = dt.datetime(2026, 1, 31, tzinfo=dt.UTC)
+START = twin_local(dt.datetime(2026, 1, 31))  # the README's --start: the meter's local time
 SERVER_BOUND_S = 50.0
 
 

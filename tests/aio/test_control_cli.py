@@ -23,7 +23,7 @@ def fetch(url: str, body: dict[str, object] | None = None) -> Any:
 
 def test_meter_serve_with_a_control_port() -> None:
     command = [sys.executable, "-m", "openamr.cli.main", "meter", "serve", "--port", "0",
-               "--control-port", "0", "--start", "2026-01-05", "--speed", "600"]  # fmt: skip
+               "--control-port", "0", "--start", "2026-01-05T12:00", "--speed", "600"]  # fmt: skip
     with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as process:
         try:
             assert process.stdout is not None

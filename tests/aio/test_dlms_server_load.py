@@ -8,16 +8,20 @@ from __future__ import annotations
 import asyncio
 import socket
 import struct
+import threading
 import time
 
 import pytest
 
 from openamr.aio.connections import HDLC_SETUP, TCP_UDP_SETUP, ConnectionLimit
-from openamr.aio.dlms_server import HdlcSession, WrapperSession, serve_wrapper
+from openamr.aio.dlms_server import HdlcSession, WrapperSession, serve_hdlc, serve_wrapper
 from openamr.apdu.acse import Aarq, AcseRequirements, Rlrq
 from openamr.apdu.initiate import Conformance, InitiateRequest
 from openamr.apdu.mechanism import MechanismName
 from openamr.codec.types import LongUnsigned
+from openamr.link.hdlc.address import Address, mt372_server
+from openamr.link.hdlc.frame import Control, Frame, FrameSplitter, Kind
+from openamr.link.hdlc.station import LLC_COMMAND
 from openamr.meter.application import ServerApplication
 from openamr.meter.mt372 import build_mt372
 
@@ -171,6 +175,103 @@ async def test_a_peer_that_does_not_read_is_not_buffered_for(app: ServerApplicat
         assert s.transport.get_write_buffer_size() <= high + 6 * 1024
         for _ in range(40):  # and it serves on once the peer reads
             assert (await read_apdu(reader, 30))[0] == 0xC4
+        writer.close()
+    finally:
+        server.close()
+        await server.wait_closed()
+
+
+def hdlc(kind: Kind, info: bytes = b"", client: int = 16) -> bytes:
+    control = Control(kind, True, ns=0, nr=0) if kind is Kind.I else Control(kind, True)
+    return Frame(mt372_server(), Address.client(client), control, info).encode()
+
+
+async def read_frames(reader: asyncio.StreamReader, count: int, timeout: float = 5) -> list[Frame]:
+    splitter, frames = FrameSplitter(), list[Frame]()
+    while len(frames) < count:
+        data = await asyncio.wait_for(reader.read(4096), timeout)
+        frames += [f for f in splitter.feed(data) if isinstance(f, Frame)]
+    return frames
+
+
+def recv_frames(sock: socket.socket, count: int) -> list[Frame]:
+    splitter, frames = FrameSplitter(), list[Frame]()
+    while len(frames) < count and (data := sock.recv(65536)):
+        frames += [f for f in splitter.feed(data) if isinstance(f, Frame)]
+    return frames
+
+
+def test_a_flooding_hdlc_peer_does_not_starve_a_neighbour(app: ServerApplication) -> None:
+    """Items 9 and 11 over HDLC, as on the wrapper: 30,000 polls (RR, each answered)
+    in one write are served a frame per turn, so a neighbour's SNRM and AARQ are
+    answered long before the flood is (before, each read of up to 256 KiB went first,
+    whole). The server runs in its own thread, so that the times are the peers'."""
+    loop = asyncio.new_event_loop()
+    server = loop.run_until_complete(serve_hdlc(app, "127.0.0.1", 0))
+    address = server.sockets[0].getsockname()[:2]
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    try:
+        flood = socket.create_connection(address, timeout=60)
+        other = socket.create_connection(address, timeout=30)
+        flood.sendall(hdlc(Kind.SNRM))
+        assert recv_frames(flood, 1)[0].kind is Kind.UA
+        began = time.monotonic()
+        flood.sendall(hdlc(Kind.RR) * 30000 + hdlc(Kind.DISC))
+        time.sleep(0.05)
+        asked = time.monotonic()
+        other.sendall(hdlc(Kind.SNRM) + hdlc(Kind.I, LLC_COMMAND + PUBLIC.to_bytes()))
+        ua, aare = recv_frames(other, 2)
+        waited = time.monotonic() - asked
+        assert ua.kind is Kind.UA and aare.kind is Kind.I and aare.information[3] == 0x61
+        answers = bytearray()
+        while data := flood.recv(1 << 20):  # to the end: the DISC's UA, then hung up
+            answers += data
+        spent = time.monotonic() - began
+        assert FrameSplitter().feed(bytes(answers))[-1].kind is Kind.UA  # type: ignore[union-attr]
+        assert waited < spent / 4, (waited, spent)
+        flood.close()
+        other.close()
+    finally:
+        server.close()
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(10)
+        loop.run_until_complete(server.wait_closed())
+        loop.close()
+
+
+async def test_an_hdlc_peer_that_does_not_read_is_not_buffered_for(
+    app: ServerApplication,
+) -> None:
+    """Item 11 over HDLC: 50,000 polls (each answered by an RR), never read: reading
+    stops once the output is not drained instead of buffering the answers."""
+    sessions: list[HdlcSession] = []
+
+    def session() -> HdlcSession:
+        sessions.append(HdlcSession(app, ConnectionLimit()))
+        return sessions[-1]
+
+    loop = asyncio.get_running_loop()
+    server = await loop.create_server(session, "127.0.0.1", 0)
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sock.connect(server.sockets[0].getsockname())
+    try:
+        reader, writer = await asyncio.open_connection(sock=sock)
+        writer.write(hdlc(Kind.SNRM))
+        assert (await read_frames(reader, 1))[0].kind is Kind.UA
+        (s,) = sessions
+        assert s.transport is not None
+        s.transport.get_extra_info("socket").setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
+        writer.write(hdlc(Kind.RR) * 50000)  # 450 KB in, as much out
+        deadline = time.monotonic() + 20
+        while not s._blocked and time.monotonic() < deadline:
+            await asyncio.sleep(0.1)
+        assert s._blocked and s._paused, "the output is not drained: reading stops"
+        await asyncio.sleep(0.5)
+        high = 64 * 1024  # asyncio's write high-water mark
+        assert s.transport.get_write_buffer_size() <= high + 1024
+        assert (await read_frames(reader, 1, 30))[0].kind is Kind.RR  # served once it reads
         writer.close()
     finally:
         server.close()

@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
+import errno
 import json
+import os
+import termios
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 
+from openamr.aio import lines
 from openamr.aio.iec21_server import start_optical_server
+from openamr.aio.serve import Listeners, serve_twin
 from openamr.cli.main import cli
 from openamr.link.iec21 import EXAMPLE_READOUT, StaticSource
+from openamr.meter.mt372 import build_mt372
 from tests.background import background_loop
 
 PASSWORD = "12345678"
@@ -82,3 +90,77 @@ def test_password_from_the_environment(url: str) -> None:
     env = {"OPENAMR_IEC21_PASSWORD": PASSWORD}
     result = CliRunner().invoke(cli, ["iec21", "get", url, "1.8.0"], env=env)
     assert result.exit_code == 0, result.output
+
+
+def one_line_error(result: Result) -> str:
+    """A user's mistake: exit 1, one line of advice, no traceback."""
+    assert result.exit_code == 1, result.output
+    assert isinstance(result.exception, SystemExit), result.exception
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: "), result.output
+    return lines[0]
+
+
+@pytest.mark.parametrize(
+    ("url", "said"),
+    [
+        ("/dev/ttyUSB-none", "no such device: plug the probe"),
+        ("serial:///dev/ttyUSB-none", "no such device: plug the probe"),
+        ("/dev/null", "not a serial port"),
+        ("foo://x", "is not an optical port: give tcp://HOST:PORT"),
+    ],
+)
+def test_a_device_that_cannot_be_read_says_what_to_do(url: str, said: str) -> None:
+    """Issue 10: these gave tracebacks."""
+    assert said in one_line_error(CliRunner().invoke(cli, ["iec21", "read", url]))
+
+
+@pytest.fixture
+def pty() -> Iterator[str]:
+    """A pseudo-terminal's slave, nobody at the other end."""
+    master, slave = os.openpty()
+    try:
+        yield os.ttyname(slave)
+    finally:
+        os.close(slave)
+        os.close(master)
+
+
+def test_a_pty_that_refuses_7e1_is_read_all_the_same(pty: str) -> None:
+    """Issue 10: this sandbox's kernel, as socat's ptys of the README's recipe, refuses
+    CS7/PARENB on a pty (a traceback before); a pty carries the bytes anyway, so the
+    read goes on, and here gets no answer (nobody at the other end)."""
+    result = CliRunner().invoke(cli, ["iec21", "read", pty, "--timeout", "0.3"])
+    assert "no answer from" in one_line_error(result)
+
+
+def test_a_real_port_that_refuses_7e1_says_so(pty: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    real = termios.tcsetattr
+
+    def refusing(fd: int, when: int, attributes: list[Any]) -> None:
+        if attributes[2] & termios.PARENB:
+            raise termios.error(errno.EINVAL, "Invalid argument")
+        real(fd, when, attributes)
+
+    monkeypatch.setattr(termios, "tcsetattr", refusing)
+    monkeypatch.setattr(lines, "_is_pty", lambda fd: False)  # as a USB adapter would
+    said = one_line_error(CliRunner().invoke(cli, ["iec21", "read", pty]))
+    assert "the port refused the line settings" in said and "7E1" in said
+
+
+@pytest.mark.parametrize("flag", ["--optical-serial", "--serial"])
+def test_meter_serve_on_a_device_that_cannot_be_opened_never_says_listening(flag: str) -> None:
+    """Issue 10: `meter serve --optical-serial` printed `listening`, then died."""
+    for device in ("/dev/null", "/dev/ttyUSB-none"):
+        result = CliRunner().invoke(cli, ["meter", "serve", "--port", "0", flag, device])
+        said = one_line_error(result)
+        assert said.startswith(f"Error: {flag}: cannot open {device}") and "listening" not in said
+
+
+async def test_meter_serve_opens_a_pty_for_the_optical_port(pty: str) -> None:
+    served = await serve_twin(build_mt372("12345678"), Listeners(port=None, optical_serial=pty))
+    try:
+        await asyncio.sleep(0.2)
+        assert served.tasks and not served.tasks[0].done()  # serving, not failed
+    finally:
+        await served.close()

@@ -104,3 +104,18 @@ def test_a_30_day_profile_over_hdlc_as_the_issue_ran_it() -> None:
     assert result.exit_code == 0, result.output
     rows = list(csv.reader(io.StringIO(result.stdout)))
     assert len(rows) == 1 + 2880  # the header and 30 days of quarter hours
+
+
+def test_a_range_outside_the_buffer_says_what_the_meter_holds(twin: Twin) -> None:
+    """Issue 10: a range outside the buffer gave only a header and exit 0; now the
+    message says how many entries the meter holds and the span they cover."""
+    rows = buffer(twin)
+    held = f"the meter holds {len(rows):,} entries (--entries 1:{len(rows)})"
+    span = f"from {stamp(rows[0])} to {stamp(rows[-1])}"
+    for asked in (["--from", "2020-01-01T00:00", "--to", "2020-01-02T00:00"],
+                  ["--entries", f"{len(rows) + 5}:"]):  # fmt: skip
+        result = invoke(["profile", twin.url, LOAD_PROFILE, *LLS, *asked, "--csv"])
+        assert result.exit_code == 1, result.output
+        assert held in result.stderr and span in result.stderr, result.stderr
+        assert "choose a range inside it" in result.stderr
+        assert result.stdout.splitlines()[0].startswith("0.0.1.0.0.255")  # the header still

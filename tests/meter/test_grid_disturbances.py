@@ -66,3 +66,22 @@ def test_a_restarted_twin_has_its_seeded_grid_once(tmp_path: Path) -> None:
         after = again.twin.metrology.disturbances
     assert len(after) == len(set(after))  # nothing twice
     assert set(before) - set(after) <= {d for d in before if d.end < base().timestamp()}
+
+
+def test_the_api_is_quiet_and_meter_serve_runs_the_field_grid(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """build_mt372() used as an API seeds no disturbance unless asked (tests and
+    scripts get a quiet grid); `meter serve` asks for the field's rates unless
+    --no-disturbances."""
+    import openamr.cli.meter_serve as meter_serve
+
+    assert not build_mt372("12345678").twin.metrology.disturbances
+    seen: list[bool] = []
+
+    async def serve(host, port, transport, twin, optical, control_port):  # type: ignore[no-untyped-def]
+        seen.append(twin.disturbances)
+
+    monkeypatch.setattr(meter_serve, "_serve", serve)
+    for args in ([], ["--no-disturbances"]):
+        result = CliRunner().invoke(cli, ["meter", "serve", "--port", "0", *args])
+        assert result.exit_code == 0, result.output
+    assert seen == [True, False]

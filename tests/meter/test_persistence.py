@@ -11,9 +11,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from openamr.codec import DoubleLongUnsigned, Enum, Integer, Long
+from openamr.codec import DoubleLongUnsigned, Enum, Integer, Long, OctetString, Structure
 from openamr.codec.datetime import CosemDateTime
 from openamr.codec.obis import Obis
+from openamr.codec.types import Data
 from openamr.cosem.classes.profile_generic import ProfileGeneric
 from openamr.cosem.classes.security_setup import KeyId, SecuritySetup
 from openamr.meter.assembly import TwinMeter
@@ -366,3 +367,35 @@ def test_a_fresh_state_commits_the_history(tmp_path: Path) -> None:
     assert store.last_alive() == twin.twin.true_t == START
     assert store.get_int("ic/outgoing/reserved_until") > 1
     store.close()
+
+
+def test_the_activated_firmware_identifier_survives_a_restart(tmp_path: Path) -> None:
+    """Issue 10: after "activation successful" the meter shows the new image's
+    identifier (1.0.0.2.0.255); with a state file it still does after a restart."""
+    path, base = tmp_path / "meter.db", SteppedTime(START)
+    store = StateStore.open(path)
+    twin = persisted(store, base)
+    manager = twin.app.configs[1].open_handler(True)
+    transfer, identifier = Obis.parse("0.0.44.0.0.255"), Obis.parse("1.0.0.2.0.255")
+    size = twin.twin.device.find(transfer).block_size  # type: ignore[union-attr]
+    image, name = bytes(i % 251 for i in range(3 * size)), b"MT372-2.0.7"
+    steps: list[tuple[int, Data]] = [
+        (1, Structure([OctetString(name), DoubleLongUnsigned(len(image))]))
+    ]
+    steps += [
+        (2, Structure([DoubleLongUnsigned(n), OctetString(image[n * size : (n + 1) * size])]))
+        for n in range(3)
+    ]
+    steps += [(3, Integer(0)), (4, Integer(0))]
+    for method, parameters in steps:
+        assert manager.action(18, transfer, method, parameters)[0].name == "SUCCESS", method
+    found = twin.twin.device.find(identifier)
+    assert found is not None and found.get(2) == OctetString(name)
+    base.step(60)
+    twin.app.refresh()
+    store.close()
+    again = StateStore.open(path)
+    twin = persisted(again, SteppedTime(base.current))
+    found = twin.twin.device.find(identifier)
+    assert found is not None and found.get(2) == OctetString(name)
+    again.close()

@@ -152,3 +152,54 @@ def test_an_lls_lockout_is_in_the_log_book() -> None:
     assert codes == [EventCode.ASSOCIATION_FAILED]
     refused = decode_apdu(association(app, 32).receive(lls(b"12345678"), now=30.0) or b"")
     assert isinstance(refused, Aare) and refused.result is AssociationResult.REJECTED_TRANSIENT
+
+
+def hls_attempt(server: ServerAssociation, start: int, now: float, good: bool) -> str:
+    """One HLS association attempt at ``now`` from IC ``start``: "refused" (the AARQ),
+    "failed" (pass 3 not accepted) or "associated"."""
+    policy = SecurityControl(authentication=True, encryption=True)
+    keys = SecurityContext(KeySet(DEFAULT_EK, DEFAULT_AK), TITLE, METER_TITLE)
+    s = CipheringSession(keys, policy, OutgoingCounter(start))
+    aarq = Aarq(
+        application_context_name=ApplicationContextName.LOGICAL_NAME_WITH_CIPHERING,
+        calling_ap_title=TITLE,
+        sender_acse_requirements=AcseRequirements.AUTHENTICATION,
+        mechanism_name=MechanismName.HLS_GMAC,
+        calling_authentication_value=b"CtoS-challenge!!",
+        user_information=s.encipher(
+            InitiateRequest(proposed_conformance=Conformance.GET).to_bytes()
+        ),
+    )
+    aare = decode_apdu(server.receive(aarq.to_bytes(), now=now) or b"")
+    assert isinstance(aare, Aare)
+    if aare.result is not AssociationResult.ACCEPTED:
+        return "refused"
+    assert aare.responding_authentication_value is not None
+    f = hls_reply(aare.responding_authentication_value, s.outgoing.value + 1)
+    if not good:
+        f = bytes([f[0]]) + bytes(b ^ 0x55 for b in f[1:])  # a wrong f(StoC), same shape
+    method = CosemMethodDescriptor(15, Obis.parse("0.0.40.0.0.255"), 1)
+    server.receive(s.encipher(ActionRequestNormal(method, f).to_bytes()), now=now)
+    return "associated" if server.state is State.ASSOCIATED else "failed"
+
+
+def test_wrong_hls_pass_3_answers_are_slowed_then_locked_out_and_logged() -> None:
+    """A wrong f(StoC) in reply_to_HLS_authentication (Green Book 9.2.7.4, pass 3)
+    counts as a wrong password: free failures, then a delay, then a lockout that the
+    log-book records (0x8036); LLS keeps its own count; a good pass 3 after the window
+    associates and resets the count."""
+    policy = LockoutPolicy(free_failures=1, first_delay=5.0, lockout_failures=3, lockout=60)
+    meter = build_mt372(lockout=policy)
+    app = meter.app
+    log = meter.twin.objects.event_log
+    before = len(log.rows)
+    assert hls_attempt(association(app), 100, now=0.0, good=False) == "failed"  # free
+    assert hls_attempt(association(app), 200, now=0.0, good=False) == "failed"  # delay 5 s
+    assert hls_attempt(association(app), 300, now=1.0, good=True) == "refused"  # too soon
+    assert hls_attempt(association(app), 400, now=6.0, good=False) == "failed"  # lockout
+    assert [row[1] for row in log.rows[before:]] == [EventCode.ASSOCIATION_FAILED]
+    assert hls_attempt(association(app), 500, now=50.0, good=True) == "refused"
+    lls_answer = decode_apdu(association(app, 32).receive(lls(b"12345678"), now=50.0) or b"")
+    assert isinstance(lls_answer, Aare) and lls_answer.result is AssociationResult.ACCEPTED
+    assert hls_attempt(association(app), 600, now=67.0, good=True) == "associated"
+    assert app.configs[1].guard is not None and app.configs[1].guard.failures == 0

@@ -27,7 +27,7 @@ from openamr.aio.connections import (
     advertised_timeout,
     quiet_accept_errors,
 )
-from openamr.aio.hdlc_line import HdlcLine
+from openamr.aio.hdlc_line import HdlcLine, whole_frames
 from openamr.aio.lines import DEFAULT_BAUD, FRAMING_8N1, open_serial
 from openamr.apdu.exception import ExceptionResponse
 from openamr.apdu.mechanism import MechanismName
@@ -47,6 +47,9 @@ log = logging.getLogger(__name__)
 
 #: APDUs a connection may have waiting before its reads are paused (fair share).
 BUDGET = 16
+#: Bytes of an HDLC connection framed per turn at most (whole frames; a frame is at
+#: most 2 KB with the 2030-byte information field the twin negotiates).
+SPLIT = 4096
 
 
 def _authenticated(association: ServerAssociation | None) -> bool:
@@ -58,13 +61,55 @@ def _authenticated(association: ServerAssociation | None) -> bool:
     )
 
 
-class WrapperSession(asyncio.Protocol):
-    """One TCP connection speaking the wrapper; one association per client wPort.
+class FairSession(asyncio.Protocol):
+    """Fair under load (issue 11 items 9 and 11), for both transports: what a read
+    brings is queued and answered one request per turn of the loop, so that one
+    peer's pipeline cannot stall the others; reading pauses while ``BUDGET`` requests
+    wait, and while the peer does not read what it was sent (asyncio's write
+    high-water mark: :meth:`pause_writing`). A subclass says how many wait and
+    answers one."""
 
-    Fair under load (issue 11): the APDUs of a read are queued and answered one per
-    turn of the loop, so that one peer's pipeline cannot stall the others; reading
-    pauses while ``BUDGET`` APDUs wait, and while the peer does not read what it was
-    sent (asyncio's write high-water mark: :meth:`pause_writing`)."""
+    transport: asyncio.Transport | None
+    loop: asyncio.AbstractEventLoop
+    _scheduled = _blocked = _paused = False
+
+    def _waiting(self) -> int:
+        raise NotImplementedError
+
+    def _serve_one(self) -> None:
+        raise NotImplementedError
+
+    def pause_writing(self) -> None:
+        self._blocked = True
+        self._flow()
+
+    def resume_writing(self) -> None:
+        self._blocked = False
+        self._flow()
+
+    def _flow(self) -> None:
+        """Read while the peer drains its answers and few requests wait; answer one."""
+        if self.transport is None or self.transport.is_closing():
+            return
+        waiting = self._waiting()
+        pause = self._blocked or waiting >= BUDGET
+        if pause != self._paused:
+            self._paused = pause
+            (self.transport.pause_reading if pause else self.transport.resume_reading)()
+        if waiting and not self._blocked and not self._scheduled:
+            self._scheduled = True
+            self.loop.call_soon(self._turn)
+
+    def _turn(self) -> None:
+        self._scheduled = False
+        if self._waiting() and not self._blocked and self.transport is not None:
+            self._serve_one()
+        self._flow()
+
+
+class WrapperSession(FairSession):
+    """One TCP connection speaking the wrapper; one association per client wPort,
+    served fairly (:class:`FairSession`: one APDU per turn)."""
 
     def __init__(self, app: ServerApplication, limit: ConnectionLimit | None = None) -> None:
         self.app, self.limit = app, limit
@@ -79,7 +124,6 @@ class WrapperSession(asyncio.Protocol):
         self.idle = advertised_timeout(app, TCP_UDP_SETUP)
         self._last = 0.0
         self._timer: asyncio.TimerHandle | None = None
-        self._scheduled = self._blocked = self._paused = False
 
     @property
     def authenticated(self) -> bool:
@@ -116,35 +160,15 @@ class WrapperSession(asyncio.Protocol):
             self.pending.append(event)
         self._flow()
 
-    def pause_writing(self) -> None:
-        self._blocked = True
-        self._flow()
+    def _waiting(self) -> int:
+        return len(self.pending)
 
-    def resume_writing(self) -> None:
-        self._blocked = False
-        self._flow()
-
-    def _flow(self) -> None:
-        """Read while the peer drains its answers and few APDUs wait; answer one."""
-        if self.transport is None or self.transport.is_closing():
-            return
-        pause = self._blocked or len(self.pending) >= BUDGET
-        if pause != self._paused:
-            self._paused = pause
-            (self.transport.pause_reading if pause else self.transport.resume_reading)()
-        if self.pending and not self._blocked and not self._scheduled:
-            self._scheduled = True
-            self.loop.call_soon(self._turn)
-
-    def _turn(self) -> None:
-        self._scheduled = False
-        if self.pending and not self._blocked and self.transport is not None:
-            event = self.pending.popleft()
-            if isinstance(event, ApduTooLong):
-                self._too_long(event)
-            else:
-                self._answer(event)
-        self._flow()
+    def _serve_one(self) -> None:
+        event = self.pending.popleft()
+        if isinstance(event, ApduTooLong):
+            self._too_long(event)
+        else:
+            self._answer(event)
 
     def _arm_idle(self) -> None:
         if self.idle is not None and self.transport is not None:
@@ -190,10 +214,11 @@ class WrapperSession(asyncio.Protocol):
         self._last = self.loop.time()
 
 
-class HdlcSession(asyncio.Protocol):
+class HdlcSession(FairSession):
     """One TCP connection carrying HDLC frames for the meter's secondary station; it
     is closed when the link drops (DISC, the link's inactivity) and when no link was
-    set up for the advertised ``inactivity_time_out``."""
+    set up for the advertised ``inactivity_time_out``. Served fairly
+    (:class:`FairSession`: one frame per turn, whatever a read brings)."""
 
     def __init__(self, app: ServerApplication, limit: ConnectionLimit | None = None) -> None:
         self.app, self.limit = app, limit
@@ -201,6 +226,7 @@ class HdlcSession(asyncio.Protocol):
         self.transport: asyncio.Transport | None = None
         self.idle = advertised_timeout(app, HDLC_SETUP)
         self._timer: asyncio.TimerHandle | None = None
+        self._raw = bytearray()  # received, not yet framed
 
     @property
     def authenticated(self) -> bool:
@@ -209,6 +235,7 @@ class HdlcSession(asyncio.Protocol):
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
         self.transport = transport
+        self.loop = asyncio.get_running_loop()
         self.line = HdlcLine(self.app, transport.write, self._released)
         if self.limit is not None and not self.limit.admit(self):
             return
@@ -222,6 +249,7 @@ class HdlcSession(asyncio.Protocol):
             self._timer.cancel()
         if self.line is not None:
             self.line.close()
+            self.line.queue.clear()
         self.transport = None
 
     def close(self, reason: str) -> None:
@@ -238,10 +266,33 @@ class HdlcSession(asyncio.Protocol):
 
     def data_received(self, data: bytes) -> None:
         if self.line is not None:
-            self.line.receive(data)
-            if self._timer is not None and self.line.connected:
-                self._timer.cancel()
-                self._timer = None
+            self._raw += data
+            if not self.line.queue and len(self._raw) <= SPLIT:
+                self._split()  # the usual case, at once: the inter-octet time-out runs
+            self._flow()
+
+    def _split(self) -> None:
+        """Frame the next few KB of what came (splitting checks each frame's FCS: a
+        256 KiB read is framed a piece per turn, not in one go)."""
+        assert self.line is not None
+        cut = whole_frames(self._raw, SPLIT)
+        chunk = bytes(self._raw[:cut])
+        del self._raw[:cut]
+        self.line.take(chunk)
+
+    def _waiting(self) -> int:
+        if self.line is None:
+            return 0
+        return len(self.line.queue) + -(-len(self._raw) // SPLIT)
+
+    def _serve_one(self) -> None:
+        assert self.line is not None
+        if not self.line.queue:
+            self._split()
+        self.line.turn()
+        if self._timer is not None and self.line.connected:
+            self._timer.cancel()
+            self._timer = None
 
 
 async def serve_hdlc_stream(
@@ -329,11 +380,15 @@ async def serve_bus_stream(
 
 
 async def serve_bus(
-    apps: Sequence[ServerApplication], device: str, baud: int = DEFAULT_BAUD
+    apps: Sequence[ServerApplication],
+    device: str,
+    baud: int = DEFAULT_BAUD,
+    line: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None,
 ) -> None:
-    """Serve the meters ``apps`` on the serial line ``device`` (8N1 at ``baud``), each at
-    its own HDLC physical address, until cancelled or the device goes away."""
-    reader, writer = await open_serial(device, baud, FRAMING_8N1)
+    """Serve the meters ``apps`` on the serial line ``device`` (8N1 at ``baud``; ``line``:
+    opened already), each at its own HDLC physical address, until cancelled or the
+    device goes away."""
+    reader, writer = line if line is not None else await open_serial(device, baud, FRAMING_8N1)
     try:
         await serve_bus_stream(apps, reader, writer)
     finally:
@@ -342,6 +397,11 @@ async def serve_bus(
             await writer.wait_closed()
 
 
-async def serve_serial(app: ServerApplication, device: str, baud: int = DEFAULT_BAUD) -> None:
-    """Serve one meter's HDLC port on ``device`` (8N1 at ``baud``)."""
-    await serve_bus([app], device, baud)
+async def serve_serial(
+    app: ServerApplication,
+    device: str,
+    baud: int = DEFAULT_BAUD,
+    line: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None,
+) -> None:
+    """Serve one meter's HDLC port on ``device`` (8N1 at ``baud``; ``line``: opened)."""
+    await serve_bus([app], device, baud, line)

@@ -12,6 +12,12 @@ pdu-too-long, as on the wrapper. Every poll is answered: a request the associati
 does not answer (an unknown client SAP) gives the turn back with RR. A TCP
 connection (HDLC through a terminal server), a serial port, an RS485 bus and the
 optical line after mode E all use it.
+
+Frames are split from the bytes as they arrive (the inter-octet time-out is the
+arrival's) and queued; :meth:`HdlcLine.turn` answers one. :meth:`HdlcLine.receive`
+answers them all at once (a serial line has one peer); a TCP connection takes a
+turn per loop iteration instead, so that a flooding peer does not starve the others
+(:class:`~openamr.aio.dlms_server.HdlcSession`, issue 11 items 9 and 11).
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+from collections import deque
 from collections.abc import Callable, Sequence
 
 from openamr.apdu.exception import ExceptionResponse
@@ -27,6 +34,7 @@ from openamr.association.server_association import ServerAssociation
 from openamr.codec.obis import Obis
 from openamr.cosem.classes.iec_hdlc_setup import IecHdlcSetup
 from openamr.link.hdlc.address import Address, mt372_server
+from openamr.link.hdlc.frame import Frame, Kind
 from openamr.link.hdlc.multidrop import MultiDrop
 from openamr.link.hdlc.params import HdlcParameters
 from openamr.link.hdlc.secondary import SecondaryStation
@@ -142,6 +150,7 @@ class HdlcLine:
         )
         self.write, self.on_release = write, on_release
         self.timer: asyncio.TimerHandle | None = None
+        self.queue: deque[Frame] = deque()  # split, not yet answered
 
     def _station_at(self, address: Address) -> SecondaryStation | None:
         assert self.resolve is not None
@@ -162,8 +171,21 @@ class HdlcLine:
         return any(d.association is not None for d in self.drops)
 
     def receive(self, data: bytes) -> None:
-        now = self.loop.time()
-        self._handle(self.multidrop.receive_data(data, now), now)
+        """Take ``data`` and answer every frame it completes."""
+        self.take(data)
+        while self.queue:
+            self.turn()
+
+    def take(self, data: bytes) -> None:
+        """Split ``data`` into frames, queued for :meth:`turn`."""
+        self.queue.extend(self.multidrop.split(data, self.loop.time()))
+        self._arm()  # the inter-octet time-out of a partial frame
+
+    def turn(self) -> None:
+        """Answer the oldest queued frame."""
+        if self.queue:
+            now = self.loop.time()
+            self._handle(self.multidrop.route(self.queue.popleft(), now), now)
 
     def close(self) -> None:
         if self.timer is not None:
@@ -178,7 +200,7 @@ class HdlcLine:
         released = False
         for i, (station, event) in enumerate(events):
             answer = self._by_station[id(station)].handle(event)
-            if not _link_kept(station, events[i + 1 :]):
+            if not _link_kept(station, events[i + 1 :], self.queue):
                 pass
             elif answer is not None:
                 self._write(station.send_data(answer, now))
@@ -201,7 +223,38 @@ class HdlcLine:
             self.timer = self.loop.call_at(deadline, self._on_timer)
 
 
-def _link_kept(station: SecondaryStation, later: list[tuple[SecondaryStation, HdlcEvent]]) -> bool:
+def _link_kept(
+    station: SecondaryStation,
+    later: list[tuple[SecondaryStation, HdlcEvent]],
+    queued: deque[Frame],
+) -> bool:
     """The station's link that carried a request is still up: no DISC, DM or SNRM for
-    it came later in the same read (the answer must not go out on a dead or new link)."""
-    return not any(s is station and isinstance(e, (Connected, Disconnected)) for s, e in later)
+    it came later, in the same frame's events or among the frames already received
+    (the answer must not go out on a dead or new link)."""
+    if any(s is station and isinstance(e, (Connected, Disconnected)) for s, e in later):
+        return False
+    return not any(
+        f.kind in (Kind.DISC, Kind.SNRM) and f.destination.same_station(station.address)
+        for f in queued
+    )
+
+
+def whole_frames(data: bytes | bytearray, limit: int) -> int:
+    """How many leading bytes of ``data`` to frame now: all of it when it is at most
+    ``limit`` bytes, else up to the closing flag of the last whole frame within
+    ``limit`` (IEC 62056-46 frame format: the length sub-field counts the octets
+    between the flags), or ``limit`` when the bytes are not frames (the splitter
+    drops them)."""
+    if len(data) <= limit:
+        return len(data)
+    i, cut = 0, 0
+    while i + 2 < len(data) and data[i] == 0x7E:
+        while i + 1 < len(data) and data[i + 1] == 0x7E:
+            i += 1  # idle or shared flags
+        if i + 2 >= len(data):
+            break
+        end = i + 1 + (((data[i + 1] & 0x07) << 8) | data[i + 2])  # the closing flag
+        if end >= len(data) or end + 1 > limit or data[end] != 0x7E or end <= i + 2:
+            break
+        cut, i = end + 1, end  # the closing flag may open the next frame
+    return cut or limit

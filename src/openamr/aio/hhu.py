@@ -141,6 +141,11 @@ async def open_optical(url: str, timing: Timing | None = None) -> OpticalSession
         except (OSError, ValueError) as e:
             raise OpticalPortError(Failed(FailureKind.NO_ANSWER, f"{url}: {e}")) from None
         return OpticalSession(reader, writer, timing=timing)
+    if "://" in url and not url.startswith("serial://"):
+        raise ValueError(
+            f"{url!r} is not an optical port: give tcp://HOST:PORT, a serial device "
+            "(/dev/ttyUSB0) or serial:///dev/ttyUSB0"
+        )
     device = url.removeprefix("serial://")
     reader, writer, set_baud = await open_serial_line(device)
     return OpticalSession(reader, writer, set_baud=set_baud, timing=timing)

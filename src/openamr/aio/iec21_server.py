@@ -23,6 +23,7 @@ from typing import Any
 from openamr.aio.lines import (
     SERIAL_7E1,
     SERIAL_8N1,
+    SerialLine,
     SetBaud,
     act_on_line,
     open_serial_line,
@@ -111,14 +112,17 @@ async def serve_optical_serial(
     timing: Timing = DEFAULT_TIMING,
     *,
     on_mode_e: ModeEHandler | None = None,
+    line: SerialLine | None = None,
     **options: Any,
 ) -> None:
     """Serve ``source`` on a serial line, one HHU after another, until the line closes.
+    ``line``: the device opened already (:func:`open_serial_line`), else it is opened.
 
     After a mode E session (``on_mode_e`` returned) the line goes back to 300 Bd and
     IEC 62056-21, as the meter's port does when the HDLC link is released.
     """
-    reader, writer, set_baud = await open_serial_line(device, timing)
+    opened = line if line is not None else await open_serial_line(device, timing)
+    reader, writer, set_baud = opened
     hand_over = None if on_mode_e is None else _in_8n1(on_mode_e)
     while True:
         machine = OpticalServer(source, timing=timing, **options)

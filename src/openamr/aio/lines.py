@@ -23,12 +23,21 @@ Used by the client's transports (:mod:`openamr.client.transport`), the HHU
 :mod:`openamr.aio.iec21_server`). The port is driven by ``pyserial-asyncio-fast``
 (module ``serial_asyncio_fast``); the direction of an RS485 transceiver is left to the
 adapter (USB adapters switch by themselves).
+
+Pseudo-terminals (``socat -d -d pty,raw,echo=0 pty,raw,echo=0``, a virtual serial
+line) have no UART: whatever the settings, they carry whole bytes at memory speed.
+Some kernels refuse ``CS7`` or ``PARENB`` on them (EINVAL); on a pty such a refusal is
+passed over (the line keeps 8 data bits, which is what it carries anyway), on a real
+port it is an error. Opening errors are ``OSError`` with the errno of the cause
+(ENOENT no such device, EACCES, EBUSY, ENOTTY not a serial port, EINVAL a setting
+refused), so that the commands can say what to do.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import importlib
 import logging
 import os
@@ -97,7 +106,8 @@ async def open_serial(
 
 
 class _Port(serial.Serial):  # type: ignore[misc]
-    """pyserial's port with a non-blocking write that never spins.
+    """pyserial's port with a non-blocking write that never spins, and that takes a
+    pty's refusal of a character format as the no-op it is (module docstring).
 
     The asyncio transport makes the port non-blocking (``write_timeout = 0``), but
     pyserial's ``write`` then loops on EAGAIN while the output buffer is full: a
@@ -113,15 +123,57 @@ class _Port(serial.Serial):  # type: ignore[misc]
             raise serial.PortNotOpenError()
         return os.write(self.fd, data)
 
+    def _reconfigure_port(self, force_update: bool = False) -> None:
+        try:
+            super()._reconfigure_port(force_update)
+        except termios.error as e:
+            if _errno(e) != errno.EINVAL or not _is_pty(self.fd):
+                raise
+            asked: tuple[Any, Any] = (self.bytesize, self.parity)
+            self._bytesize, self._parity = serial.EIGHTBITS, serial.PARITY_NONE
+            try:  # what the pty carries anyway
+                super()._reconfigure_port(force_update)
+            finally:
+                self._bytesize, self._parity = asked
+            log.debug("%s: a pty refused %s; its bytes are the same in 8N1", self.port, asked)
+
+
+def _is_pty(fd: int | None) -> bool:
+    """A pseudo-terminal's slave (Linux: majors 136..143, Unix98 ptys)."""
+    if fd is None:
+        return False
+    try:
+        return 136 <= os.major(os.fstat(fd).st_rdev) <= 143
+    except OSError:
+        return False
+
+
+def _errno(e: BaseException | None) -> int:
+    """The errno of an OSError, a ``termios.error`` or a pyserial error (which keeps
+    the cause's errno in its text only, and the cause as its context)."""
+    if e is None:
+        return 0
+    if isinstance(e, OSError) and e.errno:
+        return e.errno
+    if e.args and isinstance(e.args[0], int):
+        return e.args[0]
+    if e.args and isinstance(e.args[0], tuple) and e.args[0] and isinstance(e.args[0][0], int):
+        return e.args[0][0]
+    return _errno(e.__context__) if e.__context__ is not e else 0
+
 
 @contextlib.contextmanager
 def _refusal_as_oserror(what: str) -> Iterator[None]:
-    """``termios.error`` (the tty refused a setting) as the OSError it is."""
+    """``termios.error`` (the tty refused a setting) and pyserial's errors as the
+    OSError they are, with the cause's errno."""
     try:
         yield
     except termios.error as e:
-        code = e.args[0] if e.args and isinstance(e.args[0], int) else 0
-        raise OSError(code, f"{what}: the port refused the setting ({e})") from None
+        raise OSError(_errno(e), f"{what}: the port refused the setting ({e})") from None
+    except serial.SerialException as e:
+        code = _errno(e)
+        reason = os.strerror(code) if code else str(e)
+        raise OSError(code, f"{what}: {reason}") from None
 
 
 def serial_port(writer: asyncio.StreamWriter) -> Any:
@@ -177,9 +229,11 @@ def _serial_asyncio() -> Any:
         ) from None
 
 
-async def open_serial_line(
-    device: str, timing: Timing = DEFAULT_TIMING
-) -> tuple[asyncio.StreamReader, asyncio.StreamWriter, SetBaud]:
+#: An optical port's serial line, opened: its streams and its baud rate switch.
+SerialLine = tuple[asyncio.StreamReader, asyncio.StreamWriter, SetBaud]
+
+
+async def open_serial_line(device: str, timing: Timing = DEFAULT_TIMING) -> SerialLine:
     """Open ``device`` at 300 Bd 7E1; the streams and the baud rate switch."""
     _serial_asyncio()  # a clear message when the optional package is missing
     reader, writer = await open_serial(device, INITIAL_BAUD, FRAMING_7E1)

@@ -22,6 +22,7 @@ from collections.abc import Callable, Sequence
 
 from openamr.aio.dlms_server import serve_hdlc_stream
 from openamr.aio.iec21_server import ModeEHandler, serve_optical_serial, start_optical_server
+from openamr.aio.lines import SerialLine
 from openamr.link.iec21 import (
     DEFAULT_TIMING,
     DataSet,
@@ -104,10 +105,16 @@ async def start_meter_optical_port(
 
 
 async def serve_meter_optical_serial(
-    app: ServerApplication, device: str, *, password: str, timing: Timing = DEFAULT_TIMING
+    app: ServerApplication,
+    device: str,
+    *,
+    password: str,
+    timing: Timing = DEFAULT_TIMING,
+    line: SerialLine | None = None,
 ) -> None:
-    """Serve the meter's optical port on a serial line until the line closes."""
+    """Serve the meter's optical port on a serial line (``line``: opened already)
+    until the line closes."""
     source = DeviceSource(DeviceReadout(app.device, app.display_list), app.refresh)
     await serve_optical_serial(
-        device, source, timing, on_mode_e=mode_e(app), **_options(app, password)
+        device, source, timing, on_mode_e=mode_e(app), line=line, **_options(app, password)
     )

@@ -22,12 +22,12 @@ import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from openamr.aio.control import DEFAULT_HOST as CONTROL_HOST
 from openamr.aio.control import ControlEndpoint, serve_control
 from openamr.aio.dlms_server import serve_hdlc, serve_serial, serve_wrapper
-from openamr.aio.lines import DEFAULT_BAUD
+from openamr.aio.lines import DEFAULT_BAUD, FRAMING_8N1, open_serial, open_serial_line
 from openamr.aio.optical_port import serve_meter_optical_serial, start_meter_optical_port
 from openamr.aio.push import PushDelivery
 from openamr.link.iec21 import DEFAULT_TIMING, Timing
@@ -39,13 +39,16 @@ Transport = Literal["wrapper", "hdlc"]
 KEEP_ALIVE_S = 1.0
 
 
+T = TypeVar("T")
+
+
 class ServeError(Exception):
     """A listener or line that could not be started or served, in words; ``listener``
     names which: "dlms", "optical", "control", "optical-serial" or "hdlc-serial"."""
 
-    def __init__(self, message: str, listener: str) -> None:
+    def __init__(self, message: str, listener: str, cause: OSError | None = None) -> None:
         super().__init__(message)
-        self.listener = listener
+        self.listener, self.cause = listener, cause
 
 
 @dataclass(frozen=True)
@@ -155,14 +158,18 @@ async def _start(served: ServedTwin) -> None:
         endpoint = serve_control(Control.of(meter), CONTROL_HOST, at.control_port)
         where = f"{CONTROL_HOST}:{at.control_port}"
         served.control = await _listen("control", where, " for the control endpoint", endpoint)
-    if at.optical_serial is not None:
+    if at.optical_serial is not None:  # opened before anything says it is served
+        device = at.optical_serial
+        opened = await _open("optical-serial", device, open_serial_line(device, at.optical_timing))
         line = serve_meter_optical_serial(
-            app, at.optical_serial, password=password, timing=at.optical_timing
+            app, device, password=password, timing=at.optical_timing, line=opened
         )
-        served.tasks.append(_task("optical-serial", f"optical port on {at.optical_serial}", line))
+        served.tasks.append(_task("optical-serial", f"optical port on {device}", line))
     if at.hdlc_serial is not None:
-        line = serve_serial(app, at.hdlc_serial, at.hdlc_baud)
-        served.tasks.append(_task("hdlc-serial", f"HDLC on {at.hdlc_serial}", line))
+        device = at.hdlc_serial
+        port = await _open("hdlc-serial", device, open_serial(device, at.hdlc_baud, FRAMING_8N1))
+        line = serve_serial(app, device, at.hdlc_baud, port)
+        served.tasks.append(_task("hdlc-serial", f"HDLC on {device}", line))
     every = at.keep_alive_s
     if every is None and meter.persistence is not None:
         every = KEEP_ALIVE_S
@@ -175,6 +182,15 @@ async def _listen(listener: str, where: str, what: str, starting: Coroutine[Any,
         return await starting
     except OSError as e:
         raise ServeError(f"cannot listen on {where}{what}: {e.strerror or e}", listener) from None
+
+
+async def _open(listener: str, device: str, opening: Coroutine[Any, Any, T]) -> T:
+    try:
+        return await opening
+    except OSError as e:
+        raise ServeError(f"cannot open {device}: {e.strerror or e}", listener, e) from None
+    except (ValueError, RuntimeError) as e:  # a setting pyserial does not know, no pyserial
+        raise ServeError(f"cannot open {device}: {e}", listener) from None
 
 
 def _task(listener: str, what: str, line: Coroutine[Any, Any, None]) -> asyncio.Task[None]:

@@ -29,9 +29,12 @@ Security (Green Book 9.2.7.2.4, 9.4.2):
   the association stays;
 - an unconfirmed service request (service-class bit 0 of invoke-id-and-priority)
   gets no response (9.4.6.1), refused or not;
-- LLS failures go to the association's :class:`~openamr.security.lls.LlsGuard`:
-  an AARQ before its time is refused (rejected-transient, authentication-failure)
-  without its password being looked at.
+- authentication failures go to the association's
+  :class:`~openamr.security.lls.LlsGuard`: a wrong LLS password, and for HLS a
+  ciphered InitiateRequest that does not authenticate or a wrong f(StoC) in pass 3
+  (``reply_to_HLS_authentication``, Green Book 9.2.7.4); an AARQ before its time is
+  refused (rejected-transient, authentication-failure) without its password or
+  challenge being looked at, and a good pass 3 (or LLS password) resets the count.
 """
 
 from __future__ import annotations
@@ -137,7 +140,7 @@ class ServerAssociation:
 
     def receive(self, data: bytes, now: float = 0.0) -> bytes | None:
         """Answer one APDU from the client (None: nothing to send). ``now`` (seconds,
-        monotonic) times the LLS guard's delays."""
+        monotonic) times the guard's delays (LLS and HLS)."""
         if self.config is None:
             return None  # an unknown client SAP: the standard has the server stay silent
         self.now = now
@@ -238,19 +241,21 @@ class ServerAssociation:
             return _aare_rejected(config, AcseServiceUser.APPLICATION_CONTEXT_NAME_NOT_SUPPORTED)
         if config.ciphered and self.outgoing.exhausted:
             return _aare_rejected(config, AcseServiceUser.NO_REASON_GIVEN)  # change the key
-        guard = config.guard if config.mechanism is MechanismName.LLS else None
+        guard = config.guard if config.mechanism is not MechanismName.NONE else None
         if guard is not None and guard.wait(self.now) > 0:
             return _aare_rejected(config, AcseServiceUser.AUTHENTICATION_FAILURE, transient=True)
         refusal = self._authenticate(aarq, config)
         if guard is not None and refusal is AcseServiceUser.AUTHENTICATION_FAILURE:
             guard.failed(self.now)
-        elif guard is not None and refusal is None:
-            guard.succeeded()
+        elif guard is not None and refusal is None and config.mechanism is MechanismName.LLS:
+            guard.succeeded()  # HLS succeeds only at pass 3
         if refusal is not None:
             return _aare_rejected(config, refusal)
         try:
             initiate = self._initiate_request(aarq, config)
         except SecurityError:  # the ciphered InitiateRequest does not authenticate: keys
+            if guard is not None:
+                guard.failed(self.now)
             return _aare_rejected(config, AcseServiceUser.AUTHENTICATION_FAILURE)
         except (DlmsError, ValueError):
             return _aare_rejected(config, AcseServiceUser.NO_REASON_GIVEN)
@@ -380,8 +385,12 @@ class ServerAssociation:
         except SecurityError:
             self.state = State.IDLE
             self.services = None
+            if config.guard is not None:
+                config.guard.failed(self.now)  # a wrong f(StoC) counts as a wrong password
             result = ActionResponseWithOptionalData(ActionResult.OTHER_REASON)
             return ActionResponseNormal(result, apdu.invoke_id_and_priority)
+        if config.guard is not None:
+            config.guard.succeeded()
         f_ctos = hls.server_reply(
             self._ctos, config.security.own_system_title, self.outgoing.next(), keys.ek, keys.ak
         )

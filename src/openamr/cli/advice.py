@@ -7,6 +7,8 @@ never their values, and the advice is built from the options' public parts.
 
 from __future__ import annotations
 
+import errno
+
 from openamr.client.errors import CredentialsError, MeterError
 from openamr.cosem.classes.image_transfer import DEFAULT_MAX_IMAGE_SIZE as MAX_IMAGE
 
@@ -65,3 +67,25 @@ def explain(error: Exception) -> str:
         where = getattr(error, "filename", None)
         return f"{where or ''}: {error.strerror or error}".lstrip(": ")
     return str(error)
+
+
+#: What to do when a serial device cannot be opened, by errno (see aio/lines.py).
+_SERIAL: dict[int, str] = {
+    errno.ENOENT: "no such device: plug the probe or adapter in and give its device "
+                  "(ls /dev/ttyUSB* /dev/serial/by-id/), or tcp://HOST:PORT for a twin's port",
+    errno.EACCES: "permission denied: add your user to the 'dialout' group and log in again",
+    errno.EPERM: "permission denied: add your user to the 'dialout' group and log in again",
+    errno.EBUSY: "the device is busy: close the other program that holds it",
+    errno.ENOTTY: "not a serial port: give the probe's or adapter's device (/dev/ttyUSB0), "
+                  "or tcp://HOST:PORT for a twin's port",
+    errno.EINVAL: "the port refused the line settings: use an adapter that supports them "
+                  "(the optical port needs 300 Bd 7E1), or tcp://HOST:PORT for a twin's port",
+}  # fmt: skip
+
+
+def serial_advice(device: str, error: OSError) -> str:
+    """One line for a serial device that could not be opened: what and what to do."""
+    advice = _SERIAL.get(error.errno or 0)
+    if advice is None:
+        return f"cannot open {device}: {error.strerror or error}"
+    return f"cannot open {device}: {advice}"

@@ -2,9 +2,10 @@
 0.0.1.0.0.255 attribute 2), the system's time and the difference; set it, or
 synchronise it to the system's time when it is off by more than a threshold.
 
-A time the meter gives without a deviation is compared as a wall-clock time of
-the system's zone; ``--set`` takes ISO 8601, a time without an offset being the
-system's local time.
+Times follow :mod:`openamr.cli.times`: ``--set`` takes ISO 8601, a time without an
+offset being the meter's local time (sent without a deviation: the meter places it
+in its own zone); the system's time is shown in the meter's offset. A time the meter
+gives without a deviation is compared as a wall-clock time of the system's zone.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import click
 
 from openamr.cli.options import MeterOptions, format_option, meter_options, run
 from openamr.cli.output import iso, pairs, write_json
-from openamr.cli.profile import parse_time
+from openamr.cli.times import in_offset_of, parse_time
 from openamr.client.meter import Meter
 
 
@@ -45,7 +46,7 @@ async def report(
     meter: Meter, adjusted: bool = False, before: dt.timedelta | None = None
 ) -> ClockReport:
     meter_time = await meter.clock()
-    return ClockReport(meter_time, system_now(), adjusted, before)
+    return ClockReport(meter_time, in_offset_of(system_now(), meter_time), adjusted, before)
 
 
 async def clock(
@@ -53,7 +54,7 @@ async def clock(
 ) -> ClockReport:
     if set_to is not None:
         before = (await report(meter)).difference
-        await meter.set_clock(set_to if set_to.tzinfo else set_to.astimezone())
+        await meter.set_clock(set_to)  # naive: the meter's local time
         return await report(meter, True, before)
     if sync:
         result = await meter.sync_clock(system_now(), dt.timedelta(seconds=threshold))
@@ -87,7 +88,10 @@ def show(r: ClockReport, fmt: str) -> None:
 @click.command("clock")
 @meter_options
 @click.option(
-    "--set", "set_to", metavar="ISO", help="Set the meter's time, e.g. 2026-03-01T12:00+01:00."
+    "--set",
+    "set_to",
+    metavar="ISO",
+    help="Set the meter's time, e.g. 2026-03-01T12:00 (its local time) or ...T12:00+01:00.",
 )
 @click.option(
     "--sync", is_flag=True, help="Set it to the system's time if off by more than --threshold."

@@ -39,7 +39,7 @@ def events_command(
     url: MeterOptions, obis: str, start: str | None, end: str | None, last: int | None, fmt: str
 ) -> None:
     """Read the event log, with event names (--from/--to: as for `openamr profile`)."""
-    from openamr.cli.profile import parse_time
+    from openamr.cli.times import parse_time
 
     since, until = parse_time(start, "--from"), parse_time(end, "--to")
     try:

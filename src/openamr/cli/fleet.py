@@ -15,10 +15,10 @@ from typing import Any
 
 import click
 
+from openamr.cli.times import IsoTime, twin_local
 from openamr.errors import DlmsError
 
 DEFAULT_CONTROL_PORT = 4060
-ISO_FORMATS = ["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d"]
 
 
 @click.group("fleet")
@@ -79,8 +79,9 @@ config_option = click.option("--config", "config_path", type=click.Path(dir_okay
               "meter i at destination wPort 16 + i.")  # fmt: skip
 @click.option("--control-port", type=click.IntRange(0, 65535), default=DEFAULT_CONTROL_PORT,
               show_default=True, help="The control endpoint (JSON/HTTP, 127.0.0.1).")  # fmt: skip
-@click.option("--start", type=click.DateTime(ISO_FORMATS), default=None,
-              help="Fleet time to start at (ISO 8601; no offset: UTC). Default: now.")  # fmt: skip
+@click.option("--start", type=IsoTime(), default=None,
+              help="Fleet time to start at (ISO 8601; no offset: the meters' local time, "
+                   "CET/CEST). Default: now.")  # fmt: skip
 @click.option("--speed", type=click.FloatRange(min=0, min_open=True), default=None,
               help="Run the fleet's clock N times faster than real time.")  # fmt: skip
 @click.option("--history-days", type=click.FloatRange(0, 410), default=None,
@@ -105,8 +106,8 @@ def serve_command(meters: int | None, config_path: str | None, state_path: str,
     """Serve the fleet: every meter a full MT372 twin at its own address."""
     from dataclasses import replace
 
-    if start is not None and start.tzinfo is None:
-        start = start.replace(tzinfo=dt.UTC)
+    if start is not None:
+        start = twin_local(start)  # no offset: the twins' local time (cli/times.py)
     cfg = _config(meters, config_path, start=start, speed=speed, history_days=history_days,
                   no_faults=no_faults)  # fmt: skip
     span = _port_range(port_range)

@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.table import Table
 
 from openamr.aio.hhu import OpticalPortError, read_readout, read_register, write_register
+from openamr.cli.advice import serial_advice
 from openamr.link.iec21 import BAUD_MODE_C, DataSet, FailureKind, Timing
 
 T = TypeVar("T")
@@ -58,8 +59,10 @@ def _run(coroutine: Coroutine[Any, Any, T], url: str, address: str = "") -> T:
         advice = _ADVICE.get(failure.kind, _DEFAULT_ADVICE)
         fields = {"url": url, "address": address, "detail": failure.detail, "kind": failure.kind}
         raise click.ClickException(advice.format(**fields)) from None
-    except RuntimeError as e:  # the optional serial package is missing
+    except (RuntimeError, ValueError) as e:  # the serial package missing, a bad URL
         raise click.ClickException(str(e)) from None
+    except OSError as e:  # the serial device: missing, not a tty, a setting refused
+        raise click.ClickException(serial_advice(url.removeprefix("serial://"), e)) from None
 
 
 def _as_json(data_set: DataSet) -> dict[str, str]:

@@ -13,7 +13,9 @@ procedure, as a hand-held unit runs it over DLMS (objects: docs/mt372.md).
    all zero.
 
 Each step prints pass or FAIL and, for a failure, what to do; the exit status is 1
-when any step fails.
+when any step fails. ``--skip NAME`` leaves out the steps whose name begins with NAME
+(``--skip gsm``: a meter whose modem is not fitted yet, or a twin on a desk); they
+print ``skip`` and do not count.
 """
 
 from __future__ import annotations
@@ -144,10 +146,16 @@ async def check(meter: Any, now: dt.datetime) -> list[Step]:
     return steps
 
 
+def skipped(step: Step, skip: tuple[str, ...]) -> bool:
+    return any(step.name.lower().startswith(name.lower()) for name in skip)
+
+
 @click.command("install-check")
 @meter_options
+@click.option("--skip", multiple=True, metavar="NAME",
+              help="Leave out the steps whose name begins with NAME, e.g. --skip gsm.")  # fmt: skip
 @format_option("json")
-def install_check_command(url: MeterOptions, fmt: str) -> None:
+def install_check_command(url: MeterOptions, skip: tuple[str, ...], fmt: str) -> None:
     """The datasheet's "Fit and go" installation check, step by step."""
 
     async def go() -> list[Step]:
@@ -155,15 +163,17 @@ def install_check_command(url: MeterOptions, fmt: str) -> None:
             return await check(meter, dt.datetime.now(dt.UTC))
 
     steps = run(go)
+    counted = [s for s in steps if not skipped(s, skip)]
     if fmt == "json":
-        click.echo(
-            json.dumps([s.__dict__ | {"advice": "" if s.passed else s.advice} for s in steps])
-        )
+        rows = [s.__dict__ | {"advice": "" if s.passed else s.advice,
+                              "skipped": skipped(s, skip)} for s in steps]  # fmt: skip
+        click.echo(json.dumps(rows))
     else:
         for s in steps:
-            line = f"{'pass' if s.passed else 'FAIL'}  {s.name:<22} {s.found}"
-            click.echo(line if s.passed else f"{line}\n      -> {s.advice}")
-        bad = sum(not s.passed for s in steps)
+            verdict = "skip" if skipped(s, skip) else "pass" if s.passed else "FAIL"
+            line = f"{verdict:<4}  {s.name:<22} {s.found}"
+            click.echo(f"{line}\n      -> {s.advice}" if verdict == "FAIL" else line)
+        bad = sum(not s.passed for s in counted)
         click.echo("installation OK" if not bad else f"{bad} step(s) failed")
-    if any(not s.passed for s in steps):
+    if any(not s.passed for s in counted):
         raise SystemExit(1)

@@ -13,15 +13,15 @@ import click
 from openamr.aio.lines import BAUD_RATES, DEFAULT_BAUD
 from openamr.aio.push import PushDelivery
 from openamr.aio.serve import Listeners, ServedTwin, ServeError, serve_twin
+from openamr.cli.advice import serial_advice
 from openamr.cli.state_files import open_counters, state_kek
+from openamr.cli.times import IsoTime, twin_local
 from openamr.meter.associations import SERVER_LOGICAL_ADDRESS, Credentials
 from openamr.meter.metrology.disturbances import FIELD_RATES
 from openamr.meter.metrology.load import seeded_load
 from openamr.meter.metrology.model import LoadConfig, ProfileKind
 from openamr.meter.mt372 import build_mt372, seed_of
 from openamr.meter.state import StateError, StateStore
-
-ISO_FORMATS = ["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d"]
 
 
 @click.group("meter")
@@ -55,8 +55,9 @@ def meter_group() -> None:
 @click.option("--baud", type=click.Choice([str(b) for b in BAUD_RATES]),
               default=str(DEFAULT_BAUD), show_default=True,
               help="Baud rate of --serial.")  # fmt: skip
-@click.option("--start", type=click.DateTime(ISO_FORMATS), default=None,
-              help="Meter time to start at (ISO 8601; no offset: UTC). Default: now.")  # fmt: skip
+@click.option("--start", type=IsoTime(), default=None,
+              help="Meter time to start at (ISO 8601; no offset: the meter's local time, "
+                   "CET/CEST). Default: now.")  # fmt: skip
 @click.option("--speed", type=click.FloatRange(min=0, min_open=True), default=1.0,
               show_default=True, help="Run meter time N times faster than real time.")  # fmt: skip
 @click.option("--control-port", type=click.IntRange(0, 65535), default=None,
@@ -102,8 +103,8 @@ def serve_command(
     """Serve the MT372 object list: client 16 public, 32 LLS, 1 HLS-GMAC + ciphering."""
     logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING)
     optical = Optical(optical_port, optical_serial, serial_device, int(baud))
-    if start is not None and start.tzinfo is None:
-        start = start.replace(tzinfo=dt.UTC)
+    if start is not None:
+        start = twin_local(start)  # no offset: the twin's local time (cli/times.py)
     kind = ProfileKind(load_kind) if load_kind else None
     load = seeded_load(seed_of(serial_number), kind, pv, phases)
     twin = TwinOptions(
@@ -156,47 +157,59 @@ async def _serve(
     store = _open_state(twin.state)
     # without --state the invocation counters are kept anyway: never an IC twice
     counters = None if store is not None else open_counters(credentials.system_title)
-    kek = None if twin.state is None else state_kek(twin.state, twin.state_key)
-    if store is not None and store.last_alive() is not None:
-        ignored = [
-            f
-            for f, given in (("--start", twin.start), ("--history-days", twin.history_days))
-            if given
-        ]
-        if ignored:
-            click.echo(
-                f"warning: {' and '.join(ignored)} ignored: {store.path} resumes its meter where "
-                "it stopped (give --state a new file for a fresh meter)",
-                err=True,
-            )
-    # alarm call-backs go out once a head-end set a destination
-    push = PushDelivery(SERVER_LOGICAL_ADDRESS)
     try:
-        meter = build_mt372(
-            serial_number, credentials, time_base=wall_clock, history_days=twin.history_days,
-            speed=twin.speed, start=twin.start, state=store, load=twin.load, push=push,
-            counters=counters, state_kek=kek,
-            disturbances=FIELD_RATES if twin.disturbances else None,
+        kek = None if twin.state is None else state_kek(twin.state, twin.state_key)
+        if store is not None and store.last_alive() is not None:
+            ignored = [
+                f
+                for f, given in (("--start", twin.start), ("--history-days", twin.history_days))
+                if given
+            ]
+            if ignored:
+                click.echo(
+                    f"warning: {' and '.join(ignored)} ignored: {store.path} resumes its meter "
+                    "where it stopped (give --state a new file for a fresh meter)",
+                    err=True,
+                )
+        # alarm call-backs go out once a head-end set a destination
+        push = PushDelivery(SERVER_LOGICAL_ADDRESS)
+        try:
+            meter = build_mt372(
+                serial_number, credentials, time_base=wall_clock, history_days=twin.history_days,
+                speed=twin.speed, start=twin.start, state=store, load=twin.load, push=push,
+                counters=counters, state_kek=kek,
+                disturbances=FIELD_RATES if twin.disturbances else None,
+            )  # fmt: skip
+        except StateError as e:
+            raise click.ClickException(str(e)) from None
+        listeners = Listeners(
+            host, port, "wrapper" if transport == "wrapper" else "hdlc", optical.port,
+            optical.serial, optical.hdlc_serial, optical.hdlc_baud, control_port,
         )  # fmt: skip
-    except StateError as e:
-        raise click.ClickException(str(e)) from None
-    listeners = Listeners(
-        host, port, "wrapper" if transport == "wrapper" else "hdlc", optical.port,
-        optical.serial, optical.hdlc_serial, optical.hdlc_baud, control_port,
-    )  # fmt: skip
-    try:
-        served = await serve_twin(meter, listeners, push=push)
-    except ServeError as e:
-        hint = {"dlms": "--port", "optical": "--optical-port", "control": "--control-port"}
-        option = hint.get(e.listener)
-        raise click.ClickException(f"{e}; choose another {option}" if option else str(e)) from None
-    try:
-        _banner(served, transport, optical, store or counters)
-        await served.serve_forever()
-    except ServeError as e:
-        raise click.ClickException(str(e)) from None
-    finally:
-        await served.close()
+        try:
+            served = await serve_twin(meter, listeners, push=push)
+        except ServeError as e:
+            hint = {"dlms": "--port", "optical": "--optical-port", "control": "--control-port"}
+            option = hint.get(e.listener)
+            device = {"optical-serial": optical.serial, "hdlc-serial": optical.hdlc_serial}
+            if e.cause is not None and device.get(e.listener) is not None:
+                flag = "--optical-serial" if e.listener == "optical-serial" else "--serial"
+                message = serial_advice(str(device[e.listener]), e.cause)
+                raise click.ClickException(f"{flag}: {message}") from None
+            raise click.ClickException(
+                f"{e}; choose another {option}" if option else str(e)
+            ) from None
+        try:
+            _banner(served, transport, optical, store or counters)
+            await served.serve_forever()
+        except ServeError as e:
+            raise click.ClickException(str(e)) from None
+        finally:
+            await served.close()
+    finally:  # a twin that could not start leaves its files for the next one
+        for opened in (store, counters):
+            if opened is not None:
+                opened.close()
 
 
 def _banner(served: ServedTwin, transport: str, optical: Optical, store: StateStore | None) -> None:

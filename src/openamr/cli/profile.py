@@ -6,8 +6,8 @@ GET-with-list when allowed) and headed with their unit; ``--raw`` shows the
 values as captured. Time stamps print in ISO 8601 with the meter's offset.
 
 ``--from``/``--to`` take ISO 8601; a time without an offset is the meter's local
-time (the request's deviation is then "not specified"). ``--entries A:B`` are
-1-based and inclusive; ``A:`` reads to the newest entry.
+time (the request's deviation is then "not specified"; :mod:`openamr.cli.times`).
+``--entries A:B`` are 1-based and inclusive; ``A:`` reads to the newest entry.
 
 A buffer has tens of thousands of cells: each column makes one formatter up front
 (:meth:`Column.formatter`), integers are scaled by moving the decimal point of their
@@ -31,6 +31,7 @@ from openamr.cli.options import MeterOptions, format_option, meter_options, run
 from openamr.cli.output import iso_octets, jsonable, progress, table, text, write_csv, write_json
 from openamr.cli.read import scaler_of
 from openamr.cli.render import JsonValue
+from openamr.cli.times import parse_time
 from openamr.client.meter import Meter
 from openamr.client.values import Profile
 from openamr.codec.datetime import CosemDateTime
@@ -153,17 +154,6 @@ async def scale_columns(
 MAX_ENTRY = 0xFFFFFFFF
 
 
-def parse_time(text: str | None, flag: str) -> dt.datetime | None:
-    if text is None:
-        return None
-    try:
-        return dt.datetime.fromisoformat(text)
-    except ValueError:
-        raise click.BadParameter(
-            f"{text!r} is not ISO 8601, e.g. 2026-01-01T00:00+01:00", param_hint=flag
-        ) from None
-
-
 def parse_entries(text: str | None) -> tuple[int, int] | None:
     """``"1:96"`` -> (1, 96); ``"100:"`` -> (100, 0) (to the newest)."""
     if text is None:
@@ -278,8 +268,43 @@ def profile_command(
         raise click.UsageError("use --from/--to or --entries, not both")
     wanted = parse_columns(columns)
 
-    async def go() -> tuple[Profile, list[Column]]:
+    async def go() -> tuple[Profile, list[Column], str | None]:
         async with url.connect() as meter:
-            return await read_profile(meter, name, since, until, span, wanted, raw)
+            read = await read_profile(meter, name, since, until, span, wanted, raw)
+            held = None
+            if not read[0].rows and (since or until or span):
+                held = await holdings(meter, name)
+            return *read, held
 
-    show(*run(go), fmt)
+    profile, shown, held = run(go)
+    show(profile, shown, fmt)
+    if held is not None:
+        flags = [("--entries", entries), ("--from", start), ("--to", end)]
+        asked = " ".join(f"{flag} {value}" for flag, value in flags if value is not None)
+        raise click.ClickException(
+            f"no entry of {name} for {asked}: {held}; choose a range inside it"
+        )
+
+
+async def holdings(meter: Meter, obis: Obis) -> str:
+    """How many entries the buffer holds and the span of their first time stamp, in
+    words (Blue Book 4.3.6: entries_in_use, attribute 7; the first and last entries
+    read by entry_descriptor)."""
+    count = await meter.get(obis, 7, class_id=7)
+    if not isinstance(count, int) or count <= 0:
+        return "the meter holds no entries in it yet"
+    first = await meter.profile(obis, entries=(1, 1))
+    last = await meter.profile(obis, entries=(count, count))
+    stamps = [_stamp(p.rows[0]) if p.rows else None for p in (first, last)]
+    span = f", from {stamps[0]} to {stamps[1]}" if None not in stamps else ""
+    return f"the meter holds {count:,} entries (--entries 1:{count}){span}"
+
+
+def _stamp(row: tuple[Any, ...]) -> str | None:
+    """The row's first value that is a date-time, in ISO 8601."""
+    for value in row:
+        if isinstance(value, bytes) and len(value) == CosemDateTime.SIZE:
+            return iso_octets(value)
+        if isinstance(value, dt.datetime):
+            return value.isoformat()
+    return None

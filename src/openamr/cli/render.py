@@ -22,13 +22,26 @@ def _scalar(value: Data) -> str:
     if isinstance(value, bytes):
         if len(value) == 12:
             try:
-                return f"{value.hex(' ')}  ({CosemDateTime.from_bytes(value)})"
+                return f"{value.hex(' ')}  ({date_time_text(CosemDateTime.from_bytes(value))})"
             except ValueError:
                 pass
         return value.hex(" ") if value else "(empty)"
-    if isinstance(value, (CosemDateTime, CosemDate, CosemTime, BitString)):
+    if isinstance(value, CosemDateTime):
+        return date_time_text(value)
+    if isinstance(value, (CosemDate, CosemTime, BitString)):
         return str(value)
     return repr(value) if isinstance(value, str) else str(value)
+
+
+def date_time_text(stamp: CosemDateTime) -> str:
+    """A date-time as every command shows one (:mod:`openamr.cli.times`): ISO 8601
+    with the meter's offset, or without one ("the meter's local time") when it sent
+    no deviation; wildcards as the codec writes them."""
+    try:
+        when = stamp.to_datetime()
+    except ValueError:
+        return str(stamp)
+    return when.isoformat() if when.tzinfo else f"{when.isoformat()}, the meter's local time"
 
 
 def tree(value: Data, indent: str = "") -> Iterator[str]:
@@ -56,4 +69,9 @@ def to_jsonable(value: Data) -> JsonValue:
         return [to_jsonable(v) for v in value.values]
     if isinstance(value, (list, tuple, Table)):
         return [to_jsonable(v) for v in value]
+    if isinstance(value, CosemDateTime):  # ISO 8601 with the meter's offset (cli/times)
+        try:
+            return value.to_datetime().isoformat()
+        except ValueError:
+            pass  # wildcards: as the codec writes them
     return str(value)

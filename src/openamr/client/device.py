@@ -104,9 +104,9 @@ async def read_clock(meter: MeterCalls) -> dt.datetime:
 
 
 async def write_clock(meter: MeterCalls, when: dt.datetime) -> None:
-    """Set the meter's time to ``when`` (aware: its offset goes as the deviation)."""
-    if when.tzinfo is None:
-        raise ValueError("set_clock needs an aware datetime (e.g. datetime.now(UTC))")
+    """Set the meter's time to ``when``: aware, its offset goes as the deviation;
+    naive, it is the meter's local time and goes with the deviation "not specified"
+    (Blue Book 4.1.6.1: the meter places it in its own zone)."""
     stamp = CosemDateTime.from_datetime(when).to_bytes()
     await meter.set(CLOCK, OctetString(stamp), 2, class_id=8)
 

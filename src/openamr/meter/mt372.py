@@ -126,8 +126,9 @@ def build_mt372(
     as a power failure (``start`` and ``history_days`` then do not apply).
     ``counters`` keeps only the invocation counters when there is no ``state`` (the
     meter never reuses an IC under a key, Green Book 9.2.7.2.4: without a store a
-    twin is a meter fresh from the factory each time). ``lockout`` is the LLS
-    guessing policy (:class:`~openamr.security.lls.LlsGuard`); the start of a
+    twin is a meter fresh from the factory each time). ``lockout`` is the guessing
+    policy (:class:`~openamr.security.lls.LlsGuard`), one count for LLS passwords and
+    one for HLS (a wrong f(StoC) in pass 3 counts as a wrong password); the start of a
     lockout is logged as association failed (0x8036). ``state_kek`` wraps the keys
     kept in ``state`` (:mod:`openamr.meter.persistence.at_rest`; without it they are not
     kept).
@@ -192,10 +193,13 @@ def build_mt372(
     engine = Engine(twin, peripherals)
     install_firmware(twin)  # activation shows the new identifier and logs it
     persistence = None
-    guard = LlsGuard(lockout, on_lockout=lambda: _log_lockout(twin))
+    guards = {  # one per mechanism, shared by every connection: the meter's failures
+        mechanism: LlsGuard(lockout, on_lockout=lambda: _log_lockout(twin))
+        for mechanism in (MechanismName.LLS, MechanismName.HLS_GMAC)
+    }
     for sap, config in list(configs.items()):
-        if config.mechanism is MechanismName.LLS:
-            configs[sap] = replace(config, guard=guard)
+        if config.mechanism in guards:
+            configs[sap] = replace(config, guard=guards[config.mechanism])
     if state is not None:
         persistence = Persistence(
             state, twin, keys, serial, outgoing, received, state_kek, on_write=site.on_write

@@ -17,6 +17,10 @@ policy, sans-IO: every call takes ``now`` (seconds, any monotonic origin)::
 
 An attempt that comes before its time is refused without looking at the password,
 so at most ``lockout_failures`` passwords are checked per lockout window.
+
+The same guard counts HLS failures (Green Book 9.2.7.4): a pass 3 whose f(StoC)
+does not verify, or a ciphered InitiateRequest that does not authenticate, is a
+wrong password; a good pass 3 resets the count.
 """
 
 from __future__ import annotations

@@ -310,7 +310,17 @@ class Clock(CosemObject, class_id=8, version=0):
             naive = CosemDateTime(stamp.date, stamp.time).to_datetime()
         except (DecodeError, ValueError):
             return None
-        return naive.replace(tzinfo=self.zone(self.now()))
+        return self.local_instant(naive)
+
+    def local_instant(self, local: dt.datetime) -> dt.datetime:
+        """The instant at which this clock shows the naive wall-clock time ``local``,
+        with the zone in force then (summer time in July even when set in January; a
+        time the spring jump skips or the autumn fall-back repeats takes the offset
+        in force just before the change)."""
+        guess = local.replace(tzinfo=self.zone(self.now()))
+        for _ in range(2):  # the offset at the instant, from the offset at a guess
+            guess = local.replace(tzinfo=self.zone(guess))
+        return guess
 
     def clock_status(self, instant: dt.datetime) -> int:
         return self.flags | (_DST if self.dst_active(instant) else 0)

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from openamr.link.hdlc.address import Address
-from openamr.link.hdlc.frame import FrameSplitter, InvalidFrame
+from openamr.link.hdlc.frame import Frame, FrameSplitter, InvalidFrame
 from openamr.link.hdlc.secondary import SecondaryStation
 from openamr.link.hdlc.station import FrameDiscarded, HdlcEvent, Timeouts
 
@@ -64,15 +64,27 @@ class MultiDrop:
 
     def receive_data(self, data: bytes, now: float) -> list[tuple[SecondaryStation, HdlcEvent]]:
         """Feed bytes from the line; events tagged with the station they belong to."""
-        out: list[tuple[SecondaryStation, HdlcEvent]] = []
-        for item in self._splitter.feed(data):
-            if isinstance(item, InvalidFrame) or item.destination.is_broadcast:
-                continue  # invalid frames are nobody's, broadcasts unanswered: dropped
-            station = self.station_for(item.destination)
-            if station is not None:
-                out += [(station, e) for e in station.receive_frame(item, now)]
+        return [pair for frame in self.split(data, now) for pair in self.route(frame, now)]
+
+    def split(self, data: bytes, now: float) -> list[Frame]:
+        """The first half of :meth:`receive_data`: the frames completed by ``data``
+        (invalid ones are nobody's, broadcasts unanswered: dropped), timed for the
+        inter-octet time-out at ``now``. A server that answers frames one at a time
+        (fair service) splits at once and routes each frame at its turn."""
+        frames = [
+            item
+            for item in self._splitter.feed(data)
+            if not isinstance(item, InvalidFrame) and not item.destination.is_broadcast
+        ]
         self._byte_at = now if self._splitter.pending else None
-        return out
+        return frames
+
+    def route(self, frame: Frame, now: float) -> list[tuple[SecondaryStation, HdlcEvent]]:
+        """The second half: one frame to the station it names, its events."""
+        station = self.station_for(frame.destination)
+        if station is None:
+            return []
+        return [(station, e) for e in station.receive_frame(frame, now)]
 
     def data_to_send(self) -> bytes:
         return b"".join(station.data_to_send() for station in self.stations)

@@ -92,6 +92,12 @@ NOT_REPLAYED = frozenset({(8, 2)})
 #: Methods that change parameters, by (class_id, method): the attributes to remember
 #: after they succeed, replayed like a SET (security_activate raises the policy).
 ACTION_PARAMETERS: dict[tuple[int, int], tuple[int, ...]] = {(64, 1): (2,)}
+#: Methods that change another object's attributes: image_activate (Image transfer,
+#: Blue Book 4.4.6) makes the new image's identifier the active firmware identifier
+#: (1.0.0.2.0.255, docs/mt372.md), which a restart must show again.
+ACTION_EFFECTS: dict[tuple[int, int], tuple[tuple[Obis, int], ...]] = {
+    (18, 4): ((Obis(1, 0, 0, 2, 0, 255), 2),),
+}
 
 
 def json_of(store: StateStore, key: str) -> Json:
@@ -267,12 +273,14 @@ class Persistence:
 
     def acted(self, logical_name: Obis, class_id: int, method: int) -> None:
         """An ACTION succeeded: remember the parameters it changed, commit."""
-        obj = self.twin.device.find(logical_name)
+        targets = [(logical_name, i) for i in ACTION_PARAMETERS.get((class_id, method), ())]
+        targets += ACTION_EFFECTS.get((class_id, method), ())
         changed: list[tuple[Obis, int, Data]] = []
-        for index in ACTION_PARAMETERS.get((class_id, method), ()):
+        for name, index in targets:
+            obj = self.twin.device.find(name)
             value = DataAccessResult.OBJECT_UNDEFINED if obj is None else obj.get(index)
             if not isinstance(value, DataAccessResult):
-                changed.append((logical_name, index, value))
+                changed.append((name, index, value))
         self.commit(changed)
         if self.on_write is not None:
             self.on_write()
