@@ -87,9 +87,14 @@ async def _v1(conn: AsyncConnection) -> None:
     await conn.run_sync(lambda c: schema.metadata.create_all(c, tables=schema.V1_TABLES))
 
 
+async def _campaigns(conn: AsyncConnection) -> None:
+    await conn.run_sync(lambda c: schema.metadata.create_all(c, tables=schema.CAMPAIGN_TABLES))
+
+
 #: (version, what it does, the step); append only
 MIGRATIONS: list[tuple[int, str, Step]] = [
     (1, "inventory, readings, events, alarms, sessions, clock, commands, counters, jobs", _v1),
+    (2, "firmware campaigns, on-demand results, pending keys of a rotation", _campaigns),
 ]
 LATEST = MIGRATIONS[-1][0]
 

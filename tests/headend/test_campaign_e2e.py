@@ -1,0 +1,86 @@
+"""A firmware campaign end to end over real loopback sockets against the twin fleet
+(each twin at its own address, HLS with its own keys): the group's meters take
+the image through Image transfer and run it; a meter of another group is left
+alone."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import random
+from collections.abc import AsyncIterator
+from dataclasses import replace
+
+import pytest
+
+from openamr.codec.obis import Obis
+from openamr.fleet.config import Addresses
+from openamr.fleet.hibernation import FleetState
+from openamr.fleet.identity import secrets
+from openamr.fleet.meters import Fleet
+from openamr.fleet.serve import FleetServer
+from openamr.headend.campaign import CampaignSpec
+from openamr.headend.campaign_service import Campaigns, ClientFirmware
+from openamr.headend.collector import Collector
+from openamr.headend.model import MeterRecord
+from openamr.headend.ondemand import OnDemand
+from openamr.headend.runner import Runner
+from openamr.headend.scheduler import Policy, Scheduler
+from openamr.headend.service import utc_now
+from openamr.headend.store import Store
+from openamr.headend.vault import MeterSecrets
+from openamr.meter.clock import SteppedTime
+from tests.fleet.conftest import START, fleet_on, small
+from tests.headend.conftest import KEK
+
+FIRST = "127.3.13.1"
+FIRMWARE_ID = Obis.parse("1.0.0.2.0.255")
+
+
+@pytest.fixture
+async def fleet() -> AsyncIterator[Fleet]:
+    config = replace(small(3, history_days=0.1), addresses=Addresses(first=FIRST, port=4059))
+    fleet = fleet_on(config, SteppedTime(START), FleetState.memory())
+    server = FleetServer(fleet, asyncio.get_running_loop(), idle_s=600)
+    server.listen()
+    try:
+        yield fleet
+    finally:
+        server.close()
+
+
+async def add_fleet(store: Store, fleet: Fleet) -> None:
+    for i in range(fleet.config.size):
+        m = fleet.meter(i)
+        s = secrets(fleet.config, m.serial, 0)
+        await store.put_meter(MeterRecord(
+            m.serial, f"tcp://{m.host}:{m.port}", 1, "high", cell=m.cell,
+            group="north" if i < 2 else "south", secrets=MeterSecrets(s.password, s.ek, s.ak, s.kek),
+        ), KEK, 0)  # fmt: skip
+
+
+async def test_a_campaign_upgrades_the_groups_twins(sqlite_store: Store, fleet: Fleet) -> None:
+    store = sqlite_store
+    await add_fleet(store, fleet)
+    ondemand = OnDemand(store, KEK, utc_now, timeout=5)
+    runner = Runner(store, Collector(store, KEK, utc_now),
+                    Scheduler(Policy(max_sessions=4, per_cell=2), random.Random(1)), [],
+                    utc_now)  # fmt: skip
+    campaigns = Campaigns(store, utc_now, runner, ClientFirmware(ondemand))
+    image = random.Random(3).randbytes(3000)
+    now = int(utc_now().timestamp())
+    cid = await campaigns.start(CampaignSpec("MT372-9.9", "north", now - 1, now + 600), image)
+    await campaigns.tick()
+    await asyncio.wait_for(runner.run(), 60)
+    await campaigns.tick()
+    status = await campaigns.status(cid)
+    assert status["counts"]["activated"] == 2, status["targets"]
+    assert status["state"] == "done"
+    assert all(t["held"] == t["blocks"] > 1 for t in status["targets"])
+    for i in range(3):
+        identifier = fleet.app(i).device.find(FIRMWARE_ID).value
+        assert (bytes(identifier) == b"MT372-9.9") == (i < 2)
+    assert (await store.meter(fleet.meter(0).serial)).firmware == "MT372-9.9"
+    sessions = await store.count("sessions")
+    assert sessions == 0  # campaigns are not collections: no collection session stored
+    assert dt.datetime.fromtimestamp(status["updated"], dt.UTC) <= utc_now()
