@@ -465,3 +465,12 @@ def _host_port(text: str, flag: str) -> tuple[str, int | None]:
     if not host or not port.isdigit() or not 0 <= int(port) < 65536:
         raise click.UsageError(f"{flag} {text!r}: give HOST:PORT, e.g. 127.0.0.1:4061, or off")
     return host, int(port)
+
+
+def _subgroups() -> None:
+    from openamr.cli.headend_campaign import campaign_group
+
+    headend_group.add_command(campaign_group)
+
+
+_subgroups()

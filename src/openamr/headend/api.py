@@ -14,6 +14,8 @@ The app binds nothing itself: ``openamr headend serve`` runs it under uvicorn on
 
 from __future__ import annotations
 
+import base64
+import binascii
 import csv
 import datetime as dt
 import io
@@ -27,6 +29,8 @@ from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 
 from openamr.headend import schema
+from openamr.headend.campaign import CampaignError, CampaignSpec
+from openamr.headend.campaign_service import Campaigns
 from openamr.headend.listener import AlarmListener
 from openamr.headend.model import MeterRecord, Quality
 from openamr.headend.ondemand import OnDemand, RequestError
@@ -96,6 +100,21 @@ class WorkIn(BaseModel):
     )
 
 
+class WindowIn(BaseModel):
+    start: int = Field(description="UTC seconds")
+    end: int = Field(description="UTC seconds, after start")
+
+
+class CampaignIn(BaseModel):
+    image: str = Field(description="the firmware image, base64")
+    identifier: str = Field(min_length=1, max_length=128, description="the image's name")
+    group: str = Field(min_length=1, description="the meters of this group (active ones)")
+    window: WindowIn
+    activate_at: int | None = Field(
+        None, description="UTC seconds; absent or null: activate as soon as verified"
+    )
+
+
 class CommandIn(BaseModel):
     kind: str = Field(pattern="^(disconnect|reconnect|load_limit)$")
     threshold: float | None = Field(None, description="load_limit: threshold_normal")
@@ -116,6 +135,7 @@ def create_app(
     now: Callable[[], dt.datetime],
     listener: AlarmListener | None = None,
     runner: Runner | None = None,
+    campaigns: Campaigns | None = None,
 ) -> FastAPI:
     app = FastAPI(title="openamr head-end", version="1", description=__doc__)
 
@@ -132,6 +152,10 @@ def create_app(
     @app.exception_handler(RequestError)
     async def request_error(request: Request, e: RequestError) -> JSONResponse:
         return _error(422, str(e), f"correct the field '{e.field}'")
+
+    @app.exception_handler(CampaignError)
+    async def campaign_error(request: Request, e: CampaignError) -> JSONResponse:
+        return _error(422, str(e), "correct the campaign's fields (see GET /openapi.json)")
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, e: RequestValidationError) -> JSONResponse:
@@ -363,8 +387,9 @@ def create_app(
             "reason": row.reason,
             "updated": row.updated,
         }
-        if cid in ondemand.results:
-            out["result"] = ondemand.results[cid]
+        result = await ondemand.result(cid)
+        if result is not None:
+            out["result"] = result
         elif runner is not None and cid in runner.outcomes:
             o = runner.outcomes[cid]
             out["result"] = {"readings": o.readings, "events": o.events, "gaps": o.gaps_reread}
@@ -385,6 +410,36 @@ def create_app(
             "result": row.result,
             "history": [{"ts": t, "state": s, "note": n} for t, s, n in history],
         }
+
+    # -- firmware campaigns -------------------------------------------------------------
+
+    def campaigns_of() -> Campaigns:
+        return campaigns if campaigns is not None else Campaigns(store, now)
+
+    @app.post("/campaigns", status_code=202)
+    async def start_campaign(body: CampaignIn) -> JSONResponse:
+        """Start a firmware campaign; its per-state counts at GET /campaigns/{id}."""
+        try:
+            image = base64.b64decode(body.image, validate=True)
+        except binascii.Error:
+            raise RequestError("image", "not base64") from None
+        spec = CampaignSpec(body.identifier, body.group, body.window.start, body.window.end,
+                            body.activate_at)  # fmt: skip
+        cid = await campaigns_of().start(spec, image)
+        return JSONResponse(await campaigns_of().status(cid, meters=False), status_code=202,
+                            headers={"Location": f"/campaigns/{cid}"})  # fmt: skip
+
+    @app.get("/campaigns")
+    async def list_campaigns() -> list[dict[str, Any]]:
+        return await campaigns_of().list()
+
+    @app.get("/campaigns/{cid}", response_model=None)
+    async def campaign(cid: str) -> dict[str, Any] | JSONResponse:
+        """State, per-state counts and each meter's state, blocks and reason."""
+        try:
+            return await campaigns_of().status(cid)
+        except StoreError:
+            return _error(404, f"no campaign {cid}", "GET /campaigns lists them")
 
     return app
 

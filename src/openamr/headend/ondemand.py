@@ -1,7 +1,14 @@
 """On-demand work, answered asynchronously with a correlation id (as the big
-head-ends do): the request is recorded and returns at once; the work runs as a task
-of the event loop; its state is in the ``jobs`` table (queued, running, done,
-failed, with the reason) and its result is kept here until fetched.
+head-ends do): the request is recorded and returns at once; the work is a job of
+the scheduler (given a :class:`~openamr.headend.runner.Runner`: ahead of the
+scheduled work, within the same global and per-cell limits; without one, a task
+of the event loop under ``max_sessions``); its state is in the ``jobs`` table
+(queued, running, done, failed, with the reason) and its result in
+``job_results`` (JSON, by correlation id): both outlive the process.
+
+Reads (``read``, ``get``, ``profile``, ``ping``, ``objects``) that fail for a
+transient reason are retried until the on-demand deadline; writes, actions and
+commands are not (a write may have landed before the connection was lost).
 
 Operations (Green Book 9.3 services through :func:`openamr.client.connect`, one
 association each, with the meter's credentials from the inventory; the invocation
@@ -28,7 +35,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from openamr import codec
 from openamr.apdu.results import DataAccessResult
@@ -36,13 +43,22 @@ from openamr.client.meter import Meter, connect
 from openamr.codec.datetime import CosemDateTime
 from openamr.codec.obis import Obis
 from openamr.errors import DlmsError
+from sqlalchemy import select
+
+from openamr.headend import schema
+from openamr.headend.collector import Outcome, classify
 from openamr.headend.model import JobRow, MeterRecord
+from openamr.headend.scheduler import Job
 from openamr.headend.store import Store
 from openamr.headend.vault import Kek, VaultError
+
+if TYPE_CHECKING:
+    from openamr.headend.runner import Runner
 from openamr.security.keys import KeySet
 
 LIMITER = "0.0.17.0.0.255"
 OPERATIONS = ("read", "profile", "get", "set", "action", "ping", "objects")
+RETRIED = frozenset({"read", "profile", "get", "ping", "objects"})
 COMMANDS = ("disconnect", "reconnect", "load_limit")
 TYPES: dict[str, type] = {
     "boolean": bool,
@@ -144,11 +160,16 @@ class OnDemand:
         now: Callable[[], dt.datetime],
         max_sessions: int = 16,
         timeout: float = 10.0,
+        runner: Runner | None = None,
     ) -> None:
         self.store, self.kek, self.now, self.timeout = store, kek, now, timeout
-        self.results: dict[str, Json] = {}
+        self.runner = runner
         self._limit = asyncio.Semaphore(max_sessions)
         self._tasks: set[asyncio.Task[None]] = set()
+        self._params: dict[str, dict[str, Any]] = {}  # queued in the runner, by id
+        if runner is not None:
+            for kind in OPERATIONS + COMMANDS:
+                runner.workers[kind] = self._work
 
     def _ts(self) -> int:
         return int(self.now().timestamp())
@@ -160,6 +181,11 @@ class OnDemand:
         cid = str(uuid.uuid4())
         if kind in COMMANDS:
             await self.store.add_command(meter.id, kind, params, self._ts(), cid)
+        if self.runner is not None:
+            self._params[cid] = params
+            await self.runner.on_demand(meter, kind, cid)
+            await self.runner.flush()
+            return cid
         await self._state(cid, meter.id, kind, "queued", 0)
         task = asyncio.create_task(self._run(cid, meter, kind, params))
         self._tasks.add(task)
@@ -184,32 +210,62 @@ class OnDemand:
         )
 
     async def _run(self, cid: str, meter: MeterRecord, kind: str, params: dict[str, Any]) -> None:
+        """Without a runner: one attempt, under this object's own limit."""
         assert meter.id is not None
         async with self._limit:
             await self._state(cid, meter.id, kind, "running", 1)
-            try:
-                async with self.session(meter) as client:
-                    if kind in COMMANDS:
-                        result = await self._command(cid, client, kind, params)
-                    else:
-                        result = await self._operation(client, kind, params)
-            except (DlmsError, VaultError, OSError, TimeoutError, RequestError) as e:
-                reason = str(e) or type(e).__name__
-                self.results[cid] = {"error": reason}
+            outcome = await self._execute(cid, meter, kind, params)
+            await self._state(cid, meter.id, kind, "done" if outcome.ok else "failed", 1,
+                              outcome.reason)  # fmt: skip
+
+    async def _work(self, meter: MeterRecord, job: Job) -> Outcome:
+        """The runner's worker: one attempt of a queued request."""
+        params = self._params.get(job.correlation_id)
+        if params is None:  # queued by a head-end that stopped: its parameters are gone
+            return Outcome(False, "the head-end restarted before this ran; submit it again")
+        outcome = await self._execute(job.correlation_id, meter, job.kind, params)
+        if outcome.ok or not outcome.transient:
+            self._params.pop(job.correlation_id, None)
+        return outcome
+
+    async def _execute(
+        self, cid: str, meter: MeterRecord, kind: str, params: dict[str, Any]
+    ) -> Outcome:
+        try:
+            async with self.session(meter) as client:
                 if kind in COMMANDS:
-                    await self.store.set_command_state(cid, "failed", self._ts(), reason)
-                await self._state(cid, meter.id, kind, "failed", 1, reason)
-                return
-            self.results[cid] = result
-            failed = isinstance(result, dict) and result.get("confirmed") is False
-            await self._state(
-                cid,
-                meter.id,
-                kind,
-                "failed" if failed else "done",
-                1,
-                "read back differs" if failed else "",
-            )
+                    result = await self._command(cid, client, kind, params)
+                else:
+                    result = await self._operation(client, kind, params)
+        except (DlmsError, VaultError, OSError, TimeoutError, RequestError) as e:
+            reason, transient = classify(e)
+            transient = transient and kind in RETRIED
+            await self.keep(cid, {"error": reason})  # a retry that succeeds replaces it
+            if kind in COMMANDS:
+                await self.store.set_command_state(cid, "failed", self._ts(), reason)
+            return Outcome(False, reason, transient)
+        await self.keep(cid, result)
+        failed = isinstance(result, dict) and result.get("confirmed") is False
+        return Outcome(not failed, "read back differs" if failed else "")
+
+    async def keep(self, cid: str, result: Json) -> None:
+        """Store a result (JSON) by correlation id, replacing an earlier one."""
+        t = schema.job_results
+        statement = self.store._insert(t).values(
+            correlation_id=cid, result=json.dumps(result), updated=self._ts()
+        )
+        statement = statement.on_conflict_do_update(
+            index_elements=[t.c.correlation_id],
+            set_={"result": statement.excluded.result, "updated": statement.excluded.updated},
+        )
+        async with self.store.engine.begin() as conn:
+            await conn.execute(statement)
+
+    async def result(self, cid: str) -> Json | None:
+        """A stored result, or None while there is none."""
+        t = schema.job_results
+        rows = await self.store._rows(select(t.c.result).where(t.c.correlation_id == cid))
+        return json.loads(rows[0].result) if rows else None
 
     @asynccontextmanager
     async def session(self, meter: MeterRecord) -> AsyncIterator[Meter]:

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from openamr.headend.alarms import Alarm
+from openamr.headend.campaign_service import Campaigns, ClientFirmware
 from openamr.headend.collector import Collector, CollectPolicy
 from openamr.headend.listener import AlarmListener, ListenerPolicy
 from openamr.headend.ondemand import OnDemand
@@ -47,6 +48,7 @@ class Running:
     ondemand: OnDemand
     listen_port: int | None = None
     api_port: int | None = None
+    campaigns: Campaigns | None = None
 
 
 async def serve_all(
@@ -67,8 +69,9 @@ async def serve_all(
             job = await runner.submit(alarm.serial, f"alarm-{alarm.code:04x}-{uuid.uuid4()}")
             log.info("alarm %s of %s: collection %s", alarm.name, alarm.serial, job.correlation_id)
 
-    ondemand = OnDemand(store, kek, now)
-    running = Running(runner, None, ondemand)
+    ondemand = OnDemand(store, kek, now, runner=runner)
+    campaigns = Campaigns(store, now, runner, ClientFirmware(ondemand))
+    running = Running(runner, None, ondemand, campaigns=campaigns)
     if endpoints.listen_port is not None:
         running.listener = AlarmListener(store, kek, now, react, listener_policy)
         _, running.listen_port = await running.listener.start(
@@ -82,7 +85,7 @@ async def serve_all(
 
             from openamr.headend.api import create_app
 
-            app = create_app(store, kek, ondemand, now, running.listener, runner)
+            app = create_app(store, kek, ondemand, now, running.listener, runner, campaigns)
             config = uvicorn.Config(app, endpoints.api_host, endpoints.api_port,
                                     log_level="warning", lifespan="off")  # fmt: skip
             server = uvicorn.Server(config)
@@ -96,7 +99,13 @@ async def serve_all(
             api.add_done_callback(lambda _: stop.set())
         if started is not None:
             started(running)
-        await runner.run(daily=True, stop=stop)
+        carrying = asyncio.create_task(campaigns.run(stop))
+        try:
+            await runner.run(daily=True, stop=stop)
+        finally:
+            carrying.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await carrying
     finally:
         if server is not None and api is not None:
             server.should_exit = True
