@@ -31,6 +31,7 @@ from sqlalchemy import func, select
 from openamr.headend import schema
 from openamr.headend.campaign import CampaignError, CampaignSpec
 from openamr.headend.campaign_service import Campaigns
+from openamr.headend.keys import KeyRotation
 from openamr.headend.listener import AlarmListener
 from openamr.headend.model import MeterRecord, Quality
 from openamr.headend.ondemand import OnDemand, RequestError
@@ -116,8 +117,13 @@ class CampaignIn(BaseModel):
 
 
 class CommandIn(BaseModel):
-    kind: str = Field(pattern="^(disconnect|reconnect|load_limit)$")
+    kind: str = Field(
+        pattern="^(disconnect|reconnect|load_limit|tariff_calendar|push_setup|rotate_keys)$"
+    )
     threshold: float | None = Field(None, description="load_limit: threshold_normal")
+    params: dict[str, Any] = Field(
+        default_factory=dict, description="tariff_calendar, push_setup: see docs/headend-api.md"
+    )
 
 
 def public(meter: MeterRecord) -> dict[str, Any]:
@@ -136,6 +142,7 @@ def create_app(
     listener: AlarmListener | None = None,
     runner: Runner | None = None,
     campaigns: Campaigns | None = None,
+    keys: KeyRotation | None = None,
 ) -> FastAPI:
     app = FastAPI(title="openamr head-end", version="1", description=__doc__)
 
@@ -366,7 +373,13 @@ def create_app(
     @app.post("/meters/{serial}/commands", status_code=202)
     async def command(serial: str, body: CommandIn) -> JSONResponse:
         meter = await meter_of(serial)
-        params = {} if body.threshold is None else {"threshold": body.threshold}
+        if body.kind == "rotate_keys":
+            if keys is None:
+                raise RequestError("kind", "rotate_keys needs the scheduler (openamr headend serve)")
+            return accepted(await keys.submit(meter), "commands")
+        params = dict(body.params)
+        if body.threshold is not None:
+            params["threshold"] = body.threshold
         if body.kind == "load_limit" and body.threshold is not None:
             params["threshold"] = (
                 int(body.threshold) if body.threshold.is_integer() else body.threshold

@@ -47,6 +47,8 @@ from sqlalchemy import select
 
 from openamr.headend import schema
 from openamr.headend.collector import Outcome, classify
+from openamr.headend.commands import PROGRAMMING, TARGETS, ProgrammingError, same
+from openamr.headend.counters import DEFAULT_COUNTER_ALERT, counter_alerts
 from openamr.headend.model import JobRow, MeterRecord
 from openamr.headend.scheduler import Job
 from openamr.headend.store import Store
@@ -59,7 +61,7 @@ from openamr.security.keys import KeySet
 LIMITER = "0.0.17.0.0.255"
 OPERATIONS = ("read", "profile", "get", "set", "action", "ping", "objects")
 RETRIED = frozenset({"read", "profile", "get", "ping", "objects"})
-COMMANDS = ("disconnect", "reconnect", "load_limit")
+COMMANDS = ("disconnect", "reconnect", "load_limit", *PROGRAMMING)
 TYPES: dict[str, type] = {
     "boolean": bool,
     "integer": codec.Integer,
@@ -143,6 +145,11 @@ def check(kind: str, params: dict[str, Any]) -> None:
         obis_of(params)
     if kind == "set":
         typed_value(params.get("value"))
+    if kind in TARGETS:
+        try:
+            TARGETS[kind][2](params)
+        except ProgrammingError as e:
+            raise RequestError(f"params.{e.field}", str(e).split(": ", 1)[1]) from None
     if kind == "load_limit" and not isinstance(params.get("threshold"), int | float):
         raise RequestError("threshold", "required: the limiter's threshold_normal, a number")
     for name in ("attribute", "method", "class_id", "start", "end"):
@@ -161,8 +168,10 @@ class OnDemand:
         max_sessions: int = 16,
         timeout: float = 10.0,
         runner: Runner | None = None,
+        counter_alert: int = DEFAULT_COUNTER_ALERT,
     ) -> None:
         self.store, self.kek, self.now, self.timeout = store, kek, now, timeout
+        self.counter_alert = counter_alert
         self.runner = runner
         self._limit = asyncio.Semaphore(max_sessions)
         self._tasks: set[asyncio.Task[None]] = set()
@@ -267,6 +276,22 @@ class OnDemand:
         rows = await self.store._rows(select(t.c.result).where(t.c.correlation_id == cid))
         return json.loads(rows[0].result) if rows else None
 
+    async def _program(self, cid: str, client: Meter, kind: str, params: dict[str, Any]) -> Json:
+        obis, class_id, build = TARGETS[kind]
+        values = build(params)
+        attributes = [a for a, _ in values]
+        await self.store.set_command_state(
+            cid, "sent", self._ts(), f"{obis} (class {class_id}) attributes {attributes}")
+        for attribute, value in values:
+            await client.set(obis, value, attribute, class_id=class_id)
+        differ = [a for a, v in values
+                  if not same(v, await client.get(obis, a, class_id=class_id))]  # fmt: skip
+        note = f"read back {attributes}: " + (f"attributes {differ} differ" if differ else "equal")
+        result = {"object": str(obis), "written": attributes, "differ": differ}
+        await self.store.set_command_state(cid, "failed" if differ else "confirmed", self._ts(),
+                                           note, json.dumps(result))  # fmt: skip
+        return result | {"confirmed": not differ}
+
     @asynccontextmanager
     async def session(self, meter: MeterRecord) -> AsyncIterator[Meter]:
         """One association with the inventory's credentials; counters stored after."""
@@ -288,13 +313,12 @@ class OnDemand:
                 yield client
             finally:
                 now = self._ts()
-                await self.store.raise_counter(
-                    meter.id, "client", client.invocation_counter - 1, now
-                )
+                seen = {"client": client.invocation_counter - 1}
                 if client.server_invocation_counter is not None:
-                    await self.store.raise_counter(
-                        meter.id, "server", client.server_invocation_counter, now
-                    )
+                    seen["server"] = client.server_invocation_counter
+                for key, value in seen.items():
+                    await self.store.raise_counter(meter.id, key, value, now)
+                await counter_alerts(self.store, meter, seen, now, self.counter_alert)
 
     async def _operation(self, client: Meter, kind: str, params: dict[str, Any]) -> Json:
         class_id = params.get("class_id")
@@ -338,6 +362,8 @@ class OnDemand:
 
     async def _command(self, cid: str, client: Meter, kind: str, params: dict[str, Any]) -> Json:
         """Write, read back, compare; every step in the command's history."""
+        if kind in TARGETS:
+            return await self._program(cid, client, kind, params)
         sent = self._ts()
         wanted: object
         got: object

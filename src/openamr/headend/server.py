@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from openamr.headend.alarms import Alarm
 from openamr.headend.campaign_service import Campaigns, ClientFirmware
 from openamr.headend.collector import Collector, CollectPolicy
+from openamr.headend.keys import KeyRotation
 from openamr.headend.listener import AlarmListener, ListenerPolicy
 from openamr.headend.ondemand import OnDemand
 from openamr.headend.runner import Runner
@@ -85,7 +86,8 @@ async def serve_all(
 
             from openamr.headend.api import create_app
 
-            app = create_app(store, kek, ondemand, now, running.listener, runner, campaigns)
+            keys = KeyRotation(store, kek, ondemand, now)
+            app = create_app(store, kek, ondemand, now, running.listener, runner, campaigns, keys)
             config = uvicorn.Config(app, endpoints.api_host, endpoints.api_port,
                                     log_level="warning", lifespan="off")  # fmt: skip
             server = uvicorn.Server(config)
