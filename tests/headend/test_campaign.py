@@ -57,8 +57,14 @@ class FakeOps:
     def __init__(self, fleet: dict[str, FakeMeter]) -> None:
         self.fleet = fleet
 
-    async def upgrade(self, meter: MeterRecord, image: bytes, identifier: bytes,
-                      activate: bool, progress: Progress) -> str:  # fmt: skip
+    async def upgrade(
+        self,
+        meter: MeterRecord,
+        image: bytes,
+        identifier: bytes,
+        activate: bool,
+        progress: Progress,
+    ) -> str:
         m = self.fleet[meter.serial]
         m.sessions += 1
         if m.dead:
@@ -88,26 +94,34 @@ async def _fleet(store: Store) -> dict[str, FakeMeter]:
     fleet = {f"{i:08d}": FakeMeter() for i in range(1, 7)}
     for serial in fleet:
         await store.put_meter(
-            MeterRecord(serial, "tcp://127.0.0.1:1", auth="none", cell=int(serial) % 2,
-                        group="north"), None, 0)  # fmt: skip
-    await store.put_meter(MeterRecord("99", "tcp://127.0.0.1:1", auth="none", group="south"),
-                          None, 0)  # fmt: skip
+            MeterRecord(
+                serial, "tcp://127.0.0.1:1", auth="none", cell=int(serial) % 2, group="north"
+            ),
+            None,
+            0,
+        )
+    await store.put_meter(
+        MeterRecord("99", "tcp://127.0.0.1:1", auth="none", group="south"), None, 0
+    )
     fleet["00000002"].cut_after = 5
     fleet["00000003"].bad_verify = True
     fleet["00000004"].dead = True
     return fleet
 
 
-def _headend(store: Store, clock: Clock, fleet: dict[str, FakeMeter],
-             per_cell: int = 1) -> tuple[Runner, Campaigns]:  # fmt: skip
+def _headend(
+    store: Store, clock: Clock, fleet: dict[str, FakeMeter], per_cell: int = 1
+) -> tuple[Runner, Campaigns]:
     policy = Policy(max_sessions=2, per_cell=per_cell, retry_base=60, retry_max=600)
-    runner = Runner(store, Collector(store, None, clock), Scheduler(policy, random.Random(1)),
-                    [], clock)  # fmt: skip
+    runner = Runner(
+        store, Collector(store, None, clock), Scheduler(policy, random.Random(1)), [], clock
+    )
     return runner, Campaigns(store, clock, runner, FakeOps(fleet))
 
 
-async def _drive(runner: Runner, campaigns: Campaigns, clock: Clock, seconds: float,
-                 step: float = 60) -> int:  # fmt: skip
+async def _drive(
+    runner: Runner, campaigns: Campaigns, clock: Clock, seconds: float, step: float = 60
+) -> int:
     """Run the head-end on the stepped clock; the most sessions at once seen."""
     most = 0
     end = clock.t + dt.timedelta(seconds=seconds)
@@ -124,8 +138,12 @@ async def _drive(runner: Runner, campaigns: Campaigns, clock: Clock, seconds: fl
 
 def _spec(**kw: Any) -> CampaignSpec:
     start = int(T0.timestamp()) + 3600
-    values: dict[str, Any] = {"identifier": "MT372-2.0", "group": "north",
-                              "window_start": start, "window_end": start + 7200} | kw  # fmt: skip
+    values: dict[str, Any] = {
+        "identifier": "MT372-2.0",
+        "group": "north",
+        "window_start": start,
+        "window_end": start + 7200,
+    } | kw
     return CampaignSpec(**values)
 
 
@@ -141,8 +159,13 @@ async def test_a_campaign_in_its_window_with_activation_at_once(sqlite_store: St
     most = await _drive(runner, campaigns, clock, 9000)
     assert most <= 2  # the global limit; one per cell
     status = await campaigns.status(cid)
-    assert status["counts"] == {"pending": 0, "transferring": 0, "verified": 0,
-                                "activated": 4, "failed": 2}  # fmt: skip
+    assert status["counts"] == {
+        "pending": 0,
+        "transferring": 0,
+        "verified": 0,
+        "activated": 4,
+        "failed": 2,
+    }
     assert status["state"] == "done" and status["meters"] == 6  # not the south meter
     by = {t["serial"]: t for t in status["targets"]}
     # the cut transfer resumed: 21 blocks sent in all, the meter took the image
@@ -182,18 +205,31 @@ async def test_activation_at_a_time_survives_a_restart(sqlite_store: Store) -> N
     assert fleet["00000002"].sent == 21  # resumed across the restart, nothing sent twice
     await _drive(runner, campaigns, clock, 2 * 3600 + 600)
     status = await campaigns.status(cid)
-    assert status["counts"] == {"pending": 0, "transferring": 0, "verified": 0,
-                                "activated": 5, "failed": 1}  # fmt: skip
+    assert status["counts"] == {
+        "pending": 0,
+        "transferring": 0,
+        "verified": 0,
+        "activated": 5,
+        "failed": 1,
+    }
     assert {s for s, m in fleet.items() if m.firmware == b"MT372-2.0"} == {
-        "00000001", "00000002", "00000004", "00000005", "00000006"}  # fmt: skip
+        "00000001",
+        "00000002",
+        "00000004",
+        "00000005",
+        "00000006",
+    }
     listed = await campaigns.list()
     assert [c["id"] for c in listed] == [cid] and listed[0]["state"] == "done"
 
 
 @pytest.mark.parametrize(
     ("kw", "message"),
-    [({"window_end": 0}, "window"), ({"identifier": ""}, "identifier"),
-     ({"activate_at": 5}, "activate_at")],  # fmt: skip
+    [
+        ({"window_end": 0}, "window"),
+        ({"identifier": ""}, "identifier"),
+        ({"activate_at": 5}, "activate_at"),
+    ],
 )
 def test_a_bad_campaign_is_refused(kw: dict[str, Any], message: str) -> None:
     with pytest.raises(CampaignError, match=message):

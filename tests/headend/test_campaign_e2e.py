@@ -53,19 +53,32 @@ async def add_fleet(store: Store, fleet: Fleet) -> None:
     for i in range(fleet.config.size):
         m = fleet.meter(i)
         s = secrets(fleet.config, m.serial, 0)
-        await store.put_meter(MeterRecord(
-            m.serial, f"tcp://{m.host}:{m.port}", 1, "high", cell=m.cell,
-            group="north" if i < 2 else "south", secrets=MeterSecrets(s.password, s.ek, s.ak, s.kek),
-        ), KEK, 0)  # fmt: skip
+        await store.put_meter(
+            MeterRecord(
+                m.serial,
+                f"tcp://{m.host}:{m.port}",
+                1,
+                "high",
+                cell=m.cell,
+                group="north" if i < 2 else "south",
+                secrets=MeterSecrets(s.password, s.ek, s.ak, s.kek),
+            ),
+            KEK,
+            0,
+        )
 
 
 async def test_a_campaign_upgrades_the_groups_twins(sqlite_store: Store, fleet: Fleet) -> None:
     store = sqlite_store
     await add_fleet(store, fleet)
     ondemand = OnDemand(store, KEK, utc_now, timeout=5)
-    runner = Runner(store, Collector(store, KEK, utc_now),
-                    Scheduler(Policy(max_sessions=4, per_cell=2), random.Random(1)), [],
-                    utc_now)  # fmt: skip
+    runner = Runner(
+        store,
+        Collector(store, KEK, utc_now),
+        Scheduler(Policy(max_sessions=4, per_cell=2), random.Random(1)),
+        [],
+        utc_now,
+    )
     campaigns = Campaigns(store, utc_now, runner, ClientFirmware(ondemand))
     image = random.Random(3).randbytes(3000)
     now = int(utc_now().timestamp())

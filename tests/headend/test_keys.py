@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from collections.abc import AsyncIterator
 
 import pytest
 
@@ -25,8 +26,16 @@ from openamr.headend.vault import MeterSecrets
 from openamr.meter.associations import DEFAULT_AK, DEFAULT_EK, DEFAULT_KEK
 from openamr.meter.mt372 import EPOCH
 from openamr.security.keys import KeySet
-from tests.client.conftest import Twin, twin  # noqa: F401 (a fixture)
+from tests.client.conftest import Twin, start_twin, stop_twin
 from tests.headend.conftest import KEK
+
+
+@pytest.fixture
+async def twin() -> AsyncIterator[Twin]:
+    t = await start_twin(history_days=1)
+    yield t
+    await stop_twin(t)
+
 
 NEW_EK, NEW_AK = bytes.fromhex("a0" * 16), bytes.fromhex("b1" * 16)
 
@@ -35,21 +44,39 @@ def now() -> dt.datetime:
     return EPOCH
 
 
-async def _setup(store: Store, twin: Twin, mk: bytes | None) -> tuple[MeterRecord, Runner,
-                                                                     KeyRotation]:  # fmt: skip
-    await store.put_meter(MeterRecord("12345678", twin.url("wrapper"), cell=1, secrets=
-                                      MeterSecrets(None, DEFAULT_EK, DEFAULT_AK, mk)), KEK, 0)  # fmt: skip
+async def _setup(
+    store: Store, twin: Twin, mk: bytes | None
+) -> tuple[MeterRecord, Runner, KeyRotation]:
+    await store.put_meter(
+        MeterRecord(
+            "12345678",
+            twin.url("wrapper"),
+            cell=1,
+            secrets=MeterSecrets(None, DEFAULT_EK, DEFAULT_AK, mk),
+        ),
+        KEK,
+        0,
+    )
     meter = await store.meter("12345678")
-    runner = Runner(store, Collector(store, KEK, now), Scheduler(Policy(), random.Random()),
-                    [meter], now)  # fmt: skip
+    runner = Runner(
+        store, Collector(store, KEK, now), Scheduler(Policy(), random.Random()), [meter], now
+    )
     ondemand = OnDemand(store, KEK, now, runner=runner, timeout=5)
     return meter, runner, KeyRotation(store, KEK, ondemand, now, lambda: (NEW_EK, NEW_AK))
 
 
 async def _opens(url: str, ek: bytes, ak: bytes) -> bool:
     try:
-        async with connect(url, 1, "high", keys=KeySet(ek, ak), environ={}, timeout=3,
-                           retries=0, invocation_counter=10_000) as meter:  # fmt: skip
+        async with connect(
+            url,
+            1,
+            "high",
+            keys=KeySet(ek, ak),
+            environ={},
+            timeout=3,
+            retries=0,
+            invocation_counter=10_000,
+        ) as meter:
             await meter.clock()
     except DlmsError:
         return False
@@ -114,8 +141,9 @@ async def test_the_counter_end_alarm_is_stored_once(
     async with store.engine.connect() as conn:
         rows = (await conn.execute(schema.alarms.select())).all()
     if threshold == 1:  # both counters past it, each alarmed once
-        assert sorted(r.code for r in rows) == sorted([COUNTER_ALARM["client"],
-                                                       COUNTER_ALARM["server"]])  # fmt: skip
+        assert sorted(r.code for r in rows) == sorted(
+            [COUNTER_ALARM["client"], COUNTER_ALARM["server"]]
+        )
         assert all(r.sender == "12345678" and "near end" in r.name for r in rows)
     else:
         assert rows == []

@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from collections.abc import AsyncIterator
+
+import pytest
 
 from openamr.headend.collector import Collector, Outcome
 from openamr.headend.model import MeterRecord
@@ -16,8 +19,16 @@ from openamr.headend.store import Store
 from openamr.headend.vault import MeterSecrets
 from openamr.meter.associations import DEFAULT_AK, DEFAULT_EK
 from openamr.meter.mt372 import EPOCH
-from tests.client.conftest import Twin, twin  # noqa: F401 (a fixture)
+from tests.client.conftest import Twin, start_twin, stop_twin
 from tests.headend.conftest import KEK
+
+
+@pytest.fixture
+async def twin() -> AsyncIterator[Twin]:
+    t = await start_twin(history_days=1)
+    yield t
+    await stop_twin(t)
+
 
 T = EPOCH.timestamp()
 
@@ -25,8 +36,9 @@ T = EPOCH.timestamp()
 async def test_on_demand_goes_first_within_the_cells_limit(sqlite_store: Store) -> None:
     store = sqlite_store
     for serial in ("1", "2", "3"):
-        await store.put_meter(MeterRecord(serial, "tcp://127.0.0.1:1", auth="none", cell=7),
-                              None, 0)  # fmt: skip
+        await store.put_meter(
+            MeterRecord(serial, "tcp://127.0.0.1:1", auth="none", cell=7), None, 0
+        )
     meters = {m.serial: m for m in await store.meters()}
     ran: list[str] = []
 
@@ -35,9 +47,14 @@ async def test_on_demand_goes_first_within_the_cells_limit(sqlite_store: Store) 
         return Outcome(True)
 
     policy = Policy(max_sessions=4, per_cell=1)
-    runner = Runner(store, Collector(store, None, lambda: EPOCH), Scheduler(policy, random.Random()),
-                    list(meters.values()), lambda: EPOCH, workers={"ping": worker,
-                                                                   "firmware": worker})  # fmt: skip
+    runner = Runner(
+        store,
+        Collector(store, None, lambda: EPOCH),
+        Scheduler(policy, random.Random()),
+        list(meters.values()),
+        lambda: EPOCH,
+        workers={"ping": worker, "firmware": worker},
+    )
     await runner.schedule(meters["1"], "firmware", "fw-1", T - 60, T + 3600)
     runner.scheduler.plan_day([("2", 7)], EPOCH.date())  # today's collection, due by now
     await runner.on_demand(meters["3"], "ping", "ping-3")
@@ -56,20 +73,30 @@ async def test_on_demand_goes_first_within_the_cells_limit(sqlite_store: Store) 
 
 async def test_a_result_outlives_the_head_end(sqlite_store: Store, twin: Twin) -> None:
     store = sqlite_store
-    await store.put_meter(MeterRecord("12345678", twin.url("wrapper"), cell=1,
-                                      secrets=MeterSecrets(None, DEFAULT_EK, DEFAULT_AK)), KEK, 0)
+    await store.put_meter(
+        MeterRecord(
+            "12345678",
+            twin.url("wrapper"),
+            cell=1,
+            secrets=MeterSecrets(None, DEFAULT_EK, DEFAULT_AK),
+        ),
+        KEK,
+        0,
+    )
     await store.put_meter(MeterRecord("2", "tcp://127.0.0.1:1", auth="none", cell=1), KEK, 0)
     meter, gone = await store.meter("12345678"), await store.meter("2")
 
     def now() -> dt.datetime:
         return EPOCH
 
-    runner = Runner(store, Collector(store, KEK, now), Scheduler(Policy(), random.Random()),
-                    [meter, gone], now)  # fmt: skip
+    runner = Runner(
+        store, Collector(store, KEK, now), Scheduler(Policy(), random.Random()), [meter, gone], now
+    )
     ondemand = OnDemand(store, KEK, now, runner=runner, timeout=5)
     read = await ondemand.submit(meter, "read", {"obis": "1.0.1.8.0.255"})
     dead = await ondemand.submit(
-        gone, "set",
+        gone,
+        "set",
         {"obis": "0.0.96.1.0.255", "value": {"type": "unsigned", "value": 1}},
     )
     queued = await store.job(read)

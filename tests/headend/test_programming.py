@@ -5,6 +5,7 @@ objects hold what was sent. Bad parameters are refused before anything is sent."
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -16,16 +17,28 @@ from openamr.headend.store import Store
 from openamr.headend.vault import MeterSecrets
 from openamr.meter.associations import DEFAULT_AK, DEFAULT_EK
 from openamr.meter.mt372 import EPOCH
-from tests.client.conftest import Twin, twin  # noqa: F401 (a fixture)
+from tests.client.conftest import Twin, start_twin, stop_twin
 from tests.headend.conftest import KEK
+
+
+@pytest.fixture
+async def twin() -> AsyncIterator[Twin]:
+    t = await start_twin(history_days=1)
+    yield t
+    await stop_twin(t)
+
 
 CALENDAR: dict[str, Any] = {
     "name": "T2027",
-    "seasons": [{"name": "S1", "start": "01-01", "week": "W1"},
-                {"name": "S2", "start": "04-01", "week": "W1"}],  # fmt: skip
+    "seasons": [
+        {"name": "S1", "start": "01-01", "week": "W1"},
+        {"name": "S2", "start": "04-01", "week": "W1"},
+    ],
     "weeks": [{"name": "W1", "days": [1, 1, 1, 1, 1, 2, 2]}],
-    "days": [{"id": 1, "schedule": [{"start": "07:00", "rate": 1}, {"start": "21:00", "rate": 2}]},
-             {"id": 2, "schedule": [{"start": "00:00", "rate": 2}]}],  # fmt: skip
+    "days": [
+        {"id": 1, "schedule": [{"start": "07:00", "rate": 1}, {"start": "21:00", "rate": 2}]},
+        {"id": 2, "schedule": [{"start": "00:00", "rate": 2}]},
+    ],
     "activate_at": int(dt.datetime(2027, 1, 1, tzinfo=dt.UTC).timestamp()),
 }
 
@@ -35,8 +48,13 @@ def now() -> dt.datetime:
 
 
 async def _run(store: Store, twin: Twin, kind: str, params: dict[str, Any]) -> tuple[str, Any]:
-    await store.put_meter(MeterRecord("12345678", twin.url("wrapper"), secrets=MeterSecrets(
-        None, DEFAULT_EK, DEFAULT_AK)), KEK, 0)  # fmt: skip
+    await store.put_meter(
+        MeterRecord(
+            "12345678", twin.url("wrapper"), secrets=MeterSecrets(None, DEFAULT_EK, DEFAULT_AK)
+        ),
+        KEK,
+        0,
+    )
     ondemand = OnDemand(store, KEK, now, timeout=5)
     cid = await ondemand.submit(await store.meter("12345678"), kind, params)
     await ondemand.wait()
@@ -45,8 +63,12 @@ async def _run(store: Store, twin: Twin, kind: str, params: dict[str, Any]) -> t
 
 async def test_a_tariff_calendar_is_written_and_confirmed(sqlite_store: Store, twin: Twin) -> None:
     cid, result = await _run(sqlite_store, twin, "tariff_calendar", CALENDAR)
-    assert result == {"object": "0.0.13.0.0.255", "written": [6, 7, 8, 9, 10], "differ": [],
-                      "confirmed": True}  # fmt: skip
+    assert result == {
+        "object": "0.0.13.0.0.255",
+        "written": [6, 7, 8, 9, 10],
+        "differ": [],
+        "confirmed": True,
+    }
     states = [s for _, s, _ in await sqlite_store.command_history(cid)]
     assert states == ["queued", "sent", "confirmed"]
     calendar = twin.app.device.find(Obis.parse("0.0.13.0.0.255"))
@@ -69,15 +91,23 @@ async def test_a_push_setup_is_written_and_confirmed(sqlite_store: Store, twin: 
     [
         ("push_setup", {"destination": "nowhere"}, "params.destination"),
         ("tariff_calendar", CALENDAR | {"name": ""}, "params.name"),
-        ("tariff_calendar", CALENDAR | {"seasons": [{"name": "S", "start": "13-01",
-                                                     "week": "W"}]}, "params.seasons[0].start"),
-        ("tariff_calendar", CALENDAR | {"weeks": [{"name": "W", "days": [1]}]},
-         "params.weeks[0].days"),
-        ("tariff_calendar", CALENDAR | {"days": [{"id": 1, "schedule": [{"start": "07:00",
-                                                                         "rate": 9}]}]},
-         "params.days[0].schedule[0].rate"),
+        (
+            "tariff_calendar",
+            CALENDAR | {"seasons": [{"name": "S", "start": "13-01", "week": "W"}]},
+            "params.seasons[0].start",
+        ),
+        (
+            "tariff_calendar",
+            CALENDAR | {"weeks": [{"name": "W", "days": [1]}]},
+            "params.weeks[0].days",
+        ),
+        (
+            "tariff_calendar",
+            CALENDAR | {"days": [{"id": 1, "schedule": [{"start": "07:00", "rate": 9}]}]},
+            "params.days[0].schedule[0].rate",
+        ),
         ("tariff_calendar", {k: v for k, v in CALENDAR.items() if k != "days"}, "params.days"),
-    ],  # fmt: skip
+    ],
 )
 def test_bad_parameters_name_the_field(kind: str, params: dict[str, Any], field: str) -> None:
     with pytest.raises(RequestError) as info:

@@ -42,20 +42,42 @@ def campaign_group() -> None:
 @campaign_group.command("start")
 @click.argument("image", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--group", required=True, help="The active meters of this group.")
-@click.option("--identifier", default=None, metavar="ID",
-              help="Image identifier (default: the file's name).")  # fmt: skip
-@click.option("--start", "start", type=click.DateTime(ISO), default=None,
-              help="Window start, UTC (default: now).")  # fmt: skip
-@click.option("--hours", type=click.FloatRange(0.01, 24 * 30), default=4.0, show_default=True,
-              help="Window length.")  # fmt: skip
-@click.option("--activate-at", type=click.DateTime(ISO), default=None,
-              help="Activate at this time, UTC (default: as soon as verified).")  # fmt: skip
+@click.option(
+    "--identifier", default=None, metavar="ID", help="Image identifier (default: the file's name)."
+)
+@click.option(
+    "--start",
+    "start",
+    type=click.DateTime(ISO),
+    default=None,
+    help="Window start, UTC (default: now).",
+)
+@click.option(
+    "--hours",
+    type=click.FloatRange(0.01, 24 * 30),
+    default=4.0,
+    show_default=True,
+    help="Window length.",
+)
+@click.option(
+    "--activate-at",
+    type=click.DateTime(ISO),
+    default=None,
+    help="Activate at this time, UTC (default: as soon as verified).",
+)
 @format_option("json")
 @pass_context
 def start_command(
-    ctx: Context, /, image: Path, group: str, identifier: str | None, start: dt.datetime | None,
-    hours: float, activate_at: dt.datetime | None, fmt: str,
-) -> None:  # fmt: skip
+    ctx: Context,
+    /,
+    image: Path,
+    group: str,
+    identifier: str | None,
+    start: dt.datetime | None,
+    hours: float,
+    activate_at: dt.datetime | None,
+    fmt: str,
+) -> None:
     """Start a campaign: IMAGE to every active meter of --group."""
     from openamr.cli.output import write_json
     from openamr.headend.campaign import CampaignSpec
@@ -63,8 +85,9 @@ def start_command(
 
     data = image.read_bytes()
     begin = _utc(start) or int(_now().timestamp())
-    spec = CampaignSpec(identifier or image.name, group, begin, begin + int(hours * 3600),
-                        _utc(activate_at))  # fmt: skip
+    spec = CampaignSpec(
+        identifier or image.name, group, begin, begin + int(hours * 3600), _utc(activate_at)
+    )
 
     async def work(store: Store) -> dict[str, Any]:
         campaigns = Campaigns(store, _now)
@@ -74,10 +97,14 @@ def start_command(
     if fmt == "json":
         write_json(status)
         return
-    click.echo(f"campaign {status['id']}: {spec.identifier} ({len(data):,} bytes) to "
-               f"{status['meters']} meters of group {group}")  # fmt: skip
-    click.echo(f"window {_when(spec.window_start)} to {_when(spec.window_end)}, activation "
-               f"{_when(spec.activate_at)}; 'openamr headend serve' carries it out")  # fmt: skip
+    click.echo(
+        f"campaign {status['id']}: {spec.identifier} ({len(data):,} bytes) to "
+        f"{status['meters']} meters of group {group}"
+    )
+    click.echo(
+        f"window {_when(spec.window_start)} to {_when(spec.window_end)}, activation "
+        f"{_when(spec.activate_at)}; 'openamr headend serve' carries it out"
+    )
 
 
 @campaign_group.command("status")
@@ -93,18 +120,26 @@ def status_command(ctx: Context, /, campaign_id: str, fmt: str) -> None:
     if fmt == "json":
         write_json(status)
         return
-    pairs(f"campaign {status['id']}", [
-        ("image", f"{status['identifier']}, {status['size']:,} bytes"),
-        ("group", f"{status['group']} ({status['meters']} meters)"),
-        ("window", f"{_when(status['window']['start'])} to {_when(status['window']['end'])}"),
-        ("activation", _when(status["activate_at"])),
-        ("state", status["state"]),
-        ("meters", _counts(status["counts"])),
-    ])  # fmt: skip
+    pairs(
+        f"campaign {status['id']}",
+        [
+            ("image", f"{status['identifier']}, {status['size']:,} bytes"),
+            ("group", f"{status['group']} ({status['meters']} meters)"),
+            ("window", f"{_when(status['window']['start'])} to {_when(status['window']['end'])}"),
+            ("activation", _when(status["activate_at"])),
+            ("state", status["state"]),
+            ("meters", _counts(status["counts"])),
+        ],
+    )
     heads = ("serial", "state", "attempts", "blocks", "reason")
-    table(None, heads, [[t["serial"], t["state"], str(t["attempts"]),
-                         f"{t['held']}/{t['blocks']}", t["reason"]]
-                        for t in status["targets"]])  # fmt: skip
+    table(
+        None,
+        heads,
+        [
+            [t["serial"], t["state"], str(t["attempts"]), f"{t['held']}/{t['blocks']}", t["reason"]]
+            for t in status["targets"]
+        ],
+    )
 
 
 @campaign_group.command("list")
@@ -117,9 +152,21 @@ def list_command(ctx: Context, /, fmt: str) -> None:
 
     found = _run(lambda: _with_store(ctx, lambda s: Campaigns(s, _now).list()))
     if fmt == "json":
-        write_json(found)
+        write_json(found)  # type: ignore[arg-type]
         return
     heads = ("id", "image", "group", "window start", "state", "meters")
-    table(f"{len(found)} campaigns", heads, [[c["id"], c["identifier"], c["group"],
-          _when(c["window"]["start"]), c["state"], _counts(c["counts"])]
-          for c in found])  # fmt: skip
+    table(
+        f"{len(found)} campaigns",
+        heads,
+        [
+            [
+                c["id"],
+                c["identifier"],
+                c["group"],
+                _when(c["window"]["start"]),
+                c["state"],
+                _counts(c["counts"]),
+            ]
+            for c in found
+        ],
+    )

@@ -5,7 +5,10 @@ write-only and never returned), their readings (JSON or CSV), events, sessions,
 completeness per day, alarms (and the pushes the listener refused); on-demand
 work answered asynchronously (``POST /meters/{serial}/jobs`` or ``/commands``
 returns 202 at once with a correlation id; ``GET /jobs/{id}`` gives its state and
-result, ``GET /commands/{id}`` a command's state and history). Errors are JSON
+result, ``GET /commands/{id}`` a command's state and history), firmware campaigns
+(``POST /campaigns``, ``GET /campaigns/{id}`` with per-state counts), Prometheus
+metrics (``GET /metrics``). With bearer tokens configured every request needs
+one (401 with what to do otherwise). Errors are JSON
 ``{"error": ..., "hint": ...}``: 404 names what is missing, 422 which field.
 
 The app binds nothing itself: ``openamr headend serve`` runs it under uvicorn on
@@ -31,6 +34,7 @@ from sqlalchemy import func, select
 from openamr.headend import schema
 from openamr.headend.campaign import CampaignError, CampaignSpec
 from openamr.headend.campaign_service import Campaigns
+from openamr.headend.config import token_matches
 from openamr.headend.keys import KeyRotation
 from openamr.headend.listener import AlarmListener
 from openamr.headend.model import MeterRecord, Quality
@@ -143,8 +147,28 @@ def create_app(
     runner: Runner | None = None,
     campaigns: Campaigns | None = None,
     keys: KeyRotation | None = None,
+    tokens: frozenset[str] = frozenset(),
 ) -> FastAPI:
+    """``tokens``: hashes of the bearer tokens (:func:`openamr.headend.config.token_hash`);
+    when there are any, every request needs one (401 otherwise)."""
     app = FastAPI(title="openamr head-end", version="1", description=__doc__)
+
+    if tokens:
+
+        @app.middleware("http")
+        async def bearer(request: Request, call_next: Any) -> Response:
+            scheme, _, token = request.headers.get("authorization", "").partition(" ")
+            if scheme.lower() != "bearer" or not token.strip():
+                problem = "this API needs a bearer token"
+            elif not token_matches(token.strip(), tokens):
+                problem = "the bearer token is not one of this head-end's"
+            else:
+                return await call_next(request)  # type: ignore[no-any-return]
+            response = _error(401, problem, "send 'Authorization: Bearer TOKEN' with a token "
+                              "whose hash is in [api] tokens of the head-end's config "
+                              "('openamr headend token' makes one)")  # fmt: skip
+            response.headers["WWW-Authenticate"] = "Bearer"
+            return response
 
     def ts() -> int:
         return int(now().timestamp())
@@ -375,7 +399,7 @@ def create_app(
         meter = await meter_of(serial)
         if body.kind == "rotate_keys":
             if keys is None:
-                raise RequestError("kind", "rotate_keys needs the scheduler (openamr headend serve)")
+                raise RequestError("kind", "rotate_keys needs 'openamr headend serve'")
             return accepted(await keys.submit(meter), "commands")
         params = dict(body.params)
         if body.threshold is not None:
@@ -423,6 +447,14 @@ def create_app(
             "result": row.result,
             "history": [{"ts": t, "state": s, "note": n} for t, s, n in history],
         }
+
+    @app.get("/metrics", response_class=PlainTextResponse)
+    async def metrics() -> Response:
+        """Prometheus text format (docs/headend-api.md, "Metrics")."""
+        from openamr.headend.metrics import CONTENT_TYPE, render
+
+        body = await render(store, ts(), runner, listener)
+        return Response(body, media_type=CONTENT_TYPE)
 
     # -- firmware campaigns -------------------------------------------------------------
 

@@ -88,8 +88,9 @@ class Step:
     deadline: float
 
 
-def steps(spec: CampaignSpec, targets: Iterable[Target], now: float,
-          queued: set[str]) -> list[Step]:  # fmt: skip
+def steps(
+    spec: CampaignSpec, targets: Iterable[Target], now: float, queued: set[str]
+) -> list[Step]:
     """The jobs due now or later for meters without one (``queued``: their serials)."""
     out = []
     for t in targets:
@@ -97,10 +98,13 @@ def steps(spec: CampaignSpec, targets: Iterable[Target], now: float,
             continue
         if t.state in ("pending", "transferring") and now < spec.window_end:
             out.append(Step(t.serial, TRANSFER, max(now, spec.window_start), spec.window_end))
-        elif t.state == "verified" and spec.activate_at is not None:
-            if now < spec.activation_deadline:
-                due = max(now, spec.activate_at)
-                out.append(Step(t.serial, ACTIVATE, due, spec.activation_deadline))
+        elif (
+            t.state == "verified"
+            and spec.activate_at is not None
+            and now < spec.activation_deadline
+        ):
+            due = max(now, spec.activate_at)
+            out.append(Step(t.serial, ACTIVATE, due, spec.activation_deadline))
     return out
 
 
@@ -111,11 +115,21 @@ def expired(spec: CampaignSpec, targets: Iterable[Target], now: float) -> list[t
         held = f"{t.held} of {t.blocks} blocks in the meter" if t.blocks else "no block sent"
         last = f" (last: {t.reason})" if t.reason else ""
         if t.state in ("pending", "transferring") and now >= spec.window_end:
-            out.append((t.serial, f"window ended before the transfer completed{last}; {held}; "
-                                  "not activated: it runs its old firmware"))  # fmt: skip
+            out.append(
+                (
+                    t.serial,
+                    f"window ended before the transfer completed{last}; {held}; "
+                    "not activated: it runs its old firmware",
+                )
+            )
         elif t.state == "verified" and now >= spec.activation_deadline:
-            out.append((t.serial, f"activation not confirmed by its deadline{last}; image "
-                                  "verified in the meter, not activated"))  # fmt: skip
+            out.append(
+                (
+                    t.serial,
+                    f"activation not confirmed by its deadline{last}; image "
+                    "verified in the meter, not activated",
+                )
+            )
     return out
 
 
@@ -140,6 +154,6 @@ def counts(targets: Iterable[Target]) -> dict[str, int]:
 def campaign_state(spec: CampaignSpec, targets: list[Target], now: float) -> str:
     """``scheduled`` (before the window), ``running``, or ``done`` (every meter
     activated or failed)."""
-    if targets and all(t.state in TERMINAL for t in targets) or not targets:
+    if (targets and all(t.state in TERMINAL for t in targets)) or not targets:
         return "done"
     return "scheduled" if now < spec.window_start else "running"

@@ -48,8 +48,14 @@ class FirmwareOps(Protocol):
     """How one meter's transfer (and, ``activate``, its activation) is done; the
     final image_transfer_status by name."""
 
-    async def upgrade(self, meter: MeterRecord, image: bytes, identifier: bytes,
-                      activate: bool, progress: Progress) -> str: ...  # fmt: skip
+    async def upgrade(
+        self,
+        meter: MeterRecord,
+        image: bytes,
+        identifier: bytes,
+        activate: bool,
+        progress: Progress,
+    ) -> str: ...
 
 
 class ClientFirmware:
@@ -58,8 +64,14 @@ class ClientFirmware:
     def __init__(self, ondemand: OnDemand) -> None:
         self.ondemand = ondemand
 
-    async def upgrade(self, meter: MeterRecord, image: bytes, identifier: bytes,
-                      activate: bool, progress: Progress) -> str:  # fmt: skip
+    async def upgrade(
+        self,
+        meter: MeterRecord,
+        image: bytes,
+        identifier: bytes,
+        activate: bool,
+        progress: Progress,
+    ) -> str:
         async with self.ondemand.session(meter) as client:
             done = await client.firmware_upgrade(
                 image, identifier, progress=progress, activate=activate
@@ -79,9 +91,12 @@ class Campaigns:
     out (``openamr headend serve``), not to start or look at one (the CLI)."""
 
     def __init__(
-        self, store: Store, now: Callable[[], dt.datetime], runner: Runner | None = None,
+        self,
+        store: Store,
+        now: Callable[[], dt.datetime],
+        runner: Runner | None = None,
         ops: FirmwareOps | None = None,
-    ) -> None:  # fmt: skip
+    ) -> None:
         self.store, self.now, self.runner, self.ops = store, now, runner, ops
         self._queued: dict[str, set[str]] = {}  # campaign id -> serials with a job
         self._rows_cache: dict[str, Any] = {}  # campaign id -> its row (with the image)
@@ -101,25 +116,39 @@ class Campaigns:
             raise CampaignError("image: the file is empty")
         meters = await self.store.meters(group=spec.group)
         if not meters:
-            raise CampaignError(f"group {spec.group!r} has no active meter; see "
-                                "'openamr headend meters list'")  # fmt: skip
+            raise CampaignError(
+                f"group {spec.group!r} has no active meter; see 'openamr headend meters list'"
+            )
         cid, now = str(uuid.uuid4()), self._ts()
         async with self.store.engine.begin() as conn:
-            await conn.execute(schema.campaigns.insert().values(
-                id=cid, identifier=spec.identifier, image=image, size=len(image),
-                group_name=spec.group, window_start=spec.window_start,
-                window_end=spec.window_end, activate_at=spec.activate_at, state="scheduled",
-                created=now, updated=now,
-            ))  # fmt: skip
-            await conn.execute(schema.campaign_meters.insert(), [
-                {"campaign_id": cid, "meter_id": m.id, "state": "pending", "updated": now}
-                for m in meters
-            ])  # fmt: skip
+            await conn.execute(
+                schema.campaigns.insert().values(
+                    id=cid,
+                    identifier=spec.identifier,
+                    image=image,
+                    size=len(image),
+                    group_name=spec.group,
+                    window_start=spec.window_start,
+                    window_end=spec.window_end,
+                    activate_at=spec.activate_at,
+                    state="scheduled",
+                    created=now,
+                    updated=now,
+                )
+            )
+            await conn.execute(
+                schema.campaign_meters.insert(),
+                [
+                    {"campaign_id": cid, "meter_id": m.id, "state": "pending", "updated": now}
+                    for m in meters
+                ],
+            )
         self.changed.set()
         return cid
 
-    async def _load(self, campaign_id: str | None = None,
-                    live: bool = False) -> list[tuple[Any, list[Target]]]:  # fmt: skip
+    async def _load(
+        self, campaign_id: str | None = None, live: bool = False
+    ) -> list[tuple[Any, list[Target]]]:
         c, cm, m = schema.campaigns, schema.campaign_meters, schema.meters
         query = select(c).order_by(c.c.created)
         if campaign_id is not None:
@@ -129,18 +158,25 @@ class Campaigns:
         out = []
         for row in await self.store._rows(query):
             found = await self.store._rows(
-                select(cm, m.c.serial, m.c.cell).join(m, m.c.id == cm.c.meter_id)
-                .where(cm.c.campaign_id == row.id).order_by(m.c.serial)
-            )  # fmt: skip
-            targets = [Target(r.serial, r.meter_id, r.cell, r.state, r.attempts, r.blocks,
-                              r.held, r.reason) for r in found]  # fmt: skip
+                select(cm, m.c.serial, m.c.cell)
+                .join(m, m.c.id == cm.c.meter_id)
+                .where(cm.c.campaign_id == row.id)
+                .order_by(m.c.serial)
+            )
+            targets = [
+                Target(
+                    r.serial, r.meter_id, r.cell, r.state, r.attempts, r.blocks, r.held, r.reason
+                )
+                for r in found
+            ]
             out.append((row, targets))
         return out
 
     @staticmethod
     def _spec(row: Any) -> CampaignSpec:
-        return CampaignSpec(row.identifier, row.group_name, row.window_start, row.window_end,
-                            row.activate_at)  # fmt: skip
+        return CampaignSpec(
+            row.identifier, row.group_name, row.window_start, row.window_end, row.activate_at
+        )
 
     async def status(self, campaign_id: str, meters: bool = True) -> dict[str, Any]:
         found = await self._load(campaign_id)
@@ -148,21 +184,35 @@ class Campaigns:
             raise StoreError(f"no campaign {campaign_id}; see 'openamr headend campaign list'")
         row, targets = found[0]
         out: dict[str, Any] = {
-            "id": row.id, "identifier": row.identifier, "size": row.size,
-            "group": row.group_name, "window": {"start": row.window_start,
-                                                "end": row.window_end},
-            "activate_at": row.activate_at, "state": row.state, "meters": len(targets),
-            "counts": counts(targets), "updated": row.updated,
-        }  # fmt: skip
+            "id": row.id,
+            "identifier": row.identifier,
+            "size": row.size,
+            "group": row.group_name,
+            "window": {"start": row.window_start, "end": row.window_end},
+            "activate_at": row.activate_at,
+            "state": row.state,
+            "meters": len(targets),
+            "counts": counts(targets),
+            "updated": row.updated,
+        }
         if meters:
-            out["targets"] = [{"serial": t.serial, "state": t.state, "attempts": t.attempts,
-                               "blocks": t.blocks, "held": t.held, "reason": t.reason}
-                              for t in targets]  # fmt: skip
+            out["targets"] = [
+                {
+                    "serial": t.serial,
+                    "state": t.state,
+                    "attempts": t.attempts,
+                    "blocks": t.blocks,
+                    "held": t.held,
+                    "reason": t.reason,
+                }
+                for t in targets
+            ]
         return out
 
     async def list(self) -> list[dict[str, Any]]:
-        rows = await self.store._rows(select(schema.campaigns.c.id)
-                                      .order_by(schema.campaigns.c.created))  # fmt: skip
+        rows = await self.store._rows(
+            select(schema.campaigns.c.id).order_by(schema.campaigns.c.created)
+        )
         return [await self.status(r.id, meters=False) for r in rows]
 
     # -- carrying them out -----------------------------------------------------------------
@@ -170,9 +220,11 @@ class Campaigns:
     async def _set(self, campaign_id: str, meter_id: int, **values: Any) -> None:
         cm = schema.campaign_meters
         async with self.store.engine.begin() as conn:
-            await conn.execute(update(cm).where(
-                cm.c.campaign_id == campaign_id, cm.c.meter_id == meter_id
-            ).values(updated=self._ts(), **values))  # fmt: skip
+            await conn.execute(
+                update(cm)
+                .where(cm.c.campaign_id == campaign_id, cm.c.meter_id == meter_id)
+                .values(updated=self._ts(), **values)
+            )
 
     async def tick(self) -> float | None:
         """Expire, submit what is due, update each campaign's state; the next time
@@ -189,15 +241,17 @@ class Campaigns:
                 queued.discard(serial)
             for step in steps(spec, targets, now, queued):
                 meter = await self.store.meter(step.serial)
-                await self.runner.schedule(meter, step.kind, _cid(step.kind, row.id, step.serial),
-                                           step.due, step.deadline)  # fmt: skip
+                await self.runner.schedule(
+                    meter, step.kind, _cid(step.kind, row.id, step.serial), step.due, step.deadline
+                )
                 queued.add(step.serial)
             state = campaign_state(spec, targets, now)
             if state != row.state:
                 c = schema.campaigns
                 async with self.store.engine.begin() as conn:
-                    await conn.execute(update(c).where(c.c.id == row.id)
-                                       .values(state=state, updated=now))  # fmt: skip
+                    await conn.execute(
+                        update(c).where(c.c.id == row.id).values(state=state, updated=now)
+                    )
             at = next_wake(spec, targets, now)
             if at is not None:
                 wake = at if wake is None else min(wake, at)
@@ -207,9 +261,10 @@ class Campaigns:
         """A campaign's row (its image cached) and one of its meters."""
         c, cm, m = schema.campaigns, schema.campaign_meters, schema.meters
         rows = await self.store._rows(
-            select(cm, m.c.serial, m.c.cell).join(m, m.c.id == cm.c.meter_id)
+            select(cm, m.c.serial, m.c.cell)
+            .join(m, m.c.id == cm.c.meter_id)
             .where(cm.c.campaign_id == campaign_id, cm.c.meter_id == meter_id)
-        )  # fmt: skip
+        )
         if campaign_id not in self._rows_cache:
             found = await self.store._rows(select(c).where(c.c.id == campaign_id))
             if found:
@@ -218,7 +273,8 @@ class Campaigns:
             return None
         r = rows[0]
         return self._rows_cache[campaign_id], Target(
-            r.serial, r.meter_id, r.cell, r.state, r.attempts, r.blocks, r.held, r.reason)
+            r.serial, r.meter_id, r.cell, r.state, r.attempts, r.blocks, r.held, r.reason
+        )
 
     async def work(self, meter: MeterRecord, job: Job) -> Outcome:
         """The runner's worker for a transfer or an activation."""
@@ -235,20 +291,32 @@ class Campaigns:
         def seen(held: int, blocks: int) -> None:
             progress.update(held=held, blocks=blocks)
 
-        await self._set(campaign_id, meter.id, state="transferring" if kind == TRANSFER
-                        else "verified", attempts=target.attempts + 1)  # fmt: skip
+        await self._set(
+            campaign_id,
+            meter.id,
+            state="transferring" if kind == TRANSFER else "verified",
+            attempts=target.attempts + 1,
+        )
         try:
-            status = await self.ops.upgrade(meter, bytes(row.image), row.identifier.encode(),
-                                            activate, seen)  # fmt: skip
+            status = await self.ops.upgrade(
+                meter, bytes(row.image), row.identifier.encode(), activate, seen
+            )
         except (DlmsError, VaultError, StoreError, OSError, TimeoutError) as e:
             reason, transient = classify(e)
             step = "transfer" if kind == TRANSFER else "activation"
-            state = "failed" if not transient else ("transferring" if kind == TRANSFER
-                                                    else "verified")  # fmt: skip
-            note = reason if transient else (
-                f"{step}: {reason}; {progress['held']} of {progress['blocks']} blocks in the "
-                "meter; not activated: it runs the firmware it had"
-                if kind == TRANSFER else f"{step}: {reason}; image verified, not activated")
+            state = (
+                "failed" if not transient else ("transferring" if kind == TRANSFER else "verified")
+            )
+            note = (
+                reason
+                if transient
+                else (
+                    f"{step}: {reason}; {progress['held']} of {progress['blocks']} blocks in the "
+                    "meter; not activated: it runs the firmware it had"
+                    if kind == TRANSFER
+                    else f"{step}: {reason}; image verified, not activated"
+                )
+            )
             await self._set(campaign_id, meter.id, state=state, reason=note, **progress)
             if not transient:
                 self._queued.get(campaign_id, set()).discard(meter.serial)
@@ -269,8 +337,10 @@ class Campaigns:
             wake = await self.tick()
             timeout = 30.0 if wake is None else max(0.0, min(30.0, wake - self._ts()))
             self.changed.clear()
-            waiters = [asyncio.ensure_future(self.changed.wait()),
-                       asyncio.ensure_future(stop.wait())]  # fmt: skip
+            waiters = [
+                asyncio.ensure_future(self.changed.wait()),
+                asyncio.ensure_future(stop.wait()),
+            ]
             await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
             for w in waiters:
                 w.cancel()

@@ -67,8 +67,9 @@ def _season_start(value: Any, field: str) -> OctetString:
     found = re.fullmatch(r"(\d\d)-(\d\d)", str(value))
     if not found or not 1 <= int(found[1]) <= 12 or not 1 <= int(found[2]) <= 31:
         raise ProgrammingError(field, 'a month and day "MM-DD", e.g. "04-01"')
-    start = CosemDateTime(CosemDate(0xFFFF, int(found[1]), int(found[2]), 0xFF),
-                          CosemTime(0, 0, 0, 0))  # fmt: skip
+    start = CosemDateTime(
+        CosemDate(0xFFFF, int(found[1]), int(found[2]), 0xFF), CosemTime(0, 0, 0, 0)
+    )
     return OctetString(start.to_bytes())
 
 
@@ -81,19 +82,28 @@ def _start_time(value: Any, field: str) -> OctetString:
 
 def calendar_values(params: dict[str, Any]) -> list[tuple[int, Data]]:
     """The passive calendar's attributes to write, in order (attribute, value)."""
-    seasons = [Structure((_name(s.get("name"), f"seasons[{i}].name"),
-                          _season_start(s.get("start"), f"seasons[{i}].start"),
-                          _name(s.get("week"), f"seasons[{i}].week")))
-               for i, s in enumerate(_list(params, "seasons"))]  # fmt: skip
+    seasons = [
+        Structure(
+            (
+                _name(s.get("name"), f"seasons[{i}].name"),
+                _season_start(s.get("start"), f"seasons[{i}].start"),
+                _name(s.get("week"), f"seasons[{i}].week"),
+            )
+        )
+        for i, s in enumerate(_list(params, "seasons"))
+    ]
     weeks = []
     for i, w in enumerate(_list(params, "weeks")):
         days = w.get("days")
-        if not isinstance(days, list) or len(days) != 7 or not all(
-            isinstance(d, int) and 0 <= d <= 255 for d in days
+        if (
+            not isinstance(days, list)
+            or len(days) != 7
+            or not all(isinstance(d, int) and 0 <= d <= 255 for d in days)
         ):
             raise ProgrammingError(f"weeks[{i}].days", "seven day ids, Monday to Sunday")
-        weeks.append(Structure((_name(w.get("name"), f"weeks[{i}].name"),
-                                *(Unsigned(d) for d in days))))  # fmt: skip
+        weeks.append(
+            Structure((_name(w.get("name"), f"weeks[{i}].name"), *(Unsigned(d) for d in days)))
+        )
     day_profiles = []
     for i, d in enumerate(_list(params, "days")):
         if not isinstance(d.get("id"), int) or not 0 <= d["id"] <= 255:
@@ -102,15 +112,22 @@ def calendar_values(params: dict[str, Any]) -> list[tuple[int, Data]]:
         for j, a in enumerate(_list(d, "schedule")):
             if a.get("rate") not in RATES:
                 raise ProgrammingError(f"days[{i}].schedule[{j}].rate", "a rate 1 to 4")
-            actions.append(Structure((_start_time(a.get("start"), f"days[{i}].schedule[{j}]"
-                                                  ".start"),
-                                      OctetString(TARIFF_SCRIPT.to_bytes()),
-                                      LongUnsigned(a["rate"]))))  # fmt: skip
+            actions.append(
+                Structure(
+                    (
+                        _start_time(a.get("start"), f"days[{i}].schedule[{j}].start"),
+                        OctetString(TARIFF_SCRIPT.to_bytes()),
+                        LongUnsigned(a["rate"]),
+                    )
+                )
+            )
         day_profiles.append(Structure((Unsigned(d["id"]), Array(actions))))
     values: list[tuple[int, Data]] = [
-        (6, _name(params.get("name"), "name")), (7, Array(seasons)), (8, Array(weeks)),
+        (6, _name(params.get("name"), "name")),
+        (7, Array(seasons)),
+        (8, Array(weeks)),
         (9, Array(day_profiles)),
-    ]  # fmt: skip
+    ]
     at = params.get("activate_at")
     if at is not None:
         if not isinstance(at, int) or at < 0:
@@ -124,8 +141,9 @@ def push_values(params: dict[str, Any]) -> list[tuple[int, Data]]:
     destination = params.get("destination")
     found = re.fullmatch(r"[A-Za-z0-9.\-\[\]:]+:(\d{1,5})", str(destination or ""))
     if not found or not 0 < int(found[1]) < 65536:
-        raise ProgrammingError("destination", 'the alarm listener "HOST:PORT", e.g. '
-                               '"10.0.0.1:4061"')  # fmt: skip
+        raise ProgrammingError(
+            "destination", 'the alarm listener "HOST:PORT", e.g. "10.0.0.1:4061"'
+        )
     return [(3, Structure((Enum(TCP), OctetString(str(destination).encode()), Enum(A_XDR))))]
 
 

@@ -24,9 +24,12 @@ DEFAULT_COUNTER_ALERT = 0xF0000000  # 15/16 of the space used
 
 
 async def counter_alerts(
-    store: Store, meter: MeterRecord, counters: dict[str, int], now: int,
+    store: Store,
+    meter: MeterRecord,
+    counters: dict[str, int],
+    now: int,
     threshold: int = DEFAULT_COUNTER_ALERT,
-) -> list[str]:  # fmt: skip
+) -> list[str]:
     """Store an alarm for each counter past ``threshold`` (once per meter and
     counter: an open one is not repeated); the counters alerted now."""
     a = schema.alarms
@@ -35,13 +38,16 @@ async def counter_alerts(
         code = COUNTER_ALARM.get(key)
         if code is None or value < threshold:
             continue
-        open_one = await store._rows(select(a.c.id).where(
-            a.c.sender == meter.serial, a.c.code == code, a.c.state == "open"))  # fmt: skip
+        open_one = await store._rows(
+            select(a.c.id).where(a.c.sender == meter.serial, a.c.code == code, a.c.state == "open")
+        )
         if open_one:
             continue
-        payload = json.dumps({"counter": key, "value": value, "end": COUNTER_END,
-                              "hint": "rotate the meter's keys"}).encode()  # fmt: skip
-        if await store.add_alarm(meter.serial, now, code, f"invocation counter near end ({key})",
-                                 now, meter.id, payload):  # fmt: skip
+        payload = json.dumps(
+            {"counter": key, "value": value, "end": COUNTER_END, "hint": "rotate the meter's keys"}
+        ).encode()
+        if await store.add_alarm(
+            meter.serial, now, code, f"invocation counter near end ({key})", now, meter.id, payload
+        ):
             alerted.append(key)
     return alerted

@@ -55,9 +55,13 @@ class KeyRotation:
     keys (16 random bytes each by default; a test gives its own)."""
 
     def __init__(
-        self, store: Store, kek: Kek | None, ondemand: OnDemand, now: Callable[[], dt.datetime],
+        self,
+        store: Store,
+        kek: Kek | None,
+        ondemand: OnDemand,
+        now: Callable[[], dt.datetime],
         new_keys: Callable[[], tuple[bytes, bytes]] | None = None,
-    ) -> None:  # fmt: skip
+    ) -> None:
         self.store, self.kek, self.ondemand, self.now = store, kek, ondemand, now
         self.new_keys = new_keys or (lambda: (os.urandom(16), os.urandom(16)))
         if ondemand.runner is not None:
@@ -80,8 +84,9 @@ class KeyRotation:
             note, ok = await self.rotate(meter, cid)
         except (DlmsError, VaultError, StoreError, OSError, TimeoutError) as e:
             note, ok = classify(e)[0], False
-        await self.store.set_command_state(cid, "confirmed" if ok else "failed", self._ts(), note,
-                                           json.dumps({"confirmed": ok}))  # fmt: skip
+        await self.store.set_command_state(
+            cid, "confirmed" if ok else "failed", self._ts(), note, json.dumps({"confirmed": ok})
+        )
         await self.ondemand.keep(cid, {"confirmed": ok, "note": note})
         return Outcome(ok, "" if ok else note)
 
@@ -91,8 +96,10 @@ class KeyRotation:
             raise VaultError("key rotation needs the KEK: pass --kek-file PATH or set OPENAMR_KEK")
         old = await self.store.secrets_of(meter.id, self.kek)
         if old.mk is None:
-            raise VaultError(f"meter {meter.serial}: no master key (mk) in the inventory; "
-                             "import it (the mk column) before rotating its keys")  # fmt: skip
+            raise VaultError(
+                f"meter {meter.serial}: no master key (mk) in the inventory; "
+                "import it (the mk column) before rotating its keys"
+            )
         pending = await self._pending(meter)
         if pending is not None and await self._opens(meter, pending):
             await self._promote(meter, pending)
@@ -102,10 +109,13 @@ class KeyRotation:
         await self._hold(meter, cid, new)
         try:
             async with self.ondemand.session(meter) as client:
-                data = key_transfer_data(old.mk, [(KeyId.GLOBAL_UNICAST_ENCRYPTION_KEY, ek),
-                                                  (KeyId.AUTHENTICATION_KEY, ak)])  # fmt: skip
-                await self.store.set_command_state(cid, "sent", self._ts(),
-                                                   "global_key_transfer (class 64, method 2)")
+                data = key_transfer_data(
+                    old.mk,
+                    [(KeyId.GLOBAL_UNICAST_ENCRYPTION_KEY, ek), (KeyId.AUTHENTICATION_KEY, ak)],
+                )
+                await self.store.set_command_state(
+                    cid, "sent", self._ts(), "global_key_transfer (class 64, method 2)"
+                )
                 await client.action(_obis(), GLOBAL_KEY_TRANSFER, data, class_id=64)
         except (DlmsError, OSError, TimeoutError) as e:
             if await self._opens(meter, old):  # it did not take them: nothing pending
@@ -118,8 +128,10 @@ class KeyRotation:
         if await self._opens(meter, old):
             await self._drop(meter)
             return "the meter still uses the old keys (the new ones were dropped)", False
-        return ("neither the old nor the new keys open an association; both kept, the next "
-                "rotation tries the new ones first"), False  # fmt: skip
+        return (
+            "neither the old nor the new keys open an association; both kept, the next "
+            "rotation tries the new ones first"
+        ), False
 
     async def _opens(self, meter: MeterRecord, secrets: MeterSecrets) -> bool:
         """A fresh association with these keys (the counters stored after it)."""
@@ -127,13 +139,19 @@ class KeyRotation:
         last = await self.store.counter(meter.id, "client")
         try:
             async with connect(
-                meter.url, meter.client, "high", keys=KeySet(secrets.ek, secrets.ak),
-                environ={}, timeout=self.ondemand.timeout, retries=0,
+                meter.url,
+                meter.client,
+                "high",
+                keys=KeySet(secrets.ek, secrets.ak),
+                environ={},
+                timeout=self.ondemand.timeout,
+                retries=0,
                 invocation_counter=None if last is None else last + 1,
-            ) as client:  # fmt: skip
+            ) as client:
                 await client.clock()
-                await self.store.raise_counter(meter.id, "client", client.invocation_counter - 1,
-                                               self._ts())  # fmt: skip
+                await self.store.raise_counter(
+                    meter.id, "client", client.invocation_counter - 1, self._ts()
+                )
         except (DlmsError, OSError, TimeoutError):
             return False
         return True
@@ -148,9 +166,11 @@ class KeyRotation:
         assert self.kek is not None
         p = schema.pending_keys
         values: dict[str, Any] = {
-            "correlation_id": cid, "secrets": self.kek.seal(secrets, meter.serial),
-            "kek_id": self.kek.kek_id, "created": self._ts(),
-        }  # fmt: skip
+            "correlation_id": cid,
+            "secrets": self.kek.seal(secrets, meter.serial),
+            "kek_id": self.kek.kek_id,
+            "created": self._ts(),
+        }
         async with self.store.engine.begin() as conn:
             await conn.execute(delete(p).where(p.c.meter_id == meter.id))
             await conn.execute(p.insert().values(meter_id=meter.id, **values))
@@ -159,9 +179,15 @@ class KeyRotation:
         assert self.kek is not None
         m, p = schema.meters, schema.pending_keys
         async with self.store.engine.begin() as conn:
-            await conn.execute(update(m).where(m.c.id == meter.id).values(
-                secrets=self.kek.seal(secrets, meter.serial), kek_id=self.kek.kek_id,
-                updated=self._ts()))  # fmt: skip
+            await conn.execute(
+                update(m)
+                .where(m.c.id == meter.id)
+                .values(
+                    secrets=self.kek.seal(secrets, meter.serial),
+                    kek_id=self.kek.kek_id,
+                    updated=self._ts(),
+                )
+            )
             await conn.execute(delete(p).where(p.c.meter_id == meter.id))
 
     async def _drop(self, meter: MeterRecord) -> None:

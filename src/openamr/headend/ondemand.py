@@ -37,14 +37,14 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import select
+
 from openamr import codec
 from openamr.apdu.results import DataAccessResult
 from openamr.client.meter import Meter, connect
 from openamr.codec.datetime import CosemDateTime
 from openamr.codec.obis import Obis
 from openamr.errors import DlmsError
-from sqlalchemy import select
-
 from openamr.headend import schema
 from openamr.headend.collector import Outcome, classify
 from openamr.headend.commands import PROGRAMMING, TARGETS, ProgrammingError, same
@@ -281,7 +281,8 @@ class OnDemand:
         values = build(params)
         attributes = [a for a, _ in values]
         await self.store.set_command_state(
-            cid, "sent", self._ts(), f"{obis} (class {class_id}) attributes {attributes}")
+            cid, "sent", self._ts(), f"{obis} (class {class_id}) attributes {attributes}"
+        )
         for attribute, value in values:
             await client.set(obis, value, attribute, class_id=class_id)
         differ = [a for a, v in values

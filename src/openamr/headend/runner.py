@@ -131,8 +131,8 @@ class Runner:
                     return
                 await self._wait(tasks, stop)
         finally:
-            for task in tasks:
-                task.cancel()
+            for future in tasks:
+                future.cancel()
             await self.flush()
 
     async def _wait(

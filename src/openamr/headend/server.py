@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from openamr.headend.alarms import Alarm
 from openamr.headend.campaign_service import Campaigns, ClientFirmware
 from openamr.headend.collector import Collector, CollectPolicy
+from openamr.headend.config import ConfigError, is_loopback
 from openamr.headend.keys import KeyRotation
 from openamr.headend.listener import AlarmListener, ListenerPolicy
 from openamr.headend.ondemand import OnDemand
@@ -58,9 +59,17 @@ async def serve_all(
     now: Callable[[], dt.datetime] = utc_now,
     listener_policy: ListenerPolicy | None = None,
     started: Callable[[Running], None] | None = None,
+    tokens: frozenset[str] = frozenset(),
 ) -> Running:  # fmt: skip
     """Run until ``stop`` is set (or the API server stops); ``started`` is called
-    once everything listens."""
+    once everything listens. ``tokens`` (hashes) protect the API: required when it
+    binds an address other than loopback."""
+    if endpoints.api_port is not None and not tokens and not is_loopback(endpoints.api_host):
+        raise ConfigError(
+            f"the API on {endpoints.api_host} needs bearer tokens: add [api] tokens to the "
+            "config ('openamr headend token' makes one), or bind it to 127.0.0.1"
+        )
+    counter_alert = (collect_policy or CollectPolicy()).counter_alert
     meters = await store.meters()
     runner = Runner(store, Collector(store, kek, now, collect_policy),
                     Scheduler(policy, random.Random()), meters, now)  # fmt: skip
@@ -70,7 +79,7 @@ async def serve_all(
             job = await runner.submit(alarm.serial, f"alarm-{alarm.code:04x}-{uuid.uuid4()}")
             log.info("alarm %s of %s: collection %s", alarm.name, alarm.serial, job.correlation_id)
 
-    ondemand = OnDemand(store, kek, now, runner=runner)
+    ondemand = OnDemand(store, kek, now, runner=runner, counter_alert=counter_alert)
     campaigns = Campaigns(store, now, runner, ClientFirmware(ondemand))
     running = Running(runner, None, ondemand, campaigns=campaigns)
     if endpoints.listen_port is not None:
@@ -87,7 +96,8 @@ async def serve_all(
             from openamr.headend.api import create_app
 
             keys = KeyRotation(store, kek, ondemand, now)
-            app = create_app(store, kek, ondemand, now, running.listener, runner, campaigns, keys)
+            app = create_app(store, kek, ondemand, now, running.listener, runner, campaigns, keys,
+                             tokens)  # fmt: skip
             config = uvicorn.Config(app, endpoints.api_host, endpoints.api_port,
                                     log_level="warning", lifespan="off")  # fmt: skip
             server = uvicorn.Server(config)
