@@ -14,14 +14,14 @@ from openamr.cli.main import cli
 from openamr.headend.config import ConfigError, parse, token_hash, token_matches
 
 DOCS = Path(__file__).parents[2] / "docs" / "headend-config.md"
-FULL = """
+FULL = f"""
 [database]
 url = "postgresql://amr@db.example/amr"
 [listener]
 listen = "0.0.0.0:4061"
 [api]
 listen = "10.0.0.5:8443"
-tokens = ["%s"]
+tokens = ["{token_hash("s3cret")}"]
 [schedule]
 window_start = "02:30"
 window_hours = 3
@@ -39,7 +39,7 @@ max_shift_s = 60
 [security]
 counter_alert = 4000000000
 kek_file = "/etc/openamr/kek"
-""" % token_hash("s3cret")
+"""
 
 
 def test_every_key_is_read() -> None:

@@ -147,3 +147,21 @@ async def test_the_counter_end_alarm_is_stored_once(
         assert all(r.sender == "12345678" and "near end" in r.name for r in rows)
     else:
         assert rows == []
+
+
+async def test_the_master_key_is_write_only(sqlite_store: Store) -> None:
+    import httpx
+
+    from openamr.headend.api import create_app
+
+    app = create_app(sqlite_store, KEK, OnDemand(sqlite_store, KEK, now), now)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://h") as client:
+        body = {"serial": "5", "url": "tcp://127.0.0.1:1", "ek": DEFAULT_EK.hex(),
+                "ak": DEFAULT_AK.hex(), "mk": DEFAULT_KEK.hex()}  # fmt: skip
+        r = await client.post("/meters", json=body)
+        assert r.status_code == 201 and "mk" not in r.json()
+        assert DEFAULT_KEK.hex() not in (await client.get("/meters/5")).text
+    meter = await sqlite_store.meter("5")
+    assert meter.id is not None
+    assert (await sqlite_store.secrets_of(meter.id, KEK)).mk == DEFAULT_KEK

@@ -112,3 +112,20 @@ async def test_a_result_outlives_the_head_end(sqlite_store: Store, twin: Twin) -
     assert failed is not None and failed.state == "failed" and failed.attempts == 1  # a write
     assert "cannot connect" in (await later.result(dead))["error"]  # is not retried
     assert await later.result("no-such-id") is None
+
+
+async def test_work_left_by_a_stopped_head_end_is_failed_at_start(sqlite_store: Store) -> None:
+    store = sqlite_store
+    await store.put_meter(MeterRecord("1", "tcp://127.0.0.1:1", auth="none"), None, 0)
+    meter = await store.meter("1")
+    runner = Runner(store, Collector(store, None, lambda: EPOCH),
+                    Scheduler(Policy(), random.Random()), [meter], lambda: EPOCH)  # fmt: skip
+    first = OnDemand(store, None, lambda: EPOCH, runner=runner)
+    read = await first.submit(meter, "read", {"obis": "1.0.1.8.0.255"})
+    command = await first.submit(meter, "disconnect", {})
+    # the process ends here; a new head-end starts on the same database
+    assert await OnDemand(store, None, lambda: EPOCH).abandon_leftovers() == 2
+    for cid in (read, command):
+        row = await store.job(cid)
+        assert row is not None and row.state == "failed" and "submit it again" in row.reason
+    assert (await store.command_history(command))[-1][1] == "failed"

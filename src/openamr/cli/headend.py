@@ -145,6 +145,7 @@ def _record_options(command: Any) -> Any:
 @click.option("--password", default=None, help="LLS password (better: import a file).")
 @click.option("--ek", default=None, metavar="HEX", help="Encryption key (better: import a file).")
 @click.option("--ak", default=None, metavar="HEX", help="Authentication key.")
+@click.option("--mk", default=None, metavar="HEX", help="Master key (KEK) for key rotation.")
 @pass_context
 def add_command(
     ctx: Context,
@@ -153,6 +154,7 @@ def add_command(
     password: str | None,
     ek: str | None,
     ak: str | None,
+    mk: str | None,
     **fields: Any,
 ) -> None:
     """Add a meter (or replace the one with that serial)."""
@@ -166,6 +168,7 @@ def add_command(
         secrets = MeterSecrets(
             None if password is None else password.encode(),
             None if ek is None else bytes.fromhex(ek), None if ak is None else bytes.fromhex(ak),
+            None if mk is None else bytes.fromhex(mk),
         )  # fmt: skip
         record = MeterRecord(serial=serial, secrets=secrets, **values)
     except ValueError as e:

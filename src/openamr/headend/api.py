@@ -17,8 +17,6 @@ The app binds nothing itself: ``openamr headend serve`` runs it under uvicorn on
 
 from __future__ import annotations
 
-import base64
-import binascii
 import csv
 import datetime as dt
 import io
@@ -32,7 +30,8 @@ from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 
 from openamr.headend import schema
-from openamr.headend.campaign import CampaignError, CampaignSpec
+from openamr.headend.api_campaigns import campaign_routes
+from openamr.headend.campaign import CampaignError
 from openamr.headend.campaign_service import Campaigns
 from openamr.headend.config import token_matches
 from openamr.headend.keys import KeyRotation
@@ -81,6 +80,9 @@ class MeterIn(BaseModel):
     password: str | None = Field(None, description="LLS password (write-only)")
     ek: str | None = Field(None, pattern="^[0-9A-Fa-f]{32}$", description="write-only")
     ak: str | None = Field(None, pattern="^[0-9A-Fa-f]{32}$", description="write-only")
+    mk: str | None = Field(
+        None, pattern="^[0-9A-Fa-f]{32}$", description="master key for key rotation, write-only"
+    )
 
 
 class MeterChange(BaseModel):
@@ -102,21 +104,6 @@ class WorkIn(BaseModel):
     kind: str = Field(examples=["read", "profile", "get", "set", "action", "ping", "objects"])
     params: dict[str, Any] = Field(
         default_factory=dict, examples=[{"obis": "1.0.1.8.0.255", "attribute": 2}]
-    )
-
-
-class WindowIn(BaseModel):
-    start: int = Field(description="UTC seconds")
-    end: int = Field(description="UTC seconds, after start")
-
-
-class CampaignIn(BaseModel):
-    image: str = Field(description="the firmware image, base64")
-    identifier: str = Field(min_length=1, max_length=128, description="the image's name")
-    group: str = Field(min_length=1, description="the meters of this group (active ones)")
-    window: WindowIn
-    activate_at: int | None = Field(
-        None, description="UTC seconds; absent or null: activate as soon as verified"
     )
 
 
@@ -236,8 +223,9 @@ def create_app(
             None if body.password is None else body.password.encode(),
             None if body.ek is None else bytes.fromhex(body.ek),
             None if body.ak is None else bytes.fromhex(body.ak),
+            None if body.mk is None else bytes.fromhex(body.mk),
         )
-        fields = body.model_dump(exclude={"password", "ek", "ak"})
+        fields = body.model_dump(exclude={"password", "ek", "ak", "mk"})
         try:
             record = MeterRecord(**fields, secrets=secrets)
         except ValueError as e:
@@ -456,35 +444,7 @@ def create_app(
         body = await render(store, ts(), runner, listener)
         return Response(body, media_type=CONTENT_TYPE)
 
-    # -- firmware campaigns -------------------------------------------------------------
-
-    def campaigns_of() -> Campaigns:
-        return campaigns if campaigns is not None else Campaigns(store, now)
-
-    @app.post("/campaigns", status_code=202)
-    async def start_campaign(body: CampaignIn) -> JSONResponse:
-        """Start a firmware campaign; its per-state counts at GET /campaigns/{id}."""
-        try:
-            image = base64.b64decode(body.image, validate=True)
-        except binascii.Error:
-            raise RequestError("image", "not base64") from None
-        spec = CampaignSpec(body.identifier, body.group, body.window.start, body.window.end,
-                            body.activate_at)  # fmt: skip
-        cid = await campaigns_of().start(spec, image)
-        return JSONResponse(await campaigns_of().status(cid, meters=False), status_code=202,
-                            headers={"Location": f"/campaigns/{cid}"})  # fmt: skip
-
-    @app.get("/campaigns")
-    async def list_campaigns() -> list[dict[str, Any]]:
-        return await campaigns_of().list()
-
-    @app.get("/campaigns/{cid}", response_model=None)
-    async def campaign(cid: str) -> dict[str, Any] | JSONResponse:
-        """State, per-state counts and each meter's state, blocks and reason."""
-        try:
-            return await campaigns_of().status(cid)
-        except StoreError:
-            return _error(404, f"no campaign {cid}", "GET /campaigns lists them")
+    app.include_router(campaign_routes(campaigns or Campaigns(store, now)))
 
     return app
 

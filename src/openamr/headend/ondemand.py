@@ -37,7 +37,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from openamr import codec
 from openamr.apdu.results import DataAccessResult
@@ -231,7 +231,7 @@ class OnDemand:
         """The runner's worker: one attempt of a queued request."""
         params = self._params.get(job.correlation_id)
         if params is None:  # queued by a head-end that stopped: its parameters are gone
-            return Outcome(False, "the head-end restarted before this ran; submit it again")
+            return Outcome(False, "the head-end stopped before this ran; submit it again")
         outcome = await self._execute(job.correlation_id, meter, job.kind, params)
         if outcome.ok or not outcome.transient:
             self._params.pop(job.correlation_id, None)
@@ -256,6 +256,32 @@ class OnDemand:
         await self.keep(cid, result)
         failed = isinstance(result, dict) and result.get("confirmed") is False
         return Outcome(not failed, "read back differs" if failed else "")
+
+    async def abandon_leftovers(self) -> int:
+        """At start: on-demand work a stopped head-end left queued or running (its
+        parameters were in that process) is failed with what to do; how many."""
+        j, c = schema.jobs, schema.commands
+        kinds = (*OPERATIONS, *COMMANDS, "rotate_keys")
+        reason = "the head-end stopped before this ran; submit it again"
+        left = await self.store._rows(
+            select(j.c.correlation_id, j.c.kind).where(
+                j.c.state.in_(("queued", "running")), j.c.kind.in_(kinds)
+            )
+        )
+        now = self._ts()
+        async with self.store.engine.begin() as conn:
+            await conn.execute(
+                update(j)
+                .where(j.c.correlation_id.in_([r.correlation_id for r in left]))
+                .values(state="failed", reason=reason, updated=now)
+            )
+        for row in left:
+            command = await self.store._rows(
+                select(c.c.state).where(c.c.correlation_id == row.correlation_id)
+            )
+            if command and command[0].state in ("queued", "sent"):
+                await self.store.set_command_state(row.correlation_id, "failed", now, reason)
+        return len(left)
 
     async def keep(self, cid: str, result: Json) -> None:
         """Store a result (JSON) by correlation id, replacing an earlier one."""

@@ -80,6 +80,7 @@ async def serve_all(
             log.info("alarm %s of %s: collection %s", alarm.name, alarm.serial, job.correlation_id)
 
     ondemand = OnDemand(store, kek, now, runner=runner, counter_alert=counter_alert)
+    await ondemand.abandon_leftovers()
     campaigns = Campaigns(store, now, runner, ClientFirmware(ondemand))
     running = Running(runner, None, ondemand, campaigns=campaigns)
     if endpoints.listen_port is not None:
