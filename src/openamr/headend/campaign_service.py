@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import logging
 import uuid
 from collections.abc import Callable
 from typing import Any, Protocol
@@ -79,6 +80,7 @@ class ClientFirmware:
         return done.status.name.lower()
 
 
+log = logging.getLogger(__name__)
 MIN_TICK = 1.0  # s between two looks at the campaigns
 
 
@@ -334,7 +336,11 @@ class Campaigns:
         """Tick until ``stop``: at the next window edge, after any change, and at
         least every 30 s (a campaign started by the CLI is seen then)."""
         while not stop.is_set():
-            wake = await self.tick()
+            try:
+                wake = await self.tick()
+            except Exception:  # the database went away: say so, look again later
+                log.exception("firmware campaigns: tick failed; retrying in 30 s")
+                wake = None
             timeout = 30.0 if wake is None else max(0.0, min(30.0, wake - self._ts()))
             self.changed.clear()
             waiters = [
