@@ -120,7 +120,7 @@ def _headend(
 
 
 async def _drive(
-    runner: Runner, campaigns: Campaigns, clock: Clock, seconds: float, step: float = 60
+    runner: Runner, campaigns: Campaigns, clock: Clock, seconds: float, step: float = 120
 ) -> int:
     """Run the head-end on the stepped clock; the most sessions at once seen."""
     most = 0
