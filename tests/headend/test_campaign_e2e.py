@@ -13,6 +13,8 @@ from dataclasses import replace
 
 import pytest
 
+from openamr.client.firmware import Progress
+from openamr.client.transport import TransportError
 from openamr.codec.obis import Obis
 from openamr.fleet.config import Addresses
 from openamr.fleet.hibernation import FleetState
@@ -97,3 +99,48 @@ async def test_a_campaign_upgrades_the_groups_twins(sqlite_store: Store, fleet: 
     sessions = await store.count("sessions")
     assert sessions == 0  # campaigns are not collections: no collection session stored
     assert dt.datetime.fromtimestamp(status["updated"], dt.UTC) <= utc_now()
+
+
+class CutOnce:
+    """The client's transfer, its connection cut once after ``after`` blocks (as a
+    GPRS link drops): the retry must send only what the twin lacks."""
+
+    def __init__(self, inner: ClientFirmware, after: int) -> None:
+        self.inner, self.after = inner, after
+        self.first_seen: list[int] = []  # blocks the twin held when each attempt began
+
+    async def upgrade(self, meter: MeterRecord, image: bytes, identifier: bytes,
+                      activate: bool, progress: Progress) -> str:  # fmt: skip
+        began = False
+
+        def seen(held: int, blocks: int) -> None:
+            nonlocal began
+            if not began:
+                began = True
+                self.first_seen.append(held)
+            if self.after and held >= self.after:
+                self.after = 0
+                raise TransportError(f"meter {meter.serial}: connection lost")
+            progress(held, blocks)
+
+        return await self.inner.upgrade(meter, image, identifier, activate, seen)
+
+
+async def test_a_cut_transfer_resumes_where_it_stopped(sqlite_store: Store, fleet: Fleet) -> None:
+    store = sqlite_store
+    await add_fleet(store, fleet)
+    ondemand = OnDemand(store, KEK, utc_now, timeout=5)
+    policy = Policy(max_sessions=1, per_cell=1, retry_base=0.05, retry_max=0.1)
+    runner = Runner(store, Collector(store, KEK, utc_now), Scheduler(policy, random.Random(1)),
+                    [], utc_now)  # fmt: skip
+    ops = CutOnce(ClientFirmware(ondemand), after=5)
+    campaigns = Campaigns(store, utc_now, runner, ops)
+    now = int(utc_now().timestamp())
+    spec = CampaignSpec("MT372-9.8", "south", now - 1, now + 600)
+    cid = await campaigns.start(spec, random.Random(4).randbytes(4000))
+    await campaigns.tick()
+    await asyncio.wait_for(runner.run(), 60)
+    (target,) = (await campaigns.status(cid))["targets"]
+    assert target["state"] == "activated" and target["attempts"] == 2, target
+    assert ops.first_seen == [0, 5]  # the second attempt found the 5 blocks in the twin
+    assert bytes(fleet.app(2).device.find(FIRMWARE_ID).value) == b"MT372-9.8"
