@@ -165,3 +165,26 @@ async def test_the_master_key_is_write_only(sqlite_store: Store) -> None:
     meter = await sqlite_store.meter("5")
     assert meter.id is not None
     assert (await sqlite_store.secrets_of(meter.id, KEK)).mk == DEFAULT_KEK
+
+
+async def test_a_collection_alerts_once_and_again_after_the_alarm_is_closed(
+    sqlite_store: Store, twin: Twin
+) -> None:
+    from sqlalchemy import update
+
+    from openamr.headend.collector import CollectPolicy
+    from openamr.headend.counters import counter_alerts
+
+    store = sqlite_store
+    meter, _, _ = await _setup(store, twin, None)
+    outcome = await Collector(store, KEK, now, CollectPolicy(counter_alert=1)).collect(meter)
+    assert outcome.ok, outcome.reason
+    codes = [r.code for r in await store._rows(schema.alarms.select())]
+    assert sorted(codes) == sorted(COUNTER_ALARM[k] for k in ("client", "server"))
+    # the rule on its own: below the threshold nothing, an open alarm is not repeated,
+    # a closed one is raised again
+    assert await counter_alerts(store, meter, {"client": 0xEFFFFFFF}, 10) == []
+    assert await counter_alerts(store, meter, {"client": 0xF0000000}, 20) == []
+    async with store.engine.begin() as conn:
+        await conn.execute(update(schema.alarms).values(state="closed"))
+    assert await counter_alerts(store, meter, {"client": 0xF0000001, "server": 5}, 30) == ["client"]

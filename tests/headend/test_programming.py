@@ -113,3 +113,22 @@ def test_bad_parameters_name_the_field(kind: str, params: dict[str, Any], field:
     with pytest.raises(RequestError) as info:
         check(kind, params)
     assert info.value.field == field
+
+
+async def test_the_api_refuses_a_bad_calendar_before_sending(sqlite_store: Store) -> None:
+    import httpx
+
+    from openamr.headend.api import create_app
+
+    await sqlite_store.put_meter(MeterRecord("7", "tcp://127.0.0.1:1", auth="none"), None, 0)
+    app = create_app(sqlite_store, KEK, OnDemand(sqlite_store, KEK, now), now)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://h") as client:
+        bad = CALENDAR | {"weeks": [{"name": "W1", "days": [1, 2]}]}
+        r = await client.post("/meters/7/commands", json={"kind": "tariff_calendar", "params": bad})
+        assert (
+            r.status_code == 422 and r.json()["hint"] == "correct the field 'params.weeks[0].days'"
+        )
+        r = await client.post("/meters/7/commands", json={"kind": "rotate_keys"})
+        assert r.status_code == 422 and "openamr headend serve" in r.json()["error"]
+    assert await sqlite_store.count("commands") == 0
