@@ -183,8 +183,10 @@ async def test_a_collection_alerts_once_and_again_after_the_alarm_is_closed(
     assert sorted(codes) == sorted(COUNTER_ALARM[k] for k in ("client", "server"))
     # the rule on its own: below the threshold nothing, an open alarm is not repeated,
     # a closed one is raised again
-    assert await counter_alerts(store, meter, {"client": 0xEFFFFFFF}, 10) == []
-    assert await counter_alerts(store, meter, {"client": 0xF0000000}, 20) == []
+    assert await counter_alerts(store, meter.serial, meter.id, {"client": 0xEFFFFFFF}, 10) == []
+    assert await counter_alerts(store, meter.serial, meter.id, {"client": 0xF0000000}, 20) == []
     async with store.engine.begin() as conn:
         await conn.execute(update(schema.alarms).values(state="closed"))
-    assert await counter_alerts(store, meter, {"client": 0xF0000001, "server": 5}, 30) == ["client"]
+    assert await counter_alerts(
+        store, meter.serial, meter.id, {"client": 0xF0000001, "server": 5}, 30
+    ) == ["client"]

@@ -136,7 +136,7 @@ class Collector:
             record, run.rows, run.event_rows, run.counters, run.corrections
         )
         if any(v >= self.policy.counter_alert for v in run.counters.values()):
-            await counter_alerts(self.store, meter, run.counters, record.ended,
+            await counter_alerts(self.store, meter.serial, meter.id, run.counters, record.ended,
                                  self.policy.counter_alert)  # fmt: skip
         return Outcome(
             ok, reason, transient, len(run.rows) if new is None else new,

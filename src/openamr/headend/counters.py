@@ -14,7 +14,6 @@ import json
 from sqlalchemy import select
 
 from openamr.headend import schema
-from openamr.headend.model import MeterRecord
 from openamr.headend.store import Store
 
 COUNTER_END = 0xFFFFFFFF
@@ -25,7 +24,8 @@ DEFAULT_COUNTER_ALERT = 0xF0000000  # 15/16 of the space used
 
 async def counter_alerts(
     store: Store,
-    meter: MeterRecord,
+    serial: str,
+    meter_id: int | None,
     counters: dict[str, int],
     now: int,
     threshold: int = DEFAULT_COUNTER_ALERT,
@@ -39,7 +39,7 @@ async def counter_alerts(
         if code is None or value < threshold:
             continue
         open_one = await store._rows(
-            select(a.c.id).where(a.c.sender == meter.serial, a.c.code == code, a.c.state == "open")
+            select(a.c.id).where(a.c.sender == serial, a.c.code == code, a.c.state == "open")
         )
         if open_one:
             continue
@@ -47,7 +47,7 @@ async def counter_alerts(
             {"counter": key, "value": value, "end": COUNTER_END, "hint": "rotate the meter's keys"}
         ).encode()
         if await store.add_alarm(
-            meter.serial, now, code, f"invocation counter near end ({key})", now, meter.id, payload
+            serial, now, code, f"invocation counter near end ({key})", now, meter_id, payload
         ):
             alerted.append(key)
     return alerted

@@ -345,7 +345,9 @@ class OnDemand:
                     seen["server"] = client.server_invocation_counter
                 for key, value in seen.items():
                     await self.store.raise_counter(meter.id, key, value, now)
-                await counter_alerts(self.store, meter, seen, now, self.counter_alert)
+                await counter_alerts(
+                    self.store, meter.serial, meter.id, seen, now, self.counter_alert
+                )
 
     async def _operation(self, client: Meter, kind: str, params: dict[str, Any]) -> Json:
         class_id = params.get("class_id")
