@@ -84,6 +84,8 @@ async def serve_all(
     campaigns = Campaigns(store, now, runner, ClientFirmware(ondemand))
     running = Running(runner, None, ondemand, campaigns=campaigns)
     if endpoints.listen_port is not None:
+        if listener_policy is None:  # the config's counter alert for pushes too
+            listener_policy = ListenerPolicy(counter_alert=counter_alert)
         running.listener = AlarmListener(store, kek, now, react, listener_policy)
         _, running.listen_port = await running.listener.start(
             endpoints.listen_host, endpoints.listen_port
