@@ -145,6 +145,7 @@ def _record_options(command: Any) -> Any:
 @click.option("--password", default=None, help="LLS password (better: import a file).")
 @click.option("--ek", default=None, metavar="HEX", help="Encryption key (better: import a file).")
 @click.option("--ak", default=None, metavar="HEX", help="Authentication key.")
+@click.option("--mk", default=None, metavar="HEX", help="Master key (KEK) for key rotation.")
 @pass_context
 def add_command(
     ctx: Context,
@@ -153,6 +154,7 @@ def add_command(
     password: str | None,
     ek: str | None,
     ak: str | None,
+    mk: str | None,
     **fields: Any,
 ) -> None:
     """Add a meter (or replace the one with that serial)."""
@@ -166,6 +168,7 @@ def add_command(
         secrets = MeterSecrets(
             None if password is None else password.encode(),
             None if ek is None else bytes.fromhex(ek), None if ak is None else bytes.fromhex(ak),
+            None if mk is None else bytes.fromhex(mk),
         )  # fmt: skip
         record = MeterRecord(serial=serial, secrets=secrets, **values)
     except ValueError as e:
@@ -390,6 +393,13 @@ def export_command(
 
 @headend_group.command("serve")
 @click.option(
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="TOML configuration (docs/headend-config.md); options given here win.",
+)
+@click.option(
     "--window-start",
     default="01:00",
     show_default=True,
@@ -410,47 +420,69 @@ def export_command(
               help="The push listener (alarm call-backs); 'off' for none.")  # fmt: skip
 @click.option("--api", "api_at", default="127.0.0.1:8080", show_default=True,
               metavar="HOST:PORT", help="REST API (docs at /docs); 'off' for none.")  # fmt: skip
-@pass_context
-def serve_command(
-    ctx: Context,
-    /,
-    window_start: str,
-    window_hours: float,
-    spread_hours: float,
-    max_sessions: int,
-    per_cell: int,
-    listen: str,
-    api_at: str,
-) -> None:
+@click.pass_context
+def serve_command(click_ctx: click.Context, /, config_file: str | None, **options: Any) -> None:
     """Collect every active meter daily in its window, take alarm call-backs and
     serve the API, until interrupted (Ctrl-C)."""
+    from dataclasses import replace
+
+    from openamr.headend.config import ConfigError, HeadendConfig, host_port, load
     from openamr.headend.scheduler import Policy
     from openamr.headend.server import Endpoints, Running, serve_all
 
-    endpoints = Endpoints(*_host_port(listen, "--listen"), *_host_port(api_at, "--api"))
+    ctx: Context = click_ctx.obj
+    try:
+        config = HeadendConfig() if config_file is None else load(config_file)
+    except ConfigError as e:
+        raise click.ClickException(str(e)) from None
+
+    def given(name: str) -> bool:
+        return click_ctx.get_parameter_source(name) is click.core.ParameterSource.COMMANDLINE
+
+    def given_db() -> bool:
+        parent = click_ctx.parent
+        source = None if parent is None else parent.get_parameter_source("db")
+        return source is not None and source is not click.core.ParameterSource.DEFAULT
 
     try:
-        hours, minutes = (int(x) for x in window_start.split(":"))
-        policy = Policy(window_start=hours * 3600.0 + minutes * 60.0,
-                        window_length=window_hours * 3600, spread=spread_hours * 3600,
-                        max_sessions=max_sessions, per_cell=per_cell)  # fmt: skip
-    except ValueError as e:
+        listen = host_port(options["listen"], "--listen") if given("listen") else config.listen
+        api = host_port(options["api_at"], "--api") if given("api_at") else config.api
+        p = config.policy
+        if given("window_start"):
+            hours, minutes = (int(x) for x in options["window_start"].split(":"))
+            p = replace(p, window_start=hours * 3600.0 + minutes * 60.0)
+        for flag, attr, scale in (("window_hours", "window_length", 3600),
+                                  ("spread_hours", "spread", 3600),
+                                  ("max_sessions", "max_sessions", 1),
+                                  ("per_cell", "per_cell", 1)):  # fmt: skip
+            if given(flag):
+                p = replace(p, **{attr: type(getattr(p, attr))(options[flag] * scale)})
+        policy = Policy(**{f: getattr(p, f) for f in Policy.__dataclass_fields__})
+    except (ConfigError, ValueError) as e:
         message = f"--window-start HH:MM and --spread-hours <= --window-hours ({e})"
-        raise click.UsageError(message) from None
+        raise click.UsageError(str(e) if isinstance(e, ConfigError) else message) from None
+    if config.database_url is not None and not given_db():
+        ctx = Context(config.database_url, ctx.kek_file)
+    if config.kek_file is not None and ctx.kek_file is None:
+        ctx = Context(ctx.db, config.kek_file)
+    endpoints = Endpoints(*listen, *api)
+    start = f"{int(policy.window_start // 3600):02d}:{int(policy.window_start % 3600 // 60):02d}"
 
     async def work(store: Store) -> None:
-        click.echo(f"openamr headend: collecting daily at {window_start} UTC for "
-                   f"{window_hours:g} h, database {ctx.db}; Ctrl-C stops", err=True)  # fmt: skip
+        click.echo(f"openamr headend: collecting daily at {start} UTC for "
+                   f"{policy.window_length / 3600:g} h, database {ctx.db}; Ctrl-C stops",
+                   err=True)  # fmt: skip
 
         def started(running: Running) -> None:
             if running.listen_port is not None:
                 click.echo(f"alarm listener on {endpoints.listen_host}:{running.listen_port}",
                            err=True)  # fmt: skip
             if running.api_port is not None:
-                click.echo(f"API on http://{endpoints.api_host}:{running.api_port}/docs", err=True)
+                click.echo(f"API on http://{endpoints.api_host}:{running.api_port}/docs" + (
+                    " (bearer tokens required)" if config.tokens else ""), err=True)  # fmt: skip
 
-        await serve_all(store, ctx.kek(), policy, None, asyncio.Event(), endpoints,
-                        started=started)  # fmt: skip
+        await serve_all(store, ctx.kek(), policy, config.collect, asyncio.Event(), endpoints,
+                        started=started, tokens=config.tokens)  # fmt: skip
 
     try:
         _run(lambda: _with_store(ctx, work))
@@ -458,10 +490,28 @@ def serve_command(
         click.echo("stopped", err=True)
 
 
-def _host_port(text: str, flag: str) -> tuple[str, int | None]:
-    if text == "off":
-        return "127.0.0.1", None
-    host, _, port = text.rpartition(":")
-    if not host or not port.isdigit() or not 0 <= int(port) < 65536:
-        raise click.UsageError(f"{flag} {text!r}: give HOST:PORT, e.g. 127.0.0.1:4061, or off")
-    return host, int(port)
+@headend_group.command("token")
+@format_option("json")
+def token_command(fmt: str) -> None:
+    """Make a bearer token for the API: give the token to the client, put its hash
+    in [api] tokens of the config (the head-end keeps only hashes)."""
+    import secrets
+
+    from openamr.cli.output import write_json
+    from openamr.headend.config import token_hash
+
+    token = secrets.token_urlsafe(32)
+    if fmt == "json":
+        write_json({"token": token, "hash": token_hash(token)})
+        return
+    click.echo(f"token (give it to the API's client, shown once): {token}")
+    click.echo(f'config line: [api] tokens = ["{token_hash(token)}"]')
+
+
+def _subgroups() -> None:
+    from openamr.cli.headend_campaign import campaign_group
+
+    headend_group.add_command(campaign_group)
+
+
+_subgroups()

@@ -5,7 +5,10 @@ write-only and never returned), their readings (JSON or CSV), events, sessions,
 completeness per day, alarms (and the pushes the listener refused); on-demand
 work answered asynchronously (``POST /meters/{serial}/jobs`` or ``/commands``
 returns 202 at once with a correlation id; ``GET /jobs/{id}`` gives its state and
-result, ``GET /commands/{id}`` a command's state and history). Errors are JSON
+result, ``GET /commands/{id}`` a command's state and history), firmware campaigns
+(``POST /campaigns``, ``GET /campaigns/{id}`` with per-state counts), Prometheus
+metrics (``GET /metrics``). With bearer tokens configured every request needs
+one (401 with what to do otherwise). Errors are JSON
 ``{"error": ..., "hint": ...}``: 404 names what is missing, 422 which field.
 
 The web page (``/ui/``) and the endpoints it reads are :mod:`openamr.headend.webui`.
@@ -29,6 +32,11 @@ from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 
 from openamr.headend import schema
+from openamr.headend.api_campaigns import campaign_routes
+from openamr.headend.campaign import CampaignError
+from openamr.headend.campaign_service import Campaigns
+from openamr.headend.config import token_matches
+from openamr.headend.keys import KeyRotation
 from openamr.headend.listener import AlarmListener
 from openamr.headend.model import MeterRecord, Quality
 from openamr.headend.ondemand import OnDemand, RequestError
@@ -75,6 +83,9 @@ class MeterIn(BaseModel):
     password: str | None = Field(None, description="LLS password (write-only)")
     ek: str | None = Field(None, pattern="^[0-9A-Fa-f]{32}$", description="write-only")
     ak: str | None = Field(None, pattern="^[0-9A-Fa-f]{32}$", description="write-only")
+    mk: str | None = Field(
+        None, pattern="^[0-9A-Fa-f]{32}$", description="master key for key rotation, write-only"
+    )
 
 
 class MeterChange(BaseModel):
@@ -100,8 +111,13 @@ class WorkIn(BaseModel):
 
 
 class CommandIn(BaseModel):
-    kind: str = Field(pattern="^(disconnect|reconnect|load_limit)$")
+    kind: str = Field(
+        pattern="^(disconnect|reconnect|load_limit|tariff_calendar|push_setup|rotate_keys)$"
+    )
     threshold: float | None = Field(None, description="load_limit: threshold_normal")
+    params: dict[str, Any] = Field(
+        default_factory=dict, description="tariff_calendar, push_setup: see docs/headend-api.md"
+    )
 
 
 def public(meter: MeterRecord) -> dict[str, Any]:
@@ -119,8 +135,30 @@ def create_app(
     now: Callable[[], dt.datetime],
     listener: AlarmListener | None = None,
     runner: Runner | None = None,
+    campaigns: Campaigns | None = None,
+    keys: KeyRotation | None = None,
+    tokens: frozenset[str] = frozenset(),
 ) -> FastAPI:
+    """``tokens``: hashes of the bearer tokens (:func:`openamr.headend.config.token_hash`);
+    when there are any, every request needs one (401 otherwise)."""
     app = FastAPI(title="openamr head-end", version="1", description=__doc__)
+
+    if tokens:
+
+        @app.middleware("http")
+        async def bearer(request: Request, call_next: Any) -> Response:
+            scheme, _, token = request.headers.get("authorization", "").partition(" ")
+            if scheme.lower() != "bearer" or not token.strip():
+                problem = "this API needs a bearer token"
+            elif not token_matches(token.strip(), tokens):
+                problem = "the bearer token is not one of this head-end's"
+            else:
+                return await call_next(request)  # type: ignore[no-any-return]
+            response = _error(401, problem, "send 'Authorization: Bearer TOKEN' with a token "
+                              "whose hash is in [api] tokens of the head-end's config "
+                              "('openamr headend token' makes one)")  # fmt: skip
+            response.headers["WWW-Authenticate"] = "Bearer"
+            return response
 
     def ts() -> int:
         return int(now().timestamp())
@@ -135,6 +173,10 @@ def create_app(
     @app.exception_handler(RequestError)
     async def request_error(request: Request, e: RequestError) -> JSONResponse:
         return _error(422, str(e), f"correct the field '{e.field}'")
+
+    @app.exception_handler(CampaignError)
+    async def campaign_error(request: Request, e: CampaignError) -> JSONResponse:
+        return _error(422, str(e), "correct the campaign's fields (see GET /openapi.json)")
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, e: RequestValidationError) -> JSONResponse:
@@ -184,8 +226,9 @@ def create_app(
             None if body.password is None else body.password.encode(),
             None if body.ek is None else bytes.fromhex(body.ek),
             None if body.ak is None else bytes.fromhex(body.ak),
+            None if body.mk is None else bytes.fromhex(body.mk),
         )
-        fields = body.model_dump(exclude={"password", "ek", "ak"})
+        fields = body.model_dump(exclude={"password", "ek", "ak", "mk"})
         try:
             record = MeterRecord(**fields, secrets=secrets)
         except ValueError as e:
@@ -348,7 +391,13 @@ def create_app(
     @app.post("/meters/{serial}/commands", status_code=202)
     async def command(serial: str, body: CommandIn) -> JSONResponse:
         meter = await meter_of(serial)
-        params = {} if body.threshold is None else {"threshold": body.threshold}
+        if body.kind == "rotate_keys":
+            if keys is None:
+                raise RequestError("kind", "rotate_keys needs 'openamr headend serve'")
+            return accepted(await keys.submit(meter), "commands")
+        params = dict(body.params)
+        if body.threshold is not None:
+            params["threshold"] = body.threshold
         if body.kind == "load_limit" and body.threshold is not None:
             params["threshold"] = (
                 int(body.threshold) if body.threshold.is_integer() else body.threshold
@@ -369,8 +418,9 @@ def create_app(
             "reason": row.reason,
             "updated": row.updated,
         }
-        if cid in ondemand.results:
-            out["result"] = ondemand.results[cid]
+        result = await ondemand.result(cid)
+        if result is not None:
+            out["result"] = result
         elif runner is not None and cid in runner.outcomes:
             o = runner.outcomes[cid]
             out["result"] = {"readings": o.readings, "events": o.events, "gaps": o.gaps_reread}
@@ -391,6 +441,16 @@ def create_app(
             "result": row.result,
             "history": [{"ts": t, "state": s, "note": n} for t, s, n in history],
         }
+
+    @app.get("/metrics", response_class=PlainTextResponse)
+    async def metrics() -> Response:
+        """Prometheus text format (docs/headend-api.md, "Metrics")."""
+        from openamr.headend.metrics import CONTENT_TYPE, render
+
+        body = await render(store, ts(), runner, listener)
+        return Response(body, media_type=CONTENT_TYPE)
+
+    app.include_router(campaign_routes(campaigns or Campaigns(store, now)))
 
     mount_web(app, store, now, public)
     return app

@@ -36,6 +36,7 @@ from openamr.client.values import Profile, as_timestamp, event_name, events_of
 from openamr.codec.obis import Obis
 from openamr.codec.units import ScalerUnit
 from openamr.errors import DlmsError
+from openamr.headend.counters import DEFAULT_COUNTER_ALERT, counter_alerts
 from openamr.headend.model import (
     STATUS_SUSPECT,
     ClockCorrection,
@@ -69,6 +70,7 @@ class CollectPolicy:
     first_days: float = 2.0  # how far back the first profile read goes
     gap_days: float = 7.0  # how far back missing intervals are looked for
     timeout: float = 10.0
+    counter_alert: int = DEFAULT_COUNTER_ALERT  # an invocation counter past it: an alarm
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +135,9 @@ class Collector:
         session_id, new, new_events = await self.store.save_session(
             record, run.rows, run.event_rows, run.counters, run.corrections
         )
+        if any(v >= self.policy.counter_alert for v in run.counters.values()):
+            await counter_alerts(self.store, meter.serial, meter.id, run.counters, record.ended,
+                                 self.policy.counter_alert)  # fmt: skip
         return Outcome(
             ok, reason, transient, len(run.rows) if new is None else new,
             len(run.event_rows) if new_events is None else new_events, run.gaps, session_id,

@@ -28,8 +28,10 @@ FIELDS = (
     "serial", "logical_device_name", "url", "client", "auth", "password", "system_title",
     "ek", "ak", "cell", "group", "msisdn", "iccid", "imsi", "firmware",
 )  # fmt: skip
-PLAIN_FIELDS = (*FIELDS, "tariff_group")
-SECRETS = ("password", "ek", "ak")
+#: ``mk``: the meter's master key (KEK) for key rotation; optional in a JSON
+#: commissioning file (wrapped like the others) and in a plain CSV (hex)
+PLAIN_FIELDS = (*FIELDS, "tariff_group", "mk")
+SECRETS = ("password", "ek", "ak", "mk")
 
 
 class CommissioningError(ValueError):

@@ -107,10 +107,15 @@ async def _v2(conn: AsyncConnection) -> None:
     await conn.execute(text("CREATE INDEX IF NOT EXISTS alarms_state ON alarms (state, sender)"))
 
 
+async def _campaigns(conn: AsyncConnection) -> None:
+    await conn.run_sync(lambda c: schema.metadata.create_all(c, tables=schema.CAMPAIGN_TABLES))
+
+
 #: (version, what it does, the step); append only
 MIGRATIONS: list[tuple[int, str, Step]] = [
     (1, "inventory, readings, events, alarms, sessions, clock, commands, counters, jobs", _v1),
     (2, "profile intervals per day, sessions' clock offsets, session and alarm indexes", _v2),
+    (3, "firmware campaigns, on-demand results, pending keys of a rotation", _campaigns),
 ]
 LATEST = MIGRATIONS[-1][0]
 

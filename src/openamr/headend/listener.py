@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from openamr.headend import schema
 from openamr.headend.alarms import POWER_RETURNED, Alarm, Directory, Reader, Refusal, Sender
+from openamr.headend.counters import DEFAULT_COUNTER_ALERT, counter_alerts
 from openamr.headend.store import Store
 from openamr.headend.vault import Kek
 from openamr.link.wrapper import ApduTooLong, WrapperConnection, WrapperFailed
@@ -46,6 +47,8 @@ class ListenerPolicy:
     require_ciphered: bool = False  # refuse plain pushes from meters with keys
     #: event code -> the rule's name; ``react`` is called with it for each new alarm
     rules: dict[int, str] = field(default_factory=lambda: {POWER_RETURNED: "collect"})
+    #: a push invocation counter past it: an alarm (:mod:`openamr.headend.counters`)
+    counter_alert: int = DEFAULT_COUNTER_ALERT
 
 
 @dataclass(slots=True)
@@ -217,10 +220,21 @@ class AlarmListener:
                     for m, (v, t) in counters.items()
                 ])  # fmt: skip
         new = [unique[(str(k[0]), int(k[1]), int(k[2]))] for k in keys]
+        await self._counter_alerts(batch, counters)
         new.sort(key=lambda a: (a.ts, a.code))
         self.stats.stored += len(new)
         self.stats.duplicates += len(batch) - len(new)
         return new
+
+    async def _counter_alerts(
+        self, batch: list[Alarm], counters: dict[int, tuple[int, int]]
+    ) -> None:
+        threshold = self.policy.counter_alert
+        for meter_id, (value, received) in counters.items():
+            if value >= threshold:
+                serial = next(a.serial for a in batch if a.meter_id == meter_id)
+                await counter_alerts(self.store, serial, meter_id, {PUSH_COUNTER: value},
+                                     received, threshold)  # fmt: skip
 
     async def _insert_alarms(self, conn: AsyncConnection, rows: list[tuple[Any, ...]]) -> list[Any]:
         """``INSERT ... ON CONFLICT DO NOTHING RETURNING`` the new rows' keys. SQLite:

@@ -1,7 +1,14 @@
 """On-demand work, answered asynchronously with a correlation id (as the big
-head-ends do): the request is recorded and returns at once; the work runs as a task
-of the event loop; its state is in the ``jobs`` table (queued, running, done,
-failed, with the reason) and its result is kept here until fetched.
+head-ends do): the request is recorded and returns at once; the work is a job of
+the scheduler (given a :class:`~openamr.headend.runner.Runner`: ahead of the
+scheduled work, within the same global and per-cell limits; without one, a task
+of the event loop under ``max_sessions``); its state is in the ``jobs`` table
+(queued, running, done, failed, with the reason) and its result in
+``job_results`` (JSON, by correlation id): both outlive the process.
+
+Reads (``read``, ``get``, ``profile``, ``ping``, ``objects``) that fail for a
+transient reason are retried until the on-demand deadline; writes, actions and
+commands are not (a write may have landed before the connection was lost).
 
 Operations (Green Book 9.3 services through :func:`openamr.client.connect`, one
 association each, with the meter's credentials from the inventory; the invocation
@@ -28,7 +35,9 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select, update
 
 from openamr import codec
 from openamr.apdu.results import DataAccessResult
@@ -36,14 +45,23 @@ from openamr.client.meter import Meter, connect
 from openamr.codec.datetime import CosemDateTime
 from openamr.codec.obis import Obis
 from openamr.errors import DlmsError
+from openamr.headend import schema
+from openamr.headend.collector import Outcome, classify
+from openamr.headend.commands import PROGRAMMING, TARGETS, ProgrammingError, same
+from openamr.headend.counters import DEFAULT_COUNTER_ALERT, counter_alerts
 from openamr.headend.model import JobRow, MeterRecord
+from openamr.headend.scheduler import Job
 from openamr.headend.store import Store
 from openamr.headend.vault import Kek, VaultError
+
+if TYPE_CHECKING:
+    from openamr.headend.runner import Runner
 from openamr.security.keys import KeySet
 
 LIMITER = "0.0.17.0.0.255"
 OPERATIONS = ("read", "profile", "get", "set", "action", "ping", "objects")
-COMMANDS = ("disconnect", "reconnect", "load_limit")
+RETRIED = frozenset({"read", "profile", "get", "ping", "objects"})
+COMMANDS = ("disconnect", "reconnect", "load_limit", *PROGRAMMING)
 TYPES: dict[str, type] = {
     "boolean": bool,
     "integer": codec.Integer,
@@ -127,6 +145,11 @@ def check(kind: str, params: dict[str, Any]) -> None:
         obis_of(params)
     if kind == "set":
         typed_value(params.get("value"))
+    if kind in TARGETS:
+        try:
+            TARGETS[kind][2](params)
+        except ProgrammingError as e:
+            raise RequestError(f"params.{e.field}", str(e).split(": ", 1)[1]) from None
     if kind == "load_limit" and not isinstance(params.get("threshold"), int | float):
         raise RequestError("threshold", "required: the limiter's threshold_normal, a number")
     for name in ("attribute", "method", "class_id", "start", "end"):
@@ -144,11 +167,18 @@ class OnDemand:
         now: Callable[[], dt.datetime],
         max_sessions: int = 16,
         timeout: float = 10.0,
+        runner: Runner | None = None,
+        counter_alert: int = DEFAULT_COUNTER_ALERT,
     ) -> None:
         self.store, self.kek, self.now, self.timeout = store, kek, now, timeout
-        self.results: dict[str, Json] = {}
+        self.counter_alert = counter_alert
+        self.runner = runner
         self._limit = asyncio.Semaphore(max_sessions)
         self._tasks: set[asyncio.Task[None]] = set()
+        self._params: dict[str, dict[str, Any]] = {}  # queued in the runner, by id
+        if runner is not None:
+            for kind in OPERATIONS + COMMANDS:
+                runner.workers[kind] = self._work
 
     def _ts(self) -> int:
         return int(self.now().timestamp())
@@ -160,6 +190,11 @@ class OnDemand:
         cid = str(uuid.uuid4())
         if kind in COMMANDS:
             await self.store.add_command(meter.id, kind, params, self._ts(), cid)
+        if self.runner is not None:
+            self._params[cid] = params
+            await self.runner.on_demand(meter, kind, cid)
+            await self.runner.flush()
+            return cid
         await self._state(cid, meter.id, kind, "queued", 0)
         task = asyncio.create_task(self._run(cid, meter, kind, params))
         self._tasks.add(task)
@@ -184,32 +219,105 @@ class OnDemand:
         )
 
     async def _run(self, cid: str, meter: MeterRecord, kind: str, params: dict[str, Any]) -> None:
+        """Without a runner: one attempt, under this object's own limit."""
         assert meter.id is not None
         async with self._limit:
             await self._state(cid, meter.id, kind, "running", 1)
-            try:
-                async with self.session(meter) as client:
-                    if kind in COMMANDS:
-                        result = await self._command(cid, client, kind, params)
-                    else:
-                        result = await self._operation(client, kind, params)
-            except (DlmsError, VaultError, OSError, TimeoutError, RequestError) as e:
-                reason = str(e) or type(e).__name__
-                self.results[cid] = {"error": reason}
+            outcome = await self._execute(cid, meter, kind, params)
+            await self._state(cid, meter.id, kind, "done" if outcome.ok else "failed", 1,
+                              outcome.reason)  # fmt: skip
+
+    async def _work(self, meter: MeterRecord, job: Job) -> Outcome:
+        """The runner's worker: one attempt of a queued request."""
+        params = self._params.get(job.correlation_id)
+        if params is None:  # queued by a head-end that stopped: its parameters are gone
+            return Outcome(False, "the head-end stopped before this ran; submit it again")
+        outcome = await self._execute(job.correlation_id, meter, job.kind, params)
+        if outcome.ok or not outcome.transient:
+            self._params.pop(job.correlation_id, None)
+        return outcome
+
+    async def _execute(
+        self, cid: str, meter: MeterRecord, kind: str, params: dict[str, Any]
+    ) -> Outcome:
+        try:
+            async with self.session(meter) as client:
                 if kind in COMMANDS:
-                    await self.store.set_command_state(cid, "failed", self._ts(), reason)
-                await self._state(cid, meter.id, kind, "failed", 1, reason)
-                return
-            self.results[cid] = result
-            failed = isinstance(result, dict) and result.get("confirmed") is False
-            await self._state(
-                cid,
-                meter.id,
-                kind,
-                "failed" if failed else "done",
-                1,
-                "read back differs" if failed else "",
+                    result = await self._command(cid, client, kind, params)
+                else:
+                    result = await self._operation(client, kind, params)
+        except (DlmsError, VaultError, OSError, TimeoutError, RequestError) as e:
+            reason, transient = classify(e)
+            transient = transient and kind in RETRIED
+            await self.keep(cid, {"error": reason})  # a retry that succeeds replaces it
+            if kind in COMMANDS:
+                await self.store.set_command_state(cid, "failed", self._ts(), reason)
+            return Outcome(False, reason, transient)
+        await self.keep(cid, result)
+        failed = isinstance(result, dict) and result.get("confirmed") is False
+        return Outcome(not failed, "read back differs" if failed else "")
+
+    async def abandon_leftovers(self) -> int:
+        """At start: on-demand work a stopped head-end left queued or running (its
+        parameters were in that process) is failed with what to do; how many."""
+        j, c = schema.jobs, schema.commands
+        kinds = (*OPERATIONS, *COMMANDS, "rotate_keys")
+        reason = "the head-end stopped before this ran; submit it again"
+        left = await self.store._rows(
+            select(j.c.correlation_id, j.c.kind).where(
+                j.c.state.in_(("queued", "running")), j.c.kind.in_(kinds)
             )
+        )
+        now = self._ts()
+        async with self.store.engine.begin() as conn:
+            await conn.execute(
+                update(j)
+                .where(j.c.correlation_id.in_([r.correlation_id for r in left]))
+                .values(state="failed", reason=reason, updated=now)
+            )
+        for row in left:
+            command = await self.store._rows(
+                select(c.c.state).where(c.c.correlation_id == row.correlation_id)
+            )
+            if command and command[0].state in ("queued", "sent"):
+                await self.store.set_command_state(row.correlation_id, "failed", now, reason)
+        return len(left)
+
+    async def keep(self, cid: str, result: Json) -> None:
+        """Store a result (JSON) by correlation id, replacing an earlier one."""
+        t = schema.job_results
+        statement = self.store._insert(t).values(
+            correlation_id=cid, result=json.dumps(result), updated=self._ts()
+        )
+        statement = statement.on_conflict_do_update(
+            index_elements=[t.c.correlation_id],
+            set_={"result": statement.excluded.result, "updated": statement.excluded.updated},
+        )
+        async with self.store.engine.begin() as conn:
+            await conn.execute(statement)
+
+    async def result(self, cid: str) -> Json | None:
+        """A stored result, or None while there is none."""
+        t = schema.job_results
+        rows = await self.store._rows(select(t.c.result).where(t.c.correlation_id == cid))
+        return json.loads(rows[0].result) if rows else None
+
+    async def _program(self, cid: str, client: Meter, kind: str, params: dict[str, Any]) -> Json:
+        obis, class_id, build = TARGETS[kind]
+        values = build(params)
+        attributes = [a for a, _ in values]
+        await self.store.set_command_state(
+            cid, "sent", self._ts(), f"{obis} (class {class_id}) attributes {attributes}"
+        )
+        for attribute, value in values:
+            await client.set(obis, value, attribute, class_id=class_id)
+        differ = [a for a, v in values
+                  if not same(v, await client.get(obis, a, class_id=class_id))]  # fmt: skip
+        note = f"read back {attributes}: " + (f"attributes {differ} differ" if differ else "equal")
+        result = {"object": str(obis), "written": attributes, "differ": differ}
+        await self.store.set_command_state(cid, "failed" if differ else "confirmed", self._ts(),
+                                           note, json.dumps(result))  # fmt: skip
+        return result | {"confirmed": not differ}
 
     @asynccontextmanager
     async def session(self, meter: MeterRecord) -> AsyncIterator[Meter]:
@@ -232,13 +340,14 @@ class OnDemand:
                 yield client
             finally:
                 now = self._ts()
-                await self.store.raise_counter(
-                    meter.id, "client", client.invocation_counter - 1, now
-                )
+                seen = {"client": client.invocation_counter - 1}
                 if client.server_invocation_counter is not None:
-                    await self.store.raise_counter(
-                        meter.id, "server", client.server_invocation_counter, now
-                    )
+                    seen["server"] = client.server_invocation_counter
+                for key, value in seen.items():
+                    await self.store.raise_counter(meter.id, key, value, now)
+                await counter_alerts(
+                    self.store, meter.serial, meter.id, seen, now, self.counter_alert
+                )
 
     async def _operation(self, client: Meter, kind: str, params: dict[str, Any]) -> Json:
         class_id = params.get("class_id")
@@ -282,6 +391,8 @@ class OnDemand:
 
     async def _command(self, cid: str, client: Meter, kind: str, params: dict[str, Any]) -> Json:
         """Write, read back, compare; every step in the command's history."""
+        if kind in TARGETS:
+            return await self._program(cid, client, kind, params)
         sent = self._ts()
         wanted: object
         got: object

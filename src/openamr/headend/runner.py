@@ -3,6 +3,10 @@ it starts the sessions the scheduler hands out, as tasks of one event loop, repo
 how each ended, records every job's state in the store, and sleeps until the next job
 falls due, a session ends or on-demand work arrives.
 
+Work other than a collection (on-demand operations and commands, a firmware
+campaign's transfers) goes through the same scheduler and limits: a ``workers``
+entry per job kind runs it and says how it ended (an :class:`Outcome`).
+
 ``daily=True`` (``openamr headend serve``) plans each day's collection of the active
 meters when the day begins (today's at start, the part of its window still ahead).
 """
@@ -11,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from openamr.headend.collector import Collector, Outcome
@@ -19,13 +23,18 @@ from openamr.headend.model import JobRow, MeterRecord
 from openamr.headend.scheduler import DAILY_PREFIX, Job, JobState, Scheduler
 from openamr.headend.store import Store
 
+#: runs one job of a kind other than "collect" with the meter; how it ended
+Worker = Callable[[MeterRecord, Job], Awaitable[Outcome]]
+
 
 class Runner:
     def __init__(
         self, store: Store, collector: Collector, scheduler: Scheduler,
         meters: list[MeterRecord], now: Callable[[], dt.datetime],
+        workers: dict[str, Worker] | None = None,
     ) -> None:  # fmt: skip
         self.store, self.collector, self.scheduler, self.now = store, collector, scheduler, now
+        self.workers: dict[str, Worker] = dict(workers or {})
         self.meters = {m.serial: m for m in meters}
         self.outcomes: dict[str, Outcome] = {}  # by correlation id, the last attempt
         self.wake = asyncio.Event()
@@ -43,6 +52,43 @@ class Runner:
         self._record(job)
         self.wake.set()
         return job
+
+    async def on_demand(self, meter: MeterRecord, kind: str, correlation_id: str) -> Job:
+        """On-demand work of ``kind`` (a worker's), ahead of the scheduled work."""
+        self.meters.setdefault(meter.serial, meter)
+        job = self.scheduler.on_demand(meter.serial, meter.cell, self._ts(), correlation_id, kind)
+        self._record(job)
+        self.wake.set()
+        return job
+
+    async def schedule(
+        self, meter: MeterRecord, kind: str, correlation_id: str, due: float, deadline: float
+    ) -> Job:
+        """Scheduled work of ``kind`` (a worker's) due at ``due``, until ``deadline``."""
+        self.meters.setdefault(meter.serial, meter)
+        job = self.scheduler.scheduled(meter.serial, meter.cell, due, deadline, correlation_id,
+                                       kind)  # fmt: skip
+        self._record(job)
+        self.wake.set()
+        return job
+
+    def dispatch(self, job: Job) -> Awaitable[Outcome]:
+        """The work of a job the scheduler handed out (its worker, or a collection)."""
+        meter = self.meters[job.serial]
+        worker = self.workers.get(job.kind)
+        if worker is not None:
+            return worker(meter, job)
+        return self.collector.collect(meter, force_clock=job.force_clock)
+
+    def report(self, job: Job, outcome: Outcome) -> None:
+        """How a job's attempt ended: done, retried later, or failed."""
+        now = self._ts()
+        self.outcomes[job.correlation_id] = outcome
+        if outcome.ok:
+            self.scheduler.succeeded(job, now)
+        else:
+            self.scheduler.failed(job, now, outcome.reason, outcome.transient)
+        self._record(job)
 
     def _record(self, job: Job) -> None:
         """Note a job's state; written with the others at :meth:`flush`."""
@@ -71,16 +117,13 @@ class Runner:
 
     async def run(self, *, daily: bool = False, stop: asyncio.Event | None = None) -> None:
         """Run until nothing is left to do (or, ``daily``, until ``stop`` is set)."""
-        tasks: dict[asyncio.Task[Outcome], Job] = {}
+        tasks: dict[asyncio.Future[Outcome], Job] = {}
         try:
             while not (stop is not None and stop.is_set()):
                 if daily:
                     await self._plan()
                 for job in self.scheduler.take(self._ts()):
-                    meter = self.meters[job.serial]
-                    task = asyncio.create_task(
-                        self.collector.collect(meter, force_clock=job.force_clock)
-                    )
+                    task = asyncio.ensure_future(self.dispatch(job))
                     tasks[task] = job
                     self._record(job)
                 await self.flush()
@@ -88,12 +131,12 @@ class Runner:
                     return
                 await self._wait(tasks, stop)
         finally:
-            for task in tasks:
-                task.cancel()
+            for future in tasks:
+                future.cancel()
             await self.flush()
 
     async def _wait(
-        self, tasks: dict[asyncio.Task[Outcome], Job], stop: asyncio.Event | None
+        self, tasks: dict[asyncio.Future[Outcome], Job], stop: asyncio.Event | None
     ) -> None:
         due = self.scheduler.next_due()
         timeout = 60.0 if due is None else min(60.0, max(0.0, due - self._ts()))
@@ -109,18 +152,12 @@ class Runner:
             job = tasks.pop(task)
             await self._finished(job, task)
 
-    async def _finished(self, job: Job, task: asyncio.Task[Outcome]) -> None:
-        now = self._ts()
+    async def _finished(self, job: Job, task: asyncio.Future[Outcome]) -> None:
         try:
             outcome = task.result()
         except Exception as e:  # the store failed under the collector: not the meter's fault
             outcome = Outcome(False, f"head-end: {e}", transient=True)
-        self.outcomes[job.correlation_id] = outcome
-        if outcome.ok:
-            self.scheduler.succeeded(job, now)
-        else:
-            self.scheduler.failed(job, now, outcome.reason, outcome.transient)
-        self._record(job)
+        self.report(job, outcome)
 
     def finished(self) -> list[Job]:
         return [j for j in self.scheduler.finished if j.state in (JobState.DONE, JobState.FAILED)]

@@ -96,7 +96,8 @@ class Scheduler:
 
     def _add(self, job: Job) -> Job:
         heapq.heappush(self._waiting, (job.due, job.id, job))
-        self._queued_serials.add((job.serial, job.priority))
+        if job.kind == "collect":  # a meter's daily collection is planned once
+            self._queued_serials.add((job.serial, job.priority))
         return job
 
     def plan_day(self, meters: Iterable[tuple[str, int | None]], day: dt.date) -> list[Job]:
@@ -126,6 +127,16 @@ class Scheduler:
                   force_clock=force_clock)  # fmt: skip
         return self._add(job)
 
+    def scheduled(
+        self, serial: str, cell: int | None, due: float, deadline: float, correlation_id: str,
+        kind: str,
+    ) -> Job:  # fmt: skip
+        """Scheduled work of another kind (a firmware campaign's transfer or
+        activation) due at ``due``, retried like a collection until ``deadline``."""
+        jid = next(self._ids)
+        job = Job(jid, serial, cell, Priority.SCHEDULED, due, deadline, correlation_id, kind)
+        return self._add(job)
+
     # -- handing out work -----------------------------------------------------------------
 
     def take(self, now: float) -> list[Job]:
@@ -153,7 +164,8 @@ class Scheduler:
             if job.serial in self._busy:
                 blocked.append(best)
                 continue
-            self._queued_serials.discard((job.serial, job.priority))
+            if job.kind == "collect":
+                self._queued_serials.discard((job.serial, job.priority))
             job.state, job.attempts = JobState.RUNNING, job.attempts + 1
             self._running[job.id] = job
             self._per_cell[job.cell] += 1
@@ -200,6 +212,15 @@ class Scheduler:
     @property
     def pending(self) -> int:
         return len(self._waiting) + sum(len(r) for r in self._ready.values())
+
+    def pending_by_cell(self) -> dict[int | None, int]:
+        """Jobs waiting (not yet due, or due and waiting for a slot) per cell."""
+        out: Counter[int | None] = Counter()
+        for _, _, job in self._waiting:
+            out[job.cell] += 1
+        for cell, ready in self._ready.items():
+            out[cell] += len(ready)
+        return dict(out)
 
     def next_due(self) -> float | None:
         """When a waiting job falls due (None: nothing waits; ready jobs wait for a slot)."""

@@ -187,6 +187,54 @@ schema_version = Table(
     Column("applied", BigInteger, nullable=False),
 )
 
+campaigns = Table(
+    "campaigns",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("identifier", String(128), nullable=False),
+    Column("image", LargeBinary, nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("group_name", String(64), nullable=False),
+    Column("window_start", BigInteger, nullable=False),
+    Column("window_end", BigInteger, nullable=False),
+    Column("activate_at", BigInteger, nullable=True),  # None: at once after verify
+    Column("state", String(16), nullable=False),
+    Column("created", BigInteger, nullable=False),
+    Column("updated", BigInteger, nullable=False),
+)
+
+campaign_meters = Table(
+    "campaign_meters",
+    metadata,
+    Column("campaign_id", String(36), ForeignKey("campaigns.id"), primary_key=True),
+    Column("meter_id", Integer, ForeignKey("meters.id"), primary_key=True),
+    Column("state", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("blocks", Integer, nullable=False, server_default="0"),
+    Column("held", Integer, nullable=False, server_default="0"),
+    Column("reason", Text, nullable=False, server_default=""),
+    Column("updated", BigInteger, nullable=False),
+)
+
+job_results = Table(
+    "job_results",
+    metadata,
+    Column("correlation_id", String(64), primary_key=True),
+    Column("result", Text, nullable=False),
+    Column("updated", BigInteger, nullable=False),
+)
+
+#: new keys sent to a meter, sealed under the KEK, until a fresh association confirms them
+pending_keys = Table(
+    "pending_keys",
+    metadata,
+    Column("meter_id", Integer, ForeignKey("meters.id"), primary_key=True),
+    Column("correlation_id", String(36), nullable=False),
+    Column("secrets", LargeBinary, nullable=False),
+    Column("kek_id", String(8), nullable=False),
+    Column("created", BigInteger, nullable=False),
+)
+
 #: the tables migration 1 creates
 V1_TABLES = [
     meters, readings, events, alarms, sessions, clock_corrections, commands,
@@ -207,3 +255,6 @@ profile_days = Table(
 
 #: the tables migration 2 creates
 V2_TABLES = [profile_days]
+
+#: the tables of firmware campaigns, job results and key rotation (a later step)
+CAMPAIGN_TABLES = [campaigns, campaign_meters, job_results, pending_keys]

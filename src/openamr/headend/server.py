@@ -18,7 +18,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from openamr.headend.alarms import Alarm
+from openamr.headend.campaign_service import Campaigns, ClientFirmware
 from openamr.headend.collector import Collector, CollectPolicy
+from openamr.headend.config import ConfigError, is_loopback
+from openamr.headend.keys import KeyRotation
 from openamr.headend.listener import AlarmListener, ListenerPolicy
 from openamr.headend.ondemand import OnDemand
 from openamr.headend.runner import Runner
@@ -47,6 +50,7 @@ class Running:
     ondemand: OnDemand
     listen_port: int | None = None
     api_port: int | None = None
+    campaigns: Campaigns | None = None
 
 
 async def serve_all(
@@ -55,9 +59,17 @@ async def serve_all(
     now: Callable[[], dt.datetime] = utc_now,
     listener_policy: ListenerPolicy | None = None,
     started: Callable[[Running], None] | None = None,
+    tokens: frozenset[str] = frozenset(),
 ) -> Running:  # fmt: skip
     """Run until ``stop`` is set (or the API server stops); ``started`` is called
-    once everything listens."""
+    once everything listens. ``tokens`` (hashes) protect the API: required when it
+    binds an address other than loopback."""
+    if endpoints.api_port is not None and not tokens and not is_loopback(endpoints.api_host):
+        raise ConfigError(
+            f"the API on {endpoints.api_host} needs bearer tokens: add [api] tokens to the "
+            "config ('openamr headend token' makes one), or bind it to 127.0.0.1"
+        )
+    counter_alert = (collect_policy or CollectPolicy()).counter_alert
     meters = await store.meters()
     runner = Runner(store, Collector(store, kek, now, collect_policy),
                     Scheduler(policy, random.Random()), meters, now)  # fmt: skip
@@ -67,9 +79,13 @@ async def serve_all(
             job = await runner.submit(alarm.serial, f"alarm-{alarm.code:04x}-{uuid.uuid4()}")
             log.info("alarm %s of %s: collection %s", alarm.name, alarm.serial, job.correlation_id)
 
-    ondemand = OnDemand(store, kek, now)
-    running = Running(runner, None, ondemand)
+    ondemand = OnDemand(store, kek, now, runner=runner, counter_alert=counter_alert)
+    await ondemand.abandon_leftovers()
+    campaigns = Campaigns(store, now, runner, ClientFirmware(ondemand))
+    running = Running(runner, None, ondemand, campaigns=campaigns)
     if endpoints.listen_port is not None:
+        if listener_policy is None:  # the config's counter alert for pushes too
+            listener_policy = ListenerPolicy(counter_alert=counter_alert)
         running.listener = AlarmListener(store, kek, now, react, listener_policy)
         _, running.listen_port = await running.listener.start(
             endpoints.listen_host, endpoints.listen_port
@@ -82,7 +98,9 @@ async def serve_all(
 
             from openamr.headend.api import create_app
 
-            app = create_app(store, kek, ondemand, now, running.listener, runner)
+            keys = KeyRotation(store, kek, ondemand, now)
+            app = create_app(store, kek, ondemand, now, running.listener, runner, campaigns, keys,
+                             tokens)  # fmt: skip
             config = uvicorn.Config(app, endpoints.api_host, endpoints.api_port,
                                     log_level="warning", lifespan="off")  # fmt: skip
             server = uvicorn.Server(config)
@@ -96,7 +114,13 @@ async def serve_all(
             api.add_done_callback(lambda _: stop.set())
         if started is not None:
             started(running)
-        await runner.run(daily=True, stop=stop)
+        carrying = asyncio.create_task(campaigns.run(stop))
+        try:
+            await runner.run(daily=True, stop=stop)
+        finally:
+            carrying.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await carrying
     finally:
         if server is not None and api is not None:
             server.should_exit = True

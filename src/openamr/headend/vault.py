@@ -95,24 +95,25 @@ def load_kek(path: str | Path | None, environ: Mapping[str, str] | None = None) 
 @dataclass(frozen=True, slots=True)
 class MeterSecrets:
     """One meter's secrets: LLS password, global unicast encryption and
-    authentication keys (any may be absent). Never shown in a repr."""
+    authentication keys, and the master key (KEK) that wraps new keys in a
+    key_transfer (any may be absent). Never shown in a repr."""
 
     password: bytes | None = field(default=None, repr=False)
     ek: bytes | None = field(default=None, repr=False)
     ak: bytes | None = field(default=None, repr=False)
+    mk: bytes | None = field(default=None, repr=False)
+
+    def _items(self) -> tuple[tuple[str, bytes | None], ...]:
+        return ("password", self.password), ("ek", self.ek), ("ak", self.ak), ("mk", self.mk)
 
     def to_json(self) -> bytes:
-        return json.dumps(
-            {k: None if v is None else v.hex() for k, v in
-             (("password", self.password), ("ek", self.ek), ("ak", self.ak))}
-        ).encode()  # fmt: skip
+        return json.dumps({k: None if v is None else v.hex() for k, v in self._items()}).encode()
 
     @classmethod
     def from_json(cls, data: bytes) -> MeterSecrets:
-        raw = json.loads(data)
-        return cls(
-            *(None if raw[k] is None else bytes.fromhex(raw[k]) for k in ("password", "ek", "ak"))
-        )
+        raw = json.loads(data)  # a box sealed before the master key was kept has no "mk"
+        return cls(*(None if raw.get(k) is None else bytes.fromhex(raw[k])
+                     for k in ("password", "ek", "ak", "mk")))  # fmt: skip
 
     def __bool__(self) -> bool:
-        return any(v is not None for v in (self.password, self.ek, self.ak))
+        return any(v is not None for _, v in self._items())
