@@ -197,3 +197,20 @@ def test_after_a_kill_no_register_goes_back_and_a_set_is_kept() -> None:
     assert _energy(second, 0) >= read
     again = second.app(1).device.find(period)
     assert again is not None and again.get(4) == 1800
+
+
+def test_image_blocks_are_written_with_the_next_flush_other_actions_at_once() -> None:
+    base, state = SteppedTime(START), FleetState.memory()
+    fleet = fleet_on(small(1), base, state)
+    meter = fleet.reach(0)
+    serial = fleet.meter(0).serial
+    assert meter.persistence is not None and state.saved_at(serial) is None
+    transfer = Obis.parse("0.0.44.0.0.255")
+    meter.persistence.acted(transfer, 18, 2)  # a block: resumable, written at the flush
+    assert state.saved_at(serial) is None
+    fleet.flush()
+    first = state.saved_at(serial)
+    assert first is not None
+    base.step(5)
+    meter.persistence.acted(Obis.parse("0.0.96.3.10.255"), 70, 1)  # a relay: at once
+    assert state.saved_at(serial) != first

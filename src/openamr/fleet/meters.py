@@ -34,6 +34,7 @@ from openamr.meter.metrology.load import seeded_load
 from openamr.meter.metrology.model import Disturbance, DisturbanceKind, seconds
 from openamr.meter.mt372 import FleetSite, build_mt372, seed_of
 from openamr.meter.peripherals import ModemSite, PushMessage
+from openamr.meter.persistence import Written
 
 EPOCH, CLOCK_TRUE, CLOCK_BASE = "commissioned", "clock/true", "clock/base"
 #: The fleet's true time it may have answered up to (written ahead, :meth:`Fleet.answering`).
@@ -98,6 +99,7 @@ class Fleet:
             state.put_instant(EPOCH, epoch)
         self.commissioned = epoch
         self._alive: dt.datetime | None = None
+        self._unsaved: set[int] = set()  # took image blocks not yet in the state file
         self._note_restart()
         self.awake: OrderedDict[int, Awake] = OrderedDict()  # least recently used first
         self._index = {serial: i for i, serial in enumerate(config.serials)}
@@ -196,12 +198,28 @@ class Fleet:
             self._alive = now + ALIVE_AHEAD
             self.state.put_instant(ALIVE, self._alive)
 
-    def _write_out(self, index: int) -> None:
+    def _written(self, index: int, written: Written) -> None:
         """A client's SET or ACTION was committed: the meter goes into the state file
-        before the answer (as the single twin's file is written before it answers)."""
+        before the answer (as the single twin's file is written before it answers).
+        An image block (Image transfer, class 18, method 2) is written with the next
+        second's :meth:`flush`: a transfer resumes from the first block the meter
+        does not hold (Blue Book 4.4.6.4), so a block lost to a kill is sent again,
+        and a 64 KiB image does not cost 340 writes of the whole meter."""
+        if (written.class_id, written.item, written.action) == (18, 2, True):
+            self._unsaved.add(index)
+        else:
+            self._save(index)
+
+    def _save(self, index: int) -> None:
+        self._unsaved.discard(index)
         awake = self.awake.get(index)
         if awake is not None:
             self.state.save(self.meter(index).serial, awake.store, self.now())
+
+    def flush(self) -> None:
+        """Write the meters that took image blocks since the last flush."""
+        for index in list(self._unsaved):
+            self._save(index)
 
     def release(self, index: int, now: float = 0.0) -> None:
         """The connection that held meter ``index`` is gone: its idle time starts now."""
@@ -222,7 +240,7 @@ class Fleet:
             clock_error=self._clock_error(index), disturbances=tuple(self._history(index, woken)),
             modem=ModemSite(cell_id=meter.cell, signal_base=self.faults.signal_base(index)),
             outage=False, commit_every_advance=False, hdlc_address=meter.physical,
-            drift_ppm=self.faults.drift(index), on_write=lambda: self._write_out(index),
+            drift_ppm=self.faults.drift(index), on_write=lambda w: self._written(index, w),
         )  # fmt: skip
         twin_meter = build_mt372(
             meter.serial, credentials(self.config, meter), time_base=self.second,

@@ -340,6 +340,7 @@ class FleetServer:
     def _tick(self) -> None:
         now = self.loop.time()
         self.fleet.sweep(now)
+        self.fleet.flush()
         self.fleet.hibernate_idle(now, self.idle_s, keep=self.max_awake)
 
     def _save(self) -> None:

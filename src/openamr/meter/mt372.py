@@ -38,7 +38,7 @@ from openamr.meter.metrology.load import seeded_load
 from openamr.meter.metrology.model import Disturbance, LoadConfig, MeterModel
 from openamr.meter.peripherals import ModemSite, Peripherals
 from openamr.meter.peripherals.push import PushPort, Sender
-from openamr.meter.persistence import Persistence, resume_time
+from openamr.meter.persistence import Persistence, Written, resume_time
 from openamr.meter.persistence.at_rest import load_received
 from openamr.meter.state import ReservedCounter, StateStore
 from openamr.meter.twin import Component, Twin, TwinPort
@@ -88,7 +88,7 @@ class FleetSite:
     commit_every_advance: bool = True
     hdlc_address: int = HDLC_PHYSICAL_ADDRESS
     drift_ppm: float = 0.0
-    on_write: Callable[[], None] | None = None
+    on_write: Callable[[Written], None] | None = None
 
 
 def build_mt372(

@@ -13,6 +13,7 @@ from openamr.meter.persistence.memory import (
     Persistent,
     RecordingHandler,
     ResumedTime,
+    Written,
     resume_time,
 )
 
@@ -22,6 +23,7 @@ __all__ = [
     "Persistent",
     "RecordingHandler",
     "ResumedTime",
+    "Written",
     "json_codec",
     "resume_time",
 ]

@@ -56,7 +56,7 @@ import logging
 import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from typing import Protocol, runtime_checkable
+from typing import NamedTuple, Protocol, runtime_checkable
 
 import openamr.meter.persistence.json_codec as pj
 from openamr.apdu.results import ActionResult, DataAccessResult
@@ -177,7 +177,7 @@ class Persistence:
         outgoing: OutgoingCounter | None = None,
         received: ReceivedCounters | None = None,
         kek: bytes | None = None,
-        on_write: Callable[[], None] | None = None,
+        on_write: Callable[[Written], None] | None = None,
     ) -> None:
         """``outgoing``: the server's invocation counter, topped up after each commit
         when it is reserved in the store; ``received`` the last counters accepted from
@@ -269,7 +269,7 @@ class Persistence:
         replayed = (class_id, index) not in NOT_REPLAYED
         self.commit([(logical_name, index, value)] if replayed else [])
         if self.on_write is not None:
-            self.on_write()
+            self.on_write(Written(class_id, index, action=False))
 
     def acted(self, logical_name: Obis, class_id: int, method: int) -> None:
         """An ACTION succeeded: remember the parameters it changed, commit."""
@@ -283,7 +283,7 @@ class Persistence:
                 changed.append((name, index, value))
         self.commit(changed)
         if self.on_write is not None:
-            self.on_write()
+            self.on_write(Written(class_id, method, action=True))
 
     def _engine(self) -> dict[str, Json]:
         s = snapshot(self.twin)
@@ -476,6 +476,14 @@ class Persistence:
             failure = Disturbance(start, end, None, DisturbanceKind.POWER_FAILURE)
             self.twin.metrology.add_disturbance(failure)
             log.info("state: power failure from %s to %s", resumed.alive, resumed.resumed)
+
+
+class Written(NamedTuple):
+    """What a client changed: an attribute SET, or a method invoked (``action``)."""
+
+    class_id: int
+    item: int  # the attribute, or the method
+    action: bool
 
 
 class RecordingHandler:
