@@ -111,11 +111,16 @@ async def _campaigns(conn: AsyncConnection) -> None:
     await conn.run_sync(lambda c: schema.metadata.create_all(c, tables=schema.CAMPAIGN_TABLES))
 
 
+async def _vee(conn: AsyncConnection) -> None:
+    await conn.run_sync(lambda c: schema.reading_vee.create(c, checkfirst=True))
+
+
 #: (version, what it does, the step); append only
 MIGRATIONS: list[tuple[int, str, Step]] = [
     (1, "inventory, readings, events, alarms, sessions, clock, commands, counters, jobs", _v1),
     (2, "profile intervals per day, sessions' clock offsets, session and alarm indexes", _v2),
     (3, "firmware campaigns, on-demand results, pending keys of a rotation", _campaigns),
+    (4, "reading_vee: VEE findings, estimated and edited values beside the raw readings", _vee),
 ]
 LATEST = MIGRATIONS[-1][0]
 

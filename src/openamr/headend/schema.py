@@ -258,3 +258,22 @@ V2_TABLES = [profile_days]
 
 #: the tables of firmware campaigns, job results and key rotation (a later step)
 CAMPAIGN_TABLES = [campaigns, campaign_meters, job_results, pending_keys]
+
+#: VEE's findings (:mod:`openamr.headend.vee`): one row per interval that failed a rule
+#: or was estimated or edited; the raw reading in ``readings`` is never changed.
+#: ``value`` is what VEE proposes (NULL: the raw value stands), ``original`` the raw
+#: value (NULL: the meter gave none), ``method`` how the value was made.
+reading_vee = Table(
+    "reading_vee",
+    metadata,
+    Column("meter_id", Integer, ForeignKey("meters.id"), primary_key=True),
+    Column("channel", String(64), primary_key=True),
+    Column("ts", BigInteger, primary_key=True),
+    Column("flags", Integer, nullable=False),
+    Column("method", String(16), nullable=False, server_default=""),
+    Column("value", Float, nullable=True),
+    Column("original", Float, nullable=True),
+    Column("unit", String(16), nullable=False, server_default=""),
+    Column("run", BigInteger, nullable=False),
+    sqlite_with_rowid=False,
+)
