@@ -1,0 +1,60 @@
+"""Exports of stored readings with their quality: CSV (:mod:`.csv`), IEC 61968-9
+MeterReadings XML (:mod:`.cim`) and EDIFACT MSCONS (:mod:`.mscons`), each a sans-IO
+writer fed rows in batches (``begin()``, ``rows(batch)``, ``end()``, each returning
+text), and :mod:`.source`, which streams the rows out of the store meter by meter.
+
+A row is a reading as stored, merged with what VEE found at it (``reading_vee``):
+its value is VEE's estimate or edit where there is one (the raw value then kept in
+``original``), and intervals VEE estimated where the meter gave nothing are rows
+too. docs/exports.md shows a sample of each format.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import NamedTuple, Protocol
+
+from openamr.headend.model import Quality
+from openamr.headend.vee import flag_names
+
+FORMATS = ("csv", "cim", "mscons")
+MEDIA_TYPES = {"csv": "text/csv", "cim": "application/xml", "mscons": "application/edifact"}
+
+
+class ExportRow(NamedTuple):
+    serial: str
+    channel: str  # "OBIS:attr" (register) or "PROFILE/OBIS:attr" (profile column)
+    ts: int  # UTC seconds; a profile entry: the end of its interval
+    value: float
+    unit: str
+    status: int | None  # the profile's status byte
+    quality: int  # Quality flags (ESTIMATED / EDITED set where VEE changed the value)
+    vee: int  # VEE's Flag bits
+    method: str  # how VEE made the value ("" : as read)
+    original: float | None  # the raw value VEE replaced (None: none, or not replaced)
+
+    @property
+    def profile(self) -> bool:
+        return "/" in self.channel
+
+    def quality_names(self) -> list[str]:
+        names = [str(q.name).lower() for q in Quality if q and self.quality & q]
+        return names + flag_names(self.vee)
+
+
+class Writer(Protocol):
+    def begin(self) -> str: ...
+
+    def rows(self, rows: Sequence[ExportRow]) -> str: ...
+
+    def end(self) -> str: ...
+
+
+def iso(ts: int) -> str:
+    return dt.datetime.fromtimestamp(ts, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def number(value: float) -> str:
+    """A value as short as it is exact: 1234.0 -> '1234', 0.1 -> '0.1'."""
+    return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
