@@ -146,3 +146,55 @@ def test_history_is_needed_only_for_long_gaps() -> None:
 def test_rules_out_of_range_say_which() -> None:
     with pytest.raises(ValueError, match="spike_factor"):
         Rules(spike_factor=0.5)
+
+
+# -- on data collected from a twin ----------------------------------------------------
+
+
+async def test_vee_on_a_collected_twin(sqlite_store, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Two days collected over HLS from an MT372 twin: VEE finds no fault in what the
+    meter said (the register's advance matches its profile); then four stored entries
+    are deleted, as if never read: VEE estimates them linearly, close to what the
+    twin had said, and keeps them beside the readings."""
+    from sqlalchemy import delete
+
+    from openamr.headend import quality, schema
+    from openamr.headend.collector import LOAD_PROFILE, Collector
+    from openamr.headend.vault import Kek
+    from openamr.meter.mt372 import EPOCH
+    from tests.client.conftest import start_twin, stop_twin
+    from tests.headend.test_collect_e2e import KEK_BYTES, imported
+
+    twin = await start_twin(history_days=2)
+    try:
+        meter = await imported(sqlite_store, tmp_path, twin.url("wrapper"))
+        first = await Collector(sqlite_store, Kek(KEK_BYTES), lambda: EPOCH).collect(meter)
+        assert first.ok, first.reason
+    finally:
+        await stop_twin(twin)
+    assert meter.id is not None
+    channel = f"{LOAD_PROFILE}/1.0.1.8.0.255:2"
+    stored = await sqlite_store.readings(meter.id, channel)
+    start, end = stored[0].ts, stored[-1].ts
+    rules = Rules()
+    clean = await quality.run_meter(sqlite_store, meter.id, start, end, rules, now=1)
+    assert clean.intervals == 2 * len(stored)
+    assert not clean.flags.keys() - {"meter_status"}  # nothing but the meter's own flags
+    assert clean.estimated == clean.edited == 0
+    lost = stored[40:44]
+    r = schema.readings
+    async with sqlite_store.engine.begin() as conn:
+        await conn.execute(delete(r).where(r.c.meter_id == meter.id, r.c.channel == channel,
+                                           r.c.ts.in_([x.ts for x in lost])))  # fmt: skip
+    again = await quality.run_meter(sqlite_store, meter.id, start, end, rules, now=2)
+    assert again.estimated == 4 and again.flags["gap"] == 4
+    found = {f["ts"]: f for f in await quality.findings(sqlite_store, meter.id)}
+    a, b = stored[39].value, stored[44].value
+    for x in lost:
+        f = found[x.ts]
+        assert f["method"] == "linear" and f["original"] is None and f["unit"] == "Wh"
+        assert a <= f["value"] <= b
+        assert abs(f["value"] - x.value) <= b - a  # within the energy of the gap
+    # a second run over the same range gives the same table
+    assert (await quality.run_meter(sqlite_store, meter.id, start, end, rules, now=3)).as_dict() \
+        == again.as_dict()
