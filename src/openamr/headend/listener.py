@@ -192,6 +192,7 @@ class AlarmListener:
                 batch.append(self._queue.get_nowait())
             try:
                 new = await self._store(batch)
+                self.store.notify_alarms(new)
                 for alarm in new:
                     await self._react(alarm)
             except Exception:  # the store failed: logged, the listener keeps listening

@@ -145,8 +145,14 @@ class Store(WorkStore):
 
     async def add_readings(self, rows: Sequence[Reading]) -> int | None:
         """Store a batch once; the number of new rows where the driver says it."""
+        fresh: list[Reading] = []
         async with self.engine.begin() as conn:
-            return await self._insert_readings(conn, rows)
+            if self.observers:
+                fresh = await self._fresh(conn, rows)
+            new = await self._insert_readings(conn, rows)
+        if fresh:
+            self._told_readings(fresh)
+        return new
 
     async def last_reading(self, meter_id: int, channel: str) -> int | None:
         t = schema.readings
@@ -281,7 +287,10 @@ class Store(WorkStore):
         """Everything a session read, in one transaction: (session id, new readings,
         new events); the session's ``readings`` field is the number of new ones. The
         profile intervals per day (:mod:`openamr.headend.summary`) in the same one."""
+        fresh: list[Reading] = []
         async with self.engine.begin() as conn:
+            if self.observers:
+                fresh = await self._fresh(conn, readings)
             new = await self._insert_readings(conn, readings)
             await summary.note_profile_days(
                 conn, self._insert, record.meter_id, readings, new == len(readings)
@@ -295,6 +304,8 @@ class Store(WorkStore):
             if corrections:
                 await conn.execute(insert(schema.clock_corrections), [
                     asdict(x) | {"session_id": session_id} for x in corrections])  # fmt: skip
+        if fresh:
+            self._told_readings(fresh)
         return session_id, new, new_events
 
 

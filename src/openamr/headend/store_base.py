@@ -6,7 +6,7 @@ are inserted once (``ON CONFLICT DO NOTHING``) on both engines. :class:`Store`
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Protocol, Self
 
 from sqlalchemy import Insert, Select, Table, func, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -15,6 +15,20 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from openamr.headend import db, schema
 from openamr.headend.model import Reading
+
+if TYPE_CHECKING:
+    from openamr.headend.alarms import Alarm
+
+
+class Observer(Protocol):
+    """Told of what was stored, after it was committed, once per row (the MQTT
+    adapter, :mod:`openamr.headend.mqtt`). Called in the store's task: it must not
+    block (queue the work)."""
+
+    def readings_stored(self, rows: Sequence[Reading]) -> None: ...
+
+    def alarms_stored(self, alarms: Sequence[Alarm]) -> None: ...
+
 
 # a Reading is a row of the readings table, in its column order (insert_readings relies on it)
 assert tuple(schema.readings.c.keys()) == Reading._fields
@@ -29,6 +43,8 @@ class StoreBase:
 
     def __init__(self, engine: AsyncEngine, url: db.DatabaseUrl) -> None:
         self.engine, self.url = engine, url
+        #: told of new readings and alarms; with none, storing costs nothing more
+        self.observers: list[Observer] = []
         self._insert = sqlite.insert if url.dialect == "sqlite" else postgresql.insert
         self._readings_sql = str(
             self._skip_duplicates(schema.readings).compile(dialect=engine.dialect)
@@ -77,6 +93,35 @@ class StoreBase:
             result = await conn.exec_driver_sql(self._readings_sql, list(rows))
             return result.rowcount if result.rowcount >= 0 else None
         return await self._insert_once(conn, schema.readings, [r._asdict() for r in rows])
+
+    async def _fresh(self, conn: AsyncConnection, rows: Sequence[Reading]) -> list[Reading]:
+        """The rows of a batch not stored yet (asked only when someone observes)."""
+        t = schema.readings
+        by_meter: dict[int, list[Reading]] = {}
+        for r in rows:
+            by_meter.setdefault(r.meter_id, []).append(r)
+        out: list[Reading] = []
+        for meter_id, mine in by_meter.items():
+            times = [r.ts for r in mine]
+            query = select(t.c.channel, t.c.ts).where(
+                t.c.meter_id == meter_id, t.c.ts.between(min(times), max(times))
+            )
+            seen = {(c, int(ts)) for c, ts in await conn.execute(query)}
+            for r in mine:
+                if (r.channel, r.ts) not in seen:
+                    seen.add((r.channel, r.ts))
+                    out.append(r)
+        return out
+
+    def _told_readings(self, rows: Sequence[Reading]) -> None:
+        for o in self.observers:
+            o.readings_stored(rows)
+
+    def notify_alarms(self, alarms: Sequence[Alarm]) -> None:
+        """Tell the observers of alarms just stored (the listener calls it)."""
+        if alarms:
+            for o in self.observers:
+                o.alarms_stored(alarms)
 
     async def _rows(self, query: Select[Any]) -> list[Any]:
         async with self.engine.connect() as conn:
