@@ -21,6 +21,7 @@ from openamr.cli.main import cli
 from openamr.client.meter import connect
 from openamr.meter.associations import DEFAULT_AK, DEFAULT_EK
 from openamr.security.keys import KeySet
+from openamr.headend.exports.csv import COLUMNS
 from tests.headend.commissioning_files import entry, write_csv
 
 KEK = bytes(range(16))
@@ -81,7 +82,7 @@ def test_import_collect_read_export(served: str, tmp_path: Path) -> None:
     export = run(tmp_path, "export", "--csv")
     rows = list(csv.DictReader(io.StringIO(export.output)))
     assert len(rows) == done["readings"]
-    assert set(rows[0]) == {"meter", "channel", "time", "value", "unit", "status", "quality"}
+    assert tuple(rows[0]) == COLUMNS
 
     again = json.loads(run(tmp_path, "collect", "--json").output)[0]
     assert again["outcome"] == "ok"
@@ -90,6 +91,36 @@ def test_import_collect_read_export(served: str, tmp_path: Path) -> None:
     assert len(keys) == len(set(keys)) == done["readings"] + again["readings"]
     # new profile rows only where the twin closed an interval since (its clock is the wall's)
     assert again["readings"] <= 12 + 2 * 2
+
+
+def test_vee_and_the_exports(served: str, tmp_path: Path) -> None:
+    path = write_csv(
+        tmp_path / "fleet.csv", KEK, [entry(KEK, "10000001", served, DEFAULT_EK, DEFAULT_AK)]
+    )
+    assert run(tmp_path, "meters", "import", str(path)).exit_code == 0
+    assert run(tmp_path, "collect").exit_code == 0  # with VEE after it (--vee by default)
+    result = run(tmp_path, "vee", "--from", "2000-01-01", "--json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["meters"] == 1 and report["intervals"] >= 2 * 96
+    table = run(tmp_path, "vee", "--meter", "10000001", "--from", "2000-01-01", "--zero-run", "8")
+    assert "VEE of 1 meters" in table.output and "intervals" in table.output
+    for fmt, first in (("csv", "meter,channel"), ("cim", "<?xml"), ("mscons", "UNA:+.? '")):
+        out = tmp_path / f"export.{fmt}"
+        result = run(tmp_path, "export", "--format", fmt, "-o", str(out))
+        assert result.exit_code == 0, result.output
+        assert out.read_text().startswith(first) and "readings to" in result.output
+    bad = run(tmp_path, "vee", "--from", "2026-01-02", "--to", "2026-01-01")
+    assert bad.exit_code == 2 and "--to is before --from" in bad.output
+    bad = run(tmp_path, "vee", "--from", "2026-01-01", "--spike-factor", "1")
+    assert bad.exit_code == 2 and "spike-factor" in bad.output
+    bad = run(tmp_path, "export", "--meter", "nope", "--format", "cim")
+    assert bad.exit_code == 1 and "no meter nope" in bad.output
+    bad = run(tmp_path, "export")
+    assert bad.exit_code == 2 and "--format csv, cim or mscons" in bad.output
+    bad = run(tmp_path, "collect", "--mqtt", "http://x")
+    assert bad.exit_code == 2 and "mqtt://HOST" in bad.output
+    assert "Traceback" not in bad.output
 
 
 def test_user_mistakes_are_messages(tmp_path: Path) -> None:

@@ -96,7 +96,11 @@ async def test_collected_readings_arrive_once(
 
 async def test_alarms_arrive_once(sqlite_store: Store, subscriber: Subscriber) -> None:
     from tests.headend.test_listener import (
-        SERIAL, add_twin_meter, send, start_listener, twin_power_failure,
+        SERIAL,
+        add_twin_meter,
+        send,
+        start_listener,
+        twin_power_failure,
     )  # fmt: skip
 
     await add_twin_meter(sqlite_store)
@@ -139,5 +143,5 @@ def test_bad_urls_say_what_to_write() -> None:
     assert parse_url("mqtt://10.1.2.3/amr/test").prefix == "amr/test"
     assert parse_url("mqtt://u:p%40ss@h:1884").password == "p@ss"
     for bad in ("http://h", "mqtt://", "mqtt://h:x", "mqtt://h/a+b"):
-        with pytest.raises(MqttError, match="mqtt://|port|topic"):
+        with pytest.raises(MqttError, match=r"mqtt://|port|topic"):
             parse_url(bad)

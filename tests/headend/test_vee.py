@@ -196,5 +196,6 @@ async def test_vee_on_a_collected_twin(sqlite_store, tmp_path) -> None:  # type:
         assert a <= f["value"] <= b
         assert abs(f["value"] - x.value) <= b - a  # within the energy of the gap
     # a second run over the same range gives the same table
-    assert (await quality.run_meter(sqlite_store, meter.id, start, end, rules, now=3)).as_dict() \
-        == again.as_dict()
+    assert (
+        await quality.run_meter(sqlite_store, meter.id, start, end, rules, now=3)
+    ).as_dict() == again.as_dict()

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from openamr.cli.headend_options import MQTT_OPTION, VEE_OPTION, mqtt_checked, with_mqtt
 from openamr.cli.options import format_option
 
 if TYPE_CHECKING:
@@ -277,6 +278,8 @@ def _meters_for(store: Store, meter: tuple[str, ...], group: str | None) -> Any:
     show_default=True,
     help="Seconds before the first retry (doubling after each).",
 )
+@VEE_OPTION
+@MQTT_OPTION
 @format_option("json")
 @pass_context
 def collect_command(
@@ -290,6 +293,8 @@ def collect_command(
     timeout: float,
     deadline: float,
     retry_after: float,
+    vee: bool,
+    mqtt: str | None,
     fmt: str,
 ) -> None:
     """Collect now: clock, billing registers, load profile since the last, log-book.
@@ -298,6 +303,9 @@ def collect_command(
     from openamr.headend.collector import CollectPolicy
     from openamr.headend.scheduler import Policy
     from openamr.headend.service import collect_now
+    from openamr.headend.vee import Rules
+
+    url = mqtt_checked(mqtt)
 
     async def work(store: Store) -> int:
         meters = await _meters_for(store, meter, group)
@@ -305,9 +313,10 @@ def collect_command(
             raise click.ClickException("no meters to collect; see 'openamr headend meters list'")
         policy = Policy(max_sessions=max_sessions, per_cell=per_cell, on_demand_deadline=deadline,
                         retry_base=retry_after)  # fmt: skip
-        done = await collect_now(store, ctx.kek(), meters, policy=policy,
-                                 collect_policy=CollectPolicy(timeout=timeout),
-                                 force_clock=force_clock)  # fmt: skip
+        collect_policy = CollectPolicy(timeout=timeout, vee=Rules() if vee else None)
+        done = await with_mqtt(store, url, lambda: collect_now(
+            store, ctx.kek(), meters, policy=policy, collect_policy=collect_policy,
+            force_clock=force_clock))  # fmt: skip
         rows = [c.as_row() for c in done]
         if fmt == "json":
             write_json(rows)  # type: ignore[arg-type]
@@ -368,29 +377,6 @@ def readings_command(
         table(f"{len(rows)} readings", READING_COLUMNS, [[str(v) for v in r] for r in rows])
 
 
-@headend_group.command("export")
-@_select_options
-@click.option("--csv", "as_csv", is_flag=True, required=True, help="CSV (the one format yet).")
-@pass_context
-def export_command(
-    ctx: Context,
-    /,
-    serial: str | None,
-    channel: str | None,
-    start: dt.datetime | None,
-    end: dt.datetime | None,
-    as_csv: bool,
-) -> None:
-    """Every stored reading of the selection as CSV on stdout."""
-    from openamr.cli.output import write_csv
-    from openamr.headend.service import READING_COLUMNS, reading_rows
-
-    rows = _run(
-        lambda: _with_store(ctx, lambda s: reading_rows(s, serial, _utc(start), _utc(end), channel))
-    )
-    write_csv(READING_COLUMNS, rows)
-
-
 @headend_group.command("serve")
 @click.option(
     "--config",
@@ -429,6 +415,7 @@ def serve_command(click_ctx: click.Context, /, config_file: str | None, **option
     from openamr.headend.config import ConfigError, HeadendConfig, host_port, load
     from openamr.headend.scheduler import Policy
     from openamr.headend.server import Endpoints, Running, serve_all
+    from openamr.headend.vee import Rules
 
     ctx: Context = click_ctx.obj
     try:

@@ -71,8 +71,8 @@ COMMANDS: tuple[Entry, ...] = (
           "The MT372 meter twin."),
     Entry("fleet", "openamr.cli.fleet:fleet_group",
           "Many MT372 twins in one process, each at its own address."),
-    Entry("headend", "openamr.cli.headend:headend_group",
-          "The head-end: inventory, scheduled collection, readings, export."),
+    Entry("headend", "openamr.cli.headend_data:headend_group",
+          "The head-end: inventory, collection, readings, VEE, export."),
     Entry("demo", "openamr.cli.demo:demo_command",
           "The AMR system: a fleet of twins, the head-end, both web pages."),
 )  # fmt: skip

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -48,6 +49,7 @@ from openamr.headend.model import (
 )
 from openamr.headend.store import MeterState, Store, StoreError
 from openamr.headend.vault import Kek, VaultError
+from openamr.headend.vee import Rules
 from openamr.security.keys import KeySet
 
 BILLING = tuple(
@@ -57,6 +59,7 @@ BILLING = tuple(
 LOAD_PROFILE = "1.0.99.1.0.255"
 LOGBOOK = "1.0.99.98.0.255"
 REGISTER = 3
+log = logging.getLogger(__name__)
 STATUS_OBIS = Obis(1, 0, 96, 240, 0, 255)
 
 
@@ -71,6 +74,7 @@ class CollectPolicy:
     gap_days: float = 7.0  # how far back missing intervals are looked for
     timeout: float = 10.0
     counter_alert: int = DEFAULT_COUNTER_ALERT  # an invocation counter past it: an alarm
+    vee: Rules | None = None  # VEE of the new profile after each session (None: not)
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,10 +142,26 @@ class Collector:
         if any(v >= self.policy.counter_alert for v in run.counters.values()):
             await counter_alerts(self.store, meter.serial, meter.id, run.counters, record.ended,
                                  self.policy.counter_alert)  # fmt: skip
+        if self.policy.vee is not None and new != 0:
+            await self._vee(meter.id, run.rows, self.policy.vee)
         return Outcome(
             ok, reason, transient, len(run.rows) if new is None else new,
             len(run.event_rows) if new_events is None else new_events, run.gaps, session_id,
         )  # fmt: skip
+
+    async def _vee(self, meter_id: int, rows: Sequence[Reading], rules: Rules) -> None:
+        """VEE over the profile this session read (docs/vee.md); a failure of it is
+        logged, never the session's."""
+        from openamr.headend import quality
+
+        times = [r.ts for r in rows if r.channel.startswith(self.policy.profile + "/")]
+        if not times:
+            return
+        try:
+            await quality.run_meter(self.store, meter_id, min(times), max(times), rules,
+                                    int(self.now().timestamp()), self.policy.profile)  # fmt: skip
+        except Exception:
+            log.exception("VEE of meter %d after its collection failed", meter_id)
 
 
 class _Run:

@@ -48,6 +48,7 @@ from __future__ import annotations
 
 import bisect
 import enum
+import itertools
 import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -171,7 +172,8 @@ def validate(
     (time, value), sorted."""
     period = rules.period
     points: dict[int, _Point] = {
-        t: _Point(v, v, s) for t, v, s in zip(series.times, series.values, series.status)
+        t: _Point(v, v, s)
+        for t, v, s in zip(series.times, series.values, series.status, strict=True)
     }
     in_window = sorted(t for t in points if start <= t <= end)
     if not in_window:
@@ -186,7 +188,7 @@ def validate(
     _backwards(points, in_window)
     # 3. gaps: the interval ends missing between two usable entries, near the window
     usable = _usable(points)
-    for u, v in zip(usable, usable[1:], strict=False):
+    for u, v in itertools.pairwise(usable):
         if v - u > period and u < end and v > start:
             for t in range(u + period, v, period):
                 if t not in points:
@@ -274,9 +276,7 @@ def _set(p: _Point, value: float, method: Method) -> None:
     p.value, p.method, p.changed = value, method, True
 
 
-def _similar_shape(
-    points: dict[int, _Point], ends: list[int], rules: Rules
-) -> list[float] | None:
+def _similar_shape(points: dict[int, _Point], ends: list[int], rules: Rules) -> list[float] | None:
     """The mean energy of the interval ending at each of ``ends`` on the same weekday
     of the previous weeks; None when one of them has no similar day, or all are zero."""
     shape: list[float] = []
@@ -295,7 +295,12 @@ def _energy_at(points: dict[int, _Point], t: int, period: int) -> float | None:
     a, b = points.get(t - period), points.get(t)
     if a is None or b is None or a.value is None or b.value is None:
         return None
-    if a.changed or b.changed or (a.status or 0) & STATUS_INVALID or (b.status or 0) & STATUS_INVALID:
+    if (
+        a.changed
+        or b.changed
+        or (a.status or 0) & STATUS_INVALID
+        or (b.status or 0) & STATUS_INVALID
+    ):
         return None  # similar days are made of what the meter said
     e = b.value - a.value
     return e if e >= 0 else None
@@ -352,7 +357,7 @@ def _energy(
     period = rules.period
     times = _usable(points)
     reads = [(t, v) for t, v in registers if times and times[0] <= t <= times[-1] + period]
-    for (t1, r1), (t2, r2) in zip(reads, reads[1:], strict=False):
+    for (t1, r1), (t2, r2) in itertools.pairwise(reads):
         p1, p2 = _value_before(points, times, t1), _value_before(points, times, t2)
         if p1 is None or p2 is None or p2[0] <= p1[0]:
             continue
@@ -365,9 +370,7 @@ def _energy(
                     points[t].flags |= Flag.ENERGY
 
 
-def _value_before(
-    points: dict[int, _Point], times: list[int], t: int
-) -> tuple[int, float] | None:
+def _value_before(points: dict[int, _Point], times: list[int], t: int) -> tuple[int, float] | None:
     i = bisect.bisect_right(times, t) - 1
     if i < 0:
         return None
@@ -382,7 +385,7 @@ def needs_history(series: Iterable[Series], rules: Rules, start: int, end: int) 
         times = [t for t in s.times if start <= t <= end]
         if times and (times[0] - start > rules.linear_max * rules.period):
             return True
-        for a, b in zip(times, times[1:], strict=False):
+        for a, b in itertools.pairwise(times):
             if (b - a) // rules.period - 1 > rules.linear_max:
                 return True
     return False

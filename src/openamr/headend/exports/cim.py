@@ -162,7 +162,8 @@ class CimWriter:
                     self.block = r.channel
                     out.append("<IntervalBlocks>")
                 out.append(f"<IntervalReadings><timeStamp>{iso(r.ts)}</timeStamp>"
-                           f"<value>{number(r.value)}</value>{quality}</IntervalReadings>\n")  # fmt: skip
+                           f"<value>{number(r.value)}</value>{quality}"
+                           "</IntervalReadings>\n")  # fmt: skip
                 continue
             out.append(self._close_block())
             if not self.meter_written:
@@ -177,7 +178,8 @@ class CimWriter:
             system, category, sub, name = QUALITY_TYPES[code]
             out.append(f"<ReadingQualityType><mRID>{code}</mRID><category>{category}</category>"
                        f"<subCategory>{sub}</subCategory><systemId>{system}</systemId>"
-                       f"<Names><name>{escape(name)}</name></Names></ReadingQualityType>\n")  # fmt: skip
+                       f"<Names><name>{escape(name)}</name></Names>"
+                       "</ReadingQualityType>\n")  # fmt: skip
         for code, channel in sorted(self.types.items()):
             out.append(f"<ReadingType><mRID>{code}</mRID><Names><name>{escape(channel)}</name>"
                        "</Names></ReadingType>\n")  # fmt: skip

@@ -92,7 +92,8 @@ class MsconsWriter:
         when = dt.datetime.fromtimestamp(self.created, dt.UTC)
         (q_from, _), (q_to, _) = self._party(self.sender), self._party(self.receiver)
         return (f"UNA:+.? 'UNB+UNOC:3+{release(self.sender)}:{q_from}+"
-                f"{release(self.receiver)}:{q_to}+{when:%y%m%d}:{when:%H%M}+{self.reference}'\n")  # fmt: skip
+                f"{release(self.receiver)}:{q_to}+{when:%y%m%d}:{when:%H%M}+"
+                f"{self.reference}'\n")  # fmt: skip
 
     def _open(self, serial: str) -> str:
         self.messages += 1
@@ -110,7 +111,10 @@ class MsconsWriter:
             f"LOC+172+{release(serial)}",
         ]
         if self.period is not None:
-            parts += [f"DTM+163:{stamp(self.period[0])}:303", f"DTM+164:{stamp(self.period[1])}:303"]
+            parts += [
+                f"DTM+163:{stamp(self.period[0])}:303",
+                f"DTM+164:{stamp(self.period[1])}:303",
+            ]
         return "".join(self._segment(p) for p in parts) + "\n"
 
     def _close(self) -> str:

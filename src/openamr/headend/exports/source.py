@@ -51,7 +51,9 @@ def _merge(
             continue
         flags, method, new, _, _ = hit
         if new is None:
-            out.append(ExportRow(serial, channel, ts, value, unit, status, quality, flags, "", None))
+            out.append(
+                ExportRow(serial, channel, ts, value, unit, status, quality, flags, "", None)
+            )
         else:
             mark = Quality.ESTIMATED if flags & Flag.INVALID else Quality.EDITED
             out.append(ExportRow(serial, channel, ts, new, unit, status, quality | mark, flags,
@@ -96,12 +98,12 @@ async def rows(
             async with store.engine.connect() as conn:
                 result = await conn.stream(query.execution_options(yield_per=batch))
                 async for part in result.partitions(batch):
-                    merged = _merge(meter.serial, part, found)  # type: ignore[arg-type]
+                    merged = _merge(meter.serial, part, found)
                     if extra and merged:
                         edge = (merged[-1].channel, merged[-1].ts)
                         take = [x for x in extra if (x.channel, x.ts) <= edge]
                         if take:
-                            extra = extra[len(take):]
+                            extra = extra[len(take) :]
                             merged = sorted(merged + take, key=lambda x: (x.channel, x.ts))
                     if merged:
                         yield merged
