@@ -19,9 +19,9 @@ from click.testing import CliRunner, Result
 
 from openamr.cli.main import cli
 from openamr.client.meter import connect
+from openamr.headend.exports.csv import COLUMNS
 from openamr.meter.associations import DEFAULT_AK, DEFAULT_EK
 from openamr.security.keys import KeySet
-from openamr.headend.exports.csv import COLUMNS
 from tests.headend.commissioning_files import entry, write_csv
 
 KEK = bytes(range(16))

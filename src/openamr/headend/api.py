@@ -37,6 +37,7 @@ from openamr.headend.campaign import CampaignError
 from openamr.headend.campaign_service import Campaigns
 from openamr.headend.config import token_matches
 from openamr.headend.keys import KeyRotation
+from openamr.headend.data_api import data_router
 from openamr.headend.listener import AlarmListener
 from openamr.headend.model import MeterRecord, Quality
 from openamr.headend.ondemand import OnDemand, RequestError
@@ -451,6 +452,7 @@ def create_app(
         return Response(body, media_type=CONTENT_TYPE)
 
     app.include_router(campaign_routes(campaigns or Campaigns(store, now)))
+    app.include_router(data_router(store, now))  # export, VEE (headend/data_api.py)
 
     mount_web(app, store, now, public)
     return app

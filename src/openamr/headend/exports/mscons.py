@@ -64,13 +64,14 @@ def quantity(kwh: float) -> str:
 class MsconsWriter:
     def __init__(
         self, created: int, reference: str, sender: str = "OPENAMR", receiver: str = "RECEIVER",
-        period: tuple[int, int] | None = None, interval: int = 900,
+        period: tuple[int, int] | None = None, interval: int = 900, max_qty: int = MAX_QTY,
     ) -> None:  # fmt: skip
         if not reference.isalnum() or len(reference) > 14:
             raise ValueError(f"interchange reference {reference!r}: up to 14 letters or digits")
         self.created, self.reference = created, reference
         self.sender, self.receiver = sender, receiver
         self.period, self.interval = period, interval
+        self.max_qty = max_qty
         self.messages = 0
         self.segments = 0  # in the open message
         self.meter: str | None = None
@@ -140,11 +141,11 @@ class MsconsWriter:
                 continue
             substitute = bool(r.quality & (Quality.ESTIMATED | Quality.EDITED))
             if r.channel != self.channel:  # a new LIN at its first value
-                self.channel, self.previous, self.quantities = r.channel, None, MAX_QTY
+                self.channel, self.previous, self.quantities = r.channel, None, self.max_qty
             previous, self.previous = self.previous, (r.ts, r.value, substitute)
             if previous is None or r.ts - previous[0] != self.interval:
                 continue  # the first entry, or after a gap: no interval ends here
-            if self.quantities == MAX_QTY:
+            if self.quantities >= self.max_qty:
                 out.append(self._line(r.channel))
             unit, divisor = UNITS[r.unit]
             qualifier = SUBSTITUTE if substitute or previous[2] else TRUE
