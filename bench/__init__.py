@@ -22,7 +22,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 #: Topic modules, imported in this order by :func:`load`.
-TOPICS: tuple[str, ...] = ("codec", "client", "twin", "fleet", "line", "headend", "startup")
+TOPICS: tuple[str, ...] = (
+    "codec", "client", "twin", "fleet", "line", "headend", "dataout", "startup",
+)  # fmt: skip
 
 BASELINE = "openamr"
 

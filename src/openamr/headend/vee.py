@@ -341,11 +341,11 @@ def _zero_runs(points: dict[int, _Point], deltas: dict[int, float], rules: Rules
         if t is not None and deltas[t] == 0 and (not run or t - run[-1] == rules.period):
             run.append(t)
             continue
-        around = [*run, run[0] - rules.period] if run else []
-        explained = any((points[x].status or 0) & POWER_DOWN for x in around if x in points)
-        if len(run) >= rules.zero_run and not explained:
-            for x in run:
-                points[x].flags |= Flag.ZERO_RUN
+        if len(run) >= rules.zero_run:
+            around = [*run, run[0] - rules.period]
+            if not any((points[x].status or 0) & POWER_DOWN for x in around if x in points):
+                for x in run:
+                    points[x].flags |= Flag.ZERO_RUN
         run = [t] if t is not None and deltas[t] == 0 else []
 
 

@@ -12,6 +12,7 @@ too. docs/exports.md shows a sample of each format.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Sequence
 from typing import NamedTuple, Protocol
 
@@ -38,9 +39,8 @@ class ExportRow(NamedTuple):
     def profile(self) -> bool:
         return "/" in self.channel
 
-    def quality_names(self) -> list[str]:
-        names = [str(q.name).lower() for q in Quality if q and self.quality & q]
-        return names + flag_names(self.vee)
+    def quality_names(self) -> tuple[str, ...]:
+        return quality_names(self.quality, self.vee)
 
 
 class Writer(Protocol):
@@ -51,8 +51,26 @@ class Writer(Protocol):
     def end(self) -> str: ...
 
 
+@functools.lru_cache(maxsize=256)
+def quality_names(quality: int, vee: int) -> tuple[str, ...]:
+    """The head-end's flags then VEE's, by name (a few combinations recur: cached)."""
+    names = [str(q.name).lower() for q in Quality if q and quality & q]
+    return (*names, *flag_names(vee))
+
+
+@functools.lru_cache(maxsize=64)
+def _day(day: int) -> str:
+    return dt.date.fromordinal(EPOCH_ORDINAL + day).isoformat()
+
+
+EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
+
+
 def iso(ts: int) -> str:
-    return dt.datetime.fromtimestamp(ts, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """ISO 8601 UTC, to the second (the date of each day formatted once)."""
+    day, second = divmod(ts, 86400)
+    hours, rest = divmod(second, 3600)
+    return f"{_day(day)}T{hours:02d}:{rest // 60:02d}:{rest % 60:02d}Z"
 
 
 def number(value: float) -> str:
