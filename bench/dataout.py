@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import itertools
 import random
 import sqlite3
 import tempfile
@@ -63,8 +64,6 @@ class _Loop:
 @suite("dataout", "VEE of one meter's year of 15-minute profile", unit="meters", items=1)
 def vee_year() -> list[Case]:
     from openamr.headend import quality
-    from openamr.headend.model import MeterRecord, Reading
-    from openamr.headend.store import Store
     from openamr.headend.vee import Rules, Series, validate
 
     data, drop = year_of_profile()
@@ -77,12 +76,8 @@ def vee_year() -> list[Case]:
             found += len(validate(Series(channel, list(t), list(v), list(s)), rules, T0, end))
         return found
 
-    loop, tmp = _Loop(), Path(tempfile.mkdtemp(prefix="openamr-bench-"))
-    store: Store = loop.run(Store.open(f"sqlite:///{tmp / 'vee.db'}"))
-    meter_id = loop.run(store.put_meter(MeterRecord("1", "tcp://127.0.0.1:1"), None, 0))
-    rows = [Reading(meter_id, c, ts, val, "Wh", st, 0)
-            for c, (t, v, s) in data.items() for ts, val, st in zip(t, v, s, strict=True)]  # fmt: skip
-    loop.run(store.add_readings(rows))
+    loop, store, meters, _ = _stored_year()
+    meter_id = meters[0].id
 
     def stored() -> int:
         report = loop.run(quality.run_meter(store, meter_id, T0, end, rules, now=1))
@@ -91,7 +86,7 @@ def vee_year() -> list[Case]:
     def bound() -> int:
         n = 0
         for t, v, _ in data.values():
-            deltas = [b - a for a, b in zip(v, v[1:], strict=False)]
+            deltas = [b - a for a, b in itertools.pairwise(v)]
             n += len(deltas) + len(t)
         return n
 
@@ -106,12 +101,13 @@ def vee_year() -> list[Case]:
             stored,
             check,
             note="quality.run_meter: load, validate, store the findings",
-        ),  # fmt: skip
+        ),
         Case("one pass of interval energies (no rule)", bound, bound=True),
     ]
 
 
-def _export_store() -> tuple[_Loop, Any, list[Any], int]:
+def _stored_year() -> tuple[_Loop, Any, list[Any], int]:
+    """A SQLite store holding :func:`year_of_profile` for meter "1"."""
     from openamr.headend.model import MeterRecord, Reading
     from openamr.headend.store import Store
 
@@ -119,8 +115,11 @@ def _export_store() -> tuple[_Loop, Any, list[Any], int]:
     loop, tmp = _Loop(), Path(tempfile.mkdtemp(prefix="openamr-bench-"))
     store = loop.run(Store.open(f"sqlite:///{tmp / 'export.db'}"))
     meter_id = loop.run(store.put_meter(MeterRecord("1", "tcp://127.0.0.1:1"), None, 0))
-    rows = [Reading(meter_id, c, ts, val, "Wh", st, 0)
-            for c, (t, v, s) in data.items() for ts, val, st in zip(t, v, s, strict=True)]  # fmt: skip
+    rows = [
+        Reading(meter_id, c, ts, val, "Wh", st, 0)
+        for c, (t, v, s) in data.items()
+        for ts, val, st in zip(t, v, s, strict=True)
+    ]
     loop.run(store.add_readings(rows))
     meters = loop.run(store.meters())
     return loop, store, meters, len(rows)
@@ -134,7 +133,7 @@ def export_year() -> list[Case]:
     from openamr.headend.exports.mscons import MsconsWriter
     from openamr.headend.exports.source import write
 
-    loop, store, meters, count = _export_store()
+    loop, store, meters, count = _stored_year()
     if count != 69_102:
         raise AssertionError(f"{count} rows stored; the suite's items say 69,102")
 
@@ -167,6 +166,6 @@ def export_year() -> list[Case]:
             lambda: run(lambda: MsconsWriter(T0, "B1")),
             check,
             note="EDIFACT, interval energy",
-        ),  # fmt: skip
+        ),
         Case("sqlite3 SELECT (no formatting)", bound, bound=True),
     ]
