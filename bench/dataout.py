@@ -9,8 +9,6 @@ any VEE must do); the bare sqlite3 SELECT of the same rows, not formatted.
 
 from __future__ import annotations
 
-import asyncio
-import atexit
 import itertools
 import random
 import sqlite3
@@ -19,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import Case, suite
+from bench.headend import _Loop
 
 P = 900
 T0 = 1_767_225_600  # 2026-01-01T00:00Z
@@ -50,15 +49,6 @@ def year_of_profile() -> tuple[dict[str, tuple[list[int], list[float], list[int]
                 status.append(0)
         out[channel] = (times, values, status)
     return out, drop
-
-
-class _Loop:
-    def __init__(self) -> None:
-        self.loop = asyncio.new_event_loop()
-        atexit.register(self.loop.close)
-
-    def run(self, coro: Any) -> Any:
-        return self.loop.run_until_complete(coro)
 
 
 @suite("dataout", "VEE of one meter's year of 15-minute profile", unit="meters", items=1)

@@ -144,25 +144,14 @@ def export_command(
 ) -> None:  # fmt: skip
     """Stored readings with their quality flags and VEE's estimates, streamed to a
     file (docs/exports.md). Without --meter or --group: every meter."""
-    from openamr.headend.exports import Writer
-    from openamr.headend.exports.cim import CimWriter
-    from openamr.headend.exports.csv import CsvWriter
-    from openamr.headend.exports.mscons import MsconsWriter
     from openamr.headend.exports.source import rows as export_rows
+    from openamr.headend.exports.source import writer_for
 
     if fmt is None and not as_csv:
         raise click.UsageError("give --format csv, cim or mscons")
     kind = fmt or "csv"
     first, last = _range(start, end)
-    created = _epoch()
-    writer: Writer
-    if kind == "csv":
-        writer = CsvWriter()
-    elif kind == "cim":
-        writer = CimWriter()
-    else:
-        period = None if first is None or last is None else (first, last)
-        writer = MsconsWriter(created, f"OA{created}", sender, receiver, period)
+    writer = writer_for(kind, _epoch(), first, last, sender, receiver)
 
     async def work(store: Store) -> int:
         meters = await _selected(store, meter, group)

@@ -19,11 +19,8 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, Field
 
 from openamr.headend import quality
-from openamr.headend.exports import MEDIA_TYPES, Writer
-from openamr.headend.exports.cim import CimWriter
-from openamr.headend.exports.csv import CsvWriter
-from openamr.headend.exports.mscons import MsconsWriter
-from openamr.headend.exports.source import write
+from openamr.headend.exports import MEDIA_TYPES
+from openamr.headend.exports.source import write, writer_for
 from openamr.headend.model import MeterRecord
 from openamr.headend.store import Store
 from openamr.headend.vee import Rules
@@ -73,14 +70,7 @@ def data_router(store: Store, now: Callable[[], dt.datetime]) -> APIRouter:
             return _error(422, "end is before start", "give start <= end, UTC seconds")
         meters = await selected(serial, group)
         created = int(now().timestamp())
-        writer: Writer
-        if format == "csv":
-            writer = CsvWriter()
-        elif format == "cim":
-            writer = CimWriter()
-        else:
-            period = None if start is None or end is None else (start, end)
-            writer = MsconsWriter(created, f"OA{created}", sender, receiver, period)
+        writer = writer_for(format, created, start, end, sender, receiver)
 
         async def body() -> AsyncIterator[bytes]:
             async for chunk in write(store, writer, meters, start, end, channel):

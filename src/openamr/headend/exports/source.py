@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator, Sequence
 from sqlalchemy import select
 
 from openamr.headend import schema
-from openamr.headend.exports import ExportRow, Writer
+from openamr.headend.exports import FORMATS, ExportRow, Writer
 from openamr.headend.model import MeterRecord, Quality
 from openamr.headend.store import Store
 from openamr.headend.vee import Flag
@@ -109,6 +109,26 @@ async def rows(
                         yield merged
             if extra:
                 yield extra
+
+
+def writer_for(
+    fmt: str, created: int, start: int | None = None, end: int | None = None,
+    sender: str = "OPENAMR", receiver: str = "RECEIVER",
+) -> Writer:  # fmt: skip
+    """The writer of a format (:data:`openamr.headend.exports.FORMATS`); MSCONS names
+    the interchange after ``created`` and reports the period when both ends are given."""
+    from openamr.headend.exports.cim import CimWriter
+    from openamr.headend.exports.csv import CsvWriter
+    from openamr.headend.exports.mscons import MsconsWriter
+
+    if fmt == "csv":
+        return CsvWriter()
+    if fmt == "cim":
+        return CimWriter()
+    if fmt == "mscons":
+        period = None if start is None or end is None else (start, end)
+        return MsconsWriter(created, f"OA{created}", sender, receiver, period)
+    raise ValueError(f"export format {fmt!r}: use one of {', '.join(FORMATS)}")
 
 
 async def write(
