@@ -51,50 +51,38 @@ class VeeReport:
         }  # fmt: skip
 
 
-async def _profile(
-    store: Store, meter_id: int, profile: str, start: int, end: int
-) -> dict[str, vee.Series]:
+@dataclass(slots=True)
+class _Loaded:
+    series: dict[str, vee.Series] = field(default_factory=dict)
+    registers: dict[str, list[tuple[int, float]]] = field(default_factory=dict)
+    units: dict[str, str] = field(default_factory=dict)
+
+
+async def _load(store: Store, meter_id: int, profile: str, start: int, end: int) -> _Loaded:
+    """Every reading of the meter in ``[start, end]``, in one query: the profile's
+    columns as series, the registers (one reading a session) as (time, value)."""
     r = schema.readings
-    prefix = profile + "/"
     query = (
         select(r.c.channel, r.c.ts, r.c.value, r.c.status, r.c.unit)
-        .where(r.c.meter_id == meter_id, r.c.channel >= prefix, r.c.channel < prefix + "\uffff",
-               r.c.ts.between(start, end))
+        .where(r.c.meter_id == meter_id, r.c.ts.between(start, end))
         .order_by(r.c.channel, r.c.ts)
-    )  # fmt: skip
-    out: dict[str, vee.Series] = {}
+    )
+    out = _Loaded()
+    prefix = profile + "/"
     async with store.engine.connect() as conn:
-        for channel, ts, value, status, _unit in await conn.execute(query):
-            s = out.get(channel)
+        rows = (await conn.execute(query)).all()
+    for channel, ts, value, status, unit in rows:
+        if channel.startswith(prefix):
+            s = out.series.get(channel)
             if s is None:
-                s = out[channel] = vee.Series(channel, [], [], [])
+                s = out.series[channel] = vee.Series(channel, [], [], [])
+                out.units[channel] = unit
             s.times.append(int(ts))
             s.values.append(float(value))
             s.status.append(None if status is None else int(status))
+        else:
+            out.registers.setdefault(channel, []).append((int(ts), float(value)))
     return out
-
-
-async def _units(store: Store, meter_id: int, channels: Sequence[str]) -> dict[str, str]:
-    r = schema.readings
-    out = {}
-    async with store.engine.connect() as conn:
-        for c in channels:
-            query = select(r.c.unit).where(r.c.meter_id == meter_id, r.c.channel == c).limit(1)
-            out[c] = str(await conn.scalar(query) or "")
-    return out
-
-
-async def _registers(
-    store: Store, meter_id: int, channel: str, start: int, end: int
-) -> list[tuple[int, float]]:
-    r = schema.readings
-    query = (
-        select(r.c.ts, r.c.value)
-        .where(r.c.meter_id == meter_id, r.c.channel == channel, r.c.ts.between(start, end))
-        .order_by(r.c.ts)
-    )
-    async with store.engine.connect() as conn:
-        return [(int(t), float(v)) for t, v in await conn.execute(query)]
 
 
 async def run_meter(
@@ -103,19 +91,17 @@ async def run_meter(
 ) -> VeeReport:  # fmt: skip
     """VEE of one meter's profile for interval ends in ``[start, end]``."""
     margin = DAY
-    series = await _profile(store, meter_id, profile, start - margin, end + margin)
-    if vee.needs_history(series.values(), rules, start, end) and rules.similar_weeks:
-        series = await _profile(
-            store, meter_id, profile, start - rules.similar_weeks * vee.WEEK - margin, end + margin
-        )
+    loaded = await _load(store, meter_id, profile, start - margin, end + margin)
+    if vee.needs_history(loaded.series.values(), rules, start, end) and rules.similar_weeks:
+        earlier = start - rules.similar_weeks * vee.WEEK - margin
+        loaded = await _load(store, meter_id, profile, earlier, end + margin)
     report = VeeReport(meters=1)
     findings: list[vee.Finding] = []
-    for channel, s in series.items():
+    for channel, s in loaded.series.items():
         report.intervals += sum(1 for t in s.times if start <= t <= end)
-        register = channel.split("/", 1)[1]
-        reads = await _registers(store, meter_id, register, start - margin, end + margin)
+        reads = loaded.registers.get(channel.split("/", 1)[1], [])
         findings += vee.validate(s, rules, start, end, reads)
-    units = await _units(store, meter_id, list(series))
+    units = loaded.units
     t = schema.reading_vee
     async with store.engine.begin() as conn:
         prefix = profile + "/"
