@@ -415,7 +415,6 @@ def serve_command(click_ctx: click.Context, /, config_file: str | None, **option
     from openamr.headend.config import ConfigError, HeadendConfig, host_port, load
     from openamr.headend.scheduler import Policy
     from openamr.headend.server import Endpoints, Running, serve_all
-    from openamr.headend.vee import Rules
 
     ctx: Context = click_ctx.obj
     try:

@@ -36,8 +36,8 @@ from openamr.headend.api_campaigns import campaign_routes
 from openamr.headend.campaign import CampaignError
 from openamr.headend.campaign_service import Campaigns
 from openamr.headend.config import token_matches
-from openamr.headend.keys import KeyRotation
 from openamr.headend.data_api import data_router
+from openamr.headend.keys import KeyRotation
 from openamr.headend.listener import AlarmListener
 from openamr.headend.model import MeterRecord, Quality
 from openamr.headend.ondemand import OnDemand, RequestError
