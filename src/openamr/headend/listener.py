@@ -18,7 +18,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,6 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from openamr.headend import schema
 from openamr.headend.alarms import POWER_RETURNED, Alarm, Directory, Reader, Refusal, Sender
 from openamr.headend.counters import DEFAULT_COUNTER_ALERT, counter_alerts
+from openamr.headend.queue.base import PushMessage, WorkQueue
 from openamr.headend.store import Store
 from openamr.headend.vault import Kek
 from openamr.link.wrapper import ApduTooLong, WrapperConnection, WrapperFailed
@@ -97,6 +98,7 @@ class AlarmListener:
         self._open: set[asyncio.Task[Any]] = set()
         self._idle = asyncio.Event()
         self._idle.set()
+        self.store_failures = 0
         insert = sqlite.insert if store.url.dialect == "sqlite" else postgresql.insert
         self._insert = insert
         c = schema.invocation_counters
@@ -126,6 +128,43 @@ class AlarmListener:
             self._writer.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._writer
+
+    async def consume(self, queue: WorkQueue, stop: asyncio.Event, batch: int = 500) -> None:
+        """Store what stateless listeners (:class:`openamr.headend.pushes.PushForwarder`)
+        published to the push stream, until ``stop``: each batch read, stored and
+        reacted to, then acknowledged (a store failure leaves it to be delivered
+        again; alarms are stored once whatever happens)."""
+        await self.refresh()
+        if self._writer is None:
+            self._writer = asyncio.create_task(self._write())
+        readers: OrderedDict[str, Reader] = OrderedDict()  # per listener connection
+        pause = 0.0
+        while not stop.is_set():
+            try:
+                deliveries = await queue.take_pushes(batch, 1.0)
+            except Exception as e:  # the queue is away: back off, it reconnects
+                pause = min(5.0, max(0.1, pause * 2))
+                log.warning("push stream: %s; again in %.1f s", e or type(e).__name__, pause)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), pause)
+                continue
+            pause, failures = 0.0, self.store_failures
+            for d in deliveries:
+                try:
+                    push = PushMessage.decode(d.data)
+                except ValueError as e:
+                    await queue.set_aside(d, str(e), d.delivered)
+                    continue
+                reader = readers.pop(push.connection, None) or Reader(self.directory)
+                readers[push.connection] = reader
+                while len(readers) > 10_000:
+                    readers.popitem(last=False)
+                await self._payload(reader, push.payload, push.peer, push.received)
+            await self.drain()
+            stored = self.store_failures == failures
+            for d in deliveries:
+                with contextlib.suppress(Exception):
+                    await (d.ack() if stored else d.nak(1.0))
 
     async def drain(self) -> None:
         """Until every alarm received so far is stored and reacted to."""
@@ -165,9 +204,11 @@ class AlarmListener:
             with contextlib.suppress(OSError):
                 await writer.wait_closed()
 
-    async def _payload(self, session: Reader, payload: bytes, peer: object) -> None:
+    async def _payload(
+        self, session: Reader, payload: bytes, peer: object, received: int | None = None
+    ) -> None:
         self.stats.received += 1
-        received = int(self.now().timestamp())
+        received = int(self.now().timestamp()) if received is None else received
         outcome = session.read(payload, received)
         unknown = isinstance(outcome, Refusal) and "no meter in the inventory" in outcome.reason
         if unknown and received - self._refreshed >= self.policy.refresh_s:  # added since?
@@ -196,6 +237,7 @@ class AlarmListener:
                 for alarm in new:
                     await self._react(alarm)
             except Exception:  # the store failed: logged, the listener keeps listening
+                self.store_failures += 1
                 log.exception("storing %d alarms failed", len(batch))
             finally:
                 if self._queue.empty():

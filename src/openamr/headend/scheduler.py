@@ -175,6 +175,17 @@ class Scheduler:
             heapq.heappush(self._ready[item[3].cell], item)
         return out
 
+    def release_due(self, now: float) -> list[Job]:
+        """Hand every job due by ``now`` over, in due order, to a queue whose
+        collectors apply the limits (:class:`openamr.headend.worker.Dispatcher`);
+        the scheduler forgets them."""
+        out = []
+        while self._waiting and self._waiting[0][0] <= now:
+            _, _, job = heapq.heappop(self._waiting)
+            self._queued_serials.discard((job.serial, job.priority))
+            out.append(job)
+        return out
+
     def _release(self, job: Job) -> None:
         del self._running[job.id]
         self._per_cell[job.cell] -= 1
