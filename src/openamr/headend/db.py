@@ -15,6 +15,7 @@ a change of schema is a new step (``ALTER TABLE``, new tables), appended here.
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -115,12 +116,79 @@ async def _vee(conn: AsyncConnection) -> None:
     await conn.run_sync(lambda c: schema.reading_vee.create(c, checkfirst=True))
 
 
+def month_start(ts: float) -> int:
+    """The first second (UTC) of the month of ``ts``."""
+    d = dt.datetime.fromtimestamp(ts, dt.UTC)
+    return int(dt.datetime(d.year, d.month, 1, tzinfo=dt.UTC).timestamp())
+
+
+def next_month(start: int) -> int:
+    d = dt.datetime.fromtimestamp(start, dt.UTC)
+    year, month = (d.year + 1, 1) if d.month == 12 else (d.year, d.month + 1)
+    return int(dt.datetime(year, month, 1, tzinfo=dt.UTC).timestamp())
+
+
+#: months of readings partitions kept ready beyond the current one
+MONTHS_AHEAD = 3
+
+
+async def ensure_partitions(
+    conn: AsyncConnection, now: float, first: float | None = None, ahead: int = MONTHS_AHEAD
+) -> list[str]:
+    """PostgreSQL: the monthly partitions ``readings_YYYYMM`` from ``first`` (default:
+    last month) to ``ahead`` months after ``now``, created when missing; their names.
+    A month whose rows went to ``readings_default`` already is left there (logged by
+    the caller as the partitions that could not be made)."""
+    made = []
+    start = month_start(now - 31 * 86400 if first is None else first)
+    end = month_start(now)
+    for _ in range(ahead):
+        end = next_month(end)
+    while start <= end:
+        stop = next_month(start)
+        name = "readings_" + dt.datetime.fromtimestamp(start, dt.UTC).strftime("%Y%m")
+        exists = await conn.scalar(text("SELECT to_regclass(:n)"), {"n": name})
+        stranded = await conn.scalar(
+            text(f"SELECT 1 FROM readings_default WHERE ts >= {start} AND ts < {stop} LIMIT 1")
+        )
+        if exists is None and stranded is None:
+            await conn.execute(text(
+                f'CREATE TABLE IF NOT EXISTS "{name}" PARTITION OF readings '
+                f"FOR VALUES FROM ({start}) TO ({stop})"
+            ))  # fmt: skip
+            made.append(name)
+        start = stop
+    return made
+
+
+async def _partition_readings(conn: AsyncConnection) -> None:
+    """PostgreSQL only: ``readings`` partitioned by month on ``ts`` (range), with a
+    default partition for what falls outside the months made; the rows there are
+    moved in. The key (meter, channel, ts) includes the partition key, so each
+    reading stays unique. SQLite: nothing to do."""
+    if conn.dialect.name != "postgresql":
+        return
+    await conn.execute(text("ALTER TABLE readings RENAME TO readings_v1"))
+    await conn.execute(text("ALTER INDEX readings_pkey RENAME TO readings_v1_pkey"))
+    await conn.execute(text(
+        "CREATE TABLE readings (LIKE readings_v1 INCLUDING DEFAULTS, "
+        "PRIMARY KEY (meter_id, channel, ts), "
+        "FOREIGN KEY (meter_id) REFERENCES meters (id)) PARTITION BY RANGE (ts)"
+    ))  # fmt: skip
+    await conn.execute(text("CREATE TABLE readings_default PARTITION OF readings DEFAULT"))
+    oldest = await conn.scalar(text("SELECT min(ts) FROM readings_v1"))
+    await ensure_partitions(conn, time.time(), None if oldest is None else float(oldest))
+    await conn.execute(text("INSERT INTO readings SELECT * FROM readings_v1"))
+    await conn.execute(text("DROP TABLE readings_v1"))
+
+
 #: (version, what it does, the step); append only
 MIGRATIONS: list[tuple[int, str, Step]] = [
     (1, "inventory, readings, events, alarms, sessions, clock, commands, counters, jobs", _v1),
     (2, "profile intervals per day, sessions' clock offsets, session and alarm indexes", _v2),
     (3, "firmware campaigns, on-demand results, pending keys of a rotation", _campaigns),
     (4, "reading_vee: VEE findings, estimated and edited values beside the raw readings", _vee),
+    (5, "PostgreSQL: readings partitioned by month", _partition_readings),
 ]
 LATEST = MIGRATIONS[-1][0]
 
@@ -128,12 +196,14 @@ LATEST = MIGRATIONS[-1][0]
 async def migrate(engine: AsyncEngine, schema_name: str | None = None) -> list[int]:
     """Apply the steps not yet applied; return their versions."""
     async with engine.begin() as conn:
+        await serialise(conn)
         if schema_name is not None:
             await conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema_name}"'))
         await conn.run_sync(lambda c: schema.schema_version.create(c, checkfirst=True))
     applied: list[int] = []
     for version, description, step in MIGRATIONS:
         async with engine.begin() as conn:
+            await serialise(conn)
             done = await conn.scalar(
                 select(schema.schema_version.c.version).where(
                     schema.schema_version.c.version == version
@@ -149,6 +219,13 @@ async def migrate(engine: AsyncEngine, schema_name: str | None = None) -> list[i
             )
             applied.append(version)
     return applied
+
+
+async def serialise(conn: AsyncConnection) -> None:
+    """PostgreSQL: one migrating process at a time (many workers may start at once);
+    a transaction-level advisory lock, released at its end."""
+    if conn.dialect.name == "postgresql":
+        await conn.execute(text("SELECT pg_advisory_xact_lock(7243501)"))
 
 
 async def current_version(engine: AsyncEngine) -> int:

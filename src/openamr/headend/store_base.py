@@ -5,6 +5,7 @@ are inserted once (``ON CONFLICT DO NOTHING``) on both engines. :class:`Store`
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Protocol, Self
 
@@ -34,6 +35,10 @@ class Observer(Protocol):
 assert tuple(schema.readings.c.keys()) == Reading._fields
 
 
+_READING_COLUMNS = list(Reading._fields)
+_COLUMN_LIST = ", ".join(_READING_COLUMNS)
+
+
 class StoreError(Exception):
     """A store operation that cannot be done; the message says what to do."""
 
@@ -57,6 +62,10 @@ class StoreBase:
         engine = db.create_engine(parsed)
         try:
             await db.migrate(engine, parsed.schema)
+            if parsed.dialect == "postgresql":
+                async with engine.begin() as conn:
+                    await db.serialise(conn)
+                    await db.ensure_partitions(conn, time.time())
         except (OperationalError, OSError) as e:
             await engine.dispose()
             raise StoreError(f"cannot open the database {url}: {e}; check the URL") from None
@@ -92,7 +101,27 @@ class StoreBase:
         if self.url.dialect == "sqlite":  # the rows are tuples in column order: as they are
             result = await conn.exec_driver_sql(self._readings_sql, list(rows))
             return result.rowcount if result.rowcount >= 0 else None
-        return await self._insert_once(conn, schema.readings, [r._asdict() for r in rows])
+        return await self._copy_readings(conn, rows)
+
+    async def _copy_readings(self, conn: AsyncConnection, rows: Sequence[Reading]) -> int:
+        """PostgreSQL: COPY the batch into a session-local staging table, then one
+        ``INSERT ... SELECT ... ON CONFLICT DO NOTHING`` into the partitioned
+        readings (each reading once per meter, channel and time), in the caller's
+        transaction; the number of new rows."""
+        # through SQLAlchemy first: that opens the transaction the driver's calls join
+        await conn.exec_driver_sql(
+            "CREATE TEMP TABLE IF NOT EXISTS readings_staging "
+            "(LIKE readings INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
+        )
+        raw = (await conn.get_raw_connection()).driver_connection
+        assert raw is not None
+        await raw.copy_records_to_table("readings_staging", records=rows, columns=_READING_COLUMNS)
+        status = await raw.execute(
+            f"INSERT INTO readings ({_COLUMN_LIST}) SELECT {_COLUMN_LIST} FROM readings_staging "
+            "ON CONFLICT DO NOTHING"
+        )
+        await raw.execute("TRUNCATE readings_staging")
+        return int(status.rsplit(" ", 1)[1])
 
     async def _fresh(self, conn: AsyncConnection, rows: Sequence[Reading]) -> list[Reading]:
         """The rows of a batch not stored yet (asked only when someone observes)."""
