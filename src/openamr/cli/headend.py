@@ -406,6 +406,16 @@ def readings_command(
               help="The push listener (alarm call-backs); 'off' for none.")  # fmt: skip
 @click.option("--api", "api_at", default="127.0.0.1:8080", show_default=True,
               metavar="HOST:PORT", help="REST API (docs at /docs); 'off' for none.")  # fmt: skip
+@click.option(
+    "--queue",
+    "queue_url",
+    default=None,
+    metavar="URL",
+    help="nats://HOST:PORT[?name=N]: publish due work there for "
+    "'openamr headend worker' processes (default: collect in this process).",
+)
+@click.option("--collectors", type=click.IntRange(0, 64), default=0, show_default=True,
+              help="With --queue: workers in this process too.")  # fmt: skip
 @click.pass_context
 def serve_command(click_ctx: click.Context, /, config_file: str | None, **options: Any) -> None:
     """Collect every active meter daily in its window, take alarm call-backs and
@@ -467,8 +477,26 @@ def serve_command(click_ctx: click.Context, /, config_file: str | None, **option
                 click.echo(f"API on http://{endpoints.api_host}:{running.api_port}/docs" + (
                     " (bearer tokens required)" if config.tokens else ""), err=True)  # fmt: skip
 
-        await serve_all(store, ctx.kek(), policy, config.collect, asyncio.Event(), endpoints,
-                        started=started, tokens=config.tokens)  # fmt: skip
+        queue_url, collectors = options["queue_url"], options["collectors"]
+        if queue_url is None:
+            await serve_all(store, ctx.kek(), policy, config.collect, asyncio.Event(), endpoints,
+                            started=started, tokens=config.tokens)  # fmt: skip
+            return
+        from openamr.headend.cluster import serve_cluster
+        from openamr.headend.worker import WorkerPolicy
+
+        queue = await _open_queue(queue_url)
+        try:
+            click.echo(f"publishing due work to {queue_url}; {collectors} collectors here",
+                       err=True)  # fmt: skip
+            workers = WorkerPolicy(max_sessions=policy.max_sessions, per_cell=policy.per_cell)
+            await serve_cluster(
+                store, ctx.kek(), queue, policy, asyncio.Event(), collectors=collectors,
+                worker_policy=workers,
+                endpoints=endpoints, started=started,  # type: ignore[arg-type]
+            )  # fmt: skip
+        finally:
+            await queue.close()
 
     try:
         _run(lambda: _with_store(ctx, work))
@@ -501,3 +529,152 @@ def _subgroups() -> None:
 
 
 _subgroups()
+
+
+async def _open_queue(url: str, **settings: Any) -> Any:
+    from openamr.headend.queue import QueueError, QueueSettings, open_queue
+
+    try:
+        return await open_queue(url, QueueSettings(**settings))
+    except (QueueError, ValueError) as e:
+        raise click.ClickException(str(e)) from None
+
+
+@headend_group.command("worker")
+@click.option(
+    "--queue",
+    "queue_url",
+    required=True,
+    metavar="URL",
+    default=lambda: os.environ.get("OPENAMR_QUEUE"),
+    help="nats://HOST:PORT[?name=N] (or $OPENAMR_QUEUE).",
+)
+@click.option(
+    "--max-sessions",
+    type=click.IntRange(1, 10000),
+    default=64,
+    show_default=True,
+    help="Sessions at once in this worker.",
+)
+@click.option(
+    "--per-cell",
+    type=click.IntRange(1, 1000),
+    default=8,
+    show_default=True,
+    help="Sessions at once in one cell, over all workers.",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(0.1, 600),
+    default=10.0,
+    show_default=True,
+    help="Seconds to wait for each answer of a meter.",
+)
+@click.option(
+    "--retry-after",
+    type=click.FloatRange(0.1),
+    default=60.0,
+    show_default=True,
+    help="Seconds before a transient failure's first retry (doubling after each).",
+)
+@click.option(
+    "--max-tries",
+    type=click.IntRange(1, 100),
+    default=5,
+    show_default=True,
+    help="Sessions for one job before it is moved aside with its reason.",
+)
+@click.option(
+    "--ack-wait",
+    type=click.FloatRange(1),
+    default=60.0,
+    show_default=True,
+    help="Seconds before the job of a silent (dead) worker is redelivered.",
+)
+@click.option(
+    "--until-idle",
+    type=click.FloatRange(0.1),
+    default=None,
+    help="Exit once no job came for this many seconds (default: run on).",
+)
+@pass_context
+def worker_command(
+    ctx: Context, /, queue_url: str, max_sessions: int, per_cell: int, timeout: float,
+    retry_after: float, max_tries: int, ack_wait: float, until_idle: float | None,
+) -> None:  # fmt: skip
+    """A stateless collector: take due jobs from the queue, collect, store in --db.
+    Run any number of them, on any machine; 'openamr headend serve --queue' plans."""
+    from openamr.headend.collector import Collector, CollectPolicy
+    from openamr.headend.service import utc_now
+    from openamr.headend.worker import Worker, WorkerPolicy
+
+    async def work(store: Store) -> None:
+        queue = await _open_queue(queue_url, ack_wait=ack_wait, lease_s=ack_wait,
+                                  max_tries=max_tries)  # fmt: skip
+        try:
+            collector = Collector(store, ctx.kek(), utc_now, CollectPolicy(timeout=timeout))
+            policy = WorkerPolicy(max_sessions=max_sessions, per_cell=per_cell,
+                                  retry_base=retry_after)  # fmt: skip
+            worker = Worker(store, queue, collector, policy)
+            click.echo(f"worker {worker.name}: taking jobs from {queue_url}, storing in "
+                       f"{ctx.db}; Ctrl-C stops", err=True)  # fmt: skip
+            try:
+                await worker.run(asyncio.Event(), until_idle=until_idle)
+            finally:
+                s = worker.stats
+                click.echo(f"worker {worker.name}: {s.done} done, {s.failed} failed, "
+                           f"{s.retried} retried, {s.set_aside} set aside, {s.busy} busy",
+                           err=True)  # fmt: skip
+        finally:
+            await queue.close()
+
+    try:
+        _run(lambda: _with_store(ctx, work))
+    except KeyboardInterrupt:
+        click.echo("stopped", err=True)
+
+
+@headend_group.command("push-listener")
+@click.option(
+    "--queue",
+    "queue_url",
+    required=True,
+    metavar="URL",
+    default=lambda: os.environ.get("OPENAMR_QUEUE"),
+    help="nats://HOST:PORT[?name=N] (or $OPENAMR_QUEUE).",
+)
+@click.option("--listen", default="127.0.0.1:4061", show_default=True, metavar="HOST:PORT")
+def push_listener_command(queue_url: str, listen: str) -> None:
+    """A stateless push listener: every alarm call-back received is published to the
+    queue's push stream ('openamr headend serve --queue' stores it). No database."""
+    from openamr.headend.pushes import PushForwarder
+    from openamr.headend.service import utc_now
+
+    host, port = _host_port(listen, "--listen")
+    if port is None:
+        raise click.UsageError("--listen HOST:PORT is required here")
+
+    async def work() -> None:
+        queue = await _open_queue(queue_url)
+        forwarder = PushForwarder(queue, utc_now)
+        try:
+            _, bound = await forwarder.start(host, port)
+            click.echo(f"push listener on {host}:{bound}, publishing to {queue_url}", err=True)
+            await asyncio.Event().wait()
+        finally:
+            await forwarder.close()
+            await queue.close()
+
+    try:
+        _run(work)
+    except KeyboardInterrupt:
+        click.echo("stopped", err=True)
+
+
+def _host_port(text: str, flag: str) -> tuple[str, int | None]:
+    if text == "off":
+        return "127.0.0.1", None
+    host, _, port = text.rpartition(":")
+    if not host or not port.isdigit() or not 0 <= int(port) < 65536:
+        raise click.UsageError(f"{flag} {text!r}: give HOST:PORT, e.g. 127.0.0.1:4061, or off")
+    return host, int(port)
