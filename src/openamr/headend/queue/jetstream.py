@@ -90,18 +90,28 @@ class JetStreamQueue:
         self.js = nc.jetstream()
         self.prefix = name.lower()
         self._subs: dict[str, Any] = {}
-        self._revisions: dict[str, int] = {}
+        self._revisions: dict[tuple[str, str], int] = {}  # (key, holder)
         self.leases: Any = None
         self.tries_kv: Any = None
 
     @classmethod
     async def open(cls, url: str, settings: QueueSettings | None = None) -> JetStreamQueue:
         server, name = parse_nats_url(url)
+        parts = urlsplit(server)
+        try:  # a quick answer when nothing listens there
+            _, writer = await asyncio.wait_for(
+                asyncio.open_connection(parts.hostname, parts.port or 4222), 3
+            )
+            writer.close()
+        except (TimeoutError, OSError) as e:
+            raise QueueError(f"cannot reach NATS at {server} ({e or type(e).__name__}); "
+                             "start nats-server -js or check the URL") from None  # fmt: skip
         try:
-            nc = await nats.connect(
-                servers=[server], name=f"openamr-{os.getpid()}", connect_timeout=3,
+            # reconnects for ever once connected; the first connection has 5 s
+            nc = await asyncio.wait_for(nats.connect(
+                servers=[server], name=f"openamr-{os.getpid()}", connect_timeout=2,
                 max_reconnect_attempts=-1, reconnect_time_wait=0.5, allow_reconnect=True,
-            )  # fmt: skip
+            ), 5)  # fmt: skip
         except (TimeoutError, OSError, nats.errors.Error) as e:
             raise QueueError(f"cannot reach NATS at {server} ({e or type(e).__name__}); "
                              "start nats-server -js or check the URL") from None  # fmt: skip
@@ -214,24 +224,24 @@ class JetStreamQueue:
 
     async def lease(self, key: str, holder: str) -> bool:
         try:
-            self._revisions[key] = await self.leases.create(key, holder.encode())
+            self._revisions[key, holder] = await self.leases.create(key, holder.encode())
         except nats.js.errors.KeyWrongLastSequenceError:
             return False
         return True
 
     async def renew(self, key: str, holder: str) -> bool:
-        last = self._revisions.get(key)
+        last = self._revisions.get((key, holder))
         if last is None:
             return False
         try:
-            self._revisions[key] = await self.leases.update(key, holder.encode(), last=last)
+            self._revisions[key, holder] = await self.leases.update(key, holder.encode(), last=last)
         except nats.js.errors.KeyWrongLastSequenceError:
-            self._revisions.pop(key, None)  # expired and taken by another
+            self._revisions.pop((key, holder), None)  # expired and taken by another
             return False
         return True
 
     async def release(self, key: str, holder: str) -> None:
-        last = self._revisions.pop(key, None)
+        last = self._revisions.pop((key, holder), None)
         if last is not None:
             # expired, maybe taken by another since: then it is not ours to delete
             with contextlib.suppress(nats.js.errors.KeyWrongLastSequenceError):
