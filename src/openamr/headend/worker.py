@@ -288,6 +288,7 @@ class Dispatcher:
         self.wake = asyncio.Event()
         self.published = 0
         self._planned: dt.date | None = None
+        self._unpublished: list[Job] = []
 
     def _message(self, job: Job) -> JobMessage:
         return JobMessage(job.correlation_id, job.serial, job.cell, int(job.priority), job.due,
@@ -313,16 +314,20 @@ class Dispatcher:
         self._planned = today
 
     async def publish_due(self) -> int:
-        due = self.scheduler.release_due(self.now().timestamp())
-        if not due:
+        """Publish what fell due (and what a failed publish left); how many went."""
+        self._unpublished += self.scheduler.release_due(self.now().timestamp())
+        if not self._unpublished:
             return 0
-        await self.queue.publish_jobs([self._message(j) for j in due])
+        due = self._unpublished
+        await self.queue.publish_jobs([self._message(j) for j in due])  # kept if it fails
+        self._unpublished = []
         now = int(self.now().timestamp())
         rows = [JobRow(j.correlation_id, self.meters[j.serial].id or 0, j.kind, int(j.priority),
                        "queued", int(j.due), int(j.deadline), 0, "", now)
                 for j in due if j.serial in self.meters]  # fmt: skip
-        await self.store.put_jobs(rows)
         self.published += len(due)
+        with contextlib.suppress(Exception):  # the jobs table is informative; the queue has them
+            await self.store.put_jobs(rows)
         return len(due)
 
     async def run(self, stop: asyncio.Event, daily: bool = True) -> None:
@@ -338,7 +343,7 @@ class Dispatcher:
                 log.warning("dispatcher: %s: %s; again in %.1f s", type(e).__name__, e, pause)
                 await _sleep_or(stop, pause)
                 continue
-            if not daily and self.scheduler.pending == 0:
+            if not daily and self.scheduler.pending == 0 and not self._unpublished:
                 return
             due = self.scheduler.next_due()
             wait = 60.0 if due is None else min(60.0, max(0.0, due - self.now().timestamp()))

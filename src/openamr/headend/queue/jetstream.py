@@ -120,7 +120,8 @@ class JetStreamQueue:
             await queue._declare()
         except TRANSIENT as e:
             await nc.close()
-            message = f"NATS at {server} has no JetStream ({e}); start it with -js"
+            message = (f"NATS at {server}: cannot set up the queue {name} ({e}); "
+                       "is JetStream on (nats-server -js)?")  # fmt: skip
             raise QueueError(message) from None
         return queue
 
@@ -130,12 +131,17 @@ class JetStreamQueue:
         await self._stream(self.name, [f"{p}.jobs.>"], work)
         await self._stream(f"{self.name}_push", [f"{p}.push.>"], work)
         await self._stream(f"{self.name}_dead", [f"{p}.dead.>"], api.RetentionPolicy.LIMITS)
-        self.leases = await self.js.create_key_value(
-            api.KeyValueConfig(bucket=f"{self.name}_leases", ttl=s.lease_s, history=1)
-        )
-        self.tries_kv = await self.js.create_key_value(
-            api.KeyValueConfig(bucket=f"{self.name}_tries", ttl=s.tries_ttl, history=1)
-        )
+        self.leases = await self._bucket(f"{self.name}_leases", s.lease_s)
+        self.tries_kv = await self._bucket(f"{self.name}_tries", s.tries_ttl)
+
+    async def _bucket(self, name: str, ttl: float) -> Any:
+        """The bucket, made with this TTL when missing (the first process sets it)."""
+        try:
+            return await self.js.key_value(name)
+        except (nats.js.errors.BucketNotFoundError, nats.js.errors.NotFoundError):
+            return await self.js.create_key_value(
+                api.KeyValueConfig(bucket=name, ttl=ttl, history=1)
+            )
 
     async def _stream(self, name: str, subjects: list[str], retention: Any) -> None:
         try:
