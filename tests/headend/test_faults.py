@@ -65,8 +65,8 @@ async def check_once(store: Store, ids: list[str], meters: int) -> list[int]:
         per_meter = dict((await conn.execute(text(
             "SELECT meter_id, count(DISTINCT ts) FROM readings "
             "WHERE channel LIKE '1.0.99.1.0.255/%' GROUP BY meter_id"))).all())  # fmt: skip
-        total, distinct = (await conn.execute(text(
-            "SELECT count(*), count(DISTINCT (meter_id, channel, ts)) FROM readings"))).one()  # fmt: skip
+        query = "SELECT count(*), count(DISTINCT (meter_id, channel, ts)) FROM readings"
+        total, distinct = (await conn.execute(text(query))).one()
     assert len(per_meter) == meters and min(per_meter.values()) >= 96
     assert total == distinct
     return attempts

@@ -26,7 +26,8 @@ async def test_partitioned_by_month_and_made_ahead() -> None:
         store = await Store.open(url)
         try:
             async with store.engine.connect() as conn:
-                kind = await conn.scalar(text("SELECT relkind::text FROM pg_class c JOIN pg_namespace n "
+                kind = await conn.scalar(text(
+                    "SELECT relkind::text FROM pg_class c JOIN pg_namespace n "
                     "ON n.oid = c.relnamespace WHERE relname = 'readings' "
                     "AND nspname = current_schema()"))  # fmt: skip
                 parts = set((await conn.execute(text(
@@ -74,8 +75,8 @@ async def test_migration_moves_rows_stored_before_it(monkeypatch: pytest.MonkeyP
         now = int(time.time())
         rows = [Reading(m, "a:2", now - 86400 * 40, 1.0, "Wh"), Reading(m, "a:2", now, 2.0, "Wh")]
         async with store.engine.begin() as conn:  # as step 1 stored them (no partitions yet)
-            await conn.execute(text("INSERT INTO readings VALUES (:m, 'a:2', :t, 1, 'Wh', NULL, 0)"),
-                               [{"m": m, "t": r.ts} for r in rows])  # fmt: skip
+            insert = "INSERT INTO readings VALUES (:m, 'a:2', :t, 1, 'Wh', NULL, 0)"
+            await conn.execute(text(insert), [{"m": m, "t": r.ts} for r in rows])
         await store.close()
         monkeypatch.undo()
         store = await Store.open(url)

@@ -140,8 +140,9 @@ async def ensure_partitions(
     A month whose rows went to ``readings_default`` already is left there (logged by
     the caller as the partitions that could not be made)."""
     made: list[str] = []
-    partitioned = await conn.scalar(text(
-        "SELECT 1 FROM pg_partitioned_table WHERE partrelid = to_regclass('readings')"))
+    partitioned = await conn.scalar(
+        text("SELECT 1 FROM pg_partitioned_table WHERE partrelid = to_regclass('readings')")
+    )
     if partitioned is None:  # the step that partitions it has not run
         return made
     start = month_start(now - 31 * 86400 if first is None else first)
