@@ -138,3 +138,16 @@ async def test_a_poison_job_is_moved_aside_with_its_reason(tmp_path: Any) -> Non
         row = await store.job(job.correlation_id)
         assert row is not None and row.state == "failed" and "2 tries" in row.reason
         assert await store.count("sessions") == SETTINGS.max_tries  # never an endless retry
+
+
+def test_worker_cli_says_what_to_do_with_a_bad_queue(tmp_path: Any) -> None:
+    from click.testing import CliRunner
+
+    from openamr.cli.main import cli
+
+    env = {"OPENAMR_DB": f"sqlite:///{tmp_path / 'he.db'}", "OPENAMR_QUEUE": ""}
+    bad = CliRunner().invoke(cli, ["headend", "worker", "--queue", "amqp://h"], env=env)
+    assert bad.exit_code == 1 and "use memory:// or nats://HOST:PORT" in bad.output
+    away = CliRunner().invoke(cli, ["headend", "worker", "--queue", "nats://127.0.0.1:9"], env=env)
+    assert away.exit_code == 1 and "cannot reach NATS at nats://127.0.0.1:9" in away.output
+    assert "Traceback" not in bad.output + away.output
