@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 #: Topic modules, imported in this order by :func:`load`.
 TOPICS: tuple[str, ...] = (
-    "codec", "client", "twin", "fleet", "line", "headend", "dataout", "startup",
+    "codec", "client", "twin", "fleet", "line", "headend", "dataout", "scale", "startup",
 )  # fmt: skip
 
 BASELINE = "openamr"
@@ -54,6 +54,8 @@ class Suite:
     #: the table then shows each rate against it instead of a struct bound
     capacity: Callable[[], float] | None = None
     repeat: int | None = None  # exactly this many runs, whatever the budget
+    #: lines printed after the suite's table (figures its runs gathered)
+    report: Callable[[], list[str]] | None = None
 
 
 @dataclass
@@ -92,11 +94,12 @@ def suite(
     items: int,
     capacity: Callable[[], float] | None = None,
     repeat: int | None = None,
+    report: Callable[[], list[str]] | None = None,
 ) -> Callable[[Callable[[], list[Case]]], Callable[[], list[Case]]]:
     """Register a suite builder (called lazily, so setup costs nothing at import)."""
 
     def register(build: Callable[[], list[Case]]) -> Callable[[], list[Case]]:
-        REGISTRY.append(Suite(topic, title, unit, items, build, capacity, repeat))
+        REGISTRY.append(Suite(topic, title, unit, items, build, capacity, repeat, report))
         return build
 
     return register

@@ -68,7 +68,10 @@ def table(result: Result) -> list[str]:
             f"| {name} | {t.best * 1e3:,.1f} | {rate:,.0f} | {_ratio(rate, base)}"
             f" | {_ratio(rate, bound)} | {t.runs} |"
         )
-    return [*lines, ""]
+    lines.append("")
+    if s.report is not None:
+        lines += s.report()
+    return lines
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -179,9 +179,7 @@ class Worker:
         tries, last_reason = await q.tries(cid)
         if tries >= q.settings.max_tries:
             reason = f"{tries} tries without success; the last: {last_reason or 'unknown'}"
-            self.stats.set_aside += 1
-            await self._record(job, meter, "failed", tries, reason)
-            await q.set_aside(d, reason, tries)
+            await self._give_up(d, job, meter, reason, tries)
             return
         if self._ts() > job.deadline:
             self.stats.failed += 1
@@ -212,7 +210,10 @@ class Worker:
                 return None, 0
             unanswered = f"a session by {self.name} ended without an answer"
             tries = await q.add_try(job.correlation_id, unanswered)
-            await self._record(job, meter, "running", tries, "")
+            try:  # the jobs table informs; a failure to write it does not stop the session
+                await self._record(job, meter, "running", tries, "")
+            except Exception as e:
+                log.warning("job %s: its state not recorded: %s", job.correlation_id, e)
             keep = asyncio.create_task(self._keepalive(d, held))
             try:
                 outcome = await self.collector.collect(meter, force_clock=job.force_clock)
@@ -261,13 +262,23 @@ class Worker:
             return
         if outcome.transient and tries >= q.settings.max_tries:
             reason = f"{tries} tries without success; the last: {outcome.reason}"
-            self.stats.set_aside += 1
-            await self._record(job, meter, "failed", tries, reason)
-            await q.set_aside(d, reason, tries)
+            await self._give_up(d, job, meter, reason, tries)
             return
         self.stats.failed += 1
         await self._record(job, meter, "failed", tries, outcome.reason)
         await d.term()
+
+    async def _give_up(
+        self, d: Delivery, job: JobMessage, meter: MeterRecord, reason: str, tries: int
+    ) -> None:
+        """Move a job aside first (never retried again), then record it."""
+        self.stats.set_aside += 1
+        await self.queue.set_aside(d, reason, tries)
+        try:
+            await self._record(job, meter, "failed", tries, reason)
+        except Exception as e:
+            log.warning("job %s set aside (%s); its state not recorded: %s",
+                        job.correlation_id, reason, e)  # fmt: skip
 
 
 async def _sleep_or(stop: asyncio.Event, seconds: float) -> None:
