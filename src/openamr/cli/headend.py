@@ -540,15 +540,15 @@ async def _open_queue(url: str, **settings: Any) -> Any:
         raise click.ClickException(str(e)) from None
 
 
-@headend_group.command("worker")
-@click.option(
-    "--queue",
-    "queue_url",
-    required=True,
-    metavar="URL",
+_queue_option = click.option(
+    "--queue", "queue_url", required=True, metavar="URL",
     default=lambda: os.environ.get("OPENAMR_QUEUE"),
     help="nats://HOST:PORT[?name=N] (or $OPENAMR_QUEUE).",
-)
+)  # fmt: skip
+
+
+@headend_group.command("worker")
+@_queue_option
 @click.option(
     "--max-sessions",
     type=click.IntRange(1, 10000),
@@ -635,14 +635,7 @@ def worker_command(
 
 
 @headend_group.command("push-listener")
-@click.option(
-    "--queue",
-    "queue_url",
-    required=True,
-    metavar="URL",
-    default=lambda: os.environ.get("OPENAMR_QUEUE"),
-    help="nats://HOST:PORT[?name=N] (or $OPENAMR_QUEUE).",
-)
+@_queue_option
 @click.option("--listen", default="127.0.0.1:4061", show_default=True, metavar="HOST:PORT")
 def push_listener_command(queue_url: str, listen: str) -> None:
     """A stateless push listener: every alarm call-back received is published to the
