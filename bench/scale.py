@@ -143,6 +143,11 @@ def socket_port() -> Any:
         yield int(s.getsockname()[1])
 
 
+def _running(proc: subprocess.Popen[Any]) -> bool:
+    """Still running? (Without reaping it: its rusage is read by :func:`_wait`.)"""
+    return os.waitid(os.P_PID, proc.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is None
+
+
 def _wait(proc: subprocess.Popen[Any]) -> float:
     """Wait for a child; its CPU seconds (user + system) from wait4."""
     _, status, usage = os.wait4(proc.pid, 0)
@@ -225,7 +230,7 @@ def run_workers(bed: Bed, n: int) -> Figures:
                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
                  for _ in range(n)]  # fmt: skip
         done_at = None
-        while done_at is None and any(p.poll() is None for p in procs):
+        while done_at is None and any(_running(p) for p in procs):
             row = asyncio.run(_pg(db, "SELECT count(*) FROM jobs WHERE state IN "
                                       "('done', 'failed')"))  # fmt: skip
             if row[0] >= bed.meters:
