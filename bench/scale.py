@@ -226,7 +226,8 @@ def run_workers(bed: Bed, n: int) -> Figures:
         start = time.perf_counter()
         procs = [subprocess.Popen([*OPENAMR, "headend", "--db", db, "worker", "--queue",
                                    queue_url, "--max-sessions", str(SESSIONS), "--per-cell",
-                                   str(PER_CELL), "--until-idle", "3"], env=bed.env,
+                                   str(PER_CELL), "--retry-after", "2", "--until-idle", "15"],
+                                  env=bed.env,
                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
                  for _ in range(n)]  # fmt: skip
         done_at = None
@@ -306,6 +307,7 @@ def collect_fleet() -> list[Case]:
         def once() -> Figures:
             f = run()
             FIGURES[name] = f
+            print(f"  {name}: {f}", file=sys.stderr, flush=True)
             return f
 
         def check(out: object) -> None:
