@@ -89,6 +89,9 @@ class Worker:
         self.stats = WorkerStats()
         self._meters: dict[str, tuple[MeterRecord, float]] = {}
         self._pause = 0.0
+        #: cells found full, until when (monotonic): their jobs go back at once,
+        #: without asking the store or the queue's buckets again
+        self._full: dict[int | None, float] = {}
 
     def _ts(self) -> float:
         return self.now().timestamp()
@@ -126,6 +129,11 @@ class Worker:
                 await asyncio.wait(tasks, timeout=30)
             for task in tasks:
                 task.cancel()
+
+    def _busy_delay(self, d: Delivery) -> float:
+        """Longer for a job offered often already (up to 8 x ``busy_delay``), jittered."""
+        base = self.queue.settings.busy_delay * min(8, max(1, d.delivered))
+        return base * (0.5 + self.rng.random())
 
     def _backoff(self, why: str) -> None:
         self._pause = min(self.policy.max_pause, max(0.1, self._pause * 2))
@@ -167,6 +175,10 @@ class Worker:
             await q.set_aside(d, str(e), 0)
             return
         cid = job.correlation_id
+        if self._full.get(job.cell, 0.0) > time.monotonic():
+            self.stats.busy += 1
+            await d.nak(self._busy_delay(d))
+            return
         row = await self.store.job(cid)
         if row is not None and row.state in ("done", "failed"):  # redelivered after its end
             await d.ack()
@@ -189,7 +201,7 @@ class Worker:
         outcome, tries = await self._session(d, job, meter)
         if outcome is None:  # busy: offered again soon, no try counted
             self.stats.busy += 1
-            await d.nak(q.settings.busy_delay * (0.5 + self.rng.random()))
+            await d.nak(self._busy_delay(d))
             return
         await self._answer(d, job, meter, outcome, tries)
 
