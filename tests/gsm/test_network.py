@@ -34,6 +34,8 @@ def modem(now: float = 0.0) -> MeterModem:
     )
     m.gsm_mode = GsmMode.GSM
     m.session_timeout_s = 60.0
+    m.tick(now)
+    m.drain_events()
     return m
 
 
@@ -195,3 +197,21 @@ def test_out_of_window_rings(net: tuple[GsmNetwork, MeterModem]) -> None:
     )
     assert m.incoming_call(STRANGER, 50.0).answer_at == pytest.approx(50 + 2 * RING_S)
     assert m.incoming_call(STRANGER, 150.0).answer_at == pytest.approx(150 + 6 * RING_S)
+
+
+def test_a_lazy_directory_resolves_numbers() -> None:
+    built: list[str] = []
+
+    def resolve(number: str) -> MeterModem | None:
+        if number != Sim.derive(1).msisdn:
+            return None
+        built.append(number)
+        return modem()
+
+    network = GsmNetwork(resolve=resolve)
+    assert network.find("+38600000000") is None
+    found = network.find(Sim.derive(1).msisdn)
+    assert found is not None and found.network is network
+    assert network.find(Sim.derive(1).imsi) is found and built == [Sim.derive(1).msisdn]
+    network.unregister(found)
+    assert found.network is None and found not in network.modems

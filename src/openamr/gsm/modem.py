@@ -42,6 +42,7 @@ list restricts when it is not empty). Auto answer mode 3 (no modem) answers noth
 from __future__ import annotations
 
 import enum
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -180,8 +181,26 @@ class _Session:
         return max(self.attach_at, self.last_data) + self.timeout_s
 
 
+#: true second -> the last power-up at or before it (None: powered down)
+PowerUp = Callable[[float], "float | None"]
+#: true second -> +CSQ
+Signal = Callable[[float], int]
+
+
+def _always_powered(now: float) -> float | None:
+    return -math.inf
+
+
 class MeterModem:
     """The modem of one meter (see the module docstring for the rules).
+
+    Registration is a function of time: the modem registers ``registration_s``
+    after the latest of its power-up (``power_up``, given by the meter: none while
+    powered down), the card's insertion and the network's return; without a card it
+    is not registered, without coverage it searches. ``signal`` gives the +CSQ at a
+    time (or set ``signal_csq``). ``configure`` is called before each decision to
+    bring the settings up to date (the meter side maps its COSEM objects; None:
+    the attributes as set).
 
     ``now`` only moves forward; every method first brings the state up to ``now``
     (:meth:`tick`). ``registered`` and ``status`` are as of the last call."""
@@ -196,12 +215,16 @@ class MeterModem:
         registered: bool = False,
         registration_s: float = REGISTRATION_S,
         endpoint: tuple[str, int] = ("127.0.0.1", 4059),
+        power_up: PowerUp = _always_powered,
+        signal: Signal | None = None,
+        configure: Callable[[MeterModem], None] | None = None,
     ) -> None:
         self.sim = sim
         self.cell = cell
-        self.signal_csq = signal_csq
+        self._csq, self._signal = signal_csq, signal
         self.registration_s = registration_s
         self.endpoint = endpoint  # where the meter is served while attached
+        self.power_up, self.configure = power_up, configure
         self.auto_answer = AutoAnswerSettings()
         self.auto_connect = AutoConnectSettings()
         self.gsm_mode = GsmMode.GPRS
@@ -211,34 +234,70 @@ class MeterModem:
         self.line_busy = False  # fault: every call finds the line busy
         self.network: GsmNetwork | None = None
         self.events: list[ModemEvent] = []
-        self.registered = registered and sim is not None
-        self.status = GsmStatus.REGISTERED_HOME if self.registered else GsmStatus.SEARCHING
-        self._registers_at: float | None = None if self.registered else now + registration_s
-        self.registered_since: float | None = now if self.registered else None
+        self._search_from = -math.inf if registered else now
+        self.registered = False
+        self.registered_since: float | None = None
+        self.status = GsmStatus.NOT_REGISTERED
         self._in_call = False
         self._call_data = now
         self._session: _Session | None = None
         self._attached = False
         self._last_data: float | None = None
         self._now = now
-        if sim is None:
-            self.status, self._registers_at = GsmStatus.NOT_REGISTERED, None
+        self.tick(now)
+        self.events.clear()  # the state it starts in is no event
+
+    @property
+    def signal_csq(self) -> int:
+        """+CSQ now (0..31, 99 not known)."""
+        return self._csq if self._signal is None else self._signal(self._now)
+
+    @signal_csq.setter
+    def signal_csq(self, value: int) -> None:
+        self._csq, self._signal = value, None
 
     # -- time ---------------------------------------------------------------------------
+
+    def registers_at(self, now: float) -> float | None:
+        """When the modem is (or will be) registered, as things stand at ``now``
+        (None: no card, no coverage or no power)."""
+        up = self.power_up(now)
+        if self.sim is None or not self.coverage or up is None:
+            return None
+        return max(up, self._search_from) + self.registration_s
 
     def tick(self, now: float) -> None:
         """Bring registration, the GPRS session and the events up to ``now``."""
         now = max(now, self._now)
         self._now = now
-        if not self.coverage or self.sim is None:
-            if self.registered:
-                self._deregister(now, "no network" if self.sim else "no SIM")
-            return
-        if not self.registered and self._registers_at is not None and now >= self._registers_at:
-            self.registered, self.status = True, GsmStatus.REGISTERED_HOME
-            self.registered_since = self._registers_at
-            self._registers_at = None
-            self._event(self.registered_since, ModemEventKind.REGISTERED, self.sim.msisdn)
+        if self.configure is not None:
+            self.configure(self)
+        at = self.registers_at(now)
+        registered = at is not None and now >= at
+        if self.registered and (not registered or at != self.registered_since):
+            self._deregister(now, self._why_not(now) if not registered else "restarted")
+        if registered and not self.registered:
+            assert at is not None and self.sim is not None
+            self.registered, self.registered_since = True, at
+            self._event(at, ModemEventKind.REGISTERED, self.sim.msisdn)
+        self.status = self._status(now, registered)
+        self._session_tick(now)
+
+    def _status(self, now: float, registered: bool) -> GsmStatus:
+        if registered:
+            return GsmStatus.REGISTERED_HOME
+        if self.sim is None or self.power_up(now) is None:
+            return GsmStatus.NOT_REGISTERED
+        return GsmStatus.SEARCHING
+
+    def _why_not(self, now: float) -> str:
+        if self.sim is None:
+            return "no SIM"
+        if self.power_up(now) is None:
+            return "power down"
+        return "no network" if not self.coverage else "searching"
+
+    def _session_tick(self, now: float) -> None:
         at, detail = now, ""
         if self._session is not None and now >= self._session.end():
             at, detail = self._session.end(), "session timed out"
@@ -252,11 +311,11 @@ class MeterModem:
             self._event(at, kind, detail)
 
     def set_coverage(self, on: bool, now: float) -> None:
-        """The fault model: the network is there (True) or not at this meter."""
+        """The fault model: the network is there (True) or not at this meter; when it
+        comes back the modem searches again."""
         self.tick(now)
-        if on and not self.coverage and self.sim is not None and not self.registered:
-            self._registers_at = now + self.registration_s
-            self.status = GsmStatus.SEARCHING
+        if on and not self.coverage:
+            self._search_from = now
         self.coverage = on
         self.tick(now)
 
@@ -412,9 +471,7 @@ class MeterModem:
         if old is None:
             return None
         self.sim = None
-        self._deregister(now, "SIM removed")
-        self.status = GsmStatus.NOT_REGISTERED
-        self._registers_at = None
+        self.tick(now)
         self._event(now, ModemEventKind.SIM_REMOVED, old.iccid)
         if self.network is not None:
             self.network.sim_changed(self, old)
@@ -424,9 +481,7 @@ class MeterModem:
         """A card goes in (a hot swap, if one was there): the modem deregisters,
         searches and registers with the new identity after ``registration_s``."""
         old = self.remove_sim(now) if self.sim is not None else None
-        self.sim = sim
-        self.status = GsmStatus.SEARCHING
-        self._registers_at = now + self.registration_s
+        self.sim, self._search_from = sim, now
         self._event(now, ModemEventKind.SIM_INSERTED, sim.iccid)
         if self.network is not None:
             self.network.sim_changed(self, old)
@@ -467,17 +522,15 @@ class MeterModem:
         return s is not None and s.attach_at <= now < s.end()
 
     def _deregister(self, now: float, reason: str) -> None:
-        was = self.registered
         self.registered, self.registered_since = False, None
-        self.status = GsmStatus.SEARCHING if self.sim is not None else GsmStatus.NOT_REGISTERED
         if self._in_call:
-            self.call_ended(now, reason)
+            self._in_call = False
+            self._event(now, ModemEventKind.CALL_ENDED, reason)
         self._session = None
         if self._attached:
             self._attached = False
             self._event(now, ModemEventKind.GPRS_DETACHED, reason)
-        if was:
-            self._event(now, ModemEventKind.DEREGISTERED, reason)
+        self._event(now, ModemEventKind.DEREGISTERED, reason)
 
     def _event(self, at: float, kind: ModemEventKind, detail: str = "") -> None:
         self.events.append(ModemEvent(at, kind, detail))

@@ -2,7 +2,8 @@
 (issue 16; docs/gsm.md), sans-IO on one clock (``now``).
 
 Subscribers are :class:`~openamr.gsm.modem.MeterModem` objects found by the MSISDN or
-IMSI of the card they hold now (a SIM swap moves the meter to its new number). The
+IMSI of the card they hold now (a SIM swap moves the meter to its new number);
+``resolve`` finds the ones not registered yet (a fleet builds or wakes the twin). The
 head-end's side needs no registration: it dials as any caller number.
 
 A CSD call (:class:`Call`) moves through the states a modem reports with its final
@@ -28,6 +29,7 @@ from __future__ import annotations
 
 import enum
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from openamr.gsm.line import CsdLine
@@ -228,11 +230,13 @@ class GsmNetwork:
         sms_delay_s: float = SMS_DELAY_S,
         weak_sms_delay_s: float = WEAK_SMS_DELAY_S,
         sms_validity_s: float = SMS_VALIDITY_S,
+        resolve: Callable[[str], MeterModem | None] | None = None,
     ) -> None:
         self.bit_rate = bit_rate
         self.setup_s, self.handshake_s, self.no_answer_s = setup_s, handshake_s, no_answer_s
         self.sms_delay_s, self.weak_sms_delay_s = sms_delay_s, weak_sms_delay_s
         self.sms_validity_s = sms_validity_s
+        self.resolve = resolve  # a number not registered yet -> its modem (a lazy fleet)
         self.modems: list[MeterModem] = []
         self._by_number: dict[str, MeterModem] = {}
         self.calls: set[Call] = set()
@@ -261,8 +265,25 @@ class GsmNetwork:
             self._by_number[modem.sim.msisdn] = modem
             self._by_number[modem.sim.imsi] = modem
 
+    def unregister(self, modem: MeterModem) -> None:
+        """Forget ``modem`` (a fleet hibernates its twin; ``resolve`` brings it back)."""
+        if modem in self.modems:
+            self.modems.remove(modem)
+        for key in [k for k, m in self._by_number.items() if m is modem]:
+            del self._by_number[key]
+        modem.network = None
+
     def find(self, msisdn_or_imsi: str) -> MeterModem | None:
-        return self._by_number.get(normalise_number(msisdn_or_imsi))
+        """The modem whose card has this MSISDN or IMSI now (``resolve`` asked, and
+        what it finds registered, when none is known)."""
+        key = normalise_number(msisdn_or_imsi)
+        found = self._by_number.get(key)
+        if found is None and self.resolve is not None:
+            found = self.resolve(key)
+            if found is not None and found.network is None:
+                self.register(found)
+            found = self._by_number.get(key, found)
+        return found
 
     def lookup_address(
         self, msisdn_or_imsi: str, now: float | None = None
