@@ -230,6 +230,7 @@ class MeterModem:
         self.gsm_mode = GsmMode.GPRS
         self.inactivity_timeout_s = CSD_INACTIVITY_S  # CSD call (HDLC setup)
         self.session_timeout_s = 0.0  # GPRS session (TCP-UDP setup; 0: DEFAULT_SESSION_S)
+        self.dte_bit_rate = 9600  # meter to modem (class 27): a CSD call is no faster
         self.coverage = True  # the network reaches this meter (fault: no network)
         self.line_busy = False  # fault: every call finds the line busy
         self.network: GsmNetwork | None = None

@@ -82,15 +82,16 @@ class Call:
         self.connected_at: float | None = None
         self.ended_at: float | None = None
         self.reason = ""
-        self.to_callee = CsdLine(network.bit_rate)
-        self.to_caller = CsdLine(network.bit_rate)
+        self.bit_rate = network.bit_rate  # the lower of the bearer's and the meter's
+        self.to_callee = CsdLine(self.bit_rate)
+        self.to_caller = CsdLine(self.bit_rate)
 
     @property
     def result_code(self) -> str | None:
         """What the caller's modem prints: "CONNECT 9600", "BUSY", ... (None while
         dialling and ringing, and after a hang-up)."""
         if self.state is CallState.CONNECTED:
-            return f"CONNECT {self.network.bit_rate}"
+            return f"CONNECT {self.bit_rate}"
         return RESULT_CODES.get(self.state)
 
     @property
@@ -164,6 +165,9 @@ class Call:
             self._end(CallState.NO_CARRIER, self.ring_at, f"{self.callee} is not a subscriber")
             return
         self.modem = modem
+        if modem.dte_bit_rate < self.bit_rate:
+            self.bit_rate = modem.dte_bit_rate
+            self.to_callee, self.to_caller = CsdLine(self.bit_rate), CsdLine(self.bit_rate)
         self.offer = offer = modem.incoming_call(self.caller, self.ring_at)
         self.reason = offer.reason
         if offer.outcome is CallOutcome.UNREACHABLE:
