@@ -104,7 +104,8 @@ class CosemSettings:
 
     def __call__(self, modem: MeterModem) -> None:
         values = [self._get(obis, i) for obis, indexes in WATCHED for i in indexes]
-        if len(values) == len(self._seen) and all(a is b for a, b in zip(values, self._seen)):
+        seen = self._seen
+        if len(values) == len(seen) and all(a is b for a, b in zip(values, seen, strict=True)):
             return
         self._seen = values
         aa_mode, listening, rings, callers, ac_mode, reps, delay, calling, dests = values[:9]
