@@ -12,10 +12,13 @@ def test_derived_cards_are_stable_and_distinct() -> None:
     a, b = Sim.derive(7), Sim.derive(8)
     assert Sim.derive(7) == a
     assert len({a.iccid, b.iccid}) == 2 and len({a.imsi, b.imsi}) == 2
-    assert a.imsi.startswith("29341") and a.mcc == 293 and a.mnc == 41
-    assert a.msisdn.startswith("+386") and len(a.iccid) == 19
-    swapped = Sim.derive(7, generation=1)
-    assert swapped.iccid != a.iccid and swapped.msisdn != a.msisdn
+    assert a.imsi == "293400000000007" and a.mcc == 293 and a.mnc == 40
+    assert a.msisdn == "+38640000007" and len(a.iccid) == 19
+    swapped = a.next()
+    assert swapped == Sim.derive(7, generation=1) and swapped.derived == (7, 1)
+    assert swapped.iccid != a.iccid and swapped.msisdn == "+38641000007"
+    other = Sim("8938641000000000008", "262019876543210", "+4915112345678")
+    assert other.derived is None and other.next() != other
 
 
 def test_luhn_of_a_known_iccid() -> None:
@@ -26,7 +29,7 @@ def test_luhn_of_a_known_iccid() -> None:
     ("iccid", "imsi", "msisdn", "words"),
     [
         ("123", "293410000000001", "+38640123456", "19 or 20 digits"),
-        ("8938641000000000070", "293410000000001", "+38640123456", "Luhn"),
+        ("8938640000000000070", "293410000000001", "+38640123456", "Luhn"),
         (Sim.derive(1).iccid, "29341", "+38640123456", "15 digits"),
         (Sim.derive(1).iccid, "293410000000001", "040123456", "international form"),
     ],

@@ -200,7 +200,9 @@ class MeterModem:
     is not registered, without coverage it searches. ``signal`` gives the +CSQ at a
     time (or set ``signal_csq``). ``configure`` is called before each decision to
     bring the settings up to date (the meter side maps its COSEM objects; None:
-    the attributes as set).
+    the attributes as set). The fault model's collaborators: ``network_up`` gives
+    when the network came back at this meter (None: no network now; it counts as
+    a return of coverage), ``busy`` whether the line is busy at a time.
 
     ``now`` only moves forward; every method first brings the state up to ``now``
     (:meth:`tick`). ``registered`` and ``status`` are as of the last call."""
@@ -218,6 +220,8 @@ class MeterModem:
         power_up: PowerUp = _always_powered,
         signal: Signal | None = None,
         configure: Callable[[MeterModem], None] | None = None,
+        network_up: PowerUp = _always_powered,
+        busy: Callable[[float], bool] | None = None,
     ) -> None:
         self.sim = sim
         self.cell = cell
@@ -225,6 +229,7 @@ class MeterModem:
         self.registration_s = registration_s
         self.endpoint = endpoint  # where the meter is served while attached
         self.power_up, self.configure = power_up, configure
+        self.network_up, self.busy = network_up, busy
         self.auto_answer = AutoAnswerSettings()
         self.auto_connect = AutoConnectSettings()
         self.gsm_mode = GsmMode.GPRS
@@ -262,10 +267,10 @@ class MeterModem:
     def registers_at(self, now: float) -> float | None:
         """When the modem is (or will be) registered, as things stand at ``now``
         (None: no card, no coverage or no power)."""
-        up = self.power_up(now)
-        if self.sim is None or not self.coverage or up is None:
+        up, net = self.power_up(now), self.network_up(now)
+        if self.sim is None or not self.coverage or up is None or net is None:
             return None
-        return max(up, self._search_from) + self.registration_s
+        return max(up, net, self._search_from) + self.registration_s
 
     def tick(self, now: float) -> None:
         """Bring registration, the GPRS session and the events up to ``now``."""
@@ -296,7 +301,9 @@ class MeterModem:
             return "no SIM"
         if self.power_up(now) is None:
             return "power down"
-        return "no network" if not self.coverage else "searching"
+        if not self.coverage or self.network_up(now) is None:
+            return "no network"
+        return "searching"
 
     def _session_tick(self, now: float) -> None:
         at, detail = now, ""
@@ -372,7 +379,7 @@ class MeterModem:
         unreachable = self._unreachable()
         if unreachable:
             return CallOffer(CallOutcome.UNREACHABLE, unreachable)
-        if self._in_call or self.line_busy:
+        if self._in_call or self.line_busy or (self.busy is not None and self.busy(now)):
             return CallOffer(CallOutcome.REJECT, "the line is busy", reject_at=now)
         aa = self.auto_answer
         if aa.mode == AutoAnswerMode.NO_MODEM:
@@ -501,7 +508,7 @@ class MeterModem:
     def _unreachable(self) -> str:
         if self.sim is None:
             return "no SIM card"
-        if not self.coverage:
+        if not self.coverage or self.network_up(self._now) is None:
             return "no network"
         if not self.registered:
             return "not registered"

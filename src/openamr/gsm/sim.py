@@ -70,15 +70,32 @@ class Sim:
         return int(self.imsi[3:5])
 
     @classmethod
-    def derive(cls, n: int, mcc: int = 293, mnc: int = 41, generation: int = 0) -> Sim:
-        """A stable card for meter number ``n`` (0 .. 10**8-1): Slovenia (MCC 293)
-        by default, numbers +386 64 nnnnnnnn (decision: a block no real subscriber
-        uses in the tests' examples). ``generation`` gives the next card of the same
-        meter (a SIM swap): another ICCID and IMSI, another MSISDN."""
-        if not 0 <= n < 10**8 or not 0 <= generation < 10:
-            raise ValueError("derive a SIM for n in 0..99999999, generation 0..9")
-        body = f"89386{mnc:02d}{generation}{n:010d}"[:18]
-        iccid = body + luhn_digit(body)
-        imsi = f"{mcc:03d}{mnc:02d}{generation}{n:09d}"
-        msisdn = f"+386{64 + generation}{n:08d}"
-        return cls(iccid, imsi, msisdn)
+    def derive(cls, n: int, mcc: int = 293, mnc: int = 40, generation: int = 0) -> Sim:
+        """A stable card for subscriber number ``n`` (1 .. 999999; a fleet's meter
+        index + 1): ICCID 89 386 <mnc> <generation> <n, 10 digits> + Luhn, IMSI <mcc>
+        <mnc> <generation> <n, 9 digits>, MSISDN +386 <40 + generation> <n, 6 digits>
+        (decision: Slovenian numbers, MCC 293). ``generation`` 0..9 is the meter's
+        next card after each SIM swap (:meth:`next`)."""
+        if not 0 <= n < 10**6 or not 0 <= generation < 10:
+            raise ValueError("derive a SIM for n in 0..999999, generation 0..9")
+        body = f"89386{mnc:02d}{generation}{n:010d}"
+        return cls(body + luhn_digit(body), f"{mcc:03d}{mnc:02d}{generation}{n:09d}",
+                   f"+386{40 + generation}{n:06d}")  # fmt: skip
+
+    @property
+    def derived(self) -> tuple[int, int] | None:
+        """(n, generation) of a card :meth:`derive` made (None: another card)."""
+        n, g = int(self.imsi[6:]), int(self.imsi[5])
+        try:
+            return (n, g) if Sim.derive(n, self.mcc, self.mnc, g) == self else None
+        except ValueError:
+            return None
+
+    def next(self) -> Sim:
+        """The card that replaces this one in a swap: the next generation of a derived
+        card (after 9: 0 again), or a card derived from this one's ICCID."""
+        found = self.derived
+        if found is None:
+            found = (int(self.iccid[-7:-1]) % 10**6, 9)
+        n, g = found
+        return Sim.derive(n, self.mcc, self.mnc, (g + 1) % 10)

@@ -121,7 +121,7 @@ class Modem:
         found = twin.device.find(GSM_DIAGNOSTIC)
         self.diagnostic = found if isinstance(found, GsmDiagnostic) else None
         _, mcc, mnc = self.operator
-        sim = site.sim or Sim.derive(seed % 10**8, mcc, mnc)
+        sim = site.sim or Sim.derive(seed % 10**6, mcc, mnc)
         self.gsm = MeterModem(
             sim, _true_s(twin.true_t), cell=str(self.cell_id), registered=True,
             registration_s=self.search_s, endpoint=site.endpoint, power_up=self._power_up,
