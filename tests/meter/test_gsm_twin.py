@@ -193,3 +193,65 @@ def test_the_card_stays_in_the_meter_over_a_restart(tmp_path: object) -> None:
     again = build_mt372("20261234", time_base=time, state=store)
     assert again.peripherals.modem.gsm.sim == card
     store.close()
+
+
+def test_the_reach_settings_of_a_csd_meter_and_a_wake_up_meter() -> None:
+    from openamr.meter.mt372 import FleetSite
+    from openamr.meter.peripherals import ModemSite, Reach
+
+    def built(reach: Reach) -> Bench:
+        b = Bench.__new__(Bench)
+        b.time = SteppedTime(START)
+        site = FleetSite(modem=ModemSite(reach=reach))
+        b.meter = build_mt372("20261234", time_base=b.time, fleet=site)
+        b.modem = b.meter.peripherals.modem
+        b.network = GsmNetwork()
+        b.network.register(b.modem.gsm)
+        b.step(b.modem.search_s)
+        return b
+
+    csd = built(Reach.CSD)
+    assert csd.view().get(29, mt372.AUTO_CONNECT.obis, 2) == Enum(0)
+    assert csd.network.lookup_address(csd.number, csd.modem.now()) is None
+    sms = csd.network.send_sms(HEAD_END, csd.number, "", csd.modem.now())
+    csd.network.tick(csd.step(10))
+    assert sms.state is SmsState.DELIVERED and sms.wake_up is None  # no auto connect
+    call = csd.network.dial(HEAD_END, csd.number, csd.modem.now())
+    assert call.poll(csd.modem.now() + 30) is CallState.CONNECTED
+    wake = built(Reach.WAKE_UP)
+    call = wake.network.dial(HEAD_END, wake.number, wake.modem.now())
+    assert call.poll(wake.modem.now() + 30) is CallState.BUSY and call.wake_up is not None
+    assert wake.network.lookup_address(wake.number, call.wake_up.attach_at) is not None
+
+
+def test_the_control_endpoint_swaps_the_card() -> None:
+    import json
+
+    from openamr.meter.control import Control
+
+    b = Bench()
+    control = Control.of(b.meter)
+    before = b.modem.gsm.sim
+    assert before is not None
+    status, body, _ = control.answer("POST", "/sim", b'{"action": "swap"}')
+    assert status == 200, body
+    assert isinstance(body, dict) and body["removed"]["iccid"] == before.iccid
+    gsm = body["peripherals"]["gsm"]
+    assert gsm["sim"]["iccid"] == before.next().iccid and gsm["status"] == "searching"
+    status, body, _ = control.answer("POST", "/sim", b'{"action": "insert"}')
+    assert status == 409 and "remove it first" in str(body)
+    status, body, _ = control.answer("POST", "/sim", b'{"action": "remove"}')
+    assert status == 200 and body["peripherals"]["gsm"]["sim"] is None  # type: ignore[index]
+    card = Sim.derive(5, generation=4)
+    given = {"action": "insert", "iccid": card.iccid, "imsi": card.imsi, "msisdn": card.msisdn}
+    status, body, _ = control.answer("POST", "/sim", json.dumps(given).encode())
+    assert status == 200 and body["peripherals"]["gsm"]["sim"]["imsi"] == card.imsi  # type: ignore[index]
+    bad = {**given, "action": "swap", "iccid": "1234"}
+    status, body, _ = control.answer("POST", "/sim", json.dumps(bad).encode())
+    assert status == 400 and "19 or 20 digits" in str(body)
+    status, body, _ = control.answer("POST", "/sim", b'{"action": "eject"}')
+    assert status == 400 and "swap" in str(body)
+    status, body, _ = control.answer("GET", "/events")
+    names = [e["name"] for e in body["events"]]  # type: ignore[index]
+    assert names[-4:] == ["SIM card removed", "SIM card inserted", "SIM card removed",
+                          "SIM card inserted"]  # fmt: skip

@@ -68,7 +68,7 @@ from __future__ import annotations
 from openamr.meter.peripherals.codes import PeripheralEvent, describe_peripheral
 from openamr.meter.peripherals.install import Peripherals
 from openamr.meter.peripherals.lcd import LcdState
-from openamr.meter.peripherals.modem import ModemSite, ModemState
+from openamr.meter.peripherals.modem import ModemSite, ModemState, Reach
 from openamr.meter.peripherals.outputs import Output
 from openamr.meter.peripherals.push import PushMessage
 from openamr.meter.peripherals.tamper import Cover
@@ -82,5 +82,6 @@ __all__ = [
     "Peripherals",
     "PeripheralEvent",
     "PushMessage",
+    "Reach",
     "describe_peripheral",
 ]

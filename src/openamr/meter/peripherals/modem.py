@@ -36,11 +36,15 @@ seconds after the last data (each request the meter answers counts:
 from __future__ import annotations
 
 import datetime as dt
+import enum
+import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from openamr.apdu.results import DataAccessResult
 from openamr.codec.datetime import CosemDateTime
-from openamr.codec.types import Data, Enum, OctetString
+from openamr.codec.types import Array, Data, Enum, OctetString, Structure
+from openamr.cosem.classes.auto_answer import CallType
 from openamr.cosem.classes.auto_connect import AutoConnect
 from openamr.cosem.classes.gsm_diagnostic import (
     NOT_KNOWN,
@@ -52,7 +56,14 @@ from openamr.cosem.classes.gsm_diagnostic import (
 )
 from openamr.devices.mt372 import objects as mt372
 from openamr.devices.mt372.events import EventCode
-from openamr.gsm.modem import CURSOR_S, GsmMode, MeterModem, ModemEvent, ModemEventKind
+from openamr.gsm.modem import (
+    CURSOR_S,
+    GsmMode,
+    MeterModem,
+    ModemEvent,
+    ModemEventKind,
+    PowerUp,
+)
 from openamr.gsm.sim import Sim
 from openamr.meter.metrology.model import DisturbanceKind, mix, seconds
 from openamr.meter.peripherals.agenda import ValueView, number, place
@@ -68,7 +79,7 @@ LOGGED = {
     ModemEventKind.SIM_REMOVED: EventCode.SIM_REMOVED,
     ModemEventKind.SIM_INSERTED: EventCode.SIM_INSERTED,
 }
-__all__ = ["CURSOR_S", "Modem", "ModemSite", "ModemState", "SEEDED"]
+__all__ = ["CURSOR_S", "SEEDED", "Modem", "ModemSite", "ModemState", "Reach"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,17 +97,37 @@ class ModemState:
         return self.status in (GsmStatus.REGISTERED_HOME, GsmStatus.REGISTERED_ROAMING)
 
 
+class Reach(enum.Enum):
+    """How a head-end reaches the meter (the factory's settings for each, written
+    into the objects when the twin is built)::
+
+        gprs     GSM mode 2: attached to GPRS whenever registered (TCP, the default)
+        csd      GSM mode 0, auto connect mode 0: only CSD data calls from the
+                 head-end's number
+        wakeup   GSM mode 0, auto connect mode 104, the head-end's CSD number a
+                 wake-up caller: only by TCP, after an SMS or a wake-up call
+    """
+
+    GPRS = "gprs"
+    CSD = "csd"
+    WAKE_UP = "wakeup"
+
+
 @dataclass(frozen=True)
 class ModemSite:
     """Where the modem is, when someone else decides it (a fleet's cells and fault
     model): the serving cell's id, the +CSQ the signal swings around, the card in
-    it and where the meter is served while attached to GPRS. None: drawn from the
-    meter's seed (the endpoint: 127.0.0.1:4059)."""
+    it, where the meter is served while attached to GPRS, how it is reached, and
+    the fault model's ``network_up`` / ``busy`` (:class:`~openamr.gsm.modem.MeterModem`).
+    None: drawn from the meter's seed (the endpoint: 127.0.0.1:4059)."""
 
     cell_id: int | None = None
     signal_base: int | None = None
     sim: Sim | None = None
     endpoint: tuple[str, int] = ("127.0.0.1", 4059)
+    reach: Reach = Reach.GPRS
+    network_up: PowerUp | None = None
+    busy: Callable[[float], bool] | None = None
 
 
 #: Everything drawn from the seed (a meter on its own).
@@ -126,9 +157,31 @@ class Modem:
             sim, _true_s(twin.true_t), cell=str(self.cell_id), registered=True,
             registration_s=self.search_s, endpoint=site.endpoint, power_up=self._power_up,
             signal=self._quality, configure=CosemSettings(twin.device, self._local),
+            network_up=site.network_up or (lambda now: -math.inf), busy=site.busy,
         )  # fmt: skip
         self._published: tuple[object, ...] | None = None
+        self._reach(twin, site.reach)
         self._views(twin)
+
+    @staticmethod
+    def _reach(twin: Twin, reach: Reach) -> None:
+        """The factory settings of ``reach`` (see :class:`Reach`), in the objects."""
+        if reach is Reach.GPRS:
+            return
+        device = twin.device
+        for obis, index, value in (
+            (mt372.GSM_MODE.obis, 2, Enum(GsmMode.GSM)),
+            (mt372.AUTO_CONNECT.obis, 2, Enum(0 if reach is Reach.CSD else 104)),
+        ):
+            obj = device.find(obis)
+            assert obj is not None and obj.set(index, value) is DataAccessResult.SUCCESS
+        answer = device.find(mt372.AUTO_ANSWER.obis)
+        if reach is Reach.WAKE_UP and answer is not None:
+            callers = Array(
+                Structure((OctetString(n.encode()), Enum(CallType.WAKE_UP)))
+                for n in (mt372.HEAD_END_CSD_NUMBER, mt372.HEAD_END_WAKE_UP_NUMBER)
+            )
+            assert answer.set(7, callers) is DataAccessResult.SUCCESS
 
     def _views(self, twin: Twin) -> None:
         device = twin.device
@@ -142,7 +195,10 @@ class Modem:
         place(device, ValueView(mt372.IMSI.obis, lambda: self._card("imsi")))
         old = device.find(mt372.AUTO_CONNECT.obis)
         if isinstance(old, AutoConnect):
-            place(device, AutoConnect(old.logical_name, connector=self._connect))
+            new = AutoConnect(old.logical_name, connector=self._connect)
+            for index in range(2, 7):  # the values the object was built with
+                setattr(new, new.attributes()[index - 1].name, old.get(index))
+            place(device, new)
 
     # -- the model -----------------------------------------------------------------------
 
