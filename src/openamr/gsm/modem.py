@@ -222,6 +222,7 @@ class MeterModem:
         configure: Callable[[MeterModem], None] | None = None,
         network_up: PowerUp = _always_powered,
         busy: Callable[[float], bool] | None = None,
+        gsm_mode: GsmMode = GsmMode.GPRS,
     ) -> None:
         self.sim = sim
         self.cell = cell
@@ -232,7 +233,7 @@ class MeterModem:
         self.network_up, self.busy = network_up, busy
         self.auto_answer = AutoAnswerSettings()
         self.auto_connect = AutoConnectSettings()
-        self.gsm_mode = GsmMode.GPRS
+        self.gsm_mode = gsm_mode
         self.inactivity_timeout_s = CSD_INACTIVITY_S  # CSD call (HDLC setup)
         self.session_timeout_s = 0.0  # GPRS session (TCP-UDP setup; 0: DEFAULT_SESSION_S)
         self.dte_bit_rate = 9600  # meter to modem (class 27): a CSD call is no faster

@@ -52,6 +52,7 @@ from openamr.cosem.classes.gsm_diagnostic import (
     CellInfo,
     GsmDiagnostic,
     GsmStatus,
+    PsStatus,
     signal_bars,
 )
 from openamr.devices.mt372 import objects as mt372
@@ -149,19 +150,21 @@ class Modem:
         self.base = 8 + mix(seed, 2) % 21 if site.signal_base is None else site.signal_base
         self.cell_id = 1 + mix(seed, 5) % 65_535 if site.cell_id is None else site.cell_id
         self.search_s = 20 + mix(seed, 3) % 71
+        self._hour = (-1, 0)  # the last hour's +CSQ
         found = twin.device.find(GSM_DIAGNOSTIC)
         self.diagnostic = found if isinstance(found, GsmDiagnostic) else None
         _, mcc, mnc = self.operator
         sim = site.sim or Sim.derive(seed % 10**6, mcc, mnc)
+        self._published: tuple[object, ...] | None = None
+        self._reach(twin, site.reach)
+        mode = self._views(twin)  # the objects first: the modem's settings read them
         self.gsm = MeterModem(
             sim, _true_s(twin.true_t), cell=str(self.cell_id), registered=True,
             registration_s=self.search_s, endpoint=site.endpoint, power_up=self._power_up,
             signal=self._quality, configure=CosemSettings(twin.device, self._local),
             network_up=site.network_up or (lambda now: -math.inf), busy=site.busy,
+            gsm_mode=mode,
         )  # fmt: skip
-        self._published: tuple[object, ...] | None = None
-        self._reach(twin, site.reach)
-        self._views(twin)
 
     @staticmethod
     def _reach(twin: Twin, reach: Reach) -> None:
@@ -183,11 +186,12 @@ class Modem:
             )
             assert answer.set(7, callers) is DataAccessResult.SUCCESS
 
-    def _views(self, twin: Twin) -> None:
+    def _views(self, twin: Twin) -> GsmMode:
+        """The modem's views among the objects; the GSM mode the objects hold."""
         device = twin.device
-        mode = device.find(mt372.GSM_MODE.obis)
-        if mode is not None and isinstance(value := mode.get(2), int):
-            self.gsm.gsm_mode = GsmMode(int(value)) if value in (0, 1, 2) else GsmMode.GPRS
+        found = device.find(mt372.GSM_MODE.obis)
+        value = found.get(2) if found is not None else None
+        mode = GsmMode(int(value)) if isinstance(value, int) and value in (0, 1, 2) else None
         place(device, ValueView(mt372.GSM_MODE.obis, lambda: Enum(self.gsm.gsm_mode),
                                 self._write_gsm_mode))  # fmt: skip
         place(device, ValueView(mt372.MSISDN.obis, lambda: self._card("msisdn")))
@@ -199,6 +203,7 @@ class Modem:
             for index in range(2, 7):  # the values the object was built with
                 setattr(new, new.attributes()[index - 1].name, old.get(index))
             place(device, new)
+        return GsmMode.GPRS if mode is None else mode
 
     # -- the model -----------------------------------------------------------------------
 
@@ -219,8 +224,11 @@ class Modem:
 
     def quality(self, t: int) -> int:
         """+CSQ in the hour of true second ``t``."""
-        swing = mix(self.seed, 4, t // HOUR) % 7 - 3
-        return max(0, min(31, self.base + swing))
+        hour = t // HOUR
+        if self._hour[0] != hour:
+            swing = mix(self.seed, 4, hour) % 7 - 3
+            self._hour = (hour, max(0, min(31, self.base + swing)))
+        return self._hour[1]
 
     def _quality(self, now: float) -> int:
         return self.quality(int(now))
@@ -236,6 +244,10 @@ class Modem:
     def state_at(self, true_time: dt.datetime) -> ModemState:
         t = seconds(true_time)
         self.gsm.tick(float(t))
+        return self._state(t)
+
+    def _state(self, t: int) -> ModemState:
+        """The state as of the modem's last tick, at true second ``t``."""
         g = self.gsm
         if not g.registered:
             up = self.power_up(t)
@@ -306,12 +318,13 @@ class Modem:
         return []
 
     def publish(self, twin: Twin) -> None:
-        self.gsm.tick(self.now())
-        for event in self.gsm.drain_events():
+        g, now = self.gsm, self.now()
+        g.tick(now)
+        for event in g.drain_events():
             self._log(twin, event)
-        state = self.state_at(twin.true_t)
-        g = self.gsm
-        key = (state, g.sim, g.cs_attachment(), g.ps_status(self.now()))
+        state = self._state(int(now))
+        ps = PsStatus.GPRS if g.address is not None else PsStatus.INACTIVE
+        key = (state, g.sim, g.cs_attachment(), ps)
         if key == self._published or self.diagnostic is None:
             return
         self._published = key
@@ -319,8 +332,7 @@ class Modem:
             dt.datetime.fromtimestamp(state.since, dt.UTC)))  # fmt: skip
         self.diagnostic.capture(
             CosemDateTime.from_bytes(at), self._operator() if state.registered else "",
-            state.status, g.ps_status(self.now()), self._cell(state), self._neighbours(state),
-            g.cs_attachment(),
+            state.status, ps, self._cell(state), self._neighbours(state), g.cs_attachment(),
         )  # fmt: skip
 
     def _log(self, twin: Twin, event: ModemEvent) -> None:

@@ -22,13 +22,13 @@ an empty calling window means never.
 from __future__ import annotations
 
 import datetime as dt
+import operator
 from collections.abc import Callable, Sequence
 
-from openamr.apdu.results import DataAccessResult
 from openamr.codec.datetime import NOT_SPECIFIED, YEAR_NOT_SPECIFIED, CosemDateTime
 from openamr.codec.obis import Obis
 from openamr.codec.types import Data
-from openamr.cosem import LogicalDevice
+from openamr.cosem import CosemObject, LogicalDevice
 from openamr.cosem.classes.auto_answer import CallType
 from openamr.cosem.classes.modem_configuration import SPEEDS
 from openamr.cosem.classes.shape import as_bytes, as_int, items
@@ -101,11 +101,24 @@ class CosemSettings:
     def __init__(self, device: LogicalDevice, local: LocalTime) -> None:
         self.device, self.local = device, local
         self._seen: Sequence[Data] = ()
+        self._watched: list[tuple[CosemObject | None, str]] | None = None
+
+    def _values(self) -> list[Data]:
+        """The watched attributes' values, read as stored (called before each of the
+        modem's decisions: a few attribute reads, no GET machinery). The objects are
+        looked up at the first call: build the modem after the objects are placed."""
+        if self._watched is None:
+            self._watched = []
+            for obis, indexes in WATCHED:
+                obj = self.device.find(obis)
+                names = {a.index: a.name for a in obj.attributes()} if obj is not None else {}
+                self._watched += [(obj, names.get(i, "")) for i in indexes]
+        return [getattr(obj, name, None) for obj, name in self._watched]
 
     def __call__(self, modem: MeterModem) -> None:
-        values = [self._get(obis, i) for obis, indexes in WATCHED for i in indexes]
+        values = self._values()
         seen = self._seen
-        if len(values) == len(seen) and all(a is b for a, b in zip(values, seen, strict=True)):
+        if len(values) == len(seen) and all(map(operator.is_, values, seen)):
             return
         self._seen = values
         aa_mode, listening, rings, callers, ac_mode, reps, delay, calling, dests = values[:9]
@@ -133,11 +146,6 @@ class CosemSettings:
         modem.inactivity_timeout_s = float(self._int(hdlc_timeout, 120))
         modem.session_timeout_s = float(self._int(tcp_timeout, 0))
         modem.dte_bit_rate = SPEEDS[self._int(speed, SPEEDS.index(9600))]
-
-    def _get(self, obis: Obis, index: int) -> Data:
-        obj = self.device.find(obis)
-        value = None if obj is None else obj.get(index)
-        return None if isinstance(value, DataAccessResult) else value
 
     def _window(self, windows: Data, empty: WindowTest) -> WindowTest:
         return empty if windows is None else window_test(windows, self.local, empty)
