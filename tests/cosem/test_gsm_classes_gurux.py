@@ -83,3 +83,25 @@ def test_auto_connect_both_ways() -> None:
         assert back.set(index, gurux_answer(theirs, index)) is DataAccessResult.SUCCESS, index
     assert back.destinations() == ours.destinations()
     assert (back.mode, back.repetitions, back.repetition_delay) == (102, 5, 90)
+
+
+def test_gsm_diagnostic_gurux_encodes_what_we_encode() -> None:
+    from openamr.codec import encode
+    from openamr.cosem.classes.gsm_diagnostic import (
+        AdjacentCell,
+        CellInfo,
+        GsmDiagnostic,
+        GsmStatus,
+        PsStatus,
+    )
+
+    ours = GsmDiagnostic()
+    cell = CellInfo(0x0102_0304, 0x2A, 21, 0, 293, 40, 62)
+    ours.capture(CosemDateTime.from_datetime(START), "A1 SI", GsmStatus.REGISTERED_HOME,
+                 PsStatus.GPRS, cell, [AdjacentCell(7, 12), AdjacentCell(9, 3)])  # fmt: skip
+    theirs = theirs_of(ours, objects.GXDLMSGSMDiagnostic())
+    settings = gurux.GXDLMSSettings(True, None)
+    for index in (6, 7):  # the structures: gurux's bytes are ours
+        raw = theirs.getValue(settings, gurux.ValueEventArgs(settings, theirs, index))
+        assert bytes(raw.array()) == encode(ours.get(index)), index
+    assert decode(encode(ours.get(6))) == cell.to_data()
