@@ -255,3 +255,13 @@ def test_the_control_endpoint_swaps_the_card() -> None:
     names = [e["name"] for e in body["events"]]  # type: ignore[index]
     assert names[-4:] == ["SIM card removed", "SIM card inserted", "SIM card removed",
                           "SIM card inserted"]  # fmt: skip
+
+
+def test_the_adapters_clock_runs_ahead_of_a_lazy_twin() -> None:
+    b = Bench()
+    b.time.step(30)  # the twin has not advanced
+    assert b.modem.true_now() == b.modem.now() + 30
+    call = b.network.dial(HEAD_END, b.number, b.modem.true_now())
+    assert call.poll(b.modem.true_now() + 20) is CallState.CONNECTED
+    b.meter.twin.advance()  # the twin catches up: its publish does not move the modem back
+    assert b.modem.gsm.cs_attachment() == CsAttachment.ACTIVE

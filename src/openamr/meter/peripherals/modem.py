@@ -238,8 +238,14 @@ class Modem:
         return meter.astimezone(self.twin.rules.zone(meter)).replace(tzinfo=None)
 
     def now(self) -> float:
-        """The twin's true time, as the MeterModem's ``now`` (POSIX seconds)."""
+        """The true time the twin has reached, as the MeterModem's ``now`` (POSIX
+        seconds): what the twin's own parts use."""
         return _true_s(self.twin.true_t)
+
+    def true_now(self) -> float:
+        """The twin's clock now (its time base, whether or not the twin has advanced
+        to it): the ``now`` an adapter gives the modem and its network."""
+        return _true_s(self.twin.source.true_now())
 
     def state_at(self, true_time: dt.datetime) -> ModemState:
         t = seconds(true_time)
