@@ -1,5 +1,5 @@
 """The GSM side of the MT372, sans-IO (issue 16; datasheet: "AMR communication -
-GSM/GPRS", "SIM card exchange", "Modem comm. statuses"; docs/gsm.md).
+GSM/GPRS", "SIM card exchange", "Modem comm. statuses"; docs/gsm-meter.md).
 
 Four pieces, each driven by times passed in (``now``: float seconds on one clock
 shared by everything that talks to the same network; the live adapters use true

@@ -1,5 +1,5 @@
 """The meter's GSM modem, sans-IO: what it is registered with, and what it does with a
-call, an SMS and a wake-up (issue 16; docs/gsm.md).
+call, an SMS and a wake-up (issue 16; docs/gsm-meter.md).
 
 Settings come from the COSEM objects (the meter side maps them, Blue Book §4.8):
 

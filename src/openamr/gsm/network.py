@@ -1,5 +1,5 @@
 """The simulated GSM network between the head-end's modem and the meters' modems
-(issue 16; docs/gsm.md), sans-IO on one clock (``now``).
+(issue 16; docs/gsm-meter.md), sans-IO on one clock (``now``).
 
 Subscribers are :class:`~openamr.gsm.modem.MeterModem` objects found by the MSISDN or
 IMSI of the card they hold now (a SIM swap moves the meter to its new number);

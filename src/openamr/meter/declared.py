@@ -211,7 +211,7 @@ def _hdlc_setup(d: ObjectDecl, c: Collaborators) -> CosemObject:
 
 
 def _auto_answer(d: ObjectDecl, c: Collaborators) -> CosemObject:
-    """The head-end's numbers on the whitelist from the factory (docs/gsm.md): CSD
+    """The head-end's numbers on the whitelist from the factory (docs/gsm-meter.md): CSD
     data calls answered after 2 rings, wake-up calls rejected and obeyed."""
     callers = (
         (mt372.HEAD_END_CSD_NUMBER.encode(), CallType.NORMAL_CSD),

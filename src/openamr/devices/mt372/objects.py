@@ -274,7 +274,7 @@ CSD_FLAGS = _obj(
     "0.0.128.20.20.255", 1, "call restriction: CSD flags of the auto-connect list (Mx372)",
     SETTING, Unsigned(0),
 )  # fmt: skip
-# -- the GSM module and its SIM (docs/gsm.md; decisions, [I]) ---------------------------------
+# -- the GSM module and its SIM (docs/gsm-meter.md; decisions, [I]) -------------------------
 #: Blue Book 4.8.1 at its standard name; the MT372's values are not public
 MODEM_CONFIGURATION = _obj("0.0.2.0.0.255", 27, "modem configuration (GSM module)", SETTING,
                            version=1)  # fmt: skip

@@ -1,6 +1,6 @@
 """The GSM/GPRS modem of the twin: a :class:`~openamr.gsm.modem.MeterModem` (the
 sans-IO modem a simulated network calls) driven by the twin's time and objects, and
-published in its COSEM objects (docs/gsm.md).
+published in its COSEM objects (docs/gsm-meter.md).
 
 The model (decision, [I]), in true time (POSIX seconds are the MeterModem's ``now``):
 

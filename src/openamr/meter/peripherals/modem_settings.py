@@ -1,5 +1,5 @@
 """The modem's COSEM objects read into its :class:`~openamr.gsm.modem.MeterModem`
-(Blue Book 4.8; docs/gsm.md): the modem calls :class:`CosemSettings` before each
+(Blue Book 4.8; docs/gsm-meter.md): the modem calls :class:`CosemSettings` before each
 decision, so a written setting governs the next call, SMS or session::
 
     0.0.2.2.0.255   Auto answer [28]     mode, listening_window, number_of_rings,
