@@ -68,6 +68,9 @@ def test_a_wake_up_meter_accepts_tcp_only_in_its_session() -> None:
     assert sms.state is SmsState.DELIVERED and sms.wake_up is not None
     base.step(10)
     assert fleet.refusal(0) is None
+    fleet.reach(1)
+    assert not fleet.hibernate(0) and fleet.hibernate_idle(1e9, 0.0) == 1  # meter 1 sleeps
+    assert fleet.condition(0) == "awake"  # its session is not in its memory: kept awake
     assert fleet.network.lookup_address(fleet.meter(0).imsi) == (fleet.meter(0).host, 4059)
     base.step(400)  # the TCP-UDP inactivity timeout (180 s) ran out
     assert "wake it up" in str(fleet.refusal(0))

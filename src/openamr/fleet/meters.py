@@ -270,6 +270,10 @@ class Fleet:
         """The fleet's true time as the GSM network's ``now`` (POSIX seconds)."""
         return self.now().timestamp()
 
+    def _gsm_busy(self, awake: Awake) -> bool:
+        modem, now = awake.meter.peripherals.modem.gsm, self.gsm_now()
+        return bool(modem.cs_attachment()) or modem.session_end(now) is not None
+
     def _modem_of(self, number: str) -> MeterModem | None:
         """The modem whose card has this MSISDN or IMSI (its twin built or woken)."""
         index = index_of_card(self.config, number)
@@ -346,10 +350,11 @@ class Fleet:
             awake.meter.persistence.commit()
 
     def hibernate(self, index: int) -> bool:
-        """Save the meter into the state file and drop its twin (False: it is pinned
-        or not awake)."""
+        """Save the meter into the state file and drop its twin (False: it is pinned,
+        not awake, or its modem is in a call or a GPRS session after a wake-up: that
+        state is not kept in the meter's memory)."""
         awake = self.awake.get(index)
-        if awake is None or awake.pinned:
+        if awake is None or awake.pinned or self._gsm_busy(awake):
             return False
         awake.meter.refresh()
         self._commit(awake)  # everything up to now into its store
