@@ -27,7 +27,7 @@ def test_each_meter_has_its_card_its_cell_and_its_reach() -> None:
     config = small(40, network=Network(meters_per_cell=10, csd=0.25, wakeup=0.25))
     fleet = fleet_on(config, SteppedTime(START))
     reaches = [fleet.meter(i).reach for i in range(40)]
-    assert {"gprs", "csd", "wakeup"} == set(reaches)
+    assert {"tcp", "csd", "wakeup"} == set(reaches)
     assert reaches == [fleet_on(config, SteppedTime(START)).meter(i).reach for i in range(40)]
     modem = fleet.reach(3).peripherals.modem
     card = fleet.meter(3).sim
@@ -100,7 +100,7 @@ def test_the_control_endpoint_swaps_a_meters_card() -> None:
     assert status == 400
     _, listed, _ = control.answer("GET", "/meters")
     first = listed["meters"][0]  # type: ignore[index]
-    assert (first["msisdn"], first["reach"]) == (fleet.meter(0).msisdn, "gprs")
+    assert (first["msisdn"], first["reach"]) == (fleet.meter(0).msisdn, "tcp")
     assert json.dumps(listed)
 
 

@@ -80,7 +80,7 @@ class MeterIdentity:
     pv: bool
     phases: int
     rotated: bool  # its keys were rotated: it serves generation 1
-    reach: str = "gprs"  # "gprs", "csd" or "wakeup" (openamr.meter.peripherals.Reach)
+    reach: str = "tcp"  # "tcp", "csd" or "wakeup": the head-end's path (meter.peripherals.Reach)
 
     @property
     def logical_device_name(self) -> str:
@@ -129,7 +129,7 @@ def identity(config: FleetConfig, index: int) -> MeterIdentity:
         phases=_pick(phases, unit(seed, "phases", index)),
         rotated=FaultModel(config.faults, seed).rotated(index),
         reach=_pick((("csd", net.csd), ("wakeup", net.wakeup),
-                     ("gprs", max(0.0, 1 - net.csd - net.wakeup))), unit(seed, "reach", index)),
+                     ("tcp", max(0.0, 1 - net.csd - net.wakeup))), unit(seed, "reach", index)),
     )  # fmt: skip
 
 

@@ -99,17 +99,17 @@ class ModemState:
 
 
 class Reach(enum.Enum):
-    """How a head-end reaches the meter (the factory's settings for each, written
-    into the objects when the twin is built)::
+    """How a head-end reaches the meter, in the words of the head-end's paths (the
+    factory's settings for each, written into the objects when the twin is built)::
 
-        gprs     GSM mode 2: attached to GPRS whenever registered (TCP, the default)
+        tcp      GSM mode 2: attached to GPRS whenever registered (the default)
         csd      GSM mode 0, auto connect mode 0: only CSD data calls from the
                  head-end's number
         wakeup   GSM mode 0, auto connect mode 104, the head-end's CSD number a
                  wake-up caller: only by TCP, after an SMS or a wake-up call
     """
 
-    GPRS = "gprs"
+    TCP = "tcp"
     CSD = "csd"
     WAKE_UP = "wakeup"
 
@@ -126,7 +126,7 @@ class ModemSite:
     signal_base: int | None = None
     sim: Sim | None = None
     endpoint: tuple[str, int] = ("127.0.0.1", 4059)
-    reach: Reach = Reach.GPRS
+    reach: Reach = Reach.TCP
     network_up: PowerUp | None = None
     busy: Callable[[float], bool] | None = None
 
@@ -169,7 +169,7 @@ class Modem:
     @staticmethod
     def _reach(twin: Twin, reach: Reach) -> None:
         """The factory settings of ``reach`` (see :class:`Reach`), in the objects."""
-        if reach is Reach.GPRS:
+        if reach is Reach.TCP:
             return
         device = twin.device
         for obis, index, value in (
