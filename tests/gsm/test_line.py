@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from openamr.gsm import CsdLine
 
@@ -42,3 +44,28 @@ def test_theoretical_seconds_and_latency() -> None:
 def test_bad_line_is_refused() -> None:
     with pytest.raises(ValueError, match="positive bit rate"):
         CsdLine(bit_rate=0)
+
+
+@given(
+    chunks=st.lists(st.tuples(st.binary(min_size=0, max_size=300), st.floats(0, 0.5)), max_size=8),
+    polls=st.lists(st.floats(0, 0.3), min_size=1, max_size=20),
+)
+def test_every_octet_arrives_once_in_order_and_never_early(
+    chunks: list[tuple[bytes, float]], polls: list[float]
+) -> None:
+    line, now, sent, arrivals = CsdLine(), 0.0, b"", []
+    for data, gap in chunks:
+        now += gap
+        line.send(data, now)
+        sent += data
+    got, t = b"", 0.0
+    for step in polls:
+        t += step
+        piece = line.receivable(t)
+        got += piece
+        arrivals.append((t, len(got)))
+    got += line.receivable(1e9)
+    assert got == sent and line.pending() == 0
+    # by t, no more octets than the line can carry from the first send on
+    for t, count in arrivals:
+        assert count <= max(0.0, t) / line.octet_s + 1e-6
