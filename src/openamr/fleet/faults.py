@@ -42,6 +42,7 @@ seed are arguments; draws are BLAKE2b of (seed, what, meter, ...).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 import struct
@@ -121,7 +122,11 @@ class FaultModel:
             return -math.inf
         slot_s = self.rates.offline_hours * 3600
         phase = unit(self.seed, "offline-phase", meter) * slot_s
-        start = math.floor((t + phase) / slot_s) * slot_s - phase
+        return self._online_since(meter, math.floor((t + phase) / slot_s), slot_s, phase)
+
+    @functools.lru_cache(maxsize=4096)  # noqa: B019 (a model lives as long as its fleet)
+    def _online_since(self, meter: int, slot: int, slot_s: float, phase: float) -> float:
+        start = slot * slot_s - phase
         for _ in range(24):
             if self.offline(meter, start - slot_s / 2):
                 return start
