@@ -20,7 +20,8 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "openamr"
 
 # layer -> the layers it may import (besides itself and the root modules below), in the
 # order of ARCHITECTURE.md, bottom up: the stack; cosem/; devices/ (the MT372 declared
-# once, as data); then the two sides, which share the stack, cosem/, devices/ and the
+# once, as data); gsm/ (the simulated GSM network and modems, shared by both sides);
+# then the two sides, which share the stack, cosem/, devices/ and the
 # adapters but never each other: the meter side (meter/, its adapters in aio/, fleet/)
 # and the client side (client/, headend/); cli/ on top of both.
 STACK = {"codec", "apdu", "security", "link", "association"}
@@ -32,16 +33,18 @@ ALLOWED: dict[str, set[str]] = {
     "association": {"codec", "apdu", "security"},
     "cosem": {"codec", "apdu", "association"},
     "devices": {"codec", "apdu", "association", "cosem"},
-    "meter": {"codec", "apdu", "security", "association", "cosem", "devices"},
-    "aio": STACK | {"cosem", "devices", "meter"},
-    "fleet": STACK | {"cosem", "devices", "meter", "aio"},
-    "client": STACK | {"cosem", "devices", "aio"},
-    "headend": STACK | {"cosem", "devices", "aio", "client"},
-    "cli": STACK | {"cosem", "devices", "meter", "aio", "fleet", "client", "headend"},
+    "gsm": {"codec", "cosem"},
+    "meter": {"codec", "apdu", "security", "association", "cosem", "devices", "gsm"},
+    "aio": STACK | {"cosem", "devices", "gsm", "meter"},
+    "fleet": STACK | {"cosem", "devices", "gsm", "meter", "aio"},
+    "client": STACK | {"cosem", "devices", "gsm", "aio"},
+    "headend": STACK | {"cosem", "devices", "gsm", "aio", "client"},
+    "cli": STACK | {"cosem", "devices", "gsm", "meter", "aio", "fleet", "client", "headend"},
 }
 ROOT_MODULES = {"errors", "__init__"}  # importable from every layer
 SANS_IO = {
-    "codec", "apdu", "security", "link", "association", "cosem", "devices", "meter", "fleet",
+    "codec", "apdu", "security", "link", "association", "cosem", "devices", "gsm", "meter",
+    "fleet",
 }  # fmt: skip
 #: The fleet's thin asyncio adapter: the one module of a sans-IO layer that does I/O.
 IO_MODULES = {"fleet/serve.py"}

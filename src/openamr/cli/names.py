@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 #: The declared interface classes by class_id, as "module:Class" of
 #: :mod:`openamr.cosem.classes`. A class is imported when one of its names is first
-#: asked for: ``openamr read`` of a register loads the Register class, not all 27.
+#: asked for: ``openamr read`` of a register loads the Register class, not all 28.
 DECLARED: dict[int, str] = {
     1: "data:Data",
     3: "register:Register",
@@ -39,6 +39,7 @@ DECLARED: dict[int, str] = {
     21: "register_monitor:RegisterMonitor",
     22: "single_action_schedule:SingleActionSchedule",
     23: "iec_hdlc_setup:IecHdlcSetup",
+    27: "modem_configuration:ModemConfiguration",
     28: "auto_answer:AutoAnswer",
     29: "auto_connect:AutoConnect",
     40: "push_setup:PushSetup",

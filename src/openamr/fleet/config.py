@@ -38,6 +38,8 @@ A complete file, every key optional (these are the defaults)::
     cell_capacity = 32            # simultaneous connections a cell admits (0: no limit)
     first_cell = 1001
     meters_per_group = 50         # consecutive meters share a feeder (group)
+    csd = 0.0                     # share of meters reached only by CSD data calls
+    wakeup = 0.0                  # share reached by TCP only after a wake-up (SMS, call)
 
     [faults]                      # see openamr.fleet.faults (FaultRates)
     offline = 0.01
@@ -87,6 +89,8 @@ class Network:
     cell_capacity: int = 32
     first_cell: int = 1001
     meters_per_group: int = 50
+    csd: float = 0.0  # shares of the meters reached by CSD only, or after a wake-up
+    wakeup: float = 0.0
 
 
 #: Physical addresses on a bus count from here (IEC 62056-46: 0x10 is the first
@@ -338,11 +342,16 @@ def _mix(t: Mapping[str, Any]) -> Mix:
 def _network(t: Mapping[str, Any]) -> Network:
     _only(t, {f.name for f in fields(Network)}, "[network]")
     d = Network()
+    csd, wakeup = _num(t, "csd", d.csd, 0.0, 1.0), _num(t, "wakeup", d.wakeup, 0.0, 1.0)
+    if csd + wakeup > 1:
+        raise ConfigError("[network] csd + wakeup: shares of the meters, at most 1 together")
     return Network(
         _int(t, "meters_per_cell", d.meters_per_cell, 1),
         _int(t, "cell_capacity", d.cell_capacity, 0),
         _int(t, "first_cell", d.first_cell, 1, 65_535),
         _int(t, "meters_per_group", d.meters_per_group, 1),
+        csd,
+        wakeup,
     )
 
 

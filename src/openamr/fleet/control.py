@@ -11,6 +11,9 @@ is its HTTP/1.1 adapter. ::
     GET  /meters/<serial>/lcd     what its LCD shows
     GET  /meters/<serial>/events  its log-book
     GET  /meters/<serial>/index   its place in the fleet (for the page's "go to")
+    POST /meters/<serial>/sim     SIM hot swap: {"action": "remove" | "insert" | "swap"},
+                                  insert and swap take iccid, imsi, msisdn (default:
+                                  the meter's next card, Sim.next)
     POST /inject/<event>          any POST route of the single twin (power-failure,
                                   sag, cover, pulses, ...) into the meters the body's
                                   target names: "meter": "<serial>", "group":
@@ -75,6 +78,7 @@ def meters(fleet: Fleet) -> list[object]:
             "offline": fleet.faults.offline(index, t),
             "outage": None if outage is None else outage.kind,
             "csq_base": fleet.faults.signal_base(index),
+            "msisdn": m.msisdn, "reach": m.reach,
         })  # fmt: skip
     return out
 
@@ -117,6 +121,8 @@ class FleetControl(Control):
             return self._meter(parts[1], parts[2] if len(parts) == 3 else "", now)
         if method == "GET" and len(parts) == 3 and parts[0] == "lcds":
             return lcd_page(fleet, _whole(parts[1]), min(MAX_LCDS, _whole(parts[2])), now)
+        if method == "POST" and len(parts) == 3 and parts[0] == "meters" and parts[2] == "sim":
+            return self._sim(parts[1], raw, now)
         if method == "POST" and len(parts) == 2 and parts[0] == "inject":
             return self._inject(parts[1], raw, now)
         if method == "POST" and parts == ["scenario", "feeder-outage"]:
@@ -152,6 +158,19 @@ class FleetControl(Control):
             return {"events": events(meter.twin)}
         raise HttpError(HTTPStatus.NOT_FOUND, f"no view {what!r} of a meter", ROUTE_LIST)
 
+    def _sim(self, serial: str, raw: bytes, now: float) -> Json:
+        index = self.fleet.index_of(serial)
+        if index is None:
+            raise LookupError(f"no meter {serial} in this fleet")
+        route = self.singles["/sim"]
+        args = parse_args(raw, route)
+        meter = self.fleet.reach(index, now)
+        answer = route.handler(Controlled(meter.twin, meter.peripherals), args)
+        meter.twin.checkpoint()
+        if meter.persistence is not None:  # the card is in the meter's memory at once
+            meter.persistence.commit()
+        return {"serial": serial, **answer}
+
     def _inject(self, event: str, raw: bytes, now: float) -> Json:
         route = self.singles.get("/" + event)
         if route is None:
@@ -176,9 +195,9 @@ class FleetControl(Control):
 
 ROUTE_LIST = [
     "GET /", "GET /status", "GET /meters", "GET /meters/<serial>", "GET /meters/<serial>/lcd",
-    "GET /meters/<serial>/events", "GET /meters/<serial>/index", "POST /inject/<event>",
-    "POST /scenario/feeder-outage", "POST /scenario/cell-outage", "POST /scenario/dst",
-    "GET /lcds/<offset>/<limit>", "GET /ui/",
+    "GET /meters/<serial>/events", "GET /meters/<serial>/index", "POST /meters/<serial>/sim",
+    "POST /inject/<event>", "POST /scenario/feeder-outage", "POST /scenario/cell-outage",
+    "POST /scenario/dst", "GET /lcds/<offset>/<limit>", "GET /ui/",
 ]  # fmt: skip
 MAX_LCDS = 48
 PAGE_FILES = files("openamr.fleet") / "static"

@@ -9,7 +9,10 @@ offline            share of meter-time the modem is not registered: time is cut 
                    ``offline_hours`` slots (a phase per meter); a slot is offline
                    with this probability. Connections are refused (RST) meanwhile.
 poor_signal        share of meters with a poor signal: the modem's +CSQ swings around
-                   3..8 instead of 12..28 (GSM diagnostic 0.0.25.6.0.255)
+                   3..8 instead of 12..28 (GSM diagnostic 0.0.25.6.0.255); below +CSQ
+                   5 CSD calls fail (NO CARRIER), below 10 SMS arrive late
+busy               share of ``busy_minutes`` slots in which a meter's line is busy:
+                   a CSD call to it gets BUSY (a phase per meter)
 slow               share of meters that answer slowly: each answer waits a round
                    trip drawn per session from ``slow_rtt_s`` (GPRS: 0.5 to 3 s)
 drop               probability that a session is dropped mid-transfer (after its
@@ -25,6 +28,9 @@ invalid_clock      share of meters whose super-cap ran down: an 11-day power
                    status, FF bits, LP status) until a head-end sets it
 =================  ==============================================================
 
+An offline slot is also no network for the GSM modem (:meth:`FaultModel.network_up`):
+calls find NO CARRIER, SMS wait, and the modem searches again when the slot ends.
+
 Cells (``[network] cell_capacity``) refuse connections beyond their capacity; the
 serving adapter counts them (:mod:`openamr.fleet.serve`). The defaults are a
 realistic GPRS fleet (README, "A fleet"): every rate is on; ``FaultRates.none()``
@@ -36,6 +42,7 @@ seed are arguments; draws are BLAKE2b of (seed, what, meter, ...).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 import struct
@@ -65,10 +72,13 @@ class FaultRates:
     rotated_keys: float = 0.01
     drift_ppm: float = 20.0
     invalid_clock: float = 0.002
+    busy: float = 0.02
+    busy_minutes: float = 15.0
 
     SHARES: ClassVar[frozenset[str]] = frozenset(
-        {"offline", "poor_signal", "slow", "drop", "no_answer", "rotated_keys", "invalid_clock"}
-    )
+        {"offline", "poor_signal", "slow", "drop", "no_answer", "rotated_keys", "invalid_clock",
+         "busy"}
+    )  # fmt: skip
 
     @classmethod
     def none(cls) -> FaultRates:
@@ -102,6 +112,35 @@ class FaultModel:
         phase = unit(self.seed, "offline-phase", meter) * slot_s
         slot = math.floor((t + phase) / slot_s)
         return unit(self.seed, "offline", meter, slot) < rate
+
+    def network_up(self, meter: int, t: float) -> float | None:
+        """When the network came back at the meter, as of true second ``t`` (None:
+        offline now; -inf: not offline in the last 24 slots)."""
+        if self.offline(meter, t):
+            return None
+        if self.rates.offline <= 0:
+            return -math.inf
+        slot_s = self.rates.offline_hours * 3600
+        phase = unit(self.seed, "offline-phase", meter) * slot_s
+        return self._online_since(meter, math.floor((t + phase) / slot_s), slot_s, phase)
+
+    @functools.lru_cache(maxsize=4096)  # noqa: B019 (a model lives as long as its fleet)
+    def _online_since(self, meter: int, slot: int, slot_s: float, phase: float) -> float:
+        start = slot * slot_s - phase
+        for _ in range(24):
+            if self.offline(meter, start - slot_s / 2):
+                return start
+            start -= slot_s
+        return -math.inf
+
+    def busy(self, meter: int, t: float) -> bool:
+        """The meter's line is busy at true second ``t`` (a CSD call gets BUSY)."""
+        rate = self.rates.busy
+        if rate <= 0:
+            return False
+        slot_s = max(self.rates.busy_minutes, 1.0) * 60
+        phase = unit(self.seed, "busy-phase", meter) * slot_s
+        return unit(self.seed, "busy", meter, math.floor((t + phase) / slot_s)) < rate
 
     def signal_base(self, meter: int) -> int:
         """The +CSQ the meter's signal swings around (the modem moves it by -3..+3

@@ -24,6 +24,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from openamr.fleet.config import FleetConfig
 from openamr.fleet.faults import FaultModel, unit
+from openamr.gsm.sim import Sim
 from openamr.meter.associations import Credentials
 from openamr.meter.metrology.model import ProfileKind
 from openamr.meter.mt372 import logical_device_name
@@ -79,6 +80,7 @@ class MeterIdentity:
     pv: bool
     phases: int
     rotated: bool  # its keys were rotated: it serves generation 1
+    reach: str = "tcp"  # "tcp", "csd" or "wakeup": the head-end's path (meter.peripherals.Reach)
 
     @property
     def logical_device_name(self) -> str:
@@ -87,6 +89,11 @@ class MeterIdentity:
     @property
     def system_title(self) -> bytes:
         return b"ISK" + int(self.serial).to_bytes(5, "big")
+
+    @property
+    def sim(self) -> Sim:
+        """The card the meter was commissioned with (its swaps: :meth:`Sim.next`)."""
+        return Sim(self.iccid, self.imsi, self.msisdn)
 
 
 def identity(config: FleetConfig, index: int) -> MeterIdentity:
@@ -103,6 +110,7 @@ def identity(config: FleetConfig, index: int) -> MeterIdentity:
     )
     phases = ((1, mix.phases[0]), (2, mix.phases[1]), (3, mix.phases[2]))
     number = index + 1
+    card = Sim.derive(number, int(MCC), int(NETWORK))
     return MeterIdentity(
         index=index,
         serial=serial,
@@ -112,15 +120,29 @@ def identity(config: FleetConfig, index: int) -> MeterIdentity:
         physical=addresses.physical(index),
         cell=cell_of(config, index),
         group=f"feeder-{index // net.meters_per_group + 1:02d}",
-        msisdn=f"+{COUNTRY}{NETWORK}{number:06d}",
-        iccid=_luhn(f"89{COUNTRY}{NETWORK}{number:011d}"),
-        imsi=f"{MCC}{NETWORK}{number:010d}",
+        msisdn=card.msisdn,
+        iccid=card.iccid,
+        imsi=card.imsi,
         firmware=_pick(mix.firmware, unit(seed, "firmware", index)),
         kind=_pick(kinds, unit(seed, "kind", index)),
         pv=unit(seed, "pv", index) < mix.pv,
         phases=_pick(phases, unit(seed, "phases", index)),
         rotated=FaultModel(config.faults, seed).rotated(index),
-    )
+        reach=_pick((("csd", net.csd), ("wakeup", net.wakeup),
+                     ("tcp", max(0.0, 1 - net.csd - net.wakeup))), unit(seed, "reach", index)),
+    )  # fmt: skip
+
+
+def index_of_card(config: FleetConfig, msisdn_or_imsi: str) -> int | None:
+    """The meter whose derived cards (any generation) have this number or IMSI."""
+    key = msisdn_or_imsi
+    if (key.startswith(f"+{COUNTRY}4") and len(key) == 12 and key[1:].isdigit()) or (
+        len(key) == 15 and key.isdigit() and key.startswith(MCC + NETWORK)
+    ):
+        n = int(key[6:])
+    else:
+        return None
+    return n - 1 if 1 <= n <= config.size else None
 
 
 def cell_of(config: FleetConfig, index: int) -> int:
@@ -147,12 +169,3 @@ def _pick(choices: tuple[tuple[T, float], ...], u: float) -> T:
             return value
         at -= weight
     return next(v for v, w in reversed(choices) if w > 0)
-
-
-def _luhn(digits: str) -> str:
-    """``digits`` with its Luhn check digit (ITU-T E.118 ICCID)."""
-    total = 0
-    for i, ch in enumerate(reversed(digits)):
-        d = int(ch) * (2 if i % 2 == 0 else 1)
-        total += d - 9 if d > 9 else d
-    return digits + str((10 - total % 10) % 10)

@@ -26,14 +26,16 @@ from openamr.codec.types import Enum, OctetString, Structure
 from openamr.fleet.config import FleetConfig
 from openamr.fleet.faults import FaultModel
 from openamr.fleet.hibernation import FleetState, MeterStore
-from openamr.fleet.identity import MeterIdentity, credentials, identity
+from openamr.fleet.identity import MeterIdentity, credentials, identity, index_of_card
+from openamr.gsm.modem import MeterModem
+from openamr.gsm.network import GsmNetwork
 from openamr.meter.application import ServerApplication
 from openamr.meter.assembly import TwinMeter
 from openamr.meter.clock import MeterClock, TimeBase
 from openamr.meter.metrology.load import seeded_load
 from openamr.meter.metrology.model import Disturbance, DisturbanceKind, seconds
 from openamr.meter.mt372 import FleetSite, build_mt372, seed_of
-from openamr.meter.peripherals import ModemSite, PushMessage
+from openamr.meter.peripherals import ModemSite, PushMessage, Reach
 from openamr.meter.persistence import Written
 
 EPOCH, CLOCK_TRUE, CLOCK_BASE = "commissioned", "clock/true", "clock/base"
@@ -106,6 +108,8 @@ class Fleet:
         self.sleeping = {self._index[s] for s in state.serials() if s in self._index}
         self.outages: list[Outage] = []
         self.stats = FleetStats()
+        #: the GSM network the fleet's modems are on (a number not in memory wakes its twin)
+        self.network = GsmNetwork(resolve=self._modem_of)
 
     def _note_restart(self) -> None:
         """A state file with a clock anchor was left by a fleet that stopped (or was
@@ -235,11 +239,16 @@ class Fleet:
         if store is None:
             store = MeterStore.fresh(meter.serial)
         load = seeded_load(seed_of(meter.serial), meter.kind, meter.pv, meter.phases)
+        modem = ModemSite(
+            cell_id=meter.cell, signal_base=self.faults.signal_base(index), sim=meter.sim,
+            endpoint=(meter.host, meter.port), reach=Reach(meter.reach),
+            network_up=lambda t: self.network_up(index, t),
+            busy=lambda t: self.faults.busy(index, t),
+        )  # fmt: skip
         site = FleetSite(
             commissioned=self.commissioned, firmware=meter.firmware,
             clock_error=self._clock_error(index), disturbances=tuple(self._history(index, woken)),
-            modem=ModemSite(cell_id=meter.cell, signal_base=self.faults.signal_base(index)),
-            outage=False, commit_every_advance=False, hdlc_address=meter.physical,
+            modem=modem, outage=False, commit_every_advance=False, hdlc_address=meter.physical,
             drift_ppm=self.faults.drift(index), on_write=lambda w: self._written(index, w),
         )  # fmt: skip
         twin_meter = build_mt372(
@@ -252,7 +261,41 @@ class Fleet:
             self.stats.built += 1
         self._set_push_destination(twin_meter)
         self.sleeping.discard(index)
+        self.network.register(twin_meter.peripherals.modem.gsm)
         return Awake(twin_meter, store, now)
+
+    # -- GSM ----------------------------------------------------------------------------
+
+    def gsm_now(self) -> float:
+        """The fleet's true time as the GSM network's ``now`` (POSIX seconds)."""
+        return self.now().timestamp()
+
+    def _gsm_busy(self, awake: Awake) -> bool:
+        modem, now = awake.meter.peripherals.modem.gsm, self.gsm_now()
+        return bool(modem.cs_attachment()) or modem.session_end(now) is not None
+
+    def _modem_of(self, number: str) -> MeterModem | None:
+        """The modem whose card has this MSISDN or IMSI (its twin built or woken)."""
+        index = index_of_card(self.config, number)
+        if index is None:
+            return None
+        modem = self.reach(index, self.gsm_now()).peripherals.modem.gsm
+        sim = modem.sim
+        return modem if sim is not None and number in (sim.msisdn, sim.imsi) else None
+
+    def network_up(self, index: int, t: float) -> float | None:
+        """When the network came back at meter ``index`` (None: none now): the fault
+        model's offline slots and the cell outages of the scenarios."""
+        up = self.faults.network_up(index, t)
+        for outage in self.outages:
+            if outage.kind != "cell" or index not in outage.meters:
+                continue
+            start, end = outage.start.timestamp(), outage.end.timestamp()
+            if start <= t < end:
+                return None
+            if end <= t and up is not None:
+                up = max(up, end)
+        return up
 
     def _clock_error(self, index: int) -> dt.timedelta:
         """The drift of the meter's crystal from commissioning to now, whole seconds
@@ -307,15 +350,17 @@ class Fleet:
             awake.meter.persistence.commit()
 
     def hibernate(self, index: int) -> bool:
-        """Save the meter into the state file and drop its twin (False: it is pinned
-        or not awake)."""
+        """Save the meter into the state file and drop its twin (False: it is pinned,
+        not awake, or its modem is in a call or a GPRS session after a wake-up: that
+        state is not kept in the meter's memory)."""
         awake = self.awake.get(index)
-        if awake is None or awake.pinned:
+        if awake is None or awake.pinned or self._gsm_busy(awake):
             return False
         awake.meter.refresh()
         self._commit(awake)  # everything up to now into its store
         self.collect_pushes(index)
         self.state.save(self.meter(index).serial, awake.store, self.now())
+        self.network.unregister(awake.meter.peripherals.modem.gsm)
         del self.awake[index]
         self.sleeping.add(index)
         self.stats.hibernated += 1
@@ -414,12 +459,22 @@ class Fleet:
         outage = self.in_outage(index) if self.outages else None
         if outage is not None:
             return "no power" if outage.kind == "feeder" else "cell out of service"
+        reach = self.meter(index).reach
+        if reach == "csd":
+            return "not attached to GPRS (reached by CSD only)"
+        if reach == "wakeup":
+            awake = self.awake.get(index)
+            modem = None if awake is None else awake.meter.peripherals.modem.gsm
+            if modem is None or not modem.gprs_attached(self.gsm_now()):
+                return "not attached to GPRS (wake it up first: SMS or call)"
         return None
 
     def forget(self, indices: Iterable[int]) -> None:
         """Drop awake twins without saving (tests of what the state file holds)."""
         for index in indices:
-            self.awake.pop(index, None)
+            awake = self.awake.pop(index, None)
+            if awake is not None:
+                self.network.unregister(awake.meter.peripherals.modem.gsm)
 
 
 def next_dst_change(after: dt.datetime) -> dt.datetime:

@@ -28,7 +28,7 @@ from openamr.codec.types import (
 )
 from openamr.cosem.base import CosemObject
 from openamr.cosem.classes.activity_calendar import ActivityCalendar
-from openamr.cosem.classes.auto_answer import AutoAnswer
+from openamr.cosem.classes.auto_answer import AutoAnswer, CallType
 from openamr.cosem.classes.auto_connect import AutoConnect
 from openamr.cosem.classes.clock import Clock, TimeSetter, TimeSource
 from openamr.cosem.classes.data import Data
@@ -42,6 +42,7 @@ from openamr.cosem.classes.iec_local_port_setup import IecLocalPortSetup
 from openamr.cosem.classes.image_transfer import ImageTransfer
 from openamr.cosem.classes.ipv4_setup import Ipv4Setup
 from openamr.cosem.classes.limiter import Limiter
+from openamr.cosem.classes.modem_configuration import ModemConfiguration
 from openamr.cosem.classes.profile_generic import ProfileGeneric
 from openamr.cosem.classes.push_setup import PushSender, PushSetup
 from openamr.cosem.classes.register import NO_UNIT, Register
@@ -144,7 +145,7 @@ BY_CLASS: dict[int, Builder] = {
     28: _setup(AutoAnswer), 29: _setup(AutoConnect),
     40: lambda d, c: PushSetup(d.obis, sender=c.push_sender),
     41: _setup(TcpUdpSetup), 42: _setup(Ipv4Setup), 45: _setup(GprsModemSetup),
-    47: _setup(GsmDiagnostic), 70: _setup(DisconnectControl),
+    47: _setup(GsmDiagnostic), 70: _setup(DisconnectControl), 27: _setup(ModemConfiguration),
 }  # fmt: skip
 
 
@@ -209,6 +210,16 @@ def _hdlc_setup(d: ObjectDecl, c: Collaborators) -> CosemObject:
     return IecHdlcSetup(d.obis, window_size=7, max_info_field_length=2030)
 
 
+def _auto_answer(d: ObjectDecl, c: Collaborators) -> CosemObject:
+    """The head-end's numbers on the whitelist from the factory (docs/gsm-meter.md): CSD
+    data calls answered after 2 rings, wake-up calls rejected and obeyed."""
+    callers = (
+        (mt372.HEAD_END_CSD_NUMBER.encode(), CallType.NORMAL_CSD),
+        (mt372.HEAD_END_WAKE_UP_NUMBER.encode(), CallType.WAKE_UP),
+    )
+    return AutoAnswer(d.obis, rings=(2, 2), allowed_callers=callers)
+
+
 def _security_setup(d: ObjectDecl, c: Collaborators) -> CosemObject:
     return SecuritySetup(
         d.obis, c.keys, unwrap, MANAGEMENT_POLICY, server_system_title=c.system_title
@@ -234,6 +245,7 @@ SPECIAL: dict[Obis, Builder] = {
         d.obis, {1: logical_device_name(c.serial).encode()}
     ),
     mt372.SECURITY_SETUP.obis: _security_setup,
+    mt372.AUTO_ANSWER.obis: _auto_answer,
     mt372.INVOCATION_COUNTER.obis: lambda d, c: InvocationCounter(d.obis, c.counter),
 }
 

@@ -25,6 +25,8 @@ list lacks but the datasheet asks for get codes in the manufacturer range from
 0x8044      limiter: back under it for the minimum duration
 0x8045      emergency ("code red") threshold in force
 0x8046      emergency threshold over
+0x8050      SIM card removed (a hot swap begins)
+0x8051      SIM card inserted (the modem registers with its identity)
 ==========  ==========================================
 
 Entry of the log-book 1.0.99.98.0.255: {time stamp octet-string(12) (or integer 0:
@@ -100,6 +102,8 @@ class EventCode(enum.IntEnum):
     LIMITER_UNDER_THRESHOLD = 0x8044, "limiter under threshold"
     EMERGENCY_BEGINS = 0x8045, "emergency begins"
     EMERGENCY_ENDS = 0x8046, "emergency ends"
+    SIM_REMOVED = 0x8050, "SIM card removed"
+    SIM_INSERTED = 0x8051, "SIM card inserted"
 
 
 SINGLE = 0x8000  # bit 15: a single event, not a set of flags

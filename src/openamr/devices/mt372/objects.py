@@ -263,15 +263,32 @@ IPV4 = _obj("0.0.25.1.0.255", 42, "IPv4 setup", SETTING)
 GPRS_MODEM = _obj("0.0.25.4.0.255", 45, "GPRS modem setup", SETTING)
 GSM_DIAGNOSTIC = _obj("0.0.25.6.0.255", 47, "GSM diagnostic", SETTING, version=1)
 AUTO_CONNECT = _obj("0.0.2.1.0.255", 29, "auto connect (call-back)", SETTING, version=2)
-AUTO_ANSWER = _obj("0.0.2.2.0.255", 28, "auto answer (CSD whitelist)", SETTING, version=2)
+AUTO_ANSWER = _obj("0.0.2.2.0.255", 28, "auto answer (CSD whitelist, wake-up)", SETTING,
+                   version=2)  # fmt: skip
 PUSH_SETUP = _obj("0.0.25.9.0.255", 40, "push setup (alarm call-back)", SETTING, version=2)
 IMAGE_TRANSFER = _obj("0.0.44.0.0.255", 18, "image transfer (firmware)", SETTING)
 SECURITY_SETUP = _obj("0.0.43.0.3.255", 64, "security setup", SETTING, version=1)
 INVOCATION_COUNTER = _obj("0.0.43.1.0.255", 1, "invocation counter", PUBLIC)
-GSM_MODE = _obj("0.0.128.20.10.255", 1, "GSM mode (Mx372)", SETTING, Enum(2))  # 2: GPRS
+GSM_MODE = _obj("0.0.128.20.10.255", 1, "GSM mode (Mx372; write 0: wake up)", SETTING, Enum(2))
 CSD_FLAGS = _obj(
-    "0.0.128.20.20.255", 1, "CSD flags of the auto-connect list (Mx372)", SETTING, Unsigned(0)
+    "0.0.128.20.20.255", 1, "call restriction: CSD flags of the auto-connect list (Mx372)",
+    SETTING, Unsigned(0),
+)  # fmt: skip
+# -- the GSM module and its SIM (docs/gsm-meter.md; decisions, [I]) -------------------------
+#: Blue Book 4.8.1 at its standard name; the MT372's values are not public
+MODEM_CONFIGURATION = _obj("0.0.2.0.0.255", 27, "modem configuration (GSM module)", SETTING,
+                           version=1)  # fmt: skip
+#: OBIS 0.0.96.12.6.255 "telephone number / communication address" (IEC 62056-61)
+MSISDN = _obj(
+    "0.0.96.12.6.255", 1, "telephone number (MSISDN of the SIM)", MEASURED, OctetString(b"")
 )
+#: the card's identity, in the Mx372's GSM group 128.20 (manufacturer range)
+ICCID = _obj("0.0.128.20.30.255", 1, "SIM card ICCID", MEASURED, OctetString(b""))
+IMSI = _obj("0.0.128.20.31.255", 1, "SIM card IMSI", MEASURED, OctetString(b""))
+#: The head-end's modem pool, on every meter's whitelist from the factory (a decision:
+#: a utility commissions its own numbers): CSD data calls, and wake-up calls.
+HEAD_END_CSD_NUMBER = "+38640100200"
+HEAD_END_WAKE_UP_NUMBER = "+38640100201"
 
 # -- peripherals: code red, R1/R2 outputs, impulse constants ----------------------------------
 
@@ -308,7 +325,7 @@ OBJECTS: tuple[ObjectDecl, ...] = (
     *ASSOCIATIONS,
     SAP_ASSIGNMENT, IEC_LOCAL_PORT, IEC_HDLC, TCP_UDP, IPV4, GPRS_MODEM, GSM_DIAGNOSTIC,
     AUTO_CONNECT, AUTO_ANSWER, PUSH_SETUP, IMAGE_TRANSFER, SECURITY_SETUP, INVOCATION_COUNTER,
-    GSM_MODE, CSD_FLAGS,
+    GSM_MODE, CSD_FLAGS, MODEM_CONFIGURATION, MSISDN, ICCID, IMSI,
     CODE_RED_START, CODE_RED_DURATION, CODE_RED_LIMIT, OUTPUT_STATE, SET_OUTPUTS,
     *IMPULSE_CONSTANTS,
 )  # fmt: skip

@@ -12,8 +12,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from http import HTTPStatus
 
+from openamr.gsm.sim import Sim
 from openamr.meter.control.schema import Args, ControlError, Controlled, Field, Json, Route, is_int
-from openamr.meter.control.views import clock, lcd, peripherals
+from openamr.meter.control.views import card_json, clock, lcd, peripherals
 from openamr.meter.peripherals import Cover, Peripherals
 
 MAX_PULSES = 1_000_000
@@ -28,6 +29,25 @@ COUNT = Field(f"pulses, an integer 1..{MAX_PULSES}", lambda v: is_int(v) and 1 <
 LONG = Field(
     "true: a long press (reconnects a contactor ready for reconnection); default false",
     lambda v: isinstance(v, bool),
+    required=False,
+)
+SIM_ACTION = Field(
+    '"remove", "insert" or "swap" (remove and insert)', lambda v: v in ("remove", "insert", "swap")
+)
+CARD = ("iccid", "imsi", "msisdn")
+ICCID = Field(
+    "the card's ICCID, 19 or 20 digits (insert, swap; default: the next card)",
+    lambda v: isinstance(v, str),
+    required=False,
+)
+IMSI = Field(
+    "the card's IMSI, 15 digits (with iccid and msisdn)",
+    lambda v: isinstance(v, str),
+    required=False,
+)
+MSISDN_FIELD = Field(
+    'the card\'s number, international form "+386..." (with iccid and imsi)',
+    lambda v: isinstance(v, str),
     required=False,
 )
 WATTS = Field(f"watts, an integer 0..{MAX_WATTS} (0: no limit)",
@@ -74,6 +94,34 @@ def _load_limit(m: Controlled, args: Args) -> Json:
     return _done(m)
 
 
+def _card(args: Args, current: Sim | None) -> Sim:
+    """The card a body gives (all of iccid, imsi, msisdn), else the next one."""
+    given = {k: args.get(k) for k in CARD}
+    if all(v is None for v in given.values()):
+        return current.next() if current is not None else Sim.derive(1)
+    if any(v is None for v in given.values()):
+        raise ControlError(HTTPStatus.BAD_REQUEST, "give all of iccid, imsi and msisdn, or none")
+    try:
+        return Sim(str(given["iccid"]), str(given["imsi"]), str(given["msisdn"]))
+    except ValueError as e:
+        raise ControlError(HTTPStatus.BAD_REQUEST, str(e)) from None
+
+
+def _sim(m: Controlled, args: Args) -> Json:
+    p, action = _of(m), args["action"]
+    modem = p.modem.gsm
+    before = modem.sim
+    if action == "remove":
+        if before is None:
+            raise ValueError("there is no SIM card in the meter: insert one")
+        p.remove_sim()
+    elif action == "insert" and before is not None:
+        raise ValueError('a SIM card is in the meter: remove it first, or use "swap"')
+    else:  # insert, swap
+        p.insert_sim(_card(args, before))
+    return {"removed": card_json(before) if before != modem.sim else None, **_done(m)}
+
+
 def _lcd(m: Controlled, args: Args) -> Json:
     _of(m)
     return {"lcd": lcd(m.peripherals), "clock": clock(m.twin)}
@@ -91,4 +139,8 @@ PERIPHERAL_ROUTES: dict[tuple[str, str], Route] = {
     ("POST", "/button"): Route("the customer presses the button", _button, {"long": LONG}),
     ("POST", "/load-limit"): Route("the limiter's normal threshold", _load_limit,
                                    {"watts": WATTS}),
+    ("POST", "/sim"): Route("SIM hot swap: remove (0x8050), insert (0x8051) or swap a card; "
+                            "the modem registers with the new identity after its search",
+                            _sim, {"action": SIM_ACTION, "iccid": ICCID, "imsi": IMSI,
+                                   "msisdn": MSISDN_FIELD}),
 }  # fmt: skip

@@ -27,6 +27,10 @@ Bodies are JSON objects; answers are JSON objects::
     POST /button           {} or {"long": true}   scroll; a long press reconnects a
                            contactor that is ready for reconnection
     POST /load-limit       {"watts": 3000}     the limiter's normal threshold (0: off)
+    POST /sim              {"action": "swap"} SIM hot swap: "remove" (logs 0x8050),
+                           "insert" (0x8051) or "swap"; insert and swap take "iccid",
+                           "imsi", "msisdn" (default: the meter's next card;
+                           docs/gsm-meter.md)
 
 ``phase`` is 1, 2 or 3; for /sag, /swell and /reversal it may be left out (or null)
 for all phases. ``duration_s`` is a number of seconds > 0 (rounded up to whole

@@ -19,6 +19,7 @@ from openamr.codec.datetime import CosemDateTime
 from openamr.codec.obis import Obis
 from openamr.cosem.classes.disconnect_control import DisconnectControl
 from openamr.errors import DecodeError
+from openamr.gsm.sim import Sim
 from openamr.meter.control.schema import Controlled, Json
 from openamr.meter.events import describe
 from openamr.meter.metrology import instantaneous, supply_state
@@ -162,7 +163,25 @@ def peripherals(p: Peripherals | None) -> Json | None:
             for n in (1, 2)
         },
         "load_limit_w": p.limiter.threshold,
+        "gsm": gsm(p),
     }
+
+
+def card_json(sim: Sim | None) -> Json | None:
+    return None if sim is None else {"iccid": sim.iccid, "imsi": sim.imsi, "msisdn": sim.msisdn}
+
+
+def gsm(p: Peripherals) -> Json:
+    """The modem as the network sees it now."""
+    m, now = p.modem.gsm, p.modem.now()
+    address = m.address if m.gprs_attached(now) else None
+    return {
+        "sim": card_json(m.sim), "status": m.status.name.lower(), "registered": m.registered,
+        "signal_csq": m.signal_csq if m.registered else 99, "bars": m.bars,
+        "cell": p.modem.cell_id, "gsm_mode": int(m.gsm_mode), "in_call": bool(m.cs_attachment()),
+        "gprs_attached": address is not None,
+        "address": None if address is None else f"{address[0]}:{address[1]}",
+    }  # fmt: skip
 
 
 def lcd(p: Peripherals | None) -> Json | None:

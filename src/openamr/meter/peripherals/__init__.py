@@ -20,6 +20,7 @@ The control endpoint's verbs (on :class:`Peripherals`)::
     set_load_limit(watts, at=None)    the limiter's normal threshold (0: off)
     press_button(at=None, long=False) manual scroll; long: reconnect when ready
     lcd_state(at=None) -> LcdState    what the LCD shows (a frozen dataclass)
+    remove_sim() / insert_sim(sim)    SIM hot swap, now: logs 0x8050 / 0x8051
 
 and on its parts::
 
@@ -32,7 +33,8 @@ and on its parts::
                 closed(output), state
     inputs      pulses, alarm_input, constant(input), litres(input)
     covers      open_cover, close_cover, open[Cover]
-    modem       state_at(true_time) -> ModemState, activity(), cursor(at)
+    modem       state_at(true_time) -> ModemState, activity(), cursor(at), now(),
+                gsm: the openamr.gsm MeterModem a simulated network talks to
     push        drain() -> [PushMessage], outbox, alarms (log-book codes pushed)
 
 Objects (decisions marked in each module):
@@ -52,6 +54,9 @@ Objects (decisions marked in each module):
 7.0.3.0.0.255       3       P2 gas volume, litres
 0.0.128.40.1/2.255  3       P1 / P2 impulse constants, pulses per m3 (default 1000)
 0.0.25.6.0.255      47      GSM diagnostic, from the modem model (modem)
+0.0.128.20.10.255   1       Mx372 GSM mode: the modem's; writing 0 wakes it (modem)
+0.0.96.12.6.255     1       MSISDN; 0.0.128.20.30/31.255 ICCID, IMSI of the card
+0.0.2.1/2.0.255     29/28   Auto connect / answer, read by the modem (modem_settings)
 0.0.25.9.0.255      40      Push setup: alarm pushes as DATA-NOTIFICATION (push)
 ==================  ======  ==========================================================
 
@@ -63,7 +68,7 @@ from __future__ import annotations
 from openamr.meter.peripherals.codes import PeripheralEvent, describe_peripheral
 from openamr.meter.peripherals.install import Peripherals
 from openamr.meter.peripherals.lcd import LcdState
-from openamr.meter.peripherals.modem import ModemSite, ModemState
+from openamr.meter.peripherals.modem import ModemSite, ModemState, Reach
 from openamr.meter.peripherals.outputs import Output
 from openamr.meter.peripherals.push import PushMessage
 from openamr.meter.peripherals.tamper import Cover
@@ -77,5 +82,6 @@ __all__ = [
     "Peripherals",
     "PeripheralEvent",
     "PushMessage",
+    "Reach",
     "describe_peripheral",
 ]

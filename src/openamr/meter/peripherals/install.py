@@ -6,7 +6,9 @@ import datetime as dt
 from collections.abc import Iterable
 from fractions import Fraction
 
+from openamr.gsm.sim import Sim
 from openamr.meter.display import DISPLAY_LIST
+from openamr.meter.peripherals.agenda import present
 from openamr.meter.peripherals.inputs import ImpulseInputs
 from openamr.meter.peripherals.lcd import PERIOD_S, Lcd, LcdState
 from openamr.meter.peripherals.limiter import LoadLimiter
@@ -68,14 +70,25 @@ class Peripherals:
     def lcd_state(self, at: dt.datetime | None = None) -> LcdState:
         return self.lcd.lcd_state(at)
 
+    def remove_sim(self) -> Sim | None:
+        """The SIM card is pulled out now (logs 0x8050); the card it was."""
+        present(self.twin, None)
+        return self.modem.remove_sim()
+
+    def insert_sim(self, sim: Sim) -> Sim | None:
+        """A SIM card goes in now (logs 0x8051; a hot swap logs 0x8050 first): the
+        modem registers with its identity after its search; the card it replaced."""
+        present(self.twin, None)
+        return self.modem.insert_sim(sim)
+
     # -- persistence (openamr.meter.persistence.Persistent) ---------------------------------
 
     state_key = "peripherals"
 
     def save_state(self) -> dict[str, object]:
         """What the meter keeps over a power failure: the contactor, the outputs, the
-        exact volumes, the covers, the push counter. The LCD, the modem and pending
-        scheduled actions are volatile."""
+        exact volumes, the covers, the push counter, the SIM card in the modem. The
+        LCD, the modem's state and pending scheduled actions are volatile."""
         return {
             "contactor": self.contactor.save_state(),
             "outputs": int(self.outputs.state),
@@ -84,6 +97,7 @@ class Peripherals:
             },
             "covers": [c.value for c, is_open in self.covers.open.items() if is_open],
             "invoke": self.push.invoke,
+            "sim": self.modem.save_state(),
         }
 
     def load_state(self, saved: object) -> None:
@@ -100,6 +114,7 @@ class Peripherals:
         for cover in Cover:
             self.covers.open[cover] = isinstance(covers, list) and cover.value in covers
         self.push.invoke = int(saved.get("invoke", 0))
+        self.modem.load_state(saved.get("sim"))
 
     # -- component -----------------------------------------------------------------------
 
