@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 #: Topic modules, imported in this order by :func:`load`.
 TOPICS: tuple[str, ...] = (
-    "codec", "client", "twin", "fleet", "line", "headend", "dataout", "scale", "startup",
+    "codec", "client", "twin", "fleet", "line", "headend", "dataout", "scale", "startup", "gsm",
 )  # fmt: skip
 
 BASELINE = "openamr"

@@ -17,6 +17,7 @@ A trailing tag in a line's comment marks what is not run as a plain command
 - ``[device]``: needs hardware (a serial line, an IR probe): not run.
 - ``[make]``: a Makefile target (``make test`` runs this file): not run.
 - ``[fleet]``: talks to a running ``openamr fleet serve``: not run.
+- ``[gsm]``: talks to a running ``openamr gsm modem`` and its twins: not run.
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ from tests.background import background_loop
 from tests.cli.conftest import CLEAN_ENV
 
 README = Path(__file__).resolve().parent.parent / "README.md"
-TAGS = ("server", "device", "make", "fleet")
+TAGS = ("server", "device", "make", "fleet", "gsm")
 START = twin_local(dt.datetime(2026, 1, 31))  # the README's --start: the meter's local time
 SERVER_BOUND_S = 50.0
 
@@ -159,6 +160,9 @@ def _free_ports(text: str) -> list[str]:
     for flag in ("--port", "--control-port", "--optical-port"):
         if flag in words:
             words[words.index(flag) + 1] = "0"
+    for flag in ("--tcp", "--lookup", "--modem"):  # openamr gsm modem, fleet serve
+        if flag in words:
+            words[words.index(flag) + 1] = "127.0.0.1:0"
     if words[:3] == ["openamr", "meter", "serve"] and "--port" not in words:
         words += ["--port", "0"]
     if words[:3] == ["openamr", "fleet", "serve"] and "--control-port" not in words:

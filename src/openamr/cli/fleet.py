@@ -97,12 +97,24 @@ config_option = click.option("--config", "config_path", type=click.Path(dir_okay
 @click.option("--save-every", "save_s", type=click.FloatRange(0.1), default=10.0,
               show_default=True, help="Seconds between writes of the awake meters into the "
               "state file (what a kill -9 can lose).")  # fmt: skip
+@click.option(
+    "--modem",
+    default=None,
+    metavar="HOST:PORT",
+    help="The head-end's GSM modem (AT) on the fleet's network (docs/gsm.md).",
+)
+@click.option(
+    "--lookup",
+    default=None,
+    metavar="HOST:PORT",
+    help="The address lookup of the fleet's network (for wake-ups).",
+)
 def serve_command(meters: int | None, config_path: str | None, state_path: str,
                   port_range: str | None, bus: int | None, gateway: bool,
                   control_port: int, start: dt.datetime | None,
                   speed: float | None, history_days: float | None, no_faults: bool,
                   push_to: str | None, idle_s: float, max_awake: int,
-                  save_s: float) -> None:  # fmt: skip
+                  save_s: float, modem: str | None, lookup: str | None) -> None:  # fmt: skip
     """Serve the fleet: every meter a full MT372 twin at its own address."""
     from dataclasses import replace
 
@@ -121,7 +133,53 @@ def serve_command(meters: int | None, config_path: str | None, state_path: str,
         _config_check(cfg)
     with contextlib.suppress(KeyboardInterrupt):
         limits = (idle_s, max_awake, save_s)
-        asyncio.run(_serve(cfg, state_path, control_port, push_to, limits))
+        gsm = (_at(modem, "--modem"), _at(lookup, "--lookup"))
+        asyncio.run(_serve(cfg, state_path, control_port, push_to, limits, gsm))
+
+
+def _at(text: str | None, flag: str) -> tuple[str, int] | None:
+    if text is None:
+        return None
+    host, _, port = text.rpartition(":")
+    if not host or not port.isdigit() or int(port) > 65535:
+        raise click.BadParameter(f"{text!r}: write HOST:PORT, e.g. 127.0.0.1:7000", param_hint=flag)
+    return host, int(port)
+
+
+async def serve_gsm(fleet: Any, cfg: Any, gsm: tuple[tuple[str, int] | None, ...]) -> Any:
+    """The head-end's modem and the address lookup on the fleet's own network: a call
+    reaches the called twin's HDLC stations in this process (docs/gsm.md)."""
+    from openamr.aio.modem import ModemPool, NetworkClock
+    from openamr.devices.mt372.objects import HEAD_END_CSD_NUMBER
+    from openamr.fleet.identity import index_of_card
+    from openamr.gsm.pool import NetworkFile
+
+    loop = asyncio.get_running_loop()
+
+    def end_of(modem: Any) -> Any:
+        index = None if modem.sim is None else index_of_card(cfg, modem.sim.msisdn)
+        return None if index is None else fleet.app(index, loop.time())
+
+    clock = NetworkClock(cfg.speed, fleet.gsm_now)
+    pool = ModemPool(NetworkFile(HEAD_END_CSD_NUMBER), network=fleet.network, clock=clock,
+                     end_of=end_of)  # fmt: skip
+    await pool.start()
+    modem, lookup = gsm
+    try:
+        if modem is not None:
+            host, port = await pool.serve_tcp(*modem)
+            click.echo(
+                f"modem (AT) listening on TCP {host}:{port}, calling as {HEAD_END_CSD_NUMBER}"
+            )
+        if lookup is not None:
+            host, port = await pool.serve_lookup(*lookup)
+            click.echo(f"address lookup listening on {host}:{port}")
+    except OSError as e:
+        await pool.close()
+        raise click.ClickException(
+            f"cannot listen: {e.strerror or e}; choose another port"
+        ) from None
+    return pool
 
 
 def _config_check(cfg: Any) -> None:
@@ -138,7 +196,8 @@ def wall_clock() -> dt.datetime:
 
 
 async def _serve(cfg: Any, state_path: str, control_port: int, push_to: str | None,
-                 limits: tuple[float, int, float]) -> None:  # fmt: skip
+                 limits: tuple[float, int, float],
+                 gsm: tuple[tuple[str, int] | None, ...] = (None, None)) -> None:  # fmt: skip
     from openamr.aio.control import serve_control
     from openamr.aio.push import PushDelivery
     from openamr.fleet.control import FleetControl
@@ -188,9 +247,12 @@ async def _serve(cfg: Any, state_path: str, control_port: int, push_to: str | No
     bound = control.sockets[0].getsockname()
     click.echo(f"control endpoint on http://{bound[0]}:{bound[1]}/; state in {state.path}")
     server.start()
+    pool = await serve_gsm(fleet, cfg, gsm) if any(gsm) else None
     try:
         await control.serve_forever()
     finally:
+        if pool is not None:
+            await pool.close()
         fleet.save_awake()
         server.close()
 

@@ -131,13 +131,23 @@ _RECORD_OPTIONS = (
     click.option("--iccid", default=None),
     click.option("--imsi", default=None),
     click.option("--firmware", default=None),
+    click.option("--path", type=click.Choice(["tcp", "csd", "wakeup"]), default=None,
+                 help="How it is reached: TCP, a CSD call, or a wake-up then TCP (docs/gsm.md)."),
 )  # fmt: skip
 
 
-def _record_options(command: Any) -> Any:
-    for option in reversed(_RECORD_OPTIONS):
-        command = option(command)
-    return command
+def _options(*options: Any) -> Callable[[Any], Any]:
+    """A decorator that adds ``options`` to a command, in this order."""
+
+    def add(command: Any) -> Any:
+        for option in reversed(options):
+            command = option(command)
+        return command
+
+    return add
+
+
+_record_options = _options(*_RECORD_OPTIONS)
 
 
 @meters_group.command("add")
@@ -251,6 +261,14 @@ def _meters_for(store: Store, meter: tuple[str, ...], group: str | None) -> Any:
     return pick()
 
 
+_gsm_options = _options(
+    click.option("--modem", default="", metavar="HOST:PORT|DEVICE",
+                 help="The head-end's GSM modem, for meters on the csd and wakeup paths."),
+    click.option("--lookup", default="", metavar="HOST:PORT",
+                 help="The address lookup (RADIUS stand-in), for the wakeup path."),
+)  # fmt: skip
+
+
 @headend_group.command("collect")
 @click.option("--meter", multiple=True, metavar="SERIAL", help="This meter (repeatable).")
 @click.option("--group", default=None, help="Every active meter of this group.")
@@ -280,6 +298,7 @@ def _meters_for(store: Store, meter: tuple[str, ...], group: str | None) -> Any:
 )
 @VEE_OPTION
 @MQTT_OPTION
+@_gsm_options
 @format_option("json")
 @pass_context
 def collect_command(
@@ -295,14 +314,18 @@ def collect_command(
     retry_after: float,
     vee: bool,
     mqtt: str | None,
+    modem: str,
+    lookup: str,
     fmt: str,
 ) -> None:
     """Collect now: clock, billing registers, load profile since the last, log-book.
-    Without --meter or --group: every active meter."""
+    Without --meter or --group: every active meter. Each meter is reached by its path
+    (tcp, csd through --modem, wakeup through --modem and --lookup)."""
     from openamr.cli.output import table, write_json
     from openamr.headend.collector import CollectPolicy
+    from openamr.headend.paths import GsmPolicy
     from openamr.headend.scheduler import Policy
-    from openamr.headend.service import collect_now
+    from openamr.headend.service import collect_now, completeness_by_path
     from openamr.headend.vee import Rules
 
     url = mqtt_checked(mqtt)
@@ -313,7 +336,8 @@ def collect_command(
             raise click.ClickException("no meters to collect; see 'openamr headend meters list'")
         policy = Policy(max_sessions=max_sessions, per_cell=per_cell, on_demand_deadline=deadline,
                         retry_base=retry_after)  # fmt: skip
-        collect_policy = CollectPolicy(timeout=timeout, vee=Rules() if vee else None)
+        collect_policy = CollectPolicy(timeout=timeout, vee=Rules() if vee else None,
+                                       gsm=GsmPolicy(modem, lookup))  # fmt: skip
         done = await with_mqtt(store, url, lambda: collect_now(
             store, ctx.kek(), meters, policy=policy, collect_policy=collect_policy,
             force_clock=force_clock))  # fmt: skip
@@ -321,10 +345,13 @@ def collect_command(
         if fmt == "json":
             write_json(rows)  # type: ignore[arg-type]
         else:
-            heads = ("serial", "outcome", "attempts", "readings", "events", "reason")
+            heads = ("serial", "path", "outcome", "attempts", "readings", "events", "reason")
             table(
                 f"{len(rows)} meters collected", heads, [[str(r[h]) for h in heads] for r in rows]
             )
+            paths = completeness_by_path(done)
+            by_path = ("path", "meters", "collected", "completeness", "readings")
+            table("completeness by path", by_path, [[str(p[h]) for h in by_path] for p in paths])
         return sum(1 for r in rows if r["outcome"] != "ok")
 
     failed = _run(lambda: _with_store(ctx, work))
@@ -340,10 +367,7 @@ _SELECT = (
 )
 
 
-def _select_options(command: Any) -> Any:
-    for option in reversed(_SELECT):
-        command = option(command)
-    return command
+_select_options = _options(*_SELECT)
 
 
 @headend_group.command("readings")
@@ -416,6 +440,7 @@ def readings_command(
 )
 @click.option("--collectors", type=click.IntRange(0, 64), default=0, show_default=True,
               help="With --queue: workers in this process too.")  # fmt: skip
+@_gsm_options
 @click.pass_context
 def serve_command(click_ctx: click.Context, /, config_file: str | None, **options: Any) -> None:
     """Collect every active meter daily in its window, take alarm call-backs and
@@ -462,6 +487,11 @@ def serve_command(click_ctx: click.Context, /, config_file: str | None, **option
     if config.kek_file is not None and ctx.kek_file is None:
         ctx = Context(ctx.db, config.kek_file)
     endpoints = Endpoints(*listen, *api)
+    collect = config.collect
+    if options["modem"] or options["lookup"]:
+        from openamr.headend.paths import GsmPolicy
+
+        collect = replace(collect, gsm=GsmPolicy(options["modem"], options["lookup"]))
     start = f"{int(policy.window_start // 3600):02d}:{int(policy.window_start % 3600 // 60):02d}"
 
     async def work(store: Store) -> None:
@@ -479,7 +509,7 @@ def serve_command(click_ctx: click.Context, /, config_file: str | None, **option
 
         queue_url, collectors = options["queue_url"], options["collectors"]
         if queue_url is None:
-            await serve_all(store, ctx.kek(), policy, config.collect, asyncio.Event(), endpoints,
+            await serve_all(store, ctx.kek(), policy, collect, asyncio.Event(), endpoints,
                             started=started, tokens=config.tokens)  # fmt: skip
             return
         from openamr.headend.cluster import serve_cluster

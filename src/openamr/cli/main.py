@@ -75,6 +75,8 @@ COMMANDS: tuple[Entry, ...] = (
           "The head-end: inventory, collection, readings, VEE, export."),
     Entry("demo", "openamr.cli.demo:demo_command",
           "The AMR system: a fleet of twins, the head-end, both web pages."),
+    Entry("gsm", "openamr.cli.gsm:gsm_group",
+          "The GSM network and the head-end's modem: AT, CSD, SMS."),
 )  # fmt: skip
 
 

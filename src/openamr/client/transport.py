@@ -12,9 +12,11 @@ URL                      transport               stream
 ``serial://``            SerialHdlcTransport     serial line 8N1 at ``baud`` (RS485, RS232)
 ``optical://``           OpticalHdlcTransport    IEC 62056-21 sign-on at 300 Bd 7E1, option
                                                  select mode E, then 8N1 at the chosen baud
+``csd://``               CsdTransport            a GSM modem on TCP or a serial line: AT
+                                                 commands, ATD, then a 9600 bit/s CSD call
 =======================  ======================  ==========================================
 
-The three HDLC transports share one driver (:class:`HdlcTransport`); they differ only
+The four HDLC transports share one driver (:class:`HdlcTransport`); they differ only
 in how the byte stream is opened (:meth:`HdlcTransport.open_stream`).
 
 Timing: ``timeout`` is the silence a transport accepts, not the length of an answer:
@@ -41,6 +43,7 @@ from openamr.link.wrapper import ApduReceived, WrapperConnection, WrapperFailed
 # them, when they open: a tcp:// read does not load them (issue 9, start-up).
 if TYPE_CHECKING:
     from openamr.aio.lines import Framing
+    from openamr.client.csd import ModemDriver
     from openamr.link.hdlc.params import HdlcParameters
     from openamr.link.hdlc.primary import PrimaryStation
     from openamr.link.hdlc.station import HdlcEvent
@@ -216,7 +219,11 @@ class HdlcTransport:
         except (DlmsError, TimeoutError):
             pass
         finally:
-            await self.stream.close()
+            await self.close_stream()
+
+    async def close_stream(self) -> None:
+        """After the DISC: close the byte stream (a modem hangs up first)."""
+        await self.stream.close()
 
     async def _until(self, wanted: type, step: str) -> HdlcEvent:
         """Drive the station until ``wanted``; give up after ``timeout`` seconds without
@@ -328,12 +335,80 @@ class OpticalHdlcTransport(SerialHdlcTransport):
             await asyncio.sleep(2 * self.timing.baud_switch)
 
 
+class _CallStream(_Stream):
+    """The stream of a data call: the modem's ``NO CARRIER`` ends it (there is no DCD
+    line on TCP or a pty to tell it otherwise)."""
+
+    DROPPED = b"\r\nNO CARRIER\r\n"
+
+    def __init__(self, name: str, timeout: float) -> None:
+        super().__init__(name, timeout)
+        self.carrier = False
+        self.tail = b""
+
+    async def read(self, until: float | None) -> bytes:
+        data = await super().read(until)
+        if self.carrier and self.DROPPED in self.tail + data:
+            self.carrier = False
+            raise TransportError(
+                f"{self.name}: the call dropped (NO CARRIER): the meter hung up (its inactivity "
+                "timeout) or lost the network; call again"
+            )
+        self.tail = (self.tail + data)[-len(self.DROPPED) :]
+        return data
+
+
+class CsdTransport(HdlcTransport):
+    """HDLC over a CSD data call: ``csd://MODEM_HOST:PORT/MSISDN`` (a modem on TCP) or
+    ``csd:///dev/ttyUSB1/MSISDN`` (on a serial line at ``baud``). The modem is set up
+    and dials (:class:`~openamr.client.csd.ModemDriver`); after the DISC it escapes
+    (+++) and hangs up (ATH). The HDLC timers count the call's 9600 bit/s."""
+
+    def __init__(self, url: MeterUrl, client: int, timeout: float = 10.0) -> None:
+        super().__init__(url, client, timeout)
+        self.name = f"meter {url} (CSD, HDLC {url.physical}/{url.server})"
+        self.call = _CallStream(self.name, timeout)
+        self.stream = self.call
+        self.modem: ModemDriver | None = None  # set when the call is placed
+
+    async def open_stream(self) -> int:
+        if self.url.device:
+            await self.stream.open_serial(self.url.device, self.url.baud)
+        else:
+            await self.stream.connect(self.url.host, self.url.port)
+        from openamr.client.csd import ModemDriver, ModemError
+
+        assert self.stream.reader is not None and self.stream.writer is not None
+        self.modem = ModemDriver(self.stream.reader, self.stream.writer)
+        try:
+            await self.modem.init()
+            rest = await self.modem.dial(self.url.number)
+        except ModemError as e:
+            await self.stream.close()
+            raise TransportError(f"{self.name}: {e}") from None
+        if rest:  # bytes after CONNECT (the meter never speaks first: no reordering)
+            self.stream.reader.feed_data(rest)
+        self.call.carrier = True
+        return 9600
+
+    async def close_stream(self) -> None:
+        try:
+            if self.modem is not None and self.call.carrier:
+                self.call.carrier = False
+                await self.modem.hang_up()
+        except OSError:
+            pass
+        finally:
+            await self.stream.close()
+
+
 #: The transport of each URL scheme.
 TRANSPORTS: dict[str, Callable[[MeterUrl, int, float], Transport]] = {
     "tcp": WrapperTransport,
     "hdlc+tcp": HdlcTransport,
     "serial": SerialHdlcTransport,
     "optical": OpticalHdlcTransport,
+    "csd": CsdTransport,
 }
 
 

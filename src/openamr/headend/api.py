@@ -63,6 +63,7 @@ PUBLIC = (
     "imsi",
     "firmware",
     "state",
+    "path",
     "id",
 )
 
@@ -81,6 +82,7 @@ class MeterIn(BaseModel):
     iccid: str = ""
     imsi: str = ""
     firmware: str = ""
+    path: str = Field("tcp", pattern="^(tcp|csd|wakeup)$", description="docs/gsm.md")
     password: str | None = Field(None, description="LLS password (write-only)")
     ek: str | None = Field(None, pattern="^[0-9A-Fa-f]{32}$", description="write-only")
     ak: str | None = Field(None, pattern="^[0-9A-Fa-f]{32}$", description="write-only")
@@ -102,6 +104,7 @@ class MeterChange(BaseModel):
     iccid: str | None = None
     imsi: str | None = None
     firmware: str | None = None
+    path: str | None = Field(None, pattern="^(tcp|csd|wakeup)$")
 
 
 class WorkIn(BaseModel):

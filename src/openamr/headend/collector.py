@@ -25,7 +25,7 @@ import datetime as dt
 import itertools
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from openamr.apdu.descriptors import CosemAttributeDescriptor
@@ -47,6 +47,7 @@ from openamr.headend.model import (
     Reading,
     SessionRecord,
 )
+from openamr.headend.paths import GsmPolicy, session_url
 from openamr.headend.store import MeterState, Store, StoreError
 from openamr.headend.vault import Kek, VaultError
 from openamr.headend.vee import Rules
@@ -75,6 +76,7 @@ class CollectPolicy:
     timeout: float = 10.0
     counter_alert: int = DEFAULT_COUNTER_ALERT  # an invocation counter past it: an alarm
     vee: Rules | None = None  # VEE of the new profile after each session (None: not)
+    gsm: GsmPolicy = field(default_factory=GsmPolicy)  # the modem and lookup (csd, wakeup)
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,8 +192,9 @@ class _Run:
             raise CredentialsError(f"meter {self.meter.serial}: no keys in the inventory for HLS")
         keys = None if secrets.ek is None or secrets.ak is None else KeySet(secrets.ek, secrets.ak)
         last_ic = state.client_counter
+        url = await session_url(self.meter, p.gsm)  # by the meter's path (docs/gsm.md)
         async with connect(
-            self.meter.url, self.meter.client, self.meter.auth, password=secrets.password,
+            url, self.meter.client, self.meter.auth, password=secrets.password,
             keys=keys, environ={}, timeout=p.timeout, trace=trace,
             invocation_counter=None if last_ic is None else last_ic + 1,
         ) as client:  # fmt: skip

@@ -30,7 +30,7 @@ FIELDS = (
 )  # fmt: skip
 #: ``mk``: the meter's master key (KEK) for key rotation; optional in a JSON
 #: commissioning file (wrapped like the others) and in a plain CSV (hex)
-PLAIN_FIELDS = (*FIELDS, "tariff_group", "mk")
+PLAIN_FIELDS = (*FIELDS, "tariff_group", "mk", "path")
 SECRETS = ("password", "ek", "ak", "mk")
 
 
@@ -143,7 +143,7 @@ def _record(where: str, row: Mapping[str, Any], kek: Kek | None) -> MeterRecord:
             auth=text("auth") or "high", logical_device_name=text("logical_device_name"),
             system_title=title, cell=int(cell) if cell else None, group=text("group"),
             tariff_group=text("tariff_group"), msisdn=text("msisdn"), iccid=text("iccid"),
-            imsi=text("imsi"), firmware=text("firmware"),
+            imsi=text("imsi"), firmware=text("firmware"), path=text("path") or "tcp",
             secrets=MeterSecrets(*(_secret(where, row, f, kek) for f in SECRETS)),
         )  # fmt: skip
     except ValueError as e:

@@ -187,6 +187,18 @@ async def _partition_readings(conn: AsyncConnection) -> None:
     await conn.execute(text("DROP TABLE readings_v1"))
 
 
+async def _meter_path(conn: AsyncConnection) -> None:
+    """meters.path (tcp, csd, wakeup: docs/gsm.md); a database made by step 1 of this
+    version has it already (step 1 creates the tables as the schema declares them)."""
+    columns = await conn.run_sync(
+        lambda c: [col["name"] for col in inspect(c).get_columns("meters")]
+    )
+    if "path" not in columns:
+        await conn.execute(
+            text("ALTER TABLE meters ADD COLUMN path VARCHAR(8) NOT NULL DEFAULT 'tcp'")
+        )
+
+
 #: (version, what it does, the step); append only
 MIGRATIONS: list[tuple[int, str, Step]] = [
     (1, "inventory, readings, events, alarms, sessions, clock, commands, counters, jobs", _v1),
@@ -194,6 +206,7 @@ MIGRATIONS: list[tuple[int, str, Step]] = [
     (3, "firmware campaigns, on-demand results, pending keys of a rotation", _campaigns),
     (4, "reading_vee: VEE findings, estimated and edited values beside the raw readings", _vee),
     (5, "PostgreSQL: readings partitioned by month", _partition_readings),
+    (6, "meters.path: how each meter is reached (tcp, csd, wakeup)", _meter_path),
 ]
 LATEST = MIGRATIONS[-1][0]
 

@@ -10,6 +10,10 @@ from typing import NamedTuple
 from openamr.headend.vault import MeterSecrets
 
 AUTHS = ("none", "low", "high")
+#: how a meter is reached (docs/gsm.md): TCP to its URL; a CSD call through the
+#: head-end's modem; or a wake-up (SMS) through the modem, then TCP to the address
+#: the lookup service gives once the meter is attached to GPRS
+PATHS = ("tcp", "csd", "wakeup")
 STATES = ("active", "decommissioned")
 
 
@@ -49,6 +53,7 @@ class MeterRecord:
     imsi: str = ""
     firmware: str = ""
     state: str = "active"
+    path: str = "tcp"
     secrets: MeterSecrets = field(default_factory=MeterSecrets, repr=False)
     id: int | None = None
 
@@ -59,6 +64,10 @@ class MeterRecord:
             raise ValueError(f"auth {self.auth!r}: use one of {', '.join(AUTHS)}")
         if self.state not in STATES:
             raise ValueError(f"state {self.state!r}: use one of {', '.join(STATES)}")
+        if self.path not in PATHS:
+            raise ValueError(f"path {self.path!r}: use one of {', '.join(PATHS)}")
+        if self.path != "tcp" and not self.msisdn and not self.url.startswith("csd://"):
+            raise ValueError(f"path {self.path}: give the meter's msisdn (its SIM's number)")
         if "://" not in self.url:
             raise ValueError(f"url {self.url!r}: a client URL such as tcp://HOST:PORT")
 

@@ -53,6 +53,7 @@ meters = Table(
     Column("imsi", String(15), nullable=False, server_default=""),
     Column("firmware", String(64), nullable=False, server_default=""),
     Column("state", String(16), nullable=False, server_default="active"),
+    Column("path", String(8), nullable=False, server_default="tcp"),  # migration 2
     Column("created", BigInteger, nullable=False),
     Column("updated", BigInteger, nullable=False),
 )

@@ -35,8 +35,24 @@ class Collected:
             "serial": self.meter.serial, "outcome": "ok" if out and out.ok else "failed",
             "attempts": self.job.attempts, "readings": out.readings if out else 0,
             "events": out.events if out else 0, "reason": out.reason if out else "not started",
-            "correlation_id": self.job.correlation_id,
+            "correlation_id": self.job.correlation_id, "path": self.meter.path,
         }  # fmt: skip
+
+
+def completeness_by_path(done: list[Collected]) -> list[dict[str, Any]]:
+    """Per path (tcp, csd, wakeup): meters, how many were collected, the share, and
+    the readings stored."""
+    rows: dict[str, dict[str, Any]] = {}
+    for c in done:
+        row = rows.setdefault(c.meter.path, {"path": c.meter.path, "meters": 0, "collected": 0,
+                                             "readings": 0})  # fmt: skip
+        row["meters"] += 1
+        if c.outcome is not None and c.outcome.ok:
+            row["collected"] += 1
+        row["readings"] += c.outcome.readings if c.outcome is not None else 0
+    for row in rows.values():
+        row["completeness"] = f"{100 * row['collected'] / row['meters']:.0f} %"
+    return [rows[p] for p in sorted(rows)]
 
 
 async def collect_now(

@@ -28,7 +28,7 @@ from openamr.headend.vault import Kek, MeterSecrets
 
 _FIELDS = [
     "serial", "url", "client", "auth", "logical_device_name", "system_title", "cell",
-    "tariff_group", "msisdn", "iccid", "imsi", "firmware", "state",
+    "tariff_group", "msisdn", "iccid", "imsi", "firmware", "state", "path",
 ]  # fmt: skip
 
 
