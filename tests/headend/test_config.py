@@ -104,3 +104,13 @@ def test_a_token_and_its_hash() -> None:
     assert made["hash"] == token_hash(made["token"]) and len(made["token"]) >= 40
     text = CliRunner().invoke(cli, ["headend", "token"]).output
     assert 'config line: [api] tokens = ["sha256:' in text
+
+
+def test_vee_and_mqtt_keys() -> None:
+    from openamr.headend.config import parse
+
+    config = parse('[vee]\nafter_collection = false\n[mqtt]\nurl = "mqtt://127.0.0.1/x"\n')
+    assert config.collect.vee is None and config.mqtt_url == "mqtt://127.0.0.1/x"
+    assert parse("").collect.vee is not None and parse("").mqtt_url is None
+    with pytest.raises(ConfigError, match="true or false"):
+        parse("[vee]\nafter_collection = 1\n")

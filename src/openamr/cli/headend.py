@@ -441,6 +441,7 @@ def readings_command(
 @click.option("--collectors", type=click.IntRange(0, 64), default=0, show_default=True,
               help="With --queue: workers in this process too.")  # fmt: skip
 @_gsm_options
+@MQTT_OPTION
 @click.pass_context
 def serve_command(click_ctx: click.Context, /, config_file: str | None, **options: Any) -> None:
     """Collect every active meter daily in its window, take alarm call-backs and
@@ -487,6 +488,7 @@ def serve_command(click_ctx: click.Context, /, config_file: str | None, **option
     if config.kek_file is not None and ctx.kek_file is None:
         ctx = Context(ctx.db, config.kek_file)
     endpoints = Endpoints(*listen, *api)
+    mqtt = mqtt_checked(options["mqtt"] or config.mqtt_url)
     collect = config.collect
     if options["modem"] or options["lookup"]:
         from openamr.headend.paths import GsmPolicy
@@ -509,8 +511,9 @@ def serve_command(click_ctx: click.Context, /, config_file: str | None, **option
 
         queue_url, collectors = options["queue_url"], options["collectors"]
         if queue_url is None:
-            await serve_all(store, ctx.kek(), policy, collect, asyncio.Event(), endpoints,
-                            started=started, tokens=config.tokens)  # fmt: skip
+            await with_mqtt(store, mqtt, lambda: serve_all(
+                store, ctx.kek(), policy, collect, asyncio.Event(), endpoints,
+                started=started, tokens=config.tokens))  # fmt: skip
             return
         from openamr.headend.cluster import serve_cluster
         from openamr.headend.worker import WorkerPolicy

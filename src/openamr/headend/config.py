@@ -22,6 +22,7 @@ from typing import Any
 from openamr.headend.collector import CollectPolicy
 from openamr.headend.counters import DEFAULT_COUNTER_ALERT
 from openamr.headend.scheduler import Policy
+from openamr.headend.vee import Rules
 
 TOKEN_PREFIX = "sha256:"
 SECTIONS: dict[str, dict[str, type | tuple[type, ...]]] = {
@@ -39,6 +40,8 @@ SECTIONS: dict[str, dict[str, type | tuple[type, ...]]] = {
     },
     "clock": {"threshold_s": (int, float), "max_shift_s": (int, float)},
     "security": {"counter_alert": int, "kek_file": str},
+    "vee": {"after_collection": bool},
+    "mqtt": {"url": str},
 }
 
 
@@ -56,6 +59,7 @@ class HeadendConfig:
     collect: CollectPolicy = field(default_factory=CollectPolicy)
     counter_alert: int = DEFAULT_COUNTER_ALERT
     kek_file: str | None = None
+    mqtt_url: str | None = None  # publish what is stored (docs/mqtt.md)
 
 
 def host_port(text: str, where: str) -> tuple[str, int | None]:
@@ -128,11 +132,13 @@ def parse(text: str, name: str = "headend.toml") -> HeadendConfig:
         max_shift=float(get("clock", "max_shift_s", clock.max_shift)),
         timeout=float(get("limits", "timeout_s", clock.timeout)),
         counter_alert=counter_alert,
+        vee=Rules() if get("vee", "after_collection", True) else None,
     )
     if collect.threshold < 0 or collect.max_shift < 0:
         raise ConfigError(f"{name}: [clock] threshold_s and max_shift_s: 0 or more seconds")
     url = get("database", "url", None)
     kek_file = get("security", "kek_file", None)
+    mqtt = get("mqtt", "url", None)
     return HeadendConfig(
         database_url=None if url is None else str(url),
         listen=host_port(
@@ -144,6 +150,7 @@ def parse(text: str, name: str = "headend.toml") -> HeadendConfig:
         collect=collect,
         counter_alert=counter_alert,
         kek_file=None if kek_file is None else str(kek_file),
+        mqtt_url=None if mqtt is None else str(mqtt),
     )
 
 
@@ -163,7 +170,7 @@ def _check(name: str, section: str, table: Any) -> None:
                 f"{', '.join(known)}. Correct or remove it"
             )
         kinds = known[key]
-        if isinstance(value, bool) or not isinstance(value, kinds):
+        if (isinstance(value, bool) and kinds is not bool) or not isinstance(value, kinds):
             names = (
                 kinds.__name__
                 if isinstance(kinds, type)
@@ -174,6 +181,7 @@ def _check(name: str, section: str, table: Any) -> None:
                 "int": "a whole number",
                 "float": "a number",
                 "list": "a list [...]",
+                "bool": "true or false",
             }
             raise ConfigError(
                 f"{name}: [{section}] {key} = {value!r}: give "
