@@ -59,7 +59,10 @@ BILLING = tuple(
 )  # fmt: skip
 LOAD_PROFILE = "1.0.99.1.0.255"
 LOGBOOK = "1.0.99.98.0.255"
-REGISTER = 3
+DATA, REGISTER = 1, 3
+#: The SIM card's ICCID (Data, an MT372 object, docs/gsm-meter.md): read with the billing
+#: registers, compared with the inventory's to notice a swapped card.
+ICCID = Obis.parse("0.0.128.20.30.255")
 log = logging.getLogger(__name__)
 STATUS_OBIS = Obis(1, 0, 96, 240, 0, 255)
 
@@ -114,6 +117,7 @@ class Collector:
     ) -> None:  # fmt: skip
         self.store, self.kek, self.now = store, kek, now
         self.policy = policy or CollectPolicy()
+        self.cards: dict[int, str] = {}  # the ICCID each meter was last seen with
 
     async def collect(
         self, meter: MeterRecord, *, force_clock: bool = False, job_id: int | None = None
@@ -144,6 +148,11 @@ class Collector:
         if any(v >= self.policy.counter_alert for v in run.counters.values()):
             await counter_alerts(self.store, meter.serial, meter.id, run.counters, record.ended,
                                  self.policy.counter_alert)  # fmt: skip
+        known = self.cards.get(meter.id, meter.iccid)
+        if run.iccid is not None and known and run.iccid != known:
+            await sim_changed(self.store, meter, known, run.iccid, record.ended)
+        if run.iccid is not None:
+            self.cards[meter.id] = run.iccid
         if self.policy.vee is not None and new != 0:
             await self._vee(meter.id, run.rows, self.policy.vee)
         return Outcome(
@@ -181,6 +190,7 @@ class _Run:
         self.scalers: dict[Obis, ScalerUnit] = {}
         self.quality = 0
         self.offset: float | None = None  # the clock's, as read (before a correction)
+        self.iccid: str | None = None  # the card the meter holds, as read
 
     async def session(self, trace: Callable[[str, bytes], None]) -> None:
         p = self.c.policy
@@ -243,7 +253,10 @@ class _Run:
                 CosemAttributeDescriptor(REGISTER, o, 2),
                 CosemAttributeDescriptor(REGISTER, o, 3),
             ]
-        results = await client.get_many(wanted)
+        results = await client.get_many([*wanted, CosemAttributeDescriptor(DATA, ICCID, 2)])
+        card = results.pop()
+        if isinstance(card, bytes | str) and card:
+            self.iccid = card.decode("ascii", "replace") if isinstance(card, bytes) else card
         rows = []
         for i, o in enumerate(obis):
             raw, su = results[2 * i], results[2 * i + 1]
@@ -363,3 +376,19 @@ def find_gaps(times: Sequence[int], period: int) -> list[tuple[int, int]]:
         if b - a > period:
             gaps.append((a + period, b - period))
     return gaps
+
+
+#: the head-end's alarm code for a swapped SIM card (above the meters' 16-bit codes)
+SIM_CHANGED = 0x10010
+
+
+async def sim_changed(store: Store, meter: MeterRecord, old: str, iccid: str, now: int) -> None:
+    """The meter holds another SIM card than the inventory says (a hot swap, issue 16):
+    an alarm with both ICCIDs, and the inventory takes the new card, so the alarm is
+    raised once per swap."""
+    import json
+
+    payload = json.dumps({"old_iccid": old, "new_iccid": iccid}).encode()
+    await store.add_alarm(meter.serial, now, SIM_CHANGED, f"SIM card changed to {iccid}", now,
+                          meter.id, payload)  # fmt: skip
+    await store.update_meter(meter.serial, now, iccid=iccid)
