@@ -16,6 +16,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -60,7 +61,9 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     assert out.rstrip().endswith("stopped"), out
 
 
-def test_the_pages_show_the_fleet_act_and_get_a_live_alarm(demo: dict[str, str]) -> None:
+def test_the_pages_show_the_fleet_act_and_get_a_live_alarm(
+    demo: dict[str, str], tmp_path: Path
+) -> None:
     with open_page() as page:
         started = time.monotonic()
         page.goto(demo["headend"])
@@ -104,5 +107,19 @@ def test_the_pages_show_the_fleet_act_and_get_a_live_alarm(demo: dict[str, str])
         alarm.wait_for(timeout=20_000)
         assert "cover" in alarm.inner_text()
         screenshot(page, "headend-alarm")
+
+        image = tmp_path / "MT372-1005.bin"
+        image.write_bytes(bytes(range(256)) * 8)  # 2 KiB: a few blocks a meter
+        page.select_option("#filters select[name=group]", "feeder-01")
+        page.set_input_files("#campaign-form input[name=image]", str(image))
+        page.fill("#campaign-form input[name=identifier]", "MT372-1005")
+        page.click("#campaign-start")
+        assert page.locator("#confirm").is_visible()
+        page.click("#confirm-ok")
+        page.wait_for_selector("#campaign-progress li[data-state=done]", timeout=120_000)
+        progress = page.locator("#campaign-progress li").first.inner_text()
+        activated = re.search(r"activated (\d+), failed 0", progress)
+        assert activated is not None and int(activated[1]) > 0, progress
+        screenshot(page, "headend-campaign")
         assert page.outside_requests == []  # type: ignore[attr-defined]
     print(f"head-end page loaded in {loaded_s:.2f} s")

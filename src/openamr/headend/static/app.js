@@ -222,6 +222,41 @@ async function act(name) {
   if (state.serial === serial) loadMeter(serial);
 }
 
+// -- a firmware campaign for a group (POST /campaigns, followed at GET /campaigns/{id}) ----
+
+async function startCampaign(form) {
+  const group = $("#filters").elements.group.value;
+  const li = document.createElement("li");
+  $("#campaign-progress").prepend(li);
+  const show = (st, extra = "") => {
+    li.dataset.state = st;
+    li.innerHTML = `campaign ${esc(form.elements.identifier.value)} for ${esc(group)} <span class="state ${st}">${esc(st)}</span> ${extra}`;
+  };
+  if (!group) { show("failed", "choose a group in the filters first"); return; }
+  const file = form.elements.image.files[0];
+  const text = `Send ${file.name} (${file.size.toLocaleString()} bytes) to every active meter of ${group}, verify it and activate it.`;
+  if (!(await confirmAction(`Firmware campaign: group ${group}?`, text))) { li.remove(); return; }
+  show("sending");
+  try {
+    const bytes = new Uint8Array(await file.arrayBuffer());
+    let binary = "";
+    for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+    const now = Math.floor(Date.now() / 1000);
+    const body = { image: btoa(binary), identifier: form.elements.identifier.value, group,
+      window: { start: now, end: now + 3600 * Number(form.elements.hours.value || 24) } };
+    const c = await api("/campaigns", { method: "POST", body: JSON.stringify(body) });
+    for (let i = 0; i < 3600; i++) {
+      const s = await api(`/campaigns/${c.id}`);
+      const counts = Object.entries(s.counts || {}).map(([k, v]) => `${esc(k)} ${v}`).join(", ");
+      show(s.state, `<small>${counts}</small>`);
+      if (["done", "failed", "finished", "cancelled"].includes(s.state)) break;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  } catch (e) {
+    show("failed", esc(e.message));
+  }
+}
+
 // -- alarms as they arrive -------------------------------------------------------------
 
 function alarmItem(a, fresh) {
@@ -266,6 +301,7 @@ function route() {
 
 $("#filters").addEventListener("input", () => { state.heatOffset = 0; state.metersOffset = 0; refreshFleet(); });
 $("#filters").addEventListener("submit", (e) => e.preventDefault());
+$("#campaign-form").addEventListener("submit", (e) => { e.preventDefault(); startCampaign(e.target); });
 document.querySelectorAll("#heat-by button").forEach((b) => b.addEventListener("click", () => {
   state.by = b.dataset.by; state.heatOffset = 0; markToggle(); loadHeat();
 }));
