@@ -69,6 +69,13 @@ class PacedLine:
         pacer = asyncio.create_task(self._pace(queue, ready, {UP: up_writer, DOWN: writer}))
         try:
             await asyncio.wait(pumps, return_when=asyncio.FIRST_COMPLETED)
+            # a side hung up: what the line already carries still arrives (a meter's UA
+            # to a DISC is on the line when it drops the connection), then it closes
+            loop = asyncio.get_running_loop()
+            deadline = loop.time() + 30
+            while queue and loop.time() < deadline:
+                await asyncio.sleep(0.01)
+            await asyncio.sleep(0.2)
         finally:
             for t in (*pumps, pacer):
                 t.cancel()
