@@ -1,7 +1,7 @@
 """The push listener: meters' alarm call-backs over TCP in the IEC 62056-47 wrapper
 (Green Book 7.3.3), read by :mod:`openamr.headend.alarms`, stored once, reacted to.
 
-Each connection is cut into wrapper PDUs (a bad header drops the connection); each
+Each connection is cut into wrapper PDUs (:mod:`openamr.headend.push_port`); each
 payload is read at once against the in-memory :class:`~openamr.headend.alarms.Directory`
 (refreshed from the store when an unknown sender calls, at most every
 ``refresh_s``). Accepted alarms go to one writer task, which stores them in batches,
@@ -30,10 +30,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from openamr.headend import schema
 from openamr.headend.alarms import POWER_RETURNED, Alarm, Directory, Reader, Refusal, Sender
 from openamr.headend.counters import DEFAULT_COUNTER_ALERT, counter_alerts
+from openamr.headend.push_port import PushPort, Receive
 from openamr.headend.queue.base import PushMessage, WorkQueue
 from openamr.headend.store import Store
 from openamr.headend.vault import Kek
-from openamr.link.wrapper import ApduTooLong, WrapperConnection, WrapperFailed
 
 log = logging.getLogger(__name__)
 PUSH_COUNTER = "push"
@@ -92,10 +92,9 @@ class AlarmListener:
         self.refusals: deque[Refusal] = deque(maxlen=100)
         self.directory = Directory([])
         self._queue: asyncio.Queue[Alarm] = asyncio.Queue()
-        self._server: asyncio.Server | None = None
+        self._port = PushPort(self._session, self._skipped)
         self._writer: asyncio.Task[None] | None = None
         self._refreshed = float("-inf")
-        self._open: set[asyncio.Task[Any]] = set()
         self._idle = asyncio.Event()
         self._idle.set()
         self.store_failures = 0
@@ -111,18 +110,12 @@ class AlarmListener:
 
     async def start(self, host: str = "127.0.0.1", port: int = 4061) -> tuple[str, int]:
         await self.refresh()
-        self._server = await asyncio.start_server(self._connection, host, port)
+        bound = await self._port.start(host, port)
         self._writer = asyncio.create_task(self._write())
-        bound = self._server.sockets[0].getsockname()
-        return str(bound[0]), int(bound[1])
+        return bound
 
     async def close(self) -> None:
-        if self._server is not None:
-            self._server.close()
-            for task in list(self._open):
-                task.cancel()
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(self._server.wait_closed(), 2)
+        await self._port.close()
         await self.drain()
         if self._writer is not None:
             self._writer.cancel()
@@ -177,32 +170,17 @@ class AlarmListener:
 
     # -- reading -------------------------------------------------------------------------
 
-    async def _connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        link, peer = WrapperConnection(), writer.get_extra_info("peername")
+    def _session(self, peer: str) -> Receive:
         session = Reader(self.directory)
-        task = asyncio.current_task()
-        if task is not None:
-            self._open.add(task)
-        try:
-            while data := await reader.read(65536):
-                for event in link.receive_data(data):
-                    if isinstance(event, ApduTooLong):  # skipped by the link; go on
-                        self.stats.refused += 1
-                        log.warning(
-                            "push of %d bytes from %s skipped: too long", event.length, peer
-                        )
-                    elif isinstance(event, WrapperFailed):
-                        log.warning("push from %s dropped: %s", peer, event.reason)
-                        return
-                    else:
-                        await self._payload(session, event.payload, peer)
-        except (OSError, asyncio.IncompleteReadError, asyncio.CancelledError):
-            pass
-        finally:
-            self._open.discard(task)
-            writer.close()
-            with contextlib.suppress(OSError):
-                await writer.wait_closed()
+
+        async def receive(payload: bytes) -> bool:
+            await self._payload(session, payload, peer)
+            return True
+
+        return receive
+
+    def _skipped(self) -> None:
+        self.stats.refused += 1
 
     async def _payload(
         self, session: Reader, payload: bytes, peer: object, received: int | None = None
