@@ -16,7 +16,15 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from openamr.cli.headend_options import MQTT_OPTION, VEE_OPTION, mqtt_checked, with_mqtt
+from openamr.cli.headend_options import (
+    MAX_SESSIONS_OPTION,
+    MQTT_OPTION,
+    PER_CELL_OPTION,
+    VEE_OPTION,
+    mqtt_checked,
+    session_options,
+    with_mqtt,
+)
 from openamr.cli.options import format_option
 
 if TYPE_CHECKING:
@@ -273,28 +281,13 @@ _gsm_options = _options(
 @click.option("--meter", multiple=True, metavar="SERIAL", help="This meter (repeatable).")
 @click.option("--group", default=None, help="Every active meter of this group.")
 @click.option("--force-clock", is_flag=True, help="Set the clock whatever the drift.")
-@click.option("--max-sessions", type=click.IntRange(1, 10000), default=64, show_default=True)
-@click.option("--per-cell", type=click.IntRange(1, 1000), default=8, show_default=True)
-@click.option(
-    "--timeout",
-    type=click.FloatRange(0.1, 600),
-    default=10.0,
-    show_default=True,
-    help="Seconds to wait for each answer.",
-)
+@session_options(retry_after=10.0)
 @click.option(
     "--deadline",
     type=click.FloatRange(0),
     default=120.0,
     show_default=True,
     help="Seconds within which transient failures are retried.",
-)
-@click.option(
-    "--retry-after",
-    type=click.FloatRange(0.1),
-    default=10.0,
-    show_default=True,
-    help="Seconds before the first retry (doubling after each).",
 )
 @VEE_OPTION
 @MQTT_OPTION
@@ -424,8 +417,8 @@ def readings_command(
     show_default=True,
     help="Starts are drawn at random in this part of the window.",
 )
-@click.option("--max-sessions", type=click.IntRange(1, 10000), default=64, show_default=True)
-@click.option("--per-cell", type=click.IntRange(1, 1000), default=8, show_default=True)
+@MAX_SESSIONS_OPTION
+@PER_CELL_OPTION
 @click.option("--listen", default="127.0.0.1:4061", show_default=True, metavar="HOST:PORT",
               help="The push listener (alarm call-backs); 'off' for none.")  # fmt: skip
 @click.option("--api", "api_at", default="127.0.0.1:8080", show_default=True,

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import click
 
 from openamr.cli.headend import Context, _open_queue, _run, _with_store, pass_context
+from openamr.cli.headend_options import session_options
 
 if TYPE_CHECKING:
     from openamr.headend.store import Store
@@ -24,34 +25,7 @@ _queue_option = click.option(
 
 @click.command("worker")
 @_queue_option
-@click.option(
-    "--max-sessions",
-    type=click.IntRange(1, 10000),
-    default=64,
-    show_default=True,
-    help="Sessions at once in this worker.",
-)
-@click.option(
-    "--per-cell",
-    type=click.IntRange(1, 1000),
-    default=8,
-    show_default=True,
-    help="Sessions at once in one cell, over all workers.",
-)
-@click.option(
-    "--timeout",
-    type=click.FloatRange(0.1, 600),
-    default=10.0,
-    show_default=True,
-    help="Seconds to wait for each answer of a meter.",
-)
-@click.option(
-    "--retry-after",
-    type=click.FloatRange(0.1),
-    default=60.0,
-    show_default=True,
-    help="Seconds before a transient failure's first retry (doubling after each).",
-)
+@session_options(retry_after=60.0)
 @click.option(
     "--max-tries",
     type=click.IntRange(1, 100),

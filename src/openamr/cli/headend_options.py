@@ -1,11 +1,12 @@
-"""Options the collecting commands of ``openamr headend`` share: VEE after each
-collection, and MQTT publishing of what is stored (docs/vee.md, docs/mqtt.md)."""
+"""Options the collecting commands of ``openamr headend`` share: the session limits
+(``collect``, ``worker``, ``serve``), VEE after each collection, and MQTT
+publishing of what is stored (docs/vee.md, docs/mqtt.md)."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -13,6 +14,37 @@ if TYPE_CHECKING:
     from openamr.headend.store import Store
 
 T = TypeVar("T")
+F = TypeVar("F", bound=Callable[..., Any])
+MAX_SESSIONS_OPTION = click.option(
+    "--max-sessions", type=click.IntRange(1, 10000), default=64, show_default=True,
+    help="Sessions at once (in this process).",
+)  # fmt: skip
+PER_CELL_OPTION = click.option(
+    "--per-cell", type=click.IntRange(1, 1000), default=8, show_default=True,
+    help="Sessions at once in one GSM cell (over all workers).",
+)  # fmt: skip
+TIMEOUT_OPTION = click.option(
+    "--timeout", type=click.FloatRange(0.1, 600), default=10.0, show_default=True,
+    help="Seconds to wait for each answer of a meter.",
+)  # fmt: skip
+
+
+def session_options(retry_after: float) -> Callable[[F], F]:
+    """--max-sessions, --per-cell, --timeout and --retry-after (its default differs:
+    an interactive ``collect`` retries sooner than a ``worker``)."""
+    retry = click.option(
+        "--retry-after", type=click.FloatRange(0.1), default=retry_after, show_default=True,
+        help="Seconds before a transient failure's first retry (doubling after each).",
+    )  # fmt: skip
+
+    def apply(f: F) -> F:
+        for option in (retry, TIMEOUT_OPTION, PER_CELL_OPTION, MAX_SESSIONS_OPTION):
+            f = option(f)
+        return f
+
+    return apply
+
+
 MQTT_OPTION = click.option(
     "--mqtt", default=lambda: os.environ.get("OPENAMR_MQTT") or None, metavar="URL",
     help="Publish what is stored: mqtt://HOST[:PORT][/PREFIX] (or $OPENAMR_MQTT).",
