@@ -3,9 +3,10 @@ docs/commissioning.md): one record per meter, its secrets wrapped under a
 key-encryption key with AES key wrap with padding (RFC 5649).
 
 Sans-IO: :func:`records` and the encoders return text; the CLI writes it (0600).
-The keys written are generation 0, the keys the fleet was commissioned with: a
-meter whose keys were rotated (the fault model) no longer accepts them, as in the
-field.
+The keys written (``password``, ``ek``, ``ak`` and the master key ``mk`` that
+rotating them needs, Blue Book 4.4.7 global_key_transfer) are generation 0, the
+keys the fleet was commissioned with: a meter whose keys were rotated (the fault
+model) no longer accepts them, as in the field.
 """
 
 from __future__ import annotations
@@ -24,10 +25,11 @@ from openamr.fleet.identity import identity, secrets
 from openamr.meter.associations import MANAGEMENT_CLIENT
 
 FORMAT = "openamr-commissioning/1"
-#: The fields of a record, in the order of the CSV header.
+#: The fields of a record, in the order of the CSV header; ``mk`` (the master key,
+#: the meter's KEK for key_transfer) is a column of its own after the others.
 FIELDS = (
     "serial", "logical_device_name", "url", "client", "auth", "password", "system_title",
-    "ek", "ak", "cell", "group", "msisdn", "iccid", "imsi", "firmware",
+    "ek", "ak", "cell", "group", "msisdn", "iccid", "imsi", "firmware", "mk",
 )  # fmt: skip
 Record = dict[str, str | int]
 
@@ -73,6 +75,7 @@ def records(config: FleetConfig, kek: bytes) -> Iterator[Record]:
             "iccid": meter.iccid,
             "imsi": meter.imsi,
             "firmware": meter.firmware,
+            "mk": _wrap(kek, s.kek),
         }
 
 

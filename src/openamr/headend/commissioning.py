@@ -4,7 +4,9 @@ with the fleet, docs/commissioning.md) and of a plain inventory CSV.
 Commissioning file, JSON ``{"format", "kek_id", "meters": [...]}`` or CSV whose first
 line is ``# openamr-commissioning/1 kek_id=<id>`` and whose header is exactly
 :data:`FIELDS`; ``password``, ``ek`` and ``ak`` are wrapped (RFC 5649) under the KEK
-whose id the file names. A file for another KEK is refused before anything is read.
+whose id the file names, and so is ``mk`` (the master key, for key rotation), a
+column after them that older files lack. A file for another KEK is refused before
+anything is read.
 
 Plain CSV (what an operator writes): a header of any of the inventory's fields
 (:data:`PLAIN_FIELDS`; ``serial`` and ``url`` required), secrets in clear (``password``
@@ -28,9 +30,12 @@ FIELDS = (
     "serial", "logical_device_name", "url", "client", "auth", "password", "system_title",
     "ek", "ak", "cell", "group", "msisdn", "iccid", "imsi", "firmware",
 )  # fmt: skip
-#: ``mk``: the meter's master key (KEK) for key rotation; optional in a JSON
-#: commissioning file (wrapped like the others) and in a plain CSV (hex)
+#: ``mk``: the meter's master key (KEK) for key rotation; optional in a commissioning
+#: file (wrapped like the others; in CSV a column after :data:`FIELDS`) and in a
+#: plain CSV (hex)
 PLAIN_FIELDS = (*FIELDS, "tariff_group", "mk", "path")
+#: the columns a commissioning CSV may have after :data:`FIELDS`
+LATER_FIELDS = ("mk", "path")
 SECRETS = ("password", "ek", "ak", "mk")
 
 
@@ -89,8 +94,17 @@ def _from_commissioning_csv(name: str, text: str, kek: Kek | None) -> list[Meter
     ids = [w.split("=", 1)[1] for w in words[1:] if w.startswith("kek_id=")]
     key = _need_kek(name, kek, ids[0] if ids else None)
     reader = csv.DictReader(io.StringIO(body))
-    if tuple(reader.fieldnames or ()) != FIELDS:
-        raise CommissioningError(f"{name}: line 2 must be the header {','.join(FIELDS)}")
+    header = tuple(reader.fieldnames or ())
+    later = header[len(FIELDS) :]
+    if (
+        header[: len(FIELDS)] != FIELDS
+        or len(set(later)) < len(later)
+        or not set(later) <= set(LATER_FIELDS)
+    ):
+        raise CommissioningError(
+            f"{name}: line 2 must be the header {','.join(FIELDS)} (then any of "
+            f"{', '.join(LATER_FIELDS)})"
+        )
     return [_record(f"{name}: line {i + 3}", row, key) for i, row in enumerate(reader)]
 
 
