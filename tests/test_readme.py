@@ -13,7 +13,10 @@ A trailing tag in a line's comment marks what is not run as a plain command
 
 - ``[server]``: runs until stopped; started with free ports instead of the
   README's (all at once), each must say it is ready within a bound (``listening``;
-  a fleet: its control endpoint's line), then it is stopped.
+  a fleet: its control endpoint's line), then it is stopped. A fleet on its
+  default addresses (127.1.x.y:4059) is moved to a loopback block drawn per run,
+  through a copy of its ``--config`` with an ``[addresses] first``; a
+  ``--port-range`` to free ports: suites running at once do not collide.
 - ``[device]``: needs hardware (a serial line, an IR probe): not run.
 - ``[make]``: a Makefile target (``make test`` runs this file): not run.
 - ``[fleet]``: talks to a running ``openamr fleet serve``: not run.
@@ -42,6 +45,7 @@ from openamr.aio.serve import Listeners, serve_twin
 from openamr.cli.main import cli
 from openamr.cli.times import twin_local
 from openamr.meter.mt372 import build_mt372
+from tests.addresses import free_port_range, loopback_block
 from tests.background import background_loop
 from tests.cli.conftest import CLEAN_ENV
 
@@ -155,7 +159,9 @@ def test_every_command_block_runs(
     assert not failed, "\n".join(failed)
 
 
-def _free_ports(text: str) -> list[str]:
+def _free_ports(text: str, cwd: Path | None = None) -> list[str]:
+    """The server's words with free ports (and, given ``cwd``, a fleet on drawn
+    addresses)."""
     words = shlex.split(text, comments=True)
     for flag in ("--port", "--control-port", "--optical-port"):
         if flag in words:
@@ -167,7 +173,28 @@ def _free_ports(text: str) -> list[str]:
         words += ["--port", "0"]
     if words[:3] == ["openamr", "fleet", "serve"] and "--control-port" not in words:
         words += ["--control-port", "0"]
+    if words[:3] == ["openamr", "fleet", "serve"] and cwd is not None:
+        _fleet_addresses(words, cwd)
     return words
+
+
+def _fleet_addresses(words: list[str], cwd: Path) -> None:
+    """Move a fleet off the README's fixed addresses, in place."""
+    if "--port-range" in words:
+        at = words.index("--port-range") + 1
+        low, high = (int(p) for p in words[at].split("-"))
+        first = free_port_range(high - low + 1)
+        words[at] = f"{first}-{first + high - low}"
+        return
+    config = ""
+    if "--config" in words:
+        at = words.index("--config") + 1
+        given = cwd / words[at]
+        config = given.read_text() if given.exists() else ""
+        del words[at - 1 : at + 1]
+    drawn = cwd / "drawn-addresses.toml"
+    drawn.write_text(f'{config}\n[addresses]\nfirst = "{loopback_block()}"\n')
+    words += ["--config", str(drawn)]
 
 
 def _ready_word(words: list[str]) -> str:
@@ -188,8 +215,9 @@ def _watch(
 
 
 def _waves() -> list[list[Line]]:
-    """Servers in waves that bind different addresses: fleets on the default
-    addresses (127.1.x.y:4059) one at a time, everything else in the first."""
+    """Servers in waves: fleets on the default addresses one at a time (each on a
+    block of its own, but a thousand twins are enough at once), everything else in
+    the first."""
     waves: list[list[Line]] = [[]]
     fleets = 0
     for line in SERVERS:
@@ -207,10 +235,10 @@ def _serve_wave(lines: list[Line], scratch: Path) -> list[str]:
     running = []
     try:
         for line in lines:
-            words = _free_ports(line.text)
-            assert words[0] == "openamr", f"README.md:{line.number}: a [server] runs openamr"
             cwd = scratch / f"server-{line.number}"
             shutil.copytree(scratch, cwd, ignore=shutil.ignore_patterns("server-*"))
+            words = _free_ports(line.text, cwd)
+            assert words[0] == "openamr", f"README.md:{line.number}: a [server] runs openamr"
             argv = [sys.executable, "-c", "from openamr.cli.main import main; main()", *words[1:]]
             proc = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.PIPE,
                                     stderr=subprocess.STDOUT, text=True)  # fmt: skip

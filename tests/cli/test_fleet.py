@@ -18,17 +18,18 @@ from typing import Any
 from click.testing import CliRunner
 
 from openamr.cli.main import cli
+from tests.addresses import loopback_block
 
 LOCAL = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 KEK = "000102030405060708090a0b0c0d0e0f"
-CONFIG = """
+CONFIG = f"""
 [fleet]
 meters = 20
 start = 2026-03-02T00:00:00Z
 speed = 60.0
 history_days = 0.5
 [addresses]
-first = "127.4.0.1"
+first = "{loopback_block()}"
 [network]
 meters_per_group = 5
 """

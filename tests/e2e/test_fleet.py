@@ -34,6 +34,7 @@ from openamr.fleet.identity import MeterIdentity, Secrets, secrets
 from openamr.fleet.meters import Fleet
 from openamr.fleet.serve import FleetServer
 from openamr.security.keys import KeySet
+from tests.addresses import loopback_block
 from tests.background import background_loop
 from tests.fleet.conftest import fleet_on, small
 
@@ -56,8 +57,7 @@ def running() -> Iterator[Running]:
     from openamr.meter.clock import SteppedTime
     from tests.fleet.conftest import START
 
-    # a loopback /16 of its own, drawn per run: two runs on one machine do not collide
-    first = f"127.{random.randrange(100, 250)}.0.1"
+    first = loopback_block()  # a loopback /16 of its own, drawn per run
     config = small(METERS, history_days=0.5, addresses=Addresses(first=first))
     fleet = fleet_on(config, SteppedTime(START), FleetState.memory())
     with background_loop() as bg:

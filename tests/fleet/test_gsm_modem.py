@@ -14,6 +14,7 @@ from openamr.client.errors import MeterError
 from openamr.client.meter import connect
 from openamr.fleet.config import Addresses, Network
 from openamr.fleet.serve import FleetServer
+from tests.addresses import loopback_block
 from tests.fleet.conftest import fleet_on, small
 
 SPEED = 10.0
@@ -28,7 +29,7 @@ class WallTime:
 
 async def test_a_csd_only_fleet_meter_is_read_through_the_modem() -> None:
     config = small(2, speed=SPEED, network=Network(meters_per_cell=10, csd=1.0, wakeup=0.0),
-                   addresses=Addresses(first="127.3.5.1", port=4059))  # fmt: skip
+                   addresses=Addresses(first=loopback_block(), port=4059))  # fmt: skip
     fleet = fleet_on(config, WallTime())  # type: ignore[arg-type]
     assert fleet.meter(0).reach == "csd"
     server = FleetServer(fleet, asyncio.get_running_loop(), idle_s=30.0)

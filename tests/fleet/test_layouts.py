@@ -22,9 +22,12 @@ from openamr.link.hdlc.frame import Control, Frame, Kind
 from openamr.link.hdlc.multidrop import MultiDrop
 from openamr.link.hdlc.secondary import SecondaryStation
 from openamr.meter.clock import SteppedTime
+from tests.addresses import loopback_block
 from tests.fleet.conftest import START, fleet_on, small
 
-BUS_FIRST, GATEWAY_HOST = "127.5.0.1", "127.5.1.1"  # away from the other tests' addresses
+# drawn per run (tests/addresses.py): suites running at once do not collide
+BUS_FIRST, GATEWAY_HOST, AWAKE_FIRST = loopback_block(), loopback_block(), loopback_block()
+BUS_HOST = BUS_FIRST.rsplit(".", 1)[0]
 
 
 @asynccontextmanager
@@ -57,8 +60,8 @@ async def test_meters_on_a_bus_answer_each_at_its_own_physical_address() -> None
     async with serving(_bus(40)) as server:
         fleet = server.fleet
         assert len(server.sockets) == 2  # 32 meters on the first bus, 8 on the second
-        assert fleet.meter(5).url == "hdlc+tcp://127.5.0.1:4059?physical=21"
-        assert fleet.meter(33).url == "hdlc+tcp://127.5.0.2:4059?physical=17"
+        assert fleet.meter(5).url == f"hdlc+tcp://{BUS_HOST}.1:4059?physical=21"
+        assert fleet.meter(33).url == f"hdlc+tcp://{BUS_HOST}.2:4059?physical=17"
         for index in (0, 5, 31, 33):
             assert await _serial(server, index) == fleet.meter(index).serial
         assert fleet.condition(6) == "unbuilt"  # never addressed, never built
@@ -72,7 +75,7 @@ async def test_meters_on_a_bus_answer_each_at_its_own_physical_address() -> None
 
 async def test_a_bus_address_without_a_meter_is_not_answered() -> None:
     async with serving(_bus(8)) as server:
-        stranger = replace(server.fleet.meter(0), url="hdlc+tcp://127.5.0.1:4059?physical=40")
+        stranger = replace(server.fleet.meter(0), url=f"hdlc+tcp://{BUS_FIRST}:4059?physical=40")
         with pytest.raises(DlmsError):
             async with connect(stranger.url, 32, "low", password=b"x", timeout=0.5, retries=0,
                                environ={}):  # fmt: skip
@@ -92,19 +95,19 @@ async def test_the_gateway_reaches_each_meter_by_its_wport() -> None:
     async with serving(config) as server:
         fleet = server.fleet
         assert len(server.sockets) == 1
-        assert fleet.meter(3).url == "tcp://127.5.1.1:4059?server=19"
+        assert fleet.meter(3).url == f"tcp://{GATEWAY_HOST}:4059?server=19"
         for index in (0, 3, 5):
             assert await _serial(server, index) == fleet.meter(index).serial
         with pytest.raises(DlmsError):
             await _serial(server, 4, password_of=5)
-        beyond = replace(fleet.meter(5), url="tcp://127.5.1.1:4059?server=22")
+        beyond = replace(fleet.meter(5), url=f"tcp://{GATEWAY_HOST}:4059?server=22")
         with pytest.raises(DlmsError):
             async with connect(beyond.url, 16, "none", timeout=0.5, retries=0, environ={}):
                 pass
 
 
 async def test_a_meter_is_held_awake_while_its_connection_lasts() -> None:
-    config = small(2, addresses=Addresses(first="127.5.2.1"))
+    config = small(2, addresses=Addresses(first=AWAKE_FIRST))
     async with serving(config, idle_s=0.0) as server:
         fleet, meter = server.fleet, server.fleet.meter(1)
         password = secrets(fleet.config, meter.serial).password

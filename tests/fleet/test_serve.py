@@ -13,9 +13,11 @@ from openamr.fleet.faults import FaultRates
 from openamr.fleet.serve import FleetServer
 from openamr.link.wrapper import encode_wrapper
 from openamr.meter.clock import SteppedTime
+from tests.addresses import loopback_block
 from tests.fleet.conftest import START, fleet_on, small
 
-FIRST = "127.3.0.1"  # away from the e2e fleet's addresses
+FIRST = loopback_block()  # drawn per run (tests/addresses.py)
+SECOND = FIRST[: -len(".1")] + ".2"
 
 
 def _config(meters: int, **faults: float) -> FleetConfig:
@@ -56,7 +58,7 @@ async def _exchange(host: str, timeout: float = 2.0) -> bytes:
 
 async def test_a_meter_answers_an_aarq() -> None:
     async with serving(_config(2)) as server:
-        answer = await _exchange("127.3.0.2")
+        answer = await _exchange(SECOND)
         assert answer[:2] == b"\x00\x01" and answer[8] == 0x61  # an AARE
         assert server.fleet.condition(1) == "awake" and server.fleet.condition(0) == "unbuilt"
 
@@ -83,12 +85,12 @@ async def test_a_full_cell_refuses_the_next_call() -> None:
     async with serving(config) as server:
         _, first = await asyncio.open_connection(FIRST, 4059)
         await asyncio.sleep(0.05)
-        reader, second = await asyncio.open_connection("127.3.0.2", 4059)
+        reader, second = await asyncio.open_connection(SECOND, 4059)
         assert await reader.read(100) == b""
         assert server.fleet.stats.refused == 1
         first.close(), second.close()
         await asyncio.sleep(0.05)
-        assert (await _exchange("127.3.0.2"))[8] == 0x61  # the cell has room again
+        assert (await _exchange(SECOND))[8] == 0x61  # the cell has room again
 
 
 GET_CLOCK = bytes.fromhex("C0 01 C1 00 08 00 00 01 00 00 FF 02 00")

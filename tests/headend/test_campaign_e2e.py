@@ -32,16 +32,17 @@ from openamr.headend.service import utc_now
 from openamr.headend.store import Store
 from openamr.headend.vault import MeterSecrets
 from openamr.meter.clock import SteppedTime
+from tests.addresses import loopback_block
 from tests.fleet.conftest import START, fleet_on, small
 from tests.headend.conftest import KEK
 
-FIRST = "127.3.13.1"
 FIRMWARE_ID = Obis.parse("1.0.0.2.0.255")
 
 
 @pytest.fixture
 async def fleet() -> AsyncIterator[Fleet]:
-    config = replace(small(3, history_days=0.1), addresses=Addresses(first=FIRST, port=4059))
+    addresses = Addresses(first=loopback_block(), port=4059)  # drawn per run
+    config = replace(small(3, history_days=0.1), addresses=addresses)
     fleet = fleet_on(config, SteppedTime(START), FleetState.memory())
     server = FleetServer(fleet, asyncio.get_running_loop(), idle_s=600)
     server.listen()

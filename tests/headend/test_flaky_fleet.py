@@ -23,6 +23,7 @@ from openamr.headend.scheduler import Policy
 from openamr.headend.service import collect_now
 from openamr.headend.store import Store
 from openamr.headend.vault import Kek
+from tests.addresses import loopback_block
 from tests.fleet.conftest import START, fleet_on, small
 
 METERS = 16
@@ -34,7 +35,7 @@ async def test_a_flaky_fleet_is_stored_exactly_once_after_retries(
 ) -> None:
     store = sqlite_store
     faults = replace(FaultRates.none(), drop=0.25, no_answer=0.08)
-    config = small(METERS, faults=faults, addresses=Addresses(first="127.6.0.1"))
+    config = small(METERS, faults=faults, addresses=Addresses(first=loopback_block()))
     began = time.monotonic()
 
     def now() -> dt.datetime:  # one clock for the fleet and the head-end, in real time
