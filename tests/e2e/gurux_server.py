@@ -12,22 +12,9 @@ the S0 water and gas registers 8.0.1.0.0.255 and 7.0.3.0.0.255 too, wired: gurux
 cannot say that an object is not there inside a GET-with-list (below).
 Associations: LLS (client 1 or 32, the password) and no security (client 16).
 
-gurux-dlms 1.0.203's Python server does not run as shipped; what this fixture
-supplies, each for a named bug (see also tests/client/test_gurux_server.py):
+gurux-dlms 1.0.203's server does not run as shipped: tests/gurux_shims.py makes it
+run and names each bug. Two more are met here:
 
-* ``GXDLMSServer.handleSnrmRequest`` cannot answer an SNRM: without ``hdlc`` set it
-  reads ``self.hdlc.maxInfoTX`` of None; with an ``hdlc`` it calls
-  ``GXHdlcSettings.update``, which does not exist: :class:`_UaParameters` is an
-  ``hdlc`` that reads as unset;
-* ``GXDLMSServer.initialize`` appends the whole collection as one item of the
-  association's object_list: the list is filled here first;
-* ``handleRequest``/``handleCommand`` call ``GXServerReply.setReply`` and
-  ``getConnectionInfo``, which it lacks: :class:`Reply` has them;
-* the GET-Request-Normal path (``GXDLMSLNCommandHandler.getRequestNormal``) calls
-  ``server.notifyRead()`` and ``server.onPostRead()`` with no arguments instead of
-  ``onPreRead([e])``/``onPostRead([e])``, so a server never sees a normal GET in
-  its hooks (only GET-with-list and the next blocks reach ``onPreRead``);
-  ``getTransaction``/``setTransaction`` are called but not defined;
 * ``GXDLMSLNCommandHandler.getRequestWithList`` answers an undefined object (or any
   attribute whose ``getValue`` raises) with the single byte 0x01, the Get-Data-Result
   CHOICE tag [1] data-access-result without the Data-Access-Result after it
@@ -50,20 +37,16 @@ gurux's encoder and block transfer, our row selection.
 from __future__ import annotations
 
 import datetime as dt
-import socket
-import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from gurux_dlms import GXDateTime, GXDLMSClient, GXDLMSServer, GXServerReply
+from gurux_dlms import GXDateTime, GXDLMSClient
 from gurux_dlms.enums import (
-    AccessMode,
     Authentication,
     DataType,
     InterfaceType,
-    MethodAccessMode,
     SourceDiagnostic,
 )
 from gurux_dlms.enums import Unit as GxUnit
@@ -74,6 +57,8 @@ from gurux_dlms.objects import (
     GXDLMSProfileGeneric,
     GXDLMSRegister,
 )
+
+from tests.gurux_shims import ShimmedServer, serving
 
 PERIOD = 900
 STATUS = "1.0.96.240.0.255"
@@ -140,32 +125,11 @@ def _when(value: Any) -> dt.datetime:
     return GXDLMSClient.changeType(bytearray(value), DataType.DATETIME).value  # type: ignore[no-any-return]
 
 
-class _UaParameters:
-    """What ``handleSnrmRequest`` writes into the UA (IEC 62056-46 6.4.4.4.3.2, the
-    defaults); false, so that gurux takes its own defaults for the link instead of
-    calling ``GXHdlcSettings.update``, which it lacks."""
-
-    maxInfoTX = maxInfoRX = 128
-    windowSizeTX = windowSizeRX = 1
-    inactivityTimeout = 0
-
-    def __bool__(self) -> bool:
-        return False
-
-
-class Reply(GXServerReply):  # type: ignore[misc]
-    def setReply(self, value: Any) -> None:
-        self.reply = value
-
-    def getConnectionInfo(self) -> Any:
-        return self.connectionInfo
-
-
-class GuruxMeter(GXDLMSServer):  # type: ignore[misc]
+class GuruxMeter(ShimmedServer):
     """One association's state; a new one per connection (as a meter after release)."""
 
     def __init__(self, data: MeterData, interface: int) -> None:
-        super().__init__(True, interface)
+        super().__init__(interface)
         self.data = data
         items: list[Any] = []
         clock = GXDLMSClock("0.0.1.0.0.255")
@@ -194,7 +158,6 @@ class GuruxMeter(GXDLMSServer):  # type: ignore[misc]
         for obj in (clock, code):
             logbook.addCaptureObject(obj, 2, 0)
         association = GXDLMSAssociationLogicalName()
-        self.hdlc = _UaParameters()
         for obj in (*items, profile, logbook, association):
             self.items.append(obj)
             association.objectList.append(obj)
@@ -210,62 +173,13 @@ class GuruxMeter(GXDLMSServer):  # type: ignore[misc]
             return SourceDiagnostic.NONE
         return SourceDiagnostic.AUTHENTICATION_FAILURE
 
-    def onGetAttributeAccess(self, arg: Any) -> Any:
-        return AccessMode.READ
-
-    def onGetMethodAccess(self, arg: Any) -> Any:
-        return MethodAccessMode.NO_ACCESS
-
-    def onFindObject(self, *args: Any) -> None:
-        return None
-
-    def getTransaction(self) -> Any:
-        return self.transaction
-
-    def setTransaction(self, value: Any) -> None:
-        self.transaction = value
-
-    def _nothing(self, *args: Any) -> None:
-        return None
-
-    onPreGet = onPostGet = onPreRead = onPostRead = notifyRead = _nothing
-    onPreWrite = onPostWrite = onPreAction = onPostAction = _nothing
-    onConnected = onInvalidConnection = onDisconnected = _nothing
-
-
-def _serve(listener: socket.socket, data: MeterData, interface: int) -> None:
-    while True:
-        try:
-            conn, _ = listener.accept()
-        except OSError:
-            return
-        server = GuruxMeter(data, interface)
-        with conn:
-            try:
-                while chunk := conn.recv(4096):
-                    reply = Reply(chunk)
-                    server.handleRequest(reply)
-                    if reply.reply:
-                        conn.sendall(bytes(reply.reply))
-            except OSError:
-                pass
-
 
 @contextmanager
 def gurux_meter(data: MeterData, hdlc: bool = False) -> Iterator[str]:
     """The meter on a loopback port of its own: its client URL."""
     interface = InterfaceType.HDLC if hdlc else InterfaceType.WRAPPER
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen()
-    thread = threading.Thread(target=_serve, args=(listener, data, interface), daemon=True)
-    thread.start()
-    port = listener.getsockname()[1]
-    try:
+    with serving(lambda: GuruxMeter(data, interface)) as port:
         yield f"hdlc+tcp://127.0.0.1:{port}" if hdlc else f"tcp://127.0.0.1:{port}"
-    finally:
-        listener.close()
-        thread.join(2)
 
 
 __all__ = ["MeterData", "gurux_meter", "mt372_data"]

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from openamr.codec.obis import Obis
@@ -11,6 +14,7 @@ from openamr.fleet.config import FleetConfig, quick
 from openamr.fleet.faults import FaultRates
 from openamr.fleet.hibernation import FleetState
 from openamr.fleet.meters import Fleet, fleet_clock
+from openamr.fleet.serve import FleetServer
 from openamr.meter.application import ServerApplication
 from openamr.meter.clock import SteppedTime
 
@@ -40,3 +44,15 @@ def readings(app: ServerApplication) -> dict[str, object]:
         elif obj.CLASS_ID in (1, 3, 4, 8) and obj.logical_name != Obis.parse("0.0.43.1.0.255"):
             out[name] = obj.get(2)
     return out
+
+
+@asynccontextmanager
+async def serving(config: FleetConfig, idle_s: float = 60.0) -> AsyncIterator[FleetServer]:
+    """The fleet on its addresses in this event loop, on a stepped clock from START."""
+    fleet = fleet_on(config, SteppedTime(START))
+    server = FleetServer(fleet, asyncio.get_running_loop(), idle_s=idle_s)
+    server.listen()
+    try:
+        yield server
+    finally:
+        server.close()

@@ -6,8 +6,6 @@ password, woken only when addressed, held awake while its connection lasts."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import replace
 
 import pytest
@@ -21,24 +19,12 @@ from openamr.link.hdlc.address import Address
 from openamr.link.hdlc.frame import Control, Frame, Kind
 from openamr.link.hdlc.multidrop import MultiDrop
 from openamr.link.hdlc.secondary import SecondaryStation
-from openamr.meter.clock import SteppedTime
 from tests.addresses import loopback_block
-from tests.fleet.conftest import START, fleet_on, small
+from tests.fleet.conftest import serving, small
 
 # drawn per run (tests/addresses.py): suites running at once do not collide
 BUS_FIRST, GATEWAY_HOST, AWAKE_FIRST = loopback_block(), loopback_block(), loopback_block()
 BUS_HOST = BUS_FIRST.rsplit(".", 1)[0]
-
-
-@asynccontextmanager
-async def serving(config: FleetConfig, idle_s: float = 60.0) -> AsyncIterator[FleetServer]:
-    fleet = fleet_on(config, SteppedTime(START))
-    server = FleetServer(fleet, asyncio.get_running_loop(), idle_s=idle_s)
-    server.listen()
-    try:
-        yield server
-    finally:
-        server.close()
 
 
 async def _serial(server: FleetServer, index: int, password_of: int | None = None) -> str:

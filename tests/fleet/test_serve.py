@@ -4,17 +4,16 @@ refused call, a silent meter, a full cell, a cut transfer), hibernation on idle.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager
 from dataclasses import replace
 
 from openamr.fleet.config import Addresses, FleetConfig, Network
 from openamr.fleet.faults import FaultRates
 from openamr.fleet.serve import FleetServer
 from openamr.link.wrapper import encode_wrapper
-from openamr.meter.clock import SteppedTime
 from tests.addresses import loopback_block
-from tests.fleet.conftest import START, fleet_on, small
+from tests.fleet.conftest import serving as fleet_serving
+from tests.fleet.conftest import small
 
 FIRST = loopback_block()  # drawn per run (tests/addresses.py)
 SECOND = FIRST[: -len(".1")] + ".2"
@@ -25,15 +24,8 @@ def _config(meters: int, **faults: float) -> FleetConfig:
     return replace(base, faults=replace(FaultRates.none(), **faults))
 
 
-@asynccontextmanager
-async def serving(config: FleetConfig) -> AsyncIterator[FleetServer]:
-    fleet = fleet_on(config, SteppedTime(START))
-    server = FleetServer(fleet, asyncio.get_running_loop(), idle_s=0.2)
-    server.listen()
-    try:
-        yield server
-    finally:
-        server.close()
+def serving(config: FleetConfig) -> AbstractAsyncContextManager[FleetServer]:
+    return fleet_serving(config, idle_s=0.2)
 
 
 #: The public client's AARQ (Green Book 11.5 example: LN referencing, no security).

@@ -17,10 +17,8 @@ from openamr.client.firmware import Progress
 from openamr.client.transport import TransportError
 from openamr.codec.obis import Obis
 from openamr.fleet.config import Addresses
-from openamr.fleet.hibernation import FleetState
 from openamr.fleet.identity import secrets
 from openamr.fleet.meters import Fleet
-from openamr.fleet.serve import FleetServer
 from openamr.headend.campaign import CampaignSpec
 from openamr.headend.campaign_service import Campaigns, ClientFirmware
 from openamr.headend.collector import Collector
@@ -31,9 +29,8 @@ from openamr.headend.scheduler import Policy, Scheduler
 from openamr.headend.service import utc_now
 from openamr.headend.store import Store
 from openamr.headend.vault import MeterSecrets
-from openamr.meter.clock import SteppedTime
 from tests.addresses import loopback_block
-from tests.fleet.conftest import START, fleet_on, small
+from tests.fleet.conftest import serving, small
 from tests.headend.conftest import KEK
 
 FIRMWARE_ID = Obis.parse("1.0.0.2.0.255")
@@ -43,13 +40,8 @@ FIRMWARE_ID = Obis.parse("1.0.0.2.0.255")
 async def fleet() -> AsyncIterator[Fleet]:
     addresses = Addresses(first=loopback_block(), port=4059)  # drawn per run
     config = replace(small(3, history_days=0.1), addresses=addresses)
-    fleet = fleet_on(config, SteppedTime(START), FleetState.memory())
-    server = FleetServer(fleet, asyncio.get_running_loop(), idle_s=600)
-    server.listen()
-    try:
-        yield fleet
-    finally:
-        server.close()
+    async with serving(config, idle_s=600) as server:
+        yield server.fleet
 
 
 async def add_fleet(store: Store, fleet: Fleet) -> None:

@@ -17,10 +17,8 @@ from openamr.client.meter import connect
 from openamr.errors import DlmsError
 from openamr.fleet.commissioning import to_csv, to_json
 from openamr.fleet.config import Addresses
-from openamr.fleet.hibernation import FleetState
 from openamr.fleet.identity import secrets
 from openamr.fleet.meters import Fleet
-from openamr.fleet.serve import FleetServer
 from openamr.headend.collector import Collector
 from openamr.headend.inventory import import_file
 from openamr.headend.keys import KeyRotation
@@ -30,10 +28,9 @@ from openamr.headend.scheduler import Policy, Scheduler
 from openamr.headend.service import utc_now
 from openamr.headend.store import Store
 from openamr.headend.vault import Kek
-from openamr.meter.clock import SteppedTime
 from openamr.security.keys import KeySet
 from tests.addresses import loopback_block
-from tests.fleet.conftest import START, fleet_on, small
+from tests.fleet.conftest import serving, small
 
 KEK_BYTES = bytes(range(40, 72))
 KEK = Kek(KEK_BYTES)
@@ -43,13 +40,8 @@ NEW_EK, NEW_AK = bytes.fromhex("c3" * 16), bytes.fromhex("d4" * 16)
 @pytest.fixture
 async def fleet() -> AsyncIterator[Fleet]:
     config = small(2, history_days=0.1, addresses=Addresses(first=loopback_block()))
-    fleet = fleet_on(config, SteppedTime(START), FleetState.memory())
-    server = FleetServer(fleet, asyncio.get_running_loop(), idle_s=600)
-    server.listen()
-    try:
-        yield fleet
-    finally:
-        server.close()
+    async with serving(config, idle_s=600) as server:
+        yield server.fleet
 
 
 async def _opens(url: str, ek: bytes, ak: bytes) -> bool:
