@@ -11,6 +11,11 @@ A+, A-) and the log-book 1.0.99.98.0.255 (clock, event code 0.0.96.11.0.255);
 the S0 water and gas registers 8.0.1.0.0.255 and 7.0.3.0.0.255 too, wired: gurux
 cannot say that an object is not there inside a GET-with-list (below).
 Associations: LLS (client 1 or 32, the password) and no security (client 16).
+Not HLS-GMAC: gurux 1.0.203 cannot answer a ciphered or HLS-GMAC AARQ
+(``_GXAPDU.generateAARE`` writes the responding-AP-title with ``data.setUInt8()``,
+no argument: ``TypeError``, the connection dropped), and its
+``GXDLMSSecureServer.__init__`` puts its ``GXCiphering`` in ``settings.ciphering``,
+which nothing reads (the handlers use ``settings.cipher``).
 
 gurux-dlms 1.0.203's server does not run as shipped: tests/gurux_shims.py makes it
 run and names each bug. Two more are met here:
