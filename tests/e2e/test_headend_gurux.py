@@ -8,11 +8,14 @@ and a second collection stores nothing twice."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from openamr.cli.main import cli
 from openamr.codec.units import Unit
 from openamr.headend.collector import BILLING, LOAD_PROFILE, Collector
 from openamr.headend.inventory import import_file
@@ -24,7 +27,8 @@ from .gurux_server import MeterData, gurux_meter, mt372_data
 
 pytest.importorskip("gurux_dlms")
 
-KEK = Kek(bytes(range(32)))
+KEK_BYTES = bytes(range(32))
+KEK = Kek(KEK_BYTES)
 NOW = dt.datetime(2026, 5, 4, 12, 7, 0, tzinfo=dt.UTC)
 SERIAL = "60000001"
 
@@ -105,3 +109,26 @@ async def test_a_wrong_password_is_refused_and_stored(store: Store, tmp_path: Pa
     (session,) = await store.sessions(meter_id)
     assert session.outcome != "ok" and session.reason == out.reason
     assert await store.count("readings") == 0
+
+
+def test_the_cli_imports_and_collects_it(tmp_path: Path) -> None:
+    """``openamr headend meters import`` and ``collect``, as an operator runs them."""
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)  # the CLI's clock
+    data = mt372_data(now, days=1.5)  # all of it inside the first read's two days
+    env = {"OPENAMR_KEK": KEK_BYTES.hex(), "OPENAMR_DB": f"sqlite:///{tmp_path / 'he.db'}"}
+
+    def run(*args: str) -> list[dict[str, object]]:
+        result = CliRunner().invoke(cli, ["headend", *args], env=env, catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+        return json.loads(result.stdout)  # type: ignore[no-any-return]
+
+    with gurux_meter(data) as url:
+        path = tmp_path / "inventory.csv"
+        path.write_text(f"serial,url,client,auth,password\n{SERIAL},{url},1,low,12345678\n")
+        imported = CliRunner().invoke(cli, ["headend", "meters", "import", str(path)], env=env)
+        assert imported.exit_code == 0, imported.output
+        (first,) = run("collect", "--meter", SERIAL, "--no-vee", "--json")
+        (again,) = run("collect", "--meter", SERIAL, "--no-vee", "--json")
+    expected = len(BILLING) + 2 * len(data.profile)
+    assert (first["outcome"], first["readings"], first["events"]) == ("ok", expected, 3), first
+    assert (again["outcome"], again["readings"], again["events"]) == ("ok", 0, 0), again
