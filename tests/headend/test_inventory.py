@@ -140,3 +140,35 @@ async def test_imports_what_the_fleet_exports(
         assert got.ek == Kek(kek).unwrap(str(record["ek"]), "ek") and got.ek is not None
     with pytest.raises(CommissioningError, match="but the KEK given is"):
         read_inventory_file(path, Kek(bytes(32)))
+
+
+@pytest.mark.parametrize(
+    ("later", "ok"),
+    [
+        ((), True),
+        (("mk",), True),
+        (("mk", "path"), True),
+        (("tariff_group",), False),
+        (("mk", "mk"), False),
+    ],
+)
+def test_a_commissioning_csv_header_may_add_mk_after_the_fields(
+    tmp_path: Path, later: tuple[str, ...], ok: bool
+) -> None:
+    """An older file (no ``mk``) and the fleet's (``mk`` last) are read; other columns not."""
+    from tests.headend.commissioning_files import FIELDS, wrap
+
+    path = write_csv(tmp_path / "f.csv", KEK_BYTES, rows())
+    head, header, *body = path.read_text().splitlines()
+    assert header == ",".join(FIELDS)
+    mk = bytes(range(50, 66))
+    extra = {"mk": wrap(KEK_BYTES, mk), "path": "tcp", "tariff_group": "T1"}
+    lines = [head, ",".join((*FIELDS, *later))]
+    lines += [",".join((row, *(extra[f] for f in later))) for row in body]
+    path.write_text("\n".join(lines) + "\n")
+    if not ok:
+        with pytest.raises(CommissioningError, match="line 2 must be the header"):
+            read_inventory_file(path, Kek(KEK_BYTES))
+        return
+    first, _ = read_inventory_file(path, Kek(KEK_BYTES))
+    assert (first.secrets.ek, first.secrets.mk) == (EK, mk if "mk" in later else None)
