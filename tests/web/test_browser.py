@@ -84,6 +84,21 @@ def test_the_pages_show_the_fleet_act_and_get_a_live_alarm(
         page.goto(demo["headend"] + "ui/#/meter/10000003")
         page.wait_for_selector("body[data-loaded='meter 10000003']")
         assert page.locator("#m-registers tbody tr").count() >= 10
+        # the load profile per rate, by the calendar the head-end read from the meter
+        page.wait_for_selector("#m-legend li[data-series='import T1']")
+        shown = page.eval_on_selector_all("#m-legend li", "l => l.map(x => x.dataset.series)")
+        assert {"import T1", "import T2", "export T1", "export T2"} <= set(shown), shown
+        assert page.locator("#m-plot").get_attribute("data-series") == "|".join(shown)
+        assert "calendar" in page.locator("#m-tariff").inner_text()
+        page.click("#p-view button[data-view=totals]")
+        page.wait_for_selector("#m-legend li[data-series=import]")
+        assert page.eval_on_selector_all("#m-legend li", "l => l.map(x => x.dataset.series)") == [
+            "import",
+            "export",
+        ]
+        screenshot(page, "headend-meter-totals")
+        page.click("#p-view button[data-view=rates]")
+        page.wait_for_selector("#m-legend li[data-series='import T1']")
         page.click("[data-action=collect]")
         assert page.locator("#confirm").is_visible()
         page.click("#confirm-ok")

@@ -78,9 +78,13 @@ async def save(store: Store, meter_id: int, read_at: int, values: Encoded) -> bo
     t = schema.tariff_calendars
     text = json.dumps({k: v.hex() for k, v in sorted(values.items())})
     try:
-        activation = activation_of(decode(values["activate_passive_calendar_time"]))
-    except (KeyError, DlmsError):
-        activation = None
+        decoded = {k: decode(v) for k, v in values.items()}
+    except DlmsError:
+        decoded = {}
+    try:
+        activation = TariffPlan(decoded).activation
+    except CalendarError:  # the local time rules not known: read as UTC
+        activation = activation_of(decoded.get("activate_passive_calendar_time"))
     async with store.engine.begin() as conn:
         last = (await conn.execute(select(t.c.read_at, t.c.attributes)
                                    .where(t.c.meter_id == meter_id)

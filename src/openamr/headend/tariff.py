@@ -266,8 +266,17 @@ class TariffPlan:
         self.active = Calendar(get("season_profile_active"), get("week_profile_table_active"),
                                get("day_profile_table_active"), special,
                                _name(values.get("calendar_name_active")))  # fmt: skip
+        self.clock = Clock(CLOCK, _no_time, _no_set)
+        for name, ok in (("time_zone", _is_int), ("daylight_savings_begin", _is_stamp),
+                         ("daylight_savings_end", _is_stamp),
+                         ("daylight_savings_deviation", _is_int),
+                         ("daylight_savings_enabled", _is_bool)):  # fmt: skip
+            if not ok(get(name)):
+                raise CalendarError(f"the clock's {name} is not what Blue Book 4.5.1 says")
+            setattr(self.clock, name, get(name))
+        self._offsets: dict[int, int] = {}
         self.passive: Calendar | None = None
-        self.activation = activation_of(values.get("activate_passive_calendar_time"))
+        self.activation = activation_of(values.get("activate_passive_calendar_time"), self.offset)
         if self.activation is not None:
             try:
                 self.passive = Calendar(get("season_profile_passive"),
@@ -276,11 +285,6 @@ class TariffPlan:
                                         _name(values.get("calendar_name_passive")))  # fmt: skip
             except CalendarError:
                 self.activation = None  # an empty passive calendar is never activated
-        self.clock = Clock(CLOCK, _no_time, _no_set)
-        for name in ("time_zone", "daylight_savings_begin", "daylight_savings_end",
-                     "daylight_savings_deviation", "daylight_savings_enabled"):  # fmt: skip
-            setattr(self.clock, name, get(name))
-        self._offsets: dict[int, int] = {}
 
     def offset(self, ts: int) -> int:
         """Local time minus UTC at UTC second ``ts``, seconds (remembered)."""
@@ -337,9 +341,10 @@ class TariffPlan:
         return hi
 
 
-def activation_of(value: Data) -> int | None:
+def activation_of(value: Data, offset: Callable[[int], int] | None = None) -> int | None:
     """activate_passive_calendar_time as UTC seconds; None when it names no instant
-    (wildcards: the automatism is off). Without a deviation it is read as UTC."""
+    (wildcards: the automatism is off). Without a deviation it is the meter's local
+    time (``offset``: local minus UTC at a UTC second; None: read as UTC)."""
     if not isinstance(value, bytes) or len(value) != CosemDateTime.SIZE:
         return None
     try:
@@ -347,8 +352,25 @@ def activation_of(value: Data) -> int | None:
         naive = CosemDateTime(stamp.date, stamp.time).to_datetime()
     except (DecodeError, ValueError):
         return None
-    minutes = 0 if stamp.deviation == DEVIATION_NOT_SPECIFIED else stamp.deviation
-    return int((naive - _EPOCH).total_seconds()) + 60 * minutes
+    seconds = int((naive - _EPOCH).total_seconds())
+    if stamp.deviation != DEVIATION_NOT_SPECIFIED:
+        return seconds + 60 * stamp.deviation
+    if offset is None:
+        return seconds
+    guess = seconds - offset(seconds)
+    return seconds - offset(guess)
+
+
+def _is_int(value: Data) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_bool(value: Data) -> bool:
+    return isinstance(value, bool)
+
+
+def _is_stamp(value: Data) -> bool:
+    return isinstance(value, bytes) and len(value) == CosemDateTime.SIZE
 
 
 def _name(value: Data) -> bytes:
@@ -366,8 +388,9 @@ def _no_set(instant: dt.datetime) -> None:
 @dataclass(frozen=True, slots=True)
 class ByRate:
     """A register column of the load profile split by rate: per rate, the energy of
-    each interval at that rate (aligned on the interval ends, None where there is no
-    interval or no calendar); ``estimated`` intervals were cut by a rate switch."""
+    each interval at that rate (aligned on the interval ends; None where the rate was
+    not in force, or there is no interval or no calendar: a plot's line of a rate
+    breaks where another is in force); ``estimated`` intervals were cut by a switch."""
 
     energy: dict[int, list[float | None]]
     estimated: int
@@ -390,8 +413,6 @@ def by_rate(
     rates = sorted({rate for _, split in splits.values() for rate, _ in split.shares})
     energy: dict[int, list[float | None]] = {r: [None] * len(times) for r in rates}
     for i, (advance, split) in splits.items():
-        for rate in rates:  # a rate's line is 0 where another one was in force
-            energy[rate][i] = 0.0
         for rate, share in split.shares:
             energy[rate][i] = advance * share
     return ByRate(energy, sum(1 for _, split in splits.values() if split.estimated))
