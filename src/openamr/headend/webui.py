@@ -90,7 +90,6 @@ def mount_web(
 ) -> None:  # fmt: skip
     """Add the page and its endpoints to the API ``app``."""
     app.mount("/ui", StaticFiles(directory=str(STATIC), html=True), name="ui")
-    app.include_router(meter_routes(store, now, public))  # overview, profile
 
     def ts() -> int:
         return int(now().timestamp())
@@ -261,6 +260,8 @@ def mount_web(
             "by": by, "total": total, "offset": offset, "expected": expected,
             "days": [_iso_day(x) for x in range(first_day, last_day + 1)], "rows": out,
         }  # fmt: skip
+
+    app.include_router(meter_routes(store, now, public))  # overview, profile
 
     @app.get("/alarms/stream", response_class=StreamingResponse)
     async def alarm_stream(
