@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
@@ -179,6 +179,7 @@ class Calendar:
         self.times = sorted({t for starts, _ in self.days.values() for t in starts})
         self._starts: dict[int, tuple[list[dt.datetime], list[bytes]]] = {}
         self._carry: dict[dt.date, int | None] = {}
+        self._day_points: dict[dt.date, list[dt.datetime]] = {}
         self._day_ids: dict[dt.date, int | None] = {}
 
     def season_starts(self, year: int) -> tuple[list[dt.datetime], list[bytes]]:
@@ -230,15 +231,26 @@ class Calendar:
 
     def breakpoints(self, lo: dt.datetime, hi: dt.datetime) -> list[dt.datetime]:
         """Naive local times in ``(lo, hi)`` where the rate may change."""
-        points: set[dt.datetime] = set()
+        found: list[dt.datetime] = []
         day = lo.date()
         while day <= hi.date():
-            points.add(dt.datetime.combine(day, dt.time()))
-            points.update(dt.datetime.combine(day, t) for t in self.times)
+            points = self._points(day)
+            found += points[bisect_right(points, lo) : bisect_left(points, hi)]
             day += _DAY
-        for year in range(lo.year, hi.year + 1):
-            points.update(self.season_starts(year)[0])
-        return sorted(p for p in points if lo < p < hi)
+        return found
+
+    def _points(self, day: dt.date) -> list[dt.datetime]:
+        """The local times of ``day`` where the rate may change: its midnight, the
+        day profiles' action times, the season starts on it (remembered)."""
+        found = self._day_points.get(day)
+        if found is None:
+            if len(self._day_points) > 4096:
+                self._day_points.clear()
+            starts = self.season_starts(day.year)[0]
+            points = {dt.datetime.combine(day, t) for t in (dt.time(), *self.times)}
+            points.update(s for s in starts if s.date() == day)
+            found = self._day_points[day] = sorted(points)
+        return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -275,6 +287,7 @@ class TariffPlan:
                 raise CalendarError(f"the clock's {name} is not what Blue Book 4.5.1 says")
             setattr(self.clock, name, get(name))
         self._offsets: dict[int, int] = {}
+        self._splits: dict[tuple[int, int], Split] = {}
         self.passive: Calendar | None = None
         self.activation = activation_of(values.get("activate_passive_calendar_time"), self.offset)
         if self.activation is not None:
@@ -310,7 +323,16 @@ class TariffPlan:
         return self.calendar_at(ts).rate_at(self.local(ts))
 
     def shares(self, start: int, end: int) -> Split:
-        """The rates over the UTC seconds ``[start, end)`` and each one's share."""
+        """The rates over the UTC seconds ``[start, end)`` and each one's share
+        (remembered: the import and export columns ask for the same intervals)."""
+        found = self._splits.get((start, end))
+        if found is None:
+            if len(self._splits) > 100_000:
+                self._splits.clear()
+            found = self._splits[(start, end)] = self._shares(start, end)
+        return found
+
+    def _shares(self, start: int, end: int) -> Split:
         if end <= start:
             return Split(((self.rate_at(start), 1.0),))
         cuts = {start, end}
