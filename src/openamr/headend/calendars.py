@@ -22,7 +22,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import and_, exists, select
+from sqlalchemy import and_, bindparam, exists, select
 
 from openamr.apdu.descriptors import CosemAttributeDescriptor
 from openamr.apdu.results import DataAccessResult
@@ -39,22 +39,33 @@ from openamr.headend.tariff import ATTRIBUTES, CalendarError, TariffPlan, activa
 Encoded = dict[str, bytes]
 
 
+def _due_query() -> Any:
+    """One statement: the last read's times, and whether a ``tariff_calendar``
+    command was confirmed since (built once: building costs more than running)."""
+    t, c = schema.tariff_calendars, schema.commands
+    changed = exists().where(
+        and_(c.c.meter_id == t.c.meter_id, c.c.kind == "tariff_calendar",
+             c.c.state == "confirmed", c.c.updated >= t.c.checked)
+    )  # fmt: skip
+    return (
+        select(t.c.checked, t.c.activation, changed.label("changed"))
+        .where(t.c.meter_id == bindparam("meter_id"))
+        .order_by(t.c.read_at.desc()).limit(1)
+    )  # fmt: skip
+
+
+_DUE = _due_query()
+
+
 async def due(store: Store, meter_id: int, now: int) -> bool:
     """Whether a collection of the meter reads its calendar (the module docstring)."""
-    t, c = schema.tariff_calendars, schema.commands
     async with store.engine.connect() as conn:
-        last = (await conn.execute(
-            select(t.c.checked, t.c.activation).where(t.c.meter_id == meter_id)
-            .order_by(t.c.read_at.desc()).limit(1))).first()  # fmt: skip
-        if last is None:
-            return True
-        if last.activation is not None and last.checked < last.activation <= now:
-            return True
-        changed = exists().where(
-            and_(c.c.meter_id == meter_id, c.c.kind == "tariff_calendar",
-                 c.c.state == "confirmed", c.c.updated >= last.checked)
-        )  # fmt: skip
-        return bool(await conn.scalar(select(changed)))
+        last = (await conn.execute(_DUE, {"meter_id": meter_id})).first()
+    if last is None:
+        return True
+    if last.activation is not None and last.checked < last.activation <= now:
+        return True
+    return bool(last.changed)
 
 
 async def read(client: Meter) -> Encoded:
