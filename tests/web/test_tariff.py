@@ -194,3 +194,36 @@ async def test_the_calendar_is_read_again_after_a_tariff_calendar_command(
     assert await calendars.due(store, meter.id, now + 120)
     plans = await calendars.plans(store, meter.id)
     assert isinstance(plans.at(now), str) and "cannot be followed" in str(plans.at(now))
+
+
+async def test_after_a_tariff_calendar_command_the_next_collection_reads_the_new_one(
+    sqlite_store: Store, twin: Twin, tmp_path: Path
+) -> None:
+    from openamr.meter.mt372 import EPOCH
+    from tests.headend.test_programming import CALENDAR
+
+    store = sqlite_store
+    meter = await imported(store, tmp_path, twin.url("wrapper"))
+    assert meter.id is not None
+    first = Collector(store, Kek(KEK_BYTES), lambda: EPOCH)
+    assert (await first.collect(meter)).ok
+    assert not await calendars.due(store, meter.id, int(EPOCH.timestamp()))
+    ondemand = OnDemand(store, Kek(KEK_BYTES), lambda: EPOCH, timeout=5)
+    cid = await ondemand.submit(meter, "tariff_calendar", CALENDAR)  # passive, 2027-01-01
+    await ondemand.wait()
+    await ondemand.close()
+    assert (await store.command_history(cid))[-1][1] == "confirmed"
+    assert await calendars.due(store, meter.id, int(EPOCH.timestamp()))
+    later = EPOCH + dt.timedelta(seconds=5)
+    assert (await Collector(store, Kek(KEK_BYTES), lambda: later).collect(meter)).ok
+    assert not await calendars.due(store, meter.id, int(later.timestamp()))
+    plans = await calendars.plans(store, meter.id)
+    assert len(plans.reads) == 2  # the history of the meter's calendars is kept
+    plan = plans.at(int(later.timestamp()))
+    assert not isinstance(plan, str) and plan.activation == CALENDAR["activate_at"]
+    # a Monday 21:30 CET: T1 by the factory calendar (06-22), T2 by T2027's (07-21)
+    for monday, rate in (
+        (dt.datetime(2026, 12, 28, 20, 30), 1),
+        (dt.datetime(2027, 1, 4, 20, 30), 2),
+    ):
+        assert plan.rate_at(int(monday.replace(tzinfo=dt.UTC).timestamp())) == rate
