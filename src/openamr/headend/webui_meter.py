@@ -28,7 +28,7 @@ from openamr.headend.collector import BILLING, LOAD_PROFILE
 from openamr.headend.model import MeterRecord
 from openamr.headend.store import Store
 from openamr.headend.summary import DAY
-from openamr.headend.tariff import by_rate
+from openamr.headend.tariff_split import by_rate
 
 RELAY_KINDS = ("disconnect", "reconnect")
 #: the register columns split by rate: import A+ and export A- (their rates' OBIS: C.8.T)
