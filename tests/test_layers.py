@@ -48,10 +48,11 @@ SANS_IO = {
 }  # fmt: skip
 #: The fleet's thin asyncio adapter: the one module of a sans-IO layer that does I/O.
 IO_MODULES = {"fleet/serve.py"}
-#: Sans-IO cores inside an I/O layer: the head-end's VEE and export writers.
+#: Sans-IO cores inside an I/O layer: the head-end's VEE, export writers and rates.
 SANS_IO_MODULES = {
     "headend/vee.py", "headend/exports/__init__.py", "headend/exports/csv.py",
-    "headend/exports/cim.py", "headend/exports/mscons.py",
+    "headend/exports/cim.py", "headend/exports/mscons.py", "headend/tariff.py",
+    "headend/tariff_split.py",
 }  # fmt: skip
 FORBIDDEN_MODULES = {"asyncio", "socket", "serial", "selectors", "threading"}
 FORBIDDEN_CALLS = {("time", "time"), ("datetime", "now"), ("os", "urandom"), ("time", "sleep")}

@@ -9,6 +9,7 @@
    stored entry; then the missing intervals of the last ``gap_days`` (by the capture
    period, attribute 4) re-read by range;
 4. the log-book 1.0.99.98.0.255 by range from the last stored event;
+5. the tariff calendar when :func:`openamr.headend.calendars.due` says so;
 
 and the session itself (start, end, APDU bytes each way, outcome, reason). The
 invocation counters seen are stored and never lowered: the server's, read by the
@@ -37,6 +38,7 @@ from openamr.client.values import Profile, as_timestamp, event_name, events_of
 from openamr.codec.obis import Obis
 from openamr.codec.units import ScalerUnit
 from openamr.errors import DlmsError
+from openamr.headend import calendars
 from openamr.headend.counters import DEFAULT_COUNTER_ALERT, counter_alerts
 from openamr.headend.model import (
     STATUS_SUSPECT,
@@ -153,6 +155,8 @@ class Collector:
             await sim_changed(self.store, meter, known, run.iccid, record.ended)
         if run.iccid is not None:
             self.cards[meter.id] = run.iccid
+        if run.calendar is not None:
+            await calendars.save(self.store, meter.id, record.ended, run.calendar)
         if self.policy.vee is not None and new != 0:
             await self._vee(meter.id, run.rows, self.policy.vee)
         return Outcome(
@@ -191,6 +195,7 @@ class _Run:
         self.quality = 0
         self.offset: float | None = None  # the clock's, as read (before a correction)
         self.iccid: str | None = None  # the card the meter holds, as read
+        self.calendar: calendars.Encoded | None = None  # the tariff calendar, when read
 
     async def session(self, trace: Callable[[str, bytes], None]) -> None:
         p = self.c.policy
@@ -215,6 +220,8 @@ class _Run:
                 await self.registers(client, stamp)
                 await self.profile(client, state)
                 await self.logbook(client, state.last_event)
+                if await calendars.due(self.c.store, self.meter_id, stamp):
+                    self.calendar = await calendars.read(client)
             finally:
                 self.counters["client"] = client.invocation_counter - 1
 

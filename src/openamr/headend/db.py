@@ -199,6 +199,10 @@ async def _meter_path(conn: AsyncConnection) -> None:
         )
 
 
+async def _tariff_calendars(conn: AsyncConnection) -> None:
+    await conn.run_sync(lambda c: schema.tariff_calendars.create(c, checkfirst=True))
+
+
 #: (version, what it does, the step); append only
 MIGRATIONS: list[tuple[int, str, Step]] = [
     (1, "inventory, readings, events, alarms, sessions, clock, commands, counters, jobs", _v1),
@@ -207,6 +211,7 @@ MIGRATIONS: list[tuple[int, str, Step]] = [
     (4, "reading_vee: VEE findings, estimated and edited values beside the raw readings", _vee),
     (5, "PostgreSQL: readings partitioned by month", _partition_readings),
     (6, "meters.path: how each meter is reached (tcp, csd, wakeup)", _meter_path),
+    (7, "tariff_calendars: each meter's activity calendar as read", _tariff_calendars),
 ]
 LATEST = MIGRATIONS[-1][0]
 

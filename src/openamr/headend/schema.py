@@ -278,3 +278,17 @@ reading_vee = Table(
     Column("run", BigInteger, nullable=False),
     sqlite_with_rowid=False,
 )
+
+#: each meter's tariff calendar as read (:mod:`openamr.headend.calendars`): a row per
+#: read that found it changed; ``attributes`` is JSON, attribute name -> the A-XDR encoding
+#: (hex) of what the meter answered (:data:`openamr.headend.tariff.ATTRIBUTES`);
+#: ``activation`` the passive calendar's activation time (UTC seconds, NULL: none)
+tariff_calendars = Table(
+    "tariff_calendars",
+    metadata,
+    Column("meter_id", Integer, ForeignKey("meters.id"), primary_key=True),
+    Column("read_at", BigInteger, primary_key=True),
+    Column("checked", BigInteger, nullable=False),  # the last read that found it so
+    Column("activation", BigInteger, nullable=True),
+    Column("attributes", Text, nullable=False),
+)

@@ -8,9 +8,8 @@ app by :func:`mount_web`. ::
                                    alarms open; the groups and cells to filter by
     GET /fleet/meters              one page of meters with their last session
     GET /fleet/completeness        the heat map: groups (or one page of meters) x days
-    GET /meters/{serial}/overview  one meter: identity, last readings, relay, clock
-                                   offsets and corrections, events, alarms, sessions
-    GET /meters/{serial}/profile   the load profile, columnar (times, one array a column)
+    GET /meters/{serial}/overview  one meter (:mod:`openamr.headend.webui_meter`)
+    GET /meters/{serial}/profile   its load profile, columnar, and per rate (the same)
     GET /alarms/stream             alarms as they are stored (server-sent events)
 
 The fleet's filters (``group``, ``cell``, ``state``: active, decommissioned or all;
@@ -39,27 +38,16 @@ from fastapi.responses import RedirectResponse, StreamingResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Select, and_, case, func, select
 
-from openamr.codec.obis import Obis
-from openamr.devices.mt372.objects import MT372
 from openamr.headend import schema
-from openamr.headend.collector import BILLING, LOAD_PROFILE
 from openamr.headend.model import MeterRecord
 from openamr.headend.store import Store
 from openamr.headend.summary import DAY, day_of
+from openamr.headend.webui_meter import meter_routes
 
 STATIC = files("openamr.headend") / "static"
-RELAY_KINDS = ("disconnect", "reconnect")
 STREAM_POLL_S = 1.0
 STREAM_LIFETIME_S = 20.0  # then the browser reconnects (Last-Event-ID): no endless request
 STATUSES = "^(collected|failed|uncollected)$"
-
-
-def label(obis: str) -> str:
-    """The MT372's name of an OBIS code ("A+ T1"), or the code itself."""
-    try:
-        return MT372.name_of(Obis.parse(obis)) or obis
-    except ValueError:
-        return obis
 
 
 class Filters:
@@ -273,77 +261,7 @@ def mount_web(
             "days": [_iso_day(x) for x in range(first_day, last_day + 1)], "rows": out,
         }  # fmt: skip
 
-    @app.get("/meters/{serial}/overview")
-    async def overview(serial: str) -> dict[str, Any]:
-        meter = await store.meter(serial)
-        i = meter.id
-        r, s, e, a, c = (schema.readings, schema.sessions, schema.events, schema.alarms,
-                         schema.commands)  # fmt: skip
-        registers = []
-        for obis in BILLING:
-            channel = f"{obis}:2"
-            found = await rows(select(r.c.ts, r.c.value, r.c.unit)
-                               .where(r.c.meter_id == i, r.c.channel == channel)
-                               .order_by(r.c.ts.desc()).limit(1))  # fmt: skip
-            if found:
-                x = found[0]
-                registers.append({"obis": obis, "name": label(obis), "ts": x.ts,
-                                  "value": x.value, "unit": x.unit})  # fmt: skip
-        relay = await rows(select(c.c.kind, c.c.state, c.c.result, c.c.updated)
-                           .where(c.c.meter_id == i, c.c.kind.in_(RELAY_KINDS))
-                           .order_by(c.c.id.desc()).limit(1))  # fmt: skip
-        cc = schema.clock_corrections
-        return {
-            "meter": public(meter),
-            "registers": registers,
-            "relay": None if not relay else {
-                "command": relay[0].kind, "state": relay[0].state, "updated": relay[0].updated,
-                "result": json.loads(relay[0].result) if relay[0].result else None},
-            "clock": [{"ts": x.started, "offset_s": x.clock_offset_s} for x in await rows(
-                select(s.c.started, s.c.clock_offset_s)
-                .where(s.c.meter_id == i, s.c.clock_offset_s.is_not(None))
-                .order_by(s.c.started.desc()).limit(500))][::-1],
-            "corrections": [dict(x._mapping) for x in await rows(
-                select(cc.c.ts, cc.c.offset_s, cc.c.shift_s, cc.c.forced)
-                .where(cc.c.meter_id == i).order_by(cc.c.ts.desc()).limit(50))],
-            "events": [dict(x._mapping) for x in await rows(
-                select(e.c.ts, e.c.code, e.c.name).where(e.c.meter_id == i)
-                .order_by(e.c.ts.desc()).limit(200))],
-            "alarms": [dict(x._mapping) for x in await rows(
-                select(a.c.id, a.c.ts, a.c.code, a.c.name, a.c.state, a.c.received)
-                .where(a.c.sender == serial).order_by(a.c.id.desc()).limit(100))],
-            "sessions": [dict(x._mapping) for x in await rows(
-                select(s.c.started, s.c.ended, s.c.outcome, s.c.reason, s.c.readings,
-                       s.c.bytes_sent, s.c.bytes_received)
-                .where(s.c.meter_id == i).order_by(s.c.started.desc(), s.c.id.desc()).limit(50))],
-        }  # fmt: skip
-
-    @app.get("/meters/{serial}/profile")
-    async def profile(
-        serial: str, days: float = Query(7, gt=0, le=400), end: int | None = None
-    ) -> dict[str, Any]:
-        """The load profile's columns over ``days`` before ``end`` (default now):
-        ``ts`` (interval ends) and one array of values per column, null where missing."""
-        meter = await store.meter(serial)
-        r = schema.readings
-        stop = end if end is not None else ts()
-        prefix = f"{LOAD_PROFILE}/"
-        found = await rows(
-            select(r.c.channel, r.c.ts, r.c.value, r.c.unit).where(
-                r.c.meter_id == meter.id, r.c.channel >= prefix, r.c.channel < prefix + "\uffff",
-                r.c.ts > stop - int(days * DAY), r.c.ts <= stop,
-            )
-        )  # fmt: skip
-        times = sorted({int(x.ts) for x in found})
-        at = {t: n for n, t in enumerate(times)}
-        columns: dict[str, dict[str, Any]] = {}
-        for x in found:
-            obis = x.channel[len(prefix) :].split(":")[0]
-            col = columns.setdefault(x.channel, {
-                "channel": x.channel, "obis": obis, "name": label(obis), "unit": x.unit,
-                "values": [None] * len(times)})  # fmt: skip
-            col["values"][at[int(x.ts)]] = x.value
-        return {"ts": times, "columns": sorted(columns.values(), key=lambda c: c["channel"])}
+    app.include_router(meter_routes(store, now, public))  # overview, profile
 
     @app.get("/alarms/stream", response_class=StreamingResponse)
     async def alarm_stream(

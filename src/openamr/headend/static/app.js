@@ -6,7 +6,7 @@ import { Plot } from "./plot.js";
 
 const $ = (sel, root = document) => root.querySelector(sel);
 const PAGE = 50;
-const state = { by: "group", heatOffset: 0, metersOffset: 0, days: 7, serial: null, alarms: [] };
+const state = { by: "group", heatOffset: 0, metersOffset: 0, days: 7, view: "rates", serial: null, alarms: [] };
 
 async function api(path, options = {}) {
   const r = await fetch(path, { headers: { "Content-Type": "application/json" }, ...options });
@@ -118,7 +118,7 @@ async function refreshFleet() {
 
 // -- a meter ---------------------------------------------------------------------------
 
-const profilePlot = new Plot($("#m-plot"), { unit: "kW" });
+const profilePlot = new Plot($("#m-plot"), { unit: "kW", legend: $("#m-legend") });
 const clockPlot = new Plot($("#m-clock"), { unit: "s", step: true });
 
 async function loadMeter(serial) {
@@ -151,23 +151,40 @@ async function loadMeter(serial) {
   document.body.dataset.loaded = `meter ${serial}`;
 }
 
+// per direction and rate (T1..T4): shades of the direction's colour
+const RATE_COLOURS = { import: ["#1f6feb", "#d4a72c", "#8250df", "#bf3989"], export: ["#1a7f37", "#fb8f44", "#0a3069", "#953800"] };
+const TOTAL_COLOURS = { "1.0.1.8.0.255": "#1f6feb", "1.0.2.8.0.255": "#1a7f37" };
+
+function power(ts, energy, scale) {
+  // an interval's energy over its length: its average power (kW)
+  return energy.map((v, i) => (i === 0 || v === null ? null : (v * scale) / ((ts[i] - ts[i - 1]) / 3600)));
+}
+
 async function loadProfile(serial) {
   const p = await api(`/meters/${encodeURIComponent(serial)}/profile?days=${state.days}`);
-  // the columns are cumulative registers (Wh): the average power of an interval is
-  // its advance over the interval's length
-  const colours = { "1.0.1.8.0.255": "#1f6feb", "1.0.2.8.0.255": "#1a7f37" };
-  const series = p.columns.filter((c) => c.unit === "Wh" || c.unit === "kWh").map((c, k) => {
-    const scale = c.unit === "kWh" ? 1 : 1 / 1000;
-    const values = c.values.map((v, i) => {
-      const prev = c.values[i - 1];
-      if (i === 0 || v === null || prev === null) return null;
-      const hours = (p.ts[i] - p.ts[i - 1]) / 3600;
-      return ((v - prev) * scale) / hours;
-    });
-    const name = c.obis === "1.0.1.8.0.255" ? "import A+" : c.obis === "1.0.2.8.0.255" ? "export A−" : c.name;
-    return { name, color: colours[c.obis] || ["#bf3989", "#953800"][k % 2], values };
-  });
+  const scaleOf = (unit) => (unit === "kWh" ? 1 : 1 / 1000);
+  const energy = p.columns.filter((c) => c.unit === "Wh" || c.unit === "kWh");
+  let series;
+  if (state.view === "rates" && p.rates.length) {
+    // the totals split by the rate the meter's calendar put in force (headend/tariff.py)
+    series = p.rates.map((r) => ({
+      name: `${r.direction === "import" ? "import A+" : "export A−"} T${r.rate}`, key: `${r.direction} T${r.rate}`,
+      color: RATE_COLOURS[r.direction][(r.rate - 1) % 4], values: power(p.ts, r.energy, scaleOf(r.unit)),
+    }));
+  } else {
+    // the columns are cumulative registers: an interval's energy is their advance
+    series = energy.map((c, k) => ({
+      name: c.obis === "1.0.1.8.0.255" ? "import A+" : c.obis === "1.0.2.8.0.255" ? "export A−" : c.name,
+      key: c.obis === "1.0.1.8.0.255" ? "import" : c.obis === "1.0.2.8.0.255" ? "export" : c.obis,
+      color: TOTAL_COLOURS[c.obis] || ["#bf3989", "#953800"][k % 2],
+      values: power(p.ts, c.values.map((v, i) => (i === 0 || v === null || c.values[i - 1] === null ? null : v - c.values[i - 1])), scaleOf(c.unit)),
+    }));
+  }
   profilePlot.set(p.ts, series);
+  const cal = p.calendar;
+  $("#m-tariff").innerHTML = cal.problem ? `<span class="empty">per rate: ${esc(cal.problem)}</span>` :
+    `rates from the meter's calendar <b>${esc(cal.name || "(no name)")}</b>, read ${when(cal.read)}` +
+    (cal.estimated ? `; ${cal.estimated} intervals cut by a rate switch, split by time` : "");
 }
 
 // -- actions, with a confirmation and their progress -------------------------------------
@@ -308,6 +325,11 @@ document.querySelectorAll("#heat-by button").forEach((b) => b.addEventListener("
 document.querySelectorAll("#p-days button").forEach((b) => b.addEventListener("click", () => {
   state.days = Number(b.dataset.days);
   document.querySelectorAll("#p-days button").forEach((x) => x.classList.toggle("on", x === b));
+  loadProfile(state.serial);
+}));
+document.querySelectorAll("#p-view button").forEach((b) => b.addEventListener("click", () => {
+  state.view = b.dataset.view;
+  document.querySelectorAll("#p-view button").forEach((x) => x.classList.toggle("on", x === b));
   loadProfile(state.serial);
 }));
 document.querySelectorAll("[data-action]").forEach((b) => b.addEventListener("click", () => act(b.dataset.action)));

@@ -20,8 +20,11 @@ function timeLabel(t, step) {
 
 export class Plot {
   // series: [{name, color, values}] aligned on x (UTC seconds); unit: the y axis's
-  constructor(canvas, { unit = "", step = false } = {}) {
+  // legend: an element to list the series in (HTML, one <li data-series> each) instead
+  // of drawing them on the canvas
+  constructor(canvas, { unit = "", step = false, legend = null } = {}) {
     this.canvas = canvas;
+    this.legend = legend;
     this.unit = unit;
     this.step = step;
     this.x = [];
@@ -50,6 +53,17 @@ export class Plot {
   set(x, series) {
     this.x = x;
     this.series = series;
+    if (this.legend) {
+      this.legend.replaceChildren(...series.map((s) => {
+        const li = document.createElement("li");
+        li.dataset.series = s.key || s.name;
+        const swatch = document.createElement("i");
+        swatch.style.background = s.color;
+        li.append(swatch, s.name);
+        return li;
+      }));
+    }
+    this.canvas.dataset.series = series.map((s) => s.key || s.name).join("|");
     this.draw();
   }
 
@@ -139,9 +153,9 @@ export class Plot {
       }
     }
     g.restore();
-    // legend
+    // legend (unless it is listed beside the canvas)
     let lx = PAD.left + 4;
-    for (const s of this.series) {
+    for (const s of this.legend ? [] : this.series) {
       g.fillStyle = s.color; g.fillRect(lx, 6, 10, 10);
       g.fillStyle = "#1d2330"; g.fillText(s.name, lx + 14, 15);
       lx += g.measureText(s.name).width + 30;

@@ -1,0 +1,155 @@
+"""Each meter's tariff calendar, read during collection and kept per meter
+(``tariff_calendars``), for :mod:`openamr.headend.tariff` to split the load profile
+by rate.
+
+A collection reads it (:func:`read`: the attributes of
+:data:`~openamr.headend.tariff.ATTRIBUTES` in one with-list GET) when :func:`due`:
+
+* no calendar of the meter is stored yet (its first collection);
+* a ``tariff_calendar`` command to the meter was confirmed after the last read (the
+  passive calendar and its activation time changed);
+* the passive calendar's activation time has passed since the last read (the meter
+  copied it to the active one, Blue Book 4.5.5 method 1).
+
+A read is stored only when it differs from the last one, so a meter keeps the
+history of its calendars: an interval is split by the calendar read last at or
+before it (before the first read: the first one).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import and_, bindparam, exists, select
+
+from openamr.apdu.descriptors import CosemAttributeDescriptor
+from openamr.apdu.results import DataAccessResult
+from openamr.client.meter import Meter
+from openamr.codec import decode, encode
+from openamr.codec.obis import Obis
+from openamr.codec.types import Data
+from openamr.errors import DlmsError
+from openamr.headend import schema
+from openamr.headend.store import Store
+from openamr.headend.tariff import ATTRIBUTES, CalendarError, TariffPlan, activation_of
+
+#: the values as read: attribute name -> A-XDR encoding (a refused one is absent)
+Encoded = dict[str, bytes]
+
+
+def _due_query() -> Any:
+    """One statement: the last read's times, and whether a ``tariff_calendar``
+    command was confirmed since (built once: building costs more than running)."""
+    t, c = schema.tariff_calendars, schema.commands
+    changed = exists().where(
+        and_(c.c.meter_id == t.c.meter_id, c.c.kind == "tariff_calendar",
+             c.c.state == "confirmed", c.c.updated >= t.c.checked)
+    )  # fmt: skip
+    return (
+        select(t.c.checked, t.c.activation, changed.label("changed"))
+        .where(t.c.meter_id == bindparam("meter_id"))
+        .order_by(t.c.read_at.desc()).limit(1)
+    )  # fmt: skip
+
+
+_DUE = _due_query()
+
+
+async def due(store: Store, meter_id: int, now: int) -> bool:
+    """Whether a collection of the meter reads its calendar (the module docstring)."""
+    async with store.engine.connect() as conn:
+        last = (await conn.execute(_DUE, {"meter_id": meter_id})).first()
+    if last is None:
+        return True
+    if last.activation is not None and last.checked < last.activation <= now:
+        return True
+    return bool(last.changed)
+
+
+async def read(client: Meter) -> Encoded:
+    """The calendar, special days and local time rules, as the meter answers them."""
+    names = list(ATTRIBUTES)
+    wanted = [
+        CosemAttributeDescriptor(cls, Obis.parse(obis), attribute)
+        for cls, obis, attribute in ATTRIBUTES.values()
+    ]
+    results = await client.get_many(wanted)
+    return {
+        name: encode(value)
+        for name, value in zip(names, results, strict=True)
+        if not isinstance(value, DataAccessResult)
+    }
+
+
+async def save(store: Store, meter_id: int, read_at: int, values: Encoded) -> bool:
+    """Store a read unless it equals the last one (then only its ``checked`` time
+    moves); whether it was stored."""
+    t = schema.tariff_calendars
+    text = json.dumps({k: v.hex() for k, v in sorted(values.items())})
+    try:
+        decoded = {k: decode(v) for k, v in values.items()}
+    except DlmsError:
+        decoded = {}
+    try:
+        activation = TariffPlan(decoded).activation
+    except CalendarError:  # the local time rules not known: read as UTC
+        activation = activation_of(decoded.get("activate_passive_calendar_time"))
+    async with store.engine.begin() as conn:
+        last = (await conn.execute(select(t.c.read_at, t.c.attributes)
+                                   .where(t.c.meter_id == meter_id)
+                                   .order_by(t.c.read_at.desc()).limit(1))).first()  # fmt: skip
+        if last is not None and (last.attributes == text or last.read_at >= read_at):
+            await conn.execute(t.update().where(t.c.meter_id == meter_id,
+                                                t.c.read_at == last.read_at)
+                               .values(checked=read_at, activation=activation,
+                                       attributes=text))  # fmt: skip
+            return bool(last.attributes != text)
+        await conn.execute(t.insert().values(meter_id=meter_id, read_at=read_at, checked=read_at,
+                                             activation=activation, attributes=text))  # fmt: skip
+    return True
+
+
+class Plans:
+    """A meter's stored calendars as :class:`TariffPlan` s (or why there is none)."""
+
+    def __init__(self, rows: Sequence[Any]) -> None:
+        self.reads = [int(r.read_at) for r in rows]  # ascending
+        self.plans: list[TariffPlan | str] = [_plan(r.attributes) for r in rows]
+
+    def at(self, ts: int) -> TariffPlan | str:
+        """The plan of the last read at or before ``ts`` (before the first: the first)."""
+        if not self.plans:
+            return "no tariff calendar read from this meter yet"
+        i = max(0, sum(1 for r in self.reads if r <= ts) - 1)
+        return self.plans[i]
+
+
+_PLANS: dict[str, TariffPlan | str] = {}
+
+
+def _plan(text: str) -> TariffPlan | str:
+    """The plan of a stored read, remembered by its text (a fleet shares a few)."""
+    found = _PLANS.get(text)
+    if found is None:
+        try:
+            values: dict[str, Data] = {
+                k: decode(bytes.fromhex(v)) for k, v in json.loads(text).items()
+            }
+            found = TariffPlan(values)
+        except (CalendarError, DlmsError, ValueError) as e:
+            found = f"the meter's calendar cannot be followed: {e}"
+        if len(_PLANS) > 64:
+            _PLANS.clear()
+        _PLANS[text] = found
+    return found
+
+
+async def plans(store: Store, meter_id: int) -> Plans:
+    t = schema.tariff_calendars
+    async with store.engine.connect() as conn:
+        rows = (await conn.execute(select(t.c.read_at, t.c.attributes)
+                                   .where(t.c.meter_id == meter_id)
+                                   .order_by(t.c.read_at))).all()  # fmt: skip
+    return Plans(rows)
