@@ -19,6 +19,7 @@ before it (before the first read: the first one).
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Sequence
 from typing import Any
 
@@ -26,14 +27,17 @@ from sqlalchemy import and_, bindparam, exists, select
 
 from openamr.apdu.descriptors import CosemAttributeDescriptor
 from openamr.apdu.results import DataAccessResult
+from openamr.client.errors import MeterError
 from openamr.client.meter import Meter
 from openamr.codec import decode, encode
 from openamr.codec.obis import Obis
 from openamr.codec.types import Data
-from openamr.errors import DlmsError
+from openamr.errors import DecodeError, DlmsError
 from openamr.headend import schema
 from openamr.headend.store import Store
 from openamr.headend.tariff import ATTRIBUTES, CalendarError, TariffPlan, activation_of
+
+log = logging.getLogger(__name__)
 
 #: the values as read: attribute name -> A-XDR encoding (a refused one is absent)
 Encoded = dict[str, bytes]
@@ -75,7 +79,13 @@ async def read(client: Meter) -> Encoded:
         CosemAttributeDescriptor(cls, Obis.parse(obis), attribute)
         for cls, obis, attribute in ATTRIBUTES.values()
     ]
-    results = await client.get_many(wanted)
+    try:
+        results = await client.get_many(wanted)
+    except MeterError as e:  # an answer we cannot read costs the split, not the session
+        if not isinstance(e.__cause__, DecodeError):
+            raise
+        log.warning("%s: profile kept as totals only", e)
+        return {}
     return {
         name: encode(value)
         for name, value in zip(names, results, strict=True)
