@@ -247,6 +247,8 @@ class GsmNetwork:
         self.outbox: list[Sms] = []
         self._refs = itertools.count(1)
         self.now = 0.0
+        #: a woken meter will connect to the head-end (its adapter opens the socket)
+        self.on_dial: Callable[[MeterModem], None] | None = None
 
     # -- subscribers -----------------------------------------------------------------------
 
@@ -258,6 +260,11 @@ class GsmNetwork:
         modem.network = self
         self.modems.append(modem)
         self.sim_changed(modem, None)
+
+    def dial_planned(self, modem: MeterModem) -> None:
+        """``modem`` plans its own connection (:meth:`MeterModem.dial_due`)."""
+        if self.on_dial is not None:
+            self.on_dial(modem)
 
     def sim_changed(self, modem: MeterModem, old: Sim | None) -> None:
         """The modem's card changed (called by the modem)."""
