@@ -24,8 +24,9 @@ import os
 import time
 import tty
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
+from openamr.aio.dial_out import Dialler
+from openamr.aio.gprs_gate import GprsGate
 from openamr.aio.hdlc_line import HdlcLine
 from openamr.gsm.at import AtModem, ModemEvent, ModemIdentity, Offline, Online, fifo_due
 from openamr.gsm.modem import MeterModem
@@ -220,65 +221,6 @@ class CsdBridge(_MeterEnd):
             self.writer.close()
 
 
-@dataclass
-class GprsGate:
-    """The meter's GPRS address: connections are relayed to its twin's wrapper port
-    while the meter is attached, refused otherwise, cut when its session ends."""
-
-    target: Endpoint
-    clock: NetworkClock
-    modem: MeterModem | None = None  # set once the gate's address is known
-    server: asyncio.Server | None = None
-    writers: set[asyncio.StreamWriter] = field(default_factory=set)
-
-    async def start(self, host: str) -> Endpoint:
-        self.server = await asyncio.start_server(self._connection, host, 0)
-        bound = self.server.sockets[0].getsockname()
-        return str(bound[0]), int(bound[1])
-
-    async def _connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        if self.modem is None or not self.modem.gprs_attached(self.clock.now()):
-            writer.transport.abort()  # no PDP context: nobody at this address
-            return
-        try:
-            up_reader, up_writer = await asyncio.open_connection(*self.target)
-        except OSError:
-            writer.transport.abort()
-            return
-        self.writers |= {writer, up_writer}
-        pumps = [asyncio.create_task(self._pump(reader, up_writer)),
-                 asyncio.create_task(self._pump(up_reader, writer))]  # fmt: skip
-        try:
-            await asyncio.wait(pumps, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            for task in pumps:
-                task.cancel()
-            for w in (writer, up_writer):
-                self.writers.discard(w)
-                w.close()
-
-    async def _pump(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        with contextlib.suppress(OSError):
-            while data := await reader.read(65536):
-                if self.modem is not None:
-                    self.modem.data_activity(self.clock.now())
-                writer.write(data)
-                await writer.drain()
-
-    def sweep(self, now: float) -> None:
-        """The session ended: its connections go down with it."""
-        if self.writers and self.modem is not None and not self.modem.gprs_attached(now):
-            for w in list(self.writers):
-                w.transport.abort()
-
-    async def close(self) -> None:
-        for w in list(self.writers):
-            w.transport.abort()
-        if self.server is not None:
-            self.server.close()
-            await self.server.wait_closed()
-
-
 class ModemPool:
     """The network and everything around it; ``start`` the listeners, ``close`` them."""
 
@@ -297,6 +239,9 @@ class ModemPool:
             no_answer_s=config.no_answer_s,
         )  # fmt: skip
         self.end_of = end_of
+        self.own_network = network is None
+        self.dialler: Dialler | None = None
+        self.gate_of: dict[int, GprsGate] = {}  # id(modem) -> its gate
         self.identity = ModemIdentity(config.msisdn)
         self.csd: dict[int, Endpoint | None] = {}
         self.gates: list[GprsGate] = []
@@ -319,9 +264,20 @@ class ModemPool:
             self.addresses.append(address)
             if gate is not None:
                 gate.modem = modem
+                self.gate_of[id(modem)] = gate
             self.network.register(modem)
             self.csd[id(modem)] = meter.csd
+        if self.own_network:  # the meters of the file connect through their gates
+            self.dialler = Dialler(self.clock.now, self.clock.loop_time, self._call_out)
+            self.network.on_dial = self.dialler.schedule
         self.ticker = asyncio.create_task(self._tick())
+
+    async def _call_out(self, modem: MeterModem, destination: Endpoint) -> bool:
+        gate = self.gate_of.get(id(modem))
+        if gate is None:
+            log.warning("meter %s has no gprs endpoint: it cannot connect", modem.sim)
+            return False
+        return await gate.call_out(modem, destination)
 
     def gates_by_meter(self) -> list[Endpoint | None]:
         return list(self.addresses)
@@ -446,5 +402,7 @@ class ModemPool:
         for server in self.servers:
             server.close()
             await server.wait_closed()
+        if self.dialler is not None:
+            await self.dialler.close()
         for gate in self.gates:
             await gate.close()
