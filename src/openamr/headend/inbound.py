@@ -124,6 +124,7 @@ class InboundListener:
         self.waiting: dict[str, asyncio.Future[Relay]] = {}
         self.tasks: set[asyncio.Task[None]] = set()
         self.taken = self.refused = 0  # connections identified, and not
+        self.handed = 0  # of those taken, handed to a waiting wake-up
 
     async def start(self, host: str, port: int) -> tuple[str, int]:
         self.server = await asyncio.start_server(self._accept, host, port)
@@ -172,7 +173,7 @@ class InboundListener:
             waiter = self.waiting.pop(serial, None)
             if waiter is not None and not waiter.done():
                 waiter.set_result(relay)  # the waiting session closes it
-                handed = True
+                handed, self.handed = True, self.handed + 1
                 return
             if self.collect is not None:
                 log.info("meter %s called from %s: collecting", serial, relay.peer)
