@@ -25,12 +25,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from openamr.client.meter import connect
+from openamr.client.transport import TransportError
 from openamr.errors import DlmsError
 from openamr.headend.model import MeterRecord
+from openamr.headend.store import StoreError
+
+if TYPE_CHECKING:
+    from openamr.headend.paths import GsmPolicy
+    from openamr.headend.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -193,3 +200,35 @@ class InboundListener:
             await asyncio.gather(*self.tasks, return_exceptions=True)
         if self.server is not None:
             await self.server.wait_closed()
+
+
+@contextlib.asynccontextmanager
+async def open_inbound(
+    store: Store, where: str, policy: GsmPolicy, collect: Collect | None = None
+) -> AsyncIterator[GsmPolicy]:
+    """``policy`` with a listener on ``where`` (``HOST:PORT``; "": none) for the
+    time of the block; the inventory is ``store``'s. A port taken is a
+    :class:`~openamr.client.transport.TransportError` saying so."""
+    if not where:
+        yield policy
+        return
+    host, _, port = where.rpartition(":")
+    if not host or not port.isdigit():
+        raise TransportError(f"--inbound {where!r}: write HOST:PORT, e.g. 0.0.0.0:4100")
+
+    async def find(serial: str) -> MeterRecord | None:
+        try:
+            return await store.meter(serial)
+        except StoreError:
+            return None
+
+    listener = InboundListener(find, collect)
+    try:
+        bound = await listener.start(host.strip("[]"), int(port))
+    except OSError as e:
+        raise TransportError(f"--inbound {where}: cannot listen ({e.strerror or e})") from None
+    log.info("listening for the meters' calls on %s:%d", *bound)
+    try:
+        yield replace(policy, inbound=listener)
+    finally:
+        await listener.close()
