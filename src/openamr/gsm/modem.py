@@ -373,6 +373,10 @@ class MeterModem:
 
     # -- inside -------------------------------------------------------------------------
 
+    def unreachable(self) -> str:
+        """Why the modem cannot make or take a call now ("": it can)."""
+        return self._unreachable()
+
     def _unreachable(self) -> str:
         if self.sim is None:
             return "no SIM card"
