@@ -92,17 +92,27 @@ class ModemLine:
         self.modem = AtModem(pool.network, pool.identity)
         self.timer = _Timer(pool.clock, self._on_timer)
         self.bridge: CsdBridge | HdlcBridge | None = None
+        self.closed = False
 
     def receive(self, data: bytes) -> None:
         self._after(self.modem.receive_data(data, self.timer.clock.now()))
 
-    def close(self) -> None:
-        """The DTE went away (DTR dropped): hang up."""
-        now = self.timer.clock.now()
-        self.modem.hang_up(now, [])
+    def close(self) -> bool:
+        """The DTE went away: DTR off, as &D says (:mod:`openamr.gsm.at_call`). True:
+        the line is done; False: a call it left up goes on until the meter ends it."""
+        self.closed, self.write = True, _nowhere
+        self._after(self.modem.dtr_off(self.timer.clock.now()))
+        if self.modem.call is not None:
+            return False
+        self._finish()
+        return True
+
+    def _finish(self) -> None:
         self.timer.cancel()
         if self.bridge is not None:
             self.bridge.close()
+            self.bridge = None
+        self.pool.lines.discard(self)
 
     def carrier_lost(self) -> None:
         self._after(self.modem.carrier_lost(self.timer.clock.now()))
@@ -118,12 +128,19 @@ class ModemLine:
                 log.info("call ended: %s", event.reason)
                 self.bridge.close()
                 self.bridge = None
+        if self.closed and self.modem.call is None:
+            self._finish()  # the call the DTE left up is over
+            return
         out = self.modem.data_to_send()
         if out:
             self.write(out)
         self.timer.arm(self.modem.get_timer())
         if self.bridge is not None:
             self.bridge.poke()
+
+
+def _nowhere(data: bytes) -> None:
+    """The DTE is gone: what the modem says is lost."""
 
 
 class _MeterEnd:
@@ -270,7 +287,17 @@ class ModemPool:
         if self.own_network:  # the meters of the file connect through their gates
             self.dialler = Dialler(self.clock.now, self.clock.loop_time, self._call_out)
             self.network.on_dial = self.dialler.schedule
+        self.network.terminals.setdefault(self.identity.msisdn, []).append(self)
         self.ticker = asyncio.create_task(self._tick())
+
+    def offer(self, call: Call, now: float) -> bool:
+        """A meter calls the head-end's number: it rings at the first idle line (a
+        hunt group, :class:`~openamr.gsm.call.Terminal`)."""
+        for line in list(self.lines):
+            if not line.closed and line.modem.offer(call, now):
+                line.timer.arm(line.modem.get_timer())
+                return True
+        return False
 
     async def _call_out(self, modem: MeterModem, destination: Endpoint) -> bool:
         gate = self.gate_of.get(id(modem))
@@ -314,8 +341,7 @@ class ModemPool:
         except OSError:
             pass
         finally:
-            line.close()
-            self.lines.discard(line)
+            line.close()  # DTR off; the line stays while a call it left up goes on
             self.writers.discard(writer)
             writer.close()
 
@@ -389,7 +415,11 @@ class ModemPool:
             self.ticker.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self.ticker
+        terminals = self.network.terminals.get(self.identity.msisdn, [])
+        if self in terminals:
+            terminals.remove(self)
         for line in list(self.lines):
+            line.modem.settings.dtr = 2  # the pool goes down: every call with it
             line.close()
         for writer in list(self.writers):
             writer.transport.abort()  # each line's task sees the end of its stream
