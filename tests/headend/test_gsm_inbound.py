@@ -147,3 +147,18 @@ async def test_an_unasked_call_is_collected_and_a_stranger_refused(
     finally:
         await pool.close()
         await listener.close()
+
+
+async def test_a_caller_that_is_no_meter_is_refused(inventory: Store) -> None:
+    listener = InboundListener(lambda serial: find_in(inventory, serial))
+    host, port = await listener.start("127.0.0.1", 0)
+    try:
+        _, writer = await asyncio.open_connection(host, port)
+        writer.close()  # gone before it said who it is
+        for _ in range(200):
+            if listener.refused:
+                break
+            await asyncio.sleep(0.02)
+        assert (listener.refused, listener.taken) == (1, 0)
+    finally:
+        await listener.close()

@@ -166,8 +166,8 @@ class InboundListener:
             try:
                 serial, name = await identify(url)
                 meter = await self.find(serial)
-            except (DlmsError, OSError, TimeoutError) as e:
-                log.warning("a call from %s: not identified (%s)", relay.peer, e)
+            except (DlmsError, OSError, TimeoutError, EOFError, ValueError) as e:
+                log.warning("a call from %s: not identified (%s)", relay.peer, e or type(e))
                 self.refused += 1
                 return
             if meter is None or (meter.logical_device_name and name and
@@ -184,7 +184,10 @@ class InboundListener:
                 return
             if self.collect is not None:
                 log.info("meter %s called from %s: collecting", serial, relay.peer)
-                await self.collect(replace(meter, url=url, path="tcp"))
+                try:
+                    await self.collect(replace(meter, url=url, path="tcp"))
+                except (DlmsError, OSError, TimeoutError) as e:  # the collector stores its own
+                    log.warning("meter %s: the collection over its call failed (%s)", serial, e)
         finally:
             if not handed:
                 await relay.close()
