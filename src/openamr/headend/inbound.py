@@ -64,6 +64,7 @@ class Relay:
         self.url = ""
         self.lock = asyncio.Lock()
         self.closed = asyncio.Event()
+        self.tasks: set[asyncio.Task[None]] = set()  # the local connections' handlers
         peer = writer.get_extra_info("peername")
         self.peer = f"{peer[0]}:{peer[1]}" if isinstance(peer, tuple) else "?"
 
@@ -74,19 +75,31 @@ class Relay:
         return self.url
 
     async def _local(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        async with self.lock:
-            if self.closed.is_set():
-                writer.close()
-                return
-            up = asyncio.create_task(self._pump(reader, self.writer))
-            down = asyncio.create_task(self._pump(self.reader, writer))
+        task = asyncio.current_task()
+        if task is not None:
+            self.tasks.add(task)
+        try:
+            async with self.lock:
+                if not self.closed.is_set():
+                    await self._carry(reader, writer)
+        except asyncio.CancelledError:
+            pass  # the relay closed: the local connection goes with it
+        finally:
+            writer.close()
+            if task is not None:
+                self.tasks.discard(task)
+
+    async def _carry(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        up = asyncio.create_task(self._pump(reader, self.writer))
+        down = asyncio.create_task(self._pump(self.reader, writer))
+        try:
             done, _ = await asyncio.wait({up, down}, return_when=asyncio.FIRST_COMPLETED)
             if down in done:  # the meter hung up
                 self.closed.set()
+        finally:
             up.cancel()
             down.cancel()
             await asyncio.gather(up, down, return_exceptions=True)
-            writer.close()
 
     @staticmethod
     async def _pump(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -100,6 +113,11 @@ class Relay:
         self.writer.close()
         if self.server is not None:
             self.server.close()
+        for task in list(self.tasks):
+            task.cancel()
+        if self.tasks:
+            await asyncio.gather(*self.tasks, return_exceptions=True)
+        if self.server is not None:
             with contextlib.suppress(OSError):
                 await self.server.wait_closed()
 
