@@ -509,6 +509,9 @@ def serve_command(click_ctx: click.Context, /, config_file: str | None, **option
                     " (bearer tokens required)" if config.tokens else ""), err=True)  # fmt: skip
 
         queue_url, collectors = options["queue_url"], options["collectors"]
+        if queue_url is not None and options["inbound"]:
+            raise click.UsageError("--inbound takes the meters' calls in one head-end: not "
+                                   "with --queue (collectors elsewhere)")  # fmt: skip
         if queue_url is None:
             from openamr.headend.collector import Collector
             from openamr.headend.inbound import open_inbound
