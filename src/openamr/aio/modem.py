@@ -24,10 +24,11 @@ import os
 import time
 import tty
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
-from openamr.aio.hdlc_line import HdlcLine
-from openamr.gsm.at import AtModem, ModemEvent, ModemIdentity, Offline, Online, fifo_due
+from openamr.aio.csd_bridge import CsdBridge, HdlcBridge, Timer
+from openamr.aio.dial_out import Dialler
+from openamr.aio.gprs_gate import GprsGate
+from openamr.gsm.at import AtModem, ModemEvent, ModemIdentity, Offline, Online
 from openamr.gsm.modem import MeterModem
 from openamr.gsm.network import Call, GsmNetwork
 from openamr.gsm.pool import Endpoint, NetworkFile
@@ -63,45 +64,35 @@ class NetworkClock:
         return self.loop.time() + (at - self.now()) / self.speed
 
 
-class _Timer:
-    """One loop timer re-armed at a sans-IO machine's next deadline (network time)."""
-
-    def __init__(self, clock: NetworkClock, fire: Callable[[], None]) -> None:
-        self.clock, self.loop = clock, clock.loop
-        self.fire = fire
-        self.handle: asyncio.TimerHandle | None = None
-
-    def arm(self, at: float | None) -> None:
-        self.cancel()
-        if at is not None:
-            when = max(self.clock.loop_time(at), self.loop.time())
-            self.handle = self.loop.call_at(when, self.fire)
-
-    def cancel(self) -> None:
-        if self.handle is not None:
-            self.handle.cancel()
-            self.handle = None
-
-
 class ModemLine:
     """One AT modem on one DTE byte stream (``write`` sends to the DTE)."""
 
     def __init__(self, pool: ModemPool, write: Callable[[bytes], object]) -> None:
         self.pool, self.write = pool, write
         self.modem = AtModem(pool.network, pool.identity)
-        self.timer = _Timer(pool.clock, self._on_timer)
+        self.timer = Timer(pool.clock, self._on_timer)
         self.bridge: CsdBridge | HdlcBridge | None = None
+        self.closed = False
 
     def receive(self, data: bytes) -> None:
         self._after(self.modem.receive_data(data, self.timer.clock.now()))
 
-    def close(self) -> None:
-        """The DTE went away (DTR dropped): hang up."""
-        now = self.timer.clock.now()
-        self.modem.hang_up(now, [])
+    def close(self) -> bool:
+        """The DTE went away: DTR off, as &D says (:mod:`openamr.gsm.at_call`). True:
+        the line is done; False: a call it left up goes on until the meter ends it."""
+        self.closed, self.write = True, _nowhere
+        self._after(self.modem.dtr_off(self.timer.clock.now()))
+        if self.modem.call is not None:
+            return False
+        self._finish()
+        return True
+
+    def _finish(self) -> None:
         self.timer.cancel()
         if self.bridge is not None:
             self.bridge.close()
+            self.bridge = None
+        self.pool.lines.discard(self)
 
     def carrier_lost(self) -> None:
         self._after(self.modem.carrier_lost(self.timer.clock.now()))
@@ -117,6 +108,9 @@ class ModemLine:
                 log.info("call ended: %s", event.reason)
                 self.bridge.close()
                 self.bridge = None
+        if self.closed and self.modem.call is None:
+            self._finish()  # the call the DTE left up is over
+            return
         out = self.modem.data_to_send()
         if out:
             self.write(out)
@@ -125,158 +119,8 @@ class ModemLine:
             self.bridge.poke()
 
 
-class _MeterEnd:
-    """The meter's end of a connected call: what crosses the line is handed to the
-    meter (:meth:`to_meter`) when its last octet has arrived, what the meter answers
-    goes onto the line (:meth:`from_meter`); when the meter hangs up, the call ends
-    once what it sent has crossed (:meth:`hang_up`)."""
-
-    def __init__(self, call: Call, line: ModemLine) -> None:
-        self.call, self.line = call, line
-        self.clock = line.pool.clock
-        self.timer = _Timer(self.clock, self._deliver)
-        self.ending: asyncio.TimerHandle | None = None
-
-    def to_meter(self, data: bytes) -> None:
-        raise NotImplementedError
-
-    def from_meter(self, data: bytes) -> None:
-        self.call.meter_send(data, self.clock.now())
-        self.line.timer.arm(self.line.modem.get_timer())
-
-    def _deliver(self) -> None:
-        data = self.call.meter_receive(self.clock.now())
-        if data:
-            self.to_meter(data)
-        self.poke()
-
-    def poke(self) -> None:
-        """The head-end sent: deliver as the octets arrive."""
-        self.timer.arm(fifo_due(self.call.to_callee))
-
-    def hang_up(self) -> None:
-        wait = max(0.0, (self.call.to_caller.idle_at() - self.clock.now()) / self.clock.speed)
-        self.ending = self.clock.loop.call_later(wait, self.line.carrier_lost)
-
-    def close(self) -> None:
-        self.timer.cancel()
-        if self.ending is not None:
-            self.ending.cancel()
-
-
-class HdlcBridge(_MeterEnd):
-    """A call joined to an in-process twin's HDLC stations (:class:`~openamr.aio.
-    hdlc_line.HdlcLine`): a twin in this process with its own modem on the same
-    network. The meter hangs up after the DISC."""
-
-    def __init__(self, call: Call, line: ModemLine, app: ServerApplication) -> None:
-        super().__init__(call, line)
-        self.hdlc = HdlcLine(app, self.from_meter, self.hang_up)
-
-    def to_meter(self, data: bytes) -> None:
-        self.hdlc.receive(data)
-
-    def close(self) -> None:
-        super().close()
-        self.hdlc.close()
-
-
-class CsdBridge(_MeterEnd):
-    """A call joined to the twin's HDLC port over TCP; the twin closing the
-    connection (after a DISC) is the meter hanging up."""
-
-    def __init__(self, call: Call, line: ModemLine, endpoint: Endpoint | None) -> None:
-        super().__init__(call, line)
-        self.endpoint = endpoint
-        self.writer: asyncio.StreamWriter | None = None
-        self.task = asyncio.create_task(self._run())
-
-    def to_meter(self, data: bytes) -> None:
-        if self.writer is not None:
-            self.writer.write(data)
-
-    async def _run(self) -> None:
-        if self.endpoint is None:
-            log.warning("no csd endpoint for %s: the call carries nothing", self.call.callee)
-            return
-        try:
-            reader, self.writer = await asyncio.open_connection(*self.endpoint)
-        except OSError as e:
-            log.warning("cannot reach the twin at %s:%d: %s", *self.endpoint, e)
-            self.line.carrier_lost()
-            return
-        self._deliver()
-        with contextlib.suppress(OSError):
-            while data := await reader.read(65536):
-                self.from_meter(data)
-        self.timer.cancel()
-        self.writer.close()
-        self.hang_up()
-
-    def close(self) -> None:
-        super().close()
-        self.task.cancel()
-        if self.writer is not None:
-            self.writer.close()
-
-
-@dataclass
-class GprsGate:
-    """The meter's GPRS address: connections are relayed to its twin's wrapper port
-    while the meter is attached, refused otherwise, cut when its session ends."""
-
-    target: Endpoint
-    clock: NetworkClock
-    modem: MeterModem | None = None  # set once the gate's address is known
-    server: asyncio.Server | None = None
-    writers: set[asyncio.StreamWriter] = field(default_factory=set)
-
-    async def start(self, host: str) -> Endpoint:
-        self.server = await asyncio.start_server(self._connection, host, 0)
-        bound = self.server.sockets[0].getsockname()
-        return str(bound[0]), int(bound[1])
-
-    async def _connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        if self.modem is None or not self.modem.gprs_attached(self.clock.now()):
-            writer.transport.abort()  # no PDP context: nobody at this address
-            return
-        try:
-            up_reader, up_writer = await asyncio.open_connection(*self.target)
-        except OSError:
-            writer.transport.abort()
-            return
-        self.writers |= {writer, up_writer}
-        pumps = [asyncio.create_task(self._pump(reader, up_writer)),
-                 asyncio.create_task(self._pump(up_reader, writer))]  # fmt: skip
-        try:
-            await asyncio.wait(pumps, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            for task in pumps:
-                task.cancel()
-            for w in (writer, up_writer):
-                self.writers.discard(w)
-                w.close()
-
-    async def _pump(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        with contextlib.suppress(OSError):
-            while data := await reader.read(65536):
-                if self.modem is not None:
-                    self.modem.data_activity(self.clock.now())
-                writer.write(data)
-                await writer.drain()
-
-    def sweep(self, now: float) -> None:
-        """The session ended: its connections go down with it."""
-        if self.writers and self.modem is not None and not self.modem.gprs_attached(now):
-            for w in list(self.writers):
-                w.transport.abort()
-
-    async def close(self) -> None:
-        for w in list(self.writers):
-            w.transport.abort()
-        if self.server is not None:
-            self.server.close()
-            await self.server.wait_closed()
+def _nowhere(data: bytes) -> None:
+    """The DTE is gone: what the modem says is lost."""
 
 
 class ModemPool:
@@ -297,6 +141,9 @@ class ModemPool:
             no_answer_s=config.no_answer_s,
         )  # fmt: skip
         self.end_of = end_of
+        self.own_network = network is None
+        self.dialler: Dialler | None = None
+        self.gate_of: dict[int, GprsGate] = {}  # id(modem) -> its gate
         self.identity = ModemIdentity(config.msisdn)
         self.csd: dict[int, Endpoint | None] = {}
         self.gates: list[GprsGate] = []
@@ -319,9 +166,30 @@ class ModemPool:
             self.addresses.append(address)
             if gate is not None:
                 gate.modem = modem
+                self.gate_of[id(modem)] = gate
             self.network.register(modem)
             self.csd[id(modem)] = meter.csd
+        if self.own_network:  # the meters of the file connect through their gates
+            self.dialler = Dialler(self.clock.now, self.clock.loop_time, self._call_out)
+            self.network.on_dial = self.dialler.schedule
+        self.network.terminals.setdefault(self.identity.msisdn, []).append(self)
         self.ticker = asyncio.create_task(self._tick())
+
+    def offer(self, call: Call, now: float) -> bool:
+        """A meter calls the head-end's number: it rings at the first idle line (a
+        hunt group, :class:`~openamr.gsm.call.Terminal`)."""
+        for line in list(self.lines):
+            if not line.closed and line.modem.offer(call, now):
+                line.timer.arm(line.modem.get_timer())
+                return True
+        return False
+
+    async def _call_out(self, modem: MeterModem, destination: Endpoint) -> bool:
+        gate = self.gate_of.get(id(modem))
+        if gate is None:
+            log.warning("meter %s has no gprs endpoint: it cannot connect", modem.sim)
+            return False
+        return await gate.call_out(modem, destination)
 
     def gates_by_meter(self) -> list[Endpoint | None]:
         return list(self.addresses)
@@ -358,8 +226,7 @@ class ModemPool:
         except OSError:
             pass
         finally:
-            line.close()
-            self.lines.discard(line)
+            line.close()  # DTR off; the line stays while a call it left up goes on
             self.writers.discard(writer)
             writer.close()
 
@@ -433,7 +300,11 @@ class ModemPool:
             self.ticker.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self.ticker
+        terminals = self.network.terminals.get(self.identity.msisdn, [])
+        if self in terminals:
+            terminals.remove(self)
         for line in list(self.lines):
+            line.modem.settings.dtr = 2  # the pool goes down: every call with it
             line.close()
         for writer in list(self.writers):
             writer.transport.abort()  # each line's task sees the end of its stream
@@ -446,5 +317,7 @@ class ModemPool:
         for server in self.servers:
             server.close()
             await server.wait_closed()
+        if self.dialler is not None:
+            await self.dialler.close()
         for gate in self.gates:
             await gate.close()

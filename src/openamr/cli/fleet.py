@@ -182,6 +182,29 @@ async def serve_gsm(fleet: Any, cfg: Any, gsm: tuple[tuple[str, int] | None, ...
     return pool
 
 
+def fleet_dialler(fleet: Any, server: Any, cfg: Any) -> Any:
+    """Woken meters connect to the head-end (their auto connect destinations, e.g.
+    ``[network] call_back``): each connection is served as one to the meter."""
+    from openamr.aio.dial_out import Dialler
+    from openamr.aio.modem import NetworkClock
+    from openamr.fleet.identity import index_of_card
+    from openamr.fleet.serve import MeterSession
+
+    loop = asyncio.get_running_loop()
+    clock = NetworkClock(cfg.speed, fleet.gsm_now)
+
+    async def connect(modem: Any, destination: tuple[str, int]) -> bool:
+        index = None if modem.sim is None else index_of_card(cfg, modem.sim.msisdn)
+        if index is None:
+            return False
+        await loop.create_connection(lambda: MeterSession(server, index), *destination)
+        return True
+
+    dialler = Dialler(clock.now, clock.loop_time, connect)
+    fleet.network.on_dial = dialler.schedule
+    return dialler
+
+
 def _config_check(cfg: Any) -> None:
     from openamr.fleet.config import check
 
@@ -248,9 +271,11 @@ async def _serve(cfg: Any, state_path: str, control_port: int, push_to: str | No
     click.echo(f"control endpoint on http://{bound[0]}:{bound[1]}/; state in {state.path}")
     server.start()
     pool = await serve_gsm(fleet, cfg, gsm) if any(gsm) else None
+    dialler = fleet_dialler(fleet, server, cfg)
     try:
         await control.serve_forever()
     finally:
+        await dialler.close()
         if pool is not None:
             await pool.close()
         fleet.save_awake()

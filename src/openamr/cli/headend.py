@@ -274,6 +274,9 @@ _gsm_options = _options(
                  help="The head-end's GSM modem, for meters on the csd and wakeup paths."),
     click.option("--lookup", default="", metavar="HOST:PORT",
                  help="The address lookup (RADIUS stand-in), for the wakeup path."),
+    click.option("--inbound", default="", metavar="HOST:PORT",
+                 help="Take the meters' own connections here (woken meters whose auto "
+                      "connect lists this address; docs/gsm.md)."),
 )  # fmt: skip
 
 
@@ -309,6 +312,7 @@ def collect_command(
     mqtt: str | None,
     modem: str,
     lookup: str,
+    inbound: str,
     fmt: str,
 ) -> None:
     """Collect now: clock, billing registers, load profile since the last, log-book.
@@ -316,6 +320,7 @@ def collect_command(
     (tcp, csd through --modem, wakeup through --modem and --lookup)."""
     from openamr.cli.output import table, write_json
     from openamr.headend.collector import CollectPolicy
+    from openamr.headend.inbound import open_inbound
     from openamr.headend.paths import GsmPolicy
     from openamr.headend.scheduler import Policy
     from openamr.headend.service import collect_now, completeness_by_path
@@ -329,11 +334,12 @@ def collect_command(
             raise click.ClickException("no meters to collect; see 'openamr headend meters list'")
         policy = Policy(max_sessions=max_sessions, per_cell=per_cell, on_demand_deadline=deadline,
                         retry_base=retry_after)  # fmt: skip
-        collect_policy = CollectPolicy(timeout=timeout, vee=Rules() if vee else None,
-                                       gsm=GsmPolicy(modem, lookup))  # fmt: skip
-        done = await with_mqtt(store, url, lambda: collect_now(
-            store, ctx.kek(), meters, policy=policy, collect_policy=collect_policy,
-            force_clock=force_clock))  # fmt: skip
+        async with open_inbound(store, inbound, GsmPolicy(modem, lookup)) as gsm:
+            collect_policy = CollectPolicy(timeout=timeout, vee=Rules() if vee else None,
+                                           gsm=gsm)  # fmt: skip
+            done = await with_mqtt(store, url, lambda: collect_now(
+                store, ctx.kek(), meters, policy=policy, collect_policy=collect_policy,
+                force_clock=force_clock))  # fmt: skip
         rows = [c.as_row() for c in done]
         if fmt == "json":
             write_json(rows)  # type: ignore[arg-type]
@@ -483,7 +489,7 @@ def serve_command(click_ctx: click.Context, /, config_file: str | None, **option
     endpoints = Endpoints(*listen, *api)
     mqtt = mqtt_checked(options["mqtt"] or config.mqtt_url)
     collect = config.collect
-    if options["modem"] or options["lookup"]:
+    if options["modem"] or options["lookup"]:  # --inbound: in work()
         from openamr.headend.paths import GsmPolicy
 
         collect = replace(collect, gsm=GsmPolicy(options["modem"], options["lookup"]))
@@ -503,10 +509,19 @@ def serve_command(click_ctx: click.Context, /, config_file: str | None, **option
                     " (bearer tokens required)" if config.tokens else ""), err=True)  # fmt: skip
 
         queue_url, collectors = options["queue_url"], options["collectors"]
+        if queue_url is not None and options["inbound"]:
+            raise click.UsageError("--inbound takes the meters' calls in one head-end: not "
+                                   "with --queue (collectors elsewhere)")  # fmt: skip
         if queue_url is None:
-            await with_mqtt(store, mqtt, lambda: serve_all(
-                store, ctx.kek(), policy, collect, asyncio.Event(), endpoints,
-                started=started, tokens=config.tokens))  # fmt: skip
+            from openamr.headend.collector import Collector
+            from openamr.headend.inbound import open_inbound
+            from openamr.headend.service import utc_now
+
+            unasked = Collector(store, ctx.kek(), utc_now, collect).collect  # a meter calls in
+            async with open_inbound(store, options["inbound"], collect.gsm, unasked) as gsm:
+                await with_mqtt(store, mqtt, lambda: serve_all(
+                    store, ctx.kek(), policy, replace(collect, gsm=gsm), asyncio.Event(),
+                    endpoints, started=started, tokens=config.tokens))  # fmt: skip
             return
         from openamr.headend.cluster import serve_cluster
         from openamr.headend.worker import WorkerPolicy

@@ -29,7 +29,7 @@ FORMAT = "openamr-commissioning/1"
 #: the meter's KEK for key_transfer) is a column of its own after the others.
 FIELDS = (
     "serial", "logical_device_name", "url", "client", "auth", "password", "system_title",
-    "ek", "ak", "cell", "group", "msisdn", "iccid", "imsi", "firmware", "mk",
+    "ek", "ak", "cell", "group", "msisdn", "iccid", "imsi", "firmware", "mk", "path",
 )  # fmt: skip
 Record = dict[str, str | int]
 
@@ -76,6 +76,7 @@ def records(config: FleetConfig, kek: bytes) -> Iterator[Record]:
             "imsi": meter.imsi,
             "firmware": meter.firmware,
             "mk": _wrap(kek, s.kek),
+            "path": meter.reach,  # tcp, csd or wakeup: how the head-end reaches it
         }
 
 

@@ -40,6 +40,7 @@ A complete file, every key optional (these are the defaults)::
     meters_per_group = 50         # consecutive meters share a feeder (group)
     csd = 0.0                     # share of meters reached only by CSD data calls
     wakeup = 0.0                  # share reached by TCP only after a wake-up (SMS, call)
+    call_back = ""                # HOST:PORT: woken meters connect to the head-end there
 
     [faults]                      # see openamr.fleet.faults (FaultRates)
     offline = 0.01
@@ -91,6 +92,7 @@ class Network:
     meters_per_group: int = 50
     csd: float = 0.0  # shares of the meters reached by CSD only, or after a wake-up
     wakeup: float = 0.0
+    call_back: str = ""  # HOST:PORT in wake-up meters' auto connect destination list
 
 
 #: Physical addresses on a bus count from here (IEC 62056-46: 0x10 is the first
@@ -352,7 +354,19 @@ def _network(t: Mapping[str, Any]) -> Network:
         _int(t, "meters_per_group", d.meters_per_group, 1),
         csd,
         wakeup,
+        _call_back(t.get("call_back", "")),
     )
+
+
+def _call_back(value: object) -> str:
+    """``[network] call_back``: the head-end's listener (Auto connect destination)."""
+    from openamr.gsm.gprs import ip_destination
+
+    if value == "":
+        return ""
+    if not isinstance(value, str) or ip_destination(value) is None:
+        raise ConfigError(f"[network] call_back {value!r}: write HOST:PORT, e.g. 127.0.0.1:4100")
+    return value
 
 
 def _faults(t: Mapping[str, Any]) -> FaultRates:

@@ -242,6 +242,7 @@ class Fleet:
         modem = ModemSite(
             cell_id=meter.cell, signal_base=self.faults.signal_base(index), sim=meter.sim,
             endpoint=(meter.host, meter.port), reach=Reach(meter.reach),
+            call_back=self.config.network.call_back,
             network_up=lambda t: self.network_up(index, t),
             busy=lambda t: self.faults.busy(index, t),
         )  # fmt: skip

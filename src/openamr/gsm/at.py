@@ -18,6 +18,8 @@ call and for the text of an SMS)::
     ONLINE   --guard, "+++", guard-->  ONLINE_COMMAND (OK)  --ATO-->  ONLINE
     ONLINE, ONLINE_COMMAND  --ATH / call dropped-->  COMMAND  (OK / NO CARRIER)
     COMMAND  --AT+CMGS="n"-->  SMS_TEXT ("> ")  --text ^Z-->  COMMAND (+CMGS: mr, OK)
+    COMMAND  --AT+CMGS=len-->  SMS_PDU ("> ")   --hex ^Z-->   COMMAND (+CMGS: mr, OK)
+    COMMAND  --a meter calls: RING ... ATA (or S0 rings)-->  DIALING  --> ONLINE
 
 ``ATD<n>;`` places a voice call (the wake-up call: it rings the meter and is hung up
 with ``ATH``); the modem stays in command mode. Bytes from the DTE go in through
@@ -29,95 +31,26 @@ CsdLine`, 9600 bit/s) and the meter's come off it as they arrive. The adapter
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
+from openamr.gsm import at_call, at_sms
 from openamr.gsm.at_commands import BASIC as _BASIC
 from openamr.gsm.at_commands import EXTENDED as _EXTENDED
-from openamr.gsm.line import CsdLine
-from openamr.gsm.network import Call, CallState, GsmNetwork, SmsState
-from openamr.gsm.v250 import CTRL_Z, ESC, Result, frame
-
-#: Default S registers (V.250 §6.2/§6.3): S0 rings to answer (0: never), S2 escape
-#: character, S3/S4/S5 CR/LF/BS, S7 seconds to wait for the connection, S12 the escape
-#: guard time in 1/50 s.
-S_DEFAULTS = {0: 0, 2: 43, 3: 13, 4: 10, 5: 8, 7: 60, 12: 50}
-MAX_LINE = 256  # characters of a command line (V.250 §5.2.1: at least 40)
-#: octets from the line handed on together (a UART's receive FIFO trigger level)
-FIFO = 8
-
-
-def fifo_due(line: CsdLine) -> float | None:
-    """When the next :data:`FIFO` octets (or all that is on the line, if fewer) have
-    arrived on ``line``."""
-    first = line.next_arrival()
-    if first is None:
-        return None
-    return first + (min(line.pending(), FIFO) - 1) * line.octet_s
-
-
-#: the result code of a call that ended before or during the connection
-_ENDED = {
-    CallState.BUSY: Result.BUSY,
-    CallState.NO_ANSWER: Result.NO_ANSWER,
-    CallState.NO_CARRIER: Result.NO_CARRIER,
-    CallState.ENDED: Result.NO_CARRIER,
-}
-
-
-class State(enum.Enum):
-    COMMAND = "command"
-    DIALING = "dialing"
-    ONLINE = "online data"
-    ONLINE_COMMAND = "online command"
-    SMS_TEXT = "sms text"
-
-
-@dataclass(frozen=True, slots=True)
-class Online:
-    """The data call is up: start carrying bytes to and from the meter."""
-
-    call: Call
-    number: str
-
-
-@dataclass(frozen=True, slots=True)
-class Offline:
-    """The data call is over (``reason``: hung up, NO CARRIER)."""
-
-    reason: str
-
-
-ModemEvent = Online | Offline
-
-
-@dataclass(frozen=True, slots=True)
-class ModemIdentity:
-    """Who the modem is: its SIM's number and IMSI, its IMEI, and its radio."""
-
-    msisdn: str
-    imsi: str = "293400000000001"
-    imei: str = "356938035643809"
-    manufacturer: str = "openamr"
-    model: str = "virtual GSM modem"
-    revision: str = "1.0"
-    rssi: int = 20  # +CSQ: 0..31 (-113 + 2 rssi dBm), 99 unknown
-    registered: int = 1  # +CREG stat: 0 not, 1 home, 2 searching, 3 denied, 5 roaming
-
-
-@dataclass
-class Settings:
-    """What ATZ / AT&F bring back (V.250 §6.1.1, §6.1.2)."""
-
-    echo: bool = True
-    verbose: bool = True
-    quiet: bool = False
-    s: dict[int, int] = field(default_factory=lambda: dict(S_DEFAULTS))
-    creg: int = 0
-    cmee: int = 0
-    cmgf: int = 0  # TS 27.005 §3.2.3: 0 PDU mode (the default), 1 text mode
-    cbst: tuple[int, int, int] = (7, 0, 1)
+from openamr.gsm.at_state import (
+    FIFO,
+    MAX_LINE,
+    S_DEFAULTS,
+    ModemEvent,
+    ModemIdentity,
+    Offline,
+    Online,
+    Settings,
+    State,
+    fifo_due,
+)
+from openamr.gsm.call import Call
+from openamr.gsm.network import GsmNetwork
+from openamr.gsm.v250 import Result, frame
 
 
 class AtModem:
@@ -137,7 +70,10 @@ class AtModem:
         self.last_from_dte = 0.0  # for the escape's guard times
         self.pluses = 0
         self.sms_to = ""
+        self.sms_length = 0  # PDU mode: the TPDU's octets AT+CMGS announced
         self.sms_reference = 0
+        self.ringing: Call | None = None  # a meter's call ringing at this line
+        self.dte_ready = True  # DTR on (the DTE is there)
 
     # -- the adapter's interface --------------------------------------------------------
 
@@ -146,7 +82,7 @@ class AtModem:
         events: list[ModemEvent] = []
         for i in range(len(data)):
             if self.state is State.ONLINE:  # the rest of the chunk is data (or +++)
-                events += self._online(data[i:], now)
+                events += at_call.online(self, data[i:], now)
                 break
             _HANDLERS[self.state](self, data[i : i + 1], now, events)
         if data:
@@ -172,6 +108,8 @@ class AtModem:
             timers.append(self.last_from_dte + self.guard)
         if self.call is not None and self.state in (State.ONLINE, State.ONLINE_COMMAND):
             timers.append(fifo_due(self.call.to_caller))
+        if self.ringing is not None:
+            timers += [at_call.ring_at(self), self.ringing.next_change()]
         found = [t for t in timers if t is not None]
         return min(found) if found else None
 
@@ -184,16 +122,21 @@ class AtModem:
             elif self.call is not None:  # one or two: they were data after all
                 self.call.send(bytes([self.settings.s[2]]) * self.pluses, now)
             self.pluses = 0
-        events += self._poll(now)
+        events += at_call.poll(self, now)
         return events
 
     def carrier_lost(self, now: float) -> list[ModemEvent]:
         """The meter's side of the data path broke: the call is over (NO CARRIER)."""
-        if self.call is None:
-            return []
-        if self.state is State.ONLINE:  # what had crossed the line still arrives
-            self.out += self.call.receive(now)
-        return self._end_call(now, Result.NO_CARRIER, "the meter hung up", hang_up=True)
+        return at_call.carrier_lost(self, now)
+
+    def offer(self, call: Call, now: float) -> bool:
+        """A meter's call rings at this line (a :class:`~openamr.gsm.call.Terminal`
+        of the pool); False: busy."""
+        return at_call.offer(self, call, now)
+
+    def dtr_off(self, now: float) -> list[ModemEvent]:
+        """The DTE went away (DTR off): as &D says."""
+        return at_call.dtr_off(self, now)
 
     @property
     def guard(self) -> float:
@@ -238,7 +181,7 @@ class AtModem:
                 i += 1
                 continue
             if c == "D":
-                events += self._dial(body[i + 1 :], now)
+                events += at_call.dial(self, body[i + 1 :], now)
                 return events
             if c == "+":
                 end = _extended_end(body, i)
@@ -248,8 +191,10 @@ class AtModem:
                 ok, i = self._basic(body, i, now, events)
             if not ok:
                 return events
-        if self.state is State.SMS_TEXT or (self.state is State.ONLINE and self.call):
-            return events  # AT+CMGS waits for the text; ATO said CONNECT
+        if self.state in (State.SMS_TEXT, State.SMS_PDU, State.DIALING) or (
+            self.state is State.ONLINE and self.call
+        ):
+            return events  # AT+CMGS waits for the text; ATO said CONNECT; ATA waits
         self._result(Result.OK)
         return events
 
@@ -305,112 +250,23 @@ class AtModem:
             return False
         return answer
 
-    # -- dialing, online -------------------------------------------------------------------
-
-    def _dial(self, rest: str, now: float) -> list[ModemEvent]:
-        """ATD<number> (V.250 §6.3.1); a ``;`` makes it a voice call (TS 27.007 §6.2)."""
-        voice = ";" in rest
-        number = "".join(ch for ch in rest.split(";")[0] if ch.isdigit() or ch in "+*#")
-        if not number or self.call is not None or (voice and self.voice is not None):
-            self._result(Result.ERROR)
-            return []
-        if self.identity.registered not in (1, 5):
-            self._result(Result.NO_CARRIER)
-            return []
-        placed = self.network.dial(self.identity.msisdn, number, now)
-        if voice:
-            self.voice = placed
-            self._result(Result.OK)
-            return self._poll(now)
-        self.call, self.number = placed, number
-        self.deadline = now + self.settings.s[7]
-        self.state = State.DIALING
-        return self._poll(now)
-
-    def _dialing_char(self, char: bytes, now: float, events: list[ModemEvent]) -> None:
-        """A character while dialing aborts the call (V.250 §6.3.1); but for the LF
-        (S4) that many drivers send after the CR of ATD."""
-        if char[0] != self.settings.s[4]:
-            events += self._end_call(now, Result.NO_CARRIER, "aborted", hang_up=True)
-
-    def _poll(self, now: float) -> list[ModemEvent]:
-        """Follow the calls: a voice call's end, the data call's connection or drop,
-        and the data that reached us by ``now``."""
-        if self.voice is not None:
-            ended = _ENDED.get(self.voice.poll(now))
-            if ended is not None:
-                self.voice = None
-                self._result(ended)
-        if self.call is None:
-            return []
-        state = self.call.poll(now)
-        if self.state is State.DIALING:
-            if state is CallState.CONNECTED:
-                self.state, self.pluses = State.ONLINE, 0
-                self.last_from_dte = now
-                self._result(Result.CONNECT, f"CONNECT {self.network.bit_rate}")
-                return [Online(self.call, self.number)]
-            if state in _ENDED:
-                return self._end_call(now, _ENDED[state], self.call.reason, hang_up=False)
-            if now >= self.deadline:
-                return self._end_call(now, Result.NO_CARRIER, "S7 elapsed", hang_up=True)
-            return []
-        data = self.call.receive(now)
-        if self.state is State.ONLINE:  # lost in the online command state (V.250 §6.3.1)
-            self.out += data
-        if state in _ENDED:  # the meter hung up (its inactivity timeout)
-            return self._end_call(now, Result.NO_CARRIER, self.call.reason, hang_up=False)
-        return []
-
-    def _online(self, data: bytes, now: float) -> list[ModemEvent]:
-        """Data for the line, the escape's three S2 characters held back until it is
-        clear whether they are the escape (after a guard time of silence)."""
-        plus = bytes([self.settings.s[2]])
-        quiet = now - self.last_from_dte >= self.guard
-        if data == plus * len(data) and (self.pluses or quiet) and self.pluses + len(data) <= 3:
-            self.pluses += len(data)
-            return []
-        held, self.pluses = plus * self.pluses, 0
-        if self.call is not None:
-            self.call.send(held + data, now)
-        return []
-
-    def _end_call(self, now: float, result: Result, reason: str, hang_up: bool) -> list[ModemEvent]:
-        call, self.call = self.call, None
-        was_online = self.state in (State.ONLINE, State.ONLINE_COMMAND)
-        if call is not None and hang_up:
-            self.network.hang_up(call, now)
-        self.state, self.pluses = State.COMMAND, 0
-        self._result(result)
-        return [Offline(reason or result.text)] if was_online else []
-
     # -- what the command table calls -------------------------------------------------------
 
     def hang_up(self, now: float, events: list[ModemEvent]) -> None:
-        """ATH, AT+CHUP: end the data call or the voice call (V.250 §6.3.6)."""
-        if self.voice is not None:
-            self.network.hang_up(self.voice, now)
-            self.voice = None
-        if self.call is not None:
-            call, self.call = self.call, None
-            self.network.hang_up(call, now)
-            if self.state in (State.ONLINE, State.ONLINE_COMMAND):
-                events.append(Offline("hung up (ATH)"))
-            self.state = State.COMMAND
+        """ATH, AT+CHUP: end the call (V.250 §6.3.6)."""
+        at_call.hang_up(self, now, events)
 
     def go_online(self) -> bool:
         """ATO: back to the online data state (V.250 §6.3.7); False: no call."""
-        if self.call is None or self.state is not State.ONLINE_COMMAND:
-            return False
-        self.state, self.pluses = State.ONLINE, 0
-        self._result(Result.CONNECT, f"CONNECT {self.network.bit_rate}")
-        return True
+        return at_call.go_online(self)
 
-    def start_sms(self, recipient: str) -> None:
-        """AT+CMGS: the prompt; the text follows, ended by Ctrl-Z."""
-        self.sms_to, self.line = recipient, bytearray()
-        self.state = State.SMS_TEXT
-        self.out += b"\r\n> "
+    def answer(self, now: float) -> bool | Result:
+        """ATA: answer the meter's call ringing here (V.250 §6.3.5)."""
+        return at_call.answer(self, now)
+
+    def start_sms(self, recipient: str = "", length: int = 0) -> None:
+        """AT+CMGS: the prompt; the text or the PDU follows, ended by Ctrl-Z."""
+        at_sms.start(self, recipient, length)
 
     def reset(self) -> None:
         """ATZ, AT&F: the default settings."""
@@ -422,38 +278,10 @@ class AtModem:
     def error(self, code: int, sms: bool = False) -> None:
         (self._cms_error if sms else self._error)(code)
 
-    # -- SMS text ---------------------------------------------------------------------------
-
-    def _sms_char(self, char: bytes, now: float, events: list[ModemEvent]) -> None:
-        if char == CTRL_Z:
-            text, self.line = self.line.decode("latin-1"), bytearray()
-            self.state = State.COMMAND
-            self._send_sms(text, now)
-        elif char == ESC:  # abort, nothing sent (TS 27.005 §3.5.1)
-            self.line = bytearray()
-            self.state = State.COMMAND
-            self._result(Result.OK)
-        else:
-            if self.settings.echo:
-                self.out += char
-            if char[0] == self.settings.s[5]:
-                del self.line[-1:]
-            elif len(self.line) < 160:
-                self.line += char
-
-    def _send_sms(self, text: str, now: float) -> None:
-        if self.identity.registered not in (1, 5):
-            self._cms_error(331)  # no network service
-            return
-        sms = self.network.send_sms(self.identity.msisdn, self.sms_to, text, now)
-        if sms.state is SmsState.FAILED:
-            self._cms_error(500)  # unknown error: no such subscriber
-            return
-        self.sms_reference = sms.reference
-        self._info(f"+CMGS: {self.sms_reference}")
-        self._result(Result.OK)
-
     # -- output --------------------------------------------------------------------------
+
+    def result(self, result: Result, text: str = "") -> None:
+        self._result(result, text)
 
     def _result(self, result: Result, text: str = "") -> None:
         if not self.settings.quiet:
@@ -483,9 +311,10 @@ def _ignored_online(modem: AtModem, char: bytes, now: float, events: list[ModemE
 _HANDLERS: dict[State, Callable[[AtModem, bytes, float, list[ModemEvent]], None]] = {
     State.COMMAND: AtModem._command_char,
     State.ONLINE_COMMAND: AtModem._command_char,
-    State.DIALING: AtModem._dialing_char,
+    State.DIALING: at_call.dialing_char,
     State.ONLINE: _ignored_online,
-    State.SMS_TEXT: AtModem._sms_char,
+    State.SMS_TEXT: at_sms.sms_char,
+    State.SMS_PDU: at_sms.sms_char,
 }
 
 
@@ -508,3 +337,9 @@ def _split_extended(command: str) -> tuple[str, str, str]:
         if at >= 0:
             return upper[:at].strip(), kind, command[at + len(kind) :].strip()
     return upper.strip(), "", ""
+
+
+__all__ = [
+    "FIFO", "MAX_LINE", "S_DEFAULTS", "AtModem", "ModemEvent", "ModemIdentity", "Offline",
+    "Online", "Settings", "State", "fifo_due",
+]  # fmt: skip

@@ -1,12 +1,13 @@
 """The command set of the head-end's modem (:mod:`openamr.gsm.at`), as two tables.
 
 Basic commands (ITU-T V.250 §6): ``E`` echo, ``V`` verbose, ``Q`` quiet, ``Z`` and
-``&F`` defaults, ``H`` hang up, ``O`` back online, ``A`` answer (no incoming calls
-here: NO CARRIER), ``I`` identification, and the ones a driver sends that change
-nothing on a virtual line (``X``, ``L``, ``M``, ``T``, ``P``, ``&C``, ``&D``, ``&K``,
-``&W``). Extended commands: V.250 §6.1.4 (+GMI ...), 3GPP TS 27.007 §5 (+CGMI, +CGMM,
-+CGMR, +CGSN, +CIMI, +CNUM), §6.7 (+CBST), §6.5 (+CHUP), §7 (+CREG, +COPS), §8 (+CPIN,
-+CSQ), §9.1 (+CMEE), and TS 27.005 §3.2.3/§3.5.1 (+CMGF, +CMGS in text mode).
+``&F`` defaults, ``H`` hang up, ``O`` back online, ``A`` answer (a meter's call
+ringing here; else NO CARRIER), ``I`` identification, ``&D`` (DTR) and ``&C`` (DCD)
+kept for :mod:`openamr.gsm.at_call`, and the ones a driver sends that change nothing
+on a virtual line (``X``, ``L``, ``M``, ``T``, ``P``, ``&K``, ``&W``). Extended
+commands: V.250 §6.1.4 (+GMI ...), 3GPP TS 27.007 §5 (+CGMI, +CGMM, +CGMR, +CGSN,
++CIMI, +CNUM), §6.7 (+CBST), §6.5 (+CHUP), §7 (+CREG, +COPS), §8 (+CPIN, +CSQ), §9.1
+(+CMEE), and TS 27.005 §3.2.3/§3.5.1 (+CMGF, +CMGS in text and PDU mode).
 
 A basic action answers True (carry on), False (ERROR) or a result code that ends the
 line; an extended one True, False (it answered the error itself) or None (unknown
@@ -37,6 +38,16 @@ def _flag(name: str, highest: int = 1) -> Basic:
     return set_flag
 
 
+def _number(name: str, highest: int) -> Basic:
+    def set_number(modem: AtModem, value: int, now: float, events: list[ModemEvent]) -> bool:
+        if value > highest:
+            return False
+        setattr(modem.settings, name, value)
+        return True
+
+    return set_number
+
+
 def _accepted(highest: int) -> Basic:
     def accept(modem: AtModem, value: int, now: float, events: list[ModemEvent]) -> bool:
         return value <= highest
@@ -58,8 +69,8 @@ def _online(modem: AtModem, value: int, now: float, events: list[ModemEvent]) ->
     return True if modem.go_online() else Result.NO_CARRIER
 
 
-def _answer(modem: AtModem, value: int, now: float, events: list[ModemEvent]) -> Result:
-    return Result.NO_CARRIER  # nobody calls the head-end's modem here
+def _answer(modem: AtModem, value: int, now: float, events: list[ModemEvent]) -> bool | Result:
+    return modem.answer(now)
 
 
 def _identify(modem: AtModem, value: int, now: float, events: list[ModemEvent]) -> bool:
@@ -83,8 +94,8 @@ BASIC: dict[str, Basic] = {
     "M": _accepted(3),
     "T": _accepted(0),
     "P": _accepted(0),
-    "&C": _accepted(1),
-    "&D": _accepted(2),
+    "&C": _number("dcd", 1),
+    "&D": _number("dtr", 2),
     "&K": _accepted(6),
     "&W": _accepted(0),
 }
@@ -173,25 +184,30 @@ def _cbst(modem: AtModem, kind: str, args: str, now: float, events: list[ModemEv
     return True
 
 
-_CMGF = _number_setting("cmgf", range(1, 2), "+CMGF")
+_CMGF = _number_setting("cmgf", range(0, 2), "+CMGF")
 
 
 def _cmgf(modem: AtModem, kind: str, args: str, now: float, events: list[ModemEvent]) -> bool:
-    """Message format (TS 27.005 §3.2.3): this modem sends text mode only."""
-    if kind == "=" and args == "0":
-        return _fail_sms(modem, 303)  # PDU mode: operation not supported; use AT+CMGF=1
+    """Message format (TS 27.005 §3.2.3): 0 PDU mode (the default), 1 text mode."""
+    if kind == "=" and args not in ("0", "1"):
+        return _fail_sms(modem, 304)
     return bool(_CMGF(modem, kind, args, now, events))
 
 
 def _cmgs(modem: AtModem, kind: str, args: str, now: float, events: list[ModemEvent]) -> bool:
-    """Send a message (TS 27.005 §3.5.1, text mode): ``AT+CMGS="<da>"[,<toda>]``."""
+    """Send a message (TS 27.005 §3.5.1): ``AT+CMGS="<da>"[,<toda>]`` in text mode,
+    ``AT+CMGS=<length>`` in PDU mode (the TPDU's octets, 7..164)."""
     if kind == "=?":
         return True
-    if modem.settings.cmgf != 1:
-        return _fail_sms(modem, 302)  # operation not allowed: AT+CMGF=1 first
-    recipient = args.split(",")[0].strip().strip('"')
+    first = args.split(",")[0].strip()
+    if modem.settings.cmgf == 0:
+        if kind != "=" or not first.isdigit() or not 7 <= int(first) <= 164:
+            return _fail_sms(modem, 304)  # invalid PDU mode parameter
+        modem.start_sms(length=int(first))
+        return True
+    recipient = first.strip('"')
     if kind != "=" or not recipient.lstrip("+").isdigit():
-        return _fail_sms(modem, 304)  # invalid parameter
+        return _fail_sms(modem, 305)  # invalid text mode parameter
     modem.start_sms(recipient)
     return True
 

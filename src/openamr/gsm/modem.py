@@ -12,18 +12,9 @@ Settings come from the COSEM objects (the meter side maps them, Blue Book §4.8)
 * The Mx372 GSM mode 0.0.128.20.10.255 (:class:`GsmMode`) and the inactivity timeouts
   (the HDLC setup's for a CSD call, the TCP-UDP setup's for a GPRS session).
 
-Decisions ([I], the MT372's own rules are not public), drawn as a table::
-
-    incoming call from       registered, no call     -> outcome
-    -------------------      --------------------       ---------------------------
-    not on the whitelist     any                        NO_ANSWER (rings forever)
-    whitelisted, CSD         in the window: rings_in    ANSWER after that many rings
-                             outside: rings_out         (0 rings: NO_ANSWER)
-    whitelisted, wake-up     any                        REJECT after one ring (the
-                                                        caller sees BUSY), WakeUp
-    anyone                   in a call / busy fault     REJECT at once (BUSY)
-    anyone                   no SIM, not registered,    UNREACHABLE (NO CARRIER)
-                             signal < MIN_CALL_CSQ
+Decisions ([I], the MT372's own rules are not public): incoming calls in
+:mod:`openamr.gsm.answer`, the meter's own connection after a wake-up in
+:mod:`openamr.gsm.gprs`, and::
 
     GPRS attached when       GSM mode 2 (GPRS): whenever registered (the factory
                              default: always reachable by TCP)
@@ -34,20 +25,16 @@ Decisions ([I], the MT372's own rules are not public), drawn as a table::
                              DEFAULT_SESSION_S when that is 0)
 
 A wake-up is an SMS from a whitelisted number (any text), a wake-up call, a write of
-0 to the GSM mode, or auto connect's ``connect()``. An empty whitelist (no allowed
-caller, no flagged destination) admits everyone as a normal CSD call (Blue Book: the
-list restricts when it is not empty). Auto answer mode 3 (no modem) answers nothing.
+0 to the GSM mode, or auto connect's ``connect()``.
 """
 
 from __future__ import annotations
 
-import enum
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from openamr.cosem.classes.auto_answer import AutoAnswerMode, CallType
+from openamr.cosem.classes.auto_answer import CallType
 from openamr.cosem.classes.auto_connect import AutoConnectMode
 from openamr.cosem.classes.gsm_diagnostic import (
     NOT_KNOWN,
@@ -56,129 +43,33 @@ from openamr.cosem.classes.gsm_diagnostic import (
     PsStatus,
     signal_bars,
 )
-from openamr.gsm.sim import Sim, normalise_number
+from openamr.gsm import answer
+from openamr.gsm.gprs import WAKE_MODES, DialPlan, Session, plan
+from openamr.gsm.modem_types import (
+    ATTACH_S,
+    CSD_INACTIVITY_S,
+    CURSOR_S,
+    DEFAULT_SESSION_S,
+    MIN_CALL_CSQ,
+    REGISTRATION_S,
+    RING_S,
+    WEAK_CSQ,
+    AutoAnswerSettings,
+    AutoConnectSettings,
+    CallOffer,
+    CallOutcome,
+    GsmMode,
+    ModemEvent,
+    ModemEventKind,
+    WakeUp,
+    WindowTest,
+    always,
+    never,
+)
+from openamr.gsm.sim import Sim
 
 if TYPE_CHECKING:
     from openamr.gsm.network import GsmNetwork
-
-#: ETSI ring cadence: one ring every 5 s (1 s on, 4 s off)
-RING_S = 5.0
-#: searching before the network registers a card (SIM inserted, coverage back)
-REGISTRATION_S = 30.0
-#: from a wake-up to the GPRS attach (PDP context up, address assigned)
-ATTACH_S = 5.0
-#: a GPRS session after a wake-up when the TCP-UDP inactivity timeout is 0
-DEFAULT_SESSION_S = 300.0
-#: the HDLC inactivity timeout of a CSD call by default (IEC 62056-46: 120 s)
-CSD_INACTIVITY_S = 120.0
-#: calls fail below this +CSQ (about -103 dBm); SMS are late below WEAK_CSQ
-MIN_CALL_CSQ = 5
-WEAK_CSQ = 10
-#: the communication indicator stays lit this long after data
-CURSOR_S = 10.0
-
-#: now -> inside the window? (the meter side builds it from COSEM date-time windows)
-WindowTest = Callable[[float], bool]
-
-
-def always(now: float) -> bool:
-    return True
-
-
-def never(now: float) -> bool:
-    return False
-
-
-class GsmMode(enum.IntEnum):
-    """The Mx372 GSM mode 0.0.128.20.10.255 (docs/mt372.md section 2)."""
-
-    GSM = 0
-    GSM_PPP = 1
-    GPRS = 2
-
-
-@dataclass(frozen=True, slots=True)
-class AutoAnswerSettings:
-    """Auto answer (class 28) as the modem uses it."""
-
-    mode: int = AutoAnswerMode.LINE_DEDICATED
-    rings_in_window: int = 2
-    rings_out_of_window: int = 0
-    allowed_callers: tuple[tuple[str, CallType], ...] = ()
-    in_window: WindowTest = always  # an empty listening window: always inside
-
-
-@dataclass(frozen=True, slots=True)
-class AutoConnectSettings:
-    """Auto connect (class 29) and the Mx372 call restriction."""
-
-    mode: int = AutoConnectMode.CONNECTED_ON_CONNECT
-    repetitions: int = 3
-    repetition_delay_s: float = 60.0
-    in_window: WindowTest = never  # an empty calling window: never inside
-    destinations: tuple[str, ...] = ()
-    csd_flags: int = 0  # bit i: destinations[i] may call in by CSD
-
-
-class CallOutcome(enum.Enum):
-    ANSWER = "answer"
-    NO_ANSWER = "no answer"  # rings until the caller gives up
-    REJECT = "reject"  # the caller sees BUSY
-    UNREACHABLE = "unreachable"  # the caller sees NO CARRIER
-
-
-@dataclass(frozen=True, slots=True)
-class WakeUp:
-    """A wake-up and the GPRS session it opens (``until``: the end if no data flows)."""
-
-    at: float
-    source: str  # "sms", "call", "gsm mode", "connect"
-    caller: str
-    attach_at: float
-    until: float
-
-
-@dataclass(frozen=True, slots=True)
-class CallOffer:
-    """What the modem does with an incoming call: answered at ``answer_at`` (None:
-    never), rejected at ``reject_at``; ``reason`` in words for logs and the CLI."""
-
-    outcome: CallOutcome
-    reason: str
-    rings: int = 0
-    answer_at: float | None = None
-    reject_at: float | None = None
-    call_type: CallType | None = None
-    wake_up: WakeUp | None = None
-
-
-class ModemEventKind(enum.Enum):
-    SIM_REMOVED = "SIM removed"
-    SIM_INSERTED = "SIM inserted"
-    REGISTERED = "registered"
-    DEREGISTERED = "deregistered"
-    WAKE_UP = "wake-up"
-    GPRS_ATTACHED = "GPRS attached"
-    GPRS_DETACHED = "GPRS detached"
-    CALL_CONNECTED = "call connected"
-    CALL_ENDED = "call ended"
-
-
-@dataclass(frozen=True, slots=True)
-class ModemEvent:
-    at: float
-    kind: ModemEventKind
-    detail: str = ""
-
-
-@dataclass(slots=True)
-class _Session:
-    attach_at: float
-    last_data: float
-    timeout_s: float
-
-    def end(self) -> float:
-        return max(self.attach_at, self.last_data) + self.timeout_s
 
 
 #: true second -> the last power-up at or before it (None: powered down)
@@ -247,7 +138,8 @@ class MeterModem:
         self.status = GsmStatus.NOT_REGISTERED
         self._in_call = False
         self._call_data = now
-        self._session: _Session | None = None
+        self._session: Session | None = None
+        self.dial_plan: DialPlan | None = None  # the meter's own connection, once woken
         self._attached = False
         self._last_data: float | None = None
         self._now = now
@@ -310,7 +202,7 @@ class MeterModem:
         at, detail = now, ""
         if self._session is not None and now >= self._session.end():
             at, detail = self._session.end(), "session timed out"
-            self._session = None
+            self._session = self.dial_plan = None
         attached = self._attached_at(now)
         if attached != self._attached:
             self._attached = attached
@@ -364,42 +256,15 @@ class MeterModem:
 
     def caller_type(self, caller: str) -> CallType | None:
         """How a caller is treated: None if not on the whitelist."""
-        number = normalise_number(caller)
-        allowed = {normalise_number(c): t for c, t in self.auto_answer.allowed_callers}
-        ac = self.auto_connect
-        for i, destination in enumerate(ac.destinations):
-            if ac.csd_flags >> i & 1:
-                allowed.setdefault(normalise_number(destination), CallType.NORMAL_CSD)
-        if not allowed:
-            return CallType.NORMAL_CSD
-        return allowed.get(number)
+        return answer.caller_type(self.auto_answer, self.auto_connect, caller)
 
     def incoming_call(self, caller: str, now: float) -> CallOffer:
-        """A call rings at ``now``: what the modem will do with it."""
+        """A call rings at ``now``: what the modem will do with it (:mod:`.answer`)."""
         self.tick(now)
-        unreachable = self._unreachable()
-        if unreachable:
-            return CallOffer(CallOutcome.UNREACHABLE, unreachable)
-        if self._in_call or self.line_busy or (self.busy is not None and self.busy(now)):
-            return CallOffer(CallOutcome.REJECT, "the line is busy", reject_at=now)
-        aa = self.auto_answer
-        if aa.mode == AutoAnswerMode.NO_MODEM:
-            return CallOffer(CallOutcome.NO_ANSWER, "auto answer mode 3: no modem answers")
-        kind = self.caller_type(caller)
-        if kind is None:
-            return CallOffer(CallOutcome.NO_ANSWER, f"{caller} is not on the whitelist")
-        if kind is CallType.WAKE_UP:
-            wake = self._wake(now + RING_S, "call", caller)
-            reason = "wake-up call: rejected after one ring" + ("" if wake else ", ignored")
-            return CallOffer(CallOutcome.REJECT, reason, 1, None, now + RING_S, kind, wake)
-        inside = aa.in_window(now)
-        rings = aa.rings_in_window if inside else aa.rings_out_of_window
-        if rings == 0:
-            where = "inside" if inside else "outside"
-            return CallOffer(CallOutcome.NO_ANSWER, f"0 rings {where} the listening window")
-        answer_at = now + rings * RING_S
-        return CallOffer(CallOutcome.ANSWER, f"answered after {rings} rings", rings, answer_at,
-                         call_type=kind)  # fmt: skip
+        busy = self._in_call or self.line_busy or (self.busy is not None and self.busy(now))
+        why = self._unreachable()
+        return answer.offer(self.auto_answer, self.auto_connect, caller, now,
+                            unreachable=why, busy=busy, wake=self._wake)  # fmt: skip
 
     def call_connected(self, now: float) -> None:
         """The modem went off hook (the network calls it at ``answer_at``)."""
@@ -454,21 +319,23 @@ class MeterModem:
         return self._wake(now, source, "")
 
     def _wake(self, now: float, source: str, caller: str) -> WakeUp | None:
-        if self.auto_connect.mode not in (
-            AutoConnectMode.CONNECTED_IN_WINDOW_ELSE_ON_CONNECT,
-            AutoConnectMode.CONNECTED_ON_CONNECT,
-            AutoConnectMode.PERMANENTLY_CONNECTED,
-        ):
+        ac = self.auto_connect
+        if ac.mode not in WAKE_MODES:
             return None
         timeout = self.session_timeout_s or DEFAULT_SESSION_S
         attach_at = now + ATTACH_S
         session = self._session
         if session is None or session.end() < attach_at:
-            session = self._session = _Session(attach_at, attach_at, timeout)
+            session = self._session = Session(attach_at, attach_at, timeout)
         else:
             session.last_data = max(session.last_data, attach_at)
         wake = WakeUp(now, source, caller, session.attach_at, session.end())
         self._event(now, ModemEventKind.WAKE_UP, f"{source} {caller}".strip())
+        if self.dial_plan is None or self.dial_plan.pending_at() is None:
+            self.dial_plan = plan(ac.mode, ac.destinations, session.attach_at, ac.repetitions,
+                                  ac.repetition_delay_s)  # fmt: skip
+            if self.dial_plan is not None and self.network is not None:
+                self.network.dial_planned(self)
         return wake
 
     # -- SIM hot swap --------------------------------------------------------------------
@@ -506,6 +373,10 @@ class MeterModem:
 
     # -- inside -------------------------------------------------------------------------
 
+    def unreachable(self) -> str:
+        """Why the modem cannot make or take a call now ("": it can)."""
+        return self._unreachable()
+
     def _unreachable(self) -> str:
         if self.sim is None:
             return "no SIM card"
@@ -535,7 +406,7 @@ class MeterModem:
         if self._in_call:
             self._in_call = False
             self._event(now, ModemEventKind.CALL_ENDED, reason)
-        self._session = None
+        self._session = self.dial_plan = None
         if self._attached:
             self._attached = False
             self._event(now, ModemEventKind.GPRS_DETACHED, reason)
@@ -544,10 +415,12 @@ class MeterModem:
     def _event(self, at: float, kind: ModemEventKind, detail: str = "") -> None:
         self.events.append(ModemEvent(at, kind, detail))
 
+    note = _event  # for the modem's helpers (gsm.gprs)
+
 
 __all__ = [
     "ATTACH_S", "CSD_INACTIVITY_S", "CURSOR_S", "DEFAULT_SESSION_S", "MIN_CALL_CSQ",
     "REGISTRATION_S", "RING_S", "WEAK_CSQ", "AutoAnswerSettings", "AutoConnectSettings",
     "CallOffer", "CallOutcome", "GsmMode", "MeterModem", "ModemEvent", "ModemEventKind",
-    "WakeUp", "always", "never",
+    "WakeUp", "WindowTest", "always", "never",
 ]  # fmt: skip

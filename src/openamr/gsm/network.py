@@ -6,17 +6,8 @@ IMSI of the card they hold now (a SIM swap moves the meter to its new number);
 ``resolve`` finds the ones not registered yet (a fleet builds or wakes the twin). The
 head-end's side needs no registration: it dials as any caller number.
 
-A CSD call (:class:`Call`) moves through the states a modem reports with its final
-result codes (ITU-T V.250 §5.7.1, 3GPP TS 27.007)::
-
-    DIALLING --setup_s--> RINGING --answer_at--> CONNECTED --hang_up / drop--> ENDED
-        |                    |-- never answered, no_answer_s --> NO_ANSWER  "NO ANSWER"
-        |                    |-- rejected (busy, wake-up call) --> BUSY      "BUSY"
-        |-- unknown number, no SIM, no network, weak signal --> NO_CARRIER  "NO CARRIER"
-    CONNECTED: "CONNECT 9600" once the carrier is up (handshake_s after the answer);
-    the meter's inactivity timeout or its lost network ends it as NO_CARRIER.
-
-An SMS (:class:`Sms`) is delivered ``sms_delay_s`` after it is sent, later when the
+Calls are :class:`~openamr.gsm.call.Call` (their states are drawn there). An SMS
+(:class:`Sms`) is delivered ``sms_delay_s`` after it is sent, later when the
 recipient's signal is weak (``weak_sms_delay_s``), held while the recipient is not
 registered, and expired after ``sms_validity_s``. Delivery happens in :meth:`tick`.
 
@@ -32,8 +23,8 @@ import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from openamr.gsm.line import CsdLine
-from openamr.gsm.modem import RING_S, WEAK_CSQ, CallOffer, CallOutcome, MeterModem, WakeUp
+from openamr.gsm.call import RESULT_CODES, Call, CallState, Terminal
+from openamr.gsm.modem import WEAK_CSQ, MeterModem, WakeUp
 from openamr.gsm.sim import Sim, normalise_number
 
 SETUP_S = 2.0
@@ -42,163 +33,6 @@ NO_ANSWER_S = 60.0  # the caller's wait for an answer (ATS7 on most modems)
 SMS_DELAY_S = 3.0
 WEAK_SMS_DELAY_S = 120.0
 SMS_VALIDITY_S = 86_400.0
-
-
-class CallState(enum.Enum):
-    DIALLING = "dialling"
-    RINGING = "ringing"
-    CONNECTED = "connected"
-    BUSY = "busy"
-    NO_ANSWER = "no answer"
-    NO_CARRIER = "no carrier"
-    ENDED = "ended"  # hung up by the caller after CONNECT
-
-    @property
-    def final(self) -> bool:
-        return self not in (CallState.DIALLING, CallState.RINGING, CallState.CONNECTED)
-
-
-#: the final result code of each state that has one (V.250 §5.7.1)
-RESULT_CODES = {
-    CallState.BUSY: "BUSY",
-    CallState.NO_ANSWER: "NO ANSWER",
-    CallState.NO_CARRIER: "NO CARRIER",
-}
-
-
-class Call:
-    """One CSD call: ``poll(now)`` moves it on; the two lines carry its data."""
-
-    def __init__(self, network: GsmNetwork, caller: str, callee: str, now: float) -> None:
-        self.network = network
-        self.caller, self.callee = normalise_number(caller), normalise_number(callee)
-        self.dialled_at = now
-        self.ring_at = now + network.setup_s
-        self.no_answer_at = now + network.no_answer_s
-        self._answered = False
-        self.state = CallState.DIALLING
-        self.offer: CallOffer | None = None
-        self.modem: MeterModem | None = None
-        self.connected_at: float | None = None
-        self.ended_at: float | None = None
-        self.reason = ""
-        self.bit_rate = network.bit_rate  # the lower of the bearer's and the meter's
-        self.to_callee = CsdLine(self.bit_rate)
-        self.to_caller = CsdLine(self.bit_rate)
-
-    @property
-    def result_code(self) -> str | None:
-        """What the caller's modem prints: "CONNECT 9600", "BUSY", ... (None while
-        dialling and ringing, and after a hang-up)."""
-        if self.state is CallState.CONNECTED:
-            return f"CONNECT {self.bit_rate}"
-        return RESULT_CODES.get(self.state)
-
-    @property
-    def wake_up(self) -> WakeUp | None:
-        return None if self.offer is None else self.offer.wake_up
-
-    def next_change(self) -> float | None:
-        """The next instant :meth:`poll` may change the state (for an adapter's timer)."""
-        if self.state is CallState.DIALLING:
-            return self.ring_at
-        if self.state is CallState.RINGING and self.offer is not None:
-            o = self.offer
-            if o.answer_at is not None:
-                return o.answer_at + self.network.handshake_s
-            return o.reject_at if o.reject_at is not None else self.no_answer_at
-        if self.state is CallState.CONNECTED and self.modem is not None:
-            return self.modem.call_drop_at()
-        return None
-
-    def poll(self, now: float) -> CallState:
-        """The state at ``now``."""
-        if self.state is CallState.DIALLING and now >= self.ring_at:
-            self._ring()
-        if self.state is CallState.RINGING:
-            self._ringing(now)
-        if self.state is CallState.CONNECTED and self.modem is not None:
-            drop_at = self.modem.call_drop_at()
-            if self.modem.call_should_drop(now):
-                at = drop_at if drop_at is not None and drop_at <= now else now
-                self._end(CallState.NO_CARRIER, at, "the meter dropped the line")
-        return self.state
-
-    def rings(self, now: float) -> int:
-        """Rings heard by ``now``."""
-        if now < self.ring_at or self.offer is None:
-            return 0
-        heard = int((now - self.ring_at) // RING_S) + 1
-        return min(heard, self.offer.rings) if self.offer.rings else heard
-
-    # -- data (the caller's side and the meter's side) ---------------------------------
-
-    def send(self, data: bytes, now: float) -> float:
-        """The caller sends; the instant the last octet reaches the meter."""
-        if self.poll(now) is not CallState.CONNECTED:
-            return now
-        return self.to_callee.send(data, now)
-
-    def receive(self, now: float) -> bytes:
-        """What reached the caller by ``now``."""
-        self.poll(now)
-        return self.to_caller.receivable(now)
-
-    def meter_send(self, data: bytes, now: float) -> float:
-        if self.poll(now) is not CallState.CONNECTED or self.modem is None:
-            return now
-        self.modem.data_activity(now)
-        return self.to_caller.send(data, now)
-
-    def meter_receive(self, now: float) -> bytes:
-        self.poll(now)
-        data = self.to_callee.receivable(now)
-        if data and self.modem is not None:
-            self.modem.data_activity(now)
-        return data
-
-    # -- inside --------------------------------------------------------------------------
-
-    def _ring(self) -> None:
-        modem = self.network.find(self.callee)
-        if modem is None:
-            self._end(CallState.NO_CARRIER, self.ring_at, f"{self.callee} is not a subscriber")
-            return
-        self.modem = modem
-        if modem.dte_bit_rate < self.bit_rate:
-            self.bit_rate = modem.dte_bit_rate
-            self.to_callee, self.to_caller = CsdLine(self.bit_rate), CsdLine(self.bit_rate)
-        self.offer = offer = modem.incoming_call(self.caller, self.ring_at)
-        self.reason = offer.reason
-        if offer.outcome is CallOutcome.UNREACHABLE:
-            self._end(CallState.NO_CARRIER, self.ring_at, offer.reason)
-        else:
-            self.state = CallState.RINGING
-
-    def _ringing(self, now: float) -> None:
-        o = self.offer
-        assert o is not None and self.modem is not None
-        if o.answer_at is not None and now >= o.answer_at:
-            if not self._answered:
-                self._answered = True
-                self.modem.call_connected(o.answer_at)
-            if now >= o.answer_at + self.network.handshake_s:
-                self.state = CallState.CONNECTED
-                self.connected_at = o.answer_at + self.network.handshake_s
-                self.modem.data_activity(self.connected_at)
-            return
-        if o.reject_at is not None and now >= o.reject_at:
-            self._end(CallState.BUSY, o.reject_at, o.reason)
-        elif o.answer_at is None and now >= self.no_answer_at:
-            self._end(CallState.NO_ANSWER, self.no_answer_at, o.reason)
-
-    def _end(self, state: CallState, at: float, reason: str) -> None:
-        if self.modem is not None and self._answered:
-            self.modem.call_ended(at, reason)
-        self.state, self.ended_at, self.reason = state, at, reason
-        self.to_callee.clear()
-        self.to_caller.clear()
-        self.network.calls.discard(self)
 
 
 class SmsState(enum.Enum):
@@ -247,6 +81,10 @@ class GsmNetwork:
         self.outbox: list[Sms] = []
         self._refs = itertools.count(1)
         self.now = 0.0
+        #: a woken meter will connect to the head-end (its adapter opens the socket)
+        self.on_dial: Callable[[MeterModem], None] | None = None
+        #: the head-end's number -> the lines of its modem pool a meter's call rings
+        self.terminals: dict[str, list[Terminal]] = {}
 
     # -- subscribers -----------------------------------------------------------------------
 
@@ -258,6 +96,11 @@ class GsmNetwork:
         modem.network = self
         self.modems.append(modem)
         self.sim_changed(modem, None)
+
+    def dial_planned(self, modem: MeterModem) -> None:
+        """``modem`` plans its own connection (:meth:`MeterModem.dial_due`)."""
+        if self.on_dial is not None:
+            self.on_dial(modem)
 
     def sim_changed(self, modem: MeterModem, old: Sim | None) -> None:
         """The modem's card changed (called by the modem)."""
@@ -314,6 +157,16 @@ class GsmNetwork:
         """Start a CSD call from ``caller`` (any number) to a subscriber."""
         self._advance(now)
         call = Call(self, caller, callee, now)
+        self.calls.add(call)
+        call.poll(now)
+        return call
+
+    def call_head_end(self, modem: MeterModem, number: str, now: float) -> Call:
+        """The meter with ``modem`` places a CSD call to the head-end's ``number``
+        (an alarm call-back): it rings at a :class:`Terminal` of that number."""
+        self._advance(now)
+        caller = modem.sim.msisdn if modem.sim is not None else ""
+        call = Call(self, caller, number, now, origin=modem)
         self.calls.add(call)
         call.poll(now)
         return call
@@ -377,3 +230,9 @@ class GsmNetwork:
 
     def _advance(self, now: float) -> None:
         self.now = max(self.now, now)
+
+
+__all__ = [
+    "HANDSHAKE_S", "NO_ANSWER_S", "RESULT_CODES", "SETUP_S", "SMS_DELAY_S", "SMS_VALIDITY_S",
+    "WEAK_SMS_DELAY_S", "Call", "CallState", "GsmNetwork", "Sms", "SmsState", "Terminal",
+]  # fmt: skip

@@ -22,6 +22,10 @@ can reach with where their twins are served (docs/gsm.md)::
     session_s = 300                  # GPRS session without data (TCP-UDP inactivity)
     inactivity_s = 120               # CSD call without data (HDLC inactivity)
     signal = 20                      # +CSQ of the meter's modem
+    auto_connect = 104               # Auto connect mode (class 29): 103/104 and an IP
+    destinations = ["127.0.0.1:4100"]  # destination: after a wake-up the meter connects
+    repetitions = 3                  # rounds after a failed one, repetition_delay_s apart
+    repetition_delay_s = 60
 
 A whitelisted number may also send wake-ups (Blue Book 4.8.2: an SMS from an allowed
 caller wakes the meter). Errors name the meter and the field, and say what to write.
@@ -35,7 +39,9 @@ from pathlib import Path
 from typing import Any
 
 from openamr.cosem.classes.auto_answer import CallType
-from openamr.gsm.modem import AutoAnswerSettings, GsmMode, MeterModem
+from openamr.cosem.classes.auto_connect import AutoConnectMode
+from openamr.gsm.gprs import ip_destination
+from openamr.gsm.modem import AutoAnswerSettings, AutoConnectSettings, GsmMode, MeterModem
 from openamr.gsm.network import HANDSHAKE_S, NO_ANSWER_S, SETUP_S
 from openamr.gsm.sim import Sim, normalise_number
 
@@ -60,6 +66,10 @@ class MeterLine:
     session_s: float = 300.0
     inactivity_s: float = 120.0
     signal: int = 20
+    auto_connect: int = AutoConnectMode.CONNECTED_ON_CONNECT
+    destinations: tuple[str, ...] = ()
+    repetitions: int = 3
+    repetition_delay_s: float = 60.0
 
     def modem(self, now: float, gate: Endpoint | None = None) -> MeterModem:
         """The meter's modem, registered, its GPRS address ``gate`` (the GPRS gate
@@ -70,6 +80,9 @@ class MeterLine:
         callers += [(n, CallType.WAKE_UP) for n in self.wake_up if n not in self.whitelist]
         m.auto_answer = AutoAnswerSettings(rings_in_window=self.rings,
                                            allowed_callers=tuple(callers))  # fmt: skip
+        m.auto_connect = AutoConnectSettings(self.auto_connect, self.repetitions,
+                                             self.repetition_delay_s,
+                                             destinations=self.destinations)  # fmt: skip
         m.gsm_mode = GsmMode(self.gsm_mode)
         m.session_timeout_s = self.session_s
         m.inactivity_timeout_s = self.inactivity_s
@@ -150,6 +163,15 @@ def _meter(raw: object, where: str) -> MeterLine:
         raise NetworkFileError(f"{where}: {e}") from None
     csd = parse_endpoint(str(raw["csd"]), f"{where} csd") if "csd" in raw else None
     gprs = parse_endpoint(str(raw["gprs"]), f"{where} gprs") if "gprs" in raw else None
+    destinations = raw.get("destinations", [])
+    if not isinstance(destinations, list) or not all(
+        ip_destination(str(d)) or normalise_number(str(d)).lstrip("+").isdigit()
+        for d in destinations
+    ):
+        raise NetworkFileError(
+            f"{where}: destinations {destinations!r}; a list of HOST:PORT (the head-end's "
+            "listener) or phone numbers"
+        )
     try:
         return MeterLine(
             sim, csd, gprs,
@@ -157,7 +179,9 @@ def _meter(raw: object, where: str) -> MeterLine:
             tuple(normalise_number(str(n)) for n in raw.get("wake_up", ())),
             int(raw.get("rings", 2)), int(GsmMode(int(raw.get("gsm_mode", 0)))),
             float(raw.get("session_s", 300)), float(raw.get("inactivity_s", 120)),
-            int(raw.get("signal", 20)),
+            int(raw.get("signal", 20)), int(AutoConnectMode(int(raw.get("auto_connect", 104)))),
+            tuple(str(d) for d in destinations), int(raw.get("repetitions", 3)),
+            float(raw.get("repetition_delay_s", 60)),
         )  # fmt: skip
     except (ValueError, TypeError) as e:
         raise NetworkFileError(f"{where}: {e}; see docs/gsm.md for the fields") from None

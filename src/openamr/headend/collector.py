@@ -49,7 +49,7 @@ from openamr.headend.model import (
     Reading,
     SessionRecord,
 )
-from openamr.headend.paths import GsmPolicy, session_url
+from openamr.headend.paths import GsmPolicy, session
 from openamr.headend.store import MeterState, Store, StoreError
 from openamr.headend.vault import Kek, VaultError
 from openamr.headend.vee import Rules
@@ -207,8 +207,7 @@ class _Run:
             raise CredentialsError(f"meter {self.meter.serial}: no keys in the inventory for HLS")
         keys = None if secrets.ek is None or secrets.ak is None else KeySet(secrets.ek, secrets.ak)
         last_ic = state.client_counter
-        url = await session_url(self.meter, p.gsm)  # by the meter's path (docs/gsm.md)
-        async with connect(
+        async with session(self.meter, p.gsm) as url, connect(  # by its path (docs/gsm.md)
             url, self.meter.client, self.meter.auth, password=secrets.password,
             keys=keys, environ={}, timeout=p.timeout, trace=trace,
             invocation_counter=None if last_ic is None else last_ic + 1,

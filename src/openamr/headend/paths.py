@@ -6,10 +6,17 @@
 ``csd``    a CSD data call through the head-end's modem: ``csd://MODEM/MSISDN`` (the
            meter's URL when it is a ``csd://`` one already; else the policy's modem
            and the meter's MSISDN, with the URL's ``server``/``physical``)
-``wakeup`` an SMS through the modem (TS 27.005 text mode), then the address lookup
-           (the RADIUS stand-in) asked until the meter has attached to GPRS, then the
-           wrapper over TCP to that address, inside the meter's auto connect window
+``wakeup`` an SMS through the modem (TS 27.005 text mode), then, inside the meter's
+           auto connect window, whichever comes first: the meter's own connection to
+           the head-end's listener (:mod:`openamr.headend.inbound`; a meter whose auto
+           connect is 103/104 with the listener among its destinations), or the
+           address lookup (the RADIUS stand-in) showing it attached and no call
+           within ``call_grace_s``: then the wrapper over TCP to that address
 =========  ==========================================================================
+
+The inventory holds no copy of a meter's auto connect, so the choice between "wait
+for its call" and "look it up and connect" is made by what the meter does: a meter
+configured to connect calls as it attaches, well inside the grace.
 
 The modem is ``HOST:PORT`` (a modem pool's line on TCP) or a serial device; the lookup
 service ``HOST:PORT`` answers ``LOOKUP <msisdn>`` with ``<host> <port>`` or ``NONE``.
@@ -20,13 +27,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from dataclasses import dataclass
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from openamr.aio.lines import open_serial
 from openamr.client.csd import ModemDriver, ModemError
 from openamr.client.transport import TransportError
 from openamr.headend.model import MeterRecord
+
+if TYPE_CHECKING:
+    from openamr.headend.inbound import InboundListener, Relay
 
 WAKE_UP_TEXT = "wake up"
 
@@ -40,6 +52,29 @@ class GsmPolicy:
     lookup: str = ""  # HOST:PORT
     attach_timeout_s: float = 60.0
     poll_s: float = 1.0
+    #: where woken meters connect to (None: the head-end only connects to them)
+    inbound: InboundListener | None = field(default=None, compare=False)
+    call_grace_s: float = 10.0  # attached, no call yet: connect after this
+
+
+@contextlib.asynccontextmanager
+async def session(meter: MeterRecord, gsm: GsmPolicy) -> AsyncIterator[str]:
+    """The URL of this session, as :func:`session_url`, open for the session: a
+    connection the meter opened itself (a wake-up answered by its call) is closed
+    when the session is over."""
+    if meter.path != "wakeup" or gsm.inbound is None:
+        yield await session_url(meter, gsm)
+        return
+    found = await wake_up_or_call(meter, gsm, gsm.inbound)
+    if isinstance(found, tuple):
+        host, port = found
+        host = f"[{host}]" if ":" in host else host
+        yield f"tcp://{host}:{port}{_query(meter.url)}"
+        return
+    try:
+        yield f"{found.url}{_query(meter.url)}"
+    finally:
+        await found.close()
 
 
 async def session_url(meter: MeterRecord, gsm: GsmPolicy) -> str:
@@ -60,6 +95,56 @@ async def wake_up(meter: MeterRecord, gsm: GsmPolicy) -> tuple[str, int]:
     where = f"meter {meter.serial} (wake-up of {meter.msisdn})"
     if not gsm.lookup:
         raise TransportError(f"{where}: no address lookup; pass --lookup HOST:PORT")
+    await _send_wake_up(meter, gsm, where)
+    loop = asyncio.get_running_loop()
+    give_up = loop.time() + gsm.attach_timeout_s
+    while loop.time() < give_up:
+        address = await lookup(gsm.lookup, meter.msisdn, where)
+        if address is not None:
+            return address
+        await asyncio.sleep(gsm.poll_s)
+    raise TransportError(_not_attached(where, gsm))
+
+
+async def wake_up_or_call(
+    meter: MeterRecord, gsm: GsmPolicy, inbound: InboundListener
+) -> Relay | tuple[str, int]:
+    """Send the wake-up SMS, then wait for the meter's own connection (its relay);
+    with a lookup service, a meter seen attached that has not called within
+    ``call_grace_s`` is connected to instead (its address)."""
+    where = f"meter {meter.serial} (wake-up of {meter.msisdn})"
+    call = inbound.expect(meter.serial)
+    try:
+        await _send_wake_up(meter, gsm, where)
+        loop = asyncio.get_running_loop()
+        give_up, seen = loop.time() + gsm.attach_timeout_s, None
+        while loop.time() < give_up:
+            if not call.done() and gsm.lookup:
+                address = await lookup(gsm.lookup, meter.msisdn, where)
+                if address is not None:
+                    seen = loop.time() if seen is None else seen
+                    if loop.time() - seen >= gsm.call_grace_s:
+                        return address
+            await asyncio.wait({call}, timeout=gsm.poll_s)
+            if call.done():
+                return call.result()
+    finally:
+        inbound.forget(meter.serial, call)
+        if not call.done():
+            call.cancel()
+    raise TransportError(_not_attached(where, gsm) + "; or its auto connect destination list "
+                         "(class 29) for the head-end's listener")  # fmt: skip
+
+
+def _not_attached(where: str, gsm: GsmPolicy) -> str:
+    return (
+        f"{where}: not attached to GPRS within {gsm.attach_timeout_s:g} s of the SMS; check "
+        "that the head-end's number may wake it (auto answer whitelist, class 28) and its auto "
+        "connect mode (class 29)"
+    )
+
+
+async def _send_wake_up(meter: MeterRecord, gsm: GsmPolicy, where: str) -> None:
     reader, writer = await _open_modem(meter, gsm)
     try:
         modem = ModemDriver(reader, writer)
@@ -69,18 +154,6 @@ async def wake_up(meter: MeterRecord, gsm: GsmPolicy) -> tuple[str, int]:
         raise TransportError(f"{where}: {e}") from None
     finally:
         writer.close()
-    loop = asyncio.get_running_loop()
-    give_up = loop.time() + gsm.attach_timeout_s
-    while loop.time() < give_up:
-        address = await lookup(gsm.lookup, meter.msisdn, where)
-        if address is not None:
-            return address
-        await asyncio.sleep(gsm.poll_s)
-    raise TransportError(
-        f"{where}: not attached to GPRS within {gsm.attach_timeout_s:g} s of the SMS; check "
-        "that the head-end's number may wake it (auto answer whitelist, class 28) and its auto "
-        "connect mode (class 29)"
-    )
 
 
 async def lookup(service: str, number: str, where: str) -> tuple[str, int] | None:

@@ -106,7 +106,9 @@ class Reach(enum.Enum):
         csd      GSM mode 0, auto connect mode 0: only CSD data calls from the
                  head-end's number
         wakeup   GSM mode 0, auto connect mode 104, the head-end's CSD number a
-                 wake-up caller: only by TCP, after an SMS or a wake-up call
+                 wake-up caller: only by TCP, after an SMS or a wake-up call; with
+                 a call-back address (``ModemSite.call_back``) as its destination,
+                 it connects to the head-end there once attached (gsm.gprs)
     """
 
     TCP = "tcp"
@@ -127,6 +129,7 @@ class ModemSite:
     sim: Sim | None = None
     endpoint: tuple[str, int] = ("127.0.0.1", 4059)
     reach: Reach = Reach.TCP
+    call_back: str = ""  # wake-up meters: HOST:PORT they connect to once woken
     network_up: PowerUp | None = None
     busy: Callable[[float], bool] | None = None
 
@@ -156,7 +159,7 @@ class Modem:
         _, mcc, mnc = self.operator
         sim = site.sim or Sim.derive(seed % 10**6, mcc, mnc)
         self._published: tuple[object, ...] | None = None
-        self._reach(twin, site.reach)
+        self._reach(twin, site.reach, site.call_back)
         mode = self._views(twin)  # the objects first: the modem's settings read them
         self.gsm = MeterModem(
             sim, _true_s(twin.true_t), cell=str(self.cell_id), registered=True,
@@ -167,7 +170,7 @@ class Modem:
         )  # fmt: skip
 
     @staticmethod
-    def _reach(twin: Twin, reach: Reach) -> None:
+    def _reach(twin: Twin, reach: Reach, call_back: str = "") -> None:
         """The factory settings of ``reach`` (see :class:`Reach`), in the objects."""
         if reach is Reach.TCP:
             return
@@ -185,6 +188,10 @@ class Modem:
                 for n in (mt372.HEAD_END_CSD_NUMBER, mt372.HEAD_END_WAKE_UP_NUMBER)
             )
             assert answer.set(7, callers) is DataAccessResult.SUCCESS
+        connect = device.find(mt372.AUTO_CONNECT.obis)
+        if reach is Reach.WAKE_UP and call_back and connect is not None:
+            destinations = Array([OctetString(call_back.encode())])
+            assert connect.set(6, destinations) is DataAccessResult.SUCCESS
 
     def _views(self, twin: Twin) -> GsmMode:
         """The modem's views among the objects; the GSM mode the objects hold."""
