@@ -85,3 +85,31 @@ def test_an_unknown_command_says_what_to_do() -> None:
     assert result.exit_code == 2
     assert "No such command 'nope'" in result.output
     assert "openamr --help" in result.output
+
+
+def test_every_headend_line_loads_its_command_and_says_its_short_help() -> None:
+    """``openamr headend``'s own table (cli/headend.py): each line's help is what click
+    makes of the command's docstring at 80 columns, so the table repeats no stale text."""
+    from openamr.cli.headend import COMMANDS as HEADEND
+    from openamr.cli.headend import headend_group
+
+    assert [e.name for e in HEADEND] == sorted(e.name for e in HEADEND)
+    limit = 78 - 6 - max(len(e.name) for e in HEADEND)  # click's formatter at 80 columns
+    for entry in HEADEND:
+        command = headend_group.get_command(click.Context(headend_group), entry.name)
+        assert isinstance(command, click.Command) and command.name == entry.name
+        assert entry.help == command.get_short_help_str(limit), entry.name
+    assert set(headend_group.list_commands(click.Context(headend_group))) == {
+        e.name for e in HEADEND
+    }
+
+
+def test_headend_help_imports_no_subcommand_module() -> None:
+    output, modules = modules_loaded("headend", "--help")
+    from openamr.cli.headend import COMMANDS as HEADEND
+
+    for entry in HEADEND:
+        assert f"  {entry.name}" in output and entry.help in output
+    subcommands = {e.target.partition(":")[0] for e in HEADEND} - {"openamr.cli.headend"}
+    assert len(subcommands) == 5 and not subcommands & modules
+    assert not {"sqlalchemy", "openamr.headend"} & modules

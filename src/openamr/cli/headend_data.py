@@ -1,7 +1,5 @@
-"""``openamr headend vee`` and ``openamr headend export``: the stored data's quality
-and the data out (docs/vee.md, docs/exports.md). This module is the ``headend``
-group's entry (:mod:`openamr.cli.main`): it adds these two to the group of
-:mod:`openamr.cli.headend`."""
+"""``openamr headend readings``, ``vee`` and ``export``: the stored readings, their
+quality and the data out (docs/vee.md, docs/exports.md)."""
 
 from __future__ import annotations
 
@@ -15,10 +13,10 @@ from openamr.cli.headend import (
     ISO,
     Context,
     _epoch,
+    _options,
     _run,
     _utc,
     _with_store,
-    headend_group,
     pass_context,
 )
 from openamr.cli.options import format_option
@@ -173,5 +171,43 @@ def export_command(
         click.echo(f"{count} readings to {output} ({kind})", err=True)
 
 
-headend_group.add_command(vee_command)
-headend_group.add_command(export_command)
+_SELECT = (
+    click.option("--meter", "serial", default=None, metavar="SERIAL"),
+    click.option("--channel", default=None, help="e.g. 1.0.1.8.0.255:2"),
+    click.option("--from", "start", type=click.DateTime(ISO), default=None, help="UTC."),
+    click.option("--to", "end", type=click.DateTime(ISO), default=None, help="UTC, inclusive."),
+)
+
+
+_select_options = _options(*_SELECT)
+
+
+@click.command("readings")
+@_select_options
+@click.option("--limit", type=click.IntRange(1), default=100, show_default=True)
+@format_option("json", "csv")
+@pass_context
+def readings_command(
+    ctx: Context,
+    /,
+    serial: str | None,
+    channel: str | None,
+    start: dt.datetime | None,
+    end: dt.datetime | None,
+    limit: int,
+    fmt: str,
+) -> None:
+    """Stored readings, with units, status and quality flags."""
+    from openamr.cli.output import table, write_csv, write_json
+    from openamr.headend.service import READING_COLUMNS, reading_rows
+
+    first, last = _utc(start), _utc(end)
+    rows = _run(
+        lambda: _with_store(ctx, lambda s: reading_rows(s, serial, first, last, channel, limit))
+    )
+    if fmt == "json":
+        write_json([dict(zip(READING_COLUMNS, r, strict=True)) for r in rows])
+    elif fmt == "csv":
+        write_csv(READING_COLUMNS, rows)
+    else:
+        table(f"{len(rows)} readings", READING_COLUMNS, [[str(v) for v in r] for r in rows])

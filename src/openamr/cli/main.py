@@ -71,7 +71,7 @@ COMMANDS: tuple[Entry, ...] = (
           "The MT372 meter twin."),
     Entry("fleet", "openamr.cli.fleet:fleet_group",
           "Many MT372 twins in one process, each at its own address."),
-    Entry("headend", "openamr.cli.headend_data:headend_group",
+    Entry("headend", "openamr.cli.headend:headend_group",
           "The head-end: inventory, collection, readings, VEE, export."),
     Entry("demo", "openamr.cli.demo:demo_command",
           "The AMR system: a fleet of twins, the head-end, both web pages."),
@@ -81,19 +81,24 @@ COMMANDS: tuple[Entry, ...] = (
 
 
 class LazyGroup(click.Group):
-    """A group whose subcommands are :class:`Entry` lines, imported when used."""
+    """A group whose subcommands are :class:`Entry` lines, imported when used; a
+    command added the usual way (``@group.command``) is listed after them, unless a
+    line names it too. ``col_max``: the widest name the help's table aligns to."""
 
-    def __init__(self, *args: object, entries: tuple[Entry, ...], **kwargs: object) -> None:
+    def __init__(
+        self, *args: object, entries: tuple[Entry, ...], col_max: int = 10, **kwargs: object
+    ) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.entries = {entry.name: entry for entry in entries}
+        self.col_max = col_max
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return list(self.entries)
+        return [*self.entries, *(n for n in super().list_commands(ctx) if n not in self.entries)]
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         entry = self.entries.get(cmd_name)
         if entry is None:
-            return None
+            return super().get_command(ctx, cmd_name)
         module, _, attribute = entry.target.partition(":")
         command = getattr(importlib.import_module(module), attribute)
         if not isinstance(command, click.Command):  # pragma: no cover - a wrong table line
@@ -101,11 +106,20 @@ class LazyGroup(click.Group):
         return command
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        """The commands and their short help from the table, importing none of them."""
-        rows = [(entry.name, entry.help) for entry in self.entries.values()]
+        """The commands and their short help, a table line's from the table (importing
+        none of them), another's from its docstring as click shortens it."""
+        names = self.list_commands(ctx)
+        limit = formatter.width - 6 - max((len(name) for name in names), default=0)
+        rows = []
+        for name in names:
+            entry = self.entries.get(name)
+            if entry is not None:
+                rows.append((name, entry.help))
+            elif not self.commands[name].hidden:
+                rows.append((name, self.commands[name].get_short_help_str(limit)))
         if rows:
             with formatter.section("Commands"):
-                formatter.write_dl(rows, col_max=10)  # a longer name: its own line
+                formatter.write_dl(rows, col_max=self.col_max)  # a longer name: its own line
 
 
 @click.group(
