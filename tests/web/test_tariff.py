@@ -8,7 +8,8 @@ calendar it reads during collection) against the twin's own.
   each local day the sum of the intervals the head-end's profile API puts at rate T
   equals the advance of the twin's own register for rate T over that day (its daily
   billing profile 1.0.98.2.0.255, captured at local midnight), import and export,
-  within the registers' resolution (1 Wh); also across the spring DST change;
+  within the registers' resolution (1 Wh); also across both DST changes (the 23-hour
+  day of the last Sunday of March and the 25-hour day of the last Sunday of October);
 * a confirmed ``tariff_calendar`` command makes the next collection read it again.
 """
 
@@ -115,8 +116,9 @@ def test_a_calendar_that_cannot_be_followed_says_why() -> None:
 
 
 async def per_rate_against_the_twin(store: Store, tmp_path: Path, twin: Twin, at: dt.datetime,
-                                    days: int) -> int:  # fmt: skip
-    """Collect the twin at ``at``; check each whole local day; how many were checked."""
+                                    days: int) -> list[int]:  # fmt: skip
+    """Collect the twin at ``at``; check each whole local day; the checked days' lengths
+    in intervals (96; 92 and 100 on the days of the DST changes)."""
     meter = await imported(store, tmp_path, twin.url("wrapper"))
     assert meter.id is not None
     policy = CollectPolicy(first_days=days + 1)
@@ -131,7 +133,7 @@ async def per_rate_against_the_twin(store: Store, tmp_path: Path, twin: Twin, at
     assert {k[0] for k in rates} == {"import", "export"} and {k[1] for k in rates} == {1, 2}
     daily = twin.app.device.find(Obis.parse(DAILY)).rows
     midnights = [(int(as_datetime(row[0]).timestamp()), row) for row in daily]  # type: ignore[union-attr]
-    checked = 0
+    checked: list[int] = []
     for (d0, r0), (d1, r1) in itertools.pairwise(midnights):
         inside = [i for i, t in enumerate(p["ts"]) if d0 < t <= d1]
         if len(inside) < 92 or p["ts"][inside[0] - 1] != d0:
@@ -140,7 +142,7 @@ async def per_rate_against_the_twin(store: Store, tmp_path: Path, twin: Twin, at
             column = rate + (1 if direction == "import" else 6)  # clock, A+ T0..T4, A- T0..T4
             ours = sum(energy[i] or 0 for i in inside)
             assert abs(ours - (r1[column] - r0[column])) <= 1, (direction, rate, d0)
-        checked += 1
+        checked.append(len(inside))
     return checked
 
 
@@ -163,16 +165,30 @@ async def test_a_day_at_rate_t_is_the_advance_of_the_meter_s_register_t(
 ) -> None:
     from openamr.meter.mt372 import EPOCH
 
-    assert await per_rate_against_the_twin(sqlite_store, tmp_path, twin, EPOCH, 9) >= 7
+    assert len(await per_rate_against_the_twin(sqlite_store, tmp_path, twin, EPOCH, 9)) >= 7
 
 
 async def test_across_the_spring_dst_change(sqlite_store: Store, tmp_path: Path) -> None:
     at = dt.datetime(2026, 3, 31, 6, tzinfo=dt.UTC)  # 29 March: 02:00 CET -> 03:00 CEST
     spring = await start_twin(history_days=4, time_base=SteppedTime(at))
     try:
-        assert await per_rate_against_the_twin(sqlite_store, tmp_path, spring, at, 4) >= 3
+        checked = await per_rate_against_the_twin(sqlite_store, tmp_path, spring, at, 4)
     finally:
         await stop_twin(spring)
+    assert len(checked) >= 3 and 92 in checked, checked  # the 23-hour day among them
+
+
+async def test_across_the_autumn_dst_change(sqlite_store: Store, tmp_path: Path) -> None:
+    """The Saturday, the 25-hour Sunday (T2 all day by the factory calendar: its 100
+    intervals, T1 none) and the Monday, whose 06:00 and 22:00 switches are CET: a
+    head-end that kept CEST past the change puts 06:00-07:00 at T1 there and fails."""
+    at = dt.datetime(2026, 10, 27, 6, tzinfo=dt.UTC)  # 25 October: 03:00 CEST -> 02:00 CET
+    autumn = await start_twin(history_days=4, time_base=SteppedTime(at))
+    try:
+        checked = await per_rate_against_the_twin(sqlite_store, tmp_path, autumn, at, 4)
+    finally:
+        await stop_twin(autumn)
+    assert len(checked) >= 3 and 100 in checked, checked  # the 25-hour day among them
 
 
 async def test_the_calendar_is_read_again_after_a_tariff_calendar_command(
