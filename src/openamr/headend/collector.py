@@ -48,11 +48,13 @@ from openamr.headend.model import (
     Quality,
     Reading,
     SessionRecord,
+    SessionRows,
 )
 from openamr.headend.paths import GsmPolicy, session
 from openamr.headend.store import MeterState, Store, StoreError
 from openamr.headend.vault import Kek, VaultError
 from openamr.headend.vee import Rules
+from openamr.headend.writer import SessionWriter
 from openamr.security.keys import KeySet
 
 BILLING = tuple(
@@ -120,12 +122,14 @@ class Collector:
         self.store, self.kek, self.now = store, kek, now
         self.policy = policy or CollectPolicy()
         self.cards: dict[int, str] = {}  # the ICCID each meter was last seen with
+        self.writer = SessionWriter(store)  # sessions that end together, stored together
 
     async def collect(
         self, meter: MeterRecord, *, force_clock: bool = False, job_id: int | None = None
     ) -> Outcome:
         """One session; what it read is stored in one transaction with the session's
-        record, also when it failed part-way (what was read is kept)."""
+        record (and those of the sessions that end meanwhile: :mod:`.writer`), also
+        when it failed part-way (what was read is kept); returns once it is stored."""
         assert meter.id is not None
         counts = {"tx": 0, "rx": 0}
 
@@ -144,9 +148,10 @@ class Collector:
             meter.id, int(started.timestamp()), int(self.now().timestamp()), counts["tx"],
             counts["rx"], "ok" if ok else "failed", reason, 0, job_id, run.offset,
         )  # fmt: skip
-        session_id, new, new_events = await self.store.save_session(
-            record, run.rows, run.event_rows, run.counters, run.corrections
+        saved = await self.writer.save(
+            SessionRows(record, run.rows, run.event_rows, run.counters, run.corrections)
         )
+        session_id, new, new_events = saved.session_id, saved.readings, saved.events
         if any(v >= self.policy.counter_alert for v in run.counters.values()):
             await counter_alerts(self.store, meter.serial, meter.id, run.counters, record.ended,
                                  self.policy.counter_alert)  # fmt: skip
