@@ -159,7 +159,7 @@ class FleetBed:
         self.fleet = subprocess.Popen(
             [*OPENAMR, "fleet", "serve", "--no-faults", "--config", str(self.work / "fleet.toml"),
              "--state", str(self.work / "fleet.state"), "--control-port", "0",
-             "--max-awake", str(min(meters, 2048)), "--idle", "600"],
+             "--max-awake", str(min(meters, 10000)), "--idle", "600"],
             stdout=subprocess.PIPE, text=True, env=env,
         )  # fmt: skip
         atexit.register(self.fleet.kill)
