@@ -32,6 +32,7 @@ import io
 import os
 import pstats
 import random
+import re
 import resource
 import shutil
 import sqlite3
@@ -236,7 +237,8 @@ class FleetBed:
                 out.readings += c.outcome.readings
             else:
                 reason = c.outcome.reason if c.outcome is not None else "not started"
-                out.failed[reason[:60]] = out.failed.get(reason[:60], 0) + 1
+                reason = re.sub(r"^meter \S+: ", "", reason)[:60]  # by reason, not by meter
+                out.failed[reason] = out.failed.get(reason, 0) + 1
         if profile:
             out.profile = _where(profiler)
         RUNS.append(out)
