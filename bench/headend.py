@@ -5,10 +5,15 @@ per second from twins in another process.
   each run) in one ``Store.add_readings`` batch into SQLite in WAL mode
   (``INSERT ... ON CONFLICT DO NOTHING``, executemany), against the same statement
   through the bare ``sqlite3`` module (the bound: no SQLAlchemy, no asyncio).
-* collect: ``TWINS`` MT372 twins (one day of history, on the wall clock) served by
-  one subprocess on as many loopback ports; each run imports them into a fresh
-  SQLite inventory and collects them all at once (clock, 12 registers, the day's
-  96 intervals of the load profile by range, the log-book), storing everything.
+* collect (issue 13's floor: 10,000 meters in 60 s): ``openamr fleet serve`` of
+  ``OPENAMR_BENCH_HEADEND_METERS`` twins (default 10,000; one day of history, no
+  faults) in its own process, each at its own loopback address (127.X.y.z:4059, as
+  each GPRS meter has its own IP), imported from its commissioning export into
+  SQLite; one daily collection of them all (the clock, 12 billing registers, the
+  day's 96 quarter-hours of profile by range, the log-book; VEE after each meter) as
+  ``openamr headend collect`` does it, in this process: HLS as commissioned, then LLS
+  (client 32). Reported: wall time, meters/s, CPU per meter of each process, the
+  failed sessions by reason, and a smaller run under cProfile.
 * alarms: another process pushes 5,000 DATA-NOTIFICATIONs (half of them in
   general-glo-ciphering under the meter's keys, counters rising) from 100 meters over
   8 loopback connections (each meter's on one, in order) to the ``AlarmListener``;
@@ -20,36 +25,28 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import cProfile
+import functools
+import gc
+import io
+import os
+import pstats
+import random
+import re
+import resource
+import shutil
 import sqlite3
 import subprocess
 import sys
 import tempfile
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from bench import Case, suite
 
 ROWS = 100_000
-TWINS = 40
-
-SERVER = """
-import asyncio, datetime as dt, sys
-from openamr.aio.serve import Listeners, serve_twin
-from openamr.meter.mt372 import build_mt372
-
-def now():
-    return dt.datetime.now(dt.UTC)
-
-async def main(n):
-    served = []
-    for i in range(n):
-        meter = build_mt372(f"{10000001 + i}", time_base=now, history_days=1)
-        served.append(await serve_twin(meter, Listeners(port=0)))
-    print(" ".join(str(s.dlms_address[1]) for s in served), flush=True)
-    await asyncio.Event().wait()
-
-asyncio.run(main(int(sys.argv[1])))
-"""
 
 
 class _Loop:
@@ -107,58 +104,227 @@ def store_readings() -> list[Case]:
     ]
 
 
-def start_twins(n: int) -> list[int]:
-    proc = subprocess.Popen(
-        [sys.executable, "-c", SERVER, str(n)], stdout=subprocess.PIPE, text=True
-    )
-    atexit.register(proc.terminate)
-    assert proc.stdout is not None
-    line = proc.stdout.readline().split()
-    if len(line) != n:
-        proc.terminate()
-        raise RuntimeError(f"the twins did not start: {line!r}")
-    return [int(p) for p in line]
+FLEET = int(os.environ.get("OPENAMR_BENCH_HEADEND_METERS", "10000"))
+PROFILED = min(FLEET, 1000)  # meters of the run under cProfile
+OPENAMR = [sys.executable, "-m", "openamr.cli.main"]
+TICK = os.sysconf("SC_CLK_TCK")
 
 
-@suite("headend", f"collect {TWINS} twins at once (HLS, one day of profile)", unit="meters",
-       items=TWINS)  # fmt: skip
-def collect_twins() -> list[Case]:
-    from openamr.headend.model import MeterRecord
-    from openamr.headend.scheduler import Policy
-    from openamr.headend.service import collect_now
-    from openamr.headend.store import Store
-    from openamr.headend.vault import Kek, MeterSecrets
+def _proc_cpu(pid: int) -> float:
+    """CPU seconds (user + system) of a running process, from /proc/PID/stat."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICK
 
-    ports = start_twins(TWINS)
-    loop, tmp = _Loop(), Path(tempfile.mkdtemp(prefix="openamr-bench-"))
-    kek = Kek(bytes(16))
-    secrets = MeterSecrets(None, bytes.fromhex("000102030405060708090A0B0C0D0E0F"),
-                           bytes.fromhex("D0D1D2D3D4D5D6D7D8D9DADBDCDDDEDF"))  # fmt: skip
-    count = {"run": 0}
 
-    async def once() -> list[Any]:
-        count["run"] += 1
-        run = count["run"]
-        store = await Store.open(f"sqlite:///{tmp / f'collect{run}.db'}")
-        try:
-            for i, port in enumerate(ports):
-                record = MeterRecord(f"{10000001 + i}", f"tcp://127.0.0.1:{port}", cell=i % 4,
-                                     secrets=secrets)  # fmt: skip
-                await store.put_meter(record, kek, 0)
-            meters = await store.meters()
-            policy = Policy(max_sessions=TWINS, per_cell=TWINS, on_demand_deadline=0)
-            return await collect_now(store, kek, meters, policy=policy)
-        finally:
-            await store.close()
+def _own_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)  # every thread of this process
+    return usage.ru_utime + usage.ru_stime
 
-    def check(out: Any) -> None:
-        bad = [c for c in out if c.outcome is None or not c.outcome.ok]
-        if bad:
-            raise AssertionError(f"{len(bad)} meters failed: {bad[0].outcome}")
-        if min(c.outcome.readings for c in out) < 12 + 2 * 96:
-            raise AssertionError("a meter's day of profile was not stored")
 
-    return [Case("openamr", lambda: loop.run(once()), check, note="Collector + Runner, SQLite")]
+@dataclass
+class Run:
+    name: str
+    meters: int
+    wall: float = 0.0
+    headend_cpu: float = 0.0
+    loop_cpu: float = 0.0  # of it, the event loop's thread (the rest: the SQLite thread's)
+    fleet_cpu: float = 0.0
+    ok: int = 0
+    failed: dict[str, int] = field(default_factory=dict)  # by reason
+    readings: int = 0
+    profile: list[str] = field(default_factory=list)
+
+
+class FleetBed:
+    """``openamr fleet serve`` of ``meters`` twins (one day of history, no faults) in
+    its own process, each meter at its own loopback address (127.X.y.z:4059, as each
+    GPRS meter has its own IP), and its commissioning export imported once into a
+    template SQLite inventory that each run copies."""
+
+    def __init__(self, meters: int) -> None:
+        from openamr.headend.inventory import import_file
+        from openamr.headend.store import Store
+        from openamr.headend.vault import Kek
+
+        self.meters = meters
+        self.work = Path(tempfile.mkdtemp(prefix="openamr-bench-fleet-"))
+        atexit.register(shutil.rmtree, self.work, True)
+        key = os.urandom(16)
+        self.kek = Kek(key)
+        (self.work / "kek").write_text(key.hex())
+        first = f"127.{random.randrange(64, 250)}.0.1"  # apart from other fleets on the host
+        (self.work / "fleet.toml").write_text(
+            f'[fleet]\nmeters = {meters}\nhistory_days = 1\n[addresses]\nfirst = "{first}"\n'
+        )
+        env = {**os.environ, "OPENAMR_KEK": key.hex()}
+        self.fleet = subprocess.Popen(
+            [*OPENAMR, "fleet", "serve", "--no-faults", "--config", str(self.work / "fleet.toml"),
+             "--state", str(self.work / "fleet.state"), "--control-port", "0",
+             "--max-awake", str(min(meters, 10000)), "--idle", "600"],
+            stdout=subprocess.PIPE, text=True, env=env,
+        )  # fmt: skip
+        atexit.register(self.fleet.kill)
+        assert self.fleet.stdout is not None
+        for _ in range(2):  # its addresses, then its control endpoint: listening
+            if not self.fleet.stdout.readline():
+                raise RuntimeError("the fleet did not start")
+        export = self.work / "fleet.json"
+        subprocess.run([*OPENAMR, "fleet", "export", "--config", str(self.work / "fleet.toml"),
+                        "--kek-file", str(self.work / "kek"), "-o", str(export)],
+                       check=True, env=env, capture_output=True)  # fmt: skip
+        self.template = self.work / "template.db"
+
+        async def load() -> None:
+            store = await Store.open(f"sqlite:///{self.template}")
+            try:
+                await import_file(store, export, self.kek, int(time.time()))
+            finally:
+                await store.close()
+
+        asyncio.run(load())
+        self.runs = 0
+
+    def fresh_db(self, meters: int, lls: bool) -> Path:
+        """A copy of the template holding the first ``meters`` only."""
+        self.runs += 1
+        db = self.work / f"run{self.runs}.db"
+        shutil.copy(self.template, db)
+        with sqlite3.connect(db) as conn:
+            conn.execute("DELETE FROM meters WHERE id NOT IN "
+                         "(SELECT id FROM meters ORDER BY serial LIMIT ?)", (meters,))  # fmt: skip
+            if lls:  # the fleet's LLS client (docs/mt372.md), its password as imported
+                conn.execute("UPDATE meters SET client = 32, auth = 'low'")
+        return db
+
+    def collect(self, name: str, meters: int, *, lls: bool = False, profile: bool = False) -> Run:
+        """One daily collection of the first ``meters`` as ``openamr headend collect``
+        does it (its defaults: 64 sessions, 8 per cell, VEE after each), in this
+        process; timed from opening the store to closing it."""
+        from openamr.headend.collector import CollectPolicy
+        from openamr.headend.scheduler import Policy
+        from openamr.headend.service import collect_now
+        from openamr.headend.store import Store
+        from openamr.headend.vee import Rules
+
+        db = self.fresh_db(meters, lls)
+        out = Run(name, meters)
+
+        async def once() -> list[Any]:
+            store = await Store.open(f"sqlite:///{db}")
+            try:
+                chosen = await store.meters()
+                policy = Policy(max_sessions=64, per_cell=8, on_demand_deadline=120.0,
+                                retry_base=10.0)  # fmt: skip
+                return await collect_now(store, self.kek, chosen, policy=policy,
+                                         collect_policy=CollectPolicy(vee=Rules()))  # fmt: skip
+            finally:
+                await store.close()
+
+        gc.collect()
+        fleet0, cpu0, loop0 = _proc_cpu(self.fleet.pid), _own_cpu(), time.thread_time()
+        start = time.perf_counter()
+        if profile:
+            profiler = cProfile.Profile(time.thread_time)  # this thread's CPU
+            done = profiler.runcall(asyncio.run, once())
+        else:
+            done = asyncio.run(once())
+        out.wall = time.perf_counter() - start
+        out.headend_cpu, out.fleet_cpu = _own_cpu() - cpu0, _proc_cpu(self.fleet.pid) - fleet0
+        out.loop_cpu = time.thread_time() - loop0
+        for c in done:
+            if c.outcome is not None and c.outcome.ok:
+                out.ok += 1
+                out.readings += c.outcome.readings
+            else:
+                reason = c.outcome.reason if c.outcome is not None else "not started"
+                reason = re.sub(r"^meter \S+: ", "", reason)[:60]  # by reason, not by meter
+                out.failed[reason] = out.failed.get(reason, 0) + 1
+        if profile:
+            out.profile = _where(profiler)
+        RUNS.append(out)
+        print(f"  {name}: {out.ok}/{meters} ok in {out.wall:.1f} s, head-end "
+              f"{out.headend_cpu * 1000 / meters:.1f} ms CPU/meter (loop "
+              f"{out.loop_cpu * 1000 / meters:.1f}), fleet "
+              f"{out.fleet_cpu * 1000 / meters:.1f}", file=sys.stderr, flush=True)  # fmt: skip
+        return out
+
+
+RUNS: list[Run] = []
+#: where a profiled function's own time is counted (the first part of its path found)
+AREAS = ("sqlalchemy", "aiosqlite", "asyncio", "openamr/client", "openamr/headend", "openamr/")
+
+
+def _where(profiler: cProfile.Profile) -> list[str]:
+    """The own time by area (package), then the top 25 functions."""
+    stats = pstats.Stats(profiler)
+    areas: dict[str, float] = {}
+    for (path, _, _name), row in stats.stats.items():  # type: ignore[attr-defined]
+        area = next((a for a in AREAS if a in path), "builtins" if path == "~" else "other")
+        areas[area] = areas.get(area, 0.0) + row[2]
+    total = sum(areas.values())
+    lines = [f"{a:>16}: {t:6.2f} s {100 * t / total:3.0f} %"
+             for a, t in sorted(areas.items(), key=lambda x: -x[1])]  # fmt: skip
+    text = io.StringIO()
+    pstats.Stats(profiler, stream=text).sort_stats("tottime").print_stats(25)
+    return [*lines, *[x for x in text.getvalue().splitlines() if x.strip()][-26:]]
+
+
+def fleet_report(profiled: bool) -> list[str]:
+    runs = [r for r in RUNS if bool(r.profile) == profiled]
+    lines = [
+        "Per meter (CPU ms from getrusage of this process, all threads, and /proc of the fleet's; "
+        "the machine is shared, so meters/s is a floor of what it does alone):",
+        "",
+        "| run | meters | ok | failed | wall s | meters/s | head-end CPU ms | of it, SQLite "
+        "thread | fleet CPU ms | together | readings/meter |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in runs:
+        h, f = r.headend_cpu * 1000 / r.meters, r.fleet_cpu * 1000 / r.meters
+        store = (r.headend_cpu - r.loop_cpu) * 1000 / r.meters
+        lines.append(
+            f"| {r.name} | {r.meters:,} | {r.ok:,} | {sum(r.failed.values()):,} | {r.wall:.1f} | "
+            f"{r.ok / r.wall:,.0f} | {h:.2f} | {store:.2f} | {f:.2f} | {h + f:.2f} | "
+            f"{r.readings / max(r.ok, 1):.0f} |"
+        )
+    for r in runs:
+        for reason, n in r.failed.items():
+            lines.append(f"- {r.name}: {n} failed: {reason}")
+    for r in runs:
+        if r.profile:
+            title = f"cProfile of the head-end, {r.name} (own CPU time, the event loop's thread):"
+            lines += ["", title, "", "```", *r.profile, "```"]
+    return [*lines, ""]
+
+
+@functools.cache
+def _bed() -> FleetBed:
+    return FleetBed(FLEET)  # one fleet for both suites
+
+
+def _check(out: object) -> None:
+    assert isinstance(out, Run)
+    if out.ok < out.meters:
+        raise AssertionError(f"{out.name}: {out.meters - out.ok} of {out.meters} failed: "
+                             f"{out.failed}")  # fmt: skip
+
+
+def _case(name: str, meters: int, **kw: bool) -> Case:
+    return Case(name, lambda: _bed().collect(name, meters, **kw), _check, warm_up=False)
+
+
+@suite("headend", f"daily collection of {FLEET:,} fleet twins (openamr fleet serve, another "
+       "process; SQLite)", unit="meters", items=FLEET,
+       report=lambda: fleet_report(False))  # fmt: skip
+def collect_fleet() -> list[Case]:
+    return [_case("openamr (HLS, as commissioned)", FLEET),
+            _case("openamr (LLS, client 32)", FLEET, lls=True)]  # fmt: skip
+
+
+@suite("headend", f"where the head-end's time goes: {PROFILED:,} of the fleet's twins under "
+       "cProfile", unit="meters", items=PROFILED, report=lambda: fleet_report(True))  # fmt: skip
+def collect_fleet_profiled() -> list[Case]:
+    return [_case("openamr (HLS) under cProfile", PROFILED, profile=True)]
 
 
 ALARMS = 5000

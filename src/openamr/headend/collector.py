@@ -48,11 +48,13 @@ from openamr.headend.model import (
     Quality,
     Reading,
     SessionRecord,
+    SessionRows,
 )
 from openamr.headend.paths import GsmPolicy, session
 from openamr.headend.store import MeterState, Store, StoreError
 from openamr.headend.vault import Kek, VaultError
 from openamr.headend.vee import Rules
+from openamr.headend.writer import SessionWriter
 from openamr.security.keys import KeySet
 
 BILLING = tuple(
@@ -67,6 +69,7 @@ DATA, REGISTER = 1, 3
 ICCID = Obis.parse("0.0.128.20.30.255")
 log = logging.getLogger(__name__)
 STATUS_OBIS = Obis(1, 0, 96, 240, 0, 255)
+_NUMBER = (int, float)
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,12 +123,14 @@ class Collector:
         self.store, self.kek, self.now = store, kek, now
         self.policy = policy or CollectPolicy()
         self.cards: dict[int, str] = {}  # the ICCID each meter was last seen with
+        self.writer = SessionWriter(store)  # sessions that end together, stored together
 
     async def collect(
         self, meter: MeterRecord, *, force_clock: bool = False, job_id: int | None = None
     ) -> Outcome:
         """One session; what it read is stored in one transaction with the session's
-        record, also when it failed part-way (what was read is kept)."""
+        record (and those of the sessions that end meanwhile: :mod:`.writer`), also
+        when it failed part-way (what was read is kept); returns once it is stored."""
         assert meter.id is not None
         counts = {"tx": 0, "rx": 0}
 
@@ -144,9 +149,10 @@ class Collector:
             meter.id, int(started.timestamp()), int(self.now().timestamp()), counts["tx"],
             counts["rx"], "ok" if ok else "failed", reason, 0, job_id, run.offset,
         )  # fmt: skip
-        session_id, new, new_events = await self.store.save_session(
-            record, run.rows, run.event_rows, run.counters, run.corrections
+        saved = await self.writer.save(
+            SessionRows(record, run.rows, run.event_rows, run.counters, run.corrections)
         )
+        session_id, new, new_events = saved.session_id, saved.readings, saved.events
         if any(v >= self.policy.counter_alert for v in run.counters.values()):
             await counter_alerts(self.store, meter.serial, meter.id, run.counters, record.ended,
                                  self.policy.counter_alert)  # fmt: skip
@@ -317,13 +323,17 @@ class _Run:
         values = [i for i in range(len(cols)) if i not in (clock_at, status_at)]
         names = {i: channel(cols[i].logical_name, cols[i].attribute_index, self.c.policy.profile)
                  for i in values}  # fmt: skip
-        scaled = []  # per value column: its scaler and unit symbol, looked up once
+        scaled = []  # per value column: its name, scaling and unit, looked up once
         for i in values:
             scaler = await self._scaler(client, cols[i].logical_name, cols[i].class_id)
-            scaled.append((i, scaler, scaler.unit.symbol))
+            factor = int(10 ** abs(scaler.scaler))  # ScalerUnit.apply, inlined
+            scaled.append((i, names[i], scaler.scaler >= 0, factor, scaler.unit.symbol))
         rows: list[Reading] = []
         times: list[int] = []
         previous: int | None = None
+        meter_id, new = self.meter_id, tuple.__new__  # a Reading without its __new__'s call
+        plain = int(self.quality)
+        flagged = plain | Quality.METER_FLAGGED.value
         for entry in profile.rows:
             when = None if clock_at is None else as_timestamp(entry[clock_at])
             if when is None and previous is not None and period > 0:
@@ -335,18 +345,15 @@ class _Run:
             previous = ts
             times.append(ts)
             status = entry[status_at] if status_at is not None else None
-            status = status if isinstance(status, int) and not isinstance(status, bool) else None
-            quality = self.quality | (
-                Quality.METER_FLAGGED if status and status & STATUS_SUSPECT else 0
-            )
-            for i, scaler, symbol in scaled:
+            if type(status) is bool or not isinstance(status, int):
+                status = None
+            quality = flagged if status and status & STATUS_SUSPECT else plain
+            for i, name, up, factor, symbol in scaled:
                 raw = entry[i]
-                if isinstance(raw, bool) or not isinstance(raw, int | float):
+                if type(raw) is bool or not isinstance(raw, _NUMBER):
                     continue
-                rows.append(Reading(
-                    self.meter_id, names[i], ts, float(scaler.apply(raw)), symbol,
-                    status, int(quality),
-                ))  # fmt: skip
+                value = float(raw * factor) if up else raw / factor
+                rows.append(new(Reading, (meter_id, name, ts, value, symbol, status, quality)))
         return rows, times
 
     async def _scaler(self, client: Meter, obis: Obis, class_id: int) -> ScalerUnit:

@@ -61,7 +61,7 @@ def parse_database_url(url: str) -> DatabaseUrl:
     return DatabaseUrl("sqlite+aiosqlite:///" + str(Path(url)), "sqlite")
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+def sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
@@ -73,7 +73,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 def create_engine(url: DatabaseUrl) -> AsyncEngine:
     if url.dialect == "sqlite":
         engine = create_async_engine(url.sqlalchemy_url)
-        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        event.listen(engine.sync_engine, "connect", sqlite_pragmas)
         return engine
     args: dict[str, Any] = {}
     if url.schema is not None:

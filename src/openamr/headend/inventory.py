@@ -7,6 +7,7 @@ a bad field) before the first meter is stored.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,7 +31,7 @@ async def import_file(store: Store, path: str | Path, kek: Kek | None, now: int)
     """Read every meter of ``path``, then store them (secrets sealed under ``kek``)."""
     records = read_inventory_file(path, kek)
     serials = [r.serial for r in records]
-    twice = sorted({s for s in serials if serials.count(s) > 1})
+    twice = sorted(s for s, n in Counter(serials).items() if n > 1)
     if twice:
         raise CommissioningError(f"{path}: serial {', '.join(twice[:5])} appears more than once")
     if any(r.secrets for r in records) and kek is None:

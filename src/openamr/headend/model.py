@@ -4,6 +4,7 @@ the scheduler and the collectors (the tables are in :mod:`openamr.headend.schema
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -135,3 +136,25 @@ class JobRow:
     attempts: int
     reason: str
     updated: int
+
+
+@dataclass(frozen=True, slots=True)
+class SessionRows:
+    """Everything one session read, stored in one transaction with its record
+    (:meth:`Store.save_sessions <openamr.headend.store.Store.save_sessions>`)."""
+
+    record: SessionRecord
+    readings: Sequence[Reading]
+    events: Sequence[EventRecord]
+    counters: Mapping[str, int]
+    corrections: Sequence[ClockCorrection]
+
+
+@dataclass(frozen=True, slots=True)
+class SavedSession:
+    """A stored session: its id, and how many of its readings and events were new
+    (None: the driver did not say)."""
+
+    session_id: int
+    readings: int | None
+    events: int | None

@@ -10,9 +10,11 @@ reads about two days of profile per meter.
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import and_, delete, select
@@ -61,27 +63,30 @@ class _Loaded:
 async def _load(store: Store, meter_id: int, profile: str, start: int, end: int) -> _Loaded:
     """Every reading of the meter in ``[start, end]``, in one query: the profile's
     columns as series, the registers (one reading a session) as (time, value)."""
-    r = schema.readings
-    query = (
-        select(r.c.channel, r.c.ts, r.c.value, r.c.status, r.c.unit)
-        .where(r.c.meter_id == meter_id, r.c.ts.between(start, end))
-        .order_by(r.c.channel, r.c.ts)
-    )
     out = _Loaded()
     prefix = profile + "/"
-    async with store.engine.connect() as conn:
-        rows = (await conn.execute(query)).all()
-    for channel, ts, value, status, unit in rows:
+    rows: Sequence[Any]
+    if store.fast is not None:  # SQLite's hot path (the same query)
+        rows = await store.fast.window(meter_id, start, end)
+    else:
+        r = schema.readings
+        query = (
+            select(r.c.channel, r.c.ts, r.c.value, r.c.status, r.c.unit)
+            .where(r.c.meter_id == meter_id, r.c.ts.between(start, end))
+            .order_by(r.c.channel, r.c.ts)
+        )
+        async with store.engine.connect() as conn:
+            rows = (await conn.execute(query)).all()
+    for channel, group in itertools.groupby(rows, key=itemgetter(0)):  # sorted by channel
+        got = list(group)
         if channel.startswith(prefix):
-            s = out.series.get(channel)
-            if s is None:
-                s = out.series[channel] = vee.Series(channel, [], [], [])
-                out.units[channel] = unit
-            s.times.append(int(ts))
-            s.values.append(float(value))
-            s.status.append(None if status is None else int(status))
+            out.series[channel] = vee.Series(
+                channel, [int(r[1]) for r in got], [float(r[2]) for r in got],
+                [None if r[3] is None else int(r[3]) for r in got],
+            )  # fmt: skip
+            out.units[channel] = got[0][4]
         else:
-            out.registers.setdefault(channel, []).append((int(ts), float(value)))
+            out.registers[channel] = [(int(r[1]), float(r[2])) for r in got]
     return out
 
 
@@ -102,22 +107,26 @@ async def run_meter(
         reads = loaded.registers.get(channel.split("/", 1)[1], [])
         findings += vee.validate(s, rules, start, end, reads)
     units = loaded.units
-    t = schema.reading_vee
-    async with store.engine.begin() as conn:
-        prefix = profile + "/"
-        await conn.execute(
-            delete(t).where(
-                and_(t.c.meter_id == meter_id, t.c.channel >= prefix,
-                     t.c.channel < prefix + "\uffff", t.c.ts.between(start, end))
-            )
-        )  # fmt: skip
-        if findings:
-            await conn.execute(t.insert(), [
-                {"meter_id": meter_id, "channel": f.channel, "ts": f.ts, "flags": int(f.flags),
-                 "method": str(f.method), "value": f.value, "original": f.original,
-                 "unit": units.get(f.channel, ""), "run": now}
-                for f in findings
-            ])  # fmt: skip
+    prefix = profile + "/"
+    rows = [
+        {"meter_id": meter_id, "channel": f.channel, "ts": f.ts, "flags": int(f.flags),
+         "method": str(f.method), "value": f.value, "original": f.original,
+         "unit": units.get(f.channel, ""), "run": now}
+        for f in findings
+    ]  # fmt: skip
+    if store.fast is not None:  # SQLite's hot path (the same statements)
+        await store.fast.replace_vee(meter_id, prefix, start, end, rows)
+    else:
+        t = schema.reading_vee
+        async with store.engine.begin() as conn:
+            await conn.execute(
+                delete(t).where(
+                    and_(t.c.meter_id == meter_id, t.c.channel >= prefix,
+                         t.c.channel < prefix + "\uffff", t.c.ts.between(start, end))
+                )
+            )  # fmt: skip
+            if rows:
+                await conn.execute(t.insert(), rows)
     for f in findings:
         report.findings += 1
         report.estimated += f.estimated

@@ -40,6 +40,8 @@ class Runner:
         self.wake = asyncio.Event()
         self._planned: dt.date | None = None
         self._dirty: dict[str, JobRow] = {}
+        self._writing: asyncio.Task[None] | None = None  # the jobs' states being written
+        self._ended: list[asyncio.Future[Outcome]] = []  # sessions ended, not yet reported
 
     def _ts(self) -> float:
         return self.now().timestamp()
@@ -101,8 +103,32 @@ class Runner:
         ))  # fmt: skip
 
     async def flush(self) -> None:
-        rows, self._dirty = list(self._dirty.values()), {}
-        await self.store.put_jobs(rows)
+        """Write every job state noted so far (after the write under way, if any)."""
+        if self._writing is not None:
+            writing, self._writing = self._writing, None
+            await writing  # its error, if it failed
+        await self._write()
+
+    def _flush_soon(self) -> None:
+        """Write the states noted in the background, unless a write is under way (the
+        next call, or :meth:`flush`, takes what was noted meanwhile): the loop does not
+        wait for the store to start the next sessions. A failed write fails the run
+        here, as an awaited one would."""
+        if self._writing is not None:
+            if not self._writing.done():
+                return
+            writing, self._writing = self._writing, None
+            writing.result()
+        if self._dirty:
+            self._writing = asyncio.ensure_future(self._write())
+
+    async def _write(self) -> None:
+        rows, self._dirty = self._dirty, {}
+        try:
+            await self.store.put_jobs(list(rows.values()))
+        except BaseException:
+            self._dirty = rows | self._dirty  # kept for the next write (newer states win)
+            raise
 
     async def _plan(self) -> None:
         """Plan the day once; meters whose job of the day is done already (a head-end
@@ -124,9 +150,10 @@ class Runner:
                     await self._plan()
                 for job in self.scheduler.take(self._ts()):
                     task = asyncio.ensure_future(self.dispatch(job))
+                    task.add_done_callback(self._end)
                     tasks[task] = job
                     self._record(job)
-                await self.flush()
+                self._flush_soon()
                 if not tasks and self.scheduler.pending == 0 and not daily:
                     return
                 await self._wait(tasks, stop)
@@ -138,19 +165,28 @@ class Runner:
     async def _wait(
         self, tasks: dict[asyncio.Future[Outcome], Job], stop: asyncio.Event | None
     ) -> None:
-        due = self.scheduler.next_due()
-        timeout = 60.0 if due is None else min(60.0, max(0.0, due - self._ts()))
-        self.wake.clear()
-        extras: list[asyncio.Future[Any]] = [asyncio.ensure_future(self.wake.wait())]
-        if stop is not None:
-            extras.append(asyncio.ensure_future(stop.wait()))
-        waiters: set[asyncio.Future[Any]] = {*tasks, *extras}
-        done, _ = await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
-        for extra in extras:
-            extra.cancel()
-        for task in [t for t in tasks if t in done]:
-            job = tasks.pop(task)
-            await self._finished(job, task)
+        """Until a session ends, work arrives, ``stop`` is set or the next job is due;
+        then report the sessions that ended (each session's task says so itself: no
+        waiting on every running task at each turn)."""
+        if not self._ended:
+            due = self.scheduler.next_due()
+            timeout = 60.0 if due is None else min(60.0, max(0.0, due - self._ts()))
+            self.wake.clear()
+            extras: list[asyncio.Future[Any]] = [asyncio.ensure_future(self.wake.wait())]
+            if stop is not None:
+                extras.append(asyncio.ensure_future(stop.wait()))
+            await asyncio.wait(extras, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+            for extra in extras:
+                extra.cancel()
+        ended, self._ended = self._ended, []
+        for task in ended:
+            job = tasks.pop(task, None)
+            if job is not None:
+                await self._finished(job, task)
+
+    def _end(self, task: asyncio.Future[Outcome]) -> None:
+        self._ended.append(task)
+        self.wake.set()
 
     async def _finished(self, job: Job, task: asyncio.Future[Outcome]) -> None:
         try:

@@ -19,9 +19,18 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from openamr.headend import schema, summary
-from openamr.headend.model import ClockCorrection, EventRecord, MeterRecord, Reading, SessionRecord
+from openamr.headend.model import (
+    ClockCorrection,
+    EventRecord,
+    MeterRecord,
+    Reading,
+    SavedSession,
+    SessionRecord,
+    SessionRows,
+)
 from openamr.headend.store_base import StoreError
 from openamr.headend.store_work import WorkStore
 from openamr.headend.vault import Kek, MeterSecrets
@@ -132,9 +141,14 @@ class Store(WorkStore):
         rows = await self._rows(
             select(t.c.serial, t.c.secrets, t.c.kek_id).where(t.c.id == meter_id)
         )
-        if not rows or rows[0].secrets is None:
+        return MeterSecrets() if not rows else self._open(tuple(rows[0]), kek)
+
+    @staticmethod
+    def _open(row: tuple[Any, ...], kek: Kek | None) -> MeterSecrets:
+        """The secrets of an inventory row (serial, sealed box, KEK id)."""
+        serial, box, kek_id = row
+        if box is None:
             return MeterSecrets()
-        serial, box, kek_id = rows[0]
         if kek is None:
             raise StoreError(
                 f"meter {serial}: its secrets need KEK {kek_id}: pass --kek-file or set OPENAMR_KEK"
@@ -257,6 +271,12 @@ class Store(WorkStore):
     async def session_state(
         self, meter_id: int, kek: Kek | None, profile: str, logbook: str, gap_seconds: int
     ) -> MeterState:
+        if self.fast is not None:
+            found, first, last, stored, last_event, counter = await self.fast.state(
+                meter_id, profile, logbook, gap_seconds
+            )
+            secrets = MeterSecrets() if found is None else self._open(found, kek)
+            return MeterState(secrets, counter, first, last, tuple(stored), last_event)
         secrets = await self.secrets_of(meter_id, kek)
         r, e, c = schema.readings, schema.events, schema.invocation_counters
         in_profile = (
@@ -285,28 +305,63 @@ class Store(WorkStore):
         counters: dict[str, int], corrections: Sequence[ClockCorrection],
     ) -> tuple[int, int | None, int | None]:  # fmt: skip
         """Everything a session read, in one transaction: (session id, new readings,
-        new events); the session's ``readings`` field is the number of new ones. The
-        profile intervals per day (:mod:`openamr.headend.summary`) in the same one."""
+        new events); see :meth:`save_sessions`."""
+        (saved,) = await self.save_sessions(
+            [SessionRows(record, readings, events, counters, corrections)]
+        )
+        if isinstance(saved, Exception):
+            raise saved
+        return saved.session_id, saved.readings, saved.events
+
+    async def save_sessions(self, batch: Sequence[SessionRows]) -> list[SavedSession | Exception]:
+        """The sessions of ``batch``, each with everything it read, in one transaction
+        (when that fails, each in its own: the one that fails, fails alone); per
+        session its id and how many of its readings and events were new. The record's
+        ``readings`` field is the number of new ones. The profile intervals per day
+        (:mod:`openamr.headend.summary`) in the same transaction."""
+        if self.fast is not None and not self.observers:
+            return await self.fast.save(batch)
+        try:
+            return await self._save_all(batch)
+        except Exception as e:
+            if len(batch) == 1:
+                return [e]
+        out: list[SavedSession | Exception] = []
+        for one in batch:
+            try:
+                out += await self._save_all([one])
+            except Exception as e:
+                out.append(e)
+        return out
+
+    async def _save_all(self, batch: Sequence[SessionRows]) -> list[SavedSession | Exception]:
         fresh: list[Reading] = []
+        out: list[SavedSession | Exception] = []
         async with self.engine.begin() as conn:
-            if self.observers:
-                fresh = await self._fresh(conn, readings)
-            new = await self._insert_readings(conn, readings)
-            await summary.note_profile_days(
-                conn, self._insert, record.meter_id, readings, new == len(readings)
-            )
-            new_events = await self._insert_once(conn, schema.events, [asdict(x) for x in events])
-            values = asdict(record) | {"readings": len(readings) if new is None else new}
-            result = await conn.execute(insert(schema.sessions).values(**values))
-            session_id = int(result.inserted_primary_key[0])  # type: ignore[index]
-            if counters:
-                await self._raise_counters(conn, record.meter_id, counters, record.ended)
-            if corrections:
-                await conn.execute(insert(schema.clock_corrections), [
-                    asdict(x) | {"session_id": session_id} for x in corrections])  # fmt: skip
+            for s in batch:
+                if self.observers:
+                    fresh += await self._fresh(conn, s.readings)
+                out.append(await self._save_in(conn, s))
         if fresh:
             self._told_readings(fresh)
-        return session_id, new, new_events
+        return out
+
+    async def _save_in(self, conn: AsyncConnection, s: SessionRows) -> SavedSession:
+        record, readings = s.record, s.readings
+        new = await self._insert_readings(conn, readings)
+        await summary.note_profile_days(
+            conn, self._insert, record.meter_id, readings, new == len(readings)
+        )
+        new_events = await self._insert_once(conn, schema.events, [asdict(x) for x in s.events])
+        values = asdict(record) | {"readings": len(readings) if new is None else new}
+        result = await conn.execute(insert(schema.sessions).values(**values))
+        session_id = int(result.inserted_primary_key[0])  # type: ignore[index]
+        if s.counters:
+            await self._raise_counters(conn, record.meter_id, dict(s.counters), record.ended)
+        if s.corrections:
+            await conn.execute(insert(schema.clock_corrections), [
+                asdict(x) | {"session_id": session_id} for x in s.corrections])  # fmt: skip
+        return SavedSession(session_id, new, new_events)
 
 
 __all__ = ["MeterState", "Store", "StoreError"]

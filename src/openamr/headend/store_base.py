@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from openamr.headend import db, schema
 from openamr.headend.model import Reading
+from openamr.headend.store_sqlite import SqliteSessions
 
 if TYPE_CHECKING:
     from openamr.headend.alarms import Alarm
@@ -54,6 +55,8 @@ class StoreBase:
         self._readings_sql = str(
             self._skip_duplicates(schema.readings).compile(dialect=engine.dialect)
         )
+        #: SQLite file: the collection's hot path on a plain connection (None: SQLAlchemy)
+        self.fast = SqliteSessions.for_url(url)
 
     @classmethod
     async def open(cls, url: str) -> Self:
@@ -72,6 +75,8 @@ class StoreBase:
         return cls(engine, parsed)
 
     async def close(self) -> None:
+        if self.fast is not None:
+            await self.fast.close()
         await self.engine.dispose()
 
     def _skip_duplicates(self, table: Table) -> Insert:

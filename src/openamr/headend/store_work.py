@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Table, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from openamr.headend import schema
@@ -17,6 +17,28 @@ from openamr.headend.model import ClockCorrection, JobRow, SessionRecord
 from openamr.headend.store_base import StoreBase, StoreError
 
 COMMAND_STATES = ("queued", "sent", "confirmed", "failed")
+
+
+def counter_upsert(insert: Callable[[Table], Any]) -> Any:
+    """Raise a stored invocation counter, never lower it (``insert``: the dialect's)."""
+    t = schema.invocation_counters
+    statement = insert(t)
+    return statement.on_conflict_do_update(
+        index_elements=[t.c.meter_id, t.c.key],
+        set_={"value": statement.excluded.value, "updated": statement.excluded.updated},
+        where=t.c.value < statement.excluded.value,
+    )
+
+
+def jobs_upsert(insert: Callable[[Table], Any]) -> Any:
+    """A job's state by correlation id: added, then updated."""
+    t = schema.jobs
+    statement = insert(t)
+    return statement.on_conflict_do_update(
+        index_elements=[t.c.correlation_id],
+        set_={k: statement.excluded[k] for k in JobRow.__dataclass_fields__
+              if k != "correlation_id"},
+    )  # fmt: skip
 
 
 class WorkStore(StoreBase):
@@ -53,19 +75,10 @@ class WorkStore(StoreBase):
         async with self.engine.begin() as conn:
             return await self._raise_counter(conn, meter_id, key, value, now)
 
-    def _counter_upsert(self) -> Any:
-        t = schema.invocation_counters
-        statement = self._insert(t)
-        return statement.on_conflict_do_update(
-            index_elements=[t.c.meter_id, t.c.key],
-            set_={"value": statement.excluded.value, "updated": statement.excluded.updated},
-            where=t.c.value < statement.excluded.value,
-        )
-
     async def _raise_counters(
         self, conn: AsyncConnection, meter_id: int, values: dict[str, int], now: int
     ) -> None:
-        await conn.execute(self._counter_upsert(), [
+        await conn.execute(counter_upsert(self._insert), [
             {"meter_id": meter_id, "key": k, "value": v, "updated": now} for k, v in values.items()
         ])  # fmt: skip
 
@@ -145,15 +158,12 @@ class WorkStore(StoreBase):
         """Record jobs' states (by correlation id: added, then updated), in one go."""
         if not jobs:
             return
-        t = schema.jobs
-        statement = self._insert(t)
-        statement = statement.on_conflict_do_update(
-            index_elements=[t.c.correlation_id],
-            set_={k: statement.excluded[k] for k in JobRow.__dataclass_fields__
-                  if k != "correlation_id"},
-        )  # fmt: skip
+        if self.fast is not None:
+            await self.fast.put_jobs(jobs)
+            return
         async with self.engine.begin() as conn:
-            await conn.execute(statement, [asdict(j) | {"created": j.updated} for j in jobs])
+            await conn.execute(jobs_upsert(self._insert),
+                               [asdict(j) | {"created": j.updated} for j in jobs])  # fmt: skip
 
     async def job(self, correlation_id: str) -> JobRow | None:
         t = schema.jobs
