@@ -130,7 +130,7 @@ def end_of_billing(twin: Twin, at: dt.datetime, trigger: Trigger = Trigger.SCHED
 
 def daily(twin: Twin, at: dt.datetime) -> None:
     """The daily billing row and the LP2 row; a meter without supply captures
-    nothing (as for LP1, :func:`openamr.meter.twin_flow.capture_lp1`)."""
+    nothing (as for LP1, :func:`openamr.meter.twin_flow.flow`)."""
     if not twin.powered:
         return
     a_plus, a_minus = twin.a_plus, twin.a_minus

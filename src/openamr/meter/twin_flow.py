@@ -26,7 +26,7 @@ from openamr.devices.mt372.events import LpStatus
 from openamr.meter.metrology.daytable import SLOT_STARTS
 from openamr.meter.metrology.load import PATTERN_MINUTES, PATTERN_PREFIX
 from openamr.meter.metrology.model import DAY, EPOCH, SLOT
-from openamr.meter.stamps import lp_stamp
+from openamr.meter.stamps import LpStamps
 from openamr.meter.twin_publish import WRAP
 
 if TYPE_CHECKING:
@@ -59,6 +59,10 @@ def flow(twin: Twin, to: dt.datetime, inclusive: bool = False) -> None:
     plus0, minus0 = metrology.energy_mj(true_t)
     day, base_plus, base_minus, table = -1, 0, 0, None
     rate = twin.rate
+    clock, rows = twin.objects.clock, twin.lp1_rows
+    stamps, dst_active = LpStamps(clock), clock.dst_active
+    plus_rates, minus_rates = a_plus.rates, a_minus.rates
+    status, captured = int(twin.status), False
     while True:
         capture = cap < to or (inclusive and cap == to)
         target = cap if capture else to
@@ -100,28 +104,22 @@ def flow(twin: Twin, to: dt.datetime, inclusive: bool = False) -> None:
             true_t, position = true_stop, stop
         if not capture:
             break
-        capture_lp1(twin, cap)
+        # The LP1 row of the period ending at cap. Periods ending while the supply is
+        # off (from the power failure up to, not including, the return) get no row: the
+        # first row after the return carries power down | power up (0x80 | 0x40,
+        # MT372.md 4), so a reader sees the gap and why.
+        if twin.powered:
+            dst, flags = dst_active(cap), clock.flags
+            row_status = status | (_LP_DST if dst else 0)
+            if flags & _CLOCK_INVALID:
+                row_status |= _LP_CLOCK_INVALID
+            rows.append((stamps(cap, dst, flags), row_status, sum(plus_rates) % WRAP,
+                         sum(minus_rates) % WRAP))  # fmt: skip
+            status, captured = 0, True
         cap += step
     twin.true_t, twin.rate, twin.next_lp1 = true_t, rate, cap
+    if captured:
+        twin.status = _NO_STATUS  # the rows carried the running period's bits
 
 
-def capture_lp1(twin: Twin, at: dt.datetime) -> None:
-    """The LP1 row of the period ending at ``at``. Periods ending while the supply
-    is off (from the power failure up to, not including, the return) get no row:
-    the first row after the return carries power down | power up (0x80 | 0x40,
-    MT372.md 4), so a reader sees the gap and why."""
-    if not twin.powered:
-        return
-    clock = twin.objects.clock
-    dst = clock.dst_active(at)
-    flags = clock.flags
-    status = int(twin.status) | (_LP_DST if dst else 0)
-    if flags & _CLOCK_INVALID:
-        status |= _LP_CLOCK_INVALID
-    row = (lp_stamp(clock, at, dst, flags), status, sum(twin.a_plus.rates) % WRAP,
-           sum(twin.a_minus.rates) % WRAP)  # fmt: skip
-    twin.lp1_rows.append(row)  # into the profile at the end of the advance
-    twin.status = _NO_STATUS
-
-
-__all__ = ["capture_lp1", "first_capture", "flow"]
+__all__ = ["first_capture", "flow"]
