@@ -4,7 +4,8 @@ the whole second an instant falls in.
 
 :func:`lp_stamp` equals :func:`openamr.meter.profiles.stamp` for an instant whose
 ``dst_active`` the caller knows already (the LP1 row needs it for its status too),
-so a row costs one DST look-up instead of three.
+so a row costs one DST look-up instead of three; :class:`LpStamps` gives the same
+octets for a run of rows, the date's and the time's octets each packed once.
 """
 
 from __future__ import annotations
@@ -27,9 +28,8 @@ def whole_second(at: dt.datetime) -> int:
     return (at - _EPOCH) // _SECOND
 
 
-def lp_stamp(clock: Clock, at: dt.datetime, dst: bool, flags: int) -> bytes:
-    """The 12 octets the meter writes for ``at``, given ``clock.dst_active(at)`` and
-    the clock's status flags (``clock.flags``)."""
+def _zone(clock: Clock, at: dt.datetime, dst: bool) -> tuple[dt.timezone, int]:
+    """The clock's zone at ``at`` and its deviation (minutes, local to UTC)."""
     key = (int(clock.time_zone), int(clock.daylight_savings_deviation), dst)  # type: ignore[arg-type]
     found = _ZONES.get(key)
     if found is None:
@@ -37,10 +37,55 @@ def lp_stamp(clock: Clock, at: dt.datetime, dst: bool, flags: int) -> bytes:
         offset = zone.utcoffset(None)
         assert offset is not None
         found = _ZONES[key] = (zone, -int(offset.total_seconds() // 60))
-    zone, deviation = found
+    return found
+
+
+def lp_stamp(clock: Clock, at: dt.datetime, dst: bool, flags: int) -> bytes:
+    """The 12 octets the meter writes for ``at``, given ``clock.dst_active(at)`` and
+    the clock's status flags (``clock.flags``)."""
+    zone, deviation = _zone(clock, at, dst)
     local = at.astimezone(zone)
     return _DATE_TIME.pack(
         local.year, local.month, local.day, local.isoweekday(), local.hour, local.minute,
         local.second, local.microsecond // 10_000, deviation,
         flags | (_CLOCK_DST if dst else 0),
     )  # fmt: skip
+
+
+_DATE, _TIME, _TAIL = struct.Struct(">HBBB"), struct.Struct(">BBB"), struct.Struct(">BhB")
+#: the time of day's octets (hour, minute, second) by the second of the day
+_TIMES: dict[int, bytes] = {}
+_UNIX_ORDINAL = dt.date(1970, 1, 1).toordinal()
+
+
+class LpStamps:
+    """:func:`lp_stamp` for a run of rows of one clock whose zone settings do not
+    change meanwhile (one advance's stretch between two boundaries): the date's,
+    the time's and the status's octets are packed once each and joined."""
+
+    __slots__ = ("_clock", "_dates", "_tails")
+
+    def __init__(self, clock: Clock) -> None:
+        self._clock = clock
+        self._dates: dict[int, bytes] = {}  # by local day since the epoch
+        self._tails: dict[tuple[bool, int], tuple[int, bytes]] = {}  # offset s, tail
+
+    def __call__(self, at: dt.datetime, dst: bool, flags: int) -> bytes:
+        """``lp_stamp(clock, at, dst, flags)``."""
+        if at.microsecond:
+            return lp_stamp(self._clock, at, dst, flags)
+        found = self._tails.get((dst, flags))
+        if found is None:
+            _, deviation = _zone(self._clock, at, dst)
+            tail = _TAIL.pack(0, deviation, flags | (_CLOCK_DST if dst else 0))
+            found = self._tails[dst, flags] = (-60 * deviation, tail)
+        offset, tail = found
+        day, second = divmod((at - _EPOCH) // _SECOND + offset, 86_400)
+        date = self._dates.get(day)
+        if date is None:
+            d = dt.date.fromordinal(_UNIX_ORDINAL + day)
+            date = self._dates[day] = _DATE.pack(d.year, d.month, d.day, d.isoweekday())
+        time = _TIMES.get(second)
+        if time is None:
+            time = _TIMES[second] = _TIME.pack(second // 3600, second // 60 % 60, second % 60)
+        return date + time + tail

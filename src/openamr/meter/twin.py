@@ -20,6 +20,13 @@ then publishes the registers, demand, instantaneous values and status into the
 COSEM objects. Energy flows in *true time* (the grid's), so a DLMS clock set
 changes the time stamps but never counts energy twice or loses any.
 
+The roles, one module each: this one holds the twin's state and what may be done
+to it (advance, clock set, end of billing, grid events); the energy flow and the
+LP1 rows are :mod:`openamr.meter.twin_flow`, the timeline and what happens at each
+boundary :mod:`openamr.meter.twin_boundaries`, the objects' values
+:mod:`openamr.meter.twin_publish`, the components and the forward reference
+:mod:`openamr.meter.twin_port`.
+
 Wiring (STYLE.md "Wire in plain sight"): the twin gets every collaborator in its
 constructor. The clock object and the end of billing script are built before it, so
 they are built with a :class:`TwinPort` (a forward reference the constructor binds
@@ -33,14 +40,13 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from fractions import Fraction
-from typing import Protocol
 
 from openamr.codec.datetime import ClockStatus
 from openamr.codec.table import Row
 from openamr.codec.types import Data as DlmsData
-from openamr.codec.types import DoubleLongUnsigned, LongUnsigned, OctetString, Unsigned
+from openamr.codec.types import DoubleLongUnsigned, LongUnsigned, OctetString
 from openamr.cosem import LogicalDevice
 from openamr.cosem.classes.activity_calendar import ActivityCalendar
 from openamr.cosem.classes.script_table import (
@@ -48,111 +54,39 @@ from openamr.cosem.classes.script_table import (
     ServiceId,
     device_executor,
 )
-from openamr.devices.mt372.events import EventCode, LpStatus, phase_code
+from openamr.devices.mt372.events import EventCode, LpStatus
 from openamr.meter.clock import MeterClock
 from openamr.meter.metrology.energy import Metrology
-from openamr.meter.metrology.instant import instantaneous
-from openamr.meter.metrology.model import Disturbance, DisturbanceKind, LoadStep, instant
-from openamr.meter.metrology.quality import QualityEvent, QualityKind, quality_events
+from openamr.meter.metrology.model import Disturbance, LoadStep
 from openamr.meter.profiles import stamp
-from openamr.meter.stamps import lp_stamp, whole_second
+from openamr.meter.stamps import whole_second
 from openamr.meter.tariff import (
     BillingEngine,
     CachedLocalTime,
     CalendarPlan,
     DemandEngine,
-    Due,
     RateRegisters,
     RateSegment,
 )
 from openamr.meter.tariff.billing import MONTHLY_BILLING, NOT_SPECIFIED_STAMP, Trigger
 from openamr.meter.tariff.calendar import Calendar, activation_instant, parse_calendar
-from openamr.meter.tariff.localtime import zone_pieces
 from openamr.meter.tariff.model import Refusal
+from openamr.meter.twin_boundaries import (
+    FF_INVALID_TIME,
+    FF_SUPERCAP_DISCHARGED,
+    end_of_billing,
+    timeline,
+)
+from openamr.meter.twin_flow import first_capture, flow
 from openamr.meter.twin_objects import TwinObjects
+from openamr.meter.twin_port import Action, Component, TwinPort
+from openamr.meter.twin_publish import publish
 
 log = logging.getLogger(__name__)
 
 MJ_PER_WH = 3_600_000
-#: The super-cap keeps the clock this long without power (datasheet: 10 days).
-CLOCK_RESERVE = dt.timedelta(days=10)
-#: Error register (FF) bits of a clock that ran down (MT372.md section 3).
-FF_SUPERCAP_DISCHARGED, FF_INVALID_TIME = 0x01000000, 0x02000000
 #: The activity calendar's parts, in the order parse_calendar takes them.
 CALENDAR_PARTS = ("season_profile", "week_profile_table", "day_profile_table")
-WRAP = 1 << 32  # double-long-unsigned registers roll over
-
-#: Log-book codes of the power quality events (per-phase ones add the phase).
-QUALITY_CODES: dict[QualityKind, EventCode] = {
-    QualityKind.POWER_FAILURE: EventCode.POWER_FAILURE,
-    QualityKind.POWER_RETURN: EventCode.POWER_RETURNED,
-    QualityKind.PHASE_LOSS: EventCode.POWER_FAILURE_L1,
-    QualityKind.PHASE_RETURN: EventCode.POWER_RETURNED_L1,
-    QualityKind.UNDER_VOLTAGE_BEGIN: EventCode.UNDER_VOLTAGE_BEGIN,
-    QualityKind.UNDER_VOLTAGE_END: EventCode.UNDER_VOLTAGE_END,
-    QualityKind.OVER_VOLTAGE_BEGIN: EventCode.OVER_VOLTAGE_BEGIN,
-    QualityKind.OVER_VOLTAGE_END: EventCode.OVER_VOLTAGE_END,
-    QualityKind.CURRENT_REVERSAL_BEGIN: EventCode.CURRENT_REVERSAL_BEGIN,
-    QualityKind.CURRENT_REVERSAL_END: EventCode.CURRENT_REVERSAL_END,
-    QualityKind.PHASE_SEQUENCE_ERROR: EventCode.PHASE_SEQUENCE_ERROR,
-    QualityKind.PHASE_SEQUENCE_RESTORED: EventCode.PHASE_SEQUENCE_RESTORED,
-}
-
-#: The quality events the meter counts (objects in TwinObjects.quality_counters).
-COUNTED: dict[QualityKind, str] = {
-    QualityKind.UNDER_VOLTAGE_BEGIN: "sag",
-    QualityKind.OVER_VOLTAGE_BEGIN: "swell",
-    QualityKind.POWER_FAILURE: "failure",
-}
-
-Action = Callable[[dt.datetime], None]
-
-_NO_STATUS = LpStatus(0)
-_LP_DST, _LP_CLOCK_INVALID = int(LpStatus.DST_ACTIVE), int(LpStatus.CLOCK_INVALID)
-_CLOCK_INVALID = int(ClockStatus.INVALID_VALUE)
-
-
-class Component(Protocol):
-    """A part of the meter that lives in time beside the engine (relays, limiter,
-    impulse inputs, tamper switches, display, modem, push). Components add their own
-    boundaries to each advance and publish their state into the objects; they log
-    with :meth:`Twin.log` and flag the load profile with :meth:`Twin.flag`."""
-
-    def boundaries(
-        self, twin: Twin, m0: dt.datetime, m1: dt.datetime
-    ) -> Iterable[tuple[dt.datetime, Action]]:
-        """What happens in (m0, m1] of meter time, as (instant, action)."""
-        ...
-
-    def publish(self, twin: Twin) -> None:
-        """The component's state into its COSEM objects (after each advance)."""
-        ...
-
-
-class TwinPort:
-    """The twin, for the objects built before it (a forward reference, bound once by
-    :class:`Twin`'s constructor): the clock object is built with :meth:`set_time` as
-    its setter and the end of billing script with :meth:`run_script` as its executor,
-    so a DLMS clock set and an executed script go through the engine."""
-
-    def __init__(self) -> None:
-        self._twin: Twin | None = None
-
-    def bind(self, twin: Twin) -> None:
-        if self._twin is not None:
-            raise RuntimeError("a TwinPort serves one twin, and it is bound already")
-        self._twin = twin
-
-    def _bound(self) -> Twin:
-        if self._twin is None:
-            raise RuntimeError("the twin is not built yet: build Twin with this port")
-        return self._twin
-
-    def set_time(self, when: dt.datetime) -> None:
-        self._bound().set_time(when)
-
-    def run_script(self, action: ActionSpecification) -> bool:
-        return self._bound().run_script_action(action)
 
 
 class Twin:
@@ -195,8 +129,10 @@ class Twin:
         self.rate = self.plan.rate_at(self.position, self.rules)
         self.components = components
         self.down_since: dt.datetime | None = None  # meter time of the last power failure
-        self._rates: deque[RateSegment] = deque()  # of the running advance
-        self._lp1_rows: list[Row] = []  # LP1 rows of the running advance
+        self.rates_ahead: deque[RateSegment] = deque()  # of the running advance
+        self.lp1_rows: list[Row] = []  # LP1 rows of the running advance
+        self.next_lp1 = self.position  # the next LP1 period end not yet captured
+        self.lp1_step = dt.timedelta(seconds=lp_period)  # and the period
         self.powered = True  # the supply is on; while it is off nothing is captured
         self.checkpoints = checkpoints
         port.bind(self)
@@ -229,11 +165,14 @@ class Twin:
         ):
             return
         self.plan = self._calendar_plan()
-        self._rates = deque(self.plan.rate_segments(m0, m1, self.rules))
-        for at, action in self._timeline(m0, m1):
-            self._flow(at)
+        self.rates_ahead = deque(self.plan.rate_segments(m0, m1, self.rules))
+        # LP1's capture period is programmable (15, 30, 60 min or a day): follow it
+        self.lp1_step = step = dt.timedelta(seconds=self.objects.lp1.period or self.lp_period)
+        self.next_lp1 = first_capture(m0, step)
+        for at, action in timeline(self, m0, m1):
+            flow(self, at)
             action(at)
-        self._flow(m1)
+        flow(self, m1, inclusive=True)
         self._flush_lp1()
         self._activate_passive_calendar()
         self.publish()
@@ -293,7 +232,7 @@ class Twin:
     def end_of_billing(self) -> None:
         """End of billing by command (the script 0.0.10.0.1.255, or the button)."""
         self.advance(force=True)
-        self._end_of_billing(self.position, Trigger.COMMAND)
+        end_of_billing(self, self.position, Trigger.COMMAND)
         self.publish()
 
     def run_script_action(self, action: ActionSpecification) -> bool:
@@ -322,90 +261,6 @@ class Twin:
         self.metrology.add_load_step(step)
         self.checkpoint()
 
-    def _timeline(self, m0: dt.datetime, m1: dt.datetime) -> list[tuple[dt.datetime, Action]]:
-        """The boundaries in (m0, m1], in order; at one instant: events, billing,
-        then the profile captures (so a row carries what happened at its end)."""
-        items: list[tuple[dt.datetime, int, Action]] = []
-        offset = self.source.offset
-        # Current reversal is logged only while a wiring fault is injected: a PV meter
-        # registers export every sunny day, and logging that would flood the log-book.
-        wiring = any(
-            d.kind is DisturbanceKind.CURRENT_REVERSAL for d in self.metrology.disturbances
-        )
-        for event in quality_events(self.metrology, m0 - offset, m1 - offset, reversal=wiring):
-            items.append((instant(event.instant) + offset, 0, self._quality_action(event)))
-        for piece in zone_pieces(self.rules, m0, m1)[1:]:
-            items.append((piece.start, 0, lambda t: self.log(t, EventCode.DST_CHANGE)))
-        for component in self.components:
-            items.extend((at, 0, act) for at, act in component.boundaries(self, m0, m1))
-        for at, due in self.billing.due(m0, m1):
-            order, act = (
-                (1, self._end_of_billing) if due is Due.END_OF_BILLING else (2, self._daily)
-            )
-            items.append((at, order, act))
-        # LP1's capture period is programmable (15, 30, 60 min or a day): follow it
-        period = dt.timedelta(seconds=self.objects.lp1.period or self.lp_period)
-        first = m0 - (m0 - dt.datetime(1970, 1, 1, tzinfo=dt.UTC)) % period + period
-        at = first
-        while at <= m1:
-            items.append((at, 3, self._capture_lp1))
-            at += period
-        items.sort(key=lambda item: (item[0], item[1]))
-        return [(at, act) for at, _, act in items]
-
-    def _flow(self, to: dt.datetime) -> None:
-        """Energy from the position to ``to`` (meter time), cut exactly at every rate
-        switch and demand period end; integer millijoules throughout."""
-        offset, rates, demand = self.source.offset, self._rates, self.demand
-        energy, a_plus, a_minus = self.metrology.energy_mj, self.a_plus, self.a_minus
-        position = self.true_t + offset
-        while position < to:
-            while rates[0].end <= position:
-                rates.popleft()  # the advance's rate segments, walked once
-            segment = rates[0]
-            stop = min(to, demand.next_boundary(), segment.end)
-            true_stop = stop - offset
-            plus0, minus0 = energy(self.true_t)
-            plus1, minus1 = energy(true_stop)
-            rate = segment.rate
-            a_plus.add_mj(plus1 - plus0, rate)
-            if minus1 != minus0:  # most meters export nothing: adding 0 would change nothing
-                a_minus.add_mj(minus1 - minus0, rate)
-            demand.add_mj(plus1 - plus0, rate, stop)  # exact
-            self.rate = rate
-            self.true_t, position = true_stop, stop
-
-    # -- what happens at a boundary ------------------------------------------------------
-
-    def _quality_action(self, event: QualityEvent) -> Action:
-        return lambda at: self._quality(at, event)
-
-    def _quality(self, at: dt.datetime, event: QualityEvent) -> None:
-        code = QUALITY_CODES[event.kind]
-        self.log(at, phase_code(code, event.phase - 1) if event.phase is not None else code)
-        counted = COUNTED.get(event.kind)
-        if counted is not None:
-            phase = None if event.phase is None else event.phase - 1
-            counter = self.objects.quality_counters.get((counted, phase))
-            if counter is not None:
-                assert isinstance(counter.value, int)
-                counter.value = LongUnsigned((counter.value + 1) % 0x10000)
-        if event.kind is QualityKind.POWER_FAILURE:
-            self.flag(LpStatus.POWER_DOWN)
-            self.powered, self.down_since = False, at
-        elif event.kind is QualityKind.POWER_RETURN:
-            self.flag(LpStatus.POWER_UP)
-            self.powered = True
-            if self.down_since is not None and at - self.down_since > CLOCK_RESERVE:
-                self._clock_ran_down()
-            self.down_since = None
-
-    def _clock_ran_down(self) -> None:
-        """More than the super-cap's reserve without power: the time is not to be
-        trusted until someone sets the clock (clock status, FF bits, LP status)."""
-        self.objects.clock.flags |= int(ClockStatus.INVALID_VALUE)
-        self.error_bits(FF_SUPERCAP_DISCHARGED | FF_INVALID_TIME, on=True)
-
     def error_bits(self, bits: int, on: bool) -> None:
         """Raise or clear bits of the error register FF (MT372.md 3)."""
         errors = self.objects.error_register.value
@@ -418,57 +273,11 @@ class Twin:
     def clock_invalid(self) -> bool:
         return bool(self.objects.clock.flags & ClockStatus.INVALID_VALUE)
 
-    def _end_of_billing(self, at: dt.datetime, trigger: Trigger = Trigger.SCHEDULE) -> None:
-        reset = self.billing.end_of_billing(
-            at, self.a_plus.snapshot(), self.a_minus.snapshot(), self.demand, trigger
-        )
-        self.objects.monthly.append_row(reset.row)
-        self.log(at, reset.event_code)
-        self.flag(LpStatus(reset.lp_status))
-
-    def _daily(self, at: dt.datetime) -> None:
-        if not self.powered:  # a meter without supply captures nothing (see _capture_lp1)
-            return
-        capture = self.billing.daily_capture(at, self.a_plus.snapshot(), self.a_minus.snapshot())
-        self.objects.daily.append_row(capture.row)
-        o = self.objects
-        p1, p2 = o.p1.value, o.p2.value
-        assert isinstance(p1, int) and isinstance(p2, int)
-        status = int(self.day_status | self._dst(at))
-        o.lp2.append_row((stamp(o.clock, at), status, *self._totals(), p1, p2))
-        self.day_status = LpStatus(0)
-
-    def _capture_lp1(self, at: dt.datetime) -> None:
-        """The LP1 row of the period ending at ``at``. Periods ending while the supply
-        is off (from the power failure up to, not including, the return) get no row:
-        the first row after the return carries power down | power up (0x80 | 0x40,
-        MT372.md 4), so a reader sees the gap and why."""
-        if not self.powered:
-            return
-        clock = self.objects.clock
-        dst = clock.dst_active(at)
-        flags = clock.flags
-        status = int(self.status) | (_LP_DST if dst else 0)
-        if flags & _CLOCK_INVALID:
-            status |= _LP_CLOCK_INVALID
-        a_plus, a_minus = self.a_plus, self.a_minus
-        row = (lp_stamp(clock, at, dst, flags), status, a_plus.total % WRAP, a_minus.total % WRAP)
-        self._lp1_rows.append(row)  # into the profile at the end of the advance
-        self.status = _NO_STATUS
-
-    # -- helpers ------------------------------------------------------------------------
-
-    def _dst(self, at: dt.datetime) -> LpStatus:
-        return LpStatus.DST_ACTIVE if self.objects.clock.dst_active(at) else LpStatus(0)
-
-    def _totals(self) -> tuple[int, int]:
-        return self.a_plus.total % WRAP, self.a_minus.total % WRAP
-
     def _flush_lp1(self) -> None:
         """The LP1 rows of the advance into the profile, in one go."""
-        if self._lp1_rows:
-            self.objects.lp1.extend_rows(self._lp1_rows)
-            self._lp1_rows = []
+        if self.lp1_rows:
+            self.objects.lp1.extend_rows(self.lp1_rows)
+            self.lp1_rows = []
 
     def checkpoint(self) -> None:
         self._flush_lp1()
@@ -487,42 +296,8 @@ class Twin:
         o.last_event.value = LongUnsigned(code)
 
     def publish(self) -> None:
-        """The engine's state into the COSEM objects."""
-        o = self.objects
-        for quantity, registers in ((o.a_plus, self.a_plus), (o.a_minus, self.a_minus)):
-            quantity[0].value = DoubleLongUnsigned(registers.total % WRAP)
-            for rate in range(1, 5):
-                quantity[rate].value = DoubleLongUnsigned(registers.rate(rate) % WRAP)
-        o.a_abs.value = DoubleLongUnsigned((self.a_plus.total + self.a_minus.total) % WRAP)
-        o.tariff.value = Unsigned(self.rate)
-        o.billing_counter.value = Unsigned(self.billing.counter % 256)
-        o.status.value = Unsigned(int(self.status))
-        self._publish_demand()
-        self._publish_instantaneous()
-        for component in self.components:
-            component.publish(self)
+        """The engine's state into the COSEM objects (:mod:`openamr.meter.twin_publish`)."""
+        publish(self)
 
-    def _publish_demand(self) -> None:
-        o, demand, clock = self.objects, self.demand, self.objects.clock
-        o.current_demand.current_average_value = DoubleLongUnsigned(int(demand.current_average))
-        o.current_demand.start_time_current = OctetString(stamp(clock, demand.start_time_current))
-        o.last_demand.value = DoubleLongUnsigned(int(demand.last_average))
-        for rate, register in enumerate(o.maximum_demand):
-            maximum = demand.maximum(rate)
-            register.value = DoubleLongUnsigned(int(maximum.value) if maximum else 0)
-            if maximum is not None:
-                register.capture_time = OctetString(stamp(clock, maximum.captured_at))
 
-    def _publish_instantaneous(self) -> None:
-        """Instantaneous values in SI units, into each register as declared (its scaler
-        and type, :class:`openamr.meter.twin_objects.Scaled`)."""
-        o = self.objects
-        values = instantaneous(self.metrology, self.true_t)
-        for phase, v in enumerate(values.phases):
-            o.voltage[phase].publish(v.voltage_v)
-            o.current[phase].publish(v.current_a)
-            o.phase_pf[phase].publish(v.power_factor)
-        o.power_import.publish(values.import_w)
-        o.power_export.publish(values.export_w)
-        o.power_factor.publish(values.power_factor)
-        o.frequency.publish(values.frequency_hz)
+__all__ = ["MJ_PER_WH", "Action", "Component", "Twin", "TwinPort"]

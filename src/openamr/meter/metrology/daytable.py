@@ -216,20 +216,25 @@ def _plain_day(model: MeterModel, slots: DaySlots) -> DayTable:
         (a if a >= i1 else 0) + (b if b >= i2 else 0) + (c if c >= i3 else 0)
         for a, b, c in zip(p1, p2, p3, strict=True)
     ]
-    neg = [
-        (-a if a < i1 and -a >= e1 else 0)
-        + (-b if b < i2 and -b >= e2 else 0)
-        + (-c if c < i3 and -c >= e3 else 0)
-        for a, b, c in zip(p1, p2, p3, strict=True)
-    ]
-    if model.summation is Summation.NET:
-        pos, neg = (
-            [max(a - b, 0) for a, b in zip(pos, neg, strict=True)],
-            [max(b - a, 0) for a, b in zip(pos, neg, strict=True)],
-        )
-    phase_w = array("q", [w for triple in zip(p1, p2, p3, strict=True) for w in triple])
+    if min(p1) >= 0 and min(p2) >= 0 and min(p3) >= 0:
+        # every phase imports (no generation): nothing registers as A-, and the net
+        # summation max(pos - 0, 0), max(0 - pos, 0) leaves pos and 0 as they are
+        neg = array("q", bytes(8 * len(pos)))
+    else:
+        neg_w = [
+            (-a if a < i1 and -a >= e1 else 0)
+            + (-b if b < i2 and -b >= e2 else 0)
+            + (-c if c < i3 and -c >= e3 else 0)
+            for a, b, c in zip(p1, p2, p3, strict=True)
+        ]
+        if model.summation is Summation.NET:
+            pos, neg_w = (
+                [max(a - b, 0) for a, b in zip(pos, neg_w, strict=True)],
+                [max(b - a, 0) for a, b in zip(pos, neg_w, strict=True)],
+            )
+        neg = array("q", neg_w)
+    phase_w = array("q", bytes(24 * len(p1)))
+    phase_w[0::3], phase_w[1::3], phase_w[2::3] = array("q", p1), array("q", p2), array("q", p3)
     plus = array("q", accumulate(map(mul, pos, _FULL_SLOTS), initial=0))
     minus = array("q", accumulate(map(mul, neg, _FULL_SLOTS), initial=0))
-    return DayTable(
-        SLOT_STARTS, bytes(slots.pattern), phase_w, array("q", pos), array("q", neg), plus, minus
-    )
+    return DayTable(SLOT_STARTS, bytes(slots.pattern), phase_w, array("q", pos), neg, plus, minus)

@@ -167,6 +167,13 @@ class Metrology:
         self._ck = (ck_day, plus, minus)
         return plus, minus
 
+    def day_start(self, day: int) -> tuple[int, int, DayTable]:
+        """Cumulative (A+, A-) mJ at the start of UTC day ``day`` and the day's table:
+        the energy at second ``x`` of the day is that plus ``table.energy(x)`` (for an
+        instant after commissioning), what :meth:`energy_mj` computes."""
+        plus, minus = self._seek(day)
+        return plus, minus, self.day_table(day)
+
     def energy(self, t: Instant) -> Energy:
         """The registers A+ and A- at ``t``: the exact integral since commissioning."""
         s = seconds(t)

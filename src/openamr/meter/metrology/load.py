@@ -112,14 +112,14 @@ PATTERNS = _patterns(17)
 PATTERN_PREFIX = tuple(
     tuple(sum(p[:m]) * 60 for m in range(16)) for p in PATTERNS
 )  # permille-seconds from the slot start to minute m
-_PADDED = tuple((*p, 0) for p in PATTERNS)
+PATTERN_MINUTES = tuple((*p, 0) for p in PATTERNS)
 
 
 def pattern_integral(pattern: int, x: int) -> int:
     """Integral of the pattern from a slot's start to ``x`` seconds (0..900), in
     permille-seconds: times a level in W it is the energy in millijoules."""
     m, r = divmod(x, 60)
-    return PATTERN_PREFIX[pattern][m] + _PADDED[pattern][m] * r
+    return PATTERN_PREFIX[pattern][m] + PATTERN_MINUTES[pattern][m] * r
 
 
 @dataclass(frozen=True, slots=True)

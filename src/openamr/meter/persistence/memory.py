@@ -35,7 +35,7 @@ power failure. A POWER_FAILURE disturbance over ``[alive + 1 s, resumed)`` (whol
 metrology's grain) goes into the metrology, so no energy is counted for it, and
 the twin's own quality detection logs power failure (0x0080) and power returned
 (0x0040) and flags LP status power down / power up. The meter captures no LP row
-while the supply is off (``Twin._capture_lp1``): load profile periods ending in
+while the supply is off (:func:`openamr.meter.twin_flow.flow`): load profile periods ending in
 the outage have no entry, and the first entry after the return carries 0xC0
 (MT372.md 4). Registers never go backwards (they are restored, then only add);
 no interval is captured twice (the rows and true_t were committed together).

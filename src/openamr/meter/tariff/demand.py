@@ -307,37 +307,45 @@ class DemandEngine:
         if at > end or not (self._exact or self._to_exact()):
             self.add(Fraction(energy_mj, MJ_PER_WH), rate, at)
             return
-        if not 1 <= rate <= self.rates:
-            raise ValueError(f"rate {rate} is not in 1..{self.rates}")
-        if energy_mj < 0 or at < self.position:
+        if energy_mj < 0 or at < self.position or not 1 <= rate <= self.rates:
+            if not 1 <= rate <= self.rates:
+                raise ValueError(f"rate {rate} is not in 1..{self.rates}")
             raise ValueError("energy must be >= 0 and time must not go back (use clock_set)")
         e = self._e
         self._e = energy_mj if e is None else e + energy_mj
-        self.rate, self.position = rate, at
+        self.position = at
         if at == end:
+            self.rate = rate
             self._close_exact(at, aligned=True)
-            self._e, self.rate = 0, rate  # what add counts after the end: an exact 0
+            self._e = 0  # what add counts after the end: an exact 0
+        self.rate = rate
 
     def _close_exact(self, end: dt.datetime, aligned: bool | None = None) -> None:
         """:meth:`_close` in integers; ``aligned``: ``end`` is known to be the running
         period's end."""
         started, period_start = self.started, self.period_start
-        covered = (self.position - max(period_start, started)).total_seconds()
+        covered = (
+            self.position - (period_start if period_start >= started else started)
+        ).total_seconds()
         w = self._w
         w.append((self._e, covered))
-        if len(w) == 1:
-            self._l = w[0][0]
+        if self.number_of_periods == 1:
+            self._l = last = self._e
         else:
             touched = [e for e, _ in w if e is not None]
-            self._l = sum(touched) if touched else None
+            self._l = last = sum(touched) if touched else None
         self.capture_time = end
         rate = self.rate if self.rate is not None else 1
-        value = 0 if self._l is None else self._l
-        for index in (TOTAL, rate):
-            best = self._m[index]
-            if best is None or value > best:
-                self._m[index] = value
-                self._maxima[index] = MaximumDemand(self.last_average, end)
+        value = 0 if last is None else last
+        m = self._m
+        best = m[TOTAL]
+        if best is None or value > best:
+            m[TOTAL] = value
+            self._maxima[TOTAL] = MaximumDemand(self.last_average, end)
+        best = m[rate]
+        if best is None or value > best:
+            m[rate] = value
+            self._maxima[rate] = MaximumDemand(self.last_average, end)
         if aligned is None:
             aligned = end == period_start + self._span  # the usual end: no align needed
         self.period_start = period_start = end if aligned else align(end, self.period)
