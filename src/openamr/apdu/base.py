@@ -99,7 +99,7 @@ def message(cls: T | None = None, /, *, kw_only: bool = False) -> T | Callable[[
     ``dataclasses.fields`` and ``replace`` work as on any dataclass."""
 
     def make(cls: T) -> T:
-        made: Any = dataclass(cls, eq=False, repr=False, slots=True, kw_only=kw_only)
+        made: Any = dataclass(cls, eq=False, repr=False, slots=True, kw_only=kw_only, frozen=True)
         names = tuple(f.name for f in fields(made))
         made.__message_fields__ = names
         made.__message_values__ = staticmethod(_getter(names))

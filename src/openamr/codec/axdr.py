@@ -261,7 +261,15 @@ def encode(value: Data) -> bytes:
 
 
 def tag_of(value: Data) -> Tag:
-    """The DLMS tag a Python value encodes as."""
+    """The DLMS tag a Python value encodes as (it depends on the value's class
+    only: remembered by class, the classes of Data being few)."""
+    tag = _TAG_OF_CLASS.get(type(value))
+    if tag is None:
+        tag = _TAG_OF_CLASS[type(value)] = _tag_of(value)
+    return tag
+
+
+def _tag_of(value: Data) -> Tag:
     if value is None:
         return Tag.NULL_DATA
     if isinstance(value, bool):
@@ -277,6 +285,9 @@ def tag_of(value: Data) -> Tag:
             "wrap it, e.g. Unsigned(5), DoubleLong(-1), Float32(1.5)"
         )
     raise EncodeError(f"{type(value).__name__} is not a DLMS Data value")
+
+
+_TAG_OF_CLASS: dict[type, Tag] = {}
 
 
 def write_data(w: Writer, value: Data) -> None:

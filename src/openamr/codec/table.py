@@ -231,13 +231,15 @@ def layout_at(data: bytes, pos: int) -> RowLayout | None:
             p += 1 + struct.calcsize(">" + _NUMERIC[tag][0])
         else:
             return None
-    return _layout(tuple(fields))
+    return row_layout(tuple(fields))
 
 
 _LAYOUTS: dict[tuple[Field, ...], RowLayout] = {}
 
 
-def _layout(fields: tuple[Field, ...]) -> RowLayout:
+def row_layout(fields: tuple[Field, ...]) -> RowLayout:
+    """The one RowLayout of ``fields``, shared (it is immutable): a profile's layout
+    is built once, not by each meter nor by each decoded table."""
     layout = _LAYOUTS.get(fields)
     if layout is None:
         if len(_LAYOUTS) > 256:

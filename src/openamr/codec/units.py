@@ -141,8 +141,14 @@ class ScalerUnit:
             raise ValueError(f"scaler must be an integer (int8), got {self.scaler}")
 
     def to_data(self) -> Structure:
-        """``structure { integer, enum }`` as carried in attribute 3."""
-        return Structure((Integer(self.scaler), Enum(self.unit)))
+        """``structure { integer, enum }`` as carried in attribute 3 (one immutable
+        value per scaler and unit, shared: every register of every twin holds one)."""
+        data = _SCALER_UNITS.get(self)
+        if data is None:
+            if len(_SCALER_UNITS) >= 1024:
+                _SCALER_UNITS.clear()
+            data = _SCALER_UNITS[self] = Structure((Integer(self.scaler), Enum(self.unit)))
+        return data
 
     @classmethod
     def from_data(cls, value: Data) -> ScalerUnit:
@@ -174,3 +180,6 @@ class ScalerUnit:
 
 
 __all__ = ["ScalerUnit", "Unit"]
+
+
+_SCALER_UNITS: dict[ScalerUnit, Structure] = {}

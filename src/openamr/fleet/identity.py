@@ -10,8 +10,10 @@ global unicast encryption key EK, the authentication key AK and the master key K
 head-end; a meter whose keys were rotated (the fault model) serves generation 1.
 
 The system title is the manufacturer's "ISK" and the serial in 5 bytes (Green Book
-4.3.4), as the single twin's. Nothing is cached: an identity is computed when
-asked (a few microseconds), so 10,000 meters cost no memory for it.
+4.3.4), as the single twin's. An identity is computed when asked (some tens of
+microseconds: the SIM's check digits, the addresses), so 10,000 meters cost no
+memory for it; :meth:`openamr.fleet.meters.Fleet.meter` keeps those of the meters
+reached lately.
 """
 
 from __future__ import annotations

@@ -44,6 +44,7 @@ ALIVE = "clock/alive"
 ALIVE_AHEAD = dt.timedelta(seconds=2)
 PUSH_SETUP_DESTINATION = 3  # Push setup's send_destination_and_method
 SUPERCAP_OUTAGE_S = 11 * 86_400  # over the super-cap's 10 days (twin.CLOCK_RESERVE)
+IDENTITIES = 4096  # identities kept (about 1 KiB each): the meters reached lately
 PushSink = Callable[[MeterIdentity, PushMessage], None]
 
 
@@ -105,6 +106,7 @@ class Fleet:
         self._note_restart()
         self.awake: OrderedDict[int, Awake] = OrderedDict()  # least recently used first
         self._index = {serial: i for i, serial in enumerate(config.serials)}
+        self._identities: dict[int, MeterIdentity] = {}
         self.sleeping = {self._index[s] for s in state.serials() if s in self._index}
         self.outages: list[Outage] = []
         self.stats = FleetStats()
@@ -141,7 +143,14 @@ class Fleet:
         return now - dt.timedelta(microseconds=now.microsecond)
 
     def meter(self, index: int) -> MeterIdentity:
-        return identity(self.config, index)
+        """Who meter ``index`` is; the identities of the meters reached lately are
+        kept (a connection asks several times: admission, its twin, its pushes)."""
+        found = self._identities.get(index)
+        if found is None:
+            if len(self._identities) >= IDENTITIES:
+                self._identities.clear()
+            found = self._identities[index] = identity(self.config, index)
+        return found
 
     def index_of(self, serial: str) -> int | None:
         return self._index.get(serial)

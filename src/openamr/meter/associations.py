@@ -19,6 +19,7 @@ wrapper (the twin listens on 4059 unless told ``--port 2048``).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 from openamr.apdu.mechanism import ApplicationContextName, MechanismName
@@ -70,8 +71,11 @@ RIGHTS: dict[str, ObjectAccess | None] = {
 }
 
 
+@functools.lru_cache(maxsize=64)
 def policy(profile: DeviceProfile, client: int) -> AccessPolicy:
-    """What ``client`` may do with each declared object; undeclared ones are hidden."""
+    """What ``client`` may do with each declared object; undeclared ones are hidden.
+    One policy per profile and client, shared by the meters of that profile (it is
+    never changed: a twin is built in well under its cost otherwise, issue 9)."""
     return AccessPolicy(
         default=None, entries={d.obis: RIGHTS[d.right(client)] for d in profile.objects}
     )

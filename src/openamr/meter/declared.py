@@ -11,6 +11,7 @@ they are built here by declaration (:data:`SPECIAL`).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -56,7 +57,7 @@ from openamr.cosem.classes.script_table import (
 )
 from openamr.cosem.classes.security_setup import SecurityPolicy, SecuritySetup
 from openamr.cosem.classes.single_action_schedule import SingleActionSchedule
-from openamr.cosem.classes.special_days import SpecialDaysTable
+from openamr.cosem.classes.special_days import Entry, SpecialDaysTable
 from openamr.cosem.classes.tcp_udp_setup import TcpUdpSetup
 from openamr.devices.mt372 import objects as mt372
 from openamr.devices.profile import DeviceProfile, ObjectDecl
@@ -130,7 +131,11 @@ def _demand_register(d: ObjectDecl, c: Collaborators) -> CosemObject:
 def _profile_generic(d: ObjectDecl, c: Collaborators) -> CosemObject:
     if d.layout is None:
         raise ValueError(f"Profile generic {d.obis} is declared without a layout")
-    return ProfileGeneric(d.obis, columns_of(d.layout), d.period, d.layout.entries)
+    return ProfileGeneric(d.obis, _columns(d.layout), d.period, d.layout.entries)
+
+
+#: The columns of a layout, built once (immutable: every meter of a profile shares them).
+_columns = functools.lru_cache(maxsize=256)(columns_of)
 
 
 def _setup(cls: Callable[[Obis], CosemObject]) -> Builder:
@@ -156,19 +161,40 @@ def _clock(d: ObjectDecl, c: Collaborators) -> CosemObject:
     return Clock(d.obis, c.now, c.set_now)
 
 
-def _calendar(d: ObjectDecl, c: Collaborators) -> CosemObject:
+@functools.cache
+def _factory_calendar() -> tuple[tuple[int, DlmsData], ...]:
+    """The active calendar's attributes (2..5) from the factory, checked once by the
+    class as a SET would check them; every twin then holds these values (a SET
+    replaces a value, nothing changes one in place)."""
     factory = mt372_calendar()  # the twin's rates follow these objects
-    calendar = ActivityCalendar(d.obis)
     parts = (OctetString(b"MT372"), factory.season_profile, factory.week_profile_table,
              factory.day_profile_table)  # fmt: skip
+    checked = ActivityCalendar(Obis(0, 0, 13, 0, 0, 255))
     for index, value in enumerate(parts, start=2):
-        assert calendar.set(index, value) is DataAccessResult.SUCCESS
+        assert checked.set(index, value) is DataAccessResult.SUCCESS
+    return tuple(enumerate(parts, start=2))
+
+
+def _calendar(d: ObjectDecl, c: Collaborators) -> CosemObject:
+    calendar = ActivityCalendar(d.obis)
+    for index, value in _factory_calendar():
+        spec = calendar.attribute(index)
+        assert spec is not None
+        setattr(calendar, spec.name, value)
     return calendar
+
+
+@functools.cache
+def _factory_special_days() -> dict[int, Entry]:
+    """The special days table from the factory, checked once as a SET would."""
+    checked = SpecialDaysTable(Obis(0, 0, 11, 0, 0, 255))
+    assert checked.set(2, mt372_calendar().special_days) is DataAccessResult.SUCCESS
+    return checked.table
 
 
 def _special_days(d: ObjectDecl, c: Collaborators) -> CosemObject:
     special_days = SpecialDaysTable(d.obis)
-    assert special_days.set(2, mt372_calendar().special_days) is DataAccessResult.SUCCESS
+    special_days.table = dict(_factory_special_days())  # the meter's own (insert, delete)
     return special_days
 
 

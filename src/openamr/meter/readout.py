@@ -33,6 +33,7 @@ never shows energy it has not counted), other values are rounded half up.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import re
 from collections.abc import Callable, Sequence
@@ -104,8 +105,10 @@ def _group(text: str | None, default: int) -> int:
     return LETTERS.get(text) or int(text)
 
 
+@functools.lru_cache(maxsize=1024)
 def logical_name(address: str) -> Obis | None:
-    """The logical name an IEC 62056-21 address names; None if it names none."""
+    """The logical name an IEC 62056-21 address names; None if it names none
+    (remembered: every twin's display list names the same objects)."""
     text = address.strip()
     match = _REDUCED.fullmatch(text)
     try:

@@ -43,7 +43,7 @@ from openamr.apdu.selective_access import CaptureObjectDefinition
 from openamr.codec.axdr import tag_of
 from openamr.codec.datetime import CosemDate, CosemDateTime, CosemTime
 from openamr.codec.obis import Obis
-from openamr.codec.table import Field, Row, RowLayout, is_array
+from openamr.codec.table import Field, Row, is_array, row_layout
 from openamr.codec.types import Array, Data, DoubleLongUnsigned, Enum, OctetString, Tag
 from openamr.cosem import selective
 from openamr.cosem.base import SUCCESS, Attribute, CosemObject, Method, MethodResult, denied
@@ -164,7 +164,7 @@ class ProfileGeneric(CosemObject, class_id=7, version=1):
         #: seconds east of UTC of time stamps that carry no deviation
         self.naive_offset = naive_offset
         self.rows: list[Row] = []
-        self._layout = RowLayout(self.fields) if self.fields else None
+        self._layout = row_layout(self.fields) if self.fields else None
 
     # -- the buffer (Python side: the meter twin) ---------------------------------------
 
@@ -291,7 +291,7 @@ class ProfileGeneric(CosemObject, class_id=7, version=1):
         if len(fields) >= 0x80:
             return DataAccessResult.OTHER_REASON
         self.definitions, self.fields = definitions, tuple(fields)
-        self._layout = RowLayout(self.fields) if self.fields else None
+        self._layout = row_layout(self.fields) if self.fields else None
         self.rows = []
         return DataAccessResult.SUCCESS
 

@@ -38,7 +38,7 @@ from typing import Any
 from openamr.codec.axdr import encode
 from openamr.codec.datetime import DEVIATION_NOT_SPECIFIED, CosemDateTime
 from openamr.codec.obis import Obis
-from openamr.codec.types import Data
+from openamr.codec.types import Array, Data
 from openamr.errors import DecodeError, EncodeError
 from openamr.meter.tariff.localtime import (
     DAY,
@@ -274,7 +274,7 @@ def parse_calendar(
     calendar (and its caches) as long as they hold the same one."""
     try:
         values = (season_profile, week_profile_table, day_profile_table, special_days)
-        key: tuple[object, ...] | None = (*(encode(v) for v in values), limits)
+        key: tuple[object, ...] | None = (*(_encoding(v) for v in values), limits)
     except EncodeError:
         key = None
     found = _PARSED.get(key) if key is not None else None
@@ -291,6 +291,34 @@ def parse_calendar(
 
 
 _PARSED: dict[tuple[object, ...], Calendar | Refusal] = {}
+
+#: Encodings of recent values by identity: (the value, an equal copy, its encoding).
+#: The twins of a fleet hold the factory's calendar values themselves, and the twin
+#: passes one special days value to both of its parses.
+_ENCODED: dict[int, tuple[Data, Data, bytes]] = {}
+_EMPTY = encode(Array())
+
+
+def _encoding(value: Data) -> bytes:
+    """``encode(value)``, remembered while the same object holds an equal value (a
+    SET replaces a value; a value changed in place is encoded again)."""
+    if type(value) is Array and not value:
+        return _EMPTY
+    found = _ENCODED.get(id(value))
+    if found is not None and found[0] is value and found[1] == value:
+        return found[2]
+    encoded = encode(value)
+    if len(_ENCODED) >= 64:
+        _ENCODED.clear()
+    _ENCODED[id(value)] = (value, _copy(value), encoded)
+    return encoded
+
+
+def _copy(value: Data) -> Data:
+    """A deep copy of nested arrays and structures (their leaves are immutable)."""
+    if isinstance(value, list | tuple):
+        return type(value)(_copy(v) for v in value)
+    return value
 
 
 def activation_instant(value: Data, rules: LocalTime) -> dt.datetime | None:
