@@ -14,10 +14,8 @@ day of rows costs to write).
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
-import json
 import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
@@ -228,12 +226,16 @@ def csv_text(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
         plain = '"' not in joined and "\r" not in joined
         if plain and joined.count(",") == commas and joined.count("\n") == len(lines):
             return joined
+    import csv  # loaded for cells that need quoting only
+
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator="\n").writerows(lines)  # None: an empty field
     return buffer.getvalue()
 
 
 def write_json(document: JsonValue) -> None:
+    import json
+
     sys.stdout.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
 
 

@@ -27,7 +27,6 @@ import click
 
 from openamr.apdu.descriptors import CosemAttributeDescriptor
 from openamr.apdu.selective_access import CaptureObjectDefinition
-from openamr.cli.names import column_name
 from openamr.cli.options import MeterOptions, format_option, meter_options, run
 from openamr.cli.output import (
     iso_octets,
@@ -39,11 +38,10 @@ from openamr.cli.output import (
     write_csv,
     write_json,
 )
-from openamr.cli.read import scaler_of
 from openamr.cli.render import JsonValue
 from openamr.cli.times import parse_time
 from openamr.client.meter import Meter
-from openamr.client.values import Profile
+from openamr.client.values import Profile, scaler_of
 from openamr.codec.datetime import CosemDateTime
 from openamr.codec.obis import Obis
 from openamr.codec.units import ScalerUnit
@@ -72,6 +70,8 @@ class Column:
     @property
     def name(self) -> str:
         """What the column holds, in words (the device profile's name)."""
+        from openamr.cli.names import column_name  # the names load for a table only
+
         c = self.capture
         return column_name(c.class_id, c.logical_name, c.attribute_index)
 
