@@ -18,7 +18,9 @@ stamps go straight to ISO 8601 (:func:`~openamr.cli.output.iso_octets`).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Sequence
+import gc
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import repeat
 from typing import Any, cast
@@ -316,14 +318,29 @@ def profile_command(
                 held = await holdings(meter, name)
             return *read, held
 
-    profile, shown, held = run(go)
-    show(profile, shown, fmt)
+    with collector_paused():
+        profile, shown, held = run(go)
+        show(profile, shown, fmt)
     if held is not None:
         flags = [("--entries", entries), ("--from", start), ("--to", end)]
         asked = " ".join(f"{flag} {value}" for flag, value in flags if value is not None)
         raise click.ClickException(
             f"no entry of {name} for {asked}: {held}; choose a range inside it"
         )
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """The cyclic collector off while a buffer is read and printed: its rows are
+    tens of thousands of tuples that hold no cycle, which each collection on the
+    way would walk again (~10 M instructions for 17,520 rows, callgrind)."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 async def holdings(meter: Meter, obis: Obis) -> str:
