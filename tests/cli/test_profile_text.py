@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from openamr.apdu.selective_access import CaptureObjectDefinition
 from openamr.cli.output import csv_text, iso_octets, text
-from openamr.cli.profile import Column, cells, scaled
+from openamr.cli.profile import Column, cells, csv_body, scaled
 from openamr.client.values import as_datetime
 from openamr.codec.datetime import CosemDateTime
 from openamr.codec.obis import Obis
@@ -114,6 +114,40 @@ def test_cells_are_the_reference_cells(rows: list[tuple[Any, ...]], scaler: int)
     expected = [tuple(reference_cell(c, v) for c, v in zip(columns, row, strict=True))
                 for row in rows]  # fmt: skip
     assert cells(columns, rows) == expected
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.one_of(DATE_TIMES, DATE_TIMES, st.just(0)),
+            st.integers(0, 255),
+            st.one_of(st.integers(0, 2**32 - 1), st.integers(0, 9), st.booleans()),
+            st.one_of(st.integers(-(2**63), 2**64 - 1), st.binary(min_size=12, max_size=12)),
+        ),
+        max_size=30,
+    ),
+    st.integers(-6, 3),
+    st.sampled_from([None, 0, -2]),
+)
+@example([(bytes.fromhex("07ea 07 01 03 0c 1e 00 ff ff88 80"), 8, 52, 0)], 0, None)
+def test_the_fast_csv_body_is_the_csv_of_the_cells(
+    rows: list[tuple[Any, ...]], scaler: int, clock_scaler: int | None
+) -> None:
+    """csv_body, when it answers, is byte for byte the CSV of :func:`cells`."""
+    columns = [column("0.0.1.0.0.255", clock_scaler, 8), column("1.0.96.240.0.255", None, 1),
+               column("1.0.1.8.0.255", scaler), column("1.0.2.8.0.255", 0)]  # fmt: skip
+    body = csv_body(columns, rows)
+    load_profile = clock_scaler is None and all(
+        isinstance(r[0], bytes)
+        and reference_stamp(r[0]) is not None
+        and type(r[2]) is int
+        and type(r[3]) is int
+        for r in rows
+    )
+    assert body is not None or not rows or not load_profile  # a load profile is fast
+    if body is not None:
+        headers = [c.header for c in columns]
+        assert csv_text(headers, []) + body == csv_text(headers, cells(columns, rows))
 
 
 def test_a_row_of_the_wrong_width_is_an_error_not_a_traceback() -> None:

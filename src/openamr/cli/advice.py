@@ -10,7 +10,6 @@ from __future__ import annotations
 import errno
 
 from openamr.client.errors import CredentialsError, MeterError
-from openamr.cosem.classes.image_transfer import DEFAULT_MAX_IMAGE_SIZE as MAX_IMAGE
 
 #: (text found in the reason, or in the step, advice); the first match wins.
 _BY_REASON: tuple[tuple[str, str], ...] = (
@@ -28,7 +27,7 @@ _BY_REASON: tuple[tuple[str, str], ...] = (
     ("scope of access violated", "this client may not do that: use a client with more "
                                  "rights (e.g. --auth high --client 1 with keys)"),
     ("image_transfer_initiate", "the meter would not start this transfer: the image may be "
-                                f"larger than it takes (the MT372 twin: {MAX_IMAGE:,} bytes, "
+                                "larger than it takes (the MT372 twin: {max_image:,} bytes, "
                                 "1 MiB, at most), or image transfer is disabled"),
     ("replayed answer", "the meter's invocation counter went backwards: check for a "
                         "second head-end or a reset meter"),
@@ -38,6 +37,10 @@ _BY_REASON: tuple[tuple[str, str], ...] = (
 def _advice(reason: str) -> str | None:
     for text, advice in _BY_REASON:
         if text in reason:
+            if "{max_image" in advice:  # the class table loads for this advice only
+                from openamr.cosem.classes.image_transfer import DEFAULT_MAX_IMAGE_SIZE
+
+                return advice.format(max_image=DEFAULT_MAX_IMAGE_SIZE)
             return advice
     return None
 

@@ -167,9 +167,21 @@ def meter_options(command: F) -> F:
 
 def run(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
     """Run a command's coroutine; every error becomes a message with advice and a
-    non-zero exit (no stack trace)."""
+    non-zero exit (no stack trace).
+
+    The result is handed over in a box, not as the task's result: on leaving,
+    ``asyncio.run`` looks up its SIGINT handler with ``signal.getsignal``, whose
+    failed ``Handlers(handler)`` builds a ``repr`` of the handler and so of the
+    finished main task with its result, which for a profile is the repr of every
+    row (a third of the read's CPU for 17,520 rows; CPython 3.11)."""
+    box: list[T] = []
+
+    async def main() -> None:
+        box.append(await make())
+
     try:
-        return asyncio.run(make())
+        asyncio.run(main())
+        return box[0]
     except (DlmsError, ValueError, OSError) as e:
         raise click.ClickException(explain(e)) from None
 

@@ -14,15 +14,14 @@ day of rows costs to write).
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
-import json
 import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from itertools import chain
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any, cast
 
 from openamr.cli.render import JsonValue, to_jsonable
@@ -66,6 +65,33 @@ def iso_octets(value: bytes) -> str | None:
     if day is None or time is None or offset is None:
         return None
     return f"{day}T{time}{offset}"
+
+
+_DATE, _CLOCK = itemgetter(slice(0, 4)), itemgetter(slice(5, 11))
+
+
+def iso_parts(values: Sequence[bytes]) -> tuple[Iterator[str], Iterator[str]] | None:
+    """The :func:`iso_octets` of every one of ``values`` (12-octet date-times) in
+    two parts, the date with the ``T`` and the time with the offset, each an
+    iterator over the column (their concatenation is the stamp); None when one of
+    them is not one instant. No Python function is called per value: the column
+    is sliced and looked up by C iterators, after the few distinct parts (octets
+    0-3 and 5-10) are worked out once."""
+    dates, clocks = list(map(_DATE, values)), list(map(_CLOCK, values))
+    date_text: dict[bytes, str | None] = {}
+    for octets in set(dates):
+        day = _DAYS[octets] if octets in _DAYS else _day(octets)
+        date_text[octets] = None if day is None else f"{day}T"
+    clock_text: dict[bytes, str | None] = {}
+    for octets in set(clocks):
+        time, offset = octets[:4], octets[4:]
+        t = _TIMES[time] if time in _TIMES else _time(time)
+        o = _OFFSETS[offset] if offset in _OFFSETS else _offset(offset)
+        clock_text[octets] = None if t is None or o is None else f"{t}{o}"
+    if None in date_text.values() or None in clock_text.values():
+        return None
+    texts = cast("tuple[dict[bytes, str], dict[bytes, str]]", (date_text, clock_text))
+    return map(texts[0].__getitem__, dates), map(texts[1].__getitem__, clocks)
 
 
 def _day(octets: bytes) -> str | None:
@@ -182,9 +208,10 @@ def pairs(title: str | None, items: Sequence[tuple[str, str]]) -> None:
     table(title, ("", ""), [list(item) for item in items], header=False)
 
 
-def write_csv(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
-    """Rows as CSV on stdout, in one write (stdout may be unbuffered)."""
-    sys.stdout.write(csv_text(headers, rows))
+def write_csv(headers: Sequence[str], rows: Sequence[Sequence[object]], more: str = "") -> None:
+    """Rows as CSV on stdout, then ``more`` (lines already CSV), in one write
+    (stdout may be unbuffered)."""
+    sys.stdout.write(csv_text(headers, rows) + more)
 
 
 def csv_text(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
@@ -199,12 +226,16 @@ def csv_text(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
         plain = '"' not in joined and "\r" not in joined
         if plain and joined.count(",") == commas and joined.count("\n") == len(lines):
             return joined
+    import csv  # loaded for cells that need quoting only
+
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator="\n").writerows(lines)  # None: an empty field
     return buffer.getvalue()
 
 
 def write_json(document: JsonValue) -> None:
+    import json
+
     sys.stdout.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
 
 

@@ -25,6 +25,7 @@ from openamr.cli.output import jsonable, table, text, write_csv, write_json
 from openamr.cli.render import JsonValue
 from openamr.client.errors import NOT_LISTED, MeterError, refusal_words
 from openamr.client.meter import Meter
+from openamr.client.values import scaler_of
 from openamr.codec.obis import Obis
 from openamr.codec.types import Data
 from openamr.codec.units import ScalerUnit
@@ -32,7 +33,6 @@ from openamr.cosem.classes.association_ln import AssociationStatus
 from openamr.cosem.classes.disconnect_control import ControlState
 from openamr.cosem.classes.image_transfer import ImageTransferStatus
 from openamr.cosem.scaling import scaler_attribute, scaling
-from openamr.errors import DecodeError
 
 #: (class_id, attribute) of an enum -> its values' names (shown beside the number)
 ENUMS: dict[tuple[int, int], type[IntEnum]] = {
@@ -106,15 +106,6 @@ class Reading:
         if self.error is not None:
             doc["error"] = self.error
         return doc
-
-
-def scaler_of(result: Data | DataAccessResult | None) -> ScalerUnit | None:
-    if result is None or isinstance(result, DataAccessResult):
-        return None
-    try:
-        return ScalerUnit.from_data(result)
-    except (DecodeError, ValueError):
-        return None
 
 
 def _refusal(result: DataAccessResult) -> str:

@@ -18,15 +18,17 @@ source and the field ("keys file k.json: ek is not hex").
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from openamr.client.errors import CredentialsError
 from openamr.errors import SecurityError
 from openamr.security.keys import KeySet, check_system_title
+
+if TYPE_CHECKING:
+    from pathlib import Path  # json and pathlib load with a keys file only
 
 FIELDS = ("ek", "ak", "kek", "password", "system_title")
 ENV_PREFIX = "OPENAMR_"
@@ -57,9 +59,12 @@ class Secrets:
 
 def read_keys_file(path: str | Path) -> dict[str, str]:
     """The fields of a keys file (JSON or key=value), names lower-cased."""
+    import json
+
     where = f"keys file {path}"
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
     except OSError as e:
         raise CredentialsError(f"{where}: cannot read it ({e.strerror})") from None
     if text.lstrip()[:1] in ("{", "["):

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from openamr.apdu.descriptors import CosemAttributeDescriptor
 from openamr.apdu.get import GetDataResult
@@ -26,9 +27,11 @@ from openamr.codec.datetime import CosemDateTime
 from openamr.codec.obis import Obis
 from openamr.codec.types import OctetString
 from openamr.codec.units import ScalerUnit
-from openamr.cosem.classes.disconnect_control import ControlState
 from openamr.cosem.scaling import scaler_attribute
 from openamr.errors import DecodeError
+
+if TYPE_CHECKING:
+    from openamr.cosem.classes.disconnect_control import ControlState
 
 CLOCK = Obis(0, 0, 1, 0, 0, 255)
 DISCONNECT_CONTROL = Obis(0, 0, 96, 3, 10, 255)
@@ -159,6 +162,8 @@ async def relay_state(meter: MeterCalls) -> RelayState:
     output, state, mode = results
     if not isinstance(output, bool) or not isinstance(state, int) or not isinstance(mode, int):
         raise MeterError(meter.name, "read the disconnect control", f"unexpected {results!r}")
+    from openamr.cosem.classes.disconnect_control import ControlState  # on first use
+
     try:
         return RelayState(output, ControlState(int(state)), int(mode))
     except ValueError as e:

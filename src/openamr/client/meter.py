@@ -26,7 +26,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from openamr.apdu.action import ActionResponseWithOptionalData
 from openamr.apdu.descriptors import (
@@ -41,7 +41,7 @@ from openamr.apdu.mechanism import ApplicationContextName, MechanismName
 from openamr.apdu.results import ActionResult, DataAccessResult
 from openamr.apdu.selective_access import EntryDescriptor, RangeDescriptor
 from openamr.association.client import Associated, ClientAssociation, ClientSettings
-from openamr.client import device, firmware, profile
+from openamr.client import device, profile
 from openamr.client.calls import AttributeSpec, Selection, Target
 from openamr.client.credentials import Secrets, load_secrets
 from openamr.client.errors import NOT_LISTED, CredentialsError, MeterError, RefusedError
@@ -53,6 +53,11 @@ from openamr.codec.obis import Obis
 from openamr.codec.types import Data, Integer
 from openamr.security.counters import OutgoingCounter
 from openamr.security.keys import KeySet, SecurityContext
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from openamr.client import firmware  # with its class table, on first use
 
 AUTH: dict[str, MechanismName] = {
     "none": MechanismName.NONE,
@@ -371,6 +376,8 @@ class Meter:
         activate: bool = True,
     ) -> firmware.Upgrade:
         """Image transfer 0.0.44.0.0.255 (resumable): see :mod:`openamr.client.firmware`."""
+        from openamr.client import firmware
+
         return await firmware.upgrade(self, image, identifier, block_size, progress, activate)
 
 

@@ -19,17 +19,39 @@ from __future__ import annotations
 import datetime as dt
 import struct
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from openamr.apdu.results import DataAccessResult
 from openamr.apdu.selective_access import CaptureObjectDefinition
 from openamr.codec.datetime import CosemDateTime
 from openamr.codec.obis import Obis
 from openamr.codec.table import Table, is_array
 from openamr.codec.types import Data
 from openamr.codec.units import ScalerUnit, Unit
-from openamr.cosem.access import AttributeAccess, MethodAccess
-from openamr.devices.mt372.events import event_name
 from openamr.errors import DecodeError
+
+if TYPE_CHECKING:
+    # the COSEM object model and the MT372's event table load when first used:
+    # reading a profile or a register needs neither (openamr profile starts faster)
+    from openamr.cosem.access import AttributeAccess, MethodAccess
+
+
+def scaler_of(result: Data | DataAccessResult | None) -> ScalerUnit | None:
+    """The scaler_unit in a GET's result (Blue Book 4.3.2); None for a refusal, no
+    result or a value that is not one."""
+    if result is None or isinstance(result, DataAccessResult):
+        return None
+    try:
+        return ScalerUnit.from_data(result)
+    except (DecodeError, ValueError):
+        return None
+
+
+def event_name(code: int) -> str:
+    """The MT372's name of a log-book event code (:mod:`openamr.devices.mt372.events`)."""
+    from openamr.devices.mt372.events import event_name as name
+
+    return name(code)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,12 +86,16 @@ class ObjectInfo:
         return MT372.name_of(self.logical_name) or ""
 
     def attribute_access(self, index: int) -> AttributeAccess:
+        from openamr.cosem.access import AttributeAccess
+
         for right in self.attributes:
             if right.index == index:
                 return right.access
         return AttributeAccess.NO_ACCESS
 
     def method_access(self, index: int) -> MethodAccess:
+        from openamr.cosem.access import MethodAccess
+
         for right in self.methods:
             if right.index == index:
                 return right.access
@@ -107,6 +133,8 @@ def parse_object_list(value: Data) -> list[ObjectInfo]:
 
 
 def _attribute_right(value: Data) -> AttributeRight:
+    from openamr.cosem.access import AttributeAccess
+
     index, mode, selectors = _seq(value, 3, "attribute_access_item")
     chosen = (
         ()
@@ -119,6 +147,8 @@ def _attribute_right(value: Data) -> AttributeRight:
 
 
 def _method_right(value: Data) -> MethodRight:
+    from openamr.cosem.access import MethodAccess
+
     index, mode = _seq(value, 2, "method_access_item")
     access = MethodAccess(2 if mode is True else 1 if mode is False else _int(mode, "access_mode"))
     return MethodRight(_int(index, "method_id"), access)

@@ -1,16 +1,52 @@
 """The COSEM object model (Blue Book): interface classes declared once, access
-rights per association, and a logical device that answers GET/SET/ACTION."""
+rights per association, and a logical device that answers GET/SET/ACTION.
 
-from openamr.cosem.access import (
-    READ_ONLY,
-    READ_WRITE,
-    AccessPolicy,
-    AttributeAccess,
-    MethodAccess,
-    ObjectAccess,
-)
-from openamr.cosem.base import SUCCESS, Attribute, CosemObject, Method, MethodResult
-from openamr.cosem.device import CURRENT_ASSOCIATION, AssociationView, LogicalDevice
+The names below load with their module on first use (PEP 562), so that a client
+importing one class table (``openamr.cosem.scaling``) does not pay for the
+logical device and the server's association handler.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from openamr.cosem.access import (
+        READ_ONLY,
+        READ_WRITE,
+        AccessPolicy,
+        AttributeAccess,
+        MethodAccess,
+        ObjectAccess,
+    )
+    from openamr.cosem.base import SUCCESS, Attribute, CosemObject, Method, MethodResult
+    from openamr.cosem.device import CURRENT_ASSOCIATION, AssociationView, LogicalDevice
+
+#: name -> the module that defines it
+_HOME = {
+    **dict.fromkeys(
+        ("READ_ONLY", "READ_WRITE", "AccessPolicy", "AttributeAccess", "MethodAccess",
+         "ObjectAccess"),
+        "openamr.cosem.access",
+    ),
+    **dict.fromkeys(
+        ("SUCCESS", "Attribute", "CosemObject", "Method", "MethodResult"), "openamr.cosem.base"
+    ),
+    **dict.fromkeys(
+        ("CURRENT_ASSOCIATION", "AssociationView", "LogicalDevice"), "openamr.cosem.device"
+    ),
+}  # fmt: skip
+
+
+def __getattr__(name: str) -> object:
+    home = _HOME.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(home), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "CURRENT_ASSOCIATION",
