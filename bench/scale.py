@@ -7,19 +7,23 @@ of 15-minute profile, the log-book; HLS) by
   (a private nats-server, its CPU ours alone) and storing into PostgreSQL (the
   machine's, a fresh schema per run; readings partitioned by month, COPY ingest),
 
-in one run. Each run's time is from the start of the collecting processes to the last
-job done. Every run counts its sessions: meters collected, sessions that failed; a
-run that did not collect every meter is marked invalid and left out of any figure
-built on it. CPU is per *collected* meter (what failed sessions cost included), from
-the processes' own accounting: ``wait4`` rusage of the collectors, ``/proc/PID/stat``
-of the fleet, of nats-server, and of the PostgreSQL backends serving the workers
-(found by their client ports in ``pg_stat_activity``, sampled each second until the
-workers exit). Meters per second on a 2-core machine shared with other work say
-little (the load average is shown with each run); CPU per meter depends on it much
-less and is what docs/SCALE.md scales from.
+in one run. The jobs are the night's plan (one scheduled job per meter, the window
+opening at the start). The fleet keeps every twin awake (up to 10,000, about 300 KiB
+each): the first run pays for building them, later runs find them built, which the
+fleet's column shows (the meter side, not the head-end's). A run's time is from the
+start of its collecting processes to the last job done. Every run counts its
+sessions (meters collected, sessions that failed); a run that did not collect every
+meter is marked invalid, its figures not to be used. CPU is per *collected* meter
+(what failed sessions cost included), from the processes' own accounting: ``wait4``
+rusage of the collectors, ``/proc/PID/stat`` of the fleet, of nats-server, and of the
+PostgreSQL backends serving the workers (found by their client ports in
+``pg_stat_activity``, sampled each second until the workers exit). Meters per second
+on a 2-core machine shared with other work say little (the load average is shown
+with each run); CPU per meter depends on it much less and is what docs/SCALE.md scales from.
 
 Environment: ``OPENAMR_BENCH_SCALE_METERS`` the fleet's size (default 10,000),
-``OPENAMR_BENCH_SCALE_WORKERS`` the worker counts (default ``1,2,4``),
+``OPENAMR_BENCH_SCALE_RUNS`` the runs in order (default ``sqlite,1,2,4``: the
+in-process head-end, then 1, 2 and 4 workers),
 ``OPENAMR_BENCH_SCALE_SESSIONS`` sessions at once per collecting process (default 64).
 """
 
@@ -44,7 +48,8 @@ from typing import Any
 from bench import Case, suite
 
 METERS = int(os.environ.get("OPENAMR_BENCH_SCALE_METERS", "10000"))
-WORKERS = tuple(int(n) for n in os.environ.get("OPENAMR_BENCH_SCALE_WORKERS", "1,2,4").split(","))
+#: the runs in order: ``sqlite`` the in-process head-end, a number that many workers
+RUNS = tuple(os.environ.get("OPENAMR_BENCH_SCALE_RUNS", "sqlite,1,2,4").split(","))
 SESSIONS = int(os.environ.get("OPENAMR_BENCH_SCALE_SESSIONS", "64"))
 PG = os.environ.get("OPENAMR_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/test")
 OPENAMR = [sys.executable, "-m", "openamr.cli.main"]
@@ -129,7 +134,7 @@ class Bed:
         self.fleet = subprocess.Popen(
             [*OPENAMR, "fleet", "serve", "--no-faults", "--config", str(self.work / "fleet.toml"),
              "--state", str(self.work / "fleet.state"), "--control-port", "0",
-             "--max-awake", str(min(meters, 2048)), "--idle", "600"],
+             "--max-awake", str(min(meters, 10000)), "--idle", "600"],
             stdout=subprocess.PIPE, text=True, env=self.env,
         )  # fmt: skip
         atexit.register(self.fleet.kill)
@@ -216,9 +221,11 @@ def run_sqlite(bed: Bed) -> Figures:
     f.fleet_cpu, f.load = after[0] - before[0], (load, _load())
     with sqlite3.connect(db) as conn:
         # SQLite has no FILTER on count(DISTINCT): the same figures, two queries
+        ok = "CASE WHEN outcome = 'ok' THEN"
         f.sessions, per_session, f.session_s = conn.execute(
-            "SELECT count(*), avg(CASE WHEN outcome = 'ok' THEN bytes_sent + bytes_received END),"
-            " avg(CASE WHEN outcome = 'ok' THEN ended - started END) FROM sessions").fetchone()
+            f"SELECT count(*), avg({ok} bytes_sent + bytes_received END), "
+            f"avg({ok} ended - started END) FROM sessions"
+        ).fetchone()
         f.collected = conn.execute("SELECT count(DISTINCT meter_id) FROM sessions "
                                    "WHERE outcome = 'ok'").fetchone()[0]  # fmt: skip
         rows = conn.execute("SELECT count(*) FROM readings").fetchone()[0]
@@ -239,10 +246,13 @@ async def _publish(db: str, queue_url: str) -> None:
     store = await Store.open(db)
     queue = await JetStreamQueue.open(queue_url)
     try:
-        policy = Policy(on_demand_deadline=DEADLINE)
+        # the night's plan, its window opening now: every meter's scheduled job due
+        now = utc_now()
+        midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
+        opens = max(0.0, (now - midnight).total_seconds() - 1)
+        policy = Policy(window_start=opens, window_length=DEADLINE, spread=0)
         dispatcher = Dispatcher(store, queue, Scheduler(policy, random.Random()), utc_now)
-        for m in await store.meters():
-            await dispatcher.submit(m.serial, str(uuid.uuid4()))
+        await dispatcher.plan()
         await dispatcher.publish_due()
     finally:
         await queue.close()
@@ -381,15 +391,19 @@ def collect_fleet() -> list[Case]:
 
     def case(name: str, run: Any) -> Case:
         def once() -> Figures:
-            f = run()
+            f: Figures = run()
             FIGURES[name] = f
-            print(f"  {name}: {f}", file=sys.stderr, flush=True)
+            print(f"  {name}: {f}", *report(), sep="\n", file=sys.stderr, flush=True)
             return f
 
         return Case(name, once, None, warm_up=False)
 
-    cases = [case("in process, SQLite (1 process)", lambda: run_sqlite(bed))]
-    for n in WORKERS:
-        cases.append(case(f"{n} worker{'s' if n > 1 else ''}, NATS + PostgreSQL",
-                          lambda n=n: run_workers(bed, n)))  # fmt: skip
+    cases = []
+    for run in RUNS:
+        if run.strip() == "sqlite":
+            cases.append(case("in process, SQLite (1 process)", lambda: run_sqlite(bed)))
+        else:
+            n = int(run)
+            cases.append(case(f"{n} worker{'s' if n > 1 else ''}, NATS + PostgreSQL",
+                              lambda n=n: run_workers(bed, n)))  # fmt: skip
     return cases
