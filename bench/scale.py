@@ -344,12 +344,24 @@ async def _run_workers(bed: Bed, n: int, db: str, schema: str, queue_url: str) -
 
 
 def run_workers(bed: Bed, n: int) -> Figures:
+    import asyncpg
+
     schema = f"bench_{uuid.uuid4().hex[:8]}"
     db = f"{PG}?schema={schema}"
     queue_url = f"nats://127.0.0.1:{bed.nats_port}?name=bench{uuid.uuid4().hex[:8]}"
     try:
-        bed.import_into(db)
-        asyncio.run(_publish(db, queue_url))
+        for attempt in range(5):  # the shared PostgreSQL is restarted by others' tests
+            try:
+                bed.import_into(db)
+                asyncio.run(_publish(db, queue_url))
+                break
+            except (subprocess.CalledProcessError, OSError, asyncpg.PostgresError,
+                    asyncpg.InterfaceError) as e:  # fmt: skip
+                print(f"  setting up {n} workers failed ({e}); again", file=sys.stderr)
+                asyncio.run(_drop(schema))
+                time.sleep(3.0)
+                if attempt == 4:
+                    raise
         return asyncio.run(_run_workers(bed, n, db, schema, queue_url))
     finally:
         asyncio.run(_drop(schema))
