@@ -13,7 +13,9 @@
   ``nak(backoff)`` for a transient failure within the deadline, ``nak(busy)`` when
   the cell is full or the meter busy. A job whose ``max_tries`` sessions all ended
   without success (or killed their worker: the try is counted before the session
-  starts) is moved aside with its last reason, never retried for ever.
+  starts) is moved aside with its last reason, never retried for ever. The jobs
+  table gets each job's end (and, for an on-demand job, that it runs): a scheduled
+  job goes from queued to its end without a write between (one per meter a night).
 
 A store that fails (PostgreSQL restarting) is not the meter's fault: the try is not
 counted, the job offered again later, and the worker pauses, doubling the pause up
@@ -179,7 +181,10 @@ class Worker:
             self.stats.busy += 1
             await d.nak(self._busy_delay(d))
             return
-        row = await self.store.job(cid)
+        # a first delivery has not been run by anyone: no end recorded, no try counted
+        # (what the queue keeps once a session starts); only a redelivery asks
+        first = d.delivered <= 1
+        row = None if first else await self.store.job(cid)
         if row is not None and row.state in ("done", "failed"):  # redelivered after its end
             await d.ack()
             return
@@ -188,7 +193,7 @@ class Worker:
             self.stats.set_aside += 1
             await q.set_aside(d, f"no active meter {job.serial} in the inventory", 0)
             return
-        tries, last_reason = await q.tries(cid)
+        tries, last_reason = (0, "") if first else await q.tries(cid)
         if tries >= q.settings.max_tries:
             reason = f"{tries} tries without success; the last: {last_reason or 'unknown'}"
             await self._give_up(d, job, meter, reason, tries)
@@ -214,7 +219,9 @@ class Worker:
         if not await q.lease(held[0], self.name):
             return None, 0
         try:
-            for slot in cell_slots(meter.cell, self.policy.per_cell):
+            slots = cell_slots(meter.cell, self.policy.per_cell)
+            start = self.rng.randrange(len(slots))  # not all from slot 0: fewer refusals
+            for slot in slots[start:] + slots[:start]:
                 if await q.lease(slot, self.name):
                     held.append(slot)
                     break
@@ -222,10 +229,11 @@ class Worker:
                 return None, 0
             unanswered = f"a session by {self.name} ended without an answer"
             tries = await q.add_try(job.correlation_id, unanswered)
-            try:  # the jobs table informs; a failure to write it does not stop the session
-                await self._record(job, meter, "running", tries, "")
-            except Exception as e:
-                log.warning("job %s: its state not recorded: %s", job.correlation_id, e)
+            if job.priority == 0:  # on demand: someone may be watching its state
+                try:  # the jobs table informs; a failure to write it does not stop the session
+                    await self._record(job, meter, "running", tries, "")
+                except Exception as e:
+                    log.warning("job %s: its state not recorded: %s", job.correlation_id, e)
             keep = asyncio.create_task(self._keepalive(d, held))
             try:
                 outcome = await self.collector.collect(meter, force_clock=job.force_clock)

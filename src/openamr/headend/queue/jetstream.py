@@ -273,6 +273,8 @@ class JetStreamQueue:
         return True
 
     async def add_try(self, job_id: str, reason: str) -> int:
+        if await self._tries_set(job_id, 1, reason, 0):  # the first try: one round trip
+            return 1
         while True:  # compare and set: two workers never count one try
             n, _, last = await self._tries_get(job_id)
             if await self._tries_set(job_id, n + 1, reason, last):
