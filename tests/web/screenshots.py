@@ -9,55 +9,22 @@ Playwright (tests/browser.py) against ``openamr demo``, here with the 100 meters
 
 from __future__ import annotations
 
-import random
-import re
-import signal
-import subprocess
 import sys
 import tempfile
-import threading
 from pathlib import Path
 
 from tests.browser import another_page, open_page
+from tests.web.demo import DemoProcess
 
-CLI = [sys.executable, "-c", "from openamr.cli.main import main; main()"]
 METERS, METER, COVERS = 100, "10000042", ("10000042", "10000007")
-
-
-def start_demo(home: str) -> tuple[subprocess.Popen[str], dict[str, str]]:
-    """``openamr demo`` on free ports; once ready, its pages' URLs."""
-    first = f"127.{random.randrange(10, 250)}.{random.randrange(0, 250)}.1"  # a drawn range
-    proc = subprocess.Popen(
-        [*CLI, "demo", "--dir", home, "--meters", str(METERS), "--api-port", "0",
-         "--fleet-port", "0", "--listen-port", "0", "--first-address", first,
-         "--spread", "10", "--every", "0"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )  # fmt: skip
-    heard: list[str] = []
-    ready = threading.Event()
-
-    def pump() -> None:
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            heard.append(line)
-            if "Ctrl-C stops everything" in line:
-                ready.set()
-        ready.set()
-
-    threading.Thread(target=pump, daemon=True).start()
-    if not ready.wait(120) or proc.poll() is not None:
-        proc.kill()
-        raise SystemExit("".join(heard))
-    found = dict(re.findall(r"(head-end page|fleet page)\s+(http://127\.0\.0\.1:\d+/\S*)",
-                            "".join(heard)))  # fmt: skip
-    return proc, {"headend": found["head-end page"], "fleet": found["fleet page"]}
 
 
 def main(out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as home, open_page(1280, 800) as page:
-        proc, urls = start_demo(home)
+        demo = DemoProcess(home, METERS, "--spread", "10")
         try:
+            urls = demo.urls(120)
             page.goto(urls["headend"])
             page.wait_for_selector("body[data-loaded=fleet]")
             page.wait_for_selector("#live-dot.on")
@@ -81,8 +48,7 @@ def main(out: Path) -> None:
             page.wait_for_selector("#m-legend li[data-series='import T1']")
             page.screenshot(path=str(out / "meter.png"))
         finally:
-            proc.send_signal(signal.SIGINT)
-            proc.wait(30)
+            demo.stop()
     print(f"{out / 'headend.png'}, {out / 'meter.png'}")
 
 

@@ -12,13 +12,7 @@ campaign covers them all), and every wait is for a condition on the page."""
 
 from __future__ import annotations
 
-import os
-import random
 import re
-import signal
-import subprocess
-import sys
-import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -26,9 +20,7 @@ from pathlib import Path
 import pytest
 
 from tests.browser import another_page, open_page, require_chromium, screenshot
-
-CLI = [sys.executable, "-c", "from openamr.cli.main import main; main()"]
-
+from tests.web.demo import DemoProcess
 
 METERS = 4
 
@@ -37,41 +29,11 @@ METERS = 4
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[], dict[str, str]]]:
     """A running demo; calling it waits until it is ready and gives the pages' URLs."""
     require_chromium()
-    first = f"127.{random.randrange(10, 250)}.{random.randrange(0, 250)}.1"
-    proc = subprocess.Popen(
-        [*CLI, "demo", "--dir", str(tmp_path_factory.mktemp("demo")), "--meters", str(METERS),
-         "--api-port", "0", "--fleet-port", "0", "--listen-port", "0", "--first-address", first,
-         "--no-faults", "--spread", "1", "--every", "0"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )  # fmt: skip
-    heard: list[str] = []
-    ready = threading.Event()
-
-    def pump() -> None:
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            heard.append(line)
-            if "Ctrl-C stops everything" in line:
-                ready.set()
-        ready.set()
-
-    threading.Thread(target=pump, daemon=True).start()
-
-    def urls() -> dict[str, str]:
-        assert ready.wait(60) and proc.poll() is None, "".join(heard)
-        text = "".join(heard)
-        found = dict(
-            re.findall(r"(head-end page|fleet page)\s+(http://127\.0\.0\.1:\d+/\S*)", text)
-        )
-        return {"headend": found["head-end page"], "fleet": found["fleet page"]}
-
+    demo = DemoProcess(str(tmp_path_factory.mktemp("demo")), METERS, "--no-faults", "--spread", "1")
     try:
-        yield urls
+        yield demo.urls
     finally:
-        proc.send_signal(signal.SIGINT)
-        proc.wait(30)
-    out = "".join(heard)
+        out = demo.stop()
     assert "Traceback" not in out, out
     assert out.rstrip().endswith("stopped"), out
 
