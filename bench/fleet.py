@@ -3,6 +3,8 @@
 * memory per meter: a fleet of 1,000 and of 10,000 meters listening, each at its own
   loopback address (RLIMIT_NOFILE raised to the hard limit), none reached yet: the
   resident memory (VmRSS) the listeners and the fleet add, divided by the meters;
+  and 1,000 meters each woken with 30 days of history and hibernated into a state
+  file on disk, as the issue's floor states it (run once: about a minute);
 * sessions per second: ``openamr fleet serve`` (1,000 meters, no faults) in a
   subprocess; our client in this process is the load: each session connects to one
   of 50 meters (woken before the timed runs), associates as the LLS reader with
@@ -83,6 +85,39 @@ def memory_1000() -> list[Case]:
 @suite("fleet", "a fleet of 10,000 meters listening", unit="meters", items=10_000)
 def memory_10000() -> list[Case]:
     return [_memory_case(10_000, "127.8.0.1")]
+
+
+WOKEN, WOKEN_DAYS = 1_000, 30
+_woken: list[str] = []
+
+
+def _woken_and_hibernated() -> int:
+    """Issue 12's memory floor as the issue states it: every meter with 30 days of
+    history, woken once (built, its history simulated) and hibernated into a state
+    file on disk; the resident memory the fleet keeps afterwards, per meter."""
+    gc.collect()
+    before = _rss()
+    work = Path(tempfile.mkdtemp(prefix="openamr-bench-woken-"))
+    config = quick(WOKEN, addresses=Addresses(first="127.10.0.1"), faults=FaultRates.none(),
+                   history_days=WOKEN_DAYS)  # fmt: skip
+    fleet = Fleet(config, MeterClock(SteppedTime(START)), FleetState.open(work / "fleet.db"))
+    for index in range(WOKEN):
+        fleet.reach(index)
+        assert fleet.hibernate(index), index
+    gc.collect()
+    per_meter = (_rss() - before) / WOKEN
+    stored = sum(fleet.state.bytes_of(s) for s in config.serials) / WOKEN
+    _woken.append(f"- {per_meter / 1024:.1f} KiB resident per meter after all {WOKEN:,} were "
+                  f"woken with {WOKEN_DAYS} days of history and hibernated (VmRSS, the "
+                  f"bounded caches included; floor 20 KiB); {stored / 1024:.1f} KiB per "
+                  "meter in the state file")  # fmt: skip
+    return WOKEN
+
+
+@suite("fleet", f"wake {WOKEN:,} meters with {WOKEN_DAYS} days of history, hibernate each",
+       unit="meters", items=WOKEN, repeat=1, report=lambda: _woken)  # fmt: skip
+def woken() -> list[Case]:
+    return [Case("openamr", _woken_and_hibernated, warm_up=False)]
 
 
 # -- sessions ---------------------------------------------------------------------------
