@@ -25,8 +25,9 @@ import logging
 from openamr.aio.dial_out import Dialler
 from openamr.aio.dlms_server import WrapperSession
 from openamr.aio.modem import ModemPool, NetworkClock
+from openamr.apdu.results import DataAccessResult
 from openamr.codec.types import Array, Enum, OctetString
-from openamr.cosem.classes.auto_connect import AutoConnectMode
+from openamr.cosem.classes.auto_connect import AutoConnect, AutoConnectMode
 from openamr.devices.mt372 import objects as mt372
 from openamr.gsm.gprs import Endpoint, ip_destination
 from openamr.gsm.modem import MeterModem
@@ -91,7 +92,8 @@ class TwinGsm:
 def set_call_back(meter: TwinMeter, destination: str) -> None:
     """The factory settings of a meter that calls the head-end back once woken: Auto
     connect mode 104 (connected on connect) and ``destination`` (``HOST:PORT``) as the
-    only entry of its destination list. ValueError: not a ``HOST:PORT``."""
+    only entry of its destination list, kept as a SET would be (in the twin's state,
+    if it has one). ValueError: not a ``HOST:PORT``."""
     if ip_destination(destination) is None:
         raise ValueError(f"{destination!r}: write HOST:PORT, e.g. 127.0.0.1:4100")
     connect = meter.app.device.find(mt372.AUTO_CONNECT.obis)
@@ -100,4 +102,7 @@ def set_call_back(meter: TwinMeter, destination: str) -> None:
         (2, Enum(AutoConnectMode.CONNECTED_ON_CONNECT)),
         (6, Array([OctetString(destination.encode())])),
     ):
-        connect.set(index, value)
+        result = connect.set(index, value)
+        assert result is DataAccessResult.SUCCESS, result
+        if meter.persistence is not None:
+            meter.persistence.written(connect.logical_name, AutoConnect.CLASS_ID, index, value)

@@ -194,7 +194,8 @@ async def _serve(
     counters = None if store is not None else open_counters(credentials.system_title)
     try:
         kek = None if twin.state is None else state_kek(twin.state, twin.state_key)
-        if store is not None and store.last_alive() is not None:
+        resumed = store is not None and store.last_alive() is not None
+        if store is not None and resumed:
             ignored = [
                 f
                 for f, given in (("--start", twin.start), ("--history-days", twin.history_days))
@@ -234,7 +235,6 @@ async def _serve(
             raise click.ClickException(
                 f"{e}; choose another {option}" if option else str(e)
             ) from None
-        resumed = store is not None and store.last_alive() is not None
         try:
             network = await _gsm(served, twin.speed, gsm, resumed)
         except BaseException:
