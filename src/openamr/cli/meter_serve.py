@@ -127,15 +127,22 @@ def serve_command(
         start = twin_local(start)  # no offset: the twin's local time (cli/times.py)
     kind = ProfileKind(load_kind) if load_kind else None
     load = seeded_load(seed_of(serial_number), kind, pv, phases)
-    twin = TwinOptions(
-        serial_number, history_days, start, speed, state_path, load, state_key, disturbances
-    )
     if call_back is not None and ip_destination(call_back) is None:
         raise click.BadParameter(f"{call_back!r}: write HOST:PORT, e.g. 127.0.0.1:4100",
                                  param_hint="--call-back")  # fmt: skip
-    gsm = Gsm(modem_at, lookup_at, call_back)
+    twin = TwinOptions(
+        serial_number,
+        history_days,
+        start,
+        speed,
+        state_path,
+        load,
+        state_key,
+        disturbances,
+        Gsm(modem_at, lookup_at, call_back),
+    )
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(_serve(host, port, transport, twin, optical, control_port, gsm))
+        asyncio.run(_serve(host, port, transport, twin, optical, control_port))
 
 
 def wall_clock() -> dt.datetime:
@@ -144,8 +151,18 @@ def wall_clock() -> dt.datetime:
 
 
 @dataclass(frozen=True)
+class Gsm:
+    """The twin's own GSM network (:mod:`openamr.aio.twin_gsm`): where the head-end's
+    modem and the address lookup are served, and a fresh meter's call-back."""
+
+    modem: tuple[str, int] | None = None
+    lookup: tuple[str, int] | None = None
+    call_back: str | None = None
+
+
+@dataclass(frozen=True)
 class TwinOptions:
-    """Which meter, and its time: history simulated, start, speed."""
+    """Which meter, and its time: history simulated, start, speed; its GSM network."""
 
     serial_number: str
     history_days: float = 0
@@ -155,6 +172,7 @@ class TwinOptions:
     load: LoadConfig | None = None  # the consumer (default: drawn from the serial)
     state_key: str | None = None  # the state key-encryption key's file (--state-key)
     disturbances: bool = True  # the field's seeded grid events (--no-disturbances: none)
+    gsm: Gsm = Gsm()  # its own GSM network: --modem, --lookup, --call-back
 
 
 @dataclass(frozen=True)
@@ -168,16 +186,6 @@ class Optical:
     hdlc_baud: int = DEFAULT_BAUD
 
 
-@dataclass(frozen=True)
-class Gsm:
-    """The twin's own GSM network (:mod:`openamr.aio.twin_gsm`): where the head-end's
-    modem and the address lookup are served, and a fresh meter's call-back."""
-
-    modem: tuple[str, int] | None = None
-    lookup: tuple[str, int] | None = None
-    call_back: str | None = None
-
-
 async def _serve(
     host: str,
     port: int,
@@ -185,7 +193,6 @@ async def _serve(
     twin: TwinOptions,
     optical: Optical = Optical(),
     control_port: int | None = None,
-    gsm: Gsm = Gsm(),
 ) -> None:
     serial_number = twin.serial_number
     credentials = Credentials()
@@ -236,7 +243,7 @@ async def _serve(
                 f"{e}; choose another {option}" if option else str(e)
             ) from None
         try:
-            network = await _gsm(served, twin.speed, gsm, resumed)
+            network = await _gsm(served, twin.speed, twin.gsm, resumed)
         except BaseException:
             await served.close()
             raise
