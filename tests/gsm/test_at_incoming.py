@@ -143,3 +143,22 @@ def test_dtr_off_as_and_d_says(net: GsmNetwork, dte: Dte, dtr: int, stays: bool)
         dte.run_until(dte.now + 31.0)
         assert dte.modem.call is None
     assert any(isinstance(e, Offline) for e in dte.events)
+
+
+def test_clip_names_the_calling_meter_after_each_ring(net: GsmNetwork, dte: Dte) -> None:
+    """AT+CLIP=1 (TS 27.007 §7.6): +CLIP with the number and its type after RING."""
+    assert dte.at("AT+CLIP?").lines == ("+CLIP: 0,1",)
+    assert dte.at("AT+CLIP=?").lines == ("+CLIP: (0-1)",)
+    assert dte.at("AT+CLIP=2").result is Result.ERROR
+    dte.at("AT+CLIP=1")
+    assert dte.at("AT+CLIP?").lines == ("+CLIP: 1,1",)
+    m = meter(net)
+    net.call_head_end(m, HEAD_END, 0.0)
+    shown = f'\r\nRING\r\n\r\n+CLIP: "{number(m)}",145\r\n'.encode()
+    assert advance(net, dte, SETUP_S + RING_S) == shown * 2
+    dte.at("AT+CLIP=0")
+    assert advance(net, dte, SETUP_S + 2 * RING_S) == b"\r\nRING\r\n"
+    dte.at("AT+CLIP=1")
+    dte.at("ATZ")  # the defaults: CLIP off (and echo on)
+    dte.at("ATE0")
+    assert dte.at("AT+CLIP?").lines == ("+CLIP: 0,1",)

@@ -101,3 +101,44 @@ def test_repetitions_bound_the_rounds() -> None:
     assert tried == [(0, "10.1.2.3", 1), (0, "10.1.2.4", 1), (10, "10.1.2.3", 2),
                      (10, "10.1.2.4", 2)]  # fmt: skip
     assert plan.pending_at() is None
+
+
+async def test_the_dialler_waits_for_registration_without_spinning() -> None:
+    """Due while still registering: the adapter looks again each NOT_ATTACHED_S of the
+    network's clock (not every few ms), and connects once the modem is attached."""
+    import asyncio
+
+    from openamr.aio.dial_out import NOT_ATTACHED_S, Dialler
+
+    loop = asyncio.get_running_loop()
+    speed, start = 20.0, loop.time()  # 30 s of registration: 1.5 s
+
+    def now() -> float:
+        return (loop.time() - start) * speed
+
+    connected: list[float] = []
+
+    async def connect(modem: MeterModem, destination: tuple[str, int]) -> bool:
+        connected.append(now())
+        return True
+
+    class Counting(Dialler):
+        fired = 0
+
+        def _fire(self, modem: MeterModem) -> None:
+            self.fired += 1
+            super()._fire(modem)
+
+    dialler = Counting(now, lambda at: start + at / speed, connect)
+    m = MeterModem(Sim.derive(4), now(), registration_s=30.0, gsm_mode=GsmMode.GSM)
+    m.auto_connect = AutoConnectSettings(mode=AutoConnectMode.CONNECTED_ON_CONNECT,
+                                         destinations=("10.1.2.3:4100",))  # fmt: skip
+    network = GsmNetwork()
+    network.on_dial = dialler.schedule
+    network.register(m)
+    assert m.wake(now()) is not None and not m.registered
+    while not connected and now() < 60:
+        await asyncio.sleep(0.01)
+    await dialler.close()
+    assert connected and 30.0 <= connected[0] < 30.0 + ATTACH_S + 2 * NOT_ATTACHED_S
+    assert dialler.fired <= 30 / NOT_ATTACHED_S + 3, dialler.fired

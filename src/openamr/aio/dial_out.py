@@ -29,6 +29,9 @@ Connect = Callable[[MeterModem, Endpoint], Awaitable[bool]]
 CONNECT_S = 10.0
 #: a timer that fires a moment early (clock conversion) waits at least this
 MIN_WAIT_S = 0.01
+#: due but not attached yet (still registering, no coverage): look again this much
+#: later, in seconds of the network's clock (not a busy loop until it registers)
+NOT_ATTACHED_S = 1.0
 
 
 class Dialler:
@@ -44,22 +47,28 @@ class Dialler:
         self.tasks: set[asyncio.Task[None]] = set()
         self.connected = 0  # connections made (for tests and logs)
 
-    def schedule(self, modem: MeterModem) -> None:
-        """Arm ``modem``'s next attempt (the network's ``on_dial``)."""
+    def schedule(self, modem: MeterModem, not_before: float | None = None) -> None:
+        """Arm ``modem``'s next attempt (the network's ``on_dial``), not before
+        ``not_before`` (the network's clock) if given."""
         old = self.timers.pop(id(modem), None)
         if old is not None:
             old.cancel()
         at = dial_at(modem)
         if at is None:
             return
+        if not_before is not None:
+            at = max(at, not_before)
         when = max(self.loop_time(at), self.loop.time() + MIN_WAIT_S)
         self.timers[id(modem)] = self.loop.call_at(when, self._fire, modem)
 
     def _fire(self, modem: MeterModem) -> None:
         self.timers.pop(id(modem), None)
-        out = dial_due(modem, self.now())
-        if out is None:
-            self.schedule(modem)  # early, or the session ended (then nothing is due)
+        now = self.now()
+        out = dial_due(modem, now)
+        if out is None:  # early, not attached yet, or the session ended (nothing is due)
+            at = dial_at(modem)
+            due = at is not None and now >= at  # due, but not attached yet
+            self.schedule(modem, now + NOT_ATTACHED_S if due else None)
             return
         task = asyncio.create_task(self._attempt(modem, out.destination))
         self.tasks.add(task)

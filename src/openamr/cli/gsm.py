@@ -16,7 +16,8 @@ def gsm_group() -> None:
     """The simulated GSM network: the head-end's modem, calls, SMS, GPRS."""
 
 
-def _endpoint(ctx: click.Context, param: click.Parameter, value: str | None) -> object:
+def endpoint_option(ctx: click.Context, param: click.Parameter, value: str | None) -> object:
+    """A ``HOST:PORT`` option as ``(host, port)`` (None: not given)."""
     if value is None:
         return None
     host, sep, port = value.rpartition(":")
@@ -35,7 +36,7 @@ def _endpoint(ctx: click.Context, param: click.Parameter, value: str | None) -> 
 )
 @click.option(
     "--tcp",
-    callback=_endpoint,
+    callback=endpoint_option,
     default=None,
     metavar="HOST:PORT",
     help="Serve the modem on TCP (each connection is one modem of the pool).",
@@ -43,7 +44,7 @@ def _endpoint(ctx: click.Context, param: click.Parameter, value: str | None) -> 
 @click.option("--pty", is_flag=True, help="Serve one modem on a new pseudo-terminal.")
 @click.option(
     "--lookup",
-    callback=_endpoint,
+    callback=endpoint_option,
     default=None,
     metavar="HOST:PORT",
     help="Serve the address lookup (RADIUS stand-in) for wake-ups.",

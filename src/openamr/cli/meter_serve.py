@@ -7,6 +7,7 @@ import contextlib
 import datetime as dt
 import logging
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import click
 
@@ -14,14 +15,19 @@ from openamr.aio.lines import BAUD_RATES, DEFAULT_BAUD
 from openamr.aio.push import PushDelivery
 from openamr.aio.serve import Listeners, ServedTwin, ServeError, serve_twin
 from openamr.cli.advice import serial_advice
+from openamr.cli.gsm import endpoint_option
 from openamr.cli.state_files import open_counters, state_kek
 from openamr.cli.times import IsoTime, twin_local
+from openamr.gsm.gprs import ip_destination
 from openamr.meter.associations import SERVER_LOGICAL_ADDRESS, Credentials
 from openamr.meter.metrology.disturbances import FIELD_RATES
 from openamr.meter.metrology.load import seeded_load
 from openamr.meter.metrology.model import LoadConfig, ProfileKind
 from openamr.meter.mt372 import build_mt372, seed_of
 from openamr.meter.state import StateError, StateStore
+
+if TYPE_CHECKING:
+    from openamr.aio.twin_gsm import TwinGsm
 
 
 @click.group("meter")
@@ -78,6 +84,17 @@ def meter_group() -> None:
 @click.option("--disturbances/--no-disturbances", default=True, show_default=True,
               help="Seeded outages, sags and swells at the field's rates (README); "
                    "off: a quiet grid, only what the control port injects.")  # fmt: skip
+@click.option("--modem", "modem_at", callback=endpoint_option, default=None, metavar="HOST:PORT",
+              help="Also serve the head-end's GSM modem (AT, CSD, SMS) on this twin's own "
+                   "network: calls are answered by its Auto answer object, an SMS from a "
+                   "whitelisted number wakes it (docs/gsm-meter.md).")  # fmt: skip
+@click.option("--lookup", "lookup_at", callback=endpoint_option, default=None,
+              metavar="HOST:PORT",
+              help="Also serve the address lookup (LOOKUP <msisdn>: the twin's address "
+                   "while attached to GPRS).")  # fmt: skip
+@click.option("--call-back", default=None, metavar="HOST:PORT",
+              help="A fresh meter's Auto connect: mode 104 with this one destination, so "
+                   "that once woken it connects there (a head-end's --inbound).")  # fmt: skip
 @click.option("-v", "--verbose", is_flag=True, help="Log protocol events.")
 def serve_command(
     host: str,
@@ -98,6 +115,9 @@ def serve_command(
     pv: bool | None,
     phases: int,
     disturbances: bool,
+    modem_at: tuple[str, int] | None,
+    lookup_at: tuple[str, int] | None,
+    call_back: str | None,
     verbose: bool,
 ) -> None:
     """Serve the MT372 object list: client 16 public, 32 LLS, 1 HLS-GMAC + ciphering."""
@@ -107,8 +127,19 @@ def serve_command(
         start = twin_local(start)  # no offset: the twin's local time (cli/times.py)
     kind = ProfileKind(load_kind) if load_kind else None
     load = seeded_load(seed_of(serial_number), kind, pv, phases)
+    if call_back is not None and ip_destination(call_back) is None:
+        raise click.BadParameter(f"{call_back!r}: write HOST:PORT, e.g. 127.0.0.1:4100",
+                                 param_hint="--call-back")  # fmt: skip
     twin = TwinOptions(
-        serial_number, history_days, start, speed, state_path, load, state_key, disturbances
+        serial_number,
+        history_days,
+        start,
+        speed,
+        state_path,
+        load,
+        state_key,
+        disturbances,
+        Gsm(modem_at, lookup_at, call_back),
     )
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(_serve(host, port, transport, twin, optical, control_port))
@@ -120,8 +151,18 @@ def wall_clock() -> dt.datetime:
 
 
 @dataclass(frozen=True)
+class Gsm:
+    """The twin's own GSM network (:mod:`openamr.aio.twin_gsm`): where the head-end's
+    modem and the address lookup are served, and a fresh meter's call-back."""
+
+    modem: tuple[str, int] | None = None
+    lookup: tuple[str, int] | None = None
+    call_back: str | None = None
+
+
+@dataclass(frozen=True)
 class TwinOptions:
-    """Which meter, and its time: history simulated, start, speed."""
+    """Which meter, and its time: history simulated, start, speed; its GSM network."""
 
     serial_number: str
     history_days: float = 0
@@ -131,6 +172,7 @@ class TwinOptions:
     load: LoadConfig | None = None  # the consumer (default: drawn from the serial)
     state_key: str | None = None  # the state key-encryption key's file (--state-key)
     disturbances: bool = True  # the field's seeded grid events (--no-disturbances: none)
+    gsm: Gsm = Gsm()  # its own GSM network: --modem, --lookup, --call-back
 
 
 @dataclass(frozen=True)
@@ -159,7 +201,8 @@ async def _serve(
     counters = None if store is not None else open_counters(credentials.system_title)
     try:
         kek = None if twin.state is None else state_kek(twin.state, twin.state_key)
-        if store is not None and store.last_alive() is not None:
+        resumed = store is not None and store.last_alive() is not None
+        if store is not None and resumed:
             ignored = [
                 f
                 for f, given in (("--start", twin.start), ("--history-days", twin.history_days))
@@ -200,16 +243,65 @@ async def _serve(
                 f"{e}; choose another {option}" if option else str(e)
             ) from None
         try:
+            network = await _gsm(served, twin.speed, twin.gsm, resumed)
+        except BaseException:
+            await served.close()
+            raise
+        try:
             _banner(served, transport, optical, store or counters)
+            _gsm_banner(network)
             await served.serve_forever()
         except ServeError as e:
             raise click.ClickException(str(e)) from None
         finally:
+            await network.close()
             await served.close()
     finally:  # a twin that could not start leaves its files for the next one
         for opened in (store, counters):
             if opened is not None:
                 opened.close()
+
+
+async def _gsm(served: ServedTwin, speed: float, gsm: Gsm, resumed: bool) -> TwinGsm:
+    """The twin's own network: its Auto connect drives its dial-out when woken; the
+    head-end's modem and the lookup on it, if asked for."""
+    from openamr.aio.twin_gsm import TwinGsm, set_call_back
+    from openamr.devices.mt372.objects import HEAD_END_CSD_NUMBER
+
+    meter = served.meter
+    if gsm.call_back is not None:
+        if resumed:
+            click.echo(f"warning: --call-back ignored: {meter.serial}'s state holds its Auto "
+                       "connect (write it over DLMS)", err=True)  # fmt: skip
+        else:
+            set_call_back(meter, gsm.call_back)
+    wrapper = served.dlms_address if served.listeners.transport == "wrapper" else None
+    network = TwinGsm(meter, speed, wrapper)
+    if gsm.modem is None and gsm.lookup is None:
+        return network
+    try:
+        await network.serve_modem(gsm.modem, gsm.lookup, HEAD_END_CSD_NUMBER)
+    except OSError as e:
+        await network.close()
+        raise click.ClickException(
+            f"cannot listen: {e.strerror or e}; choose another --modem or --lookup"
+        ) from None
+    return network
+
+
+def _gsm_banner(network: TwinGsm) -> None:
+    from openamr.devices.mt372.objects import HEAD_END_CSD_NUMBER
+
+    sim, pool = network.modem.sim, network.pool
+    if pool is None:
+        return
+    if sim is not None:
+        click.echo(f"SIM card {sim.iccid}, number {sim.msisdn}, IMSI {sim.imsi}")
+    for what, at in zip(("modem (AT) listening on TCP", "address lookup listening on"),
+                        network.listening, strict=True):  # fmt: skip
+        if at is not None:
+            calling = f", calling as {HEAD_END_CSD_NUMBER}" if "modem" in what else ""
+            click.echo(f"{what} {at[0]}:{at[1]}{calling}")
 
 
 def _banner(served: ServedTwin, transport: str, optical: Optical, store: StateStore | None) -> None:

@@ -6,6 +6,9 @@ Incoming calls (V.250 §6.3.5, §6.3.2; §5.7 for RING): a meter's call offered 
 idle line rings there: ``RING`` (numeric ``2``) once a ring, S1 counting them; ``ATA``
 answers it, and S0 > 0 answers it after that many rings; then ``CONNECT 9600`` as for
 a dialled call. A line in a call, in the online command state or in an SMS is busy.
+With ``AT+CLIP=1`` (TS 27.007 §7.6) each RING is followed by the caller's number,
+``+CLIP: "+38640000001",145``: a modem-pool driver knows which meter calls before it
+answers (an alarm call-back, a meter off the inventory it would rather refuse).
 
 DTR (&D, V.250 §6.2.9), as far as a byte stream can say it: the DTE going away (the
 TCP connection closed) is DTR turned off. &D2 (the default) hangs up; &D1 leaves the
@@ -193,10 +196,18 @@ def _ringing(modem: AtModem, now: float) -> list[ModemEvent]:
     while s[1] < heard:
         s[1] += 1
         modem.result(Result.RING)
+        if modem.settings.clip and not modem.settings.quiet:
+            modem.info(clip(call.caller))
         if 0 < s[0] <= s[1]:  # auto answer (V.250 §6.3.8: S0)
             answer(modem, now)
             return poll(modem, now)
     return []
+
+
+def clip(number: str) -> str:
+    """The calling line identity after RING (TS 27.007 §7.6): the number and its type
+    of address (TS 24.008 §10.5.4.7: 145 international, with its ``+``; 129 else)."""
+    return f'+CLIP: "{number}",{145 if number.startswith("+") else 129}'
 
 
 def dtr_off(modem: AtModem, now: float) -> list[ModemEvent]:

@@ -163,6 +163,8 @@ def _number_setting(name: str, choices: range, label: str) -> Extended:
 def _read(modem: AtModem, name: str) -> str:
     if name == "creg":
         return f"{modem.settings.creg},{modem.identity.registered}"
+    if name == "clip":  # <n>,<m>: m 1, the network provides CLIP (TS 27.007 §7.6)
+        return f"{modem.settings.clip},1"
     return str(getattr(modem.settings, name))
 
 
@@ -243,6 +245,7 @@ EXTENDED: dict[str, Extended] = {
     "+CSQ": _csq,
     "+CREG": _number_setting("creg", range(0, 3), "+CREG"),
     "+CMEE": _number_setting("cmee", range(0, 3), "+CMEE"),
+    "+CLIP": _number_setting("clip", range(0, 2), "+CLIP"),
     "+CMGF": _cmgf,
     "+CMGS": _cmgs,
     "+CBST": _cbst,

@@ -93,5 +93,6 @@ class Settings:
     cmee: int = 0
     cmgf: int = 0  # TS 27.005 §3.2.3: 0 PDU mode (the default), 1 text mode
     cbst: tuple[int, int, int] = (7, 0, 1)
+    clip: int = 0  # +CLIP (TS 27.007 §7.6): 1 the caller's number after each RING
     dtr: int = 2  # &D (V.250 §6.2.9): 0 ignored, 1 online command state, 2 hang up
     dcd: int = 1  # &C (§6.2.8): 0 always on, 1 follows the carrier (not a wire here)
