@@ -26,6 +26,7 @@ from pathlib import Path
 
 import pytest
 
+from openamr.client.errors import MeterError
 from openamr.client.meter import connect
 from openamr.codec.types import Array, Enum, LongUnsigned, OctetString, Unsigned
 from openamr.headend.inbound import Relay, identify
@@ -187,3 +188,39 @@ async def test_an_sms_through_the_twins_modem_wakes_it_and_it_calls_back(
     out, err = await asyncio.wait_for(read.communicate(), 60)
     assert read.returncode == 0, err
     assert SERIAL in out.decode()
+
+
+@pytest.fixture
+def wakeup_twin(tmp_path: Path) -> Iterator[Twin]:
+    yield from serve(
+        tmp_path, "--reach", "wakeup", "--modem", "127.0.0.1:0", "--lookup", "127.0.0.1:0",
+        lines=5,
+    )  # fmt: skip
+
+
+async def test_meter_serve_reach_wakeup_answers_tcp_only_once_an_sms_woke_it(
+    wakeup_twin: Twin,
+) -> None:
+    async def reads() -> bool:
+        try:
+            async with connect(wakeup_twin.url, 16, "none", environ={}, timeout=5,
+                               retries=0) as meter:  # fmt: skip
+                return await meter.get("0.0.96.1.0.255", 2, class_id=1) is not None
+        except MeterError:
+            return False
+
+    assert not await reads()  # GSM mode 0, not woken: its GPRS address does not answer
+    msisdn = wakeup_twin.find(r"number (\+\d+)")
+    modem = wakeup_twin.find(r"modem \(AT\) listening on TCP (\S+),").rpartition(":")
+    reader, writer = await asyncio.open_connection(modem[0], int(modem[2]))
+    try:
+        await at(reader, writer, b"ATE0\r")
+        await at(reader, writer, b"AT+CMGF=1\r")
+        await at(reader, writer, f'AT+CMGS="{msisdn}"\r'.encode(), b"> ")
+        assert b"+CMGS:" in await at(reader, writer, b"wake up\x1a")
+    finally:
+        writer.close()
+    end = time.monotonic() + 20
+    while not await reads():  # attached ATTACH_S of the twin's clock later
+        assert time.monotonic() < end, "never answered after the SMS"
+        await asyncio.sleep(0.2)

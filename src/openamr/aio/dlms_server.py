@@ -17,7 +17,7 @@ import logging
 import os
 from asyncio import FIRST_COMPLETED
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from openamr.aio.connections import (
     DEFAULT_MAX_CONNECTIONS,
@@ -43,6 +43,9 @@ from openamr.link.wrapper import (
 from openamr.meter.application import ServerApplication
 
 log = logging.getLogger(__name__)
+
+#: why a new connection is refused now (None: admitted)
+Gate = Callable[[], "str | None"]
 
 
 #: APDUs a connection may have waiting before its reads are paused (fair share).
@@ -111,8 +114,10 @@ class WrapperSession(FairSession):
     """One TCP connection speaking the wrapper; one association per client wPort,
     served fairly (:class:`FairSession`: one APDU per turn)."""
 
-    def __init__(self, app: ServerApplication, limit: ConnectionLimit | None = None) -> None:
-        self.app, self.limit = app, limit
+    def __init__(
+        self, app: ServerApplication, limit: ConnectionLimit | None = None, gate: Gate | None = None
+    ) -> None:
+        self.app, self.limit, self.gate = app, limit, gate
         # an incoming APDU longer than any association can receive is answered with
         # an EXCEPTION-Response pdu-too-long (its body skipped, never buffered)
         largest = max((c.max_receive_pdu_size for c in app.configs.values()), default=0xFFFF)
@@ -134,6 +139,11 @@ class WrapperSession(FairSession):
         self.transport = transport
         self.loop = asyncio.get_running_loop()
         self._last = self.loop.time()
+        refused = None if self.gate is None else self.gate()
+        if refused is not None:
+            log.info("refused a wrapper connection: %s", refused)
+            transport.close()
+            return
         if self.limit is not None and not self.limit.admit(self):
             return
         self._arm_idle()
@@ -343,13 +353,19 @@ async def _read_or_release(
 
 
 async def serve_wrapper(
-    app: ServerApplication, host: str, port: int, max_connections: int = DEFAULT_MAX_CONNECTIONS
+    app: ServerApplication,
+    host: str,
+    port: int,
+    max_connections: int = DEFAULT_MAX_CONNECTIONS,
+    gate: Gate | None = None,
 ) -> asyncio.Server:
-    """Listen for wrapper connections (the GPRS path), at most ``max_connections``."""
+    """Listen for wrapper connections (the GPRS path), at most ``max_connections``;
+    ``gate`` says why a new connection is refused now (None: admitted), as a meter's
+    GPRS address answers only while its modem is attached."""
     loop = asyncio.get_running_loop()
     quiet_accept_errors(loop, loop.time)
     limit = ConnectionLimit(max_connections)
-    return await loop.create_server(lambda: WrapperSession(app, limit), host, port)
+    return await loop.create_server(lambda: WrapperSession(app, limit, gate), host, port)
 
 
 async def serve_hdlc(

@@ -66,6 +66,9 @@ class Listeners:
     #: advance and commit every so many seconds; default: KEEP_ALIVE_S with a state store
     keep_alive_s: float | None = None
     optical_timing: Timing = DEFAULT_TIMING
+    #: the wrapper port is the meter's GPRS address: a connection is admitted only
+    #: while its modem is attached to GPRS (Modem.gprs_refusal), as in the field
+    gprs_gate: bool = False
 
 
 @dataclass
@@ -145,8 +148,11 @@ async def _start(served: ServedTwin) -> None:
     meter, at, app = served.meter, served.listeners, served.meter.app
     password = meter.optical_password
     if at.port is not None:
-        serve = serve_wrapper if at.transport == "wrapper" else serve_hdlc
-        started_dlms = serve(app, at.host, at.port)
+        if at.transport == "wrapper":
+            gate = meter.peripherals.modem.gprs_refusal if at.gprs_gate else None
+            started_dlms = serve_wrapper(app, at.host, at.port, gate=gate)
+        else:
+            started_dlms = serve_hdlc(app, at.host, at.port)
         served.dlms = await _listen("dlms", f"{at.host}:{at.port}", "", started_dlms)
     if at.optical_port is not None:
         started = start_meter_optical_port(

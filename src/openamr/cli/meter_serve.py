@@ -23,7 +23,8 @@ from openamr.meter.associations import SERVER_LOGICAL_ADDRESS, Credentials
 from openamr.meter.metrology.disturbances import FIELD_RATES
 from openamr.meter.metrology.load import seeded_load
 from openamr.meter.metrology.model import LoadConfig, ProfileKind
-from openamr.meter.mt372 import build_mt372, seed_of
+from openamr.meter.mt372 import FleetSite, build_mt372, seed_of
+from openamr.meter.peripherals import ModemSite, Reach
 from openamr.meter.state import StateError, StateStore
 
 if TYPE_CHECKING:
@@ -95,6 +96,11 @@ def meter_group() -> None:
 @click.option("--call-back", default=None, metavar="HOST:PORT",
               help="A fresh meter's Auto connect: mode 104 with this one destination, so "
                    "that once woken it connects there (a head-end's --inbound).")  # fmt: skip
+@click.option("--reach", type=click.Choice([r.value for r in Reach]), default=Reach.TCP.value,
+              show_default=True,
+              help="How a head-end reaches a fresh meter (its factory GSM settings): tcp "
+                   "(always attached to GPRS), csd (data calls only), wakeup (TCP only "
+                   "after an SMS or a call). TCP answers only while attached.")  # fmt: skip
 @click.option("-v", "--verbose", is_flag=True, help="Log protocol events.")
 def serve_command(
     host: str,
@@ -118,6 +124,7 @@ def serve_command(
     modem_at: tuple[str, int] | None,
     lookup_at: tuple[str, int] | None,
     call_back: str | None,
+    reach: str,
     verbose: bool,
 ) -> None:
     """Serve the MT372 object list: client 16 public, 32 LLS, 1 HLS-GMAC + ciphering."""
@@ -139,7 +146,7 @@ def serve_command(
         load,
         state_key,
         disturbances,
-        Gsm(modem_at, lookup_at, call_back),
+        Gsm(modem_at, lookup_at, call_back, Reach(reach)),
     )
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(_serve(host, port, transport, twin, optical, control_port))
@@ -158,6 +165,7 @@ class Gsm:
     modem: tuple[str, int] | None = None
     lookup: tuple[str, int] | None = None
     call_back: str | None = None
+    reach: Reach = Reach.TCP  # a fresh meter's factory settings (meter.peripherals.Reach)
 
 
 @dataclass(frozen=True)
@@ -205,7 +213,11 @@ async def _serve(
         if store is not None and resumed:
             ignored = [
                 f
-                for f, given in (("--start", twin.start), ("--history-days", twin.history_days))
+                for f, given in (
+                    ("--start", twin.start),
+                    ("--history-days", twin.history_days),
+                    ("--reach", twin.gsm.reach is not Reach.TCP),
+                )
                 if given
             ]
             if ignored:
@@ -222,12 +234,14 @@ async def _serve(
                 speed=twin.speed, start=twin.start, state=store, load=twin.load, push=push,
                 counters=counters, state_kek=kek,
                 disturbances=FIELD_RATES if twin.disturbances else None,
+                fleet=FleetSite(modem=ModemSite(reach=twin.gsm.reach)),
             )  # fmt: skip
         except StateError as e:
             raise click.ClickException(str(e)) from None
         listeners = Listeners(
             host, port, "wrapper" if transport == "wrapper" else "hdlc", optical.port,
             optical.serial, optical.hdlc_serial, optical.hdlc_baud, control_port,
+            gprs_gate=True,
         )  # fmt: skip
         try:
             served = await serve_twin(meter, listeners, push=push)

@@ -391,6 +391,12 @@ class MeterModem:
     def _attached_at(self, now: float) -> bool:
         if not self.registered or self._unreachable():
             return False
+        return self.wants_gprs(now)
+
+    def wants_gprs(self, now: float) -> bool:
+        """Whether the modem's settings keep it attached to GPRS at ``now`` once it is
+        registered: GSM mode 2, Auto connect permanently connected or inside its
+        calling window, or the GPRS session of a wake-up."""
         mode, ac = self.gsm_mode, self.auto_connect.mode
         if mode == GsmMode.GPRS or ac == AutoConnectMode.PERMANENTLY_CONNECTED:
             return True

@@ -254,6 +254,20 @@ class Modem:
         to it): the ``now`` an adapter gives the modem and its network."""
         return _true_s(self.twin.source.true_now())
 
+    def gprs_refusal(self) -> str | None:
+        """Why the meter's GPRS address does not answer now (None: it does): no SIM
+        card, or settings that keep the modem off GPRS (GSM mode 0.0.128.20.10.255
+        written 0, Auto connect class 29 not connected) and no wake-up's session.
+        The time a modem takes to register is not counted here: a twin just started
+        answers at once, as a meter long in the field would."""
+        now = self.true_now()
+        self.gsm.tick(now)
+        if self.gsm.sim is None:
+            return "no SIM card"
+        if self.gsm.wants_gprs(now):
+            return None
+        return "not attached to GPRS (wake it up first: SMS or call)"
+
     def state_at(self, true_time: dt.datetime) -> ModemState:
         t = seconds(true_time)
         self.gsm.tick(float(t))
