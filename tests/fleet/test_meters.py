@@ -3,6 +3,7 @@ meter holds exactly what one that ran all along holds."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import replace
 
 from openamr.codec.obis import Obis
@@ -214,3 +215,47 @@ def test_image_blocks_are_written_with_the_next_flush_other_actions_at_once() ->
     base.step(5)
     meter.persistence.acted(Obis.parse("0.0.96.3.10.255"), 70, 1)  # a relay: at once
     assert state.saved_at(serial) != first
+
+
+def test_a_periodic_save_writes_the_meters_reached_since_the_last() -> None:
+    """The periodic save writes a meter reached (or held by a connection) since its
+    last save, not every awake one; after a kill, one not written since answers as
+    one written at every save: its registers not behind what a client read, the
+    fleet's downtime logged once as a power failure."""
+    from openamr.meter.events import EventCode
+
+    def run(reach_all: bool) -> tuple[FleetState, list[dt.datetime | None], int]:
+        base, state = SteppedTime(START), FleetState.memory()
+        fleet = fleet_on(small(3), base, state)
+        for i in range(3):
+            fleet.app(i)
+        fleet.hold(2)
+        fleet.save_awake()
+        serials = [fleet.meter(i).serial for i in range(3)]
+        saved = [state.saved_at(s) for s in serials]
+        base.step(HOUR)
+        fleet.app(1)  # reached: written at the next save
+        if reach_all:
+            fleet.app(0)
+        fleet.release(2)  # a connection held it until now
+        fleet.save_awake()
+        after = [state.saved_at(s) for s in serials]
+        for i in (1, 2):
+            assert (after[i] or START) > (saved[i] or START), i
+        assert reach_all or after[0] == saved[0]  # nobody reached it: not written again
+        base.step(60)
+        fleet.answering()  # a client reads meter 0, then the fleet is killed
+        read = _energy(fleet, 0)
+        base.step(HOUR)
+        return state, [base.current], read
+
+    lazy, (killed_at,), read = run(reach_all=False)
+    eager, _, _ = run(reach_all=True)
+    woken = [fleet_on(small(3), SteppedTime(killed_at), s) for s in (lazy, eager)]
+    assert _energy(woken[0], 0) >= read
+    assert readings(woken[0].app(0)) == readings(woken[1].app(0))
+    twin = woken[0].reach(0).twin
+    assert twin is not None
+    codes = [row[1] for row in twin.objects.event_log.rows]
+    assert codes.count(EventCode.POWER_FAILURE) == 1
+    assert codes.count(EventCode.POWER_RETURNED) == 1

@@ -19,9 +19,11 @@ the fleet's epoch when first reached, and the lazy twin makes it exact.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import sqlite3
 import zlib
+from collections.abc import Iterator
 from pathlib import Path
 
 from openamr.meter.state import StateError, StateStore
@@ -67,6 +69,18 @@ class FleetState:
 
     def close(self) -> None:
         self._db.close()
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """The writes within as one transaction: all of them in the file, or none
+        (one sync of the file for them all, not one each)."""
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
 
     # -- the fleet ----------------------------------------------------------------------
 

@@ -103,6 +103,8 @@ class Fleet:
         self.commissioned = epoch
         self._alive: dt.datetime | None = None
         self._unsaved: set[int] = set()  # took image blocks not yet in the state file
+        #: awake meters reached since their last save (:meth:`save_awake` writes these)
+        self._reached: set[int] = set()
         self._note_restart()
         self.awake: OrderedDict[int, Awake] = OrderedDict()  # least recently used first
         self._index = {serial: i for i, serial in enumerate(config.serials)}
@@ -185,6 +187,7 @@ class Fleet:
         else:
             self.awake.move_to_end(index)
             awake.used = now
+        self._reached.add(index)
         awake.meter.refresh()
         self.collect_pushes(index)
         return awake.meter
@@ -240,6 +243,7 @@ class Fleet:
         if awake is not None and awake.pinned > 0:
             awake.pinned -= 1
             awake.used = now
+            self._reached.add(index)  # served since it was reached: saved at the next pass
 
     def _bring(self, index: int, now: float) -> Awake:
         meter = self.meter(index)
@@ -372,6 +376,7 @@ class Fleet:
         self.state.save(self.meter(index).serial, awake.store, self.now())
         self.network.unregister(awake.meter.peripherals.modem.gsm)
         del self.awake[index]
+        self._reached.discard(index)
         self.sleeping.add(index)
         self.stats.hibernated += 1
         return True
@@ -388,14 +393,22 @@ class Fleet:
         return count
 
     def save_awake(self) -> None:
-        """Write every awake meter's memory and the fleet's clock into the state file
-        (the meters stay awake)."""
-        for index, awake in self.awake.items():
-            awake.meter.refresh()
-            self._commit(awake)
-            self.state.save(self.meter(index).serial, awake.store, self.now())
-        self.state.put_instant(CLOCK_TRUE, self.clock.true_now())
-        self.state.put_instant(CLOCK_BASE, self.clock.base())
+        """Write the memory of the awake meters reached since their last save, or held
+        by a connection now, and the fleet's clock into the state file, in one
+        transaction (the meters stay awake). A meter nobody reached since its last
+        save is not written again: its snapshot is what it holds (nothing changed it
+        since), and woken from it the lazy twin simulates the time since exactly as
+        the awake one would (no register goes back, no energy counts twice)."""
+        chosen = [i for i, a in self.awake.items() if a.pinned or i in self._reached]
+        with self.state.transaction():
+            for index in chosen:
+                awake = self.awake[index]
+                awake.meter.refresh()
+                self._commit(awake)
+                self.state.save(self.meter(index).serial, awake.store, self.now())
+            self.state.put_instant(CLOCK_TRUE, self.clock.true_now())
+            self.state.put_instant(CLOCK_BASE, self.clock.base())
+        self._reached.difference_update(chosen)
 
     # -- scenarios ----------------------------------------------------------------------
 
@@ -483,6 +496,7 @@ class Fleet:
         """Drop awake twins without saving (tests of what the state file holds)."""
         for index in indices:
             awake = self.awake.pop(index, None)
+            self._reached.discard(index)
             if awake is not None:
                 self.network.unregister(awake.meter.peripherals.modem.gsm)
 
