@@ -226,7 +226,7 @@ async def _serve(cfg: Any, state_path: str, control_port: int, push_to: str | No
     from openamr.fleet.control import FleetControl
     from openamr.fleet.hibernation import FleetState
     from openamr.fleet.meters import Fleet, fleet_clock
-    from openamr.fleet.serve import FleetServer
+    from openamr.fleet.serve import FleetServer, Garbage
     from openamr.meter.state import StateError
 
     try:
@@ -240,7 +240,8 @@ async def _serve(cfg: Any, state_path: str, control_port: int, push_to: str | No
     )  # fmt: skip
     loop = asyncio.get_running_loop()
     idle_s, max_awake, save_s = limits
-    server = FleetServer(fleet, loop, idle_s=idle_s, max_awake=max_awake, save_s=save_s)
+    server = FleetServer(fleet, loop, idle_s=idle_s, max_awake=max_awake, save_s=save_s,
+                         garbage=Garbage())  # fmt: skip
     try:
         server.listen()
     except OSError as e:
