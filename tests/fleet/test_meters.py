@@ -4,12 +4,15 @@ meter holds exactly what one that ran all along holds."""
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 from dataclasses import replace
+
+import pytest
 
 from openamr.codec.obis import Obis
 from openamr.codec.types import DoubleLongUnsigned
 from openamr.fleet.config import Mix
-from openamr.fleet.hibernation import FleetState
+from openamr.fleet.hibernation import FleetState, MeterStore
 from openamr.fleet.meters import Fleet
 from openamr.meter.clock import SteppedTime
 from openamr.meter.mt372 import logical_device_name
@@ -259,3 +262,37 @@ def test_a_periodic_save_writes_the_meters_reached_since_the_last() -> None:
     codes = [row[1] for row in twin.objects.event_log.rows]
     assert codes.count(EventCode.POWER_FAILURE) == 1
     assert codes.count(EventCode.POWER_RETURNED) == 1
+
+
+def test_the_idle_meters_hibernate_in_one_transaction() -> None:
+    """A tick's hibernations are one transaction: a save that fails leaves every
+    twin awake and the state file as it was (their twins go once it is committed)."""
+
+    class Failing(FleetState):
+        fail: str | None = None
+
+        def save(self, serial: str, store: MeterStore, saved: dt.datetime) -> None:
+            super().save(serial, store, saved)
+            if serial == self.fail:
+                raise OSError("disk full")
+
+    base = SteppedTime(START)
+    state = Failing(sqlite3.connect(":memory:", isolation_level=None), ":memory:")
+    fleet = fleet_on(small(3), base, state)
+    for i in range(3):
+        fleet.app(i)
+    base.step(HOUR)
+    state.fail = fleet.meter(1).serial
+    with pytest.raises(OSError):
+        fleet.hibernate_idle(10.0, 1.0)
+    assert sorted(fleet.awake) == [0, 1, 2] and state.serials() == set()
+    state.fail = None
+    assert fleet.hibernate_idle(10.0, 1.0) == 3
+    assert fleet.awake == {} and len(state.serials()) == 3
+
+
+def test_new_stores_are_apart() -> None:
+    first, second = MeterStore.fresh("1"), MeterStore.fresh("2")
+    first.put("k", 1)
+    assert first.get("k") == 1 and second.get("k") is None
+    assert first.schema_version == second.schema_version

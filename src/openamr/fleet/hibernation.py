@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import sqlite3
 import zlib
 from collections.abc import Iterator
@@ -156,4 +157,19 @@ class MeterStore(StateStore):
 
     @classmethod
     def fresh(cls, serial: str) -> MeterStore:
-        return cls(sqlite3.connect(":memory:", isolation_level=None), f":memory:#{serial}")
+        """A new meter's empty store: a copy of :func:`empty_image` (the schema made
+        once per process, not for every meter built)."""
+        db = sqlite3.connect(":memory:", isolation_level=None)
+        db.deserialize(empty_image())
+        return cls(db, f":memory:#{serial}")
+
+
+@functools.cache
+def empty_image() -> bytes:
+    """An empty state store with its schema (``StateStore``'s own), serialised."""
+    db = sqlite3.connect(":memory:", isolation_level=None)
+    store = StateStore(db, ":memory:")  # closes the connection when it goes
+    try:
+        return db.serialize()
+    finally:
+        store.close()

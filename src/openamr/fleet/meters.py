@@ -367,6 +367,13 @@ class Fleet:
         """Save the meter into the state file and drop its twin (False: it is pinned,
         not awake, or its modem is in a call or a GPRS session after a wake-up: that
         state is not kept in the meter's memory)."""
+        with self.state.transaction():
+            saved = self._save_to_sleep(index)
+        if saved:
+            self._drop(index)
+        return saved
+
+    def _save_to_sleep(self, index: int) -> bool:
         awake = self.awake.get(index)
         if awake is None or awake.pinned or self._gsm_busy(awake):
             return False
@@ -374,23 +381,29 @@ class Fleet:
         self._commit(awake)  # everything up to now into its store
         self.collect_pushes(index)
         self.state.save(self.meter(index).serial, awake.store, self.now())
+        return True
+
+    def _drop(self, index: int) -> None:
+        """The twin of a meter saved to sleep goes (after the save is committed)."""
+        awake = self.awake.pop(index)
         self.network.unregister(awake.meter.peripherals.modem.gsm)
-        del self.awake[index]
         self._reached.discard(index)
         self.sleeping.add(index)
         self.stats.hibernated += 1
-        return True
 
     def hibernate_idle(self, now: float, idle_s: float, keep: int | None = None) -> int:
         """Hibernate meters untouched for ``idle_s`` seconds, and the least recently
-        used beyond ``keep`` awake; how many went to sleep."""
-        count = 0
-        for index in list(self.awake):
-            awake = self.awake[index]
-            over = keep is not None and len(self.awake) > keep
-            if (over or now - awake.used >= idle_s) and self.hibernate(index):
-                count += 1
-        return count
+        used beyond ``keep`` awake, in one transaction (their twins go once it is
+        committed); how many went to sleep."""
+        asleep: list[int] = []
+        with self.state.transaction():
+            for index, awake in list(self.awake.items()):
+                over = keep is not None and len(self.awake) - len(asleep) > keep
+                if (over or now - awake.used >= idle_s) and self._save_to_sleep(index):
+                    asleep.append(index)
+        for index in asleep:
+            self._drop(index)
+        return len(asleep)
 
     def save_awake(self) -> None:
         """Write the memory of the awake meters reached since their last save, or held
