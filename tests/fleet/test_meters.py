@@ -296,3 +296,26 @@ def test_new_stores_are_apart() -> None:
     first.put("k", 1)
     assert first.get("k") == 1 and second.get("k") is None
     assert first.schema_version == second.schema_version
+
+
+def test_a_periodic_save_writes_a_meter_as_of_its_last_answer() -> None:
+    """The save does not simulate the time since the meter last answered (its next
+    contact does); woken from that snapshot it answers as one that stayed awake."""
+    base, state = SteppedTime(START), FleetState.memory()
+    awake_base = SteppedTime(START)
+    fleet, awake = fleet_on(small(2), base, state), fleet_on(small(2), awake_base)
+    twin = fleet.reach(0).twin
+    assert twin is not None
+    answered = twin.true_t
+    base.step(HOUR)
+    fleet.release(0)  # a connection held it until now
+    fleet.save_awake()
+    assert twin.true_t == answered and state.saved_at(fleet.meter(0).serial) is not None
+    fleet.forget([0])  # dropped without another save: woken from the periodic one
+    fleet.sleeping.add(0)
+    base.step(HOUR)
+    woken = fleet.app(0)
+    assert fleet.stats.woken == 1
+    awake.app(0)
+    awake_base.step(2 * HOUR)
+    assert readings(woken) == readings(awake.app(0))

@@ -408,15 +408,17 @@ class Fleet:
     def save_awake(self) -> None:
         """Write the memory of the awake meters reached since their last save, or held
         by a connection now, and the fleet's clock into the state file, in one
-        transaction (the meters stay awake). A meter nobody reached since its last
-        save is not written again: its snapshot is what it holds (nothing changed it
-        since), and woken from it the lazy twin simulates the time since exactly as
-        the awake one would (no register goes back, no energy counts twice)."""
+        transaction (the meters stay awake). Each is written as of its last answer (it
+        is not brought up to now first: what a client saw is in its store, and the
+        time since is simulated when it is next reached, as after a kill). A meter
+        nobody reached since its last save is not written again: its snapshot is what
+        it holds (nothing changed it since), and woken from it the lazy twin
+        simulates the time since exactly as the awake one would (no register goes
+        back, no energy counts twice)."""
         chosen = [i for i, a in self.awake.items() if a.pinned or i in self._reached]
         with self.state.transaction():
             for index in chosen:
                 awake = self.awake[index]
-                awake.meter.refresh()
                 self._commit(awake)
                 self.state.save(self.meter(index).serial, awake.store, self.now())
             self.state.put_instant(CLOCK_TRUE, self.clock.true_now())
