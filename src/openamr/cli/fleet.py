@@ -95,8 +95,8 @@ config_option = click.option("--config", "config_path", type=click.Path(dir_okay
               help="Twins kept in memory at most (about 1 MiB each with 30 days of "
               "history); the least recently used beyond hibernate.")  # fmt: skip
 @click.option("--save-every", "save_s", type=click.FloatRange(0.1), default=10.0,
-              show_default=True, help="Seconds between writes of the awake meters into the "
-              "state file (what a kill -9 can lose).")  # fmt: skip
+              show_default=True, help="Seconds between writes of the meters reached since "
+              "their last one into the state file (what a kill -9 can lose).")  # fmt: skip
 @click.option(
     "--modem",
     default=None,

@@ -24,8 +24,8 @@ Otherwise the wrapper (IEC 62056-47) is served by the house's adapter
 (:class:`openamr.aio.dlms_server.WrapperSession`) on the meter's twin, which
 :meth:`Fleet.app` builds or wakes on the connection. Every second the fleet's
 scenarios are swept (their pushes go out); idle meters hibernate; every
-``save_s`` the awake meters' memory and the fleet's clock are written to the state
-file.
+``save_s`` the memory of the meters reached since their last save and the fleet's
+clock are written to the state file (:meth:`Fleet.save_awake`).
 
 Memory: a meter never reached costs its listening socket (about 1 KiB); an awake
 twin with 30 days of history about 0.6 MiB of Python objects (0.9 MiB resident with
