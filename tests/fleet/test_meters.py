@@ -3,12 +3,16 @@ meter holds exactly what one that ran all along holds."""
 
 from __future__ import annotations
 
+import datetime as dt
+import sqlite3
 from dataclasses import replace
+
+import pytest
 
 from openamr.codec.obis import Obis
 from openamr.codec.types import DoubleLongUnsigned
 from openamr.fleet.config import Mix
-from openamr.fleet.hibernation import FleetState
+from openamr.fleet.hibernation import FleetState, MeterStore
 from openamr.fleet.meters import Fleet
 from openamr.meter.clock import SteppedTime
 from openamr.meter.mt372 import logical_device_name
@@ -214,3 +218,104 @@ def test_image_blocks_are_written_with_the_next_flush_other_actions_at_once() ->
     base.step(5)
     meter.persistence.acted(Obis.parse("0.0.96.3.10.255"), 70, 1)  # a relay: at once
     assert state.saved_at(serial) != first
+
+
+def test_a_periodic_save_writes_the_meters_reached_since_the_last() -> None:
+    """The periodic save writes a meter reached (or held by a connection) since its
+    last save, not every awake one; after a kill, one not written since answers as
+    one written at every save: its registers not behind what a client read, the
+    fleet's downtime logged once as a power failure."""
+    from openamr.meter.events import EventCode
+
+    def run(reach_all: bool) -> tuple[FleetState, list[dt.datetime | None], int]:
+        base, state = SteppedTime(START), FleetState.memory()
+        fleet = fleet_on(small(3), base, state)
+        for i in range(3):
+            fleet.app(i)
+        fleet.hold(2)
+        fleet.save_awake()
+        serials = [fleet.meter(i).serial for i in range(3)]
+        saved = [state.saved_at(s) for s in serials]
+        base.step(HOUR)
+        fleet.app(1)  # reached: written at the next save
+        if reach_all:
+            fleet.app(0)
+        fleet.release(2)  # a connection held it until now
+        fleet.save_awake()
+        after = [state.saved_at(s) for s in serials]
+        for i in (1, 2):
+            assert (after[i] or START) > (saved[i] or START), i
+        assert reach_all or after[0] == saved[0]  # nobody reached it: not written again
+        base.step(60)
+        fleet.answering()  # a client reads meter 0, then the fleet is killed
+        read = _energy(fleet, 0)
+        base.step(HOUR)
+        return state, [base.current], read
+
+    lazy, (killed_at,), read = run(reach_all=False)
+    eager, _, _ = run(reach_all=True)
+    woken = [fleet_on(small(3), SteppedTime(killed_at), s) for s in (lazy, eager)]
+    assert _energy(woken[0], 0) >= read
+    assert readings(woken[0].app(0)) == readings(woken[1].app(0))
+    twin = woken[0].reach(0).twin
+    assert twin is not None
+    codes = [row[1] for row in twin.objects.event_log.rows]
+    assert codes.count(EventCode.POWER_FAILURE) == 1
+    assert codes.count(EventCode.POWER_RETURNED) == 1
+
+
+def test_the_idle_meters_hibernate_in_one_transaction() -> None:
+    """A tick's hibernations are one transaction: a save that fails leaves every
+    twin awake and the state file as it was (their twins go once it is committed)."""
+
+    class Failing(FleetState):
+        fail: str | None = None
+
+        def save(self, serial: str, store: MeterStore, saved: dt.datetime) -> None:
+            super().save(serial, store, saved)
+            if serial == self.fail:
+                raise OSError("disk full")
+
+    base = SteppedTime(START)
+    state = Failing(sqlite3.connect(":memory:", isolation_level=None), ":memory:")
+    fleet = fleet_on(small(3), base, state)
+    for i in range(3):
+        fleet.app(i)
+    base.step(HOUR)
+    state.fail = fleet.meter(1).serial
+    with pytest.raises(OSError):
+        fleet.hibernate_idle(10.0, 1.0)
+    assert sorted(fleet.awake) == [0, 1, 2] and state.serials() == set()
+    state.fail = None
+    assert fleet.hibernate_idle(10.0, 1.0) == 3
+    assert fleet.awake == {} and len(state.serials()) == 3
+
+
+def test_new_stores_are_apart() -> None:
+    first, second = MeterStore.fresh("1"), MeterStore.fresh("2")
+    first.put("k", 1)
+    assert first.get("k") == 1 and second.get("k") is None
+    assert first.schema_version == second.schema_version
+
+
+def test_a_periodic_save_writes_a_meter_as_of_its_last_answer() -> None:
+    """The save does not simulate the time since the meter last answered (its next
+    contact does); woken from that snapshot it answers as one that stayed awake."""
+    base, state = SteppedTime(START), FleetState.memory()
+    awake_base = SteppedTime(START)
+    fleet, awake = fleet_on(small(2), base, state), fleet_on(small(2), awake_base)
+    twin = fleet.reach(0).twin
+    assert twin is not None
+    answered = twin.true_t
+    base.step(HOUR)
+    fleet.release(0)  # a connection held it until now
+    fleet.save_awake()
+    assert twin.true_t == answered and state.saved_at(fleet.meter(0).serial) is not None
+    fleet.forget([0])  # dropped without another save: woken from the periodic one
+    fleet.sleeping.add(0)
+    base.step(HOUR)
+    woken = fleet.app(0)
+    assert fleet.stats.woken == 1
+    awake.app(0)
+    awake_base.step(2 * HOUR)
+    assert readings(woken) == readings(awake.app(0))

@@ -95,8 +95,8 @@ config_option = click.option("--config", "config_path", type=click.Path(dir_okay
               help="Twins kept in memory at most (about 1 MiB each with 30 days of "
               "history); the least recently used beyond hibernate.")  # fmt: skip
 @click.option("--save-every", "save_s", type=click.FloatRange(0.1), default=10.0,
-              show_default=True, help="Seconds between writes of the awake meters into the "
-              "state file (what a kill -9 can lose).")  # fmt: skip
+              show_default=True, help="Seconds between writes of the meters reached since "
+              "their last one into the state file (what a kill -9 can lose).")  # fmt: skip
 @click.option(
     "--modem",
     default=None,
@@ -226,7 +226,7 @@ async def _serve(cfg: Any, state_path: str, control_port: int, push_to: str | No
     from openamr.fleet.control import FleetControl
     from openamr.fleet.hibernation import FleetState
     from openamr.fleet.meters import Fleet, fleet_clock
-    from openamr.fleet.serve import FleetServer
+    from openamr.fleet.serve import FleetServer, Garbage
     from openamr.meter.state import StateError
 
     try:
@@ -240,7 +240,8 @@ async def _serve(cfg: Any, state_path: str, control_port: int, push_to: str | No
     )  # fmt: skip
     loop = asyncio.get_running_loop()
     idle_s, max_awake, save_s = limits
-    server = FleetServer(fleet, loop, idle_s=idle_s, max_awake=max_awake, save_s=save_s)
+    server = FleetServer(fleet, loop, idle_s=idle_s, max_awake=max_awake, save_s=save_s,
+                         garbage=Garbage())  # fmt: skip
     try:
         server.listen()
     except OSError as e:

@@ -19,9 +19,12 @@ the fleet's epoch when first reached, and the lazy twin makes it exact.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import functools
 import sqlite3
 import zlib
+from collections.abc import Iterator
 from pathlib import Path
 
 from openamr.meter.state import StateError, StateStore
@@ -67,6 +70,18 @@ class FleetState:
 
     def close(self) -> None:
         self._db.close()
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """The writes within as one transaction: all of them in the file, or none
+        (one sync of the file for them all, not one each)."""
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
 
     # -- the fleet ----------------------------------------------------------------------
 
@@ -142,4 +157,19 @@ class MeterStore(StateStore):
 
     @classmethod
     def fresh(cls, serial: str) -> MeterStore:
-        return cls(sqlite3.connect(":memory:", isolation_level=None), f":memory:#{serial}")
+        """A new meter's empty store: a copy of :func:`empty_image` (the schema made
+        once per process, not for every meter built)."""
+        db = sqlite3.connect(":memory:", isolation_level=None)
+        db.deserialize(empty_image())
+        return cls(db, f":memory:#{serial}")
+
+
+@functools.cache
+def empty_image() -> bytes:
+    """An empty state store with its schema (``StateStore``'s own), serialised."""
+    db = sqlite3.connect(":memory:", isolation_level=None)
+    store = StateStore(db, ":memory:")  # closes the connection when it goes
+    try:
+        return db.serialize()
+    finally:
+        store.close()

@@ -103,6 +103,8 @@ class Fleet:
         self.commissioned = epoch
         self._alive: dt.datetime | None = None
         self._unsaved: set[int] = set()  # took image blocks not yet in the state file
+        #: awake meters reached since their last save (:meth:`save_awake` writes these)
+        self._reached: set[int] = set()
         self._note_restart()
         self.awake: OrderedDict[int, Awake] = OrderedDict()  # least recently used first
         self._index = {serial: i for i, serial in enumerate(config.serials)}
@@ -185,6 +187,7 @@ class Fleet:
         else:
             self.awake.move_to_end(index)
             awake.used = now
+        self._reached.add(index)
         awake.meter.refresh()
         self.collect_pushes(index)
         return awake.meter
@@ -240,6 +243,7 @@ class Fleet:
         if awake is not None and awake.pinned > 0:
             awake.pinned -= 1
             awake.used = now
+            self._reached.add(index)  # served since it was reached: saved at the next pass
 
     def _bring(self, index: int, now: float) -> Awake:
         meter = self.meter(index)
@@ -363,6 +367,13 @@ class Fleet:
         """Save the meter into the state file and drop its twin (False: it is pinned,
         not awake, or its modem is in a call or a GPRS session after a wake-up: that
         state is not kept in the meter's memory)."""
+        with self.state.transaction():
+            saved = self._save_to_sleep(index)
+        if saved:
+            self._drop(index)
+        return saved
+
+    def _save_to_sleep(self, index: int) -> bool:
         awake = self.awake.get(index)
         if awake is None or awake.pinned or self._gsm_busy(awake):
             return False
@@ -370,32 +381,49 @@ class Fleet:
         self._commit(awake)  # everything up to now into its store
         self.collect_pushes(index)
         self.state.save(self.meter(index).serial, awake.store, self.now())
+        return True
+
+    def _drop(self, index: int) -> None:
+        """The twin of a meter saved to sleep goes (after the save is committed)."""
+        awake = self.awake.pop(index)
         self.network.unregister(awake.meter.peripherals.modem.gsm)
-        del self.awake[index]
+        self._reached.discard(index)
         self.sleeping.add(index)
         self.stats.hibernated += 1
-        return True
 
     def hibernate_idle(self, now: float, idle_s: float, keep: int | None = None) -> int:
         """Hibernate meters untouched for ``idle_s`` seconds, and the least recently
-        used beyond ``keep`` awake; how many went to sleep."""
-        count = 0
-        for index in list(self.awake):
-            awake = self.awake[index]
-            over = keep is not None and len(self.awake) > keep
-            if (over or now - awake.used >= idle_s) and self.hibernate(index):
-                count += 1
-        return count
+        used beyond ``keep`` awake, in one transaction (their twins go once it is
+        committed); how many went to sleep."""
+        asleep: list[int] = []
+        with self.state.transaction():
+            for index, awake in list(self.awake.items()):
+                over = keep is not None and len(self.awake) - len(asleep) > keep
+                if (over or now - awake.used >= idle_s) and self._save_to_sleep(index):
+                    asleep.append(index)
+        for index in asleep:
+            self._drop(index)
+        return len(asleep)
 
     def save_awake(self) -> None:
-        """Write every awake meter's memory and the fleet's clock into the state file
-        (the meters stay awake)."""
-        for index, awake in self.awake.items():
-            awake.meter.refresh()
-            self._commit(awake)
-            self.state.save(self.meter(index).serial, awake.store, self.now())
-        self.state.put_instant(CLOCK_TRUE, self.clock.true_now())
-        self.state.put_instant(CLOCK_BASE, self.clock.base())
+        """Write the memory of the awake meters reached since their last save, or held
+        by a connection now, and the fleet's clock into the state file, in one
+        transaction (the meters stay awake). Each is written as of its last answer (it
+        is not brought up to now first: what a client saw is in its store, and the
+        time since is simulated when it is next reached, as after a kill). A meter
+        nobody reached since its last save is not written again: its snapshot is what
+        it holds (nothing changed it since), and woken from it the lazy twin
+        simulates the time since exactly as the awake one would (no register goes
+        back, no energy counts twice)."""
+        chosen = [i for i, a in self.awake.items() if a.pinned or i in self._reached]
+        with self.state.transaction():
+            for index in chosen:
+                awake = self.awake[index]
+                self._commit(awake)
+                self.state.save(self.meter(index).serial, awake.store, self.now())
+            self.state.put_instant(CLOCK_TRUE, self.clock.true_now())
+            self.state.put_instant(CLOCK_BASE, self.clock.base())
+        self._reached.difference_update(chosen)
 
     # -- scenarios ----------------------------------------------------------------------
 
@@ -483,6 +511,7 @@ class Fleet:
         """Drop awake twins without saving (tests of what the state file holds)."""
         for index in indices:
             awake = self.awake.pop(index, None)
+            self._reached.discard(index)
             if awake is not None:
                 self.network.unregister(awake.meter.peripherals.modem.gsm)
 
