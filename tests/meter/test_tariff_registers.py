@@ -80,3 +80,27 @@ def test_cached_rules_follow_a_change_once_invalidated() -> None:
     assert local(cached, summer).hour == 14  # remembered until told
     cached.invalidate()
     assert local(cached, summer).hour == 13
+
+
+@given(
+    energies=st.lists(st.integers(0, 10_000_000), max_size=20),
+    rate=st.integers(1, 4),
+    carry=st.sampled_from([0.0, 0.25, None]),
+)
+@settings(max_examples=150, deadline=None)
+def test_a_run_is_add_mj_one_by_one(energies: list[int], rate: int, carry: float | None) -> None:
+    """add_run_mj counts like add_mj of each energy in turn (the exact int carry, or
+    a float carry of a restored state) and gives the total after each."""
+    from fractions import Fraction
+
+    start = Fraction(1234, 3_600_000) if carry is None else carry
+    stepwise, run = (RateRegisters(initial=(1, 2, 3, 4), carry=start) for _ in range(2))
+    totals = []
+    for energy in energies:
+        stepwise.add_mj(energy, rate)
+        totals.append(stepwise.total)
+    assert run.add_run_mj(energies, rate) == totals
+    assert run.snapshot() == stepwise.snapshot()
+    assert run.carry == stepwise.carry and type(run.carry) is type(stepwise.carry)
+    with pytest.raises(ValueError):
+        run.add_run_mj([5, -1], rate)
