@@ -42,6 +42,7 @@ import logging
 from collections import deque
 from collections.abc import Callable
 from fractions import Fraction
+from operator import attrgetter
 
 from openamr.codec.datetime import ClockStatus
 from openamr.codec.table import Row
@@ -87,6 +88,11 @@ log = logging.getLogger(__name__)
 MJ_PER_WH = 3_600_000
 #: The activity calendar's parts, in the order parse_calendar takes them.
 CALENDAR_PARTS = ("season_profile", "week_profile_table", "day_profile_table")
+#: The activity calendar's attributes the rates follow, read in one go (the plan's key).
+_CALENDAR_VALUES = attrgetter(
+    *(f"{p}_{s}" for s in ("active", "passive") for p in CALENDAR_PARTS),
+    "activate_passive_calendar_time",
+)
 
 
 class Twin:
@@ -183,11 +189,10 @@ class Twin:
         (a client's write takes effect at the next advance; a calendar the engine
         refuses leaves the previous one in force)."""
         cal, special = self.objects.calendar, self.objects.special_days
-        key = (
-            *(id(getattr(cal, f"{p}_{s}")) for s in ("active", "passive") for p in CALENDAR_PARTS),
-            id(cal.activate_passive_calendar_time),
-            tuple(sorted(special.table.items())),
-        )
+        # the values by identity (a SET replaces a value, nothing changes one in place);
+        # the special days in the table's order (another order of the same days only
+        # costs a new plan)
+        key = (*map(id, _CALENDAR_VALUES(cal)), *special.table.items())
         if key == self._calendar_key:
             return self.plan
         days = special.get_entries()

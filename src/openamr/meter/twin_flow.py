@@ -101,16 +101,15 @@ def flow(twin: Twin, to: dt.datetime, inclusive: bool = False) -> None:
                 else:
                     minus_totals = [sum(minus_rates)] * count
                 demand.add_periods_mj(plus_mj, rate, cap)
-                flags = clock.flags
+                flags, ends = clock.flags, [cap + k * step for k in range(count)]
                 invalid = _LP_CLOCK_INVALID if flags & _CLOCK_INVALID else 0
-                for plus_total, minus_total in zip(plus_totals, minus_totals, strict=True):
-                    dst = dst_active(cap)
-                    row_status = status | invalid | (_LP_DST if dst else 0)
-                    rows.append((stamps(cap, dst, flags), row_status, plus_total % WRAP,
-                                 minus_total % WRAP))  # fmt: skip
-                    status = 0
-                    cap += step
-                captured, position = True, cap - step
+                dsts = [dst_active(end) for end in ends]
+                statuses = [invalid | (_LP_DST if dst else 0) for dst in dsts]
+                statuses[0] |= status
+                rows.extend(zip(stamps.run(cap, step_s, dsts, flags), statuses,
+                                [t % WRAP for t in plus_totals], [t % WRAP for t in minus_totals],
+                                strict=True))  # fmt: skip
+                status, captured, position, cap = 0, True, ends[-1], ends[-1] + step
                 true_t, plus0, minus0 = position - offset, plus[-1], minus[-1]
                 continue
         while position < target:

@@ -209,9 +209,12 @@ def _plain_day(model: MeterModel, slots: DaySlots) -> DayTable:
     (s1, s2, s3), (v1, v2, v3) = model.load.load_split(), model.load.pv_split()
     (i1, i2, i3), (e1, e2, e3) = thresholds(model)
     loads, pvs = slots.load_w, slots.pv_w
-    p1 = [round(w * s1 - g * v1) for w, g in zip(loads, pvs, strict=True)]
-    p2 = [round(w * s2 - g * v2) for w, g in zip(loads, pvs, strict=True)]
-    p3 = [round(w * s3 - g * v3) for w, g in zip(loads, pvs, strict=True)]
+    if any(pvs):
+        p1 = [round(w * s1 - g * v1) for w, g in zip(loads, pvs, strict=True)]
+        p2 = [round(w * s2 - g * v2) for w, g in zip(loads, pvs, strict=True)]
+        p3 = [round(w * s3 - g * v3) for w, g in zip(loads, pvs, strict=True)]
+    else:  # no generation: w x s - 0.0 is w x s exactly (and rounds alike at -0.0)
+        p1, p2, p3 = ([round(w * s) for w in loads] for s in (s1, s2, s3))
     pos = [
         (a if a >= i1 else 0) + (b if b >= i2 else 0) + (c if c >= i3 else 0)
         for a, b, c in zip(p1, p2, p3, strict=True)

@@ -147,20 +147,33 @@ def day_of_year(day: int) -> int:
     return (EPOCH + dt.timedelta(days=day)).timetuple().tm_yday
 
 
+@functools.lru_cache(maxsize=64)
+def day_shapes(kind: ProfileKind, site: Site, day: int) -> tuple[float, ...]:
+    """Per slot of UTC day ``day``, the shape of ``kind`` at the slot's local quarter
+    hour and day type (pure: shared by every meter of a kind and site, as a fleet
+    asks it per day)."""
+    shapes, base = SHAPES[kind], day * DAY
+    return tuple(
+        shapes[_DAY_TYPE[(local // DAY + 3) % 7]][(local % DAY) // SLOT]
+        for local in (base + s * SLOT + off for s, off in enumerate(_slot_offsets(site, base)))
+    )
+
+
 def _consumption(model: MeterModel, day: int, rng: random.Random) -> tuple[float, ...]:
-    load, base = model.load, day * DAY
+    load = model.load
     sigma, day_sigma, season_amp, spike_p, spike_x = _NOISE[load.kind]
     season = 1.0 + season_amp * math.cos(2 * math.pi * (day_of_year(day) - 15) / 365.25)
     day_factor = math.exp(rng.gauss(0.0, day_sigma) - day_sigma**2 / 2)
     scale = load.mean_w * season * day_factor * (1.0 - spike_p * spike_x)
     norm = sigma**2 / 2
-    shapes, out = SHAPES[load.kind], []
+    shapes = day_shapes(load.kind, model.site, day)
     exp, gauss, uniform, mean_w = math.exp, rng.gauss, rng.random, load.mean_w
-    for s, off in enumerate(_slot_offsets(model.site, base)):
-        local = base + s * SLOT + off
-        shape = shapes[_DAY_TYPE[(local // DAY + 3) % 7]][(local % DAY) // SLOT]
+    if not spike_p:  # no appliance spikes: the noise alone, slot by slot
+        return tuple(scale * shape * exp(gauss(0.0, sigma) - norm) for shape in shapes)
+    out = []
+    for shape in shapes:
         level = scale * shape * exp(gauss(0.0, sigma) - norm)
-        if spike_p and uniform() < spike_p:
+        if uniform() < spike_p:
             level += mean_w * spike_x * (0.5 + uniform())
         out.append(level)
     return tuple(out)
@@ -202,9 +215,15 @@ def day_slots(model: MeterModel, day: int) -> DaySlots:
     """The model's 96 slots of UTC day ``day`` (days since the epoch)."""
     rng = random.Random(mix(model.seed, day, _LOAD_STREAM))
     load = _consumption(model, day, rng)
-    bits = rng.getrandbits(4 * SLOTS)
-    pattern = bytes(1 + (bits >> (4 * s) & 15) for s in range(SLOTS))
-    return DaySlots(load, _generation(model, day), pattern)
+    # slot s takes pattern 1 + bits 4s..4s+3: the low and the high nibble of each octet
+    octets = rng.getrandbits(4 * SLOTS).to_bytes(SLOTS // 2, "little")
+    pattern = bytearray(SLOTS)
+    pattern[0::2], pattern[1::2] = octets.translate(_LOW_NIBBLE), octets.translate(_HIGH_NIBBLE)
+    return DaySlots(load, _generation(model, day), bytes(pattern))
+
+
+_LOW_NIBBLE = bytes(1 + (b & 15) for b in range(256))
+_HIGH_NIBBLE = bytes(1 + (b >> 4) for b in range(256))
 
 
 # Per kind: (share of meters, mean W range, PV share, PV peak W range, PF range).
