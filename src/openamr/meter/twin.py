@@ -81,7 +81,7 @@ from openamr.meter.twin_boundaries import (
 from openamr.meter.twin_flow import first_capture, flow
 from openamr.meter.twin_objects import TwinObjects
 from openamr.meter.twin_port import Action, Component, TwinPort
-from openamr.meter.twin_publish import publish
+from openamr.meter.twin_publish import publish, publish_instantaneous
 
 log = logging.getLogger(__name__)
 
@@ -140,6 +140,9 @@ class Twin:
         self.next_lp1 = self.position  # the next LP1 period end not yet captured
         self.lp1_step = dt.timedelta(seconds=lp_period)  # and the period
         self.powered = True  # the supply is on; while it is off nothing is captured
+        #: the instant (true time) of the instantaneous values published lazily, while
+        #: nobody has read them (:meth:`publish_pending`)
+        self.instant_due: dt.datetime | None = None
         self.checkpoints = checkpoints
         port.bind(self)
         self.publish()
@@ -256,6 +259,7 @@ class Twin:
         instant the twin has reached."""
         if disturbance.start <= int(self.true_t.timestamp()):
             raise ValueError("a disturbance cannot start at or before the twin's present")
+        self.publish_pending()  # the values due were those of the grid before it
         self.metrology.add_disturbance(disturbance)
         self.checkpoint()
 
@@ -263,6 +267,7 @@ class Twin:
         """A load change from ``step.start`` on (the past is not rewritten)."""
         if step.start < int(self.true_t.timestamp()):
             raise ValueError("a load change cannot start before the twin's present")
+        self.publish_pending()  # the values due were those of the load before it
         self.metrology.add_load_step(step)
         self.checkpoint()
 
@@ -303,6 +308,14 @@ class Twin:
     def publish(self) -> None:
         """The engine's state into the COSEM objects (:mod:`openamr.meter.twin_publish`)."""
         publish(self)
+
+    def publish_pending(self) -> None:
+        """The values :meth:`publish` marked due, into their objects: the instantaneous
+        values, at the instant they fell due (the first read of one of them asks)."""
+        at = self.instant_due
+        if at is not None:
+            self.instant_due = None
+            publish_instantaneous(self, at)
 
 
 __all__ = ["MJ_PER_WH", "Action", "Component", "Twin", "TwinPort"]

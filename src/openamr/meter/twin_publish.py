@@ -6,10 +6,16 @@ Book 4.3.2; A+ 1.0.1.8.e.255, A- 1.0.2.8.e.255 with e = 0 total and 1..4 the rat
 class 5, 4.3.4; Extended register, class 4, 4.3.3), the instantaneous values in SI
 units (each register with its declared scaler, :class:`openamr.meter.twin_objects.
 Scaled`), and then every component publishes its own objects.
+
+The instantaneous values are published lazily (issue 9): :func:`publish` marks them
+due at the twin's instant, and the first read of one of them
+(:class:`openamr.meter.twin_objects.LiveRegister`) computes them all for that
+instant; values nobody reads are never computed.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING
 
 from openamr.codec.types import DoubleLongUnsigned, OctetString, Unsigned
@@ -34,7 +40,10 @@ def publish(twin: Twin) -> None:
     o.billing_counter.value = Unsigned(twin.billing.counter % 256)
     o.status.value = Unsigned(int(twin.status))
     _demand(twin)
-    _instantaneous(twin)
+    if o.lazy_instantaneous:  # computed when one of them is read (Twin.publish_pending)
+        twin.instant_due = twin.true_t
+    else:
+        publish_instantaneous(twin, twin.true_t)
     for component in twin.components:
         component.publish(twin)
 
@@ -51,11 +60,11 @@ def _demand(twin: Twin) -> None:
             register.capture_time = OctetString(stamp(clock, maximum.captured_at))
 
 
-def _instantaneous(twin: Twin) -> None:
-    """Instantaneous values in SI units, into each register as declared (its scaler
-    and type, :class:`openamr.meter.twin_objects.Scaled`)."""
+def publish_instantaneous(twin: Twin, at: dt.datetime) -> None:
+    """Instantaneous values at ``at`` (true time) in SI units, into each register as
+    declared (its scaler and type, :class:`openamr.meter.twin_objects.Scaled`)."""
     o = twin.objects
-    values = instantaneous(twin.metrology, twin.true_t)
+    values = instantaneous(twin.metrology, at)
     for phase, v in enumerate(values.phases):
         o.voltage[phase].publish(v.voltage_v)
         o.current[phase].publish(v.current_a)
@@ -66,4 +75,4 @@ def _instantaneous(twin: Twin) -> None:
     o.frequency.publish(values.frequency_hz)
 
 
-__all__ = ["WRAP", "publish"]
+__all__ = ["WRAP", "publish", "publish_instantaneous"]
