@@ -267,6 +267,13 @@ class DemandEngine:
     @property
     def current_average(self) -> Wh:
         """current_average_value (W) at :attr:`position`."""
+        if self._exact:  # in integers: the Fraction's quotient, rounded once, as float()
+            w = self._w
+            ended = list(w)[len(w) - self.number_of_periods + 1 :]
+            mj = (self._e or 0) + sum(e for e, _ in ended if e is not None)
+            elapsed = (self.position - self.start_time_current).total_seconds()
+            elapsed += sum(s for _, s in ended)
+            return mj * 3600 / MJ_PER_WH / elapsed if elapsed > 0 else 0.0
         recent = list(self.window)[len(self.window) - self.number_of_periods + 1 :]
         energy = self.energy + sum(e for e, _ in recent)
         seconds = (self.position - self.start_time_current).total_seconds()
