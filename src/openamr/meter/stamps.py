@@ -84,13 +84,18 @@ class LpStamps:
         if first.microsecond:
             span = dt.timedelta(seconds=step)
             return [self(first + k * span, dst, flags) for k, dst in enumerate(dsts)]
-        s, out = (first - _EPOCH) // _SECOND, []
+        s, out, dates, times = (first - _EPOCH) // _SECOND, [], self._dates, _TIMES
         tails: dict[bool, tuple[int, bytes]] = {}
-        for dst in dsts:
+        for dst in dsts:  # _stamp, written out
             found = tails.get(dst)
             if found is None:
                 found = tails[dst] = self._tail(first, dst, flags)
-            out.append(self._stamp(s + found[0], found[1]))
+            day, second = divmod(s + found[0], 86_400)
+            date, time = dates.get(day), times.get(second)
+            if date is None or time is None:
+                out.append(self._stamp(s + found[0], found[1]))
+            else:
+                out.append(date + time + found[1])
             s += step
         return out
 

@@ -351,6 +351,9 @@ class DemandEngine:
         w, m, maxima, n, per = self._w, self._m, self._maxima, self.number_of_periods, self._per
         started, running = self.started, self._e
         start = max(self.period_start, started)  # of the period's energy
+        if n == 1 and started < first_end:
+            self._block_periods(energies, rate, first_end, start)
+            return
         end, last = first_end, self._l
         for energy in energies:
             if running is not None:
@@ -373,6 +376,32 @@ class DemandEngine:
         end -= span  # the last period's end
         self._l, self.capture_time, self.position = last, end, end
         self.period_start, self.started = end, started
+        self._e, self.rate = 0, rate  # what add_mj leaves after an end: an exact 0
+
+    def _block_periods(
+        self, energies: Sequence[int], rate: int, first_end: dt.datetime, start: dt.datetime
+    ) -> None:
+        """:meth:`add_periods_mj` of block demand (n = 1) from a start before
+        ``first_end``: each period's average is its own energy, so the window ends
+        with the last period (covering a whole period unless it is the first), and a
+        maximum that the run beats is the run's largest, first reached where it is
+        largest (a new maximum needs a strictly higher value)."""
+        span, m, maxima = self._span, self._m, self._maxima
+        whole = list(energies)
+        if self._e is not None:
+            whole[0] += self._e  # what the running period had already
+        peak = max(whole)
+        at = first_end + whole.index(peak) * span
+        for index in (TOTAL, rate):
+            best = m[index]
+            if best is None or peak > best:
+                m[index] = peak
+                maxima[index] = MaximumDemand(Fraction(peak, self._per), at)
+        end = first_end + (len(whole) - 1) * span
+        covered = (end - start if len(whole) == 1 else span).total_seconds()
+        self._w.append((whole[-1], covered))
+        self._l, self.capture_time, self.position = whole[-1], end, end
+        self.period_start, self.started = end, end  # started < first_end <= end
         self._e, self.rate = 0, rate  # what add_mj leaves after an end: an exact 0
 
     def _close_exact(self, end: dt.datetime, aligned: bool | None = None) -> None:
