@@ -18,7 +18,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
-from openamr.codec.types import DoubleLongUnsigned, OctetString, Unsigned
+from openamr.codec.types import DoubleLongUnsigned, FixedInt, OctetString, Unsigned
+from openamr.cosem.classes.data import Data
+from openamr.cosem.classes.extended_register import ExtendedRegister
+from openamr.cosem.classes.register import Register
 from openamr.meter.metrology.instant import instantaneous
 from openamr.meter.profiles import stamp
 
@@ -32,13 +35,13 @@ def publish(twin: Twin) -> None:
     """The engine's state into the COSEM objects, then the components'."""
     o = twin.objects
     for quantity, registers in ((o.a_plus, twin.a_plus), (o.a_minus, twin.a_minus)):
-        quantity[0].value = DoubleLongUnsigned(registers.total % WRAP)
+        _set(quantity[0], DoubleLongUnsigned, registers.total % WRAP)
         for rate in range(1, 5):
-            quantity[rate].value = DoubleLongUnsigned(registers.rate(rate) % WRAP)
-    o.a_abs.value = DoubleLongUnsigned((twin.a_plus.total + twin.a_minus.total) % WRAP)
-    o.tariff.value = Unsigned(twin.rate)
-    o.billing_counter.value = Unsigned(twin.billing.counter % 256)
-    o.status.value = Unsigned(int(twin.status))
+            _set(quantity[rate], DoubleLongUnsigned, registers.rate(rate) % WRAP)
+    _set(o.a_abs, DoubleLongUnsigned, (twin.a_plus.total + twin.a_minus.total) % WRAP)
+    _set(o.tariff, Unsigned, twin.rate)
+    _set(o.billing_counter, Unsigned, twin.billing.counter % 256)
+    _set(o.status, Unsigned, int(twin.status))
     _demand(twin)
     if o.lazy_instantaneous:  # computed when one of them is read (Twin.publish_pending)
         twin.instant_due = twin.true_t
@@ -48,14 +51,23 @@ def publish(twin: Twin) -> None:
         component.publish(twin)
 
 
+def _set(register: Register | ExtendedRegister | Data, kind: type[FixedInt], value: int) -> None:
+    """``register.value = kind(value)``, unless it holds that already (an equal value
+    of that very type): a day's publish leaves most registers as they were, and a
+    value not made again is one object less to make and to collect."""
+    old = register.value
+    if type(old) is not kind or old != value:
+        register.value = kind(value)
+
+
 def _demand(twin: Twin) -> None:
     o, demand, clock = twin.objects, twin.demand, twin.objects.clock
     o.current_demand.current_average_value = DoubleLongUnsigned(int(demand.current_average))
     o.current_demand.start_time_current = OctetString(stamp(clock, demand.start_time_current))
-    o.last_demand.value = DoubleLongUnsigned(int(demand.last_average))
+    _set(o.last_demand, DoubleLongUnsigned, int(demand.last_average))
     for rate, register in enumerate(o.maximum_demand):
         maximum = demand.maximum(rate)
-        register.value = DoubleLongUnsigned(int(maximum.value) if maximum else 0)
+        _set(register, DoubleLongUnsigned, int(maximum.value) if maximum else 0)
         if maximum is not None:
             register.capture_time = OctetString(stamp(clock, maximum.captured_at))
 

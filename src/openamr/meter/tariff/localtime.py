@@ -149,7 +149,7 @@ class CachedLocalTime:
     between them."""
 
     SPANS = 4
-    PIECES = 8  # zone_pieces answers remembered
+    PIECES = 3  # zone_pieces answers remembered (an advance asks three)
 
     def __init__(self, rules: LocalTime) -> None:
         self.rules = rules
