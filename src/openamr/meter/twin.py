@@ -17,7 +17,8 @@ One advance walks a timeline of boundaries in *meter time* (the meter's own cloc
                           LP1 period end         LP1 row {clock, status, A+, A-}
 
 then publishes the registers, demand, instantaneous values and status into the
-COSEM objects. Energy flows in *true time* (the grid's), so a DLMS clock set
+COSEM objects (the instantaneous values lazily: computed when one of them is read,
+:meth:`Twin.publish_pending`). Energy flows in *true time* (the grid's), so a DLMS clock set
 changes the time stamps but never counts energy twice or loses any.
 
 The roles, one module each: this one holds the twin's state and what may be done
