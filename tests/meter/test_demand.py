@@ -236,3 +236,52 @@ def test_a_restored_engine_goes_on_exactly_like_the_original(
         assert restored.state() == original.state()
         assert b == a[len(a) - len(b) :]
         assert restored.current_average == original.current_average
+
+
+@given(
+    periods=st.integers(1, 3),
+    offset=st.integers(0, 899),
+    head=st.one_of(st.none(), st.integers(0, 5_000_000)),
+    energies=st.lists(st.one_of(st.integers(0, 20_000_000), st.integers(0, 3)), max_size=12),
+    rate=st.integers(1, 4),
+    float_energy=st.booleans(),
+)
+@settings(max_examples=300, deadline=None)
+def test_a_run_of_periods_is_add_mj_period_by_period(
+    periods: int,
+    offset: int,
+    head: int | None,
+    energies: list[int],
+    rate: int,
+    float_energy: bool,
+) -> None:
+    """add_periods_mj leaves the very state (window, averages, maxima, capture times,
+    types) that add_mj at each period end leaves, from a start in mid-period, with
+    block or sliding demand, and from the Wh representation (a float energy) too."""
+    start = T0 + dt.timedelta(seconds=offset)
+    engines = [DemandEngine(start, 900, periods) for _ in range(2)]
+    for engine in engines:
+        if float_energy:
+            engine.add(0.25, 2, start + dt.timedelta(seconds=1))
+        if head is not None:  # else the run starts the engine's first period
+            engine.add_mj(head, 1, start + dt.timedelta(seconds=2))
+    stepwise, run = engines
+    first = stepwise.next_boundary()
+    for k, energy in enumerate(energies):
+        stepwise.add_mj(energy, rate, first + k * dt.timedelta(seconds=900))
+    run.add_periods_mj(energies, rate, first)
+    assert run.state() == stepwise.state()
+    assert [type(v) for v in (run.energy, run.last_average)] == [
+        type(v) for v in (stepwise.energy, stepwise.last_average)
+    ]
+    assert run.current_average == stepwise.current_average
+
+
+def test_a_run_that_does_not_start_at_the_period_end_is_added_one_by_one() -> None:
+    stepwise, run = DemandEngine(T0, 900), DemandEngine(T0, 900)
+    stepwise.add_mj(1_000, 1, at(5))
+    stepwise.add_mj(2_000, 1, at(20))  # a period later, past the end at 15: split
+    run.add_periods_mj([1_000, 2_000], 1, at(5))  # not whole periods: add_mj's answer
+    assert run.state() == stepwise.state()
+    with pytest.raises(ValueError):
+        run.add_periods_mj([-1], 1, run.next_boundary())

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from fractions import Fraction
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from openamr.codec.datetime import CosemDateTime
@@ -15,7 +15,7 @@ from openamr.cosem.classes.clock import Clock
 from openamr.meter.clock import SteppedTime
 from openamr.meter.mt372 import build_mt372
 from openamr.meter.profiles import stamp
-from openamr.meter.stamps import lp_stamp
+from openamr.meter.stamps import LpStamps, lp_stamp
 from openamr.meter.tariff.demand import DemandEngine
 from openamr.meter.tariff.registers import MJ_PER_WH, RateRegisters
 
@@ -76,6 +76,29 @@ def test_lp_stamps_equal_the_clock_stamps(microseconds: int, flags: int) -> None
     dataclass_form = CosemDateTime.from_datetime(local, clock.clock_status(at)).to_bytes()
     assert lp_stamp(clock, at, clock.dst_active(at), clock.flags) == dataclass_form
     assert stamp(clock, at) == dataclass_form
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.integers(0, 366 * 86_400),
+    st.sampled_from([0, 250_000]),
+    st.sampled_from([900, 3_600, 86_400]),
+    st.sampled_from([0, 0x01]),
+)
+@example(87 * 86_400, 0, 3_600, 0)  # 2026-03-29 from 00:00 UTC: summer time at 01:00
+def test_a_run_of_lp_stamps_equals_the_clock_stamps(
+    second: int, microsecond: int, step: int, flags: int
+) -> None:
+    """LpStamps.run over a day and more (a DST change, a new day on the way) gives
+    the clock's stamp of each instant."""
+    clock = Clock("0.0.1.0.0.255", lambda: T0, lambda _: None)
+    clock.flags = flags
+    first = dt.datetime(2026, 1, 1, tzinfo=dt.UTC) + dt.timedelta(
+        seconds=second, microseconds=microsecond
+    )
+    instants = [first + k * dt.timedelta(seconds=step) for k in range(30)]
+    dsts = [clock.dst_active(at) for at in instants]
+    assert LpStamps(clock).run(first, step, dsts, flags) == [stamp(clock, at) for at in instants]
 
 
 def test_within_the_second_the_twin_returns_at_once_and_loses_nothing() -> None:

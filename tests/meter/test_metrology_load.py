@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
+import random
 import statistics
 from zoneinfo import ZoneInfo
 
@@ -19,7 +21,16 @@ from openamr.meter.metrology import (
     Site,
     seeded_load,
 )
-from openamr.meter.metrology.load import PATTERNS, SHAPES, day_slots, pattern_integral
+from openamr.meter.metrology.load import (
+    _NOISE,
+    PATTERNS,
+    SHAPES,
+    _consumption,
+    day_of_year,
+    day_shapes,
+    day_slots,
+    pattern_integral,
+)
 
 T0 = 1_704_067_200  # 2024-01-01T00:00:00Z, a Monday
 HOUR = 3600
@@ -157,3 +168,31 @@ def test_dst_days_integrate_like_any_other() -> None:
     whole = m.energy_between(T0 + spring * DAY, T0 + (spring + 3) * DAY)
     parts = [m.energy_between(T0 + d * DAY, T0 + (d + 1) * DAY) for d in range(spring, spring + 3)]
     assert parts[0] + parts[1] + parts[2] == whole
+
+
+def _consumption_with_gauss(model: MeterModel, day: int, rng: random.Random) -> list[float]:
+    """The consumption levels as the model defines them, with ``random.gauss``."""
+    load = model.load
+    sigma, day_sigma, season_amp, spike_p, spike_x = _NOISE[load.kind]
+    season = 1.0 + season_amp * math.cos(2 * math.pi * (day_of_year(day) - 15) / 365.25)
+    day_factor = math.exp(rng.gauss(0.0, day_sigma) - day_sigma**2 / 2)
+    scale = load.mean_w * season * day_factor * (1.0 - spike_p * spike_x)
+    out = []
+    for shape in day_shapes(load.kind, model.site, day):
+        level = scale * shape * math.exp(rng.gauss(0.0, sigma) - sigma**2 / 2)
+        if spike_p and rng.random() < spike_p:
+            level += load.mean_w * spike_x * (0.5 + rng.random())
+        out.append(level)
+    return out
+
+
+@pytest.mark.parametrize("kind", list(ProfileKind))
+def test_the_written_out_noise_is_random_gauss_bit_for_bit(kind: ProfileKind) -> None:
+    for seed in range(40):
+        model = MeterModel(seed, seeded_load(seed, kind=kind))
+        for day in (20_454, 20_454 + 7 * seed):
+            ours, theirs = random.Random(seed), random.Random(seed)
+            assert list(_consumption(model, day, ours)) == _consumption_with_gauss(
+                model, day, theirs
+            )
+            assert ours.random() == theirs.random()  # the stream left where gauss leaves it

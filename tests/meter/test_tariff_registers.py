@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from openamr.codec.types import Integer
 from openamr.cosem.classes.clock import Clock
 from openamr.meter.tariff.localtime import CachedLocalTime, local, zone_pieces
 from openamr.meter.tariff.registers import RateRegisters, RateSnapshot
@@ -80,3 +81,46 @@ def test_cached_rules_follow_a_change_once_invalidated() -> None:
     assert local(cached, summer).hour == 14  # remembered until told
     cached.invalidate()
     assert local(cached, summer).hour == 13
+
+
+@given(
+    energies=st.lists(st.integers(0, 10_000_000), max_size=20),
+    rate=st.integers(1, 4),
+    carry=st.sampled_from([0.0, 0.25, None]),
+)
+@settings(max_examples=150, deadline=None)
+def test_a_run_is_add_mj_one_by_one(energies: list[int], rate: int, carry: float | None) -> None:
+    """add_run_mj counts like add_mj of each energy in turn (the exact int carry, or
+    a float carry of a restored state) and gives the total after each."""
+    from fractions import Fraction
+
+    start = Fraction(1234, 3_600_000) if carry is None else carry
+    stepwise, run = (RateRegisters(initial=(1, 2, 3, 4), carry=start) for _ in range(2))
+    totals = []
+    for energy in energies:
+        stepwise.add_mj(energy, rate)
+        totals.append(stepwise.total)
+    assert run.add_run_mj(energies, rate) == totals
+    assert run.snapshot() == stepwise.snapshot()
+    assert run.carry == stepwise.carry and type(run.carry) is type(stepwise.carry)
+    with pytest.raises(ValueError):
+        run.add_run_mj([5, -1], rate)
+
+
+def test_cached_rules_cut_like_the_clock_and_remember_the_cut() -> None:
+    clock = Clock("0.0.1.0.0.255", lambda: dt.datetime(2026, 1, 1, tzinfo=UTC), lambda _: None)
+    cached = CachedLocalTime(clock)
+    spring = dt.datetime(2026, 3, 28, 12, tzinfo=UTC)
+    for hours in (1, 12, 13, 30, 24 * 9):
+        t1 = spring + dt.timedelta(hours=hours)
+        expected = zone_pieces(clock, spring, t1)
+        assert zone_pieces(cached, spring, t1) == expected
+        assert zone_pieces(cached, spring, t1) == expected  # remembered: the same cut
+    pieces = zone_pieces(cached, spring, spring + dt.timedelta(days=2))
+    pieces.clear()  # the caller's own list: the remembered cut is not touched
+    assert len(zone_pieces(cached, spring, spring + dt.timedelta(days=2))) == 2
+    clock.time_zone = Integer(-120)  # other rules: after invalidate() a new cut
+    cached.invalidate()
+    moved = zone_pieces(cached, spring, spring + dt.timedelta(days=2))
+    assert moved == zone_pieces(clock, spring, spring + dt.timedelta(days=2))
+    assert moved[0].offset == dt.timedelta(hours=2)

@@ -64,6 +64,7 @@ from openamr.devices.profile import DeviceProfile, ObjectDecl
 from openamr.meter.keys import MeterKeyStore
 from openamr.meter.profiles import columns_of
 from openamr.meter.tariff.defaults import mt372_calendar
+from openamr.meter.twin_objects import INSTANTANEOUS, LiveRegister, Pending
 from openamr.security.counters import OutgoingCounter
 from openamr.security.keywrap import unwrap
 
@@ -89,6 +90,8 @@ class Collaborators:
     push_sender: PushSender  # the Push setup's sender (the alarm push peripheral's)
     keys: MeterKeyStore
     counter: OutgoingCounter
+    #: what the lazily published registers call when read (the twin's, through its port)
+    publish_pending: Pending = lambda: None
 
 
 class InvocationCounter(Data):
@@ -252,8 +255,14 @@ def _security_setup(d: ObjectDecl, c: Collaborators) -> CosemObject:
     )
 
 
+def _live_register(d: ObjectDecl, c: Collaborators) -> CosemObject:
+    """An instantaneous value, published by the engine when it is read."""
+    return LiveRegister(d.obis, d.value, d.unit or NO_UNIT, c.publish_pending)
+
+
 #: Objects built by declaration (collaborators, factory settings).
 SPECIAL: dict[Obis, Builder] = {
+    **{d.obis: _live_register for d in INSTANTANEOUS},
     mt372.CLOCK.obis: _clock,
     mt372.DEVICE_NAME.obis: lambda d, c: Data(
         d.obis, OctetString(logical_device_name(c.serial).encode())

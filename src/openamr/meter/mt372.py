@@ -164,7 +164,7 @@ def build_mt372(
     port, push_port = TwinPort(), PushPort()
     collaborators = Collaborators(
         serial, site.firmware, credentials.system_title, source.now, port.set_time,
-        port.run_script, push_port.push, keys, outgoing,
+        port.run_script, push_port.push, keys, outgoing, port.publish_pending,
     )  # fmt: skip
     device.add(*build_objects(profile, collaborators, associations))
     if site.hdlc_address != HDLC_PHYSICAL_ADDRESS:

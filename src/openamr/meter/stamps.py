@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import struct
+from collections.abc import Sequence
 
 from openamr.codec.datetime import ClockStatus
 from openamr.cosem.classes.clock import Clock
@@ -74,13 +75,43 @@ class LpStamps:
         """``lp_stamp(clock, at, dst, flags)``."""
         if at.microsecond:
             return lp_stamp(self._clock, at, dst, flags)
+        offset, tail = self._tail(at, dst, flags)
+        return self._stamp((at - _EPOCH) // _SECOND + offset, tail)
+
+    def run(self, first: dt.datetime, step: int, dsts: Sequence[bool], flags: int) -> list[bytes]:
+        """``self(first + k * step seconds, dsts[k], flags)`` for each k: the stamps of
+        a run of LP1 rows, counted in whole seconds."""
+        if first.microsecond:
+            span = dt.timedelta(seconds=step)
+            return [self(first + k * span, dst, flags) for k, dst in enumerate(dsts)]
+        s, out, dates, times = (first - _EPOCH) // _SECOND, [], self._dates, _TIMES
+        tails: dict[bool, tuple[int, bytes]] = {}
+        for dst in dsts:  # _stamp, written out
+            found = tails.get(dst)
+            if found is None:
+                found = tails[dst] = self._tail(first, dst, flags)
+            day, second = divmod(s + found[0], 86_400)
+            date, time = dates.get(day), times.get(second)
+            if date is None or time is None:
+                out.append(self._stamp(s + found[0], found[1]))
+            else:
+                out.append(date + time + found[1])
+            s += step
+        return out
+
+    def _tail(self, at: dt.datetime, dst: bool, flags: int) -> tuple[int, bytes]:
+        """The local time's offset (s) and the stamp's last octets (hundredths,
+        deviation, status) of a stamp with ``dst`` and ``flags``."""
         found = self._tails.get((dst, flags))
         if found is None:
             _, deviation = _zone(self._clock, at, dst)
             tail = _TAIL.pack(0, deviation, flags | (_CLOCK_DST if dst else 0))
             found = self._tails[dst, flags] = (-60 * deviation, tail)
-        offset, tail = found
-        day, second = divmod((at - _EPOCH) // _SECOND + offset, 86_400)
+        return found
+
+    def _stamp(self, local: int, tail: bytes) -> bytes:
+        """The stamp of local second ``local`` (since the epoch) with ``tail``."""
+        day, second = divmod(local, 86_400)
         date = self._dates.get(day)
         if date is None:
             d = dt.date.fromordinal(_UNIX_ORDINAL + day)

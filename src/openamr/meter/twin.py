@@ -17,7 +17,8 @@ One advance walks a timeline of boundaries in *meter time* (the meter's own cloc
                           LP1 period end         LP1 row {clock, status, A+, A-}
 
 then publishes the registers, demand, instantaneous values and status into the
-COSEM objects. Energy flows in *true time* (the grid's), so a DLMS clock set
+COSEM objects (the instantaneous values lazily: computed when one of them is read,
+:meth:`Twin.publish_pending`). Energy flows in *true time* (the grid's), so a DLMS clock set
 changes the time stamps but never counts energy twice or loses any.
 
 The roles, one module each: this one holds the twin's state and what may be done
@@ -42,6 +43,7 @@ import logging
 from collections import deque
 from collections.abc import Callable
 from fractions import Fraction
+from operator import attrgetter
 
 from openamr.codec.datetime import ClockStatus
 from openamr.codec.table import Row
@@ -80,13 +82,18 @@ from openamr.meter.twin_boundaries import (
 from openamr.meter.twin_flow import first_capture, flow
 from openamr.meter.twin_objects import TwinObjects
 from openamr.meter.twin_port import Action, Component, TwinPort
-from openamr.meter.twin_publish import publish
+from openamr.meter.twin_publish import publish, publish_instantaneous
 
 log = logging.getLogger(__name__)
 
 MJ_PER_WH = 3_600_000
 #: The activity calendar's parts, in the order parse_calendar takes them.
 CALENDAR_PARTS = ("season_profile", "week_profile_table", "day_profile_table")
+#: The activity calendar's attributes the rates follow, read in one go (the plan's key).
+_CALENDAR_VALUES = attrgetter(
+    *(f"{p}_{s}" for s in ("active", "passive") for p in CALENDAR_PARTS),
+    "activate_passive_calendar_time",
+)
 
 
 class Twin:
@@ -134,6 +141,9 @@ class Twin:
         self.next_lp1 = self.position  # the next LP1 period end not yet captured
         self.lp1_step = dt.timedelta(seconds=lp_period)  # and the period
         self.powered = True  # the supply is on; while it is off nothing is captured
+        #: the instant (true time) of the instantaneous values published lazily, while
+        #: nobody has read them (:meth:`publish_pending`)
+        self.instant_due: dt.datetime | None = None
         self.checkpoints = checkpoints
         port.bind(self)
         self.publish()
@@ -183,11 +193,10 @@ class Twin:
         (a client's write takes effect at the next advance; a calendar the engine
         refuses leaves the previous one in force)."""
         cal, special = self.objects.calendar, self.objects.special_days
-        key = (
-            *(id(getattr(cal, f"{p}_{s}")) for s in ("active", "passive") for p in CALENDAR_PARTS),
-            id(cal.activate_passive_calendar_time),
-            tuple(sorted(special.table.items())),
-        )
+        # the values by identity (a SET replaces a value, nothing changes one in place);
+        # the special days in the table's order (another order of the same days only
+        # costs a new plan)
+        key = (*map(id, _CALENDAR_VALUES(cal)), *special.table.items())
         if key == self._calendar_key:
             return self.plan
         days = special.get_entries()
@@ -251,6 +260,7 @@ class Twin:
         instant the twin has reached."""
         if disturbance.start <= int(self.true_t.timestamp()):
             raise ValueError("a disturbance cannot start at or before the twin's present")
+        self.publish_pending()  # the values due were those of the grid before it
         self.metrology.add_disturbance(disturbance)
         self.checkpoint()
 
@@ -258,6 +268,7 @@ class Twin:
         """A load change from ``step.start`` on (the past is not rewritten)."""
         if step.start < int(self.true_t.timestamp()):
             raise ValueError("a load change cannot start before the twin's present")
+        self.publish_pending()  # the values due were those of the load before it
         self.metrology.add_load_step(step)
         self.checkpoint()
 
@@ -298,6 +309,14 @@ class Twin:
     def publish(self) -> None:
         """The engine's state into the COSEM objects (:mod:`openamr.meter.twin_publish`)."""
         publish(self)
+
+    def publish_pending(self) -> None:
+        """The values :meth:`publish` marked due, into their objects: the instantaneous
+        values, at the instant they fell due (the first read of one of them asks)."""
+        at = self.instant_due
+        if at is not None:
+            self.instant_due = None
+            publish_instantaneous(self, at)
 
 
 __all__ = ["MJ_PER_WH", "Action", "Component", "Twin", "TwinPort"]

@@ -19,11 +19,12 @@ carries what happened at its end.
 from __future__ import annotations
 
 import datetime as dt
+from itertools import pairwise
 from typing import TYPE_CHECKING
 
 from openamr.codec.datetime import ClockStatus
 from openamr.devices.mt372.events import LpStatus
-from openamr.meter.metrology.daytable import SLOT_STARTS
+from openamr.meter.metrology.daytable import SLOT_STARTS, DayTable
 from openamr.meter.metrology.load import PATTERN_MINUTES, PATTERN_PREFIX
 from openamr.meter.metrology.model import DAY, EPOCH, SLOT
 from openamr.meter.stamps import LpStamps
@@ -63,9 +64,54 @@ def flow(twin: Twin, to: dt.datetime, inclusive: bool = False) -> None:
     stamps, dst_active = LpStamps(clock), clock.dst_active
     plus_rates, minus_rates = a_plus.rates, a_minus.rates
     status, captured = int(twin.status), False
+    step_s, powered = step // _SECOND, twin.powered
     while True:
         capture = cap < to or (inclusive and cap == to)
         target = cap if capture else to
+        if (
+            capture
+            and powered
+            and position < cap
+            and demand.period == step_s
+            and demand.next_boundary() == cap
+        ):  # a run of whole periods, each a demand period and an LP1 row (the usual day)
+            while rates[0].end <= position:
+                rates.popleft()
+            segment = rates[0]
+            s = (cap - offset - EPOCH) // _SECOND
+            if s > commissioned and segment.end >= cap:
+                if s // DAY != day:
+                    day = s // DAY
+                    base_plus, base_minus, table = metrology.day_start(day)
+                assert table is not None
+                count = min(
+                    _caps_until(cap, to, step, inclusive),
+                    (segment.end - cap) // step + 1,  # in the segment's rate
+                    -((s - (day + 1) * DAY) // step_s),  # in the day's table
+                )
+                plus, minus = _run_energies(table, s - day * DAY, step_s, count)
+                plus = [base_plus + e for e in plus]
+                minus = [base_minus + e for e in minus]
+                rate = segment.rate
+                plus_mj = [b - a for a, b in pairwise([plus0, *plus])]
+                plus_totals = a_plus.add_run_mj(plus_mj, rate)
+                if minus[-1] != minus0:
+                    minus_mj = [b - a for a, b in pairwise([minus0, *minus])]
+                    minus_totals = a_minus.add_run_mj(minus_mj, rate)
+                else:
+                    minus_totals = [sum(minus_rates)] * count
+                demand.add_periods_mj(plus_mj, rate, cap)
+                flags, ends = clock.flags, [cap + k * step for k in range(count)]
+                invalid = _LP_CLOCK_INVALID if flags & _CLOCK_INVALID else 0
+                dsts = [dst_active(end) for end in ends]
+                statuses = [invalid | (_LP_DST if dst else 0) for dst in dsts]
+                statuses[0] |= status
+                rows.extend(zip(stamps.run(cap, step_s, dsts, flags), statuses,
+                                [t % WRAP for t in plus_totals], [t % WRAP for t in minus_totals],
+                                strict=True))  # fmt: skip
+                status, captured, position, cap = 0, True, ends[-1], ends[-1] + step
+                true_t, plus0, minus0 = position - offset, plus[-1], minus[-1]
+                continue
         while position < target:
             while rates[0].end <= position:
                 rates.popleft()  # the advance's rate segments, walked once
@@ -120,6 +166,25 @@ def flow(twin: Twin, to: dt.datetime, inclusive: bool = False) -> None:
     twin.true_t, twin.rate, twin.next_lp1 = true_t, rate, cap
     if captured:
         twin.status = _NO_STATUS  # the rows carried the running period's bits
+
+
+def _caps_until(cap: dt.datetime, to: dt.datetime, step: dt.timedelta, inclusive: bool) -> int:
+    """How many of the period ends ``cap``, ``cap + step``, ... lie before ``to`` (or
+    at it, when ``inclusive``); ``cap`` is one of them."""
+    q = (to - cap) // step
+    return q + 1 if inclusive or cap + q * step < to else q
+
+
+def _run_energies(table: DayTable, x: int, step: int, count: int) -> tuple[list[int], list[int]]:
+    """(A+, A-) mJ from the day's start to seconds ``x``, ``x + step``, ... (``count``
+    of them) of the day: :meth:`DayTable.energy` of each; at slot starts of the usual
+    day that is the prefix sums themselves (a pattern integrates to 0 at its start)."""
+    if table.starts is SLOT_STARTS and x % SLOT == 0 and step % SLOT == 0:
+        i, di = x // SLOT, step // SLOT
+        cut = slice(i, i + count * di, di)
+        return list(table.cum_plus[cut]), list(table.cum_minus[cut])
+    pairs = [table.energy(x + k * step) for k in range(count)]
+    return [p for p, _ in pairs], [m for _, m in pairs]
 
 
 __all__ = ["first_capture", "flow"]

@@ -12,8 +12,11 @@ litres) must be declared in those units: another scaler is refused at start
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TypeVar
 
+from openamr.codec.obis import Obis
+from openamr.codec.types import Data as DlmsData
 from openamr.codec.types import FixedInt
 from openamr.codec.units import ScalerUnit
 from openamr.cosem import LogicalDevice
@@ -31,6 +34,8 @@ from openamr.devices.mt372 import objects as mt372
 from openamr.devices.profile import ObjectDecl
 
 T = TypeVar("T", bound=CosemObject)
+#: What brings the engine's due values into their objects (nothing when none is due).
+Pending = Callable[[], None]
 
 
 def handle(device: LogicalDevice, decl: ObjectDecl, cls: type[T]) -> T:
@@ -62,6 +67,38 @@ class Scaled:
         the range of its type it saturates (an unsigned register shows 0, not -1)."""
         raw = round(value * self.factor)
         self.register.value = self.kind(min(max(raw, self.kind.lo), self.kind.hi))
+
+
+class LiveRegister(Register):
+    """A Register whose value the engine publishes when it is first read (issue 9:
+    publish lazily): the engine marks its values due, and reading or writing any
+    such register first brings every due value in (``pending``, the twin's
+    :meth:`~openamr.meter.twin.Twin.publish_pending` through its port). So a value
+    reads exactly as if it had been written when it fell due, and one nobody reads
+    costs nothing."""
+
+    def __init__(
+        self, logical_name: Obis, value: DlmsData, scaler_unit: ScalerUnit, pending: Pending
+    ) -> None:
+        self._pending = pending
+        super().__init__(logical_name, value, scaler_unit)
+
+    @property
+    def value(self) -> DlmsData:
+        self._pending()
+        return self._value
+
+    @value.setter
+    def value(self, value: DlmsData) -> None:
+        self._pending()  # the due values first: a write then stands as written
+        self._value = value
+
+
+#: The instantaneous values (the :class:`Scaled` registers), published lazily.
+INSTANTANEOUS: tuple[ObjectDecl, ...] = (
+    *mt372.VOLTAGE, *mt372.CURRENT, *mt372.PHASE_POWER_FACTOR, mt372.POWER_IMPORT,
+    mt372.POWER_EXPORT, mt372.POWER_FACTOR, mt372.FREQUENCY,
+)  # fmt: skip
 
 
 R = TypeVar("R", Register, ExtendedRegister, DemandRegister)
@@ -109,6 +146,10 @@ class TwinObjects:
         self.phase_pf = [scaled(r) for r in m.PHASE_POWER_FACTOR]
         self.power_import, self.power_export = scaled(m.POWER_IMPORT), scaled(m.POWER_EXPORT)
         self.power_factor, self.frequency = scaled(m.POWER_FACTOR), scaled(m.FREQUENCY)
+        #: every instantaneous register publishes itself when read (else: at once)
+        self.lazy_instantaneous = all(
+            isinstance(handle(d, r, Register), LiveRegister) for r in INSTANTANEOUS
+        )
         self.p1, self.p2 = reg(m.P1), reg(m.P2)
         self.current_demand = counted(handle(d, m.CURRENT_DEMAND, DemandRegister))
         self.last_demand = reg(m.LAST_DEMAND)

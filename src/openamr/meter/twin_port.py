@@ -44,7 +44,8 @@ class TwinPort:
     """The twin, for the objects built before it (a forward reference, bound once by
     :class:`Twin`'s constructor): the clock object is built with :meth:`set_time` as
     its setter and the end of billing script with :meth:`run_script` as its executor,
-    so a DLMS clock set and an executed script go through the engine."""
+    so a DLMS clock set and an executed script go through the engine; the lazily
+    published registers are built with :meth:`publish_pending`."""
 
     def __init__(self) -> None:
         self._twin: Twin | None = None
@@ -64,6 +65,12 @@ class TwinPort:
 
     def run_script(self, action: ActionSpecification) -> bool:
         return self._bound().run_script_action(action)
+
+    def publish_pending(self) -> None:
+        """The twin's due values into their objects (none is due before it is built):
+        what a :class:`~openamr.meter.twin_objects.LiveRegister` calls when read."""
+        if self._twin is not None:
+            self._twin.publish_pending()
 
 
 __all__ = ["Action", "Component", "TwinPort"]

@@ -23,8 +23,8 @@ import bisect
 from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import accumulate
-from operator import mul
+from itertools import accumulate, repeat
+from operator import add, mul, sub
 
 from openamr.meter.metrology.load import SLOTS, DaySlots, day_slots, pattern_integral
 from openamr.meter.metrology.model import (
@@ -209,13 +209,21 @@ def _plain_day(model: MeterModel, slots: DaySlots) -> DayTable:
     (s1, s2, s3), (v1, v2, v3) = model.load.load_split(), model.load.pv_split()
     (i1, i2, i3), (e1, e2, e3) = thresholds(model)
     loads, pvs = slots.load_w, slots.pv_w
-    p1 = [round(w * s1 - g * v1) for w, g in zip(loads, pvs, strict=True)]
-    p2 = [round(w * s2 - g * v2) for w, g in zip(loads, pvs, strict=True)]
-    p3 = [round(w * s3 - g * v3) for w, g in zip(loads, pvs, strict=True)]
-    pos = [
-        (a if a >= i1 else 0) + (b if b >= i2 else 0) + (c if c >= i3 else 0)
-        for a, b, c in zip(p1, p2, p3, strict=True)
-    ]
+    # per phase round(w x s - g x v), element by element (map: the same operations)
+    if any(pvs):
+        p1, p2, p3 = (
+            list(map(round, map(sub, map(mul, loads, repeat(s)), map(mul, pvs, repeat(v)))))
+            for s, v in ((s1, v1), (s2, v2), (s3, v3))
+        )
+    else:  # no generation: w x s - 0.0 is w x s exactly (and rounds alike at -0.0)
+        p1, p2, p3 = (list(map(round, map(mul, loads, repeat(s)))) for s in (s1, s2, s3))
+    if min(p1) >= i1 and min(p2) >= i2 and min(p3) >= i3:  # every phase registers
+        pos = list(map(add, map(add, p1, p2), p3))
+    else:
+        pos = [
+            (a if a >= i1 else 0) + (b if b >= i2 else 0) + (c if c >= i3 else 0)
+            for a, b, c in zip(p1, p2, p3, strict=True)
+        ]
     if min(p1) >= 0 and min(p2) >= 0 and min(p3) >= 0:
         # every phase imports (no generation): nothing registers as A-, and the net
         # summation max(pos - 0, 0), max(0 - pos, 0) leaves pos and 0 as they are

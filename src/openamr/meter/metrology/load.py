@@ -147,19 +147,41 @@ def day_of_year(day: int) -> int:
     return (EPOCH + dt.timedelta(days=day)).timetuple().tm_yday
 
 
+@functools.lru_cache(maxsize=64)
+def day_shapes(kind: ProfileKind, site: Site, day: int) -> tuple[float, ...]:
+    """Per slot of UTC day ``day``, the shape of ``kind`` at the slot's local quarter
+    hour and day type (pure: shared by every meter of a kind and site, as a fleet
+    asks it per day)."""
+    shapes, base = SHAPES[kind], day * DAY
+    return tuple(
+        shapes[_DAY_TYPE[(local // DAY + 3) % 7]][(local % DAY) // SLOT]
+        for local in (base + s * SLOT + off for s, off in enumerate(_slot_offsets(site, base)))
+    )
+
+
 def _consumption(model: MeterModel, day: int, rng: random.Random) -> tuple[float, ...]:
-    load, base = model.load, day * DAY
+    """The day's consumption levels: the noise is ``rng.gauss`` written out (CPython's
+    Box-Muller pairs, the second of a pair kept for the next draw), so that the 97
+    draws of a day cost no method calls and do not depend on the Python version."""
+    load = model.load
     sigma, day_sigma, season_amp, spike_p, spike_x = _NOISE[load.kind]
     season = 1.0 + season_amp * math.cos(2 * math.pi * (day_of_year(day) - 15) / 365.25)
-    day_factor = math.exp(rng.gauss(0.0, day_sigma) - day_sigma**2 / 2)
+    uniform, exp, log, sqrt = rng.random, math.exp, math.log, math.sqrt
+    cos, sin = math.cos, math.sin
+    x2pi = uniform() * math.tau
+    g2rad = sqrt(-2.0 * log(1.0 - uniform()))
+    spare: float | None = sin(x2pi) * g2rad
+    day_factor = exp((0.0 + cos(x2pi) * g2rad * day_sigma) - day_sigma**2 / 2)
     scale = load.mean_w * season * day_factor * (1.0 - spike_p * spike_x)
-    norm = sigma**2 / 2
-    shapes, out = SHAPES[load.kind], []
-    exp, gauss, uniform, mean_w = math.exp, rng.gauss, rng.random, load.mean_w
-    for s, off in enumerate(_slot_offsets(model.site, base)):
-        local = base + s * SLOT + off
-        shape = shapes[_DAY_TYPE[(local // DAY + 3) % 7]][(local % DAY) // SLOT]
-        level = scale * shape * exp(gauss(0.0, sigma) - norm)
+    norm, mean_w, out = sigma**2 / 2, load.mean_w, []
+    for shape in day_shapes(load.kind, model.site, day):
+        if spare is None:
+            x2pi = uniform() * math.tau
+            g2rad = sqrt(-2.0 * log(1.0 - uniform()))
+            z, spare = cos(x2pi) * g2rad, sin(x2pi) * g2rad
+        else:
+            z, spare = spare, None
+        level = scale * shape * exp((0.0 + z * sigma) - norm)
         if spike_p and uniform() < spike_p:
             level += mean_w * spike_x * (0.5 + uniform())
         out.append(level)
@@ -202,9 +224,15 @@ def day_slots(model: MeterModel, day: int) -> DaySlots:
     """The model's 96 slots of UTC day ``day`` (days since the epoch)."""
     rng = random.Random(mix(model.seed, day, _LOAD_STREAM))
     load = _consumption(model, day, rng)
-    bits = rng.getrandbits(4 * SLOTS)
-    pattern = bytes(1 + (bits >> (4 * s) & 15) for s in range(SLOTS))
-    return DaySlots(load, _generation(model, day), pattern)
+    # slot s takes pattern 1 + bits 4s..4s+3: the low and the high nibble of each octet
+    octets = rng.getrandbits(4 * SLOTS).to_bytes(SLOTS // 2, "little")
+    pattern = bytearray(SLOTS)
+    pattern[0::2], pattern[1::2] = octets.translate(_LOW_NIBBLE), octets.translate(_HIGH_NIBBLE)
+    return DaySlots(load, _generation(model, day), bytes(pattern))
+
+
+_LOW_NIBBLE = bytes(1 + (b & 15) for b in range(256))
+_HIGH_NIBBLE = bytes(1 + (b >> 4) for b in range(256))
 
 
 # Per kind: (share of meters, mean W range, PV share, PV peak W range, PF range).

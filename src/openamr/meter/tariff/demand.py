@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -266,6 +267,13 @@ class DemandEngine:
     @property
     def current_average(self) -> Wh:
         """current_average_value (W) at :attr:`position`."""
+        if self._exact:  # in integers: the Fraction's quotient, rounded once, as float()
+            w = self._w
+            ended = list(w)[len(w) - self.number_of_periods + 1 :]
+            mj = (self._e or 0) + sum(e for e, _ in ended if e is not None)
+            elapsed = (self.position - self.start_time_current).total_seconds()
+            elapsed += sum(s for _, s in ended)
+            return mj * 3600 / MJ_PER_WH / elapsed if elapsed > 0 else 0.0
         recent = list(self.window)[len(self.window) - self.number_of_periods + 1 :]
         energy = self.energy + sum(e for e, _ in recent)
         seconds = (self.position - self.start_time_current).total_seconds()
@@ -319,6 +327,82 @@ class DemandEngine:
             self._close_exact(at, aligned=True)
             self._e = 0  # what add counts after the end: an exact 0
         self.rate = rate
+
+    def add_periods_mj(self, energies: Sequence[int], rate: int, first_end: dt.datetime) -> None:
+        """:meth:`add_mj` of ``energies[k]`` at ``first_end + k`` periods, in ``rate``,
+        where ``first_end`` is the end of the running period: a run of whole periods
+        (the twin's day), each closed as :meth:`add_mj` closes it, in one loop."""
+        span = self._span
+        if (
+            first_end.tzinfo is not dt.UTC
+            or first_end != self.period_start + span
+            or first_end < self.position
+            or not 1 <= rate <= self.rates
+            or (energies and min(energies) < 0)
+            or not (self._exact or self._to_exact())
+        ):
+            end = first_end
+            for energy in energies:
+                self.add_mj(energy, rate, end)
+                end += span
+            return
+        if not energies:
+            return
+        w, m, maxima, n, per = self._w, self._m, self._maxima, self.number_of_periods, self._per
+        started, running = self.started, self._e
+        start = max(self.period_start, started)  # of the period's energy
+        if n == 1 and started < first_end:
+            self._block_periods(energies, rate, first_end, start)
+            return
+        end, last = first_end, self._l
+        for energy in energies:
+            if running is not None:
+                energy, running = running + energy, None  # what the period had already
+            w.append((energy, (end - start).total_seconds()))
+            if n == 1:
+                last = energy
+            else:
+                touched = [e for e, _ in w if e is not None]
+                last = sum(touched) if touched else None
+            value = 0 if last is None else last
+            for index in (TOTAL, rate):
+                best = m[index]
+                if best is None or value > best:
+                    m[index] = value
+                    maxima[index] = MaximumDemand(0.0 if last is None else Fraction(last, per), end)
+            if end > started:
+                started = end
+            start, end = started, end + span
+        end -= span  # the last period's end
+        self._l, self.capture_time, self.position = last, end, end
+        self.period_start, self.started = end, started
+        self._e, self.rate = 0, rate  # what add_mj leaves after an end: an exact 0
+
+    def _block_periods(
+        self, energies: Sequence[int], rate: int, first_end: dt.datetime, start: dt.datetime
+    ) -> None:
+        """:meth:`add_periods_mj` of block demand (n = 1) from a start before
+        ``first_end``: each period's average is its own energy, so the window ends
+        with the last period (covering a whole period unless it is the first), and a
+        maximum that the run beats is the run's largest, first reached where it is
+        largest (a new maximum needs a strictly higher value)."""
+        span, m, maxima = self._span, self._m, self._maxima
+        whole = list(energies)
+        if self._e is not None:
+            whole[0] += self._e  # what the running period had already
+        peak = max(whole)
+        at = first_end + whole.index(peak) * span
+        for index in (TOTAL, rate):
+            best = m[index]
+            if best is None or peak > best:
+                m[index] = peak
+                maxima[index] = MaximumDemand(Fraction(peak, self._per), at)
+        end = first_end + (len(whole) - 1) * span
+        covered = (end - start if len(whole) == 1 else span).total_seconds()
+        self._w.append((whole[-1], covered))
+        self._l, self.capture_time, self.position = whole[-1], end, end
+        self.period_start, self.started = end, end  # started < first_end <= end
+        self._e, self.rate = 0, rate  # what add_mj leaves after an end: an exact 0
 
     def _close_exact(self, end: dt.datetime, aligned: bool | None = None) -> None:
         """:meth:`_close` in integers; ``aligned``: ``end`` is known to be the running

@@ -77,6 +77,8 @@ def naive_local(instant: dt.datetime, offset: dt.timedelta) -> dt.datetime:
 
 
 def offset_at(rules: LocalTime, instant: dt.datetime) -> dt.timedelta:
+    if isinstance(rules, CachedLocalTime):  # its spans hold the offset itself
+        return rules.offset(instant)
     off = rules.zone(instant).utcoffset(instant)
     if off is None:
         raise ValueError("the local zone must have a UTC offset")
@@ -109,7 +111,15 @@ def _first_change(
 
 
 def zone_pieces(rules: LocalTime, t0: dt.datetime, t1: dt.datetime) -> list[ZonePiece]:
-    """``[t0, t1)`` cut where the UTC offset changes (instants in UTC)."""
+    """``[t0, t1)`` cut where the UTC offset changes (instants in UTC); cached local
+    time rules remember the last few answers (an advance asks the same ones for its
+    timeline, its rates and each billing schedule)."""
+    if isinstance(rules, CachedLocalTime):
+        return rules.pieces(t0, t1)
+    return _zone_pieces(rules, t0, t1)
+
+
+def _zone_pieces(rules: LocalTime, t0: dt.datetime, t1: dt.datetime) -> list[ZonePiece]:
     _check_aware(t0, t1)
     start, t1 = t0.astimezone(dt.UTC), t1.astimezone(dt.UTC)
     pieces: list[ZonePiece] = []
@@ -139,16 +149,33 @@ class CachedLocalTime:
     between them."""
 
     SPANS = 4
+    PIECES = 3  # zone_pieces answers remembered (an advance asks three)
 
     def __init__(self, rules: LocalTime) -> None:
         self.rules = rules
         self._spans: list[_Span] = []
+        self._pieces: dict[tuple[dt.datetime, dt.datetime], tuple[ZonePiece, ...]] = {}
 
     def invalidate(self) -> None:
         self._spans.clear()
+        self._pieces.clear()
 
     def zone(self, instant: dt.datetime) -> dt.tzinfo:
-        return dt.timezone(self._offset(instant.astimezone(dt.UTC)))
+        return dt.timezone(self.offset(instant))
+
+    def offset(self, instant: dt.datetime) -> dt.timedelta:
+        """The UTC offset in force at ``instant`` (aware): ``zone(instant)``'s."""
+        return self._offset(instant.astimezone(dt.UTC))
+
+    def pieces(self, t0: dt.datetime, t1: dt.datetime) -> list[ZonePiece]:
+        """:func:`zone_pieces` of these rules, remembered (the same rules, the same cut)."""
+        key = (t0, t1)
+        found = self._pieces.get(key)
+        if found is None:
+            if len(self._pieces) >= self.PIECES:
+                del self._pieces[next(iter(self._pieces))]
+            found = self._pieces[key] = tuple(_zone_pieces(self, t0, t1))
+        return list(found)
 
     def _offset(self, x: dt.datetime) -> dt.timedelta:
         for span in self._spans:

@@ -19,8 +19,10 @@ is a whole number of mJ it is kept as an int (no ``Fraction`` arithmetic), and
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
+from itertools import accumulate
 
 #: Energy in Wh: a float, or an exact Fraction (the twin gives mJ / 3,600,000).
 Wh = float | Fraction
@@ -101,6 +103,23 @@ class RateRegisters:
         whole, self._carry_mj = divmod(carry + energy_mj, MJ_PER_WH)
         self.rates[rate - 1] += whole
         return whole
+
+    def add_run_mj(self, energies: Sequence[int], rate: int) -> list[int]:
+        """:meth:`add_mj` of each of ``energies`` in turn, all in ``rate``; the total
+        after each comes back (the twin's LP1 rows of a run of periods). The carry
+        after the k-th is (carry + the first k energies) mod 1 Wh, so the whole Wh
+        counted up to there are the floor of that sum: one division per energy."""
+        carry = self._carry_mj
+        if carry is None or not 1 <= rate <= len(self.rates) or (energies and min(energies) < 0):
+            totals = []
+            for energy in energies:
+                self.add_mj(energy, rate)
+                totals.append(self.total)
+            return totals
+        base, cumulative = sum(self.rates), list(accumulate(energies, initial=carry))
+        whole, self._carry_mj = divmod(cumulative[-1], MJ_PER_WH)
+        self.rates[rate - 1] += whole
+        return [base + c // MJ_PER_WH for c in cumulative[1:]]
 
     def snapshot(self) -> RateSnapshot:
         return RateSnapshot(self.total, tuple(self.rates))
