@@ -15,10 +15,11 @@
    stored entry; then the missing intervals of the last ``gap_days`` (by the capture
    period, attribute 4) re-read by range;
 4. the log-book 1.0.99.98.0.255 by range from the last stored event;
-5. the tariff calendar when :func:`openamr.headend.calendars.due` says so;
+5. the tariff calendar when :func:`openamr.headend.calendars.is_due` says so (from the
+   session's state);
 
 and the session itself (start, end, APDU bytes each way, outcome, reason), stored with
-all it read in one transaction. The invocation counters seen are
+all it read and its calendar in one transaction. The invocation counters seen are
 stored and never lowered: the server's, read by the client from 0.0.43.1.0.255 before
 an HLS association, and our own next one.
 
@@ -178,8 +179,9 @@ class Collector:
             meter.id, int(started.timestamp()), int(self.now().timestamp()), counts["tx"],
             counts["rx"], "ok" if ok else "failed", reason, 0, job_id, run.offset,
         )  # fmt: skip
+        calendar = None if run.calendar is None else calendars.encoded(run.calendar)
         saved = await self.writer.save(
-            SessionRows(record, run.rows, run.event_rows, run.counters, run.corrections)
+            SessionRows(record, run.rows, run.event_rows, run.counters, run.corrections, calendar)
         )
         session_id, new, new_events = saved.session_id, saved.readings, saved.events
         if any(v >= self.policy.counter_alert for v in run.counters.values()):
@@ -190,8 +192,6 @@ class Collector:
             await sim_changed(self.store, meter, known, run.iccid, record.ended)
         if run.iccid is not None:
             self.cards[meter.id] = run.iccid
-        if run.calendar is not None:
-            await calendars.save(self.store, meter.id, record.ended, run.calendar)
         if self.policy.vee is not None and new != 0:
             await self._vee(meter.id, run.rows, self.policy.vee)
         return Outcome(
@@ -256,7 +256,7 @@ class _Run:
                 self.registers(first, stamp)
                 await self.profile(client, state, first)
                 await self.logbook(client, state.last_event, first)
-                if await calendars.due(self.c.store, self.meter_id, stamp):
+                if calendars.is_due(state.calendar, stamp):
                     self.calendar = await calendars.read(client)
             finally:
                 self.counters["client"] = client.invocation_counter - 1
