@@ -282,14 +282,16 @@ class Store(WorkStore):
             secrets = MeterSecrets() if found is None else self._open(found, kek)
             return MeterState(secrets, counter, first, last, tuple(stored), last_event,
                               calendars.last_calendar(calendar))  # fmt: skip
-        secrets = await self.secrets_of(meter_id, kek)
-        r, e, c = schema.readings, schema.events, schema.invocation_counters
+        r, e, c, m = schema.readings, schema.events, schema.invocation_counters, schema.meters
         in_profile = (
             r.c.meter_id == meter_id,
             r.c.channel >= profile,
             r.c.channel < profile + "\uffff",
         )
-        async with self.engine.connect() as conn:
+        sealed = select(m.c.serial, m.c.secrets, m.c.kek_id).where(m.c.id == meter_id)
+        async with self.reading() as conn:  # one connection, no transaction: see reading()
+            found = (await conn.execute(sealed)).first()
+            secrets = MeterSecrets() if found is None else self._open(tuple(found), kek)
             first, last = (
                 await conn.execute(select(func.min(r.c.ts), func.max(r.c.ts)).where(*in_profile))
             ).one()
