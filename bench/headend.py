@@ -13,7 +13,10 @@ per second from twins in another process.
   day's 96 quarter-hours of profile by range, the log-book; VEE after each meter) as
   ``openamr headend collect`` does it, in this process: HLS as commissioned, then LLS
   (client 32). Reported: wall time, meters/s, CPU per meter of each process, the
-  failed sessions by reason, and a smaller run under cProfile.
+  failed sessions by reason, and two smaller runs: one under cProfile (functions,
+  slowed several times over), one sampled (:class:`Sampler`: the head-end's CPU in
+  ms per meter by step of a session and by area: decode, AES-GCM, client, rows,
+  VEE, SQL, event loop).
 * alarms: another process pushes 5,000 DATA-NOTIFICATIONs (half of them in
   general-glo-ciphering under the meter's keys, counters rising) from 100 meters over
   8 loopback connections (each meter's on one, in order) to the ``AlarmListener``;
@@ -133,6 +136,7 @@ class Run:
     failed: dict[str, int] = field(default_factory=dict)  # by reason
     readings: int = 0
     profile: list[str] = field(default_factory=list)
+    phases: list[str] = field(default_factory=list)
 
 
 class FleetBed:
@@ -196,7 +200,10 @@ class FleetBed:
                 conn.execute("UPDATE meters SET client = 32, auth = 'low'")
         return db
 
-    def collect(self, name: str, meters: int, *, lls: bool = False, profile: bool = False) -> Run:
+    def collect(
+        self, name: str, meters: int, *, lls: bool = False, profile: bool = False,
+        phases: bool = False,
+    ) -> Run:  # fmt: skip
         """One daily collection of the first ``meters`` as ``openamr headend collect``
         does it (its defaults: 64 sessions, 8 per cell, VEE after each), in this
         process; timed from opening the store to closing it."""
@@ -223,9 +230,13 @@ class FleetBed:
         gc.collect()
         fleet0, cpu0, loop0 = _proc_cpu(self.fleet.pid), _own_cpu(), time.thread_time()
         start = time.perf_counter()
+        sampler = Sampler() if phases else None
         if profile:
             profiler = cProfile.Profile(time.thread_time)  # this thread's CPU
             done = profiler.runcall(asyncio.run, once())
+        elif sampler is not None:
+            with sampler:
+                done = asyncio.run(once())
         else:
             done = asyncio.run(once())
         out.wall = time.perf_counter() - start
@@ -241,6 +252,8 @@ class FleetBed:
                 out.failed[reason] = out.failed.get(reason, 0) + 1
         if profile:
             out.profile = _where(profiler)
+        if sampler is not None:
+            out.phases = sampler.table(out.headend_cpu * 1000 / meters)
         RUNS.append(out)
         print(f"  {name}: {out.ok}/{meters} ok in {out.wall:.1f} s, head-end "
               f"{out.headend_cpu * 1000 / meters:.1f} ms CPU/meter (loop "
@@ -269,8 +282,90 @@ def _where(profiler: cProfile.Profile) -> list[str]:
     return [*lines, *[x for x in text.getvalue().splitlines() if x.strip()][-26:]]
 
 
+#: The head-end's CPU by area: a sample goes to the first area whose path part its
+#: innermost frames' file has (the frame running, then its callers).
+SAMPLED_AREAS = (
+    ("AES-GCM", ("openamr/security/suite0", "cryptography/")),
+    ("decode", ("openamr/codec/", "openamr/apdu/", "openamr/client/values")),
+    ("VEE", ("openamr/headend/vee", "openamr/headend/quality")),
+    ("rows", ("openamr/headend/",)),  # the collector's rows, the store's calls
+    ("SQL", ("sqlalchemy/", "aiosqlite/", "greenlet")),
+    ("client", ("openamr/client/", "openamr/association/", "openamr/link/", "openamr/security/")),
+    ("loop", ("asyncio/", "selectors", "socket", "threading", "concurrent/", "weakref")),
+)
+#: ... and by step of a session: the outermost of these frames (file, functions) on
+#: its stack; none: the event loop between tasks (and the SQLite threads' CPU,
+#: which the process's CPU timer counts while the loop's thread waits in select)
+SAMPLED_STEPS = (
+    ("state", "openamr/headend/store.py", ("session_state",)),
+    ("connect+associate+release", "openamr/client/session.py", ("open", "close")),
+    ("first with-list", "openamr/client/meter.py", ("get_many",)),
+    ("clock", "openamr/headend/collector.py", ("clock",)),
+    ("registers", "openamr/headend/collector.py", ("registers",)),
+    ("profile", "openamr/headend/collector.py", ("profile",)),
+    ("log-book", "openamr/headend/collector.py", ("logbook",)),
+    ("calendar", "openamr/headend/calendars.py", ("read", "encoded")),
+    ("store", "openamr/headend/writer.py", ("save", "_drain")),
+    ("VEE", "openamr/headend/collector.py", ("_vee",)),
+)
+
+
+class Sampler:
+    """The process's CPU, sampled every millisecond of it (``ITIMER_PROF``, SIGPROF in
+    the event loop's thread), by step (rows) and area (columns): a table in ms per
+    meter. Statistical: a few % either way; the handler costs a few % more CPU."""
+
+    def __init__(self) -> None:
+        self.counts: dict[tuple[str, str], int] = {}
+        self.total = 0
+
+    def __enter__(self) -> Sampler:
+        import signal
+
+        self._previous = signal.signal(signal.SIGPROF, self._sample)
+        signal.setitimer(signal.ITIMER_PROF, 0.001, 0.001)
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        import signal
+
+        signal.setitimer(signal.ITIMER_PROF, 0, 0)
+        signal.signal(signal.SIGPROF, self._previous)
+
+    def _sample(self, _signal: int, frame: Any) -> None:
+        area, step = "other", "loop"
+        while frame is not None:
+            code = frame.f_code
+            path = code.co_filename
+            if area == "other":
+                area = next((a for a, parts in SAMPLED_AREAS if any(p in path for p in parts)),
+                            "other")  # fmt: skip
+            for name, where, functions in SAMPLED_STEPS:
+                if code.co_name in functions and path.endswith(where):
+                    step = name  # the outermost one found wins
+            frame = frame.f_back
+        self.counts[step, area] = self.counts.get((step, area), 0) + 1
+        self.total += 1
+
+    def table(self, cpu_per_meter: float) -> list[str]:
+        areas = [a for a, _ in SAMPLED_AREAS] + ["other"]
+        steps = [s for s, _, _ in SAMPLED_STEPS] + ["loop"]
+        ms = {k: v * cpu_per_meter / max(self.total, 1) for k, v in self.counts.items()}
+        lines = [f"| step | {' | '.join(areas)} | all |",
+                 "|---|" + "---:|" * (len(areas) + 1)]  # fmt: skip
+        for step in steps:
+            row = [ms.get((step, a), 0.0) for a in areas]
+            if sum(row):
+                lines.append(f"| {step} | " + " | ".join(f"{x:.2f}" for x in row)
+                             + f" | {sum(row):.2f} |")  # fmt: skip
+        totals = [sum(ms.get((s, a), 0.0) for s in steps) for a in areas]
+        shares = [f"{x:.2f} ({100 * x / cpu_per_meter:.0f} %)" for x in totals]
+        lines.append(f"| all | {' | '.join(shares)} | {cpu_per_meter:.2f} |")
+        return [f"{self.total:,} samples; ms of CPU per meter", "", *lines]
+
+
 def fleet_report(profiled: bool) -> list[str]:
-    runs = [r for r in RUNS if bool(r.profile) == profiled]
+    runs = [r for r in RUNS if bool(r.profile or r.phases) == profiled]
     lines = [
         "Per meter (CPU ms from getrusage of this process, all threads, and /proc of the fleet's; "
         "the machine is shared, so meters/s is a floor of what it does alone):",
@@ -294,6 +389,9 @@ def fleet_report(profiled: bool) -> list[str]:
         if r.profile:
             title = f"cProfile of the head-end, {r.name} (own CPU time, the event loop's thread):"
             lines += ["", title, "", "```", *r.profile, "```"]
+        if r.phases:
+            title = f"The head-end's CPU by step and area, {r.name} (bench.headend.Sampler):"
+            lines += ["", title, "", *r.phases]
     return [*lines, ""]
 
 
@@ -324,7 +422,9 @@ def collect_fleet() -> list[Case]:
 @suite("headend", f"where the head-end's time goes: {PROFILED:,} of the fleet's twins under "
        "cProfile", unit="meters", items=PROFILED, report=lambda: fleet_report(True))  # fmt: skip
 def collect_fleet_profiled() -> list[Case]:
-    return [_case("openamr (HLS) under cProfile", PROFILED, profile=True)]
+    return [_case("openamr (HLS) under cProfile", PROFILED, profile=True),
+            _case("openamr (HLS), CPU sampled by step and area", PROFILED,
+                  phases=True)]  # fmt: skip
 
 
 ALARMS = 5000

@@ -89,3 +89,34 @@ async def test_silent_meter_times_out(cls: type[WrapperTransport] | type[HdlcTra
     finally:
         await transport.close()
         server.close()
+
+
+@pytest.mark.parametrize("pause", [0.15, 0.6])
+async def test_the_wrapper_timeout_is_silence_not_the_length_of_an_answer(pause: float) -> None:
+    """An answer in chunks that each come within ``timeout`` arrives however long it
+    takes in all (here 4 pauses of 0.15 s with a 0.4 s timeout); a pause longer than
+    the timeout mid-answer is "no answer"."""
+    from openamr.link.wrapper import encode_wrapper
+
+    answer = encode_wrapper(1, 16, bytes(range(200)))
+
+    async def slow(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.read(1 << 16)
+        for i in range(0, len(answer), 50):
+            writer.write(answer[i : i + 50])
+            await writer.drain()
+            await asyncio.sleep(pause)
+
+    server = await asyncio.start_server(slow, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    transport = WrapperTransport(MeterUrl("tcp", "127.0.0.1", port), client=16, timeout=0.4)
+    try:
+        await transport.open()
+        if pause < 0.4:
+            assert await transport.exchange(SERIAL) == bytes(range(200))
+        else:
+            with pytest.raises(TransportError, match=r"no answer within 0.4 s"):
+                await transport.exchange(SERIAL)
+    finally:
+        await transport.close()
+        server.close()

@@ -11,10 +11,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from openamr.client.values import as_datetime
 from openamr.codec.obis import Obis
 from openamr.codec.units import ScalerUnit
+from openamr.headend import calendars, schema
 from openamr.headend.collector import BILLING, LOAD_PROFILE, LOGBOOK, Collector, CollectPolicy
 from openamr.headend.inventory import import_file
 from openamr.headend.model import MeterRecord
@@ -23,6 +25,7 @@ from openamr.headend.vault import Kek, MeterSecrets
 from openamr.meter.associations import DEFAULT_AK, DEFAULT_EK
 from openamr.meter.mt372 import EPOCH
 from tests.client.conftest import Twin, start_twin, stop_twin
+from tests.client.list_refusing import ListRefusingProxy
 from tests.headend.commissioning_files import entry, write_json
 
 KEK_BYTES = bytes(range(100, 132))
@@ -148,3 +151,54 @@ async def test_no_kek_is_a_permanent_failure(
     meter = await imported(sqlite_store, tmp_path, twin.url("wrapper"))
     out = await Collector(sqlite_store, None, lambda: EPOCH).collect(meter)
     assert not out.ok and not out.transient and "pass --kek-file" in out.reason
+
+
+async def test_a_meter_that_refuses_the_with_list_is_collected_alike(
+    sqlite_store: Store, twin: Twin, tmp_path: Path
+) -> None:
+    """A meter with a smaller with-list limit than the MT372's (here: 4 attributes)
+    answers the session's first list with an EXCEPTION-Response; the session reads it
+    one attribute a request and stores what a session with the MT372 stores."""
+    store = sqlite_store
+    port = int(twin.url("wrapper").rsplit(":", 1)[1])
+    proxy = ListRefusingProxy(("127.0.0.1", port), 4, "exception-response")
+    url = await proxy.start()
+    try:
+        meter = await imported(store, tmp_path, url, client=32, auth="low")
+        assert meter.id is not None
+        out = await Collector(store, Kek(KEK_BYTES), lambda: EPOCH).collect(meter)
+        assert out.ok, out.reason
+        assert proxy.refused == 1 and proxy.lists == 0  # then one attribute a request
+    finally:
+        await proxy.close()
+    assert out.readings == len(BILLING) + 2 * 192 and out.events > 0
+    stamp = int(EPOCH.timestamp())
+    for obis in BILLING:
+        (r,) = await store.readings(meter.id, f"{obis}:2")
+        su = ScalerUnit.from_data(held(twin, obis).scaler_unit)
+        assert (r.ts, r.value) == (stamp, su.apply(held(twin, obis).value))
+    assert len(await store.readings(meter.id, f"{LOAD_PROFILE}/1.0.1.8.0.255:2")) == 192
+    assert not await calendars.due(store, meter.id, stamp)  # the calendar was read too
+
+
+async def test_the_calendar_is_stored_with_its_session_and_read_when_due(
+    store: Store, twin: Twin, tmp_path: Path
+) -> None:
+    meter = await imported(store, tmp_path, twin.url("wrapper"))
+    assert meter.id is not None
+    now = [EPOCH]
+    collector = Collector(store, Kek(KEK_BYTES), lambda: now[0])
+    assert (await collector.collect(meter)).ok
+    (session,) = await store.sessions(meter.id)
+    plans = await calendars.plans(store, meter.id)
+    assert plans.reads == [session.ended] and not isinstance(plans.at(session.ended), str)
+    t = schema.tariff_calendars
+    async with store.engine.connect() as conn:
+        (checked,) = (await conn.execute(select(t.c.checked).where(t.c.meter_id == meter.id))).one()
+    assert checked == session.ended
+    now[0] = EPOCH + dt.timedelta(minutes=15)
+    assert (await collector.collect(meter)).ok  # not due: not read, its check time stays
+    async with store.engine.connect() as conn:
+        rows = (await conn.execute(select(t.c.read_at, t.c.checked)
+                                   .where(t.c.meter_id == meter.id))).all()  # fmt: skip
+    assert [tuple(r) for r in rows] == [(session.ended, session.ended)]

@@ -4,6 +4,7 @@ never go down, commands with history, migrations applied once."""
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import text
 
 from openamr.headend import db
 from openamr.headend.model import ClockCorrection, EventRecord, MeterRecord, Reading, SessionRecord
@@ -133,3 +134,16 @@ async def test_sqlite_is_wal(sqlite_store: Store) -> None:
     async with sqlite_store.engine.connect() as conn:
         mode = (await conn.exec_driver_sql("PRAGMA journal_mode")).scalar_one()
     assert mode == "wal"
+
+
+async def test_reads_on_postgresql_go_without_a_transaction(store: Store) -> None:
+    """Store.reading(): on PostgreSQL each statement is its own transaction (no BEGIN,
+    no ROLLBACK on the way back to the pool): two statements, two transaction ids; in
+    a transaction block (engine.connect(), as before) one."""
+    if store.url.dialect != "postgresql":
+        pytest.skip("SQLite reads as before")
+    txid = text("SELECT txid_current()")
+    async with store.reading() as conn:
+        assert (await conn.execute(txid)).scalar() != (await conn.execute(txid)).scalar()
+    async with store.engine.connect() as conn:
+        assert (await conn.execute(txid)).scalar() == (await conn.execute(txid)).scalar()

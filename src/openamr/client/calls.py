@@ -21,7 +21,7 @@ from openamr.apdu.descriptors import (
     SelectiveAccessDescriptor,
 )
 from openamr.apdu.get import GetDataResult
-from openamr.apdu.selective_access import EntryDescriptor, RangeDescriptor
+from openamr.apdu.selective_access import CaptureObjectDefinition, EntryDescriptor, RangeDescriptor
 from openamr.client.session import BlockProgress
 from openamr.client.values import Profile
 from openamr.codec.obis import Obis
@@ -98,6 +98,7 @@ class MeterCalls(Protocol):
         entries: tuple[int, int] | None = None,
         columns: Sequence[int | Target] | None = None,
         progress: BlockProgress | None = None,
+        captured: Sequence[CaptureObjectDefinition] | None = None,
     ) -> Profile: ...
 
 

@@ -24,6 +24,7 @@ the meter, the step and the reason.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
@@ -39,8 +40,12 @@ from openamr.apdu.get import GetDataResult
 from openamr.apdu.initiate import Conformance
 from openamr.apdu.mechanism import ApplicationContextName, MechanismName
 from openamr.apdu.results import ActionResult, DataAccessResult
-from openamr.apdu.selective_access import EntryDescriptor, RangeDescriptor
+from openamr.apdu.selective_access import CaptureObjectDefinition, EntryDescriptor, RangeDescriptor
 from openamr.association.client import Associated, ClientAssociation, ClientSettings
+from openamr.association.client.errors import (
+    ConfirmedServiceErrorReceived,
+    ExceptionResponseReceived,
+)
 from openamr.client import device, profile
 from openamr.client.calls import AttributeSpec, Selection, Target
 from openamr.client.credentials import Secrets, load_secrets
@@ -51,6 +56,7 @@ from openamr.client.url import MeterUrl, parse_url
 from openamr.client.values import Event, ObjectInfo, Profile, RegisterValue, parse_object_list
 from openamr.codec.obis import Obis
 from openamr.codec.types import Data, Integer
+from openamr.errors import RemoteProtocolError
 from openamr.security.counters import OutgoingCounter
 from openamr.security.keys import KeySet, SecurityContext
 
@@ -68,14 +74,36 @@ PUBLIC_CLIENT = 16
 #: The client SAP by mechanism when none is given, as on the MT372 (MT372.md section 5):
 #: 16 public, 32 LLS reader, 1 HLS management. The CLI uses the same table.
 DEFAULT_CLIENT: dict[str, int] = {"none": PUBLIC_CLIENT, "low": 32, "high": 1}
+log = logging.getLogger(__name__)
 INVOCATION_COUNTER = Obis(0, 0, 43, 1, 0, 255)
 CURRENT_ASSOCIATION = Obis(0, 0, 40, 0, 0, 255)
-#: attributes per Get-Request-With-List (keeps each request well under 1 kB)
-LIST_CHUNK = 10
+#: attributes per Get-Request-With-List (Green Book 9.3.4: the list's length is the
+#: server's to limit): the MT372 takes 32; 32 descriptors are ~330 bytes of request
+LIST_CHUNK = 32
+#: a whole with-list answered with one of these for every attribute: the list refused
+#: (too long for the meter), not each attribute (that is object-undefined, denied ...)
+_LIST_REFUSALS = frozenset({
+    DataAccessResult.OTHER_REASON, DataAccessResult.TEMPORARY_FAILURE,
+    DataAccessResult.DATA_BLOCK_UNAVAILABLE, DataAccessResult.LONG_GET_ABORTED,
+})  # fmt: skip
 
 
 def _obis(target: Target) -> Obis:
     return target if isinstance(target, Obis) else Obis.parse(target)
+
+
+def _list_refused(cause: BaseException | None) -> bool:
+    """The meter refused a with-list as a whole (Green Book 9.5: EXCEPTION-Response,
+    ConfirmedServiceError), or did not answer it as one (a Get-Response-Normal, a
+    count that is not the request's); not an undecodable or unauthentic answer."""
+    return isinstance(
+        cause, ExceptionResponseReceived | ConfirmedServiceErrorReceived | RemoteProtocolError
+    )
+
+
+def _all_refused(results: Sequence[GetDataResult]) -> bool:
+    first = results[0]
+    return len(results) > 1 and first in _LIST_REFUSALS and all(r is first for r in results)
 
 
 def _label(d: CosemAttributeDescriptor | CosemMethodDescriptor) -> str:
@@ -105,6 +133,7 @@ class Meter:
         self.server_invocation_counter: int | None = None
         self._classes: dict[Obis, int] = {}
         self._listed = False  # the object list was read: _classes holds all of it
+        self.with_list = True  # False once the meter refused a Get-Request-With-List
         self._user_counter = invocation_counter
         self.session = Session(
             self.name,
@@ -237,18 +266,33 @@ class Meter:
         return result
 
     async def get_many(self, targets: Sequence[AttributeSpec]) -> list[GetDataResult]:
-        """GET several attributes: with-list when negotiated, else one by one. A
-        refused attribute is its DataAccessResult in the list (no exception)."""
+        """GET several attributes: with-list (up to :data:`LIST_CHUNK` a request) when
+        negotiated, else one by one. A refused attribute is its DataAccessResult in the
+        list (no exception). A meter that refuses a with-list as a whole (an
+        EXCEPTION-Response or ConfirmedServiceError, an answer that is not one result
+        per attribute, or the same refusal for every one: :func:`_list_refused`) is
+        read one by one from then on, for the rest of this association."""
         descs = [await self.attribute(t) for t in targets]
         results: list[GetDataResult] = []
-        if self.supports(Conformance.MULTIPLE_REFERENCES):
-            for i in range(0, len(descs), LIST_CHUNK):
-                chunk = descs[i : i + LIST_CHUNK]
+        for i in range(0, len(descs), LIST_CHUNK):
+            chunk = descs[i : i + LIST_CHUNK]
+            if len(chunk) > 1 and self.with_list and self.supports(Conformance.MULTIPLE_REFERENCES):
                 step = f"get-with-list {', '.join(map(_label, chunk))}"
-                results += await self.session.run(lambda a, c=chunk: a.get_with_list(c), step)  # type: ignore[misc]
-            return results
-        for d in descs:
-            results.append(await self.session.run(lambda a, d=d: a.get(d), f"get {_label(d)}"))  # type: ignore[misc]
+                try:
+                    listed = await self.session.run(lambda a, c=chunk: a.get_with_list(c), step)  # type: ignore[misc]
+                except MeterError as e:
+                    if not _list_refused(e.__cause__):
+                        raise
+                    log.info("%s: %s; reading one attribute a request", self.name, e.reason)
+                else:
+                    if not _all_refused(listed):
+                        results += listed
+                        continue
+                    log.info("%s: %s: every attribute refused; reading one attribute a request",
+                             self.name, step)  # fmt: skip
+                self.with_list = False
+            for d in chunk:
+                results.append(await self.session.run(lambda a, d=d: a.get(d), f"get {_label(d)}"))  # type: ignore[misc]
         return results
 
     async def set(
@@ -329,12 +373,14 @@ class Meter:
         entries: tuple[int, int] | None = None,
         columns: Sequence[int | Target] | None = None,
         progress: BlockProgress | None = None,
+        captured: Sequence[CaptureObjectDefinition] | None = None,
     ) -> Profile:
         """A Profile generic's buffer: all of it, by time range (``start``/``end``,
         inclusive), or by entry (``entries=(first, last)``, 1-based, last 0 = the
-        newest); ``columns`` by 0-based index or OBIS."""
+        newest); ``columns`` by 0-based index or OBIS. ``captured``: its capture
+        objects (attribute 3) when already read, else they are read first."""
         return await profile.read_profile(
-            self, _obis(target), start, end, entries, columns, progress
+            self, _obis(target), start, end, entries, columns, progress, captured
         )
 
     async def events(

@@ -30,7 +30,7 @@ from openamr.client.values import Profile, rows_of
 from openamr.codec.datetime import CosemDateTime
 from openamr.codec.obis import Obis
 from openamr.codec.table import Table
-from openamr.codec.types import OctetString
+from openamr.codec.types import Data, OctetString
 from openamr.errors import DecodeError
 
 PROFILE_GENERIC = 7
@@ -42,11 +42,17 @@ Column = int | Obis | str
 async def capture_objects(meter: MeterCalls, obis: Obis) -> tuple[CaptureObjectDefinition, ...]:
     value = await meter.get(obis, 3, class_id=PROFILE_GENERIC)
     try:
-        if not isinstance(value, list | Table):
-            raise DecodeError(0, f"capture_objects is an array, not {type(value).__name__}")
-        return tuple(CaptureObjectDefinition.from_data(v) for v in value)
+        return capture_objects_of(value)
     except DecodeError as e:
         raise MeterError(meter.name, f"read the capture objects of {obis}", str(e)) from e
+
+
+def capture_objects_of(value: Data) -> tuple[CaptureObjectDefinition, ...]:
+    """Attribute 3 ``capture_objects`` as read: array of capture_object_definition
+    (Blue Book 4.3.6); DecodeError when it is not one."""
+    if not isinstance(value, list | Table):
+        raise DecodeError(0, f"capture_objects is an array, not {type(value).__name__}")
+    return tuple(CaptureObjectDefinition.from_data(v) for v in value)
 
 
 def column_index(name: str, captured: Sequence[CaptureObjectDefinition], column: Column) -> int:
@@ -82,8 +88,12 @@ async def read_profile(
     entries: tuple[int, int] | None,
     columns: Sequence[Column] | None,
     progress: BlockProgress | None,
+    captured: Sequence[CaptureObjectDefinition] | None = None,
 ) -> Profile:
-    captured = await capture_objects(meter, obis)
+    """``captured``: the profile's capture objects when the caller has them already
+    (read with other attributes in one with-list); else they are read first."""
+    if captured is None:
+        captured = await capture_objects(meter, obis)
     if not captured:
         return Profile(obis, (), [])
     wanted = [column_index(meter.name, captured, c) for c in columns] if columns else None

@@ -116,14 +116,21 @@ class _Stream:
             self.writer.write(data)
 
     async def read(self, until: float | None) -> bytes:
-        """Bytes from the meter, or b"" once ``until`` (loop time) has passed."""
-        assert self.reader is not None
-        loop = asyncio.get_running_loop()
-        wait = None if until is None else max(0.0, until - loop.time())
+        """Bytes from the meter, or b"" once ``until`` (loop time) has passed.
+
+        ``asyncio.timeout_at``, not ``wait_for``: no task per read (3.11's
+        ``wait_for`` wraps the read in a task of its own)."""
         try:
-            data = await asyncio.wait_for(self.reader.read(65536), wait)
+            async with asyncio.timeout_at(until):
+                return await self.read_some()
         except TimeoutError:
             return b""
+
+    async def read_some(self) -> bytes:
+        """Bytes from the meter, whenever they come (the caller keeps the time)."""
+        assert self.reader is not None
+        try:
+            data = await self.reader.read(65536)
         except OSError as e:
             raise TransportError(f"{self.name}: connection lost ({e})") from None
         if not data:
@@ -152,16 +159,19 @@ class WrapperTransport:
 
     async def exchange(self, apdu: bytes) -> bytes:
         self.stream.write(self.link.send(self.client, self.url.server, apdu))
-        loop = asyncio.get_running_loop()
-        while True:  # each chunk restarts the wait: a long APDU is not silence
-            data = await self.stream.read(loop.time() + self.stream.timeout)
-            if not data:
-                raise TransportError(f"{self.name}: no answer within {self.stream.timeout:g} s")
-            for event in self.link.receive_data(data):
-                if isinstance(event, WrapperFailed):
-                    raise TransportError(f"{self.name}: bad wrapper frame ({event.reason})")
-                if isinstance(event, ApduReceived) and event.destination == self.client:
-                    return event.payload
+        loop, silence = asyncio.get_running_loop(), self.stream.timeout
+        try:
+            async with asyncio.timeout(silence) as deadline:  # one timer per exchange
+                while True:
+                    data = await self.stream.read_some()
+                    deadline.reschedule(loop.time() + silence)  # a long APDU is not silence
+                    for event in self.link.receive_data(data):
+                        if isinstance(event, WrapperFailed):
+                            raise TransportError(f"{self.name}: bad wrapper frame ({event.reason})")
+                        if isinstance(event, ApduReceived) and event.destination == self.client:
+                            return event.payload
+        except TimeoutError:
+            raise TransportError(f"{self.name}: no answer within {silence:g} s") from None
 
     async def close(self) -> None:
         await self.stream.close()

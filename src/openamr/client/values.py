@@ -229,7 +229,8 @@ _UNSPECIFIED, _NO_YEAR, _NO_DEVIATION = 0xFF, 0xFFFF, -0x8000
 def as_timestamp(value: Any) -> int | None:
     """POSIX seconds of :func:`as_datetime` (a date-time without deviation read as
     UTC), truncated as ``int(when.timestamp())``; None where it is None. One struct
-    unpack and no dataclass: a head-end dates every profile row with it."""
+    unpack, the day looked up (:func:`_epoch_day`) and integer arithmetic: a head-end
+    dates every profile row with it."""
     if isinstance(value, CosemDateTime):
         value = value.to_bytes()
     if not isinstance(value, bytes) or len(value) != CosemDateTime.SIZE:
@@ -239,14 +240,37 @@ def as_timestamp(value: Any) -> int | None:
         return None  # wildcards: CosemDate.to_date and CosemTime.to_time refuse them
     second = 0 if second == _UNSPECIFIED else second
     hundredths = 0 if hundredths == _UNSPECIFIED else hundredths
+    days = _epoch_day(year, month, day)
+    if days is None or hour > 23 or minute > 59 or second > 59 or hundredths > 99:
+        return None  # what datetime() refuses
+    seconds: int = days * 86400 + hour * 3600 + minute * 60 + second
+    if deviation != _NO_DEVIATION:  # local = UTC - deviation (Blue Book 4.1.6.1)
+        if not -1440 < deviation < 1440:
+            return None  # what timezone() refuses
+        seconds += deviation * 60
+    return seconds + 1 if hundredths and seconds < 0 else seconds  # int() truncates to 0
+
+
+_EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
+_DAYS: dict[int, int | None] = {}
+
+
+def _epoch_day(year: int, month: int, day: int) -> int | None:
+    """Days from 1970-01-01 to a date, None for no such date (remembered: a profile's
+    rows fall on a few days)."""
+    key = year << 16 | month << 8 | day
     try:
-        zone = (
-            dt.UTC if deviation == _NO_DEVIATION else dt.timezone(dt.timedelta(minutes=-deviation))
-        )
-        when = dt.datetime(year, month, day, hour, minute, second, hundredths * 10_000, zone)
+        return _DAYS[key]
+    except KeyError:
+        pass
+    try:
+        days: int | None = dt.date(year, month, day).toordinal() - _EPOCH_ORDINAL
     except ValueError:
-        return None
-    return int(when.timestamp())
+        days = None
+    if len(_DAYS) > 4096:
+        _DAYS.clear()
+    _DAYS[key] = days
+    return days
 
 
 @dataclass(frozen=True, slots=True)

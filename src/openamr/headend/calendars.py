@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import and_, bindparam, exists, select
 
@@ -34,8 +34,13 @@ from openamr.codec.obis import Obis
 from openamr.codec.types import Data
 from openamr.errors import DecodeError, DlmsError
 from openamr.headend import schema
-from openamr.headend.store import Store
+from openamr.headend.model import CalendarRead, LastCalendar
 from openamr.headend.tariff import ATTRIBUTES, CalendarError, TariffPlan, activation_of
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncConnection
+
+    from openamr.headend.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -58,18 +63,36 @@ def _due_query() -> Any:
     )  # fmt: skip
 
 
-_DUE = _due_query()
+#: the meter's :class:`LastCalendar`; :meth:`Store.session_state` runs it with the
+#: session's other reads
+DUE = _due_query()
+#: the last stored read's (read_at, attributes), for :meth:`CalendarRead.updates_last`
+LAST_READ = (
+    select(schema.tariff_calendars.c.read_at, schema.tariff_calendars.c.attributes)
+    .where(schema.tariff_calendars.c.meter_id == bindparam("meter_id"))
+    .order_by(schema.tariff_calendars.c.read_at.desc()).limit(1)
+)  # fmt: skip
 
 
-async def due(store: Store, meter_id: int, now: int) -> bool:
+def last_calendar(row: Any) -> LastCalendar | None:
+    """The :data:`DUE` statement's row (or None) as a :class:`LastCalendar`."""
+    return None if row is None else LastCalendar(int(row[0]), row[1], bool(row[2]))
+
+
+def is_due(last: LastCalendar | None, now: int) -> bool:
     """Whether a collection of the meter reads its calendar (the module docstring)."""
-    async with store.engine.connect() as conn:
-        last = (await conn.execute(_DUE, {"meter_id": meter_id})).first()
     if last is None:
         return True
     if last.activation is not None and last.checked < last.activation <= now:
         return True
-    return bool(last.changed)
+    return last.changed
+
+
+async def due(store: Store, meter_id: int, now: int) -> bool:
+    """:func:`is_due` from the store (a collection has it from its session state)."""
+    async with store.engine.connect() as conn:
+        row = (await conn.execute(DUE, {"meter_id": meter_id})).first()
+    return is_due(last_calendar(row), now)
 
 
 async def read(client: Meter) -> Encoded:
@@ -93,11 +116,12 @@ async def read(client: Meter) -> Encoded:
     }
 
 
-async def save(store: Store, meter_id: int, read_at: int, values: Encoded) -> bool:
-    """Store a read unless it equals the last one (then only its ``checked`` time
-    moves); whether it was stored."""
-    t = schema.tariff_calendars
+def encoded(values: Encoded) -> CalendarRead:
+    """A read as it is stored: the JSON text of its attributes and its activation time
+    (the text's, remembered: a fleet shares a few calendars)."""
     text = json.dumps({k: v.hex() for k, v in sorted(values.items())})
+    if text in _ACTIVATIONS:
+        return CalendarRead(text, _ACTIVATIONS[text])
     try:
         decoded = {k: decode(v) for k, v in values.items()}
     except DlmsError:
@@ -106,18 +130,39 @@ async def save(store: Store, meter_id: int, read_at: int, values: Encoded) -> bo
         activation = TariffPlan(decoded).activation
     except CalendarError:  # the local time rules not known: read as UTC
         activation = activation_of(decoded.get("activate_passive_calendar_time"))
+    if len(_ACTIVATIONS) > 64:
+        _ACTIVATIONS.clear()
+    _ACTIVATIONS[text] = activation
+    return CalendarRead(text, activation)
+
+
+_ACTIVATIONS: dict[str, int | None] = {}
+
+
+async def save(store: Store, meter_id: int, read_at: int, values: Encoded) -> bool:
+    """Store a read unless it equals the last one (then only its ``checked`` time
+    moves); whether it was stored. (A collection stores its read with its session:
+    :attr:`SessionRows.calendar <openamr.headend.model.SessionRows.calendar>`.)"""
+    read = encoded(values)
     async with store.engine.begin() as conn:
-        last = (await conn.execute(select(t.c.read_at, t.c.attributes)
-                                   .where(t.c.meter_id == meter_id)
-                                   .order_by(t.c.read_at.desc()).limit(1))).first()  # fmt: skip
-        if last is not None and (last.attributes == text or last.read_at >= read_at):
-            await conn.execute(t.update().where(t.c.meter_id == meter_id,
-                                                t.c.read_at == last.read_at)
-                               .values(checked=read_at, activation=activation,
-                                       attributes=text))  # fmt: skip
-            return bool(last.attributes != text)
-        await conn.execute(t.insert().values(meter_id=meter_id, read_at=read_at, checked=read_at,
-                                             activation=activation, attributes=text))  # fmt: skip
+        last = (await conn.execute(LAST_READ, {"meter_id": meter_id})).first()
+        return await save_in(conn, meter_id, read_at, read, last)
+
+
+async def save_in(
+    conn: AsyncConnection, meter_id: int, read_at: int, read: CalendarRead, last: Any
+) -> bool:
+    """In a transaction: ``read`` updates ``last`` (:data:`LAST_READ`'s row) or is
+    stored as a new one; whether it was new or changed."""
+    t = schema.tariff_calendars
+    if read.updates_last(None if last is None else (last[0], last[1]), read_at):
+        await conn.execute(t.update().where(t.c.meter_id == meter_id, t.c.read_at == last[0])
+                           .values(checked=read_at, activation=read.activation,
+                                   attributes=read.text))  # fmt: skip
+        return bool(last[1] != read.text)
+    await conn.execute(t.insert().values(meter_id=meter_id, read_at=read_at, checked=read_at,
+                                         activation=read.activation,
+                                         attributes=read.text))  # fmt: skip
     return True
 
 

@@ -1,19 +1,27 @@
 """One collection session with one meter, over :func:`openamr.client.connect`:
 
-1. the clock 0.0.1.0.0.255 (Blue Book 4.5.1): read; set when the drift passes
+0. one Get-Request-With-List (Green Book 9.3.4, IEC 62056-5-3) of what the session
+   needs first: the clock, the billing registers, the ICCID, the profile's capture
+   period and the capture objects of the profile and the log-book
+   (:attr:`Collector.first_read`); a meter that refuses with-list is read one
+   attribute a request (:meth:`openamr.client.meter.Meter.get_many`);
+1. the clock 0.0.1.0.0.255 (Blue Book 4.5.1): set when the drift passes
    ``threshold``, by at most ``max_shift`` per session (``forced``: all of it); every
    correction stored;
 2. the billing registers (Register, 4.3.2): A+ and A- totals and per rate, the S0
-   inputs (docs/mt372.md), attributes 2 and 3 with-list;
+   inputs (docs/mt372.md), attributes 2 and 3, stamped with the meter's time after
+   the correction;
 3. the load profile 1.0.99.1.0.255 (Profile generic, 4.3.6) by range from the last
    stored entry; then the missing intervals of the last ``gap_days`` (by the capture
    period, attribute 4) re-read by range;
 4. the log-book 1.0.99.98.0.255 by range from the last stored event;
-5. the tariff calendar when :func:`openamr.headend.calendars.due` says so;
+5. the tariff calendar when :func:`openamr.headend.calendars.is_due` says so (from the
+   session's state);
 
-and the session itself (start, end, APDU bytes each way, outcome, reason). The
-invocation counters seen are stored and never lowered: the server's, read by the
-client from 0.0.43.1.0.255 before an HLS association, and our own next one.
+and the session itself (start, end, APDU bytes each way, outcome, reason), stored with
+all it read and its calendar in one transaction. The invocation counters seen are
+stored and never lowered: the server's, read by the client from 0.0.43.1.0.255 before
+an HLS association, and our own next one.
 
 A failure is transient (no answer, lost connection: retry later) or permanent
 (refused association, wrong keys, a refused read: retrying will not help):
@@ -25,19 +33,21 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from openamr.apdu.descriptors import CosemAttributeDescriptor
+from openamr.apdu.get import GetDataResult
 from openamr.apdu.results import DataAccessResult
+from openamr.apdu.selective_access import CaptureObjectDefinition
 from openamr.client.errors import CredentialsError
 from openamr.client.meter import Meter, connect
+from openamr.client.profile import capture_objects_of
 from openamr.client.transport import TransportError
-from openamr.client.values import Profile, as_timestamp, event_name, events_of
+from openamr.client.values import Profile, as_datetime, as_timestamp, event_name, events_of
 from openamr.codec.obis import Obis
 from openamr.codec.units import ScalerUnit
-from openamr.errors import DlmsError
+from openamr.errors import DecodeError, DlmsError
 from openamr.headend import calendars
 from openamr.headend.counters import DEFAULT_COUNTER_ALERT, counter_alerts
 from openamr.headend.model import (
@@ -63,7 +73,8 @@ BILLING = tuple(
 )  # fmt: skip
 LOAD_PROFILE = "1.0.99.1.0.255"
 LOGBOOK = "1.0.99.98.0.255"
-DATA, REGISTER = 1, 3
+DATA, REGISTER, PROFILE_GENERIC, CLOCK_CLASS = 1, 3, 7, 8
+CLOCK = Obis(0, 0, 1, 0, 0, 255)
 #: The SIM card's ICCID (Data, an MT372 object, docs/gsm-meter.md): read with the billing
 #: registers, compared with the inventory's to notice a swapped card.
 ICCID = Obis.parse("0.0.128.20.30.255")
@@ -124,6 +135,25 @@ class Collector:
         self.policy = policy or CollectPolicy()
         self.cards: dict[int, str] = {}  # the ICCID each meter was last seen with
         self.writer = SessionWriter(store)  # sessions that end together, stored together
+        p = self.policy
+        self.clock_at = CosemAttributeDescriptor(CLOCK_CLASS, CLOCK, 2)
+        self.registers_at = [
+            (o, CosemAttributeDescriptor(REGISTER, o, 2), CosemAttributeDescriptor(REGISTER, o, 3))
+            for o in (Obis.parse(x) for x in p.registers)
+        ]  # fmt: skip
+        self.iccid_at = CosemAttributeDescriptor(DATA, ICCID, 2)
+        profile, logbook = Obis.parse(p.profile), Obis.parse(p.logbook)
+        self.period_at = CosemAttributeDescriptor(PROFILE_GENERIC, profile, 4)
+        self.profile_columns_at = CosemAttributeDescriptor(PROFILE_GENERIC, profile, 3)
+        self.logbook_columns_at = CosemAttributeDescriptor(PROFILE_GENERIC, logbook, 3)
+        #: a session's first request, one Get-Request-With-List (Green Book 9.3.4):
+        #: the clock, the billing registers (value, scaler_unit), the ICCID, and the
+        #: profile's capture period and the capture objects of the profile and the
+        #: log-book (29 attributes: the MT372 takes 32 in one list)
+        self.first_read = list(dict.fromkeys([
+            self.clock_at, *(d for _, v, su in self.registers_at for d in (v, su)),
+            self.iccid_at, self.period_at, self.profile_columns_at, self.logbook_columns_at,
+        ]))  # fmt: skip
 
     async def collect(
         self, meter: MeterRecord, *, force_clock: bool = False, job_id: int | None = None
@@ -149,8 +179,9 @@ class Collector:
             meter.id, int(started.timestamp()), int(self.now().timestamp()), counts["tx"],
             counts["rx"], "ok" if ok else "failed", reason, 0, job_id, run.offset,
         )  # fmt: skip
+        calendar = None if run.calendar is None else calendars.encoded(run.calendar)
         saved = await self.writer.save(
-            SessionRows(record, run.rows, run.event_rows, run.counters, run.corrections)
+            SessionRows(record, run.rows, run.event_rows, run.counters, run.corrections, calendar)
         )
         session_id, new, new_events = saved.session_id, saved.readings, saved.events
         if any(v >= self.policy.counter_alert for v in run.counters.values()):
@@ -161,8 +192,6 @@ class Collector:
             await sim_changed(self.store, meter, known, run.iccid, record.ended)
         if run.iccid is not None:
             self.cards[meter.id] = run.iccid
-        if run.calendar is not None:
-            await calendars.save(self.store, meter.id, record.ended, run.calendar)
         if self.policy.vee is not None and new != 0:
             await self._vee(meter.id, run.rows, self.policy.vee)
         return Outcome(
@@ -221,21 +250,27 @@ class _Run:
             try:
                 if client.server_invocation_counter is not None:
                     self.counters["server"] = client.server_invocation_counter
-                stamp = await self.clock(client)
-                await self.registers(client, stamp)
-                await self.profile(client, state)
-                await self.logbook(client, state.last_event)
-                if await calendars.due(self.c.store, self.meter_id, stamp):
+                first = dict(zip(self.c.first_read, await client.get_many(self.c.first_read),
+                                 strict=True))  # fmt: skip
+                stamp = await self.clock(client, first[self.c.clock_at])
+                self.registers(first, stamp)
+                await self.profile(client, state, first)
+                await self.logbook(client, state.last_event, first)
+                if calendars.is_due(state.calendar, stamp):
                     self.calendar = await calendars.read(client)
             finally:
                 self.counters["client"] = client.invocation_counter - 1
 
     # -- 1. clock --------------------------------------------------------------------
 
-    async def clock(self, client: Meter) -> int:
-        """Read (and correct) the clock; the meter's time after that, UTC seconds."""
+    async def clock(self, client: Meter, listed: GetDataResult) -> int:
+        """Read (and correct) the clock; the meter's time after that, UTC seconds.
+        ``listed``: the clock as the first request read it (refused or not a time:
+        read again alone, which fails as a read of the clock does)."""
         p = self.c.policy
-        meter_time = await client.clock()
+        meter_time = as_datetime(listed) if not isinstance(listed, DataAccessResult) else None
+        if meter_time is None:
+            meter_time = await client.clock()
         reference = self.c.now()
         if meter_time.tzinfo is None:
             meter_time = meter_time.replace(tzinfo=dt.UTC)
@@ -257,21 +292,15 @@ class _Run:
 
     # -- 2. billing registers ---------------------------------------------------------------
 
-    async def registers(self, client: Meter, stamp: int) -> None:
-        obis = [Obis.parse(o) for o in self.c.policy.registers]
-        wanted: list[Any] = []
-        for o in obis:
-            wanted += [
-                CosemAttributeDescriptor(REGISTER, o, 2),
-                CosemAttributeDescriptor(REGISTER, o, 3),
-            ]
-        results = await client.get_many([*wanted, CosemAttributeDescriptor(DATA, ICCID, 2)])
-        card = results.pop()
+    def registers(self, first: Mapping[CosemAttributeDescriptor, GetDataResult], stamp: int
+                  ) -> None:  # fmt: skip
+        """The billing registers and the ICCID, as the first request read them."""
+        card = first[self.c.iccid_at]
         if isinstance(card, bytes | str) and card:
             self.iccid = card.decode("ascii", "replace") if isinstance(card, bytes) else card
         rows = []
-        for i, o in enumerate(obis):
-            raw, su = results[2 * i], results[2 * i + 1]
+        for o, value_at, scaler_at in self.c.registers_at:
+            raw, su = first[value_at], first[scaler_at]
             if isinstance(raw, DataAccessResult) or isinstance(su, DataAccessResult):
                 continue  # not on this meter (e.g. no S0 input wired)
             if isinstance(raw, bool) or not isinstance(raw, int | float):
@@ -284,15 +313,21 @@ class _Run:
 
     # -- 3. load profile, gaps ---------------------------------------------------------------
 
-    async def profile(self, client: Meter, state: MeterState) -> None:
+    async def profile(
+        self, client: Meter, state: MeterState,
+        first: Mapping[CosemAttributeDescriptor, GetDataResult],
+    ) -> None:  # fmt: skip
         """Since the last stored entry (the first time: ``first_days`` back); then
         each run of missing intervals of the last ``gap_days`` re-read by range."""
         p = self.c.policy
         last, now = state.last_profile, self.c.now()
         start = (now - dt.timedelta(days=p.first_days) if last is None
                  else dt.datetime.fromtimestamp(last + 1, dt.UTC))  # fmt: skip
-        period = await self._capture_period(client)
-        times = await self._read_profile(client, start, now, period)
+        listed = first[self.c.period_at]
+        period = (await self._capture_period(client) if isinstance(listed, DataAccessResult)
+                  else _period(listed))  # fmt: skip
+        captured = _captured(first[self.c.profile_columns_at])
+        times = await self._read_profile(client, start, now, period, captured)
         if last is None or period <= 0 or state.first_profile is None:
             return
         present = sorted(set(state.profile_times) | set(times))
@@ -300,16 +335,18 @@ class _Run:
         for lo, hi in find_gaps(present, period):
             self.gaps += 1
             await self._read_profile(client, dt.datetime.fromtimestamp(lo, dt.UTC),
-                                     dt.datetime.fromtimestamp(hi, dt.UTC), period)  # fmt: skip
+                                     dt.datetime.fromtimestamp(hi, dt.UTC), period,
+                                     captured)  # fmt: skip
 
     async def _capture_period(self, client: Meter) -> int:
-        value = await client.get(self.c.policy.profile, 4, class_id=7)
-        return int(value) if isinstance(value, int) and not isinstance(value, bool) else 0
+        return _period(await client.get(self.c.policy.profile, 4, class_id=7))
 
     async def _read_profile(
-        self, client: Meter, start: dt.datetime, end: dt.datetime, period: int
-    ) -> list[int]:
-        profile = await client.profile(self.c.policy.profile, start=start, end=end)
+        self, client: Meter, start: dt.datetime, end: dt.datetime, period: int,
+        captured: tuple[CaptureObjectDefinition, ...] | None,
+    ) -> list[int]:  # fmt: skip
+        profile = await client.profile(self.c.policy.profile, start=start, end=end,
+                                       captured=captured)  # fmt: skip
         rows, times = await self._profile_rows(client, profile, period)
         self.rows += rows
         return times
@@ -364,10 +401,15 @@ class _Run:
 
     # -- 4. log-book --------------------------------------------------------------------
 
-    async def logbook(self, client: Meter, last: int | None) -> None:
+    async def logbook(
+        self, client: Meter, last: int | None,
+        first: Mapping[CosemAttributeDescriptor, GetDataResult],
+    ) -> None:  # fmt: skip
         log = self.c.policy.logbook
         start = None if last is None else dt.datetime.fromtimestamp(last, dt.UTC)
-        profile = await client.profile(log, start=start, end=self.c.now() if start else None)
+        captured = _captured(first[self.c.logbook_columns_at])
+        profile = await client.profile(log, start=start, end=self.c.now() if start else None,
+                                       captured=captured)  # fmt: skip
         rows = []
         for event in events_of(profile.rows):
             if event.time is None:
@@ -379,6 +421,20 @@ class _Run:
                 )
             )
         self.event_rows += rows
+
+
+def _period(value: GetDataResult) -> int:
+    """The capture period (attribute 4, seconds) as read; 0 when it is not a number."""
+    return int(value) if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+def _captured(value: GetDataResult) -> tuple[CaptureObjectDefinition, ...] | None:
+    """Capture objects as the first request read them; None when refused or not
+    readable (the profile read then reads them itself, and fails as it does)."""
+    try:
+        return None if isinstance(value, DataAccessResult) else capture_objects_of(value)
+    except DecodeError:
+        return None
 
 
 def find_gaps(times: Sequence[int], period: int) -> list[tuple[int, int]]:

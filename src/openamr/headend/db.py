@@ -70,6 +70,11 @@ def sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+#: PostgreSQL connections per process, kept and extra (a worker runs 64 sessions; four
+#: workers and a dispatcher stay within the server's 100 connections)
+POOL_SIZE, POOL_OVERFLOW = 16, 4
+
+
 def create_engine(url: DatabaseUrl) -> AsyncEngine:
     if url.dialect == "sqlite":
         engine = create_async_engine(url.sqlalchemy_url)
@@ -78,7 +83,12 @@ def create_engine(url: DatabaseUrl) -> AsyncEngine:
     args: dict[str, Any] = {}
     if url.schema is not None:
         args["server_settings"] = {"search_path": url.schema}
-    return create_async_engine(url.sqlalchemy_url, connect_args=args, pool_size=10)
+    # as many connections at most as before (10 + 10 overflow), but kept: an overflow
+    # connection is closed when it goes back, and opened again (TCP, auth) the next time
+    # more than pool_size are busy, as they are while 64 sessions start together
+    return create_async_engine(
+        url.sqlalchemy_url, connect_args=args, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW
+    )
 
 
 Step = Callable[[AsyncConnection], Awaitable[None]]

@@ -138,16 +138,44 @@ class JobRow:
     updated: int
 
 
+class LastCalendar(NamedTuple):
+    """A meter's last stored tariff calendar read, as :func:`openamr.headend.calendars.
+    is_due` needs it: when a read last found it so, the passive calendar's activation
+    time, and whether a ``tariff_calendar`` command was confirmed since."""
+
+    checked: int
+    activation: int | None
+    changed: bool
+
+
+@dataclass(frozen=True, slots=True)
+class CalendarRead:
+    """A tariff calendar as a session read it (:func:`openamr.headend.calendars.
+    encoded`): the attributes' A-XDR encodings as JSON text (``tariff_calendars.
+    attributes``) and the passive calendar's activation time."""
+
+    text: str
+    activation: int | None
+
+    def updates_last(self, last: tuple[int, str] | None, read_at: int) -> bool:
+        """Whether this read updates the last stored one (``last``: its read_at and
+        text; its ``checked`` time moves) instead of being stored as a new one: a read
+        is stored only when it differs from the last one (and is newer)."""
+        return last is not None and (last[1] == self.text or last[0] >= read_at)
+
+
 @dataclass(frozen=True, slots=True)
 class SessionRows:
     """Everything one session read, stored in one transaction with its record
-    (:meth:`Store.save_sessions <openamr.headend.store.Store.save_sessions>`)."""
+    (:meth:`Store.save_sessions <openamr.headend.store.Store.save_sessions>`); its
+    tariff calendar when it read one (stored at the record's end)."""
 
     record: SessionRecord
     readings: Sequence[Reading]
     events: Sequence[EventRecord]
     counters: Mapping[str, int]
     corrections: Sequence[ClockCorrection]
+    calendar: CalendarRead | None = None
 
 
 @dataclass(frozen=True, slots=True)

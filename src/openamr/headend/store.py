@@ -25,6 +25,7 @@ from openamr.headend import schema, summary
 from openamr.headend.model import (
     ClockCorrection,
     EventRecord,
+    LastCalendar,
     MeterRecord,
     Reading,
     SavedSession,
@@ -51,6 +52,7 @@ class MeterState:
     last_profile: int | None
     profile_times: tuple[int, ...]  # stored entry times within the gap window
     last_event: int | None
+    calendar: LastCalendar | None = None  # the last tariff calendar read (calendars.is_due)
 
 
 class Store(WorkStore):
@@ -271,20 +273,25 @@ class Store(WorkStore):
     async def session_state(
         self, meter_id: int, kek: Kek | None, profile: str, logbook: str, gap_seconds: int
     ) -> MeterState:
+        from openamr.headend import calendars
+
         if self.fast is not None:
-            found, first, last, stored, last_event, counter = await self.fast.state(
+            found, first, last, stored, last_event, counter, calendar = await self.fast.state(
                 meter_id, profile, logbook, gap_seconds
             )
             secrets = MeterSecrets() if found is None else self._open(found, kek)
-            return MeterState(secrets, counter, first, last, tuple(stored), last_event)
-        secrets = await self.secrets_of(meter_id, kek)
-        r, e, c = schema.readings, schema.events, schema.invocation_counters
+            return MeterState(secrets, counter, first, last, tuple(stored), last_event,
+                              calendars.last_calendar(calendar))  # fmt: skip
+        r, e, c, m = schema.readings, schema.events, schema.invocation_counters, schema.meters
         in_profile = (
             r.c.meter_id == meter_id,
             r.c.channel >= profile,
             r.c.channel < profile + "\uffff",
         )
-        async with self.engine.connect() as conn:
+        sealed = select(m.c.serial, m.c.secrets, m.c.kek_id).where(m.c.id == meter_id)
+        async with self.reading() as conn:  # one connection, no transaction: see reading()
+            found = (await conn.execute(sealed)).first()
+            secrets = MeterSecrets() if found is None else self._open(tuple(found), kek)
             first, last = (
                 await conn.execute(select(func.min(r.c.ts), func.max(r.c.ts)).where(*in_profile))
             ).one()
@@ -298,7 +305,9 @@ class Store(WorkStore):
             counter = await conn.scalar(
                 select(c.c.value).where(c.c.meter_id == meter_id, c.c.key == "client")
             )
-        return MeterState(secrets, counter, first, last, tuple(int(t) for t in times), last_event)
+            calendar = (await conn.execute(calendars.DUE, {"meter_id": meter_id})).first()
+        return MeterState(secrets, counter, first, last, tuple(int(t) for t in times), last_event,
+                          calendars.last_calendar(calendar))  # fmt: skip
 
     async def save_session(
         self, record: SessionRecord, readings: Sequence[Reading], events: Sequence[EventRecord],
@@ -361,6 +370,11 @@ class Store(WorkStore):
         if s.corrections:
             await conn.execute(insert(schema.clock_corrections), [
                 asdict(x) | {"session_id": session_id} for x in s.corrections])  # fmt: skip
+        if s.calendar is not None:
+            from openamr.headend import calendars
+
+            last = (await conn.execute(calendars.LAST_READ, {"meter_id": record.meter_id})).first()
+            await calendars.save_in(conn, record.meter_id, record.ended, s.calendar, last)
         return SavedSession(session_id, new, new_events)
 
 

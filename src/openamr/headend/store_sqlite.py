@@ -26,11 +26,12 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import fields
 from typing import Any, TypeVar
 
-from sqlalchemy import Insert
+from sqlalchemy import Executable, bindparam
 from sqlalchemy.dialects import sqlite
 
 from openamr.headend import db, schema, summary
 from openamr.headend.model import (
+    CalendarRead,
     ClockCorrection,
     EventRecord,
     JobRow,
@@ -41,13 +42,28 @@ from openamr.headend.model import (
 
 T = TypeVar("T")
 #: one of a session's state reads: the meter's sealed secrets, then the profile's
-#: edges, the times within the gap window, the last event and our counter
+#: edges, the times within the gap window, the last event, our counter and the last
+#: tariff calendar read's (checked, activation, changed)
 StateRow = tuple[Any, ...]
+State = tuple[
+    StateRow | None, int | None, int | None, list[int], int | None, int | None, StateRow | None
+]
 
 
-def _sql(statement: Insert, *keys: str, named: bool = True) -> str:
+def _sql(statement: Executable, *keys: str, named: bool = True) -> str:
     dialect = sqlite.dialect(paramstyle="named" if named else "qmark")
-    return str(statement.compile(dialect=dialect, column_keys=list(keys) or None))
+    compiled = statement.compile(dialect=dialect, column_keys=list(keys) or None)  # type: ignore[attr-defined]
+    return str(compiled)
+
+
+@functools.cache
+def _query(name: str) -> tuple[str, dict[str, Any]]:
+    """A SELECT of :mod:`openamr.headend.calendars`, compiled once for SQLite, with the
+    values of its fixed parameters (a limit, a kind): ``execute(sql, fixed | {...})``."""
+    from openamr.headend import calendars
+
+    compiled = getattr(calendars, name).compile(dialect=sqlite.dialect(paramstyle="named"))
+    return str(compiled), {k: v for k, v in compiled.params.items() if v is not None}
 
 
 def _names(cls: type) -> list[str]:
@@ -66,6 +82,19 @@ def _statements() -> dict[str, str]:
         "counters": _sql(counter_upsert(once)),
         "correction": _sql(once(schema.clock_corrections), *_names(ClockCorrection)),
         "jobs": _sql(jobs_upsert(once), *_names(JobRow), "created"),
+        "calendar_insert": _sql(schema.tariff_calendars.insert()),
+        "calendar_update": _sql(
+            schema.tariff_calendars.update()
+            .where(
+                schema.tariff_calendars.c.meter_id == bindparam("meter_id_"),
+                schema.tariff_calendars.c.read_at == bindparam("read_at_"),
+            )
+            .values(
+                checked=bindparam("checked"),
+                activation=bindparam("activation"),
+                attributes=bindparam("attributes"),
+            )
+        ),
     }
 
 
@@ -128,11 +157,10 @@ class SqliteSessions:
 
     # -- a session's state ------------------------------------------------------------
 
-    async def state(
-        self, meter_id: int, profile: str, logbook: str, gap_seconds: int
-    ) -> tuple[StateRow | None, int | None, int | None, list[int], int | None, int | None]:
+    async def state(self, meter_id: int, profile: str, logbook: str, gap_seconds: int) -> State:
         """(serial, sealed secrets, KEK id) or None, the first and last stored profile
-        time, the times within ``gap_seconds`` of the last, the last event, our counter."""
+        time, the times within ``gap_seconds`` of the last, the last event, our counter,
+        the last tariff calendar read (:data:`openamr.headend.calendars.DUE`'s row)."""
         return await self._call(_state, meter_id, profile, logbook, gap_seconds)
 
     # -- sessions, in one transaction -------------------------------------------------
@@ -180,9 +208,9 @@ def _in_transaction(conn: sqlite3.Connection, work: Callable[[sqlite3.Connection
 
 def _state(
     conn: sqlite3.Connection, meter_id: int, profile: str, logbook: str, gap_seconds: int
-) -> tuple[StateRow | None, int | None, int | None, list[int], int | None, int | None]:
+) -> State:
     meter, edges, recent, last_event, counter = _STATE
-    conn.execute("BEGIN")  # one snapshot for the five reads
+    conn.execute("BEGIN")  # one snapshot for the six reads
     try:
         found = conn.execute(meter, (meter_id,)).fetchone()
         in_profile = (meter_id, profile, profile + "\uffff")
@@ -191,9 +219,11 @@ def _state(
             t for (t,) in conn.execute(recent, (*in_profile, last - gap_seconds))]  # fmt: skip
         (event,) = conn.execute(last_event, (meter_id, logbook)).fetchone()
         ours = conn.execute(counter, (meter_id,)).fetchone()
+        due, fixed = _query("DUE")
+        calendar = conn.execute(due, fixed | {"meter_id": meter_id}).fetchone()
     finally:
         conn.execute("COMMIT")
-    return found, first, last, times, event, None if ours is None else ours[0]
+    return found, first, last, times, event, None if ours is None else ours[0], calendar
 
 
 def _save_batch(
@@ -254,4 +284,19 @@ def _save_one(conn: sqlite3.Connection, s: SessionRows) -> SavedSession:
         conn.executemany(sql["correction"], [
             _values(x, _CORRECTION_FIELDS) | {"session_id": session_id}
             for x in s.corrections])  # fmt: skip
+    if s.calendar is not None:
+        _save_calendar(conn, record.meter_id, record.ended, s.calendar)
     return SavedSession(session_id, new, new_events)
+
+
+def _save_calendar(conn: sqlite3.Connection, meter_id: int, read_at: int, read: CalendarRead
+                   ) -> None:  # fmt: skip
+    """:func:`openamr.headend.calendars.save_in`'s statements, on this connection."""
+    sql = _statements()
+    query, fixed = _query("LAST_READ")
+    last = conn.execute(query, fixed | {"meter_id": meter_id}).fetchone()
+    values = {"checked": read_at, "activation": read.activation, "attributes": read.text}
+    if read.updates_last(last, read_at):
+        conn.execute(sql["calendar_update"], values | {"meter_id_": meter_id, "read_at_": last[0]})
+    else:
+        conn.execute(sql["calendar_insert"], values | {"meter_id": meter_id, "read_at": read_at})
