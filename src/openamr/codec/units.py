@@ -16,9 +16,9 @@ decodes (as a pseudo-member such as ``Unit(99)``) and re-encodes unchanged.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
 from decimal import Decimal
 
+from openamr.codec.record import record
 from openamr.codec.types import Data, Enum, Integer, Structure
 from openamr.errors import DecodeError
 
@@ -129,7 +129,7 @@ _SYMBOLS: dict[int, str] = {
 }  # fmt: skip
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ScalerUnit:
     """scal_unit_type: the value is ``raw * 10 ** scaler`` in ``unit``."""
 
