@@ -10,7 +10,6 @@ An attribute the meter refuses is shown as refused; the command then exits 1.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import Decimal
 from enum import IntEnum
 
@@ -27,6 +26,7 @@ from openamr.client.errors import NOT_LISTED, MeterError, refusal_words
 from openamr.client.meter import Meter
 from openamr.client.values import scaler_of
 from openamr.codec.obis import Obis
+from openamr.codec.record import record
 from openamr.codec.types import Data
 from openamr.codec.units import ScalerUnit
 from openamr.cosem.classes.association_ln import AssociationStatus
@@ -54,7 +54,7 @@ def parse_spec(spec: str) -> tuple[Obis, int]:
         raise click.BadParameter(str(e), param_hint="OBIS") from None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Reading:
     """One attribute read: its value (scaled when the object has a scaler), or why not."""
 
