@@ -9,6 +9,7 @@ import dataclasses
 import inspect
 import pickle
 import re
+import sys
 from collections.abc import Callable
 from dataclasses import FrozenInstanceError, dataclass, field
 from typing import Any, ClassVar
@@ -188,6 +189,28 @@ def empty(make: Maker) -> Any:
     return Nothing
 
 
+def many(make: Maker) -> Any:
+    @_with(make, order=True)
+    class Wide:
+        """Twelve fields (field1 is a prefix of field10 and field11), one called
+        hash and one other."""
+
+        f0: int = 0
+        f1: int = 1
+        f2: int = 2
+        f3: int = 3
+        f4: int = 4
+        f5: int = 5
+        f6: int = 6
+        f7: int = 7
+        f8: int = 8
+        f9: int = 9
+        hash: int = 10
+        other: str = "o"
+
+    return Wide
+
+
 def _with(make: Maker, **options: Any) -> Maker:
     return _record(**options) if make is _record else _dataclass(**options)
 
@@ -206,6 +229,7 @@ DEFINITIONS = [
     (inherited, ((1,), {}), ((1, 2, "d"), {})),
     (self_field, ((1,), {}), ((), {"self": 1, "other": 2})),
     (empty, ((), {}), ((), {})),
+    (many, ((), {}), ((9, 8), {"hash": 1, "other": "p"})),
 ]
 
 
@@ -382,3 +406,34 @@ def test_one_template_a_shape() -> None:
     assert record_module._USABLE
     assert One.__init__.__code__.co_filename == "<record>"  # not dataclasses' own
     assert One.__init__.__code__ is not Two.__init__.__code__
+
+
+def test_the_methods_are_made_when_first_called() -> None:
+    """``==``, ``hash``, ``repr`` and the order methods are made on their first call
+    and then are the class's own: the byte code of a dataclass's."""
+
+    @record(order=True)
+    class Late:
+        a: int
+        b: str = ""
+
+    @dataclass(frozen=True, slots=True, order=True)
+    class Made:
+        a: int
+        b: str = ""
+
+    stand_ins = {name: Late.__dict__[name] for name in ("__eq__", "__hash__", "__repr__", "__lt__")}
+    one, two = Late(1, "x"), Late(1, "y")
+    assert (one == two, hash(one) == hash(Late(1, "x")), repr(one), one < two) == (
+        False, True, "test_the_methods_are_made_when_first_called.<locals>.Late(a=1, b='x')",
+        True,
+    )  # fmt: skip
+    for name, stand_in in stand_ins.items():
+        made = Late.__dict__[name]
+        assert made is not stand_in
+        # repr is wrapped against recursion, as a dataclass's; 3.13's dataclasses write
+        # another __eq__ (``self is other`` first): the records' are 3.11's
+        if name != "__repr__" and sys.version_info < (3, 13):
+            assert made.__code__.co_code == Made.__dict__[name].__code__.co_code
+            assert made.__code__.co_names == Made.__dict__[name].__code__.co_names
+    assert Late.__dict__["__ge__"].__code__.co_name == "stand_in"  # not called yet

@@ -9,12 +9,15 @@ the interpreter's own. A record is the same class made from parts:
 * ``__init__`` is a code object compiled once per *shape* (how many parameters,
   which have factories, keyword-only or not, ``__post_init__`` or not), then given
   the class's field and parameter names with :meth:`types.CodeType.replace`. It
-  is the byte code a dataclass's ``__init__`` is (one ``object.__setattr__`` a
-  field), with the same signature, defaults and annotations;
-* ``__eq__``, ``__hash__``, ``__repr__`` and the order methods are closures over
-  one :func:`operator.attrgetter` of the fields they use; ``__setattr__`` and
-  ``__delattr__`` raise :class:`~dataclasses.FrozenInstanceError` as a frozen
-  dataclass's do;
+  is a dataclass's ``__init__`` (one ``object.__setattr__`` a field, held rather
+  than looked up on ``object`` each time), with the same signature, defaults and
+  annotations;
+* ``__eq__``, ``__hash__``, ``__repr__`` and the order methods are compiled once
+  per method and number of fields, as CPython 3.11's dataclasses writes them, made
+  on their first call (most records are never compared in a run), and renamed the
+  same way (a record's ``hash`` and ``==`` cost what a dataclass's do: they are
+  the same byte code); ``__setattr__`` and ``__delattr__`` are closures that
+  raise :class:`~dataclasses.FrozenInstanceError` as a frozen dataclass's do;
 * the fields, the class's ``__slots__``, ``__match_args__``, pickling and the
   class's ``__doc__`` come from :mod:`dataclasses`' own helpers, so that
   :func:`dataclasses.fields`, :func:`~dataclasses.replace`,
@@ -38,7 +41,6 @@ import reprlib
 import sys
 from collections.abc import Callable
 from dataclasses import FrozenInstanceError, field
-from operator import attrgetter
 from types import CellType, CodeType, FunctionType
 from typing import Any, TypeVar, dataclass_transform, overload
 
@@ -161,65 +163,93 @@ def _default(f: Any) -> Any:
     return f.default if f.default is not dataclasses.MISSING else _dc._HAS_DEFAULT_FACTORY
 
 
-def _getter(names: tuple[str, ...]) -> Callable[[Any], tuple[Any, ...]]:
-    """The values of the named fields as a tuple."""
-    if len(names) >= 2:
-        return attrgetter(*names)
-    if names:
-        one = attrgetter(names[0])
-        return lambda obj: (one(obj),)
-    return lambda obj: ()
+_FIELD_NAME = "_record_field{}"
+#: the body of each method made per class, as dataclasses writes it; ``{self}`` and
+#: ``{other}`` are the tuples of the fields (``(self.a,self.b,)``)
+_BODIES = {
+    "__eq__": ("self, other", "if other.__class__ is self.__class__:\n"
+               "  return {self}=={other}\n return NotImplemented"),
+    "__lt__": ("self, other", "if other.__class__ is self.__class__:\n"
+               "  return {self}<{other}\n return NotImplemented"),
+    "__le__": ("self, other", "if other.__class__ is self.__class__:\n"
+               "  return {self}<={other}\n return NotImplemented"),
+    "__gt__": ("self, other", "if other.__class__ is self.__class__:\n"
+               "  return {self}>{other}\n return NotImplemented"),
+    "__ge__": ("self, other", "if other.__class__ is self.__class__:\n"
+               "  return {self}>={other}\n return NotImplemented"),
+    "__hash__": ("self", "return hash({self})"),
+    "__repr__": ("self", "return self.__class__.__qualname__ + {text}"),
+}  # fmt: skip
+_METHODS: dict[tuple[str, int], CodeType] = {}
 
 
-def _eq(values: Callable[[Any], tuple[Any, ...]]) -> Callable[[Any, Any], Any]:
-    def __eq__(self: Any, other: Any) -> Any:
-        if other.__class__ is self.__class__:
-            return values(self) == values(other)
-        return NotImplemented
-
-    return __eq__
-
-
-def _order(values: Callable[[Any], tuple[Any, ...]]) -> dict[str, Callable[[Any, Any], Any]]:
-    def __lt__(self: Any, other: Any) -> Any:
-        if other.__class__ is self.__class__:
-            return values(self) < values(other)
-        return NotImplemented
-
-    def __le__(self: Any, other: Any) -> Any:
-        if other.__class__ is self.__class__:
-            return values(self) <= values(other)
-        return NotImplemented
-
-    def __gt__(self: Any, other: Any) -> Any:
-        if other.__class__ is self.__class__:
-            return values(self) > values(other)
-        return NotImplemented
-
-    def __ge__(self: Any, other: Any) -> Any:
-        if other.__class__ is self.__class__:
-            return values(self) >= values(other)
-        return NotImplemented
-
-    return {"__lt__": __lt__, "__le__": __le__, "__gt__": __gt__, "__ge__": __ge__}
+def _method_code(name: str, count: int) -> CodeType:
+    """The code of method ``name`` over ``count`` fields called
+    ``_record_field0...``, compiled once for every class with as many."""
+    code = _METHODS.get((name, count))
+    if code is not None:
+        return code
+    fields = [_FIELD_NAME.format(i) for i in range(count)]
+    own = "(" + "".join(f"self.{f}," for f in fields) + ")"
+    other = "(" + "".join(f"other.{f}," for f in fields) + ")"
+    # repr: 'f"(_record_field0={self._record_field0!r}, ...)"' (the names renamed
+    # in the string constants too)
+    text = 'f"(' + ", ".join(f"{f}={{self.{f}!r}}" for f in fields) + ')"'
+    params, body = _BODIES[name]
+    source = f"def {name}({params}):\n {body.format(self=own, other=other, text=text)}\n"
+    outer = compile(source, "<record>", "exec")
+    code = next(c for c in outer.co_consts if isinstance(c, CodeType))
+    _METHODS[name, count] = code
+    return code
 
 
-def _hash(values: Callable[[Any], tuple[Any, ...]]) -> Callable[[Any], int]:
-    def __hash__(self: Any) -> int:
-        return hash(values(self))
+def _lazy(
+    cls: type, name: str, fields: tuple[str, ...], module: dict[str, Any]
+) -> Callable[..., Any]:
+    """Method ``name``, made (:func:`_method`) when it is first called: it then takes
+    this stand-in's place in the class. Most records are never compared, hashed or
+    shown in a given run, and each method a record makes costs a compilation the
+    first time a class has as many fields."""
 
-    return __hash__
+    def stand_in(self: Any, *args: Any) -> Any:
+        made = _method(cls, name, fields, module)
+        for owner in type(self).__mro__:  # the class with slots, made after this
+            if owner.__dict__.get(name) is stand_in:
+                setattr(owner, name, made)
+                break
+        return made(self, *args)
+
+    stand_in.__name__ = name
+    stand_in.__qualname__ = f"{cls.__qualname__}.{name}"
+    return stand_in
 
 
-def _repr(names: tuple[str, ...]) -> Callable[[Any], str]:
-    values = _getter(names)
+def _method(
+    cls: type, name: str, fields: tuple[str, ...], module: dict[str, Any]
+) -> Callable[..., Any]:
+    """Method ``name`` of the class over ``fields``: the byte code dataclasses
+    compiles for it, its attribute names (and repr's text) renamed."""
+    code = _method_code(name, len(fields))
+    names = {_FIELD_NAME.format(i): f for i, f in enumerate(fields)}
+    # longest placeholder first: _record_field1 is a prefix of _record_field10
+    ordered = sorted(names.items(), key=lambda item: -len(item[0]))
 
-    @reprlib.recursive_repr()
-    def __repr__(self: Any) -> str:
-        inner = ", ".join(f"{n}={v!r}" for n, v in zip(names, values(self), strict=True))
-        return f"{self.__class__.__qualname__}({inner})"
+    def renamed(text: str) -> str:
+        for placeholder, field_name in ordered:
+            text = text.replace(placeholder, field_name)
+        return text
 
-    return __repr__
+    code = code.replace(
+        co_names=tuple(names.get(n, n) for n in code.co_names),
+        co_consts=tuple(renamed(c) if type(c) is str else c for c in code.co_consts),
+        co_qualname=f"{cls.__qualname__}.{name}",
+    )
+    fn = FunctionType(code, module, name)
+    fn.__qualname__ = f"{cls.__qualname__}.{name}"
+    if name == "__repr__":
+        recursive: Callable[..., Any] = reprlib.recursive_repr()(fn)
+        return recursive
+    return fn
 
 
 def _frozen(cls: Any, names: tuple[str, ...]) -> dict[str, Callable[..., None]]:
@@ -308,14 +338,18 @@ def _make(cls: type, kw_only: bool, order: bool, repr: bool, eq: bool) -> type:
         class_hash is dataclasses.MISSING or (class_hash is None and "__eq__" in cls.__dict__)
     )
     _set_new(cls, "__init__", init)
+
+    def names_of(chosen: Callable[[Any], bool]) -> tuple[str, ...]:
+        return tuple(f.name for f in real if chosen(f))
+
     if repr:
-        _set_new(cls, "__repr__", _repr(tuple(f.name for f in real if f.repr)))
-    compared = _getter(tuple(f.name for f in real if f.compare))
+        _set_new(cls, "__repr__", _lazy(cls, "__repr__", names_of(lambda f: f.repr), module))
+    compared = names_of(lambda f: f.compare)
     if eq:
-        _set_new(cls, "__eq__", _eq(compared))
+        _set_new(cls, "__eq__", _lazy(cls, "__eq__", compared, module))
     if order:
-        for name, fn in _order(compared).items():
-            if _set_new(cls, name, fn):
+        for name in ("__lt__", "__le__", "__gt__", "__ge__"):
+            if _set_new(cls, name, _lazy(cls, name, compared, module)):
                 raise TypeError(
                     f"Cannot overwrite attribute {name} in class {cls.__name__}. "
                     "Consider using functools.total_ordering"
@@ -324,10 +358,9 @@ def _make(cls: type, kw_only: bool, order: bool, repr: bool, eq: bool) -> type:
         if _set_new(cls, name, fn):
             raise TypeError(f"Cannot overwrite attribute {name} in class {cls.__name__}")
     if eq and not explicit_hash:
-        hashed = tuple(f.name for f in real if (f.compare if f.hash is None else f.hash))
-        hash_fn = _hash(_getter(hashed))
-        hash_fn.__qualname__ = f"{cls.__qualname__}.__hash__"
-        setattr(cls, "__hash__", hash_fn)  # noqa: B010  (a class attribute: not typed as such)
+        hashed = names_of(lambda f: f.compare if f.hash is None else f.hash)
+        hash_fn = _lazy(cls, "__hash__", hashed, module)
+        setattr(cls, "__hash__", hash_fn)  # noqa: B010  (mypy: a method is not assigned)
     if not cls.__dict__.get("__doc__"):
         try:
             text = str(inspect.signature(cls)).replace(" -> None", "")
