@@ -11,7 +11,7 @@ time (the request's deviation is then "not specified"; :mod:`openamr.cli.times`)
 
 A buffer has tens of thousands of cells: each column makes one formatter up front
 (:meth:`Column.formatter`), integers are scaled by moving the decimal point of their
-digits (:func:`scaled`, the text of ``Decimal(value).scaleb(scaler)``) and time
+digits (:func:`~openamr.cli.output.scaled`, the text of ``Decimal(value).scaleb(scaler)``) and time
 stamps go straight to ISO 8601 (:func:`~openamr.cli.output.iso_octets`).
 """
 
@@ -34,6 +34,7 @@ from openamr.cli.output import (
     iso_parts,
     jsonable,
     progress,
+    scaled,
     table,
     text,
     write_csv,
@@ -129,17 +130,6 @@ class Column:
             "name": self.name or None,
             "unit": su.unit.symbol if su else None, "scaler": su.scaler if su else None,
         }  # fmt: skip
-
-
-def scaled(value: int, scaler: int) -> str:
-    """``value * 10**scaler`` in decimal, as many places as the scaler gives:
-    ``scaled(12345, -3) == "12.345"``, ``scaled(0, -3) == "0.000"``,
-    ``scaled(5, 2) == "500"`` (what ``format(Decimal(value).scaleb(scaler), "f")``
-    prints for every integer a meter sends)."""
-    if scaler >= 0:
-        return str(value * 10**scaler)
-    digits = str(abs(value)).rjust(1 - scaler, "0")
-    return f"{'-' if value < 0 else ''}{digits[:scaler]}.{digits[scaler:]}"
 
 
 def _scaler_descriptor(c: CaptureObjectDefinition) -> CosemAttributeDescriptor | None:

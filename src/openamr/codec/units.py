@@ -16,7 +16,6 @@ decodes (as a pseudo-member such as ``Unit(99)``) and re-encodes unchanged.
 from __future__ import annotations
 
 import enum
-from decimal import Decimal
 
 from openamr.codec.record import record
 from openamr.codec.types import Data, Enum, Integer, Structure
@@ -169,6 +168,8 @@ class ScalerUnit:
         """``"1234.567 Wh"`` for raw 1234567, scaler -3, unit Wh: exact decimal
         digits for an integer raw value, no unit conversion."""
         if isinstance(raw, int):
+            from decimal import Decimal  # loaded when a value is shown (~4 M instructions)
+
             text = format(Decimal(raw).scaleb(self.scaler), "f")
         else:
             text = repr(float(self.apply(raw)))
