@@ -150,6 +150,14 @@ def test_the_fast_csv_body_is_the_csv_of_the_cells(
         assert csv_text(headers, []) + body == csv_text(headers, cells(columns, rows))
 
 
+def test_the_fast_csv_body_leaves_rows_of_other_widths_to_the_cells() -> None:
+    columns = [column("1.0.1.8.0.255", 0), column("1.0.2.8.0.255", 0)]
+    assert csv_body(columns, [(1, 2), (3, 4)]) == "1,2\n3,4\n"
+    for rows in ([(1, 2), (1, 2, 3)], [(1, 2, 3), (1, 2)], [(1, 2, 3)], [(1,), (2,)]):
+        assert csv_body(columns, rows) is None
+    assert csv_body([], [(), ()]) is None  # no columns: the cells' CSV, the header alone
+
+
 def test_a_row_of_the_wrong_width_is_an_error_not_a_traceback() -> None:
     import click
 

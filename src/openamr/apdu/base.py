@@ -12,7 +12,9 @@ The APDU modules declare their ~50 messages with :func:`message`, a frozen
 dataclass with slots whose ``__eq__``, ``__hash__``, ``__repr__``, ``__setattr__``
 and ``__delattr__`` are shared functions instead of code generated and compiled for
 each class when the module is imported (three quarters of a dataclass's creation;
-the package then loads in half the time). Only ``__init__`` is generated.
+the package then loads in half the time). The class itself is a
+:func:`~openamr.codec.record.record`, whose ``__init__`` is not compiled per class
+either.
 """
 
 from __future__ import annotations
@@ -20,11 +22,12 @@ from __future__ import annotations
 import reprlib
 import sys
 from collections.abc import Callable
-from dataclasses import FrozenInstanceError, dataclass, field, fields
+from dataclasses import FrozenInstanceError, field, fields
 from operator import attrgetter
 from typing import Any, ClassVar, TypeVar, dataclass_transform, overload
 
 from openamr.codec.buffer import Reader, Writer
+from openamr.codec.record import record
 from openamr.errors import DecodeError
 
 A = TypeVar("A", bound="Apdu")
@@ -99,7 +102,7 @@ def message(cls: T | None = None, /, *, kw_only: bool = False) -> T | Callable[[
     ``dataclasses.fields`` and ``replace`` work as on any dataclass."""
 
     def make(cls: T) -> T:
-        made: Any = dataclass(cls, eq=False, repr=False, slots=True, kw_only=kw_only, frozen=True)
+        made: Any = record(kw_only=kw_only, eq=False, repr=False)(cls)
         names = tuple(f.name for f in fields(made))
         made.__message_fields__ = names
         made.__message_values__ = staticmethod(_getter(names))

@@ -11,7 +11,6 @@ gives without a deviation is compared as a wall-clock time of the system's zone.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 
 import click
 
@@ -19,9 +18,10 @@ from openamr.cli.options import MeterOptions, format_option, meter_options, run
 from openamr.cli.output import iso, pairs, write_json
 from openamr.cli.times import in_offset_of, parse_time
 from openamr.client.meter import Meter
+from openamr.codec.record import record
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ClockReport:
     meter_time: dt.datetime
     system_time: dt.datetime

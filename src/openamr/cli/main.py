@@ -20,12 +20,22 @@ load).
 from __future__ import annotations
 
 import gc
-import importlib
-from typing import NamedTuple
 
-import click
+# The collector is off while this module's own imports load too (click, typing):
+# what they make lives to the end, and the 19 collections on the way found
+# nothing to free (~7 M instructions of ``openamr profile``, callgrind).
+_COLLECTING = gc.isenabled()
+gc.disable()
 
-from openamr import __version__
+import importlib  # noqa: E402
+from typing import NamedTuple  # noqa: E402
+
+import click  # noqa: E402
+
+from openamr import __version__  # noqa: E402
+
+if _COLLECTING:
+    gc.enable()
 
 
 class Entry(NamedTuple):

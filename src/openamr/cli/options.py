@@ -22,7 +22,7 @@ import asyncio
 import functools
 from collections.abc import Callable, Coroutine, Mapping
 from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any, TypeVar
 
 import click
@@ -32,6 +32,7 @@ from openamr.client.credentials import Secrets, load_secrets
 from openamr.client.errors import CredentialsError
 from openamr.client.meter import DEFAULT_CLIENT, Meter, connect
 from openamr.client.url import MeterUrl, UrlError, parse_url
+from openamr.codec.record import record
 from openamr.errors import DlmsError
 from openamr.security.keys import KeySet
 
@@ -43,7 +44,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 _FLAGS = ("client", "auth", "password", "ek", "ak", "kek", "system_title", "keys_file")
 
 
-@dataclass(frozen=True)
+@record
 class MeterOptions:
     """Where the meter is and how to associate; secrets hidden from the repr."""
 

@@ -94,6 +94,17 @@ def iso_parts(values: Sequence[bytes]) -> tuple[Iterator[str], Iterator[str]] | 
     return map(texts[0].__getitem__, dates), map(texts[1].__getitem__, clocks)
 
 
+def scaled(value: int, scaler: int) -> str:
+    """``value * 10**scaler`` in decimal, as many places as the scaler gives:
+    ``scaled(12345, -3) == "12.345"``, ``scaled(0, -3) == "0.000"``,
+    ``scaled(5, 2) == "500"`` (what ``format(Decimal(value).scaleb(scaler), "f")``
+    prints for every integer a meter sends)."""
+    if scaler >= 0:
+        return str(value * 10**scaler)
+    digits = str(abs(value)).rjust(1 - scaler, "0")
+    return f"{'-' if value < 0 else ''}{digits[:scaler]}.{digits[scaler:]}"
+
+
 def _day(octets: bytes) -> str | None:
     year, month, day = int.from_bytes(octets[:2], "big"), octets[2], octets[3]
     text = None

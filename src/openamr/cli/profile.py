@@ -11,7 +11,7 @@ time (the request's deviation is then "not specified"; :mod:`openamr.cli.times`)
 
 A buffer has tens of thousands of cells: each column makes one formatter up front
 (:meth:`Column.formatter`), integers are scaled by moving the decimal point of their
-digits (:func:`scaled`, the text of ``Decimal(value).scaleb(scaler)``) and time
+digits (:func:`~openamr.cli.output.scaled`, the text of ``Decimal(value).scaleb(scaler)``) and time
 stamps go straight to ISO 8601 (:func:`~openamr.cli.output.iso_octets`).
 """
 
@@ -21,7 +21,6 @@ import datetime as dt
 import gc
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from itertools import repeat
 from typing import Any, cast
 
@@ -35,6 +34,7 @@ from openamr.cli.output import (
     iso_parts,
     jsonable,
     progress,
+    scaled,
     table,
     text,
     write_csv,
@@ -46,11 +46,12 @@ from openamr.client.meter import Meter
 from openamr.client.values import Profile, scaler_of
 from openamr.codec.datetime import CosemDateTime
 from openamr.codec.obis import Obis
+from openamr.codec.record import record
 from openamr.codec.units import ScalerUnit
 from openamr.cosem.scaling import scaler_attribute
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Column:
     """A captured column and the scaler_unit of its object (None: shown as captured)."""
 
@@ -129,17 +130,6 @@ class Column:
             "name": self.name or None,
             "unit": su.unit.symbol if su else None, "scaler": su.scaler if su else None,
         }  # fmt: skip
-
-
-def scaled(value: int, scaler: int) -> str:
-    """``value * 10**scaler`` in decimal, as many places as the scaler gives:
-    ``scaled(12345, -3) == "12.345"``, ``scaled(0, -3) == "0.000"``,
-    ``scaled(5, 2) == "500"`` (what ``format(Decimal(value).scaleb(scaler), "f")``
-    prints for every integer a meter sends)."""
-    if scaler >= 0:
-        return str(value * 10**scaler)
-    digits = str(abs(value)).rjust(1 - scaler, "0")
-    return f"{'-' if value < 0 else ''}{digits[:scaler]}.{digits[scaler:]}"
 
 
 def _scaler_descriptor(c: CaptureObjectDefinition) -> CosemAttributeDescriptor | None:
@@ -225,20 +215,26 @@ def cells(columns: list[Column], rows: list[tuple[Any, ...]]) -> list[tuple[str,
 def csv_body(columns: list[Column], rows: list[tuple[Any, ...]]) -> str | None:
     """The CSV lines of ``rows`` (no header) when every column is integers or
     12-octet date-times that are instants (a load profile): the text
-    ``csv_text`` writes of :func:`cells`, one ``%`` a row with no Python function
-    called per cell (``"%d"`` of an int is its ``str``); None for any
-    other rows, which take :func:`cells`."""
-    if not rows or set(map(len, rows)) != {len(columns)}:
+    ``csv_text`` writes of :func:`cells`, made by one ``%`` of one format a row
+    over the cells of all rows (``"%d"`` of an int is its ``str``), so that no
+    Python function is called per cell and no string or tuple is made per row;
+    None for any other rows (and for no columns), which take :func:`cells`."""
+    if not rows or not columns:
+        return None
+    try:
+        by_column = list(zip(*rows, strict=True))
+    except ValueError:  # entries of different lengths
+        return None
+    if len(by_column) != len(columns):
         return None
     pieces: list[str] = []
     arguments: list[Iterable[Any]] = []
-    for c, values in zip(columns, zip(*rows, strict=True), strict=True):
+    for c, values in zip(columns, by_column, strict=True):
         scaler = c.scaler_unit.scaler if c.scaler_unit is not None else 0
-        types = set(map(type, values))
-        if types == {int}:
+        if _every(values, int):
             pieces.append("%s" if scaler else "%d")
             arguments.append(map(scaled, values, repeat(scaler)) if scaler else values)
-        elif scaler == 0 and types == {bytes} and set(map(len, values)) == {CosemDateTime.SIZE}:
+        elif scaler == 0 and _every(values, bytes) and _sizes(values, CosemDateTime.SIZE):
             parts = iso_parts(values)
             if parts is None:
                 return None
@@ -246,7 +242,22 @@ def csv_body(columns: list[Column], rows: list[tuple[Any, ...]]) -> str | None:
             arguments.extend(parts)
         else:
             return None
-    return "".join(map((",".join(pieces) + "\n").__mod__, zip(*arguments, strict=True)))
+    width = len(arguments)
+    cells: list[Any] = [None] * (len(rows) * width)
+    for i, column in enumerate(arguments):
+        cells[i::width] = column  # row by row: cell i of each row
+    return ((",".join(pieces) + "\n") * len(rows)) % tuple(cells)
+
+
+def _every(values: Sequence[Any], kind: type) -> bool:
+    """Whether each of ``values`` is of type ``kind`` itself (a bool is not an int
+    here: its text is ``True``)."""
+    return list(map(type, values)).count(kind) == len(values)
+
+
+def _sizes(values: Sequence[bytes], size: int) -> bool:
+    """Whether each of ``values`` is ``size`` octets long."""
+    return list(map(len, values)).count(size) == len(values)
 
 
 def show(profile: Profile, columns: list[Column], fmt: str) -> None:

@@ -10,8 +10,6 @@ An attribute the meter refuses is shown as refused; the command then exits 1.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from decimal import Decimal
 from enum import IntEnum
 
 import click
@@ -21,12 +19,13 @@ from openamr.apdu.results import DataAccessResult
 from openamr.cli.advice import explain
 from openamr.cli.names import attribute_name
 from openamr.cli.options import MeterOptions, format_option, meter_options, run
-from openamr.cli.output import jsonable, table, text, write_csv, write_json
+from openamr.cli.output import jsonable, scaled, table, text, write_csv, write_json
 from openamr.cli.render import JsonValue
 from openamr.client.errors import NOT_LISTED, MeterError, refusal_words
 from openamr.client.meter import Meter
 from openamr.client.values import scaler_of
 from openamr.codec.obis import Obis
+from openamr.codec.record import record
 from openamr.codec.types import Data
 from openamr.codec.units import ScalerUnit
 from openamr.cosem.classes.association_ln import AssociationStatus
@@ -54,7 +53,7 @@ def parse_spec(spec: str) -> tuple[Obis, int]:
         raise click.BadParameter(str(e), param_hint="OBIS") from None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Reading:
     """One attribute read: its value (scaled when the object has a scaler), or why not."""
 
@@ -81,7 +80,7 @@ class Reading:
         if self.error is not None:
             return self.error
         if self.scaler_unit is not None and isinstance(self.raw, int) and self.number():
-            return format(Decimal(int(self.raw)).scaleb(self.scaler_unit.scaler), "f")
+            return scaled(int(self.raw), self.scaler_unit.scaler)
         if self.scaler_unit is not None and self.number():
             return repr(float(self.scaler_unit.apply(self.raw)))  # type: ignore[arg-type]
         scaler = scaling(self.class_id or 0)

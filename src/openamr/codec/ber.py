@@ -18,10 +18,10 @@ length beyond the bytes left, an indefinite length or a high tag number raise
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Final
 
 from openamr.codec.buffer import Reader, Writer
+from openamr.codec.record import record
 from openamr.codec.types import BitString
 from openamr.errors import DecodeError, EncodeError
 
@@ -191,7 +191,7 @@ def int_to_named_bits(value: int) -> BitString:
 # -- OBJECT IDENTIFIER (X.690 8.19) --------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ObjectIdentifier:
     """An OBJECT IDENTIFIER as its arcs: ``ObjectIdentifier((2, 16, 756, 5, 8, 1, 1))``."""
 

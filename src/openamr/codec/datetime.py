@@ -22,9 +22,9 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import struct
-from dataclasses import dataclass
 from typing import ClassVar
 
+from openamr.codec.record import record
 from openamr.errors import DecodeError
 
 NOT_SPECIFIED = 0xFF
@@ -51,7 +51,7 @@ _TIME = struct.Struct(">BBBB")
 _DATE_TIME = struct.Struct(">HBBBBBBBhB")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class CosemDate:
     """date [26]: 5 bytes."""
 
@@ -91,7 +91,7 @@ class CosemDate:
         return f"{y}-{m}-{d}"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class CosemTime:
     """time [27]: 4 bytes."""
 
@@ -127,7 +127,7 @@ class CosemTime:
         return ":".join("*" if p == NOT_SPECIFIED else f"{p:02d}" for p in parts)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class CosemDateTime:
     """date-time [25]: 12 bytes; also carried as octet-string(12) by most objects."""
 

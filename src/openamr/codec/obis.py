@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass
 
+from openamr.codec.record import record
 from openamr.errors import DecodeError
 
 SIZE = 6
@@ -28,7 +28,7 @@ _DOTTED = re.compile(r"(\d+)\.(\d+)\.(\d+)\.(\d+)\.(\d+)\.(\d+)")
 _REDUCED = re.compile(r"(\d+)-(\d+):(\d+)\.(\d+)\.(\d+)(?:[*&](\d+))?")
 
 
-@dataclass(frozen=True, slots=True, order=True)
+@record(order=True)
 class Obis:
     """One OBIS code; ordered group by group (A first), hashable."""
 

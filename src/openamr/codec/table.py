@@ -20,13 +20,13 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 from itertools import starmap
 from operator import itemgetter
 from typing import Any, TypeGuard, overload
 
 from openamr.codec.buffer import Reader, Writer
 from openamr.codec.datetime import CosemDate, CosemDateTime, CosemTime
+from openamr.codec.record import record
 from openamr.codec.types import (
     Bcd,
     Data,
@@ -72,7 +72,7 @@ _NUMERIC: dict[int, tuple[str, Callable[[Any], Data]]] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Field:
     """One column: its tag and, for an octet-string, its fixed length."""
 

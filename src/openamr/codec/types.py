@@ -40,10 +40,10 @@ from __future__ import annotations
 import enum
 import struct
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import ClassVar, Final, TypeAlias
 
 from openamr.codec.datetime import CosemDate, CosemDateTime, CosemTime
+from openamr.codec.record import record
 from openamr.errors import EncodeError
 
 
@@ -194,7 +194,7 @@ class Utf8String(str):
         return f"Utf8String({str(self)!r})"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class BitString:
     """bit-string [4]: ``length`` bits, most significant bit of ``data[0]`` first.
 
@@ -267,7 +267,7 @@ class RowArray(Sequence[Structure]):
     __slots__ = ()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class TypeDescription:
     """The type-description of a compact-array (Blue Book 4.1.5, Data).
 
@@ -290,7 +290,7 @@ class TypeDescription:
         return _CONTENT_SIZE.get(self.tag, 1)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class CompactArray:
     """compact-array [19]: one type description, then the elements' contents
     without their tags. ``values`` holds the decoded elements (typed)."""

@@ -16,9 +16,8 @@ decodes (as a pseudo-member such as ``Unit(99)``) and re-encodes unchanged.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
-from decimal import Decimal
 
+from openamr.codec.record import record
 from openamr.codec.types import Data, Enum, Integer, Structure
 from openamr.errors import DecodeError
 
@@ -129,7 +128,7 @@ _SYMBOLS: dict[int, str] = {
 }  # fmt: skip
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ScalerUnit:
     """scal_unit_type: the value is ``raw * 10 ** scaler`` in ``unit``."""
 
@@ -169,6 +168,8 @@ class ScalerUnit:
         """``"1234.567 Wh"`` for raw 1234567, scaler -3, unit Wh: exact decimal
         digits for an integer raw value, no unit conversion."""
         if isinstance(raw, int):
+            from decimal import Decimal  # loaded when a value is shown (~4 M instructions)
+
             text = format(Decimal(raw).scaleb(self.scaler), "f")
         else:
             text = repr(float(self.apply(raw)))

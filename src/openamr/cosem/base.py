@@ -15,12 +15,12 @@ Refusals are values (DataAccessResult / ActionResult), never exceptions.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar, TypeAlias
 
 from openamr.apdu.results import ActionResult, DataAccessResult
 from openamr.codec.axdr import tag_of
 from openamr.codec.obis import Obis
+from openamr.codec.record import record
 from openamr.codec.types import Data, OctetString, Tag
 from openamr.errors import EncodeError
 
@@ -35,7 +35,7 @@ SUCCESS: MethodResult = (ActionResult.SUCCESS, None)
 Check = Callable[[Data], "DataAccessResult | None"]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Attribute:
     """One attribute of an interface class.
 
@@ -52,7 +52,7 @@ class Attribute:
     scaled: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Method:
     """One method of an interface class; ``type`` is its parameter's tag (None: any)."""
 

@@ -29,8 +29,8 @@ then drop the TCP connection**. Nothing here raises on peer input.
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass
 
+from openamr.codec.record import record
 from openamr.errors import EncodeError, LocalProtocolError
 
 #: The only version of the wrapper header (Green Book 7.3.3.2).
@@ -40,7 +40,7 @@ HEADER = struct.Struct(">HHHH")
 DEFAULT_MAX_APDU_SIZE = 0xFFFF
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ApduReceived:
     """A complete APDU arrived from ``source`` wPort for ``destination`` wPort."""
 
@@ -49,7 +49,7 @@ class ApduReceived:
     payload: bytes
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class WrapperFailed:
     """The byte stream cannot be framed any more; drop the connection.
 
@@ -60,7 +60,7 @@ class WrapperFailed:
     reason: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ApduTooLong:
     """An APDU of ``length`` bytes, above ``max_apdu_size``: its body is skipped."""
 

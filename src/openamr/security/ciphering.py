@@ -16,8 +16,6 @@ peer's. :class:`CipheringSession` also takes and returns APDU objects of apdu/.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from openamr.apdu.base import Apdu, decode_apdu
 from openamr.apdu.ciphered import (
     DED_TAGS,
@@ -30,6 +28,7 @@ from openamr.apdu.ciphered import (
     decode_ciphered,
     is_ciphered,
 )
+from openamr.codec.record import record
 from openamr.errors import DecodeError, SecurityError
 from openamr.security.control_byte import SecurityControl
 from openamr.security.counters import IncomingCounter, OutgoingCounter, ReceivedCounters
@@ -73,7 +72,7 @@ def encipher(
     return CipheredApdu(ciphered_tag(apdu[0], dedicated=dedicated), content).to_bytes()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Deciphered:
     """A ciphered APDU that verified: the plain APDU bytes and how they came."""
 

@@ -16,8 +16,7 @@ content is protected::
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from openamr.codec.record import record
 from openamr.errors import EncodeError
 
 SUITE_MASK = 0x0F
@@ -27,7 +26,7 @@ BROADCAST = 0x40
 COMPRESSION = 0x80
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class SecurityControl:
     """The SC byte as flags. ``broadcast`` is the key-set bit (False: unicast key)."""
 

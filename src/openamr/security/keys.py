@@ -12,8 +12,9 @@ so a KeySet can be logged or shown in a traceback safely::
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, replace
+from dataclasses import fields, replace
 
+from openamr.codec.record import record
 from openamr.errors import SecurityError
 
 SUITE0_KEY_LENGTH = 16
@@ -41,7 +42,7 @@ def _hidden(value: object) -> str:
     return "<hidden>"
 
 
-@dataclass(frozen=True, slots=True, repr=False)
+@record(repr=False)
 class KeySet:
     """The symmetric keys of suite 0.
 
@@ -73,7 +74,7 @@ class KeySet:
         return replace(self, dedicated_ek=dedicated_ek)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class SecurityContext:
     """What one side needs to protect and check APDUs of one association.
 

@@ -19,7 +19,6 @@ naming its diagnostic; a failed pass 3 or 4 raises ``AuthenticationFailed``.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from openamr.apdu.acse import (
     Aare,
@@ -43,6 +42,7 @@ from openamr.apdu.results import ActionResult
 from openamr.association.client.errors import AssociationRefused, AuthenticationFailed, words
 from openamr.association.client.exchange import Channel, Done, Exchange, check_invoke_id, unexpected
 from openamr.codec.obis import Obis
+from openamr.codec.record import record
 from openamr.codec.types import OctetString
 from openamr.errors import DlmsError, RemoteProtocolError, SecurityError
 from openamr.security import hls
@@ -55,7 +55,7 @@ REPLY_TO_HLS_AUTHENTICATION = CosemMethodDescriptor(15, Obis(0, 0, 40, 0, 0, 255
 DLMS_VERSION = 6
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Associated:
     """The outcome of establishment: what the server accepted (its InitiateResponse)."""
 
@@ -66,7 +66,7 @@ class Associated:
     vaa_name: int
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class AarqParameters:
     """What goes into the AARQ (the association's settings and this attempt's CtoS)."""
 
@@ -222,7 +222,7 @@ class EstablishExchange(Exchange[Associated]):
         return self._done(associated)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Released:
     """The outcome of release: the RLRE's reason (None when it gave none)."""
 

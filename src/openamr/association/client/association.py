@@ -47,7 +47,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any, TypeVar
 
 from openamr.apdu.acse import Aarq, ReleaseRequestReason, Rlrq
@@ -88,6 +88,7 @@ from openamr.association.client.services import (
     SetExchange,
 )
 from openamr.codec.obis import Obis
+from openamr.codec.record import record
 from openamr.codec.types import Data
 from openamr.errors import DecodeError, LocalProtocolError, SecurityError
 from openamr.security import hls
@@ -125,7 +126,7 @@ class State(enum.Enum):
     RELEASING = "releasing"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(kw_only=True)
 class ClientSettings:
     """What the client asks for. ``security`` holds the suite 0 keys and the client's
     system title (calling-AP-title); it is needed for HLS-GMAC and ciphered contexts.

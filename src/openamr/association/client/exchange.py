@@ -22,24 +22,24 @@ association's business (its :class:`Channel`); an exchange only sees plain APDUs
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Generic, Protocol, TypeVar
 
 from openamr.apdu.base import Apdu
 from openamr.apdu.descriptors import InvokeIdAndPriority
+from openamr.codec.record import record
 from openamr.errors import DlmsError, LocalProtocolError, RemoteProtocolError
 
 T = TypeVar("T")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Send:
     """The exchange goes on: send ``data`` and feed the answer to ``receive``."""
 
     data: bytes
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Done(Generic[T]):
     """The exchange is over; ``result`` is its outcome."""
 
