@@ -11,10 +11,13 @@ per second from twins in another process.
   each GPRS meter has its own IP), imported from its commissioning export into
   SQLite; one daily collection of them all (the clock, 12 billing registers, the
   day's 96 quarter-hours of profile by range, the log-book; VEE after each meter) as
-  ``openamr headend collect`` does it, in this process: HLS as commissioned, then LLS
-  (client 32). Reported: wall time, meters/s, CPU per meter of each process, the
-  failed sessions by reason, and two smaller runs: one under cProfile (functions,
-  slowed several times over), one sampled (:class:`Sampler`: the head-end's CPU in
+  ``openamr headend collect`` does it, in this process: HLS as commissioned (the
+  fleet builds each twin on its first connection), LLS (client 32), HLS again and
+  HLS without VEE (``--no-vee``: the collection the floor names), each into a fresh
+  copy of the inventory, the twins awake from the first run on. Reported: wall
+  time, meters/s, CPU per meter of each process, the failed sessions by reason,
+  and two smaller runs: one under cProfile (functions, slowed several times over),
+  one sampled (:class:`Sampler`: the head-end's CPU in
   ms per meter by step of a session and by area: decode, AES-GCM, client, rows,
   VEE, SQL, event loop).
 * alarms: another process pushes 5,000 DATA-NOTIFICATIONs (half of them in
@@ -202,11 +205,12 @@ class FleetBed:
 
     def collect(
         self, name: str, meters: int, *, lls: bool = False, profile: bool = False,
-        phases: bool = False,
+        phases: bool = False, vee: bool = True,
     ) -> Run:  # fmt: skip
         """One daily collection of the first ``meters`` as ``openamr headend collect``
-        does it (its defaults: 64 sessions, 8 per cell, VEE after each), in this
-        process; timed from opening the store to closing it."""
+        does it (its defaults: 64 sessions, 8 per cell, VEE after each; ``vee=False``
+        as ``collect --no-vee``), in this process; timed from opening the store to
+        closing it."""
         from openamr.headend.collector import CollectPolicy
         from openamr.headend.scheduler import Policy
         from openamr.headend.service import collect_now
@@ -222,8 +226,9 @@ class FleetBed:
                 chosen = await store.meters()
                 policy = Policy(max_sessions=64, per_cell=8, on_demand_deadline=120.0,
                                 retry_base=10.0)  # fmt: skip
+                collect = CollectPolicy(vee=Rules() if vee else None)
                 return await collect_now(store, self.kek, chosen, policy=policy,
-                                         collect_policy=CollectPolicy(vee=Rules()))  # fmt: skip
+                                         collect_policy=collect)  # fmt: skip
             finally:
                 await store.close()
 
@@ -415,8 +420,10 @@ def _case(name: str, meters: int, **kw: bool) -> Case:
        "process; SQLite)", unit="meters", items=FLEET,
        report=lambda: fleet_report(False))  # fmt: skip
 def collect_fleet() -> list[Case]:
-    return [_case("openamr (HLS, as commissioned)", FLEET),
-            _case("openamr (LLS, client 32)", FLEET, lls=True)]  # fmt: skip
+    return [_case("openamr (HLS, as commissioned; the fleet builds each twin)", FLEET),
+            _case("openamr (LLS, client 32; the twins awake)", FLEET, lls=True),
+            _case("openamr (HLS, the twins awake)", FLEET),
+            _case("openamr (HLS, the twins awake, --no-vee)", FLEET, vee=False)]  # fmt: skip
 
 
 @suite("headend", f"where the head-end's time goes: {PROFILED:,} of the fleet's twins under "

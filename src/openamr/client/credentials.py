@@ -20,10 +20,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING
 
 from openamr.client.errors import CredentialsError
+from openamr.codec.record import record
 from openamr.errors import SecurityError
 from openamr.security.keys import KeySet, check_system_title
 
@@ -36,7 +37,7 @@ ENV_PREFIX = "OPENAMR_"
 DEFAULT_SYSTEM_TITLE = bytes.fromhex("4F 41 4D 00 00 00 00 01")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Secrets:
     """What a client may need to associate; the repr shows which parts are present."""
 

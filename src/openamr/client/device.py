@@ -14,7 +14,6 @@ Disconnect control 0.0.96.3.10.255: attributes 2 ``output_state`` boolean,
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from openamr.apdu.descriptors import CosemAttributeDescriptor
@@ -25,6 +24,7 @@ from openamr.client.errors import MeterError, RefusedError
 from openamr.client.values import Event, RegisterValue, as_datetime, events_of
 from openamr.codec.datetime import CosemDateTime
 from openamr.codec.obis import Obis
+from openamr.codec.record import record
 from openamr.codec.types import OctetString
 from openamr.codec.units import ScalerUnit
 from openamr.cosem.scaling import scaler_attribute
@@ -114,7 +114,7 @@ async def write_clock(meter: MeterCalls, when: dt.datetime) -> None:
     await meter.set(CLOCK, OctetString(stamp), 2, class_id=8)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ClockSync:
     """What sync_clock found: ``offset`` = meter time - reference (positive: the
     meter is ahead), and whether it set the clock."""
@@ -144,7 +144,7 @@ async def sync_clock(
     return ClockSync(meter_time, reference, offset, adjust)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class RelayState:
     """The disconnector: supply on (``output_state``), its state and control mode."""
 

@@ -24,12 +24,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from openamr.apdu.results import ActionResult
 from openamr.client.calls import MeterCalls
 from openamr.client.errors import MeterError, RefusedError
 from openamr.codec.obis import Obis
+from openamr.codec.record import record
 from openamr.codec.table import Table
 from openamr.codec.types import BitString, DoubleLongUnsigned, Integer, OctetString, Structure
 from openamr.cosem.classes.image_transfer import ImageTransferStatus
@@ -44,7 +44,7 @@ Progress = Callable[[int, int], None]
 S = ImageTransferStatus
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Upgrade:
     """The outcome: ``resumed`` blocks were already in the meter, ``sent`` were sent
     by this call (resends included), ``status`` is the final image_transfer_status."""

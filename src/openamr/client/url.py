@@ -18,8 +18,9 @@ server, default 0 = unknown, which the HDLC poll timer then does not count; on
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit
+
+from openamr.codec.record import record
 
 SCHEMES = ("tcp", "hdlc+tcp", "serial", "optical", "csd")
 
@@ -28,7 +29,7 @@ class UrlError(ValueError):
     """A meter URL we cannot use; the message says what to write instead."""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class MeterUrl:
     scheme: str
     host: str = ""

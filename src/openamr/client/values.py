@@ -18,13 +18,13 @@ from __future__ import annotations
 
 import datetime as dt
 import struct
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from openamr.apdu.results import DataAccessResult
 from openamr.apdu.selective_access import CaptureObjectDefinition
 from openamr.codec.datetime import CosemDateTime
 from openamr.codec.obis import Obis
+from openamr.codec.record import record
 from openamr.codec.table import Table, is_array
 from openamr.codec.types import Data
 from openamr.codec.units import ScalerUnit, Unit
@@ -54,20 +54,20 @@ def event_name(code: int) -> str:
     return name(code)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class AttributeRight:
     index: int
     access: AttributeAccess
     selectors: tuple[int, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class MethodRight:
     index: int
     access: MethodAccess
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ObjectInfo:
     """One object of the association's object_list, with its access rights."""
 
@@ -154,7 +154,7 @@ def _method_right(value: Data) -> MethodRight:
     return MethodRight(_int(index, "method_id"), access)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class RegisterValue:
     """A Register's value with its scaler applied (``value = raw * 10**scaler``)."""
 
@@ -178,7 +178,7 @@ class RegisterValue:
         return repr(self.raw)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Profile:
     """A Profile generic read: the capture objects of the columns returned and the
     rows as plain tuples (octet-strings as bytes, null-data as None)."""
@@ -273,7 +273,7 @@ def _epoch_day(year: int, month: int, day: int) -> int | None:
     return days
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Event:
     """One log-book entry; ``time`` is None when the meter gave none at all."""
 
