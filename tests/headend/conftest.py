@@ -54,3 +54,9 @@ async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator
 async def sqlite_store(tmp_path: Path) -> AsyncIterator[Store]:
     async for s in open_store("sqlite", tmp_path):
         yield s
+
+
+@pytest.fixture
+async def pg_store(tmp_path: Path) -> AsyncIterator[Store]:
+    async for s in open_store("postgresql", tmp_path):
+        yield s

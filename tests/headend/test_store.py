@@ -136,14 +136,12 @@ async def test_sqlite_is_wal(sqlite_store: Store) -> None:
     assert mode == "wal"
 
 
-async def test_reads_on_postgresql_go_without_a_transaction(store: Store) -> None:
+async def test_reads_on_postgresql_go_without_a_transaction(pg_store: Store) -> None:
     """Store.reading(): on PostgreSQL each statement is its own transaction (no BEGIN,
     no ROLLBACK on the way back to the pool): two statements, two transaction ids; in
-    a transaction block (engine.connect(), as before) one."""
-    if store.url.dialect != "postgresql":
-        pytest.skip("SQLite reads as before")
+    a transaction block (engine.connect(), as before) one. (SQLite reads as before.)"""
     txid = text("SELECT txid_current()")
-    async with store.reading() as conn:
+    async with pg_store.reading() as conn:
         assert (await conn.execute(txid)).scalar() != (await conn.execute(txid)).scalar()
-    async with store.engine.connect() as conn:
+    async with pg_store.engine.connect() as conn:
         assert (await conn.execute(txid)).scalar() == (await conn.execute(txid)).scalar()
