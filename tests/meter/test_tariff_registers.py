@@ -72,13 +72,13 @@ def test_cached_rules_agree_with_the_clock_stepping_and_jumping() -> None:
     assert zone_pieces(cached, a, b) == zone_pieces(clock, a, b)
 
 
-def test_cached_rules_follow_a_change_once_invalidated() -> None:
+def test_cached_rules_follow_a_change_of_the_clocks_rules_at_once() -> None:
     clock = make_clock()
     cached = CachedLocalTime(clock)
     summer = dt.datetime(2024, 7, 1, 12, tzinfo=UTC)
     assert local(cached, summer).hour == 14
     clock.daylight_savings_enabled = False  # a client switches DST off
-    assert local(cached, summer).hour == 14  # remembered until told
+    assert local(cached, summer).hour == 13  # the rules' attributes changed: forgotten
     cached.invalidate()
     assert local(cached, summer).hour == 13
 

@@ -178,6 +178,12 @@ class Clock(CosemObject, class_id=8, version=0):
 
     # -- local time -------------------------------------------------------------------------
 
+    def rules_version(self) -> tuple[object, ...]:
+        """The attributes the local time rules are made of (3, 5 to 8): equal as long
+        as the rules are the same (a cache of them checks it)."""
+        return (self.time_zone, self.daylight_savings_begin, self.daylight_savings_end,
+                self.daylight_savings_deviation, self.daylight_savings_enabled)  # fmt: skip
+
     def standard_offset(self) -> dt.timedelta:
         """Local standard time minus UTC."""
         return dt.timedelta(minutes=-_int(self.time_zone))

@@ -140,9 +140,10 @@ def _zone_pieces(rules: LocalTime, t0: dt.datetime, t1: dt.datetime) -> list[Zon
 
 class CachedLocalTime:
     """Local time rules that remember spans of constant offset, so that a twin
-    stepping through time asks its Clock about once per step. Call
-    :meth:`invalidate` whenever the rules change (a client writes the Clock's
-    time_zone or daylight saving attributes).
+    stepping through time asks its Clock about once per step. What is remembered is
+    forgotten when the rules change: by :meth:`invalidate` (a clock set), and by
+    itself when the rules' ``rules_version()`` changes (a client writes the Clock's
+    time_zone or daylight saving attributes, Blue Book 4.5.1).
 
     A span grows from ``hi`` to ``x`` when both show the same offset and lie at
     most a day apart: by the one-change-per-day assumption nothing changed
@@ -155,20 +156,35 @@ class CachedLocalTime:
         self.rules = rules
         self._spans: list[_Span] = []
         self._pieces: dict[tuple[dt.datetime, dt.datetime], tuple[ZonePiece, ...]] = {}
+        #: the rules' own attributes, when they say them (the Clock's rules_version):
+        #: a change of any (a client's SET) forgets what was remembered
+        self._version_of: Callable[[], tuple[object, ...]] | None = getattr(
+            rules, "rules_version", None
+        )
+        self._version = None if self._version_of is None else self._version_of()
 
     def invalidate(self) -> None:
         self._spans.clear()
         self._pieces.clear()
+
+    def _check_version(self) -> None:
+        if self._version_of is not None:
+            version = self._version_of()
+            if version != self._version:
+                self._version = version
+                self.invalidate()
 
     def zone(self, instant: dt.datetime) -> dt.tzinfo:
         return dt.timezone(self.offset(instant))
 
     def offset(self, instant: dt.datetime) -> dt.timedelta:
         """The UTC offset in force at ``instant`` (aware): ``zone(instant)``'s."""
+        self._check_version()
         return self._offset(instant.astimezone(dt.UTC))
 
     def pieces(self, t0: dt.datetime, t1: dt.datetime) -> list[ZonePiece]:
         """:func:`zone_pieces` of these rules, remembered (the same rules, the same cut)."""
+        self._check_version()
         key = (t0, t1)
         found = self._pieces.get(key)
         if found is None:
