@@ -158,6 +158,20 @@ async def at(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, line: b
     return await asyncio.wait_for(reader.readuntil(until), 10)
 
 
+async def send_sms(twin: Twin) -> None:
+    """A text-mode SMS (TS 27.005 AT+CMGS) to the twin's number through its --modem."""
+    msisdn = twin.find(r"number (\+\d+)")
+    modem = twin.find(r"modem \(AT\) listening on TCP (\S+),").rpartition(":")
+    reader, writer = await asyncio.open_connection(modem[0], int(modem[2]))
+    try:
+        await at(reader, writer, b"ATE0\r")
+        await at(reader, writer, b"AT+CMGF=1\r")
+        await at(reader, writer, f'AT+CMGS="{msisdn}"\r'.encode(), b"> ")
+        assert b"+CMGS:" in await at(reader, writer, b"wake up\x1a")
+    finally:
+        writer.close()
+
+
 async def test_an_sms_through_the_twins_modem_wakes_it_and_it_calls_back(
     gsm_twin: Twin, call_back: tuple[str, int]
 ) -> None:
@@ -165,21 +179,14 @@ async def test_an_sms_through_the_twins_modem_wakes_it_and_it_calls_back(
     modem = gsm_twin.find(r"modem \(AT\) listening on TCP (\S+),").rpartition(":")
     lookup = gsm_twin.find(r"address lookup listening on (\S+)").rpartition(":")
     waiting = asyncio.create_task(meter_calls(call_back, timeout=30))
-    reader, writer = await asyncio.open_connection(modem[0], int(modem[2]))
-    try:
-        await at(reader, writer, b"ATE0\r")
-        await at(reader, writer, b"AT+CMGF=1\r")
-        await at(reader, writer, f'AT+CMGS="{msisdn}"\r'.encode(), b"> ")
-        assert b"+CMGS:" in await at(reader, writer, b"wake up\x1a")
-        _, who = await waiting
-        assert who == (SERIAL, f"ISK00000{SERIAL}")
-        look_r, look_w = await asyncio.open_connection(lookup[0], int(lookup[2]))
-        look_w.write(f"LOOKUP {msisdn}\n".encode())
-        answer = (await asyncio.wait_for(look_r.readline(), 10)).decode().split()
-        look_w.close()
-        assert answer == ["127.0.0.1", gsm_twin.url.rpartition(":")[2]]  # attached
-    finally:
-        writer.close()
+    await send_sms(gsm_twin)
+    _, who = await waiting
+    assert who == (SERIAL, f"ISK00000{SERIAL}")
+    look_r, look_w = await asyncio.open_connection(lookup[0], int(lookup[2]))
+    look_w.write(f"LOOKUP {msisdn}\n".encode())
+    answer = (await asyncio.wait_for(look_r.readline(), 10)).decode().split()
+    look_w.close()
+    assert answer == ["127.0.0.1", gsm_twin.url.rpartition(":")[2]]  # attached
     # a data call from the modem's number (on the factory whitelist) is answered
     read = await asyncio.create_subprocess_exec(
         str(BIN), "read", "--json", f"csd://{modem[0]}:{modem[2]}/{msisdn}", "0.0.96.1.0.255",
@@ -210,16 +217,7 @@ async def test_meter_serve_reach_wakeup_answers_tcp_only_once_an_sms_woke_it(
             return False
 
     assert not await reads()  # GSM mode 0, not woken: its GPRS address does not answer
-    msisdn = wakeup_twin.find(r"number (\+\d+)")
-    modem = wakeup_twin.find(r"modem \(AT\) listening on TCP (\S+),").rpartition(":")
-    reader, writer = await asyncio.open_connection(modem[0], int(modem[2]))
-    try:
-        await at(reader, writer, b"ATE0\r")
-        await at(reader, writer, b"AT+CMGF=1\r")
-        await at(reader, writer, f'AT+CMGS="{msisdn}"\r'.encode(), b"> ")
-        assert b"+CMGS:" in await at(reader, writer, b"wake up\x1a")
-    finally:
-        writer.close()
+    await send_sms(wakeup_twin)
     end = time.monotonic() + 20
     while not await reads():  # attached ATTACH_S of the twin's clock later
         assert time.monotonic() < end, "never answered after the SMS"

@@ -20,6 +20,7 @@ import argparse
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 from openamr.codec.obis import Obis
@@ -122,15 +123,20 @@ def digest() -> dict[str, object]:
     return {name: scenario(*args) for name, args in SCENARIOS.items()}
 
 
-def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__)
-    p.add_argument("--write", action="store_true", help=f"write {FIXTURE.name}")
+def fixture_main(fixture: Path, make: Callable[[], dict[str, object]], doc: str | None) -> None:
+    """A reference module's command line: print its digest, or ``--write`` it."""
+    p = argparse.ArgumentParser(description=doc)
+    p.add_argument("--write", action="store_true", help=f"write {fixture.name}")
     args = p.parse_args()
-    text = json.dumps(digest(), indent=1, sort_keys=True) + "\n"
+    text = json.dumps(make(), indent=1, sort_keys=True) + "\n"
     if args.write:
-        FIXTURE.write_text(text, encoding="utf-8")
+        fixture.write_text(text, encoding="utf-8")
     else:
         print(text)
+
+
+def main() -> None:
+    fixture_main(FIXTURE, digest, __doc__)
 
 
 if __name__ == "__main__":

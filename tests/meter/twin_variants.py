@@ -12,10 +12,8 @@ The fixture ``fixtures/twin_variants.json`` was produced once by the engine of c
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import hashlib
-import json
 import random
 from pathlib import Path
 
@@ -24,7 +22,7 @@ from openamr.meter.metrology import seeded_load
 from openamr.meter.metrology.disturbances import FIELD_RATES
 from openamr.meter.metrology.model import ProfileKind
 from openamr.meter.mt372 import FleetSite, build_mt372, seed_of
-from tests.meter.twin_reference import PROFILES, profile_digest, values
+from tests.meter.twin_reference import PROFILES, fixture_main, profile_digest, values
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "twin_variants.json"
 START = dt.datetime(2026, 3, 20, 5, 7, 11, 250000, tzinfo=dt.UTC)
@@ -65,14 +63,7 @@ def digest() -> dict[str, object]:
 
 
 def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__)
-    p.add_argument("--write", action="store_true", help=f"write {FIXTURE.name}")
-    args = p.parse_args()
-    text = json.dumps(digest(), indent=1, sort_keys=True) + "\n"
-    if args.write:
-        FIXTURE.write_text(text, encoding="utf-8")
-    else:
-        print(text)
+    fixture_main(FIXTURE, digest, __doc__)
 
 
 if __name__ == "__main__":
