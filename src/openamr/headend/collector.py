@@ -40,6 +40,7 @@ from openamr.apdu.descriptors import CosemAttributeDescriptor
 from openamr.apdu.get import GetDataResult
 from openamr.apdu.results import DataAccessResult
 from openamr.apdu.selective_access import CaptureObjectDefinition
+from openamr.client.device import CLOCK
 from openamr.client.errors import CredentialsError
 from openamr.client.meter import Meter, connect
 from openamr.client.profile import capture_objects_of
@@ -74,7 +75,6 @@ BILLING = tuple(
 LOAD_PROFILE = "1.0.99.1.0.255"
 LOGBOOK = "1.0.99.98.0.255"
 DATA, REGISTER, PROFILE_GENERIC, CLOCK_CLASS = 1, 3, 7, 8
-CLOCK = Obis(0, 0, 1, 0, 0, 255)
 #: The SIM card's ICCID (Data, an MT372 object, docs/gsm-meter.md): read with the billing
 #: registers, compared with the inventory's to notice a swapped card.
 ICCID = Obis.parse("0.0.128.20.30.255")
