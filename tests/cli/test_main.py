@@ -15,6 +15,7 @@ from click.testing import CliRunner
 
 import openamr
 from openamr.cli.main import COMMANDS, Entry, cli
+from tests.cli.conftest import Twin
 
 PROBE = """
 import json, sys
@@ -78,6 +79,18 @@ def test_decode_loads_the_codec_only() -> None:
     assert not heavy & {m.split(".")[0] for m in modules}
     layers = {m.split(".")[1] for m in loaded - {"openamr"}}
     assert layers == {"cli", "codec", "errors"}
+
+
+def test_a_read_over_tcp_runs_without_asyncio(twin: Twin) -> None:
+    """A tcp:// read blocks on its socket (openamr.client.sockets): no event loop,
+    so neither asyncio nor ssl is loaded; over HDLC the event loop drives the
+    link's timers."""
+    output, modules = modules_loaded("read", twin.url, "1.0.1.8.0.255")
+    assert "Wh" in output
+    assert not {"asyncio", "ssl", "openamr.client.transport"} & modules
+    output, modules = modules_loaded("read", twin.url_of("hdlc"), "1.0.1.8.0.255")
+    assert "Wh" in output
+    assert {"asyncio", "openamr.client.transport"} <= modules
 
 
 def test_an_unknown_command_says_what_to_do() -> None:

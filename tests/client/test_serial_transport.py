@@ -20,12 +20,12 @@ from openamr.aio.dlms_server import serve_serial
 from openamr.aio.optical_port import serve_meter_optical_serial
 from openamr.apdu import decode_apdu
 from openamr.apdu.get import GetResponseNormal
+from openamr.client.errors import TransportError
 from openamr.client.meter import connect
 from openamr.client.transport import (
     HdlcTransport,
     OpticalHdlcTransport,
     SerialHdlcTransport,
-    TransportError,
     WrapperTransport,
     open_transport,
 )

@@ -12,7 +12,8 @@ from openamr.apdu.acse import Aare, Aarq, AssociationResult
 from openamr.apdu.descriptors import CosemAttributeDescriptor
 from openamr.apdu.get import GetRequestNormal, GetResponseNormal
 from openamr.apdu.initiate import Conformance, InitiateRequest
-from openamr.client.transport import HdlcTransport, TransportError, WrapperTransport, open_transport
+from openamr.client.errors import TransportError
+from openamr.client.transport import HdlcTransport, WrapperTransport, open_transport
 from openamr.client.url import MeterUrl, UrlError, parse_url
 from openamr.codec import VisibleString
 from openamr.codec.obis import Obis

@@ -12,9 +12,8 @@ from typing import Any
 
 import pytest
 
-from openamr.client.errors import MeterError
+from openamr.client.errors import MeterError, TransportError
 from openamr.client.firmware import Progress
-from openamr.client.transport import TransportError
 from openamr.headend.campaign import CampaignError, CampaignSpec
 from openamr.headend.campaign_service import Campaigns
 from openamr.headend.collector import Collector

@@ -13,8 +13,8 @@ from dataclasses import replace
 
 import pytest
 
+from openamr.client.errors import TransportError
 from openamr.client.firmware import Progress
-from openamr.client.transport import TransportError
 from openamr.codec.obis import Obis
 from openamr.fleet.config import Addresses
 from openamr.fleet.identity import secrets

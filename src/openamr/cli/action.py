@@ -8,7 +8,7 @@ from __future__ import annotations
 import click
 
 from openamr.cli.get import obis_argument, show_value
-from openamr.cli.options import MeterOptions, format_option, meter_options, run
+from openamr.cli.options import MeterOptions, format_option, meter_options
 from openamr.cli.output import progress
 from openamr.cli.set_ import value_argument
 from openamr.codec import Data
@@ -34,7 +34,7 @@ def action_command(
             with progress(f"invoking {class_id}/{name}/{method}"):
                 return await meter.action(name, method, data, class_id=class_id)
 
-    answer = run(go)
+    answer = url.run(go)
     if fmt == "json":
         show_value(answer, fmt)
     else:

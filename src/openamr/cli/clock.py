@@ -14,7 +14,7 @@ import datetime as dt
 
 import click
 
-from openamr.cli.options import MeterOptions, format_option, meter_options, run
+from openamr.cli.options import MeterOptions, format_option, meter_options
 from openamr.cli.output import iso, pairs, write_json
 from openamr.cli.times import in_offset_of, parse_time
 from openamr.client.meter import Meter
@@ -111,4 +111,4 @@ def clock_command(
         async with url.connect() as meter:
             return await clock(meter, when, sync, threshold)
 
-    show(run(go), fmt)
+    show(url.run(go), fmt)

@@ -27,7 +27,7 @@ from openamr.apdu.results import DataAccessResult
 from openamr.cli.clock import system_now
 from openamr.cli.names import attribute_name
 from openamr.cli.objects import to_json
-from openamr.cli.options import MeterOptions, meter_options, run
+from openamr.cli.options import MeterOptions, meter_options
 from openamr.cli.output import iso, jsonable, progress
 from openamr.cli.render import JsonValue
 from openamr.client.meter import Meter
@@ -112,7 +112,7 @@ def dump_command(url: MeterOptions, output: Path | None, no_buffers: bool) -> No
         async with url.connect() as meter:
             return await dump(meter, url, not no_buffers)
 
-    doc = run(go)
+    doc = url.run(go)
     text = json.dumps(doc, indent=1, ensure_ascii=False) + "\n"
     if output is None:
         click.echo(text, nl=False)

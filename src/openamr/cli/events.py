@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import click
 
-from openamr.cli.options import MeterOptions, format_option, meter_options, run
+from openamr.cli.options import MeterOptions, format_option, meter_options
 from openamr.cli.output import iso, progress, table, write_csv, write_json
 from openamr.client.values import Event
 from openamr.codec.obis import Obis
@@ -52,6 +52,6 @@ def events_command(
             with progress(f"reading {name}"):
                 return await meter.events(name, since, until)
 
-    events = run(go)
+    events = url.run(go)
     events = events[-last:] if last else events
     show(events, fmt, f"{name}: {len(events)} event{'' if len(events) == 1 else 's'}")

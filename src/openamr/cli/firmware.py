@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from openamr.cli.options import MeterOptions, format_option, meter_options, run
+from openamr.cli.options import MeterOptions, format_option, meter_options
 from openamr.cli.output import pairs, progress, write_json
 from openamr.client.firmware import Upgrade
 from openamr.client.meter import Meter
@@ -71,4 +71,4 @@ def firmware_command(
         async with url.connect() as meter:
             return await upgrade(meter, data, name, block_size, not no_activate)
 
-    show(run(go), fmt)
+    show(url.run(go, loop=True), fmt)

@@ -8,7 +8,7 @@ import json
 
 import click
 
-from openamr.cli.options import MeterOptions, format_option, meter_options, run
+from openamr.cli.options import MeterOptions, format_option, meter_options
 from openamr.cli.output import progress
 from openamr.codec import Data
 from openamr.codec.obis import Obis
@@ -48,4 +48,4 @@ def get_command(url: MeterOptions, class_id: int, obis: str, attribute: int, fmt
             with progress(f"reading {class_id}/{name}/{attribute}"):
                 return await meter.get(name, attribute, class_id=class_id)
 
-    show_value(run(go), fmt)
+    show_value(url.run(go), fmt)

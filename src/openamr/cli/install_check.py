@@ -27,7 +27,7 @@ from typing import Any
 
 import click
 
-from openamr.cli.options import MeterOptions, format_option, meter_options, run
+from openamr.cli.options import MeterOptions, format_option, meter_options
 
 NOMINAL_V, PRESENT = 230.0, 0.8
 MIN_CSQ = 10
@@ -162,7 +162,7 @@ def install_check_command(url: MeterOptions, skip: tuple[str, ...], fmt: str) ->
         async with url.connect() as meter:
             return await check(meter, dt.datetime.now(dt.UTC))
 
-    steps = run(go)
+    steps = url.run(go)
     counted = [s for s in steps if not skipped(s, skip)]
     if fmt == "json":
         rows = [s.__dict__ | {"advice": "" if s.passed else s.advice,

@@ -18,7 +18,7 @@ from openamr.cli.names import (
     class_name,
     method_name,
 )
-from openamr.cli.options import MeterOptions, format_option, meter_options, run
+from openamr.cli.options import MeterOptions, format_option, meter_options
 from openamr.cli.output import table, write_csv, write_json
 from openamr.cli.render import JsonValue
 from openamr.client.values import ObjectInfo
@@ -93,4 +93,4 @@ def objects_command(url: MeterOptions, fmt: str) -> None:
         async with url.connect() as meter:
             return await meter.object_list()
 
-    show(run(go), fmt)
+    show(url.run(go), fmt)

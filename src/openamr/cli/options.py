@@ -18,7 +18,6 @@ way, from the same table.
 
 from __future__ import annotations
 
-import asyncio
 import functools
 from collections.abc import Callable, Coroutine, Mapping
 from contextlib import AbstractAsyncContextManager
@@ -31,6 +30,7 @@ from openamr.cli.advice import explain
 from openamr.client.credentials import Secrets, load_secrets
 from openamr.client.errors import CredentialsError
 from openamr.client.meter import DEFAULT_CLIENT, Meter, connect
+from openamr.client.sockets import BLOCKING_SCHEMES, open_blocking, run_blocking
 from openamr.client.url import MeterUrl, UrlError, parse_url
 from openamr.codec.record import record
 from openamr.errors import DlmsError
@@ -58,12 +58,21 @@ class MeterOptions:
     max_pdu_size: int = MAX_PDU_SIZE
 
     def connect(self) -> AbstractAsyncContextManager[Meter]:
+        """The meter, ``tcp://`` over a blocking socket (:func:`open_blocking`): a
+        command talks to one meter, with or without an event loop around it."""
         s = self.secrets
         return connect(
             self.url, self.client, self.auth, password=s.password, keys=s.keys,
             system_title=s.system_title, environ={}, timeout=self.timeout,
             retries=self.retries, max_pdu_size=self.max_pdu_size,
+            open_transport=open_blocking,
         )  # fmt: skip
+
+    def run(self, make: Callable[[], Coroutine[Any, Any, T]], *, loop: bool = False) -> T:
+        """:func:`run` a command's coroutine that talks to this meter: without an
+        event loop over ``tcp://`` (its socket blocks), unless ``loop`` (the command
+        awaits timers of its own); on asyncio for the other schemes."""
+        return run(make, blocking=not loop and self.url.scheme in BLOCKING_SCHEMES)
 
     @property
     def authenticated(self) -> bool:
@@ -166,11 +175,13 @@ def meter_options(command: F) -> F:
     return result
 
 
-def run(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
-    """Run a command's coroutine; every error becomes a message with advice and a
-    non-zero exit (no stack trace).
+def run(make: Callable[[], Coroutine[Any, Any, T]], *, blocking: bool = False) -> T:
+    """Run a command's coroutine, ``blocking``: to its end without an event loop
+    (:func:`~openamr.client.sockets.run_blocking`), else with ``asyncio.run``
+    (asyncio is imported for it only); every error becomes a message with advice
+    and a non-zero exit (no stack trace).
 
-    The result is handed over in a box, not as the task's result: on leaving,
+    On asyncio the result is handed over in a box, not as the task's result: on leaving,
     ``asyncio.run`` looks up its SIGINT handler with ``signal.getsignal``, whose
     failed ``Handlers(handler)`` builds a ``repr`` of the handler and so of the
     finished main task with its result, which for a profile is the repr of every
@@ -181,6 +192,10 @@ def run(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
         box.append(await make())
 
     try:
+        if blocking:
+            return run_blocking(make())
+        import asyncio
+
         asyncio.run(main())
         return box[0]
     except (DlmsError, ValueError, OSError) as e:

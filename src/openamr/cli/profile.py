@@ -28,7 +28,7 @@ import click
 
 from openamr.apdu.descriptors import CosemAttributeDescriptor
 from openamr.apdu.selective_access import CaptureObjectDefinition
-from openamr.cli.options import MeterOptions, format_option, meter_options, run
+from openamr.cli.options import MeterOptions, format_option, meter_options
 from openamr.cli.output import (
     iso_octets,
     iso_parts,
@@ -330,7 +330,7 @@ def profile_command(
             return *read, held
 
     with collector_paused():
-        profile, shown, held = run(go)
+        profile, shown, held = url.run(go)
         show(profile, shown, fmt)
     if held is not None:
         flags = [("--entries", entries), ("--from", start), ("--to", end)]

@@ -18,7 +18,7 @@ from openamr.apdu.descriptors import CosemAttributeDescriptor
 from openamr.apdu.results import DataAccessResult
 from openamr.cli.advice import explain
 from openamr.cli.names import attribute_name
-from openamr.cli.options import MeterOptions, format_option, meter_options, run
+from openamr.cli.options import MeterOptions, format_option, meter_options
 from openamr.cli.output import jsonable, scaled, table, text, write_csv, write_json
 from openamr.cli.render import JsonValue
 from openamr.client.errors import NOT_LISTED, MeterError, refusal_words
@@ -184,7 +184,7 @@ def read_command(url: MeterOptions, objects: tuple[str, ...], fmt: str) -> None:
         async with url.connect() as meter:
             return await read_attributes(meter, wanted)
 
-    readings = run(go)
+    readings = url.run(go)
     show(readings, fmt)
     check(readings)
 

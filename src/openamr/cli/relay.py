@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import click
 
-from openamr.cli.options import MeterOptions, format_option, meter_options, run
+from openamr.cli.options import MeterOptions, format_option, meter_options
 from openamr.cli.output import pairs, write_json
 from openamr.client.device import RelayState
 from openamr.client.meter import Meter
@@ -52,4 +52,4 @@ def relay_command(url: MeterOptions, action: str, fmt: str) -> None:
         async with url.connect() as meter:
             return await relay(meter, action)
 
-    show(run(go), fmt)
+    show(url.run(go), fmt)

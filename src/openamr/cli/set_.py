@@ -6,7 +6,7 @@ from __future__ import annotations
 import click
 
 from openamr.cli.get import obis_argument
-from openamr.cli.options import MeterOptions, meter_options, run
+from openamr.cli.options import MeterOptions, meter_options
 from openamr.cli.output import progress
 from openamr.codec import Data
 
@@ -36,5 +36,5 @@ def set_command(url: MeterOptions, class_id: int, obis: str, attribute: int, val
             with progress(f"writing {class_id}/{name}/{attribute}"):
                 await meter.set(name, data, attribute, class_id=class_id)
 
-    run(go)
+    url.run(go)
     click.echo(f"set {class_id}/{name}/{attribute}: success")

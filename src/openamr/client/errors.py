@@ -44,9 +44,29 @@ def refusal_words(result: enum.IntEnum) -> str:
     return f"refused: {result.name.lower().replace('_', ' ')}"
 
 
+class TransportError(DlmsError):
+    """The meter could not be reached or stopped answering (the transports of
+    :mod:`openamr.client.transport` and :mod:`openamr.client.sockets`)."""
+
+    @classmethod
+    def cannot_connect(cls, name: str, cause: BaseException) -> TransportError:
+        """A connection refused, unreachable or timed out, with what to check."""
+        return cls(
+            f"{name}: cannot connect ({cause or 'timed out'}); check the address and that "
+            "the meter's modem is online"
+        )
+
+
 class CredentialsError(DlmsError, ValueError):
     """Keys or a password that cannot be used; the message names the source, never
     the secret."""
 
 
-__all__ = ["NOT_LISTED", "CredentialsError", "MeterError", "RefusedError", "refusal_words"]
+__all__ = [
+    "NOT_LISTED",
+    "CredentialsError",
+    "MeterError",
+    "RefusedError",
+    "TransportError",
+    "refusal_words",
+]

@@ -51,7 +51,6 @@ from openamr.client.calls import AttributeSpec, Selection, Target
 from openamr.client.credentials import Secrets, load_secrets
 from openamr.client.errors import NOT_LISTED, CredentialsError, MeterError, RefusedError
 from openamr.client.session import BlockProgress, Session, Trace
-from openamr.client.transport import open_transport
 from openamr.client.url import MeterUrl, parse_url
 from openamr.client.values import Event, ObjectInfo, Profile, RegisterValue, parse_object_list
 from openamr.codec.obis import Obis
@@ -64,6 +63,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from openamr.client import firmware  # with its class table, on first use
+    from openamr.client.transport import TransportFactory
 
 AUTH: dict[str, MechanismName] = {
     "none": MechanismName.NONE,
@@ -126,7 +126,13 @@ class Meter:
         invocation_counter: int | None = None,
         public_client: int = PUBLIC_CLIENT,
         trace: Trace | None = None,
+        open_transport: TransportFactory | None = None,
     ) -> None:
+        if open_transport is None:  # asyncio's, loaded when a meter opens with it
+            from openamr.client.transport import open_transport as on_asyncio
+
+            open_transport = on_asyncio
+        self.open_transport: TransportFactory = open_transport
         self.url, self.client, self.timeout = url, client, timeout
         self.name = f"meter {url}"
         self.public_client = public_client
@@ -137,7 +143,7 @@ class Meter:
         self._user_counter = invocation_counter
         self.session = Session(
             self.name,
-            lambda: open_transport(url, client, timeout),
+            lambda: self.open_transport(url, client, timeout),
             settings,
             retries=retries,
             prepare=self._read_invocation_counter if read_invocation_counter else None,
@@ -158,7 +164,7 @@ class Meter:
     async def _read_invocation_counter(self) -> None:
         public = Session(
             self.name,
-            lambda: open_transport(self.url, self.public_client, self.timeout),
+            lambda: self.open_transport(self.url, self.public_client, self.timeout),
             ClientSettings(),
             retries=0,
             client=self.public_client,
@@ -478,6 +484,7 @@ async def connect(
     ciphered: bool | None = None,
     max_pdu_size: int = 0xFFFF,
     trace: Trace | None = None,
+    open_transport: TransportFactory | None = None,
 ) -> AsyncIterator[Meter]:
     """Open, associate, yield the :class:`Meter`, release and close.
 
@@ -488,7 +495,11 @@ async def connect(
     ``timeout`` is the silence allowed (each frame restarts it), ``retries`` the
     resends of a request after a lost connection, ``max_pdu_size`` the client's max
     receive PDU size (longer answers come in blocks). ``read_invocation_counter``
-    (default: with ``auth="high"``) reads 0.0.43.1.0.255 as the public client first."""
+    (default: with ``auth="high"``) reads 0.0.43.1.0.255 as the public client first.
+    ``open_transport`` opens the line to the meter: by default the asyncio transport
+    of the URL's scheme (:func:`openamr.client.transport.open_transport`);
+    :func:`openamr.client.sockets.open_blocking` reads ``tcp://`` over a blocking
+    socket, without an event loop (:func:`openamr.client.sockets.run_blocking`)."""
     parsed = url if isinstance(url, MeterUrl) else parse_url(url)
     secrets = load_secrets(
         password=password, keys=keys, system_title=system_title, keys_file=keys_file,
@@ -501,6 +512,7 @@ async def connect(
     meter = Meter(
         parsed, client, settings, timeout=timeout, retries=retries,
         read_invocation_counter=read_ic, invocation_counter=invocation_counter, trace=trace,
+        open_transport=open_transport,
     )  # fmt: skip
     await meter.open()
     try:

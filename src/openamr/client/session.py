@@ -1,4 +1,4 @@
-"""One association with one meter over one transport, driven with asyncio.
+"""One association with one meter over one transport, driven by a coroutine.
 
 :class:`Session` joins a :class:`~openamr.client.transport.Transport` (one APDU
 out, one back) and a sans-IO :class:`~openamr.association.client.ClientAssociation`
@@ -14,26 +14,32 @@ and owns the failure rules:
   connection and association (GETs, and the idempotent ACTIONs of the helpers);
 * a refusal or bad answer (``DlmsError`` from the association) ends the request
   and keeps the association;
-* a cancelled request (``CancelledError``, e.g. ``asyncio.timeout``) breaks the
-  session: a late answer could otherwise be taken for the next one;
+* a cancelled request (``CancelledError``, e.g. ``asyncio.timeout``), an
+  interrupt or any other exception breaks the session: a late answer could
+  otherwise be taken for the next one;
 * every error leaves as a :class:`~openamr.client.errors.MeterError` naming the
   meter, the step and the reason.
+
+The session awaits nothing but its transport: over an asyncio transport it runs
+on an event loop, over a blocking one (:mod:`openamr.client.sockets`) it needs
+none, and this module does not load asyncio.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from openamr.apdu.mechanism import MechanismName
 from openamr.association.client import ClientAssociation, ClientSettings, Done, Exchange, State
-from openamr.client.errors import MeterError
-from openamr.client.transport import Transport, TransportError
+from openamr.client.errors import MeterError, TransportError
 from openamr.errors import DlmsError
 from openamr.security.counters import OutgoingCounter
+
+if TYPE_CHECKING:
+    from openamr.client.transport import Transport
 
 log = logging.getLogger(__name__)
 _AUTH_WORDS = {MechanismName.NONE: "none", MechanismName.LLS: "low", MechanismName.HLS_GMAC: "high"}
@@ -163,10 +169,6 @@ class Session:
             raise MeterError(self.name, step, "not connected")
         try:
             return await self._exchange_all(transport, x, progress)
-        except asyncio.CancelledError:
-            x.cancel()
-            await self.abort()
-            raise
         except TransportError as e:
             x.cancel()
             await self.abort()
@@ -174,6 +176,10 @@ class Session:
         except DlmsError as e:
             x.cancel()
             raise self._error(step, e, transport.name) from e
+        except BaseException:  # cancelled, interrupted, or a bug: the line is unknown
+            x.cancel()
+            await self.abort()
+            raise
 
     async def _exchange_all(
         self, transport: Transport, x: Exchange[T], progress: BlockProgress | None

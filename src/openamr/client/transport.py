@@ -16,6 +16,9 @@ URL                      transport               stream
                                                  commands, ATD, then a 9600 bit/s CSD call
 =======================  ======================  ==========================================
 
+These run on asyncio. :mod:`openamr.client.sockets` has ``tcp://`` over a blocking
+socket too, which needs no event loop (the command line's reads).
+
 The four HDLC transports share one driver (:class:`HdlcTransport`); they differ only
 in how the byte stream is opened (:meth:`HdlcTransport.open_stream`).
 
@@ -35,9 +38,11 @@ import contextlib
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol
 
+from openamr.client.errors import TransportError
+from openamr.client.sockets import wrapper_answer
 from openamr.client.url import MeterUrl
 from openamr.errors import DlmsError
-from openamr.link.wrapper import ApduReceived, WrapperConnection, WrapperFailed
+from openamr.link.wrapper import WrapperConnection
 
 # HDLC, the serial lines and the optical port are imported by the transports that use
 # them, when they open: a tcp:// read does not load them (issue 9, start-up).
@@ -56,10 +61,6 @@ def client_hdlc() -> HdlcParameters:
     from openamr.link.hdlc.params import HdlcParameters
 
     return HdlcParameters(max_info_tx=2030, max_info_rx=2030, window_tx=7, window_rx=7)
-
-
-class TransportError(DlmsError):
-    """The meter could not be reached or stopped answering."""
 
 
 class Transport(Protocol):
@@ -89,10 +90,7 @@ class _Stream:
                 asyncio.open_connection(host, port), self.timeout
             )
         except (OSError, TimeoutError) as e:
-            raise TransportError(
-                f"{self.name}: cannot connect ({e or 'timed out'}); check the address and that "
-                "the meter's modem is online"
-            ) from None
+            raise TransportError.cannot_connect(self.name, e) from None
 
     async def open_serial(self, device: str, baud: int, framing: Framing | None = None) -> None:
         """Open a serial line, 8N1 unless ``framing`` says otherwise."""
@@ -165,11 +163,9 @@ class WrapperTransport:
                 while True:
                     data = await self.stream.read_some()
                     deadline.reschedule(loop.time() + silence)  # a long APDU is not silence
-                    for event in self.link.receive_data(data):
-                        if isinstance(event, WrapperFailed):
-                            raise TransportError(f"{self.name}: bad wrapper frame ({event.reason})")
-                        if isinstance(event, ApduReceived) and event.destination == self.client:
-                            return event.payload
+                    answer = wrapper_answer(self.name, self.client, self.link.receive_data(data))
+                    if answer is not None:
+                        return answer
         except TimeoutError:
             raise TransportError(f"{self.name}: no answer within {silence:g} s") from None
 
@@ -420,6 +416,10 @@ TRANSPORTS: dict[str, Callable[[MeterUrl, int, float], Transport]] = {
     "optical": OpticalHdlcTransport,
     "csd": CsdTransport,
 }
+
+
+#: Opens the transport to ``url`` as ``client`` with ``timeout`` seconds of silence.
+TransportFactory = Callable[[MeterUrl, int, float], Transport]
 
 
 def open_transport(url: MeterUrl, client: int, timeout: float = 10.0) -> Transport:

@@ -41,10 +41,9 @@ from openamr.apdu.get import GetDataResult
 from openamr.apdu.results import DataAccessResult
 from openamr.apdu.selective_access import CaptureObjectDefinition
 from openamr.client.device import CLOCK
-from openamr.client.errors import CredentialsError
+from openamr.client.errors import CredentialsError, TransportError
 from openamr.client.meter import Meter, connect
 from openamr.client.profile import capture_objects_of
-from openamr.client.transport import TransportError
 from openamr.client.values import Profile, as_datetime, as_timestamp, event_name, events_of
 from openamr.codec.obis import Obis
 from openamr.codec.units import ScalerUnit

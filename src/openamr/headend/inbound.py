@@ -29,8 +29,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from openamr.client.errors import TransportError
 from openamr.client.meter import connect
-from openamr.client.transport import TransportError
 from openamr.errors import DlmsError
 from openamr.headend.model import MeterRecord
 from openamr.headend.store import StoreError
@@ -229,7 +229,7 @@ async def open_inbound(
 ) -> AsyncIterator[GsmPolicy]:
     """``policy`` with a listener on ``where`` (``HOST:PORT``; "": none) for the
     time of the block; the inventory is ``store``'s. A port taken is a
-    :class:`~openamr.client.transport.TransportError` saying so."""
+    :class:`~openamr.client.errors.TransportError` saying so."""
     if not where:
         yield policy
         return

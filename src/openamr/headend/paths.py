@@ -20,7 +20,7 @@ configured to connect calls as it attaches, well inside the grace.
 
 The modem is ``HOST:PORT`` (a modem pool's line on TCP) or a serial device; the lookup
 service ``HOST:PORT`` answers ``LOOKUP <msisdn>`` with ``<host> <port>`` or ``NONE``.
-Failures are :class:`~openamr.client.transport.TransportError` (transient: retried).
+Failures are :class:`~openamr.client.errors.TransportError` (transient: retried).
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from urllib.parse import urlsplit
 
 from openamr.aio.lines import open_serial
 from openamr.client.csd import ModemDriver, ModemError
-from openamr.client.transport import TransportError
+from openamr.client.errors import TransportError
 from openamr.headend.model import MeterRecord
 
 if TYPE_CHECKING:
