@@ -9,7 +9,6 @@ for each next block with Get-Request-Next naming the last block it received.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from openamr.apdu.base import Apdu
@@ -17,7 +16,6 @@ from openamr.apdu.descriptors import (
     CosemAttributeDescriptor,
     InvokeIdAndPriority,
     SelectiveAccessDescriptor,
-    write_sequence_of,
 )
 from openamr.apdu.get import (
     DataBlockG,
@@ -28,12 +26,9 @@ from openamr.apdu.get import (
     GetResponseNormal,
     GetResponseWithDatablock,
     GetResponseWithList,
-    write_get_data_result,
 )
 from openamr.apdu.results import DataAccessResult
 from openamr.association.handler import ServiceHandler
-from openamr.codec.axdr import write_data
-from openamr.codec.buffer import Writer
 
 #: Bytes a Get-Response-With-Datablock adds around its raw data:
 #: C4 02 iip | last | block(4) | 00 | length(<=3).
@@ -69,12 +64,15 @@ def _result(handler: ServiceHandler, ref: CosemAttributeDescriptor,
     )
 
 
-def _write_raw(w: Writer, result: GetDataResult) -> None:
-    """The raw data of a long GET-Normal is the encoded value alone (no choice octet)."""
-    if isinstance(result, DataAccessResult):
-        write_get_data_result(w, result)
-    else:
-        write_data(w, result)
+#: The octets of a Get-Response before its result: C4, the choice, invoke-id-and-priority.
+HEADER = 3
+
+
+def _raw_start(result: GetDataResult) -> int:
+    """Where the raw data of a long GET-Normal starts in the encoded response: the
+    value alone, after its choice octet (a refusal keeps its choice: 01 and the
+    code, as ``write_get_data_result`` writes it)."""
+    return HEADER if isinstance(result, DataAccessResult) else HEADER + 1
 
 
 class GetServer:
@@ -92,25 +90,22 @@ class GetServer:
                 self.handler, request.cosem_attribute_descriptor, request.access_selection
             )
             normal = GetResponseNormal(result, request.invoke_id_and_priority)
-            return self._fit(normal, lambda w: _write_raw(w, result), request)
+            return self._fit(normal, _raw_start(result), request)
         if isinstance(request, GetRequestWithList):
             results = tuple(
                 _result(self.handler, d.cosem_attribute_descriptor, d.access_selection)
                 for d in request.attribute_descriptor_list
             )
             listed = GetResponseWithList(results, request.invoke_id_and_priority)
-            return self._fit(
-                listed, lambda w: write_sequence_of(w, results, write_get_data_result), request
-            )
+            return self._fit(listed, HEADER, request)  # the SEQUENCE OF Get-Data-Result
         assert isinstance(request, GetRequestNext)
         return self._next(request)
 
     def _fit(
-        self,
-        response: Apdu,
-        body: Callable[[Writer], None],
-        request: GetRequestNormal | GetRequestWithList,
+        self, response: Apdu, raw_start: int, request: GetRequestNormal | GetRequestWithList
     ) -> Apdu:
+        """``response``, or its first block when it is longer than the client takes:
+        the raw data of the blocks is its encoding from ``raw_start`` on, encoded once."""
         encoded = response.to_bytes()
         if len(encoded) <= self.max_pdu_size:
             self.pending = None
@@ -119,9 +114,7 @@ class GetServer:
         block_size = self.max_pdu_size - DATABLOCK_OVERHEAD
         if not self.block_transfer or block_size <= 0:
             return GetResponseNormal(DataAccessResult.OTHER_REASON, iip)
-        w = Writer()
-        body(w)
-        self.pending = _LongGet(w.getvalue(), block_size)
+        self.pending = _LongGet(encoded[raw_start:], block_size)
         return self.pending.block(1, iip)
 
     def _next(self, request: GetRequestNext) -> Apdu:

@@ -68,7 +68,7 @@ from openamr.codec.types import (
 from openamr.errors import DecodeError
 
 #: The selection: which entries (row indices, in buffer order) and which columns.
-Selection = tuple[list[int], list[int]]
+Selection = tuple[Sequence[int], Sequence[int]]
 
 _DATE_TIME = struct.Struct(">HBBBBBBBhB")
 _ORDINAL_1970 = dt.date(1970, 1, 1).toordinal()
@@ -206,12 +206,12 @@ def select_by_range(
     return _within(keys, lo, hi), columns
 
 
-def _within(keys: list[float | None], lo: float, hi: float) -> list[int]:
+def _within(keys: list[float | None], lo: float, hi: float) -> Sequence[int]:
     """The indices of the keys in [lo, hi]; by bisection when the keys ascend (a
     buffer in time order, the usual case), else by a scan."""
     ordered = cast("list[float]", keys)  # when None is not in it
     if None not in keys and all(map(le, ordered, islice(ordered, 1, None))):
-        return list(range(bisect_left(ordered, lo), bisect_right(ordered, hi)))
+        return range(bisect_left(ordered, lo), bisect_right(ordered, hi))
     return [i for i, k in enumerate(keys) if k is not None and lo <= k <= hi]
 
 
@@ -239,7 +239,7 @@ def select_by_entry(entries: int, width: int, parameters: Data) -> Selection | D
         return DataAccessResult.SCOPE_OF_ACCESS_VIOLATED
     first = max(ed.from_entry, 1)
     last = entries if ed.to_entry == 0 else min(ed.to_entry, entries)
-    return list(range(first - 1, last)), list(range(first_col - 1, last_col))
+    return range(first - 1, last), range(first_col - 1, last_col)
 
 
 # -- building the answer ----------------------------------------------------------------------
@@ -263,9 +263,12 @@ def project(
 
     A null time stamp whose previous entry is not in the answer is filled in
     (previous + period), so that the client can still date it."""
-    chosen = [rows[i] for i in entries]
+    if isinstance(entries, range) and entries.step == 1:  # a run: copied, not looked up
+        chosen = list(rows[entries.start : entries.stop])
+    else:
+        chosen = [rows[i] for i in entries]
     for c in columns:
-        if is_datetime_column(fields[c]):
+        if is_datetime_column(fields[c]) and None in map(itemgetter(c), chosen):
             _fill_orphan_nulls(rows, entries, chosen, c, period)
     if list(columns) != list(range(len(fields))):
         pick = itemgetter(*columns)
