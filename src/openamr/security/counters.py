@@ -23,8 +23,6 @@ that key: the key must be changed.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from collections.abc import Iterator, Mapping
 
 from openamr.errors import SecurityError
@@ -116,6 +114,9 @@ class IncomingCounter:
 def key_fingerprint(key: bytes) -> str:
     """A name for a key that does not reveal it (HMAC-SHA-256 under a fixed label,
     64 bits): the memory of counters is kept per key, and the key never is."""
+    import hashlib  # and hmac: OpenSSL, loaded by the first key named, not by every client
+    import hmac
+
     return hmac.new(b"openamr invocation counter", bytes(key), hashlib.sha256).hexdigest()[:16]
 
 

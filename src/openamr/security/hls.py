@@ -20,8 +20,6 @@ caller can feed it to its :class:`~openamr.security.counters.IncomingCounter`.
 
 from __future__ import annotations
 
-import hmac
-
 from openamr.errors import SecurityError
 from openamr.security.control_byte import AUTHENTICATED
 from openamr.security.suite0 import HEADER_LENGTH, TAG_LENGTH, gmac, read_header
@@ -60,6 +58,8 @@ def check_f(value: bytes, challenge: bytes, system_title: bytes, ek: bytes, ak: 
     if control != AUTHENTICATED:
         raise SecurityError(f"HLS-GMAC reply has security control {control.format():#04x}")
     expected = gmac(control, system_title, ic, ek, ak, challenge)
+    import hmac  # OpenSSL, loaded by the first HLS pass 4, not by every client
+
     if not hmac.compare_digest(expected, value[HEADER_LENGTH:]):
         raise SecurityError("HLS-GMAC reply does not verify")
     return ic

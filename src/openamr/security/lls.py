@@ -25,14 +25,15 @@ wrong password; a good pass 3 resets the count.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from collections.abc import Callable
 from dataclasses import dataclass
 
 
 def check_secret(received: bytes, expected: bytes) -> bool:
     """True when ``received`` equals ``expected``, compared in constant time."""
+    import hashlib  # and hmac: OpenSSL, loaded by the first check, not by every client
+    import hmac
+
     a = hashlib.sha256(bytes(received)).digest()
     b = hashlib.sha256(bytes(expected)).digest()
     return hmac.compare_digest(a, b)
