@@ -18,7 +18,7 @@ from __future__ import annotations
 import gc
 import importlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 #: Topic modules, imported in this order by :func:`load`.
@@ -111,18 +111,27 @@ def load(topics: tuple[str, ...] = TOPICS) -> list[Suite]:
     return [s for s in REGISTRY if s.topic in topics]
 
 
-def best_of(run: Callable[[], object], repeat: int, budget: float) -> tuple[float, int]:
-    """The best wall time of up to ``repeat`` runs, stopping early once ``budget``
-    seconds are spent (at least one run is always timed). The garbage collector
+def best_of_each(
+    runs: Sequence[Callable[[], object]], repeat: int, budget: float
+) -> list[tuple[float, int]]:
+    """The best wall time of each of ``runs`` over up to ``repeat`` rounds, a round
+    timing each run once in turn (interleaved, so that a slower spell of the machine
+    falls on every contender alike, not on one's whole series); a run stops once it
+    has spent ``budget`` seconds (each is timed at least once). The garbage collector
     stays on (as in real use) but starts each run with nothing to collect."""
-    best, spent, runs = float("inf"), 0.0, 0
-    while runs < repeat and (runs == 0 or spent < budget):
-        gc.collect()
-        start = time.perf_counter()
-        run()
-        elapsed = time.perf_counter() - start
-        best, spent, runs = min(best, elapsed), spent + elapsed, runs + 1
-    return best, runs
+    best = [float("inf")] * len(runs)
+    spent = [0.0] * len(runs)
+    count = [0] * len(runs)
+    for _ in range(repeat):
+        for i, run in enumerate(runs):
+            if count[i] and spent[i] >= budget:
+                continue
+            gc.collect()
+            start = time.perf_counter()
+            run()
+            elapsed = time.perf_counter() - start
+            best[i], spent[i], count[i] = min(best[i], elapsed), spent[i] + elapsed, count[i] + 1
+    return list(zip(best, count, strict=True))
 
 
 def _timed_once(run: Callable[[], object]) -> tuple[float, object]:
@@ -142,19 +151,23 @@ def run_suite(s: Suite, repeat: int, budget: float) -> Result:
     gc.collect()
     gc.freeze()
     try:
-        for case in cases:
+        timings: dict[int, Timing] = {}
+        for i, case in enumerate(cases):
             if not case.warm_up:
                 best, out = _timed_once(case.run)
                 if case.check is not None:
                     case.check(out)
-                result.timings.append(Timing(case, best, 1))
+                timings[i] = Timing(case, best, 1)
                 continue
             out = case.run()  # warm-up, and the run that is checked
             if case.check is not None:
                 case.check(out)
             del out
-            best, runs = best_of(case.run, repeat, budget)
-            result.timings.append(Timing(case, best, runs))
+        warm = [i for i in range(len(cases)) if i not in timings]
+        measured = best_of_each([cases[i].run for i in warm], repeat, budget)
+        for i, (best, runs) in zip(warm, measured, strict=True):
+            timings[i] = Timing(cases[i], best, runs)
+        result.timings.extend(timings[i] for i in range(len(cases)))
     finally:
         gc.unfreeze()
     return result

@@ -51,8 +51,13 @@ class SocketTransport:
         self.line: socket.socket | None = None
 
     async def open(self) -> None:
+        host = self.url.host
+        # An ASCII name or address is its own IDNA form (RFC 5891): passed as bytes, it
+        # spares loading the idna codec (stringprep, unicodedata) that str would.
+        # (typeshed names str only; the socket module takes bytes too)
+        address = cast("str", host.encode("ascii")) if host.isascii() else host
         try:
-            line = socket.create_connection((self.url.host, self.url.port), self.timeout)
+            line = socket.create_connection((address, self.url.port), self.timeout)
         except OSError as e:  # refused, unreachable, timed out (TimeoutError)
             raise TransportError.cannot_connect(self.name, e) from None
         line.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # as asyncio's streams
