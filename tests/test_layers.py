@@ -41,7 +41,7 @@ ALLOWED: dict[str, set[str]] = {
     "headend": STACK | {"cosem", "devices", "gsm", "aio", "client"},
     "cli": STACK | {"cosem", "devices", "gsm", "meter", "aio", "fleet", "client", "headend"},
 }
-ROOT_MODULES = {"errors", "__init__"}  # importable from every layer
+ROOT_MODULES = {"errors", "lazy", "__init__"}  # importable from every layer
 SANS_IO = {
     "codec", "apdu", "security", "link", "association", "cosem", "devices", "gsm", "meter",
     "fleet",

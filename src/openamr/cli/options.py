@@ -177,29 +177,32 @@ def meter_options(command: F) -> F:
 
 def run(make: Callable[[], Coroutine[Any, Any, T]], *, blocking: bool = False) -> T:
     """Run a command's coroutine, ``blocking``: to its end without an event loop
-    (:func:`~openamr.client.sockets.run_blocking`), else with ``asyncio.run``
-    (asyncio is imported for it only); every error becomes a message with advice
-    and a non-zero exit (no stack trace).
+    (:func:`~openamr.client.sockets.run_blocking`), else on asyncio
+    (:func:`run_on_asyncio`); every error becomes a message with advice and a
+    non-zero exit (no stack trace)."""
+    try:
+        return run_blocking(make()) if blocking else run_on_asyncio(make)
+    except (DlmsError, ValueError, OSError) as e:
+        raise click.ClickException(explain(e)) from None
 
-    On asyncio the result is handed over in a box, not as the task's result: on leaving,
+
+def run_on_asyncio(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    """``asyncio.run`` of the coroutine (asyncio is imported for it only).
+
+    The result is handed over in a box, not as the task's result: on leaving,
     ``asyncio.run`` looks up its SIGINT handler with ``signal.getsignal``, whose
     failed ``Handlers(handler)`` builds a ``repr`` of the handler and so of the
     finished main task with its result, which for a profile is the repr of every
     row (a third of the read's CPU for 17,520 rows; CPython 3.11)."""
+    import asyncio
+
     box: list[T] = []
 
     async def main() -> None:
         box.append(await make())
 
-    try:
-        if blocking:
-            return run_blocking(make())
-        import asyncio
-
-        asyncio.run(main())
-        return box[0]
-    except (DlmsError, ValueError, OSError) as e:
-        raise click.ClickException(explain(e)) from None
+    asyncio.run(main())
+    return box[0]
 
 
 def format_option(*formats: str) -> Callable[[F], F]:

@@ -8,8 +8,9 @@ server's LLS check.
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
+
+from openamr.lazy import names_on_first_use
 
 if TYPE_CHECKING:
     from openamr.security.ciphering import (
@@ -58,13 +59,7 @@ _HOME = {
 }
 
 
-def __getattr__(name: str) -> object:
-    home = _HOME.get(name)
-    if home is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(home), name)
-    globals()[name] = value
-    return value
+__getattr__ = names_on_first_use(__name__, _HOME)
 
 
 __all__ = [
