@@ -408,18 +408,17 @@ class CsdTransport(HdlcTransport):
             await self.stream.close()
 
 
+#: Opens the transport to ``url`` as ``client`` with ``timeout`` seconds of silence.
+TransportFactory = Callable[[MeterUrl, int, float], Transport]
+
 #: The transport of each URL scheme.
-TRANSPORTS: dict[str, Callable[[MeterUrl, int, float], Transport]] = {
+TRANSPORTS: dict[str, TransportFactory] = {
     "tcp": WrapperTransport,
     "hdlc+tcp": HdlcTransport,
     "serial": SerialHdlcTransport,
     "optical": OpticalHdlcTransport,
     "csd": CsdTransport,
 }
-
-
-#: Opens the transport to ``url`` as ``client`` with ``timeout`` seconds of silence.
-TransportFactory = Callable[[MeterUrl, int, float], Transport]
 
 
 def open_transport(url: MeterUrl, client: int, timeout: float = 10.0) -> Transport:
